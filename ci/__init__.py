@@ -1,0 +1,1 @@
+"""The gate library: one registry of checks run the same way by nox, invoke, CI and agent hooks."""

@@ -1,0 +1,153 @@
+"""``[tool.ci-gates]`` from pyproject.toml: defaults, validation, and a start-up cache.
+
+Every key has a default here, so an empty table is a valid config. A key that is not
+known, or a value of the wrong type, is a :class:`ConfigError` naming the key and what to
+do, never a silent fallback.
+
+The agent hooks run on every tool call, and ``tomllib`` alone costs more to import than
+the whole hook may take. :func:`load` therefore keeps the validated config as JSON under
+``target/ci-gates/`` keyed by pyproject.toml's size and mtime; the hot path is one
+``stat`` and one ``json.load``. This module imports nothing heavier than ``json`` at
+import time for that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    Config = dict[str, dict[str, Any]]
+
+CACHE_DIR = os.path.join("target", "ci-gates")
+CACHE_FILE = os.path.join(CACHE_DIR, "config.json")
+
+# section -> key -> default. The default's type is the key's type.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "loc": {
+        "extensions": [".py", ".pyi", ".rs", ".sh"],
+        "warn": 400,
+        "fail": 600,
+        # path -> reason; an entry without a reason is a config error.
+        "allow": {},
+    },
+    "readme": {
+        "root-min-lines": 20,
+        "root-max-lines": 400,
+        "min-lines": 5,
+        "max-lines": 300,
+        "dirs": ["crates/*", "python/*", "ci/gates", "ci/hooks"],
+    },
+    "tool-guard": {
+        # Files whose commands may publish (releases go through trusted publishing only).
+        "release-files": [".github/workflows/release.yml"],
+        "ci-file": ".github/workflows/ci.yml",
+    },
+    "stubs": {
+        "allowlist": "ci/stubtest-allowlist.txt",
+    },
+}
+
+
+class ConfigError(Exception):
+    """The ``[tool.ci-gates]`` table is unreadable or invalid; the message says how to fix it."""
+
+
+def _type_name(value: object) -> str:
+    return {bool: "a boolean", int: "an integer", str: "a string", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def validate(raw: object) -> Config:
+    """Merge ``raw`` (the ``[tool.ci-gates]`` table) over the defaults, rejecting unknown keys."""
+    if not isinstance(raw, dict):
+        raise ConfigError("pyproject.toml: [tool.ci-gates] must be a table")
+    config: Config = {name: dict(section) for name, section in DEFAULTS.items()}
+    for section, table in raw.items():
+        where = f"pyproject.toml [tool.ci-gates.{section}]"
+        if section not in DEFAULTS:
+            known = ", ".join(sorted(DEFAULTS))
+            raise ConfigError(f"{where}: unknown section; known sections: {known}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: must be a table, not {_type_name(table)}")
+        for key, value in table.items():
+            if key not in DEFAULTS[section]:
+                known = ", ".join(sorted(DEFAULTS[section]))
+                raise ConfigError(f"{where} {key}: unknown key; known keys: {known}")
+            default = DEFAULTS[section][key]
+            # bool is an int subclass; `warn = true` must not pass as a line count.
+            if type(value) is not type(default):
+                raise ConfigError(
+                    f"{where} {key}: expected {_type_name(default)}, got {_type_name(value)} "
+                    f"({value!r}); default is {default!r}"
+                )
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} {key}: every entry must be a string")
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    if not isinstance(v, str) or not v.strip():
+                        raise ConfigError(
+                            f"{where} {key}: entry {k!r} needs a non-empty reason string"
+                        )
+            config[section][key] = value
+    loc = config["loc"]
+    if not 0 < loc["warn"] <= loc["fail"]:
+        raise ConfigError(
+            f"pyproject.toml [tool.ci-gates.loc]: need 0 < warn <= fail, got warn={loc['warn']} "
+            f"fail={loc['fail']}"
+        )
+    return config
+
+
+def parse(root: str | Path) -> Config:
+    """Read and validate pyproject.toml under ``root`` (no cache)."""
+    path = os.path.join(root, "pyproject.toml")
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; run from the project root") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the syntax") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    return validate(data.get("tool", {}).get("ci-gates", {}))
+
+
+def load(root: str | Path) -> Config:
+    """The validated config, from the JSON cache when pyproject.toml has not changed."""
+    pyproject = os.path.join(root, "pyproject.toml")
+    cache = os.path.join(root, CACHE_FILE)
+    try:
+        st = os.stat(pyproject)
+        key = [st.st_size, st.st_mtime_ns]
+    except OSError:
+        key = None
+    if key is not None:
+        try:
+            with open(cache, encoding="utf-8") as f:
+                cached = json.load(f)
+            if cached.get("key") == key:
+                return cached["config"]  # type: ignore[no-any-return]
+        except (OSError, ValueError, AttributeError, KeyError):
+            pass
+    config = parse(root)
+    if key is not None:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = f"{cache}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"key": key, "config": config}, f)
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only checkout still works, just without the cache
+    return config

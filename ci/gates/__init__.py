@@ -1,0 +1,60 @@
+"""Shared helpers for gate modules.
+
+A gate module ``ci/gates/<name>.py`` exposes ``run(root: Path | None = None) -> int``
+(0 pass, 1 fail, 2 could not run) and keeps its rules in small pure functions that the
+agent hooks import. Gate modules import neither nox nor invoke, and import heavy modules
+(yaml, rich, subprocess users) inside ``run`` so a hook importing the pure functions stays
+fast.
+
+Messages go through :func:`problem` / :func:`cannot_run` so the runner can put the first one
+in the report as the gate's one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PASS, FAIL, CANNOT_RUN = 0, 1, 2
+
+# Messages of the gate currently running, in order; the runner reads and resets it.
+messages: list[str] = []
+
+
+def problem(msg: str) -> None:
+    """Report one violation: ``path[:line]: what is wrong; what to do``."""
+    messages.append(msg)
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cannot_run(msg: str) -> int:
+    """Report why the gate could not run at all; returns the exit code 2."""
+    messages.append(msg)
+    print(f"could not run: {msg}", file=sys.stderr, flush=True)
+    return CANNOT_RUN
+
+
+def note(msg: str) -> None:
+    """Informational output that is not a failure (e.g. a warning threshold)."""
+    print(msg, flush=True)
+
+
+def verdict(n_problems: int) -> int:
+    return FAIL if n_problems else PASS
+
+
+def project_root(start: str | Path | None = None) -> str:
+    """The nearest directory at or above ``start`` (default: cwd) holding pyproject.toml."""
+    here = os.path.abspath(start if start is not None else os.getcwd())
+    probe = here
+    while True:
+        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return here
+        probe = parent

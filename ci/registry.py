@@ -1,0 +1,116 @@
+"""The ONE list of gates. nox sessions, invoke tasks, the CI workflow check and the report
+all read it; adding a gate is one module under ``ci/gates/`` and one entry here.
+
+Order in :data:`GATES` does not matter: :func:`ordered` sorts by ``requires``. An unknown
+name in ``requires`` or a cycle raises :class:`RegistryError` at import time, so a typo can
+never turn into a gate that silently does not run.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Gate(NamedTuple):
+    name: str
+    description: str
+    requires: tuple[str, ...] = ()
+    # Python requirements installed into the gate's venv (pinned where output matters).
+    packages: tuple[str, ...] = ()
+    # Executables that must be on PATH; without them the gate exits 2 ("could not run").
+    commands: tuple[str, ...] = ()
+    # False for gates CI does not run as a step of its own (none today).
+    in_ci: bool = True
+
+
+class RegistryError(Exception):
+    """The gate list is inconsistent (unknown ``requires``, a cycle, a duplicate name)."""
+
+
+# Pins for tools whose findings or formatting can change between releases.
+RUFF = "ruff==0.17.6"
+MYPY = "mypy==2.4.1"
+CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
+ZIZMOR = "zizmor==1.32.0"
+PYYAML = "pyyaml>=6"
+BUILD_TOOLS = ("maturin>=1.9,<2", "build>=1.2")
+
+GATES: tuple[Gate, ...] = (
+    Gate("loc", "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
+         commands=("git",)),
+    Gate("readme", "READMEs exist, stay within size bounds, and name only real nox sessions"),
+    Gate("action_yaml", "Composite actions parse, validate against the schema, take inputs via env",
+         packages=(PYYAML, CHECK_JSONSCHEMA)),
+    Gate("tool_guard", "Commands in workflows, actions, scripts and docs obey the tool rule table",
+         packages=(PYYAML,)),
+    Gate("workflows", "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+         requires=("tool_guard",), packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR)),
+    Gate("fmt", "Rust formatting: cargo fmt --all --check", commands=("cargo", "rustfmt")),
+    Gate("clippy", "Rust lints: cargo clippy --workspace --all-targets --locked -D warnings",
+         requires=("fmt",), commands=("cargo",)),
+    Gate("ruff", "Python lint and format check (ruff check, ruff format --check)",
+         packages=(RUFF,)),
+    Gate("typecheck", "mypy over ci/, noxfile.py, tasks.py and python/",
+         requires=("ruff",), packages=(MYPY, PYYAML, "types-PyYAML", "nox", "invoke", "rich")),
+    Gate("build", "Build the wheel and sdist once through PEP 517; reuse them while inputs match",
+         packages=BUILD_TOOLS, commands=("cargo",)),
+    Gate("native_import", "Install the built wheel offline in a fresh venv; import it, run the CLI",
+         requires=("build",)),
+    Gate("action_surface", "Every template-cli call in actions, workflows and README is real",
+         requires=("build",), packages=(PYYAML,)),
+    Gate("wheel", "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
+         requires=("build",), packages=("twine", "abi3audit", "auditwheel", "pyelftools"),
+         commands=("cargo",)),
+    Gate("stubs", "mypy stubtest: _native.pyi matches the installed module",
+         requires=("native_import",), packages=(MYPY,)),
+    Gate("parity", "tests/vectors through the CLI and the Python API agree (and with wc)",
+         requires=("native_import",)),
+    Gate("cargo_test", "cargo test --workspace --locked", requires=("clippy",),
+         commands=("cargo",)),
+    Gate("pytest", "Python tests against the installed wheel in a venv (not the source tree)",
+         requires=("native_import",), packages=("pytest", "hypothesis", PYYAML)),
+)
+
+
+def _check(gates: tuple[Gate, ...]) -> dict[str, Gate]:
+    by_name: dict[str, Gate] = {}
+    for gate in gates:
+        if gate.name in by_name:
+            raise RegistryError(f"ci/registry.py: gate {gate.name!r} is declared twice")
+        by_name[gate.name] = gate
+    for gate in gates:
+        for req in gate.requires:
+            if req not in by_name:
+                raise RegistryError(
+                    f"ci/registry.py: gate {gate.name!r} requires unknown gate {req!r}; "
+                    f"known gates: {', '.join(sorted(by_name))}"
+                )
+    return by_name
+
+
+def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
+    """Gates in dependency order (stable: declaration order among independent gates)."""
+    by_name = _check(gates)
+    done: dict[str, None] = {}
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            raise RegistryError(f"ci/registry.py: requires cycle: {cycle}")
+        visiting.append(name)
+        for req in by_name[name].requires:
+            visit(req)
+        visiting.pop()
+        done[name] = None
+
+    for gate in gates:
+        visit(gate.name)
+    return [by_name[name] for name in done]
+
+
+ORDERED: list[Gate] = ordered()
+BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
+NAMES: list[str] = [gate.name for gate in ORDERED]
