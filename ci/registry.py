@@ -111,6 +111,10 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
     return [by_name[name] for name in done]
 
 
+# nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
+EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench")
+
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
 NAMES: list[str] = [gate.name for gate in ORDERED]
+SESSIONS: tuple[str, ...] = (*NAMES, *EXTRA_SESSIONS)
