@@ -1,0 +1,240 @@
+"""The build manifest: where the built wheel and sdist are, and whether they are current.
+
+The ``build`` gate builds once and writes :data:`MANIFEST`; every other gate that needs an
+artifact calls :func:`current_manifest` (never a glob over a directory, which would happily
+pick up a stale wheel). The manifest is keyed by :func:`inputs_hash`, a hash of exactly the
+files that go into the wheel and sdist, so a change under ``ci/`` or ``tests/`` never makes
+the artifacts stale and never recompiles Rust.
+
+:func:`wheel_venv` gives checks a venv holding the built wheel, reused while the wheel is
+unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+MANIFEST = "target/ci-gates/build/manifest.json"
+DIST_DIR = "target/ci-gates/build/dist"
+VENVS_DIR = "target/ci-gates/venvs"
+
+# What goes into the wheel or the sdist (see [tool.maturin] in pyproject.toml).
+INPUT_DIRS = ("crates", "build_backend", "python")
+INPUT_FILES = (
+    "Cargo.toml",
+    "Cargo.lock",
+    "rust-toolchain.toml",
+    "rust-toolchain",
+    ".cargo/config.toml",
+    ".cargo/config",
+    "LICENSE",
+    "LICENSE-MIT",
+)
+# Of pyproject.toml only the tables that shape the build count: editing the gate config,
+# ruff or pytest settings must not rebuild the wheel.
+PYPROJECT_BUILD_KEYS = (("build-system",), ("project",), ("tool", "maturin"))
+_SKIP_PARTS = {"__pycache__", "target", ".git"}
+
+
+class ArtifactError(Exception):
+    """The artifacts are missing or stale; the message (one line) says what to run."""
+
+
+def _abs(root: str, rel: str) -> str:
+    return os.path.join(os.path.abspath(root), *rel.split("/"))
+
+
+def _input_paths(root: str) -> list[str]:
+    """Relative (``/``-separated) paths of the build inputs under ``root``, sorted."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *INPUT_DIRS],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8", "surrogateescape")
+        paths = {p for p in out.split("\0") if p}
+    except (OSError, subprocess.CalledProcessError):
+        # Not a git checkout (an unpacked sdist, a fixture): walk the input directories.
+        paths = set()
+        for top in INPUT_DIRS:
+            for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_PARTS)
+                rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                paths.update(f"{rel_dir}/{name}" for name in filenames)
+    paths = {p for p in paths if not _SKIP_PARTS.intersection(p.split("/"))}
+    paths.update(p for p in INPUT_FILES if os.path.isfile(_abs(root, p)))
+    return sorted(paths)
+
+
+def _pyproject_build_tables(root: str) -> bytes:
+    path = _abs(root, "pyproject.toml")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return b"<missing>"
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return raw  # unparsable: any edit counts
+    picked = {}
+    for keys in PYPROJECT_BUILD_KEYS:
+        node: object = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        picked[".".join(keys)] = node
+    return json.dumps(picked, sort_keys=True).encode()
+
+
+def inputs_hash(root: str) -> str:
+    """sha256 over the paths and contents of the build inputs (not ``ci/``, not ``tests/``)."""
+    h = hashlib.sha256()
+    for rel in _input_paths(root):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(_abs(root, rel), "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        except OSError:
+            h.update(b"<missing>")  # tracked but deleted in the work tree
+    h.update(b"pyproject.toml\0" + _pyproject_build_tables(root))
+    return h.hexdigest()
+
+
+def workspace_version(root: str) -> str:
+    """``[workspace.package] version`` of the root Cargo.toml (the version of everything)."""
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    path = _abs(root, "Cargo.toml")
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path}: cannot read the workspace version ({exc})") from None
+    version = data.get("workspace", {}).get("package", {}).get("version")
+    if not isinstance(version, str):
+        raise ArtifactError(f"{path}: no [workspace.package] version; add one")
+    return version
+
+
+def load_manifest(root: str) -> dict[str, str] | None:
+    """The manifest as written by the build gate, or None when missing or unreadable."""
+    try:
+        with open(_abs(root, MANIFEST), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("inputs_hash", "version", "wheel", "sdist")
+    ):
+        return None
+    return data
+
+
+def write_manifest(root: str, manifest: dict[str, str]) -> None:
+    path = _abs(root, MANIFEST)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def current_manifest(root: str) -> dict[str, str]:
+    """The manifest if it matches the inputs and its artifacts exist; else :class:`ArtifactError`."""
+    manifest = load_manifest(root)
+    if manifest is None:
+        raise ArtifactError(f"no build manifest at {MANIFEST}; run `nox -s build` first")
+    if manifest["inputs_hash"] != inputs_hash(root):
+        raise ArtifactError("build manifest is stale (inputs changed); run `nox -s build`")
+    for key in ("wheel", "sdist", "sdist_wheel"):
+        path = manifest.get(key)
+        if path is not None and not os.path.isfile(path):
+            raise ArtifactError(
+                f"build manifest names {key} {path}, which is gone; run `nox -s build`"
+            )
+    return manifest
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def venv_scripts(venv: str) -> str:
+    return os.path.join(venv, "Scripts" if os.name == "nt" else "bin")
+
+
+def venv_python(venv: str) -> str:
+    return os.path.join(venv_scripts(venv), "python.exe" if os.name == "nt" else "python")
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise ArtifactError(f"`{' '.join(cmd)}` failed: {' | '.join(tail)}")
+
+
+def create_venv(venv: str) -> None:
+    """A new, empty venv at ``venv`` (removed first): ``uv venv`` if uv is on PATH."""
+    shutil.rmtree(venv, ignore_errors=True)
+    uv = shutil.which("uv")
+    if uv:
+        _run([uv, "venv", "--quiet", "--python", sys.executable, venv])
+    else:
+        _run([sys.executable, "-m", "venv", venv])
+
+
+def pip_install(venv: str, args: list[str]) -> None:
+    """``pip install args`` into ``venv`` (``uv pip install --python`` when uv is on PATH)."""
+    uv = shutil.which("uv")
+    if uv:
+        _run([uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args])
+    else:
+        _run([venv_python(venv), "-m", "pip", "install", "--quiet", *args])
+
+
+def install_wheel(venv: str, wheel: str) -> None:
+    """Install ``wheel`` offline: no index, no dependencies, no build."""
+    pip_install(venv, ["--no-index", "--no-deps", wheel])
+
+
+def wheel_venv(root: str, name: str, extra: list[str] | None = None) -> str:
+    """A venv ``target/ci-gates/venvs/<name>`` with the current wheel (and ``extra``) installed.
+
+    Recreated when the wheel or ``extra`` changed (a marker file records both), reused
+    otherwise. Raises :class:`ArtifactError` when there is no current build.
+    """
+    wheel = current_manifest(root)["wheel"]
+    extra = list(extra or [])
+    venv = _abs(root, f"{VENVS_DIR}/{name}")
+    marker = os.path.join(venv, ".ci-gates-wheel.json")
+    want = {"wheel": file_sha256(wheel), "extra": extra, "python": sys.executable}
+    try:
+        with open(marker, encoding="utf-8") as f:
+            if json.load(f) == want and os.path.exists(venv_python(venv)):
+                return venv
+    except (OSError, ValueError):
+        pass
+    create_venv(venv)
+    if extra:
+        pip_install(venv, extra)
+    install_wheel(venv, wheel)
+    with open(marker, "w", encoding="utf-8") as f:
+        json.dump(want, f)
+    return venv
