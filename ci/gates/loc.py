@@ -56,15 +56,24 @@ def budget_verdict(path: str, lines: int, config: dict[str, Any]) -> tuple[str, 
     if rel in {_norm(p) for p in loc["allow"]}:
         if lines > fail:
             return None
-        return ("warn", f"{rel}: {lines} lines, back under the {fail}-line budget; remove its "
-                        f"entry from {ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks")
+        return (
+            "warn",
+            f"{rel}: {lines} line{'s' if lines != 1 else ''}, back under the {fail}-line budget; remove its "
+            f"entry from {ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
+        )
     if lines > fail:
-        return ("fail", f"{rel}: {lines} lines, over the {fail}-line budget (warn at {warn}); "
-                        f"split it by responsibility into smaller modules, or add it to "
-                        f"{ALLOW_TABLE} with a reason")
+        return (
+            "fail",
+            f"{rel}: {lines} lines, over the {fail}-line budget (warn at {warn}); "
+            f"split it by responsibility into smaller modules, or add it to "
+            f"{ALLOW_TABLE} with a reason",
+        )
     if lines > warn:
-        return ("warn", f"{rel}: {lines} lines, over the {warn}-line warning threshold "
-                        f"(fail at {fail}); plan to split it by responsibility")
+        return (
+            "warn",
+            f"{rel}: {lines} lines, over the {warn}-line warning threshold "
+            f"(fail at {fail}); plan to split it by responsibility",
+        )
     return None
 
 
@@ -95,25 +104,35 @@ def run(root: str | None = None) -> int:
     except ConfigError as exc:
         return cannot_run(str(exc))
     try:
-        proc = subprocess.run(["git", "ls-files", "-z", "--cached"], cwd=root,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except OSError as exc:
         return cannot_run(f"loc: cannot run git ({exc}); install git and re-run `nox -s loc`")
     if proc.returncode != 0:
         why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "git failed"
-        return cannot_run(f"{root}: cannot list git-tracked files ({why}); run the loc gate "
-                          "in a git checkout")
+        return cannot_run(
+            f"{root}: cannot list git-tracked files ({why}); run the loc gate in a git checkout"
+        )
     allow = {_norm(p) for p in config["loc"]["allow"]}
     paths = {_norm(p) for p in proc.stdout.split("\0") if p and is_counted(p, config)}
     failures = 0
     for rel in sorted(allow):
         if not os.path.lexists(os.path.join(root, rel)):
-            problem(f"pyproject.toml {ALLOW_TABLE}: {rel!r} names a file that does not exist; "
-                    "remove the entry")
+            problem(
+                f"pyproject.toml {ALLOW_TABLE}: {rel!r} names a file that does not exist; "
+                "remove the entry"
+            )
             failures += 1
         elif not is_counted(rel, config):
-            problem(f"pyproject.toml {ALLOW_TABLE}: {rel!r} does not have a counted extension "
-                    f"({', '.join(config['loc']['extensions'])}); remove the entry")
+            problem(
+                f"pyproject.toml {ALLOW_TABLE}: {rel!r} does not have a counted extension "
+                f"({', '.join(config['loc']['extensions'])}); remove the entry"
+            )
             failures += 1
         else:
             paths.add(rel)

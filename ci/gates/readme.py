@@ -24,11 +24,13 @@ if TYPE_CHECKING:
 SHELL_LANGUAGES = frozenset({"", "sh", "bash", "shell", "console", "zsh", "shell-session"})
 # Directory names a wildcard in ``dirs`` never matches: caches, build output, hidden dirs.
 SKIP_DIRS = ("__pycache__", ".*", "*.egg-info", "*.dist-info", "target", "node_modules")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
-_TOKEN = re.compile(r"""\s*(?:(&&|\|\||[;&|()<>])|\#.*|((?:[^\s;&|()<>'"\\]|\\.?|'[^']*'?|"(?:[^"\\]|\\.)*"?)+))""")
-_QUOTED = re.compile(r"""'([^']*)'?|"((?:[^"\\]|\\.)*)"?|\\(.?)""")
+_FENCE = r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)"
+_TOKEN = (
+    r"""\s*(?:(&&|\|\||[;&|()<>])|\#.*|((?:[^\s;&|()<>'"\\]|\\.?|'[^']*'?|"(?:[^"\\]|\\.)*"?)+))"""
+)
+_QUOTED = r"""'([^']*)'?|"((?:[^"\\]|\\.)*)"?|\\(.?)"""
 _SESSION_FLAGS = ("-s", "-e", "--session", "--sessions")
-_PROMPT = re.compile(r"^\s*[$%] ")
+_PROMPT = r"^\s*[$%] "
 
 
 def _readme(config: dict[str, Any]) -> dict[str, Any]:
@@ -52,8 +54,8 @@ def covered_dir(rel_dir: str, config: dict[str, Any]) -> bool:
     for pattern in _readme(config)["dirs"]:
         globs = _norm(pattern).split("/")
         if len(globs) == len(parts) and all(
-            fnmatchcase(part, glob) and (glob == part or not any(
-                fnmatchcase(part, skip) for skip in SKIP_DIRS))
+            fnmatchcase(part, glob)
+            and (glob == part or not any(fnmatchcase(part, skip) for skip in SKIP_DIRS))
             for part, glob in zip(parts, globs)
         ):
             return True
@@ -71,12 +73,13 @@ def covering_dir(rel_path: str, config: dict[str, Any]) -> str:
 def _words(line: str) -> list[str]:
     """Shell words and operators of one command line; quotes removed, comments dropped."""
     out = []
-    for m in _TOKEN.finditer(line):
+    for m in re.finditer(_TOKEN, line):
         if m.group(1):
             out.append(m.group(1))
         elif m.group(2):
-            out.append(_QUOTED.sub(lambda q: next(g for g in q.groups() if g is not None),
-                                   m.group(2)))
+            out.append(
+                re.sub(_QUOTED, lambda q: next(g for g in q.groups() if g is not None), m.group(2))
+            )
     return out
 
 
@@ -111,7 +114,7 @@ def nox_sessions_in(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     fence, lang, command, start = "", "", "", 0
     for number, line in enumerate(text.splitlines(), 1):
-        m = _FENCE.match(line)
+        m = re.match(_FENCE, line)
         if not fence:
             if m:
                 fence, lang = m.group(1), m.group(2).lower()
@@ -122,9 +125,9 @@ def nox_sessions_in(text: str) -> list[tuple[int, str]]:
         if lang not in SHELL_LANGUAGES:
             continue
         if not command:
-            if lang in {"console", "shell-session"} and not _PROMPT.match(line):
+            if lang in {"console", "shell-session"} and not re.match(_PROMPT, line):
                 continue  # command output, not a command
-            line, start = _PROMPT.sub("", line, count=1), number
+            line, start = re.sub(_PROMPT, "", line, count=1), number
         command += line
         if command.endswith("\\"):
             command = command[:-1] + " "
@@ -140,23 +143,32 @@ def _known(name: str, sessions: Collection[str]) -> bool:
     return name in sessions or base in sessions
 
 
-def readme_problems(rel_path: str, text: str, config: dict[str, Any],
-                    sessions: Collection[str] | None) -> list[str]:
+def readme_problems(
+    rel_path: str, text: str, config: dict[str, Any], sessions: Collection[str] | None
+) -> list[str]:
     """Size bounds (root bounds for the root README.md) and unknown ``nox -s`` sessions."""
     readme, rel = _readme(config), _norm(rel_path)
-    lo, hi = ("root-min-lines", "root-max-lines") if rel == "README.md" else ("min-lines", "max-lines")
+    lo, hi = (
+        ("root-min-lines", "root-max-lines") if rel == "README.md" else ("min-lines", "max-lines")
+    )
     n, out = count_lines(text), []
     if n < readme[lo]:
-        out.append(f"{rel}: {n} lines, under the {readme[lo]}-line minimum ({lo}); say what this "
-                   "is, how to use it and how to test it")
+        out.append(
+            f"{rel}: {n} line{'s' if n != 1 else ''}, under the {readme[lo]}-line minimum ({lo}); say what this "
+            "is, how to use it and how to test it"
+        )
     elif n > readme[hi]:
-        out.append(f"{rel}: {n} lines, over the {readme[hi]}-line maximum ({hi}); keep the "
-                   "essentials and move reference material into docs/ with a link")
+        out.append(
+            f"{rel}: {n} lines, over the {readme[hi]}-line maximum ({hi}); keep the "
+            "essentials and move reference material into docs/ with a link"
+        )
     if sessions is not None:
         for line, name in nox_sessions_in(text):
             if not _known(name, sessions):
-                out.append(f"{rel}:{line}: `nox -s {name}` names no nox session; use one of: "
-                           f"{', '.join(sessions)}")
+                out.append(
+                    f"{rel}:{line}: `nox -s {name}` names no nox session; use one of: "
+                    f"{', '.join(sessions)}"
+                )
     return out
 
 
@@ -194,12 +206,16 @@ def _declared_readmes(root: str) -> list[str]:
         if isinstance(readme, dict) and readme.get("workspace"):
             readme, base = workspace.get("readme"), os.path.join(root, "Cargo.toml")
             if not isinstance(readme, str):
-                out.append(f"{rel}: readme.workspace = true, but Cargo.toml has no readme in "
-                           "[workspace.package]; add it there or set readme in this crate")
+                out.append(
+                    f"{rel}: readme.workspace = true, but Cargo.toml has no readme in "
+                    "[workspace.package]; add it there or set readme in this crate"
+                )
                 continue
         if not isinstance(readme, str):
-            out.append(f"{rel}: published crate declares no readme; add readme = \"README.md\" "
-                       "to [package] (or publish = false if it is not published)")
+            out.append(
+                f'{rel}: published crate declares no readme; add readme = "README.md" '
+                "to [package] (or publish = false if it is not published)"
+            )
         elif not os.path.isfile(os.path.join(os.path.dirname(base), readme)):
             out.append(f"{rel}: readme {readme!r} does not exist; add the file or fix the path")
     project = _toml(os.path.join(root, "pyproject.toml")).get("project")
@@ -212,10 +228,12 @@ def _declared_readmes(root: str) -> list[str]:
         return out
     file = readme.get("file") if isinstance(readme, dict) else readme
     if not isinstance(file, str):
-        out.append("pyproject.toml: [project] declares no readme; add readme = \"README.md\"")
+        out.append('pyproject.toml: [project] declares no readme; add readme = "README.md"')
     elif not os.path.isfile(os.path.join(root, file)):
-        out.append(f"pyproject.toml: [project] readme {file!r} does not exist; add the file or "
-                   "fix the path")
+        out.append(
+            f"pyproject.toml: [project] readme {file!r} does not exist; add the file or "
+            "fix the path"
+        )
     return out
 
 
@@ -235,8 +253,11 @@ def run(root: str | None = None) -> int:
     found: list[str] = []
     dirs = [""]
     for pattern in config["readme"]["dirs"]:
-        matches = sorted(os.path.relpath(p, root).replace(os.sep, "/")
-                         for p in glob.glob(os.path.join(root, pattern)) if os.path.isdir(p))
+        matches = sorted(
+            os.path.relpath(p, root).replace(os.sep, "/")
+            for p in glob.glob(os.path.join(root, pattern))
+            if os.path.isdir(p)
+        )
         if not matches:
             note(f"readme: no directory matches {pattern!r} in [tool.ci-gates.readme] dirs")
         dirs += [d for d in matches if covered_dir(d, config) and d not in dirs]
@@ -247,8 +268,10 @@ def run(root: str | None = None) -> int:
                 text = f.read()
         except FileNotFoundError:
             what = "the project" if not rel_dir else "this directory"
-            found.append(f"{rel}: missing; add a README.md that says what {what} is for, how to "
-                         "use it and how to test it")
+            found.append(
+                f"{rel}: missing; add a README.md that says what {what} is for, how to "
+                "use it and how to test it"
+            )
             continue
         except (OSError, UnicodeDecodeError) as exc:
             found.append(f"{rel}: cannot read as UTF-8 ({exc}); fix the file")

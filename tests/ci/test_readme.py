@@ -1,0 +1,260 @@
+"""The ``readme`` gate: its pure rule functions (table-driven) and run() on fixture repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from ci import gates
+from ci.config import DEFAULTS
+from ci.gates import readme
+from ci.registry import SESSIONS
+
+MakeRepo = Callable[..., Path]
+CONFIG = dict(DEFAULTS)
+FENCE = "```"
+
+
+def body(n: int, extra: str = "") -> str:
+    """A README of exactly ``n`` lines, ``extra`` (whole lines) included."""
+    head = extra.splitlines(keepends=True)
+    return "".join(head) + "".join(f"line {i}\n" for i in range(n - len(head)))
+
+
+def crate(name: str, extra: str = 'readme = "README.md"\n') -> str:
+    return f'[package]\nname = "{name}"\nversion = "0.1.0"\n{extra}'
+
+
+PYPROJECT = '[project]\nname = "x"\nversion = "0"\nreadme = "README.md"\n'
+ROOT_README = body(30, f"# x\n\n{FENCE}sh\nnox -s gates\nnox -s tests\n{FENCE}\n")
+CLEAN = {
+    "pyproject.toml": PYPROJECT,
+    "README.md": ROOT_README,
+    "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nreadme = "README.md"\n',
+    "crates/core/Cargo.toml": crate("core"),
+    "crates/core/README.md": body(10),
+    "crates/cli/Cargo.toml": crate("cli", "readme.workspace = true\n"),
+    "crates/cli/README.md": body(10),
+    "crates/py/Cargo.toml": crate("py", "publish = false\n"),
+    "crates/py/README.md": body(10),
+    "python/pkg/README.md": body(10),
+    "python/pkg/__init__.py": "",
+    "ci/gates/README.md": body(10),
+    "ci/hooks/README.md": body(10),
+}
+
+
+# --- pure functions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rel_dir", "expected"),
+    [
+        ("", True),
+        (".", True),
+        ("crates/template-core", True),
+        ("crates/template-core/", True),
+        ("./crates/template-core", True),
+        ("crates\\template-core", True),
+        ("python/template_python_rust_cmd", True),
+        ("ci/gates", True),
+        ("ci/hooks", True),
+        ("crates", False),
+        ("crates/template-core/src", False),
+        ("python/__pycache__", False),
+        ("python/.mypy_cache", False),
+        ("python/pkg.egg-info", False),
+        ("ci", False),
+        ("ci/gates/__pycache__", False),
+        ("docs", False),
+    ],
+)
+def test_covered_dir(rel_dir: str, expected: bool) -> None:
+    assert readme.covered_dir(rel_dir, CONFIG) is expected
+
+
+def test_covered_dir_follows_config_and_accepts_the_bare_section() -> None:
+    assert readme.covered_dir("docs", {"readme": {"dirs": ["docs"]}})
+    assert readme.covered_dir("docs", {"dirs": ["docs"]})
+    assert not readme.covered_dir("ci/gates", {"dirs": ["docs"]})
+    assert readme.covered_dir("target", {"dirs": ["target"]})  # named literally, not skipped
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "expected"),
+    [
+        ("crates/core/src/lib.rs", "crates/core"),
+        ("crates/core/Cargo.toml", "crates/core"),
+        ("ci/gates/loc.py", "ci/gates"),
+        ("ci/runner.py", ""),
+        ("noxfile.py", ""),
+    ],
+)
+def test_covering_dir(rel_path: str, expected: str) -> None:
+    assert readme.covering_dir(rel_path, CONFIG) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"{FENCE}sh\nnox -s gates\n{FENCE}\n", [(2, "gates")]),
+        (f"{FENCE}bash\nnox --session tests\n{FENCE}\n", [(2, "tests")]),
+        (f"{FENCE}shell\nnox -s a b\n{FENCE}\n", [(2, "a"), (2, "b")]),
+        (
+            f"{FENCE}console\n$ nox -s lint\nnox > Running session nox -s output\n{FENCE}\n",
+            [(2, "lint")],
+        ),
+        (f"{FENCE}\nnox -s plain\n{FENCE}\n", [(2, "plain")]),
+        ("~~~sh\nnox -s tilde\n~~~\n", [(2, "tilde")]),
+        (f"{FENCE}python\nnox -s ignored\n{FENCE}\n", []),
+        ("Run `nox -s inprose` or nox -s prose.\n", []),
+        (f"{FENCE}sh\nnox -s x\n{FENCE}\nnox -s after\n", [(2, "x")]),
+        (f"{FENCE}sh\n# nox -s comment\nnox -s real # nox -s c2\n{FENCE}\n", [(3, "real")]),
+        (f'{FENCE}sh\ngit commit -m "nox -s quoted"\n{FENCE}\n', []),
+        (
+            f"{FENCE}sh\nuvx nox -s a && nox -s b; python -m nox --sessions=c\n{FENCE}\n",
+            [(2, "a"), (2, "b"), (2, "c")],
+        ),
+        (f"{FENCE}sh\nnox -R -s a -p 3.12 -- -k foo\n{FENCE}\n", [(2, "a")]),
+        (f'{FENCE}sh\nnox -sgates\nnox -e "tests"\n{FENCE}\n', [(2, "gates"), (3, "tests")]),
+        (f"{FENCE}sh\nnox \\\n  -s cont\n{FENCE}\n", [(2, "cont")]),
+        (f'{FENCE}sh\nnox -s "$SESSION"\nnox -l\nnox\n{FENCE}\n', []),
+        (f"{FENCE}sh\n$ nox -s prompt\n{FENCE}\n", [(2, "prompt")]),
+        (f"````sh\n{FENCE}\nnox -s inner\n````\n", [(3, "inner")]),
+        (f"{FENCE}sh\nnox -s 'unclosed\n{FENCE}\n", [(2, "unclosed")]),
+    ],
+)
+def test_nox_sessions_in(text: str, expected: list[tuple[int, str]]) -> None:
+    assert readme.nox_sessions_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("rel_path", "text", "words"),
+    [
+        ("README.md", body(30), []),
+        ("README.md", body(5), ["README.md: 5 lines", "20-line minimum", "root-min-lines"]),
+        ("README.md", body(401), ["README.md: 401 lines", "400-line maximum", "root-max-lines"]),
+        ("crates/a/README.md", body(5), []),
+        ("crates/a/README.md", body(4), ["crates/a/README.md: 4 lines", "5-line minimum"]),
+        ("crates/a/README.md", body(301), ["crates/a/README.md: 301 lines", "300-line maximum"]),
+        ("README.md", body(30, f"{FENCE}sh\nnox -s gates\nnox -s tests-3.12\n{FENCE}\n"), []),
+        (
+            "README.md",
+            body(30, f"# t\n{FENCE}sh\nnox -s nosuch\n{FENCE}\n"),
+            ["README.md:3: `nox -s nosuch` names no nox session", "gates, tests"],
+        ),
+    ],
+)
+def test_readme_problems(rel_path: str, text: str, words: list[str]) -> None:
+    found = readme.readme_problems(rel_path, text, CONFIG, SESSIONS)
+    if not words:
+        assert found == []
+    else:
+        assert len(found) == 1
+        for word in words:
+            assert word in found[0]
+
+
+def test_readme_problems_takes_sessions_from_the_caller() -> None:
+    text = body(30, f"{FENCE}sh\nnox -s custom\n{FENCE}\n")
+    assert readme.readme_problems("README.md", text, CONFIG, ("custom",)) == []
+    assert readme.readme_problems("README.md", text, CONFIG, None) == []
+    assert len(readme.readme_problems("README.md", text, CONFIG, ("gates",))) == 1
+
+
+# --- run() on fixture repositories -------------------------------------------------------
+
+
+def test_clean_repo_passes(make_repo: MakeRepo) -> None:
+    root = make_repo(CLEAN)
+    (root / "python" / "__pycache__").mkdir()
+    assert readme.run(str(root)) == 0, gates.messages
+
+
+def without(path: str) -> dict[str, str]:
+    return {k: v for k, v in CLEAN.items() if k != path}
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        (without("README.md"), ["README.md: missing"]),
+        ({**CLEAN, "README.md": "# x\n"}, ["README.md: 1 line", "20-line minimum"]),
+        ({**CLEAN, "README.md": body(500)}, ["README.md: 500 lines", "400-line maximum"]),
+        (
+            {**without("ci/hooks/README.md"), "ci/hooks/guard.py": ""},
+            ["ci/hooks/README.md: missing"],
+        ),
+        ({**CLEAN, "crates/new/src/lib.rs": ""}, ["crates/new/README.md: missing"]),
+        ({**CLEAN, "crates/core/README.md": "x\n"}, ["crates/core/README.md: 1 line"]),
+        (
+            {**CLEAN, "crates/core/Cargo.toml": crate("core", "")},
+            ["crates/core/Cargo.toml: published crate declares no readme", 'readme = "README.md"'],
+        ),
+        (
+            {**CLEAN, "crates/core/Cargo.toml": crate("core", 'readme = "READ.md"\n')},
+            ["crates/core/Cargo.toml: readme 'READ.md' does not exist"],
+        ),
+        (
+            {**CLEAN, "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n'},
+            ["crates/cli/Cargo.toml: readme.workspace = true", "[workspace.package]"],
+        ),
+        (
+            {**CLEAN, "pyproject.toml": PYPROJECT.replace("README.md", "docs/missing.md")},
+            ["pyproject.toml: [project] readme 'docs/missing.md' does not exist"],
+        ),
+        (
+            {**CLEAN, "pyproject.toml": PYPROJECT.replace('"README.md"', '{file = "nope.md"}')},
+            ["pyproject.toml: [project] readme 'nope.md' does not exist"],
+        ),
+        (
+            {**CLEAN, "pyproject.toml": PYPROJECT.replace('readme = "README.md"\n', "")},
+            ["pyproject.toml: [project] declares no readme"],
+        ),
+        (
+            {
+                **CLEAN,
+                "README.md": body(30, f"# x\n\n{FENCE}sh\nnox -s gates\nnox -s nosuch\n{FENCE}\n"),
+            },
+            ["README.md:5: `nox -s nosuch` names no nox session", "gates"],
+        ),
+        (
+            {**CLEAN, "ci/gates/README.md": body(10, f"{FENCE}console\n$ nox -s nope\n{FENCE}\n")},
+            ["ci/gates/README.md:2: `nox -s nope`"],
+        ),
+    ],
+)
+def test_violation_fails_naming_the_file(
+    make_repo: MakeRepo, files: dict[str, str], words: list[str]
+) -> None:
+    root = make_repo(files)
+    assert readme.run(str(root)) == 1
+    # Only the seeded problem; a missing root README also leaves the readmes declared for it dangling.
+    assert len(gates.messages) == (3 if "README.md" not in files else 1), gates.messages
+    for word in words:
+        assert word in gates.messages[0]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {**CLEAN, "README.md": body(30, "Run nox -s nosuch in prose; `nox -s nosuch` too.\n")},
+        {**CLEAN, "README.md": body(30, f"{FENCE}python\nsession = 'nox -s nosuch'\n{FENCE}\n")},
+        {**CLEAN, "pyproject.toml": PYPROJECT.replace('"README.md"', '{text = "inline"}')},
+        {**CLEAN, "crates/core/Cargo.toml": crate("core", "publish = []\n")},
+        {**without("ci/hooks/README.md")},  # a configured directory that does not exist
+    ],
+)
+def test_allowed_variants_pass(make_repo: MakeRepo, files: dict[str, str]) -> None:
+    root = make_repo(files)
+    assert readme.run(str(root)) == 0, gates.messages
+
+
+def test_bad_config_cannot_run(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {**CLEAN, "pyproject.toml": PYPROJECT + "[tool.ci-gates.readme]\nmin-lines = 'x'\n"}
+    )
+    assert readme.run(str(root)) == 2
+    assert "min-lines" in gates.messages[0]
