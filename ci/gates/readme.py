@@ -100,7 +100,7 @@ def _sessions_in_command(words: list[str]) -> list[str]:
             names.append(word.partition("=")[2])
             collecting = False
         elif word.startswith(("-s", "-e")) and not word.startswith("--") and len(word) > 2:
-            names.append(word[2:])
+            names.append(word[2:].lstrip("="))
             collecting = False
         elif word.startswith("-"):
             collecting = False
@@ -211,6 +211,8 @@ def _declared_readmes(root: str) -> list[str]:
                     "[workspace.package]; add it there or set readme in this crate"
                 )
                 continue
+        if readme is True:  # Cargo: `readme = true` means README.md next to the manifest
+            readme = "README.md"
         if not isinstance(readme, str):
             out.append(
                 f'{rel}: published crate declares no readme; add readme = "README.md" '

@@ -122,6 +122,7 @@ def test_covering_dir(rel_path: str, expected: str) -> None:
         (f"{FENCE}sh\nnox \\\n  -s cont\n{FENCE}\n", [(2, "cont")]),
         (f'{FENCE}sh\nnox -s "$SESSION"\nnox -l\nnox\n{FENCE}\n', []),
         (f"{FENCE}sh\n$ nox -s prompt\n{FENCE}\n", [(2, "prompt")]),
+        (f"{FENCE}sh\nnox -s=eq\n{FENCE}\n", [(2, "eq")]),
         (f"````sh\n{FENCE}\nnox -s inner\n````\n", [(3, "inner")]),
         (f"{FENCE}sh\nnox -s 'unclosed\n{FENCE}\n", [(2, "unclosed")]),
     ],
@@ -245,6 +246,7 @@ def test_violation_fails_naming_the_file(
         {**CLEAN, "pyproject.toml": PYPROJECT.replace('"README.md"', '{text = "inline"}')},
         {**CLEAN, "crates/core/Cargo.toml": crate("core", "publish = []\n")},
         {**without("ci/hooks/README.md")},  # a configured directory that does not exist
+        {**CLEAN, "crates/core/Cargo.toml": crate("core", "readme = true\n")},
     ],
 )
 def test_allowed_variants_pass(make_repo: MakeRepo, files: dict[str, str]) -> None:
