@@ -58,9 +58,13 @@ class ConfigError(Exception):
 
 
 def _type_name(value: object) -> str:
-    return {bool: "a boolean", int: "an integer", str: "a string", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
 
 
 def validate(raw: object) -> Config:

@@ -36,39 +36,88 @@ PYYAML = "pyyaml>=6"
 BUILD_TOOLS = ("maturin>=1.9,<2", "build>=1.2")
 
 GATES: tuple[Gate, ...] = (
-    Gate("loc", "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
-         commands=("git",)),
+    Gate(
+        "loc",
+        "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
+        commands=("git",),
+    ),
     Gate("readme", "READMEs exist, stay within size bounds, and name only real nox sessions"),
-    Gate("action_yaml", "Composite actions parse, validate against the schema, take inputs via env",
-         packages=(PYYAML, CHECK_JSONSCHEMA)),
-    Gate("tool_guard", "Commands in workflows, actions, scripts and docs obey the tool rule table",
-         packages=(PYYAML,)),
-    Gate("workflows", "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
-         requires=("tool_guard",), packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR)),
+    Gate(
+        "action_yaml",
+        "Composite actions parse, validate against the schema, take inputs via env",
+        packages=(PYYAML, CHECK_JSONSCHEMA),
+    ),
+    Gate(
+        "tool_guard",
+        "Commands in workflows, actions, scripts and docs obey the tool rule table",
+        packages=(PYYAML,),
+    ),
+    Gate(
+        "workflows",
+        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        requires=("tool_guard",),
+        packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
+    ),
     Gate("fmt", "Rust formatting: cargo fmt --all --check", commands=("cargo", "rustfmt")),
-    Gate("clippy", "Rust lints: cargo clippy --workspace --all-targets --locked -D warnings",
-         requires=("fmt",), commands=("cargo",)),
-    Gate("ruff", "Python lint and format check (ruff check, ruff format --check)",
-         packages=(RUFF,)),
-    Gate("typecheck", "mypy over ci/, noxfile.py, tasks.py and python/",
-         requires=("ruff",), packages=(MYPY, PYYAML, "types-PyYAML", "nox", "invoke", "rich")),
-    Gate("build", "Build the wheel and sdist once through PEP 517; reuse them while inputs match",
-         packages=BUILD_TOOLS, commands=("cargo",)),
-    Gate("native_import", "Install the built wheel offline in a fresh venv; import it, run the CLI",
-         requires=("build",)),
-    Gate("action_surface", "Every template-cli call in actions, workflows and README is real",
-         requires=("build",), packages=(PYYAML,)),
-    Gate("wheel", "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
-         requires=("build",), packages=("twine", "abi3audit", "auditwheel", "pyelftools"),
-         commands=("cargo",)),
-    Gate("stubs", "mypy stubtest: _native.pyi matches the installed module",
-         requires=("native_import",), packages=(MYPY,)),
-    Gate("parity", "tests/vectors through the CLI and the Python API agree (and with wc)",
-         requires=("native_import",)),
-    Gate("cargo_test", "cargo test --workspace --locked", requires=("clippy",),
-         commands=("cargo",)),
-    Gate("pytest", "Python tests against the installed wheel in a venv (not the source tree)",
-         requires=("native_import",), packages=("pytest", "hypothesis", PYYAML)),
+    Gate(
+        "clippy",
+        "Rust lints: cargo clippy --workspace --all-targets --locked -D warnings",
+        requires=("fmt",),
+        commands=("cargo",),
+    ),
+    Gate(
+        "ruff", "Python lint and format check (ruff check, ruff format --check)", packages=(RUFF,)
+    ),
+    Gate(
+        "typecheck",
+        "mypy over ci/, noxfile.py, tasks.py and python/",
+        requires=("ruff",),
+        packages=(MYPY, PYYAML, "types-PyYAML", "nox", "invoke", "rich"),
+    ),
+    Gate(
+        "build",
+        "Build the wheel and sdist once through PEP 517; reuse them while inputs match",
+        packages=BUILD_TOOLS,
+        commands=("cargo",),
+    ),
+    Gate(
+        "native_import",
+        "Install the built wheel offline in a fresh venv; import it, run the CLI",
+        requires=("build",),
+    ),
+    Gate(
+        "action_surface",
+        "Every template-cli call in actions, workflows and README is real",
+        requires=("build",),
+        packages=(PYYAML,),
+    ),
+    Gate(
+        "wheel",
+        "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
+        requires=("build",),
+        packages=("twine", "abi3audit", "auditwheel", "pyelftools"),
+        commands=("cargo",),
+    ),
+    Gate(
+        "stubs",
+        "mypy stubtest: _native.pyi matches the installed module",
+        requires=("native_import",),
+        packages=(MYPY,),
+    ),
+    Gate(
+        "parity",
+        "tests/vectors through the CLI and the Python API agree (and with wc)",
+        requires=("native_import",),
+    ),
+    Gate(
+        "cargo_test", "cargo test --workspace --locked", requires=("clippy",), commands=("cargo",)
+    ),
+    Gate(
+        "pytest",
+        "Python tests against the installed wheel in a venv (not the source tree)",
+        requires=("native_import",),
+        packages=("pytest", "hypothesis", PYYAML),
+    ),
 )
 
 
@@ -98,7 +147,7 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
         if name in done:
             return
         if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
             raise RegistryError(f"ci/registry.py: requires cycle: {cycle}")
         visiting.append(name)
         for req in by_name[name].requires:
@@ -118,3 +167,20 @@ ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
 NAMES: list[str] = [gate.name for gate in ORDERED]
 SESSIONS: tuple[str, ...] = (*NAMES, *EXTRA_SESSIONS)
+
+
+def with_requires(names: list[str] | tuple[str, ...]) -> list[str]:
+    """``names`` plus everything they require, transitively, in dependency order."""
+    wanted: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack.extend(BY_NAME[name].requires)
+    return [name for name in NAMES if name in wanted]
+
+
+def packages_union(names: list[str] | tuple[str, ...] = tuple(NAMES)) -> list[str]:
+    """The union of the Python requirements of ``names``, deduplicated, sorted."""
+    return sorted({pkg for name in names for pkg in BY_NAME[name].packages})

@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import shutil
+import sys
 import time
 import traceback
 from typing import NamedTuple
@@ -40,26 +41,65 @@ def _reason(messages: list[str]) -> str:
     return f"{first} (and {more} more)" if more else first
 
 
+def _call_gate(name: str, root: str) -> object:
+    """Import ``ci.gates.<name>`` and call its ``run(root)``; turn every failure into a code."""
+    try:
+        module = importlib.import_module(f"ci.gates.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"ci.gates.{name}":
+            raise
+        return gate_helpers.cannot_run(
+            f"ci/gates/{name}.py: no such gate module; write it (see ci/gates/README.md)"
+        )
+    try:
+        return module.run(root)
+    except SystemExit as exc:  # a gate that calls sys.exit() must not end a whole --all run
+        return exc.code if exc.code in _STATUS else 2
+
+
+def stable_cargo_env() -> None:
+    """Pin ``PYO3_PYTHON`` (unless set) to the base interpreter, for every gate that runs cargo.
+
+    Without it pyo3's build script picks the interpreter from ``VIRTUAL_ENV`` or ``PATH`` and
+    re-runs whenever they change, and every nox session has its own venv: ``nox -s clippy``
+    then ``nox -s gates`` would recompile pyo3 each time. With one fixed value a warm run
+    compiles nothing, whichever session or invoke task runs the gate.
+    """
+    if not os.environ.get("PYO3_PYTHON"):
+        base = getattr(sys, "_base_executable", "") or sys.executable
+        os.environ["PYO3_PYTHON"] = os.path.realpath(base)
+
+
 def run_one(name: str, root: str) -> Result:
     gate = BY_NAME[name]
+    stable_cargo_env()
     gate_helpers.messages.clear()
     start = time.perf_counter()
     missing = [cmd for cmd in gate.commands if shutil.which(cmd) is None]
+    code: object
     if missing:
         code = gate_helpers.cannot_run(
             f"{name}: needs {', '.join(missing)} on PATH; install it and re-run `nox -s {name}`"
         )
     else:
         try:
-            module = importlib.import_module(f"ci.gates.{name}")
-            code = module.run(root)
+            code = _call_gate(name, root)
         except Exception as exc:  # a crashing gate is a bug in the gate: show where
             traceback.print_exc()
             code = gate_helpers.cannot_run(f"{name}: gate crashed: {type(exc).__name__}: {exc}")
     if code not in _STATUS:
         code = gate_helpers.cannot_run(f"{name}: run() returned {code!r}, expected 0, 1 or 2")
-    return Result(name, _STATUS[code], time.perf_counter() - start,
-                  _reason(gate_helpers.messages))
+    status = _STATUS[code]  # type: ignore[index]
+    return Result(name, status, time.perf_counter() - start, _reason(gate_helpers.messages))
+
+
+def _blocked_reason(prerequisite: Result) -> str:
+    """Why a dependent did not run, naming the gate that actually failed."""
+    if prerequisite.status == SKIPPED:
+        return prerequisite.reason  # transitively: "not run because fmt failed"
+    if prerequisite.status == CANNOT_RUN:
+        return f"not run because {prerequisite.gate} could not run"
+    return f"not run because {prerequisite.gate} failed"
 
 
 def save(result: Result, root: str) -> None:
@@ -70,15 +110,21 @@ def save(result: Result, root: str) -> None:
 
 
 def run_many(names: list[str], root: str) -> list[Result]:
-    """Run ``names`` in registry order; a gate whose prerequisite did not pass is not run."""
+    """Run ``names`` in registry order; a gate whose prerequisite did not pass is not run.
+
+    Prerequisites that are not in ``names`` are not run here (nox runs them as sessions of
+    their own); use :func:`ci.registry.with_requires` to include them.
+    """
     wanted = set(names)
     results: dict[str, Result] = {}
     for gate in ORDERED:
         if gate.name not in wanted:
             continue
-        blocked = [r for r in gate.requires if r in results and results[r].status != PASSED]
+        blocked = [results[r] for r in gate.requires if r in results]
+        blocked = [r for r in blocked if r.status != PASSED]
         if blocked:
-            result = Result(gate.name, SKIPPED, 0.0, f"not run because {blocked[0]} failed")
+            result = Result(gate.name, SKIPPED, 0.0, _blocked_reason(blocked[0]))
+            print(f"=== gate {gate.name}: {result.reason}", flush=True)
         else:
             print(f"=== gate {gate.name}: {gate.description}", flush=True)
             result = run_one(gate.name, root)

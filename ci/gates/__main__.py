@@ -1,29 +1,56 @@
-"""``python -m ci.gates NAME [NAME ...]`` or ``--all``: run gates, exit non-zero if any did not pass."""
+"""``python -m ci.gates [--with-requires] [--report] (--all | NAME ...)``: run gates.
+
+Exit status: 0 when every gate asked for passed; otherwise 2 if any could not run, else 1
+(a failure, or a gate not run because a prerequisite failed).
+
+``--with-requires`` also runs every prerequisite of the named gates first (what ``inv NAME``
+and ``nox -s tests`` do; ``nox -s NAME`` runs the prerequisites as sessions of their own).
+``--report`` prints the results table at the end and writes ``target/ci-gates/report.json``.
+"""
 
 from __future__ import annotations
 
 import sys
 
 from ci.gates import project_root
-from ci.registry import NAMES
-from ci.runner import PASSED, run_many
+from ci.registry import NAMES, with_requires
+from ci.runner import CANNOT_RUN, PASSED, run_many
+
+USAGE = "usage: python -m ci.gates [--with-requires] [--report] (--all | NAME ...)"
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] in {"-h", "--help"}:
-        print(f"usage: python -m ci.gates (--all | NAME ...)\ngates: {', '.join(NAMES)}")
+    if not argv or "-h" in argv or "--help" in argv:
+        print(f"{USAGE}\ngates: {', '.join(NAMES)}")
         return 0 if argv else 2
-    names = list(NAMES) if argv == ["--all"] else argv
-    unknown = [n for n in names if n not in NAMES]
-    if unknown:
-        print(f"ci.gates: unknown gate {unknown[0]!r}; known gates: {', '.join(NAMES)}",
-              file=sys.stderr)
+    flags = {a for a in argv if a.startswith("--")}
+    names = [a for a in argv if not a.startswith("--")]
+    unknown_flags = sorted(flags - {"--all", "--with-requires", "--report"})
+    if unknown_flags:
+        print(f"ci.gates: unknown option {unknown_flags[0]}\n{USAGE}", file=sys.stderr)
         return 2
-    results = run_many(names, project_root())
+    if "--all" in flags:
+        if names:
+            print(f"ci.gates: --all takes no gate names\n{USAGE}", file=sys.stderr)
+            return 2
+        names = list(NAMES)
+    unknown = [n for n in names if n not in NAMES]
+    if unknown or not names:
+        what = f"unknown gate {unknown[0]!r}" if unknown else "no gate named"
+        print(f"ci.gates: {what}; known gates: {', '.join(NAMES)}", file=sys.stderr)
+        return 2
+    if "--with-requires" in flags:
+        names = with_requires(names)
+    root = project_root()
+    results = run_many(names, root)
+    if "--report" in flags:
+        from ci import report
+
+        report.emit(results, root)
     worst = 0
     for r in results:
         if r.status != PASSED:
-            worst = max(worst, 2 if r.status == "could not run" else 1)
+            worst = max(worst, 2 if r.status == CANNOT_RUN else 1)
     return worst
 
 
