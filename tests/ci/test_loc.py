@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ci import gates
 from ci.config import DEFAULTS
@@ -48,6 +50,12 @@ def lines(n: int) -> str:
 )
 def test_count_lines(text: str, expected: int) -> None:
     assert loc.count_lines(text) == expected
+
+
+@given(st.text(alphabet="ab\n"))
+def test_count_lines_matches_editor_lines(text: str) -> None:
+    assert loc.count_lines(text) == len(text.splitlines())
+    assert loc.count_lines(text) == loc.count_lines(text.replace("\n", "\r\n"))
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci import gates
 from ci.config import DEFAULTS
@@ -260,3 +262,18 @@ def test_bad_config_cannot_run(make_repo: MakeRepo) -> None:
     )
     assert readme.run(str(root)) == 2
     assert "min-lines" in gates.messages[0]
+
+
+MARKDOWNISH = st.text(
+    alphabet=st.sampled_from(list("`~$#'\"\\;&|()<> \n-=snoxabc3.{}")), max_size=200
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MARKDOWNISH)
+def test_nox_sessions_in_never_raises_and_names_real_lines(text: str) -> None:
+    n = len(text.splitlines())
+    for line, name in readme.nox_sessions_in(text):
+        assert 1 <= line <= n
+        assert name
+    readme.readme_problems("README.md", text, CONFIG, SESSIONS)
