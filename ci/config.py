@@ -46,6 +46,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # Files whose commands may publish (releases go through trusted publishing only).
         "release-files": [".github/workflows/release.yml"],
         "ci-file": ".github/workflows/ci.yml",
+        # Extensionless shell scripts to check besides every git-tracked *.sh.
+        "scripts": [".ci/run"],
+        # fnmatch patterns of repo-relative paths not checked (fixtures that show bad commands).
+        "exclude": ["tests/*fixtures/*"],
     },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",

@@ -1,0 +1,425 @@
+"""Find the commands a piece of shell text would run: lexing and seeing through wrappers.
+
+:func:`commands` turns shell text (an agent's Bash command, a workflow ``run:`` block, a
+script, a Markdown code block) into the simple commands it runs, each as its argument words
+(quotes removed) and the 0-based line it starts on. It sees through what only *launches* a
+command: ``VAR=1 cmd``, ``env``, ``time``, ``nice``, ``nohup``, ``command``, ``exec``,
+``sudo``, ``timeout``, ``xargs``, ``eval``, ``bash -c '…'`` / ``sh -c`` / ``bash -lc``, and
+it lexes ``$( … )``, backticks and ``<( … )`` (also inside double quotes) as commands of
+their own. Quoted arguments of other commands stay data: ``git commit -m "uv run"`` is one
+``git`` command. Here-document bodies are data.
+
+The lexer is hand-written rather than :mod:`shlex`: shlex cannot tell ``"$(uv run x)"``
+(a command) from ``"uv run x"`` (data), and knows no backticks, here-documents or line
+numbers. It never raises: an unbalanced quote runs to the end of the text, and any internal
+error falls back to a plain whitespace split. Standard library only, no ``typing`` at
+runtime: the agent hook imports this on every Bash call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+Command = namedtuple("Command", "words line")
+Command.__doc__ = "One simple command: ``words`` (list[str], quotes removed), 0-based ``line``."
+
+MAX_DEPTH = 12  # nesting of $( ), backticks and bash -c strings followed before giving up
+_PLAIN = re.compile(r"[^\s'\"\\`$<>|&;()#]+")
+_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"})
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
+_FALLBACK = re.compile(r"[;&|()\n]+")
+
+
+def basename(word: str) -> str:
+    """``/usr/bin/env`` -> ``env``; also for Windows paths and ``.exe``."""
+    name = word.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-4] if name.lower().endswith(".exe") else name
+
+
+def _match(text: str, i: int, open_: str, close: str) -> int:
+    """Index just past the ``close`` matching the ``open_`` before ``i``; len(text) if none."""
+    depth, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'" and open_ == "(":
+            end = text.find("'", i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return n
+
+
+class _Lexer:
+    """One pass over shell text; appends every simple command (and nested ones) to ``out``."""
+
+    def __init__(self, text: str, line: int, depth: int, out: list[Command]) -> None:
+        self.text, self.line, self.depth, self.out = text, line, depth, out
+        self.words: list[str] = []
+        self.word: list[str] | None = None
+        self.cmd_line = line
+        self.skip_next = False  # the next word is a redirection target
+        self.heredoc_next = False  # the next word is a here-document delimiter
+        self.heredoc_strip = False  # <<- (leading tabs stripped from the body)
+        self.heredocs: list[tuple[str, bool]] = []
+
+    def nested(self, inner: str, line: int) -> None:
+        if self.depth < MAX_DEPTH:
+            _Lexer(inner, line, self.depth + 1, self.out).run()
+
+    def add(self, s: str) -> None:
+        if self.word is None:
+            self.word = []
+            if not self.words:
+                self.cmd_line = self.line
+        self.word.append(s)
+
+    def end_word(self) -> None:
+        if self.word is None:
+            return
+        word, self.word = "".join(self.word), None
+        if self.heredoc_next:
+            self.heredocs.append((word, self.heredoc_strip))
+            self.heredoc_next = False
+        elif self.skip_next:
+            self.skip_next = False
+        else:
+            self.words.append(word)
+
+    def end_command(self) -> None:
+        self.end_word()
+        if self.words:
+            self.out.append(Command(self.words, self.cmd_line))
+        self.words, self.skip_next = [], False
+
+    def substitution(self, i: int, start: int, close: str) -> int:
+        """Lex ``text[i:end]`` as commands; add the raw text to the word; return ``end``."""
+        text = self.text
+        end = text.find("`", i) if close == "`" else _match(text, i, "(", ")")
+        while close == "`" and end > 0 and text[end - 1] == "\\":
+            end = text.find("`", end + 1)
+        end = len(text) if end < 0 else (end + 1 if close == "`" else end)
+        inner = text[i:end - 1] if text[end - 1:end] == close else text[i:end]
+        self.nested(inner.replace("\\`", "`") if close == "`" else inner, self.line)
+        self.add(text[start:end])
+        self.line += text.count("\n", start, end)
+        return end
+
+    def dollar(self, i: int) -> int:
+        """At ``$``: command substitution, arithmetic, ``${…}``, ``$'…'`` or a plain ``$``."""
+        text, nxt = self.text, self.text[i + 1:i + 2]
+        if text.startswith("$((", i):
+            end = _match(text, i + 2, "(", ")")
+        elif nxt == "(":
+            return self.substitution(i + 2, i, ")")
+        elif nxt == "{":
+            end = _match(text, i + 2, "{", "}")
+        elif nxt == "'":
+            j = i + 2
+            while j < len(text) and text[j] != "'":
+                j += 2 if text[j] == "\\" else 1
+            self.add(text[i + 2:j])
+            self.line += text.count("\n", i, j)
+            return j + 1
+        else:
+            end = i + 1
+        self.add(text[i:end])
+        self.line += text.count("\n", i, end)
+        return end
+
+    def double_quoted(self, i: int) -> int:
+        """At the character after an opening ``"``; returns the index after the closing one."""
+        text, n = self.text, len(self.text)
+        self.add("")
+        while i < n:
+            c = text[i]
+            if c == '"':
+                return i + 1
+            if c == "\\" and text[i + 1:i + 2] in ('"', "\\", "$", "`", "\n"):
+                if text[i + 1] == "\n":
+                    self.line += 1
+                else:
+                    self.add(text[i + 1])
+                i += 2
+            elif c == "$":
+                i = self.dollar(i)
+            elif c == "`":
+                i = self.substitution(i + 1, i, "`")
+            else:
+                if c == "\n":
+                    self.line += 1
+                self.add(c)
+                i += 1
+        return n
+
+    def redirection(self, i: int) -> int:
+        """At ``<`` or ``>``: drop an fd number before it, note what the next word is."""
+        text = self.text
+        if self.word is not None and "".join(self.word).isdigit():
+            self.word = None
+        self.end_word()
+        if text.startswith("<<<", i):
+            self.skip_next = True
+            return i + 3
+        if text.startswith("<<", i):
+            self.heredoc_next, self.heredoc_strip = True, text.startswith("<<-", i)
+            return i + (3 if self.heredoc_strip else 2)
+        j = i + 1
+        if text[j:j + 1] in (">", "|", "&"):
+            j += 1
+        if text[j - 1] == "&" and text[j:j + 1] == "-":
+            return j + 1
+        self.skip_next = True
+        return j
+
+    def skip_heredocs(self, i: int) -> int:
+        """At the start of a line following here-document operators: skip their bodies."""
+        text, n = self.text, len(self.text)
+        for delim, strip in self.heredocs:
+            while i < n:
+                end = text.find("\n", i)
+                end = n if end < 0 else end
+                line = text[i:end].lstrip("\t") if strip else text[i:end]
+                i = end + 1
+                self.line += 1
+                if line == delim:
+                    break
+        self.heredocs = []
+        return min(i, n)
+
+    def run(self) -> None:
+        text, n, i = self.text, len(self.text), 0
+        while i < n:
+            m = _PLAIN.match(text, i)
+            if m:
+                self.add(m.group())
+                i = m.end()
+                continue
+            c = text[i]
+            if c == "\\":
+                if text[i + 1:i + 2] == "\n":
+                    self.line += 1
+                elif i + 1 < n:
+                    self.add(text[i + 1])
+                i += 2
+            elif c == "'":
+                end = text.find("'", i + 1)
+                end = n if end < 0 else end
+                self.add(text[i + 1:end])
+                self.line += text.count("\n", i, end)
+                i = end + 1
+            elif c == '"':
+                i = self.double_quoted(i + 1)
+            elif c == "$":
+                i = self.dollar(i)
+            elif c == "`":
+                i = self.substitution(i + 1, i, "`")
+            elif c == "#" and self.word is None:
+                end = text.find("\n", i)
+                i = n if end < 0 else end
+            elif c == "\n":
+                self.end_command()
+                self.line += 1
+                i = self.skip_heredocs(i + 1) if self.heredocs else i + 1
+            elif c in " \t\r\f\v":
+                self.end_word()
+                i += 1
+            elif c in "<>":
+                if text[i + 1:i + 2] == "(" and self.word is None:
+                    i = self.substitution(i + 2, i, ")")  # process substitution
+                else:
+                    i = self.redirection(i)
+            elif c == "&" and text[i + 1:i + 2] == ">":
+                self.end_word()
+                i = self.redirection(i + 1)
+            elif c == "(" and self.word is not None and "".join(self.word).endswith("="):
+                end = _match(text, i + 1, "(", ")")  # array assignment: data
+                self.add(text[i:end])
+                self.line += text.count("\n", i, end)
+                i = end
+            else:  # ; & | ( ) and anything else that ends a command
+                self.end_command()
+                i += 1
+        self.end_command()
+
+
+def _fallback(text: str, line: int) -> list[Command]:
+    out = []
+    for k, part in enumerate(text.split("\n")):
+        for piece in _FALLBACK.split(part):
+            words = [w.strip("'\"") for w in piece.split()]
+            if words:
+                out.append(Command(words, line + k))
+    return out
+
+
+def lex(text: str, line: int = 0) -> list[Command]:
+    """Every simple command in ``text`` as written (wrappers not removed); never raises."""
+    out: list[Command] = []
+    try:
+        _Lexer(text, line, 0, out).run()
+    except Exception:  # a lexer bug must never crash a hook: best-effort split instead
+        return _fallback(text, line)
+    return out
+
+
+def _options(words: list[str], i: int, with_value: frozenset[str]) -> int:
+    """Index of the first operand at or after ``i``, skipping options (and their values)."""
+    while i < len(words) and words[i].startswith("-") and words[i] != "-":
+        if words[i] == "--":
+            return i + 1
+        i += 2 if words[i] in with_value else 1
+    return i
+
+
+_SUDO_VALUE = frozenset({"-u", "-g", "-h", "-C", "-D", "-p", "-r", "-t", "-U", "-T", "-R",
+                         "--user", "--group", "--host", "--prompt", "--chdir", "--role",
+                         "--type", "--other-user", "--command-timeout", "--close-from"})
+_XARGS_VALUE = frozenset({"-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a",
+                          "--max-args", "--max-procs", "--max-lines", "--delimiter",
+                          "--arg-file", "--max-chars", "--eof", "--replace"})
+_ENV_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})
+_NICE_VALUE = frozenset({"-n", "--adjustment"})
+_TIMEOUT_VALUE = frozenset({"-s", "-k", "--signal", "--kill-after"})
+_STDBUF_VALUE = frozenset({"-i", "-o", "-e", "--input", "--output", "--error"})
+_EXEC_VALUE = frozenset({"-a"})
+
+
+def _shell_string(words: list[str], i: int) -> str | None:
+    """For ``bash [opts] -c STRING``: STRING, else None (a script file or stdin)."""
+    has_c = False
+    while i < len(words):
+        w = words[i]
+        if w == "--" or not w.startswith(("-", "+")) or w in ("-", "+"):
+            break
+        if w.startswith("--"):
+            i += 2 if w in ("--rcfile", "--init-file") else 1
+            continue
+        if "c" in w[1:]:
+            has_c = True
+        i += 2 if w[1:].endswith("o") or w[1:].endswith("O") else 1
+    if has_c:
+        i += 1 if i < len(words) and words[i] == "--" else 0
+        return words[i] if i < len(words) else None
+    return None
+
+
+def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
+    """The command(s) ``cmd`` runs once launchers and ``sh -c`` are seen through."""
+    words, i = cmd.words, 0
+    while i < len(words):
+        w = words[i]
+        name = basename(w)
+        if w in _RESERVED or _ASSIGN.match(w):
+            i += 1
+        elif name == "env":
+            j = i + 1
+            while j < len(words) and words[j].startswith("-") and words[j] not in ("-", "--"):
+                if words[j] in ("-S", "--split-string") or words[j].startswith("-S"):
+                    split = words[j][2:] if len(words[j]) > 2 and words[j][1] == "S" else None
+                    if split is None and j + 1 < len(words):
+                        split, j = words[j + 1], j + 1
+                    yield from _expand(f"{split or ''} {' '.join(words[j + 1:])}", cmd.line,
+                                       depth)
+                    return
+                j += 2 if words[j] in _ENV_VALUE else 1
+            i = j + (1 if j < len(words) and words[j] == "--" else 0)
+        elif name in ("time", "nohup", "builtin", "doas") or (name == "command" and not any(
+                a in ("-v", "-V") for a in words[i + 1:i + 3])):
+            i = _options(words, i + 1, frozenset())
+        elif name in ("sudo", "nice", "timeout", "stdbuf", "xargs", "exec"):
+            value = {"sudo": _SUDO_VALUE, "nice": _NICE_VALUE, "timeout": _TIMEOUT_VALUE,
+                     "stdbuf": _STDBUF_VALUE, "xargs": _XARGS_VALUE, "exec": _EXEC_VALUE}[name]
+            i = _options(words, i + 1, value) + (1 if name == "timeout" else 0)
+        elif name in _SHELLS:
+            script = _shell_string(words, i + 1)
+            if script is not None:
+                yield from _expand(script, cmd.line, depth)
+            return
+        elif name == "eval":
+            yield from _expand(" ".join(words[i + 1:]), cmd.line, depth)
+            return
+        else:
+            yield Command(words[i:], cmd.line) if i else cmd
+            return
+
+
+def _expand(text: str, line: int, depth: int) -> Iterator[Command]:
+    if depth >= MAX_DEPTH:
+        return
+    for cmd in lex(text, line):
+        yield from _unwrap(cmd, depth + 1)
+
+
+def commands(text: str, line: int = 0) -> list[Command]:
+    """The simple commands ``text`` runs, launchers removed; ``line`` is added to each line."""
+    return list(_expand(text, line, 0))
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+SHELL_FENCES = frozenset({"sh", "bash", "shell", "console", "zsh", "shell-session"})
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`{,]*)")
+_PROMPT = re.compile(r"^\s*\$( |$)")
+
+
+def markdown_blocks(text: str) -> list[tuple[int, str]]:
+    """``(first_line, script)`` of each shell code block; ``first_line`` is 0-based.
+
+    The script keeps one line per source line (so line offsets map back); in ``console``
+    and ``shell-session`` blocks only ``$ `` prompt lines (and their continuations) are
+    commands, and if such a block has no prompt at all every line is. A leading ``$ ``
+    prompt is stripped in every shell block.
+    """
+    blocks: list[tuple[int, str]] = []
+    fence = lang = indent = ""
+    start, body = 0, []
+    for number, raw in enumerate(text.split("\n")):
+        m = _FENCE.match(raw)
+        if not fence:
+            if m:
+                indent, fence, lang, start, body = m.group(1), m.group(2), m.group(3).lower(), \
+                    number + 1, []
+            continue
+        if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence) and not m.group(3):
+            if lang in SHELL_FENCES:
+                blocks.append((start, _script(body, lang in ("console", "shell-session"))))
+            fence = ""
+            continue
+        body.append(raw[len(indent):] if raw.startswith(indent) else raw.lstrip())
+    if fence and lang in SHELL_FENCES:  # an unclosed fence runs to the end of the document
+        blocks.append((start, _script(body, lang in ("console", "shell-session"))))
+    return blocks
+
+
+def _script(lines: list[str], console: bool) -> str:
+    prompted = console and any(_PROMPT.match(line) for line in lines)
+    out, continued = [], False
+    for line in lines:
+        if _PROMPT.match(line):
+            line = _PROMPT.sub("", line, count=1)
+        elif prompted and not continued:
+            line = ""  # command output
+        out.append(line)
+        continued = line.endswith("\\")
+    return "\n".join(out)
