@@ -115,6 +115,8 @@ def nox_sessions_in(text: str) -> list[tuple[int, str]]:
     fence, lang, command, start = "", "", "", 0
     for number, line in enumerate(text.splitlines(), 1):
         m = re.match(_FENCE, line)
+        if m and m.group(1)[0] == "`" and "`" in line[m.end(1) :]:
+            m = None  # ```inline``` code, not a fence (CommonMark)
         if not fence:
             if m:
                 fence, lang = m.group(1), m.group(2).lower()
@@ -153,9 +155,10 @@ def readme_problems(
     )
     n, out = count_lines(text), []
     if n < readme[lo]:
+        lines = "1 line" if n == 1 else f"{n} lines"
         out.append(
-            f"{rel}: {n} line{'s' if n != 1 else ''}, under the {readme[lo]}-line minimum ({lo}); say what this "
-            "is, how to use it and how to test it"
+            f"{rel}: {lines}, under the {readme[lo]}-line minimum ({lo}); say what this is, "
+            "how to use it and how to test it"
         )
     elif n > readme[hi]:
         out.append(

@@ -125,6 +125,7 @@ def test_covering_dir(rel_path: str, expected: str) -> None:
         (f'{FENCE}sh\nnox -s "$SESSION"\nnox -l\nnox\n{FENCE}\n', []),
         (f"{FENCE}sh\n$ nox -s prompt\n{FENCE}\n", [(2, "prompt")]),
         (f"{FENCE}sh\nnox -s=eq\n{FENCE}\n", [(2, "eq")]),
+        (f"{FENCE}nox -s inline{FENCE}\n{FENCE}sh\nnox -s after\n{FENCE}\n", [(3, "after")]),
         (f"````sh\n{FENCE}\nnox -s inner\n````\n", [(3, "inner")]),
         (f"{FENCE}sh\nnox -s 'unclosed\n{FENCE}\n", [(2, "unclosed")]),
     ],
