@@ -19,6 +19,10 @@ import shutil
 import subprocess
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 MANIFEST = "target/ci-gates/build/manifest.json"
 DIST_DIR = "target/ci-gates/build/dist"
 VENVS_DIR = "target/ci-gates/venvs"
@@ -128,7 +132,7 @@ def workspace_version(root: str) -> str:
     return version
 
 
-def load_manifest(root: str) -> dict[str, str] | None:
+def load_manifest(root: str) -> dict[str, Any] | None:
     """The manifest as written by the build gate, or None when missing or unreadable."""
     try:
         with open(_abs(root, MANIFEST), encoding="utf-8") as f:
@@ -142,7 +146,7 @@ def load_manifest(root: str) -> dict[str, str] | None:
     return data
 
 
-def write_manifest(root: str, manifest: dict[str, str]) -> None:
+def write_manifest(root: str, manifest: dict[str, Any]) -> None:
     path = _abs(root, MANIFEST)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -151,7 +155,7 @@ def write_manifest(root: str, manifest: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
-def current_manifest(root: str) -> dict[str, str]:
+def current_manifest(root: str) -> dict[str, Any]:
     """The manifest if it matches the inputs and its artifacts exist; else :class:`ArtifactError`."""
     manifest = load_manifest(root)
     if manifest is None:

@@ -1,0 +1,164 @@
+"""Gate ``build``: build the wheel and sdist once through PEP 517, reuse them while inputs match.
+
+Front end: ``python -m build`` (pypa/build), the reference PEP 517 front end the packaging
+guides tell users to run, and the one that calls our in-tree backend exactly as pip does
+(isolated env, ``build_sdist`` / ``build_wheel`` hooks). ``uv build`` would do too, but pypa/build
+is what the registry installs and what most downstream release workflows run; when uv is on
+PATH we let build use it as the installer for its isolated env, which only makes it faster.
+
+Besides the wheel from the work tree, the gate builds a wheel *from the sdist* (unpacked into
+an empty temp dir), the path ``pip install <sdist>`` takes, so the ``wheel`` gate can prove the
+sdist is complete. That build compiles every crate from scratch in a new directory; its cargo
+target dir is kept under ``target/ci-gates/`` so third-party crates stay compiled across runs.
+
+The manifest (:mod:`ci.artifacts`) is keyed by the hash of the build inputs plus the
+environment variables that change what the backend produces; with both unchanged and every
+artifact present, the gate reuses the artifacts without running cargo at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from ci import artifacts
+from ci.gates import FAIL, PASS, cannot_run, note, problem, project_root
+
+SDIST_WHEEL_DIR = "target/ci-gates/build/from-sdist"
+SDIST_TARGET_DIR = "target/ci-gates/build/sdist-cargo-target"
+# Variables that change the wheel the backend builds (tag, target, flags, features).
+BUILD_ENV_VARS = (
+    "MATURIN_PEP517_ARGS",
+    "CARGO_BUILD_TARGET",
+    "CARGO_PROFILE_RELEASE_LTO",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "PYO3_PYTHON",
+    "SOURCE_DATE_EPOCH",
+)
+
+
+def build_env() -> dict[str, str]:
+    """The subset of the environment that shapes the artifacts (recorded in the manifest)."""
+    return {k: os.environ[k] for k in BUILD_ENV_VARS if k in os.environ}
+
+
+def reusable(manifest: dict[str, object] | None, inputs: str, env: dict[str, str]) -> bool:
+    """True when ``manifest`` was built from ``inputs`` in ``env`` and its artifacts exist."""
+    if manifest is None or manifest.get("inputs_hash") != inputs:
+        return False
+    if manifest.get("build_env", {}) != env:
+        return False
+    paths = [manifest.get(k) for k in ("wheel", "sdist", "sdist_wheel")]
+    return all(isinstance(p, str) and os.path.isfile(p) for p in paths)
+
+
+def _frontend(outdir: str, srcdir: str, *kinds: str, env: dict[str, str] | None = None) -> int:
+    import shutil
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "build", *kinds, "--outdir", outdir]
+    if shutil.which("uv"):
+        cmd.append("--installer=uv")
+    cmd.append(srcdir)
+    note("build: " + " ".join(cmd))
+    # Output streams straight through: a cargo error is the user's best clue.
+    return subprocess.run(cmd, cwd=srcdir, env=env, check=False, stdout=sys.stderr).returncode
+
+
+def _one(directory: str, suffix: str) -> str | None:
+    found = [f for f in os.listdir(directory) if f.endswith(suffix)]
+    return os.path.join(directory, found[0]) if len(found) == 1 else None
+
+
+def _wheel_from_sdist(root: str, sdist: str) -> str | None:
+    import shutil
+    import tarfile
+    import tempfile
+
+    outdir = os.path.join(root, SDIST_WHEEL_DIR)
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
+    env = {**os.environ, "CARGO_TARGET_DIR": os.path.join(root, SDIST_TARGET_DIR)}
+    with tempfile.TemporaryDirectory(prefix="ci-gates-sdist-") as tmp:
+        with tarfile.open(sdist) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, filter="data")
+            else:  # Python < 3.12 without the backported filter
+                tar.extractall(tmp)  # our own sdist, just built
+        # maturin stamps every sdist member with one fixed old mtime; cargo would then take
+        # the warm target dir's crates for fresh and ship stale code. Touch everything so
+        # our crates always recompile while third-party crates stay cached.
+        for dirpath, _dirs, files in os.walk(tmp):
+            for name in files:
+                os.utime(os.path.join(dirpath, name))
+        tops = os.listdir(tmp)
+        if len(tops) != 1:
+            problem(f"{sdist}: expected one top-level directory, found {sorted(tops)}")
+            return None
+        if _frontend(outdir, os.path.join(tmp, tops[0]), "--wheel", env=env) != 0:
+            problem(
+                f"{sdist}: building a wheel from the sdist failed (output above); a file the "
+                "build needs is probably missing from the sdist ([tool.maturin] include)"
+            )
+            return None
+    wheel = _one(outdir, ".whl")
+    if wheel is None:
+        problem(f"{SDIST_WHEEL_DIR}: expected exactly one wheel built from the sdist")
+    return wheel
+
+
+def run(root: str | None = None) -> int:
+    import importlib.util
+    import shutil
+
+    root = os.path.abspath(root or project_root())
+    if importlib.util.find_spec("build") is None:
+        return cannot_run("build: the `build` package is not installed; `pip install build`")
+    try:
+        inputs = artifacts.inputs_hash(root)
+        version = artifacts.workspace_version(root)
+    except artifacts.ArtifactError as exc:
+        return cannot_run(str(exc))
+    env = build_env()
+    manifest = artifacts.load_manifest(root)
+    if reusable(manifest, inputs, env):
+        assert manifest is not None
+        note(
+            f"build: inputs unchanged (hash {inputs[:12]}); reusing "
+            f"{os.path.relpath(manifest['wheel'], root)} and "
+            f"{os.path.relpath(manifest['sdist'], root)}"
+        )
+        return PASS
+    dist = os.path.join(root, artifacts.DIST_DIR)
+    shutil.rmtree(dist, ignore_errors=True)
+    os.makedirs(dist)
+    # Invalidate first: a failed build must not leave an old manifest looking current.
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(os.path.join(root, artifacts.MANIFEST))
+    if _frontend(dist, root, "--sdist", "--wheel") != 0:
+        problem("build: `python -m build --sdist --wheel` failed (output above); fix the build")
+        return FAIL
+    wheel, sdist = _one(dist, ".whl"), _one(dist, ".tar.gz")
+    if wheel is None or sdist is None:
+        problem(f"{artifacts.DIST_DIR}: expected one wheel and one sdist, found {os.listdir(dist)}")
+        return FAIL
+    sdist_wheel = _wheel_from_sdist(root, sdist)
+    if sdist_wheel is None:
+        return FAIL
+    if artifacts.inputs_hash(root) != inputs:
+        note("build: inputs changed during the build; the next run will rebuild")
+    artifacts.write_manifest(
+        root,
+        {
+            "inputs_hash": inputs,
+            "version": version,
+            "wheel": wheel,
+            "sdist": sdist,
+            "sdist_wheel": sdist_wheel,
+            "build_env": env,
+        },
+    )
+    note(f"build: wrote {artifacts.MANIFEST} ({os.path.basename(wheel)})")
+    return PASS
