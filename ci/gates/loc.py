@@ -56,10 +56,11 @@ def budget_verdict(path: str, lines: int, config: dict[str, Any]) -> tuple[str, 
     if rel in {_norm(p) for p in loc["allow"]}:
         if lines > fail:
             return None
+        counted = "1 line" if lines == 1 else f"{lines} lines"
         return (
             "warn",
-            f"{rel}: {lines} line{'s' if lines != 1 else ''}, back under the {fail}-line budget; remove its "
-            f"entry from {ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
+            f"{rel}: {counted}, back under the {fail}-line budget; remove its entry from "
+            f"{ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
         )
     if lines > fail:
         return (
