@@ -89,7 +89,7 @@ def run_one(name: str, root: str) -> Result:
             code = gate_helpers.cannot_run(f"{name}: gate crashed: {type(exc).__name__}: {exc}")
     if code not in _STATUS:
         code = gate_helpers.cannot_run(f"{name}: run() returned {code!r}, expected 0, 1 or 2")
-    status = _STATUS[code]  # type: ignore[index]
+    status = _STATUS[code]
     return Result(name, status, time.perf_counter() - start, _reason(gate_helpers.messages))
 
 

@@ -65,6 +65,9 @@ def run(root: str | None = None) -> int:
             first = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[0]
             return cannot_run(f"`ruff {' '.join(args[:2])}` did not run: {first}")
         for path, line, msg in found_here:
+            if args[0] == "format":
+                msg = "not formatted the way `ruff format` wants"
+                fix = f"run `ruff format {path}`"
             problem(f"{path}:{line}: {msg}; {fix}")
         n += len(found_here)
     return verdict(n)

@@ -1,0 +1,110 @@
+# /// script
+# dependencies = ["nox>=2025.2.9"]
+# ///
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench.
+
+``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
+it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
+``gates``, every gate in one venv, and prints the results table. Every session ends in
+``python -m ci.gates ...`` (or ``python -m ci.<module>``), the same entry the invoke tasks use.
+
+Venvs are reused, and a venv's packages are installed only when its requirement list changed
+(a hash in ``<venv>/ci-gates-requirements.sha256``), so a warm run installs nothing. Gates
+that need no packages run with the interpreter running nox (no venv at all).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+
+import nox
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from ci.registry import ORDERED, Gate, packages_union, with_requires
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.error_on_external_run = True
+nox.options.sessions = ["gates"]
+
+MARKER = "ci-gates-requirements.sha256"
+TESTS = ("cargo_test", "pytest")
+
+
+def install(session: nox.Session, requirements: list[str]) -> None:
+    """``session.install`` the requirements unless this venv already holds exactly these."""
+    if not requirements:
+        return
+    location = getattr(session.virtualenv, "location", None)
+    digest = hashlib.sha256("\n".join(sorted(requirements)).encode()).hexdigest()
+    marker = os.path.join(location, MARKER) if location else None
+    if marker and os.path.isfile(marker):
+        with open(marker, encoding="utf-8") as f:
+            if f.read().strip() == digest:
+                session.log(f"requirements unchanged ({len(requirements)}); installing nothing")
+                return
+    session.install(*requirements)
+    if marker:
+        with open(marker, "w", encoding="utf-8") as f:
+            f.write(digest + "\n")
+
+
+def gates_cli(session: nox.Session, *args: str, python: str = "python") -> None:
+    session.run(python, "-m", "ci.gates", *args)
+
+
+def gate_session(gate: Gate) -> None:
+    """Register the nox session for one gate."""
+    backend = None if gate.packages else "none"
+
+    def session_func(session: nox.Session) -> None:
+        if gate.packages:
+            install(session, list(gate.packages))
+            gates_cli(session, gate.name)
+        else:  # no venv: the interpreter running nox
+            gates_cli(session, gate.name, python=sys.executable)
+
+    session_func.__name__ = session_func.__qualname__ = gate.name
+    session_func.__doc__ = gate.description
+    nox.session(name=gate.name, requires=list(gate.requires), venv_backend=backend)(session_func)
+
+
+for _gate in ORDERED:
+    gate_session(_gate)
+
+
+@nox.session
+def gates(session: nox.Session) -> None:
+    """Every gate in dependency order in one venv, then the results table; fails if any did not pass"""
+    install(session, packages_union())
+    gates_cli(session, "--all", "--report")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """cargo test and pytest (against the installed wheel), after the gates they require"""
+    install(session, packages_union(with_requires(TESTS)))
+    gates_cli(session, "--with-requires", "--report", *TESTS)
+
+
+@nox.session(venv_backend="none")
+def report(session: nox.Session) -> None:
+    """Table of the saved gate results (and $GITHUB_STEP_SUMMARY); fails if any did not pass"""
+    session.run(sys.executable, "-m", "ci.report")
+
+
+@nox.session(venv_backend="none")
+def ci_local(session: nox.Session) -> None:
+    """Run the CI workflow's steps locally, in order, the way CI runs them"""
+    session.run(sys.executable, "-m", "ci.ci_local", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def bench(session: nox.Session) -> None:
+    """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
+    session.run(sys.executable, "-m", "ci.bench", *session.posargs)
