@@ -9,11 +9,10 @@ it lexes ``$( … )``, backticks and ``<( … )`` (also inside double quotes) as
 their own. Quoted arguments of other commands stay data: ``git commit -m "uv run"`` is one
 ``git`` command. Here-document bodies are data.
 
-The lexer is hand-written rather than :mod:`shlex`: shlex cannot tell ``"$(uv run x)"``
-(a command) from ``"uv run x"`` (data), and knows no backticks, here-documents or line
-numbers. It never raises: an unbalanced quote runs to the end of the text, and any internal
-error falls back to a plain whitespace split. Standard library only, no ``typing`` at
-runtime: the agent hook imports this on every Bash call.
+Hand-written rather than :mod:`shlex`, which cannot tell ``"$(uv run x)"`` (a command) from
+``"uv run x"`` (data) and knows no backticks, here-documents or line numbers. It never
+raises: an unbalanced quote runs to the end of the text; an internal error falls back to a
+whitespace split. Standard library only: the agent hook imports this on every Bash call.
 """
 
 from __future__ import annotations
@@ -78,9 +77,8 @@ class _Lexer:
         self.words: list[str] = []
         self.word: list[str] | None = None
         self.cmd_line = line
-        self.skip_next = False  # the next word is a redirection target
-        self.heredoc_next = False  # the next word is a here-document delimiter
-        self.heredoc_strip = False  # <<- (leading tabs stripped from the body)
+        # The next word is a redirection target / a here-document delimiter (<<- strips tabs).
+        self.skip_next = self.heredoc_next = self.heredoc_strip = False
         self.heredocs: list[tuple[str, bool]] = []
 
     def nested(self, inner: str, line: int) -> None:
@@ -135,12 +133,7 @@ class _Lexer:
         elif nxt == "{":
             end = _match(text, i + 2, "{", "}")
         elif nxt == "'":
-            j = i + 2
-            while j < len(text) and text[j] != "'":
-                j += 2 if text[j] == "\\" else 1
-            self.add(text[i + 2:j])
-            self.line += text.count("\n", i, j)
-            return j + 1
+            return i + 1  # $'…': lexed as a single-quoted string (escapes aside)
         else:
             end = i + 1
         self.add(text[i:end])
@@ -264,13 +257,9 @@ class _Lexer:
 
 
 def _fallback(text: str, line: int) -> list[Command]:
-    out = []
-    for k, part in enumerate(text.split("\n")):
-        for piece in _FALLBACK.split(part):
-            words = [w.strip("'\"") for w in piece.split()]
-            if words:
-                out.append(Command(words, line + k))
-    return out
+    return [Command([w.strip("'\"") for w in piece.split()], line + k)
+            for k, part in enumerate(text.split("\n"))
+            for piece in _FALLBACK.split(part) if piece.split()]
 
 
 def lex(text: str, line: int = 0) -> list[Command]:
@@ -283,26 +272,16 @@ def lex(text: str, line: int = 0) -> list[Command]:
     return out
 
 
-def _options(words: list[str], i: int, with_value: frozenset[str]) -> int:
-    """Index of the first operand at or after ``i``, skipping options (and their values)."""
-    while i < len(words) and words[i].startswith("-") and words[i] != "-":
-        if words[i] == "--":
-            return i + 1
-        i += 2 if words[i] in with_value else 1
-    return i
-
-
-_SUDO_VALUE = frozenset({"-u", "-g", "-h", "-C", "-D", "-p", "-r", "-t", "-U", "-T", "-R",
-                         "--user", "--group", "--host", "--prompt", "--chdir", "--role",
-                         "--type", "--other-user", "--command-timeout", "--close-from"})
-_XARGS_VALUE = frozenset({"-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a",
-                          "--max-args", "--max-procs", "--max-lines", "--delimiter",
-                          "--arg-file", "--max-chars", "--eof", "--replace"})
-_ENV_VALUE = frozenset({"-u", "--unset", "-C", "--chdir"})
-_NICE_VALUE = frozenset({"-n", "--adjustment"})
-_TIMEOUT_VALUE = frozenset({"-s", "-k", "--signal", "--kill-after"})
-_STDBUF_VALUE = frozenset({"-i", "-o", "-e", "--input", "--output", "--error"})
-_EXEC_VALUE = frozenset({"-a"})
+# Launchers that run the command after their options: name -> options that take a value.
+_LAUNCHERS = {name: frozenset(opts.split()) for name, opts in {
+    "env": "-u --unset -C --chdir", "time": "", "nohup": "", "builtin": "", "command": "",
+    "doas": "-u -C", "exec": "-a", "nice": "-n --adjustment",
+    "timeout": "-s -k --signal --kill-after", "stdbuf": "-i -o -e --input --output --error",
+    "sudo": "-u -g -h -C -D -p -r -t -U -T -R --user --group --host --prompt --chdir --role "
+            "--type --other-user --command-timeout --close-from",
+    "xargs": "-I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --max-lines --delimiter "
+             "--arg-file --max-chars --eof --replace",
+}.items()}
 
 
 def _shell_string(words: list[str], i: int) -> str | None:
@@ -332,25 +311,21 @@ def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
         name = basename(w)
         if w in _RESERVED or _ASSIGN.match(w):
             i += 1
-        elif name == "env":
-            j = i + 1
-            while j < len(words) and words[j].startswith("-") and words[j] not in ("-", "--"):
-                if words[j] in ("-S", "--split-string") or words[j].startswith("-S"):
-                    split = words[j][2:] if len(words[j]) > 2 and words[j][1] == "S" else None
-                    if split is None and j + 1 < len(words):
-                        split, j = words[j + 1], j + 1
-                    yield from _expand(f"{split or ''} {' '.join(words[j + 1:])}", cmd.line,
-                                       depth)
+        elif name in _LAUNCHERS and not (name == "command" and words[i + 1:i + 2] in (
+                ["-v"], ["-V"])):
+            i += 1
+            while i < len(words) and words[i].startswith("-") and words[i] != "-":
+                opt, i = words[i], i + 1
+                if opt == "--":
+                    break
+                if name == "env" and opt.startswith(("-S", "--split-string")):
+                    split = opt.partition("=")[2] if opt.startswith("--") else opt[2:]
+                    rest = words[i:] if split else words[i + 1:]
+                    split = split or " ".join(words[i:i + 1])
+                    yield from _expand(" ".join([split, *rest]), cmd.line, depth)
                     return
-                j += 2 if words[j] in _ENV_VALUE else 1
-            i = j + (1 if j < len(words) and words[j] == "--" else 0)
-        elif name in ("time", "nohup", "builtin", "doas") or (name == "command" and not any(
-                a in ("-v", "-V") for a in words[i + 1:i + 3])):
-            i = _options(words, i + 1, frozenset())
-        elif name in ("sudo", "nice", "timeout", "stdbuf", "xargs", "exec"):
-            value = {"sudo": _SUDO_VALUE, "nice": _NICE_VALUE, "timeout": _TIMEOUT_VALUE,
-                     "stdbuf": _STDBUF_VALUE, "xargs": _XARGS_VALUE, "exec": _EXEC_VALUE}[name]
-            i = _options(words, i + 1, value) + (1 if name == "timeout" else 0)
+                i += opt in _LAUNCHERS[name]
+            i += name == "timeout"  # the duration
         elif name in _SHELLS:
             script = _shell_string(words, i + 1)
             if script is not None:
@@ -392,23 +367,21 @@ def markdown_blocks(text: str) -> list[tuple[int, str]]:
     prompt is stripped in every shell block.
     """
     blocks: list[tuple[int, str]] = []
-    fence = lang = indent = ""
-    start, body = 0, []
-    for number, raw in enumerate(text.split("\n")):
-        m = _FENCE.match(raw)
+    fence, lang, indent, start, body = "", "", "", 0, []  # type: tuple[str, str, str, int, list[str]]
+    for number, raw in enumerate([*text.split("\n"), None]):
+        m = _FENCE.match(raw) if raw is not None else None
         if not fence:
             if m:
-                indent, fence, lang, start, body = m.group(1), m.group(2), m.group(3).lower(), \
-                    number + 1, []
+                indent, fence, lang, start, body = *m.groups(), number + 1, []
+                lang = lang.lower()
             continue
-        if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence) and not m.group(3):
+        if raw is None or (m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence)
+                           and not m.group(3)):  # a closing fence, or the end of the text
             if lang in SHELL_FENCES:
                 blocks.append((start, _script(body, lang in ("console", "shell-session"))))
             fence = ""
             continue
         body.append(raw[len(indent):] if raw.startswith(indent) else raw.lstrip())
-    if fence and lang in SHELL_FENCES:  # an unclosed fence runs to the end of the document
-        blocks.append((start, _script(body, lang in ("console", "shell-session"))))
     return blocks
 
 
