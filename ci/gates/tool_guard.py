@@ -142,7 +142,9 @@ def _calls(words: list[str], via: str = "") -> list[Call]:
         return _calls(_split(rest[2:], _UV_RUN_VALUE)[1], "uv tool run")
     if tool == "uv" and sub == "run":
         run_opts, command = _split(rest[1:], _UV_RUN_VALUE)
-        return [Call("uv", "run", opts + run_opts, via, text), *_calls(command, "uv run")]
+        # The uv run call's text is the command it runs (for the suggestion).
+        return [Call("uv", "run", opts + run_opts, via, " ".join(command)),
+                *_calls(command, "uv run")]
     return [Call(tool, sub, opts + rest[1:], via, text)]
 
 
@@ -155,12 +157,10 @@ def _instead(rule: Rule, call: Call, inner: Call | None) -> str:
     if rule.instead is not None:
         return str(rule.instead)
     if rule.rule == "uv-run":
-        if inner is None:
-            return "uv run --no-project …"
-        if inner.tool == "nox":
-            return f"{inner.text} (nox is installed as a tool, not in the project)"
-        session = SESSIONS.get((inner.tool, inner.sub)) or SESSIONS.get(inner.tool)
-        return session or f"uv run --no-project {inner.text}"
+        if inner is not None and inner.tool == "nox":
+            return f"{call.text} (nox is installed as a tool, not in the project)"
+        session = inner and (SESSIONS.get((inner.tool, inner.sub)) or SESSIONS.get(inner.tool))
+        return session or f"uv run --no-project {call.text or '…'}"
     return SESSIONS.get((call.tool, call.sub)) or SESSIONS.get(call.tool) or _NO_SESSION
 
 
