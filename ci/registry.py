@@ -57,6 +57,7 @@ GATES: tuple[Gate, ...] = (
         "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
+        commands=("check-jsonschema", "zizmor"),
     ),
     Gate("fmt", "Rust formatting: cargo fmt --all --check", commands=("cargo", "rustfmt")),
     Gate(
