@@ -1,0 +1,109 @@
+"""The results table: plain text, Markdown, report.json, the step summary, ``python -m ci.report``."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ci import report, runner
+from ci.runner import CANNOT_RUN, FAILED, PASSED, SKIPPED, Result
+
+RESULTS = [
+    Result("fmt", FAILED, 1.25, "src/lib.rs:3: not formatted; run `cargo fmt --all`"),
+    Result("clippy", SKIPPED, 0.0, "not run because fmt failed"),
+    Result("ruff", PASSED, 0.4, ""),
+    Result("typecheck", CANNOT_RUN, 75.0, "mypy: not installed | see docs"),
+]
+
+
+def test_plain_text_is_aligned_and_complete() -> None:
+    text = report.plain(RESULTS)
+    lines = text.splitlines()
+    assert lines[0].split() == ["gate", "status", "duration", "reason"]
+    assert lines[-1] == "1/4 gates passed"
+    rows = lines[1:-1]
+    # Columns line up: the status column starts at the same offset in every row.
+    assert (
+        len({row.index(status) for row, status in zip(rows, [FAILED, "not run", PASSED, "could"])})
+        == 1
+    )
+    assert "not run because fmt failed" in rows[1]
+    assert "src/lib.rs:3: not formatted" in rows[0]
+    assert "1m15s" in rows[3] and "1.2s" in rows[0]
+    assert "\x1b[" not in text
+
+
+def test_markdown_table() -> None:
+    md = report.markdown(RESULTS)
+    lines = md.strip().splitlines()
+    assert lines[0] == "### CI gates: 1/4 passed"
+    assert lines[2] == "| Gate | Status | Duration | Reason |"
+    assert lines[3] == "| --- | --- | --- | --- |"
+    assert lines[4].startswith("| `fmt` | ❌ failed | 1.2s | src/lib.rs:3")
+    assert "not run because fmt failed" in lines[5]
+    assert "mypy: not installed \\| see docs" in lines[7]  # a pipe must not split the cell
+    assert all(len(re.split(r"(?<!\\)\|", line)) == 6 for line in lines[4:])  # 4 cells
+
+
+def test_print_table_falls_back_to_plain_when_not_a_terminal() -> None:
+    out = io.StringIO()
+    report.print_table(RESULTS, out)
+    assert out.getvalue() == report.plain(RESULTS)
+
+
+def test_rich_table_on_a_terminal() -> None:
+    pytest.importorskip("rich")
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Tty()
+    report.print_table(RESULTS, out)
+    text = out.getvalue()
+    assert "not run because fmt failed" in text and "1/4 gates passed" in text
+
+
+def test_emit_writes_json_and_step_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    report.emit(RESULTS, str(tmp_path), io.StringIO())
+    data = json.loads((tmp_path / report.REPORT_FILE).read_text(encoding="utf-8"))
+    assert data["ok"] is False
+    assert [r["gate"] for r in data["results"]] == ["fmt", "clippy", "ruff", "typecheck"]
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n") and "| `ruff` | ✅ passed |" in text
+
+
+def test_no_step_summary_without_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    report.emit(RESULTS[2:3], str(tmp_path), io.StringIO())
+    assert json.loads((tmp_path / report.REPORT_FILE).read_text(encoding="utf-8"))["ok"] is True
+
+
+def test_main_reads_saved_results_and_fails_on_missing_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    for gate in runner.ORDERED:
+        runner.save(Result(gate.name, PASSED, 0.1, ""), str(tmp_path))
+    assert report.main([]) == 0
+    assert f"{len(runner.ORDERED)}/{len(runner.ORDERED)} gates passed" in capsys.readouterr().out
+    (tmp_path / runner.RESULTS_DIR / "ruff.json").unlink()
+    assert report.main([]) == 1
+    assert "no saved result; run `nox -s ruff`" in capsys.readouterr().out
+
+
+def test_duration_format() -> None:
+    assert report.duration(0.04) == "0.0s"
+    assert report.duration(59.94) == "59.9s"
+    assert report.duration(61) == "1m01s"

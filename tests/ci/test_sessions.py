@@ -1,0 +1,102 @@
+"""nox sessions, invoke tasks and ci.registry list the same gates (the registry is the source)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ci import registry
+
+ROOT = Path(__file__).resolve().parents[2]
+nox = pytest.importorskip("nox")
+invoke = pytest.importorskip("invoke")
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"_under_test_{name}", ROOT / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(*cmd: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def nox_sessions() -> dict[str, object]:
+    import nox.registry
+
+    load("noxfile")
+    return dict(nox.registry.get())
+
+
+def test_noxfile_registers_exactly_the_registry_sessions(nox_sessions: dict[str, object]) -> None:
+    assert set(nox_sessions) == set(registry.SESSIONS)
+
+
+def test_gate_sessions_take_requires_and_description_from_the_registry(
+    nox_sessions: dict[str, object],
+) -> None:
+    for gate in registry.ORDERED:
+        func = nox_sessions[gate.name]
+        assert list(getattr(func, "requires", None) or []) == list(gate.requires), gate.name
+        assert (getattr(func, "__doc__", "") or "").strip() == gate.description
+        # Gates without packages need no venv; gates with packages get one.
+        assert (getattr(func, "venv_backend", None) == "none") == (not gate.packages), gate.name
+
+
+def test_nox_list_shows_every_session_with_its_description() -> None:
+    proc = run(sys.executable, "-m", "nox", "-l")
+    assert proc.returncode == 0, proc.stderr
+    listed = dict(re.findall(r"^[*-] (\S+) -> (.+)$", proc.stdout, flags=re.M))
+    assert set(listed) == set(registry.SESSIONS)
+    for gate in registry.ORDERED:
+        assert listed[gate.name] == gate.description
+
+
+def test_invoke_tasks_match_the_registry() -> None:
+    tasks = load("tasks")
+    expected = {*registry.NAMES, "gates", "tests"}
+    assert {name.replace("-", "_") for name in tasks.ns.task_names} == expected
+    proc = run(sys.executable, "-m", "invoke", "--list", "--list-format", "json")
+    assert proc.returncode == 0, proc.stderr
+    listed = {t["name"].replace("-", "_") for t in json.loads(proc.stdout)["tasks"]}
+    assert listed == expected
+    help_by_name = {t["name"]: t["help"] for t in json.loads(proc.stdout)["tasks"]}
+    assert help_by_name["native-import"] == registry.BY_NAME["native_import"].description
+
+
+def test_a_failed_prerequisite_stops_its_dependent_and_is_named(tmp_path: Path) -> None:
+    """The nox behaviour the gate sessions rely on (guards against a nox upgrade changing it)."""
+    (tmp_path / "noxfile.py").write_text(
+        textwrap.dedent(
+            """
+            import sys
+            import nox
+
+            @nox.session(venv_backend="none")
+            def first(session):
+                session.run(sys.executable, "-c", "raise SystemExit(1)")
+
+            @nox.session(venv_backend="none", requires=["first"])
+            def second(session):
+                session.run(sys.executable, "-c", "print('SECOND RAN')")
+            """
+        ),
+        encoding="utf-8",
+    )
+    proc = run(sys.executable, "-m", "nox", "-s", "second", cwd=tmp_path)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "SECOND RAN" not in output
+    assert "Prerequisite session first was not successful" in output
