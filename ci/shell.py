@@ -1,18 +1,14 @@
-"""Find the commands a piece of shell text would run: lexing and seeing through wrappers.
+"""Find the commands a piece of shell text runs: a lexer that sees through launchers.
 
-:func:`commands` turns shell text (an agent's Bash command, a workflow ``run:`` block, a
-script, a Markdown code block) into the simple commands it runs, each as its argument words
-(quotes removed) and the 0-based line it starts on. It sees through what only *launches* a
-command: ``VAR=1 cmd``, ``env``, ``time``, ``nice``, ``nohup``, ``command``, ``exec``,
-``sudo``, ``timeout``, ``xargs``, ``eval``, ``bash -c '…'`` / ``sh -c`` / ``bash -lc``, and
-it lexes ``$( … )``, backticks and ``<( … )`` (also inside double quotes) as commands of
-their own. Quoted arguments of other commands stay data: ``git commit -m "uv run"`` is one
-``git`` command. Here-document bodies are data.
-
-Hand-written rather than :mod:`shlex`, which cannot tell ``"$(uv run x)"`` (a command) from
-``"uv run x"`` (data) and knows no backticks, here-documents or line numbers. It never
-raises: an unbalanced quote runs to the end of the text; an internal error falls back to a
-whitespace split. Standard library only: the agent hook imports this on every Bash call.
+:func:`commands` turns shell text (an agent's Bash command, a ``run:`` block, a script, a
+Markdown block) into simple commands: argument words (quotes removed) and a 0-based line.
+It sees through ``VAR=1``, ``env``, ``time``, ``nice``, ``command``, ``exec``, ``sudo``,
+``timeout``, ``xargs``, ``eval`` and ``bash -c '…'``, and lexes ``$( … )``, backticks and
+``<( … )`` (also inside double quotes) as commands. Quoted arguments of other commands and
+here-document bodies are data. Hand-written, not :mod:`shlex`, which cannot tell
+``"$(uv run x)"`` from ``"uv run x"`` and has no backticks, here-documents or lines. Never
+raises (an unbalanced quote runs to the end; an internal error falls back to a whitespace
+split). Standard library only: the agent hook imports this on every Bash call.
 """
 
 from __future__ import annotations
@@ -117,7 +113,7 @@ class _Lexer:
         while close == "`" and end > 0 and text[end - 1] == "\\":
             end = text.find("`", end + 1)
         end = len(text) if end < 0 else (end + 1 if close == "`" else end)
-        inner = text[i:end - 1] if text[end - 1:end] == close else text[i:end]
+        inner = text[i : end - 1] if text[end - 1 : end] == close else text[i:end]
         self.nested(inner.replace("\\`", "`") if close == "`" else inner, self.line)
         self.add(text[start:end])
         self.line += text.count("\n", start, end)
@@ -125,7 +121,7 @@ class _Lexer:
 
     def dollar(self, i: int) -> int:
         """At ``$``: command substitution, arithmetic, ``${…}``, ``$'…'`` or a plain ``$``."""
-        text, nxt = self.text, self.text[i + 1:i + 2]
+        text, nxt = self.text, self.text[i + 1 : i + 2]
         if text.startswith("$((", i):
             end = _match(text, i + 2, "(", ")")
         elif nxt == "(":
@@ -148,19 +144,16 @@ class _Lexer:
             c = text[i]
             if c == '"':
                 return i + 1
-            if c == "\\" and text[i + 1:i + 2] in ('"', "\\", "$", "`", "\n"):
-                if text[i + 1] == "\n":
-                    self.line += 1
-                else:
-                    self.add(text[i + 1])
+            if c == "\\" and text[i + 1 : i + 2] in ('"', "\\", "$", "`", "\n"):
+                self.line += text[i + 1] == "\n"
+                self.add(text[i + 1] if text[i + 1] != "\n" else "")
                 i += 2
             elif c == "$":
                 i = self.dollar(i)
             elif c == "`":
                 i = self.substitution(i + 1, i, "`")
             else:
-                if c == "\n":
-                    self.line += 1
+                self.line += c == "\n"
                 self.add(c)
                 i += 1
         return n
@@ -178,9 +171,9 @@ class _Lexer:
             self.heredoc_next, self.heredoc_strip = True, text.startswith("<<-", i)
             return i + (3 if self.heredoc_strip else 2)
         j = i + 1
-        if text[j:j + 1] in (">", "|", "&"):
+        if text[j : j + 1] in (">", "|", "&"):
             j += 1
-        if text[j - 1] == "&" and text[j:j + 1] == "-":
+        if text[j - 1] == "&" and text[j : j + 1] == "-":
             return j + 1
         self.skip_next = True
         return j
@@ -192,10 +185,8 @@ class _Lexer:
             while i < n:
                 end = text.find("\n", i)
                 end = n if end < 0 else end
-                line = text[i:end].lstrip("\t") if strip else text[i:end]
-                i = end + 1
-                self.line += 1
-                if line == delim:
+                line, i, self.line = text[i:end], end + 1, self.line + 1
+                if (line.lstrip("\t") if strip else line) == delim:
                     break
         self.heredocs = []
         return min(i, n)
@@ -210,7 +201,7 @@ class _Lexer:
                 continue
             c = text[i]
             if c == "\\":
-                if text[i + 1:i + 2] == "\n":
+                if text[i + 1 : i + 2] == "\n":
                     self.line += 1
                 elif i + 1 < n:
                     self.add(text[i + 1])
@@ -218,7 +209,7 @@ class _Lexer:
             elif c == "'":
                 end = text.find("'", i + 1)
                 end = n if end < 0 else end
-                self.add(text[i + 1:end])
+                self.add(text[i + 1 : end])
                 self.line += text.count("\n", i, end)
                 i = end + 1
             elif c == '"':
@@ -238,11 +229,11 @@ class _Lexer:
                 self.end_word()
                 i += 1
             elif c in "<>":
-                if text[i + 1:i + 2] == "(" and self.word is None:
+                if text[i + 1 : i + 2] == "(" and self.word is None:
                     i = self.substitution(i + 2, i, ")")  # process substitution
                 else:
                     i = self.redirection(i)
-            elif c == "&" and text[i + 1:i + 2] == ">":
+            elif c == "&" and text[i + 1 : i + 2] == ">":
                 self.end_word()
                 i = self.redirection(i + 1)
             elif c == "(" and self.word is not None and "".join(self.word).endswith("="):
@@ -257,9 +248,12 @@ class _Lexer:
 
 
 def _fallback(text: str, line: int) -> list[Command]:
-    return [Command([w.strip("'\"") for w in piece.split()], line + k)
-            for k, part in enumerate(text.split("\n"))
-            for piece in _FALLBACK.split(part) if piece.split()]
+    return [
+        Command([w.strip("'\"") for w in piece.split()], line + k)
+        for k, part in enumerate(text.split("\n"))
+        for piece in _FALLBACK.split(part)
+        if piece.split()
+    ]
 
 
 def lex(text: str, line: int = 0) -> list[Command]:
@@ -273,34 +267,36 @@ def lex(text: str, line: int = 0) -> list[Command]:
 
 
 # Launchers that run the command after their options: name -> options that take a value.
-_LAUNCHERS = {name: frozenset(opts.split()) for name, opts in {
-    "env": "-u --unset -C --chdir", "time": "", "nohup": "", "builtin": "", "command": "",
-    "doas": "-u -C", "exec": "-a", "nice": "-n --adjustment",
-    "timeout": "-s -k --signal --kill-after", "stdbuf": "-i -o -e --input --output --error",
-    "sudo": "-u -g -h -C -D -p -r -t -U -T -R --user --group --host --prompt --chdir --role "
-            "--type --other-user --command-timeout --close-from",
-    "xargs": "-I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --max-lines --delimiter "
-             "--arg-file --max-chars --eof --replace",
-}.items()}
+_LAUNCHERS = {
+    name: frozenset(value_options.split())
+    for name, _, value_options in (
+        row.partition(":")
+        for row in """env: -u --unset -C --chdir
+time:
+nohup:
+builtin:
+command:
+doas: -u -C
+exec: -a
+nice: -n --adjustment
+timeout: -s -k --signal --kill-after
+stdbuf: -i -o -e --input --output --error
+sudo: -u -g -h -C -D -p -r -t -U -T -R --user --group --host --prompt --chdir --role --type
+xargs: -I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --max-lines --delimiter --eof
+""".splitlines()
+    )
+}
 
 
 def _shell_string(words: list[str], i: int) -> str | None:
     """For ``bash [opts] -c STRING``: STRING, else None (a script file or stdin)."""
     has_c = False
-    while i < len(words):
+    while i < len(words) and words[i].startswith(("-", "+")) and words[i] not in ("-", "+", "--"):
         w = words[i]
-        if w == "--" or not w.startswith(("-", "+")) or w in ("-", "+"):
-            break
-        if w.startswith("--"):
-            i += 2 if w in ("--rcfile", "--init-file") else 1
-            continue
-        if "c" in w[1:]:
-            has_c = True
-        i += 2 if w[1:].endswith("o") or w[1:].endswith("O") else 1
-    if has_c:
-        i += 1 if i < len(words) and words[i] == "--" else 0
-        return words[i] if i < len(words) else None
-    return None
+        has_c = has_c or ("c" in w[1:] and not w.startswith("--"))
+        i += 2 if w in ("--rcfile", "--init-file") or w[1:].endswith(("o", "O")) else 1
+    i += i < len(words) and words[i] == "--"
+    return words[i] if has_c and i < len(words) else None
 
 
 def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
@@ -311,8 +307,9 @@ def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
         name = basename(w)
         if w in _RESERVED or _ASSIGN.match(w):
             i += 1
-        elif name in _LAUNCHERS and not (name == "command" and words[i + 1:i + 2] in (
-                ["-v"], ["-V"])):
+        elif name in _LAUNCHERS and not (
+            name == "command" and words[i + 1 : i + 2] in (["-v"], ["-V"])
+        ):
             i += 1
             while i < len(words) and words[i].startswith("-") and words[i] != "-":
                 opt, i = words[i], i + 1
@@ -320,8 +317,8 @@ def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
                     break
                 if name == "env" and opt.startswith(("-S", "--split-string")):
                     split = opt.partition("=")[2] if opt.startswith("--") else opt[2:]
-                    rest = words[i:] if split else words[i + 1:]
-                    split = split or " ".join(words[i:i + 1])
+                    rest = words[i:] if split else words[i + 1 :]
+                    split = split or " ".join(words[i : i + 1])
                     yield from _expand(" ".join([split, *rest]), cmd.line, depth)
                     return
                 i += opt in _LAUNCHERS[name]
@@ -332,7 +329,7 @@ def _unwrap(cmd: Command, depth: int) -> Iterator[Command]:
                 yield from _expand(script, cmd.line, depth)
             return
         elif name == "eval":
-            yield from _expand(" ".join(words[i + 1:]), cmd.line, depth)
+            yield from _expand(" ".join(words[i + 1 :]), cmd.line, depth)
             return
         else:
             yield Command(words[i:], cmd.line) if i else cmd
@@ -359,12 +356,10 @@ _PROMPT = re.compile(r"^\s*\$( |$)")
 
 
 def markdown_blocks(text: str) -> list[tuple[int, str]]:
-    """``(first_line, script)`` of each shell code block; ``first_line`` is 0-based.
+    """``(first_line, script)`` (0-based) of each shell code block, one line per source line.
 
-    The script keeps one line per source line (so line offsets map back); in ``console``
-    and ``shell-session`` blocks only ``$ `` prompt lines (and their continuations) are
-    commands, and if such a block has no prompt at all every line is. A leading ``$ ``
-    prompt is stripped in every shell block.
+    In ``console`` blocks only ``$ `` prompt lines and their continuations are commands
+    (every line if there is no prompt); a leading ``$ `` prompt is stripped in every block.
     """
     blocks: list[tuple[int, str]] = []
     fence, lang, indent, start, body = "", "", "", 0, []  # type: tuple[str, str, str, int, list[str]]
@@ -375,13 +370,14 @@ def markdown_blocks(text: str) -> list[tuple[int, str]]:
                 indent, fence, lang, start, body = *m.groups(), number + 1, []
                 lang = lang.lower()
             continue
-        if raw is None or (m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence)
-                           and not m.group(3)):  # a closing fence, or the end of the text
+        if raw is None or (
+            m and m.group(2)[0] == fence[0] and len(m.group(2)) >= len(fence) and not m.group(3)
+        ):  # a closing fence, or the end of the text
             if lang in SHELL_FENCES:
                 blocks.append((start, _script(body, lang in ("console", "shell-session"))))
             fence = ""
             continue
-        body.append(raw[len(indent):] if raw.startswith(indent) else raw.lstrip())
+        body.append(raw[len(indent) :] if raw.startswith(indent) else raw.lstrip())
     return blocks
 
 

@@ -26,84 +26,91 @@ if TYPE_CHECKING:
     from typing import Any
 
 Finding = namedtuple("Finding", "action rule reason instead")
-Rule = namedtuple("Rule", "rule action tools sub unless contexts what why instead")
+Rule = namedtuple("Rule", "rule action tools sub unless contexts instead")
 # One tool invocation: ``python -m pytest -x`` is Call("pytest", None, ["-x"], "python -m", …).
 Call = namedtuple("Call", "tool sub args via text")
 
 SHELL, CI, RELEASE = "shell", "ci", "release"
 EVERYWHERE, NOT_RELEASE, NOT_CI = (SHELL, CI, RELEASE), (SHELL, CI), (SHELL, RELEASE)
-_PUBLISH_WHY = "releases are published only by the release workflow, through trusted publishing"
-_PUBLISH_INSTEAD = "the release workflow (push a version tag); a dry run is fine anywhere"
-_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "-D=warnings", "--deny warnings", "--deny=warnings")
+CI_TOOLS = ("cargo", "pytest", "maturin", "ruff", "mypy", "python -m")
+_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "-D=warnings", "--deny warnings")
+_PUBLISH = "the release workflow (push a version tag); a dry run is fine anywhere"
 
+# The ONE rule table. ``unless``: flags that make the rule not apply; ``instead``: None means
+# computed from the command (see :func:`_instead`). Texts per rule: :data:`REASONS`.
 RULES: tuple[Rule, ...] = (
-    Rule("uv-run", "deny", ("uv",), "run", ("--no-project", "--script", "-s"), EVERYWHERE,
-         "runs without --no-project",
-         "in this maturin project `uv run` first builds and installs the whole wheel (Rust "
-         "included)", None),
-    Rule("publish", "deny", ("cargo",), "publish", ("--dry-run", "-n"), NOT_RELEASE,
-         "publishes a crate", _PUBLISH_WHY, _PUBLISH_INSTEAD),
-    Rule("publish", "deny", ("twine",), "upload", (), NOT_RELEASE,
-         "uploads to PyPI", _PUBLISH_WHY, _PUBLISH_INSTEAD),
-    Rule("publish", "deny", ("maturin",), "publish", (), NOT_RELEASE,
-         "uploads to PyPI", _PUBLISH_WHY, _PUBLISH_INSTEAD),
-    Rule("publish", "deny", ("maturin",), "upload", (), NOT_RELEASE,
-         "uploads to PyPI", _PUBLISH_WHY, _PUBLISH_INSTEAD),
-    Rule("publish", "deny", ("uv",), "publish", ("--dry-run",), NOT_RELEASE,
-         "uploads to PyPI", _PUBLISH_WHY, _PUBLISH_INSTEAD),
-    Rule("ci-direct", "deny", ("cargo", "pytest", "maturin", "ruff", "mypy", "python -m"), None,
-         (), (CI,), "calls the tool directly in the CI workflow",
-         "each CI step is exactly one `nox -s <session>`, the command developers run", None),
-    Rule("clippy", "note", ("cargo",), "clippy", _CLIPPY_STRICT, NOT_CI,
-         "differs from CI", "CI runs clippy on the whole workspace with `-D warnings`",
-         "nox -s clippy"),
-    Rule("cargo-test", "note", ("cargo",), "test", ("--locked",), NOT_CI,
-         "differs from CI", "CI runs `cargo test --workspace --locked`", "nox -s cargo_test"),
-    Rule("pytest", "note", ("pytest",), None, (), NOT_CI, "differs from CI",
-         "CI runs pytest against the installed wheel in a venv, not the source tree",
-         "nox -s pytest"),
-    Rule("ruff", "note", ("ruff",), "check", (), NOT_CI, "differs from CI",
-         "CI runs the pinned ruff: check and format --check", "nox -s ruff"),
-    Rule("mypy", "note", ("mypy",), None, (), NOT_CI, "differs from CI",
-         "CI runs the pinned mypy over ci/, noxfile.py, tasks.py and python/", "nox -s typecheck"),
-    Rule("build", "note", ("maturin",), "build", (), NOT_CI, "builds outside the build gate",
-         "CI builds the wheel and sdist once and reuses them while the inputs match",
-         "nox -s build"),
-    Rule("build", "note", ("maturin",), "develop", (), NOT_CI, "builds outside the build gate",
-         "CI builds the wheel and sdist once and reuses them while the inputs match",
-         "nox -s build"),
-    Rule("build", "note", ("pip",), "wheel", (), NOT_CI, "builds outside the build gate",
-         "CI builds the wheel and sdist once and reuses them while the inputs match",
-         "nox -s build"),
-    Rule("build", "note", ("build",), None, (), NOT_CI, "builds outside the build gate",
-         "CI builds the wheel and sdist once and reuses them while the inputs match",
-         "nox -s build"),
+    Rule("uv-run", "deny", ("uv",), "run", ("--no-project", "--script", "-s"), EVERYWHERE, None),
+    Rule("publish", "deny", ("cargo",), "publish", ("--dry-run", "-n"), NOT_RELEASE, _PUBLISH),
+    Rule("publish", "deny", ("twine",), "upload", (), NOT_RELEASE, _PUBLISH),
+    Rule("publish", "deny", ("maturin",), "publish", (), NOT_RELEASE, _PUBLISH),
+    Rule("publish", "deny", ("maturin",), "upload", (), NOT_RELEASE, _PUBLISH),
+    Rule("publish", "deny", ("uv",), "publish", ("--dry-run",), NOT_RELEASE, _PUBLISH),
+    Rule("ci-direct", "deny", CI_TOOLS, None, (), (CI,), None),
+    Rule("clippy", "note", ("cargo",), "clippy", _CLIPPY_STRICT, NOT_CI, "nox -s clippy"),
+    Rule("cargo-test", "note", ("cargo",), "test", ("--locked",), NOT_CI, "nox -s cargo_test"),
+    Rule("pytest", "note", ("pytest",), None, (), NOT_CI, "nox -s pytest"),
+    Rule("ruff", "note", ("ruff",), "check", (), NOT_CI, "nox -s ruff"),
+    Rule("mypy", "note", ("mypy",), None, (), NOT_CI, "nox -s typecheck"),
+    Rule("build", "note", ("maturin",), "build", (), NOT_CI, "nox -s build"),
+    Rule("build", "note", ("maturin",), "develop", (), NOT_CI, "nox -s build"),
+    Rule("build", "note", ("pip",), "wheel", (), NOT_CI, "nox -s build"),
+    Rule("build", "note", ("build",), None, (), NOT_CI, "nox -s build"),
 )
+
+# rule -> (what the command does, why that is denied or differs from CI)
+REASONS = {
+    "uv-run": (
+        "runs without --no-project",
+        "in this maturin project `uv run` first builds and installs the whole wheel (Rust too)",
+    ),
+    "publish": (
+        "publishes a release",
+        "releases are published only by the release workflow, through trusted publishing",
+    ),
+    "ci-direct": (
+        "calls the tool directly in the CI workflow",
+        "each CI step is exactly one `nox -s <session>`, the command developers run",
+    ),
+    "clippy": ("differs from CI", "CI runs clippy on the whole workspace with `-D warnings`"),
+    "cargo-test": ("differs from CI", "CI runs `cargo test --workspace --locked`"),
+    "pytest": ("differs from CI", "CI runs pytest against the installed wheel, not the source"),
+    "ruff": ("differs from CI", "CI runs the pinned ruff: check and format --check"),
+    "mypy": ("differs from CI", "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"),
+    "build": ("builds the wheel", "CI builds the wheel and sdist once, reused while inputs match"),
+}
 
 # The nox session that runs a tool the way CI does: (tool, subcommand) first, then the tool.
 SESSIONS: dict[Any, str] = {
-    ("cargo", "test"): "nox -s cargo_test", ("cargo", "clippy"): "nox -s clippy",
-    ("cargo", "fmt"): "nox -s fmt", ("cargo", "build"): "nox -s build",
-    "cargo": "nox -s cargo_test (or clippy, fmt, build)", "pytest": "nox -s pytest (or nox -s tests)",
-    "ruff": "nox -s ruff", "mypy": "nox -s typecheck", "maturin": "nox -s build",
-    "build": "nox -s build", ("pip", "wheel"): "nox -s build",
+    ("cargo", "test"): "nox -s cargo_test",
+    ("cargo", "clippy"): "nox -s clippy",
+    ("cargo", "fmt"): "nox -s fmt",
+    ("cargo", "build"): "nox -s build",
+    "cargo": "nox -s cargo_test (or clippy, fmt, build)",
+    "pytest": "nox -s pytest (or nox -s tests)",
+    "ruff": "nox -s ruff",
+    "mypy": "nox -s typecheck",
+    "maturin": "nox -s build",
+    "build": "nox -s build",
+    ("pip", "wheel"): "nox -s build",
 }
 _NO_SESSION = "one `nox -s <session>`; add a session to ci/registry.py if none fits"
 
 # Options that take a value, per tool, before the subcommand (or, for uv run, the command).
 _GLOBAL_VALUE = {
-    "cargo": frozenset({"--color", "--config", "-Z", "-C"}),
-    "uv": frozenset({"--directory", "--project", "--config-file", "--cache-dir", "--color",
-                     "--python-preference", "--allow-insecure-host"}),
+    "cargo": frozenset("--color --config -Z -C".split()),
+    "uv": frozenset(
+        "--directory --project --config-file --cache-dir --color --python-preference "
+        "--allow-insecure-host".split()
+    ),
 }
-_UV_RUN_VALUE = _GLOBAL_VALUE["uv"] | frozenset({
-    "--with", "--with-editable", "--with-requirements", "--extra", "--no-extra", "--group",
-    "--no-group", "--only-group", "--python", "-p", "--package", "--env-file", "--index",
-    "--default-index", "--index-url", "-i", "--extra-index-url", "--find-links", "-f",
-    "--resolution", "--prerelease", "--exclude-newer", "--index-strategy", "--from",
-    "--keyring-provider", "--link-mode", "--refresh-package", "--reinstall-package",
-    "--upgrade-package", "-P", "--no-build-package", "--no-binary-package", "--config-setting",
-    "-C", "--fork-strategy", "--python-platform", "--no-sources-package"})
+_UV_RUN_VALUE = _GLOBAL_VALUE["uv"] | frozenset(
+    "--with --with-editable --with-requirements --extra --no-extra --group --no-group "
+    "--only-group --python -p --package --env-file --index --default-index --index-url -i "
+    "--extra-index-url --find-links -f --resolution --prerelease --exclude-newer --from "
+    "--index-strategy --keyring-provider --link-mode --refresh-package --reinstall-package "
+    "--upgrade-package -P --no-build-package --no-binary-package --config-setting -C "
+    "--fork-strategy --python-platform --no-sources-package".split()
+)
 _PYTHON = re.compile(r"(python|pypy)([0-9][0-9.]*t?)?|py")
 _TRIGGERS = ("uv", "publish", "upload", "cargo", "py", "ruff", "maturin", "pip", "build")
 _UNQUOTE = str.maketrans("", "", "'\"\\")
@@ -114,7 +121,7 @@ def _split(args: list[str], value_opts: frozenset[str]) -> tuple[list[str], list
     i = 0
     while i < len(args) and args[i].startswith(("-", "+")) and args[i] not in ("-", "--"):
         i += 2 if args[i] in value_opts else 1
-    return args[:i], args[i + 1 if i < len(args) and args[i] == "--" else i:]
+    return args[:i], args[i + 1 if i < len(args) and args[i] == "--" else i :]
 
 
 def _calls(words: list[str], via: str = "") -> list[Call]:
@@ -129,7 +136,7 @@ def _calls(words: list[str], via: str = "") -> list[Call]:
             i += 2 if args[i] in ("-X", "-W", "-Q") else 1
         if i < len(args) and args[i].startswith("-m"):
             module = args[i][2:] or (args[i + 1] if i + 1 < len(args) else "")
-            rest = args[i + 1:] if args[i][2:] else args[i + 2:]
+            rest = args[i + 1 :] if args[i][2:] else args[i + 2 :]
             return _calls([module, *rest], "python -m") if module else []
         return []
     if tool == "uvx":
@@ -143,8 +150,10 @@ def _calls(words: list[str], via: str = "") -> list[Call]:
     if tool == "uv" and sub == "run":
         run_opts, command = _split(rest[1:], _UV_RUN_VALUE)
         # The uv run call's text is the command it runs (for the suggestion).
-        return [Call("uv", "run", opts + run_opts, via, " ".join(command)),
-                *_calls(command, "uv run")]
+        return [
+            Call("uv", "run", opts + run_opts, via, " ".join(command)),
+            *_calls(command, "uv run"),
+        ]
     return [Call(tool, sub, opts + rest[1:], via, text)]
 
 
@@ -168,7 +177,8 @@ def _matches(rule: Rule, call: Call, context: str) -> bool:
     if context not in rule.contexts:
         return False
     if call.tool not in rule.tools and not (
-            call.via == "python -m" and "python -m" in rule.tools and call.tool != "nox"):
+        call.via == "python -m" and "python -m" in rule.tools and call.tool != "nox"
+    ):
         return False
     if rule.sub is not None and call.sub != rule.sub:
         return False
@@ -187,8 +197,9 @@ def check(words: list[str], context: str = SHELL) -> list[Finding]:
         inner = calls[k + 1] if k + 1 < len(calls) else None
         for rule in RULES:
             if _matches(rule, call, context):
-                finding = Finding(rule.action, rule.rule, f"`{shown}` {rule.what}; {rule.why}",
-                                  _instead(rule, call, inner))
+                what, why = REASONS[rule.rule]
+                reason = f"`{shown}` {what}; {why}"
+                finding = Finding(rule.action, rule.rule, reason, _instead(rule, call, inner))
                 if finding not in found:
                     found.append(finding)
     if any(f.action == "deny" for f in found):
@@ -243,8 +254,12 @@ def _listed(root: str) -> list[str]:
     """Git-tracked files plus untracked ones git does not ignore (what is about to be committed)."""
     import subprocess
 
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         cwd=root, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
     return sorted({f for f in out.decode("utf-8", "surrogateescape").split("\0") if f})
 
 
@@ -258,8 +273,11 @@ def run_scripts(text: str) -> list[tuple[int, str]]:
         node = stack.pop()
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if (isinstance(key, yaml.ScalarNode) and key.value == "run"
-                        and isinstance(value, yaml.ScalarNode)):
+                if (
+                    isinstance(key, yaml.ScalarNode)
+                    and key.value == "run"
+                    and isinstance(value, yaml.ScalarNode)
+                ):
                     # A block scalar (| or >) starts on the line after its indicator.
                     block = value.style in ("|", ">")
                     scripts.append((value.start_mark.line + block, str(value.value)))
@@ -282,8 +300,9 @@ def file_findings(rel: str, text: str, config: dict[str, Any]) -> list[tuple[int
         blocks = shell.markdown_blocks(text)
     else:
         blocks = [(0, text)]
-    return [(line + 1, f) for start, script in blocks
-            for line, f in findings(script, context, start)]
+    return [
+        (line + 1, f) for start, script in blocks for line, f in findings(script, context, start)
+    ]
 
 
 def run(root: str | None = None) -> int:
@@ -303,18 +322,21 @@ def run(root: str | None = None) -> int:
     try:
         files = _listed(root)
     except (OSError, ValueError) as exc:
-        return gates.cannot_run(f"tool_guard: cannot list files with git ({exc}); run it in a "
-                                "git checkout with git on PATH")
+        return gates.cannot_run(
+            f"tool_guard: cannot list files with git ({exc}); run it in a "
+            "git checkout with git on PATH"
+        )
     except Exception as exc:  # CalledProcessError: not a git repository
-        return gates.cannot_run(f"tool_guard: `git ls-files` failed ({exc}); run it in a git "
-                                "checkout")
+        return gates.cannot_run(
+            f"tool_guard: `git ls-files` failed ({exc}); run it in a git checkout"
+        )
     section = _section(config)
     scripts = {_norm(p) for p in section["scripts"]}
     problems = 0
     for rel in files:
         if any(fnmatchcase(rel, pattern) for pattern in section["exclude"]) or not (
-                _ACTION_OR_WORKFLOW.fullmatch(rel) or rel.endswith((".sh", ".md"))
-                or rel in scripts):
+            _ACTION_OR_WORKFLOW.fullmatch(rel) or rel.endswith((".sh", ".md")) or rel in scripts
+        ):
             continue
         try:
             with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
@@ -325,8 +347,10 @@ def run(root: str | None = None) -> int:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{rel}:{mark.line + 1}" if mark is not None else rel
-            gates.problem(f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the "
-                          "syntax so its run: steps can be checked")
+            gates.problem(
+                f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the "
+                "syntax so its run: steps can be checked"
+            )
             problems += 1
             continue
         for line, finding in found:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -33,7 +32,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("env -S 'uv run pytest'", S, "deny", "uv-run"),
     ("X=1 Y=2 uv run pytest", S, "deny", "uv-run"),
     ("bash -c 'uv run pytest'", S, "deny", "uv-run"),
-    ("sh -c \"cd sub && uv run pytest\"", S, "deny", "uv-run"),
+    ('sh -c "cd sub && uv run pytest"', S, "deny", "uv-run"),
     ("bash -lc 'uv run pytest'", S, "deny", "uv-run"),
     ("bash -euo pipefail -c 'uv run pytest'", S, "deny", "uv-run"),
     ("sudo -u ci bash -c 'uv run pytest'", S, "deny", "uv-run"),
@@ -46,7 +45,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("uv run \\\n  pytest", S, "deny", "uv-run"),
     ("(cd sub && uv run pytest)", S, "deny", "uv-run"),
     ("$(uv run foo)", S, "deny", "uv-run"),
-    ("echo \"$(uv run foo)\"", S, "deny", "uv-run"),
+    ('echo "$(uv run foo)"', S, "deny", "uv-run"),
     ("echo `uv run foo`", S, "deny", "uv-run"),
     ("time uv run pytest", S, "deny", "uv-run"),
     ("nice -n 5 uv run pytest", S, "deny", "uv-run"),
@@ -56,7 +55,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("eval 'uv run pytest'", S, "deny", "uv-run"),
     ("if uv run pytest; then echo ok; fi", S, "deny", "uv-run"),
     ("for f in a b; do uv run $f; done", S, "deny", "uv-run"),
-    ("u\"v\" run pytest", S, "deny", "uv-run"),
+    ('u"v" run pytest', S, "deny", "uv-run"),
     ("uv run nox -s gates", S, "deny", "uv-run"),
     # ... but fine with --no-project / --script, and as data
     ("uv run --no-project python x.py", S, "allow", None),
@@ -66,11 +65,11 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("uv tool install nox", S, "allow", None),
     ("uv pip install -r ci/requirements-dev.txt", S, "allow", None),
     ("uvx zizmor .github/workflows", S, "allow", None),
-    ("git commit -m \"uv run\"", S, "allow", None),
+    ('git commit -m "uv run"', S, "allow", None),
     ("git commit -m 'uv run pytest; cargo publish'", S, "allow", None),
-    ("echo \"cargo publish\"", S, "allow", None),
+    ('echo "cargo publish"', S, "allow", None),
     ("echo 'uv run pytest' > notes.txt", S, "allow", None),
-    ("grep -r \"twine upload\" .", S, "allow", None),
+    ('grep -r "twine upload" .', S, "allow", None),
     ("rg 'uv run' docs/", S, "allow", None),
     ("# uv run pytest", S, "allow", None),
     ("echo hi # uv run pytest", S, "allow", None),
@@ -138,8 +137,9 @@ def decision(findings: list[Finding]) -> str:
     return "deny" if "deny" in actions else "note" if "note" in actions else "allow"
 
 
-@pytest.mark.parametrize(("command", "context", "expected", "rule"), CASES,
-                         ids=[f"{c[1]}:{c[0][:40]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("command", "context", "expected", "rule"), CASES, ids=[f"{c[1]}:{c[0][:40]}" for c in CASES]
+)
 def test_rule_table(command: str, context: str, expected: str, rule: str | None) -> None:
     findings = evaluate(command, context)
     assert decision(findings) == expected, findings
@@ -153,15 +153,18 @@ def test_enough_cases() -> None:
     assert len(CASES) >= 60
 
 
-@pytest.mark.parametrize(("command", "instead"), [
-    ("uv run pytest", "nox -s pytest"),
-    ("uv run ruff check", "nox -s ruff"),
-    ("uv run mypy ci", "nox -s typecheck"),
-    ("uv run nox -s gates", "nox -s gates"),
-    ("uv run python x.py", "uv run --no-project python x.py"),
-    ("cargo clippy", "nox -s clippy"),
-    ("cargo test", "nox -s cargo_test"),
-])
+@pytest.mark.parametrize(
+    ("command", "instead"),
+    [
+        ("uv run pytest", "nox -s pytest"),
+        ("uv run ruff check", "nox -s ruff"),
+        ("uv run mypy ci", "nox -s typecheck"),
+        ("uv run nox -s gates", "nox -s gates"),
+        ("uv run python x.py", "uv run --no-project python x.py"),
+        ("cargo clippy", "nox -s clippy"),
+        ("cargo test", "nox -s cargo_test"),
+    ],
+)
 def test_instead_names_the_command_to_use(command: str, instead: str) -> None:
     assert any(f.instead.startswith(instead) for f in evaluate(command))
 
@@ -179,16 +182,34 @@ def test_every_session_named_by_the_table_exists() -> None:
     assert named and named <= set(SESSIONS), named - set(SESSIONS)
 
 
-@pytest.mark.parametrize("command", [
-    "echo \"unbalanced", "uv run 'pytest", "$(", "`", "bash -c", "env -S", "x <<", "$((1+",
-    "${", "cargo publish \"", "(((((", ")))", "\\", "a=(", "sudo", "timeout", "\0\x01\x02",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        'echo "unbalanced',
+        "uv run 'pytest",
+        "$(",
+        "`",
+        "bash -c",
+        "env -S",
+        "x <<",
+        "$((1+",
+        "${",
+        'cargo publish "',
+        "(((((",
+        ")))",
+        "\\",
+        "a=(",
+        "sudo",
+        "timeout",
+        "\0\x01\x02",
+    ],
+)
 def test_unparseable_input_never_raises(command: str) -> None:
     assert decision(evaluate(command)) in ("allow", "deny", "note")
 
 
 def test_unbalanced_quote_still_sees_the_command_before_it() -> None:
-    assert decision(evaluate("uv run pytest \"unterminated")) == "deny"
+    assert decision(evaluate('uv run pytest "unterminated')) == "deny"
 
 
 def test_unknown_context_is_treated_as_shell() -> None:
@@ -196,8 +217,12 @@ def test_unknown_context_is_treated_as_shell() -> None:
 
 
 def test_context_for() -> None:
-    config = {"tool-guard": {"release-files": [".github/workflows/release.yml"],
-                             "ci-file": ".github/workflows/ci.yml"}}
+    config = {
+        "tool-guard": {
+            "release-files": [".github/workflows/release.yml"],
+            "ci-file": ".github/workflows/ci.yml",
+        }
+    }
     assert context_for(".github/workflows/release.yml", config) == "release"
     assert context_for("./.github/workflows/ci.yml", config) == "ci"
     assert context_for(".github\\workflows\\ci.yml", config) == "ci"
@@ -230,14 +255,20 @@ def messages() -> str:
 
 
 def test_gate_clean_repo_passes(make_repo: MakeRepo) -> None:
-    root = make_repo({".github/workflows/ci.yml": CI_OK,
-                      "README.md": "# x\n\n```sh\nnox -s gates\n```\n",
-                      "scripts/dev.sh": "#!/bin/sh\nnox -s tests\n"})
+    root = make_repo(
+        {
+            ".github/workflows/ci.yml": CI_OK,
+            "README.md": "# x\n\n```sh\nnox -s gates\n```\n",
+            "scripts/dev.sh": "#!/bin/sh\nnox -s tests\n",
+        }
+    )
     assert tool_guard.run(str(root)) == 0, messages()
 
 
 def test_gate_ci_step_calling_cargo_fails_naming_file_and_line(make_repo: MakeRepo) -> None:
-    bad = CI_OK + "      - name: build\n        run: |\n          echo start\n          cargo build\n"
+    bad = (
+        CI_OK + "      - name: build\n        run: |\n          echo start\n          cargo build\n"
+    )
     root = make_repo({".github/workflows/ci.yml": bad})
     assert tool_guard.run(str(root)) == 1
     assert ".github/workflows/ci.yml:12: `cargo build`" in messages()
@@ -288,14 +319,18 @@ def test_gate_extensionless_ci_run_script(make_repo: MakeRepo) -> None:
 
 
 def test_gate_action_files(make_repo: MakeRepo) -> None:
-    action = ("name: a\ndescription: d\nruns:\n  using: composite\n  steps:\n"
-              "    - shell: bash\n      run: |\n        twine upload dist/*\n")
+    action = (
+        "name: a\ndescription: d\nruns:\n  using: composite\n  steps:\n"
+        "    - shell: bash\n      run: |\n        twine upload dist/*\n"
+    )
     root = make_repo({"action/cleanup/action.yml": action})
     assert tool_guard.run(str(root)) == 1
     assert "action/cleanup/action.yml:8: `twine upload dist/*`" in messages()
 
 
-def test_gate_notes_are_not_failures(make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_notes_are_not_failures(
+    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_repo({"CONTRIBUTING.md": "```bash\ncargo clippy\n```\n"})
     assert tool_guard.run(str(root)) == 0
     assert "CONTRIBUTING.md:2: note:" in capsys.readouterr().out
