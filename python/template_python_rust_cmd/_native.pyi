@@ -1,0 +1,37 @@
+"""Type stubs of the PyO3 extension ``template_python_rust_cmd._native``."""
+
+import os
+import sys
+from typing import final
+
+if sys.version_info >= (3, 12):
+    from collections.abc import Buffer
+else:
+    from typing_extensions import Buffer
+
+__version__: str
+
+@final
+class Stats:
+    """Line, word and byte counts, as GNU ``wc -l -w -c`` reports them under ``LC_ALL=C``."""
+
+    def __new__(cls, lines: int = 0, words: int = 0, bytes: int = 0) -> Stats: ...
+    @property
+    def lines(self) -> int:
+        """Number of newline (``\\n``) bytes."""
+    @property
+    def words(self) -> int:
+        """Number of maximal runs of bytes that are not C-locale whitespace."""
+    @property
+    def bytes(self) -> int:
+        """Number of bytes."""
+    def to_dict(self) -> dict[str, int]:
+        """The counts as ``{"lines": ..., "words": ..., "bytes": ...}``."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def count_bytes(data: Buffer) -> Stats:
+    """Counts lines, words and bytes of a bytes-like object."""
+
+def count_file(path: str | os.PathLike[str]) -> Stats:
+    """Counts lines, words and bytes of the file at ``path`` (``str`` or ``os.PathLike``)."""
