@@ -92,6 +92,14 @@ def _get(node: Any, key: str) -> Any:
     return None
 
 
+def _key_line(node: Any, key: str) -> int:
+    """Line of ``key:`` in mapping ``node`` (a value node's mark is where its content starts)."""
+    for k, _ in node.value if getattr(node, "tag", "").endswith(":map") else []:
+        if k.value == key:
+            return _line(k)
+    return _line(node)
+
+
 def _items(node: Any) -> list[tuple[str, Any]]:
     return [(k.value, v) for k, v in node.value] if node is not None and node.tag.endswith(":map") else []
 
@@ -147,7 +155,7 @@ def check_id_token(rel: str, doc: Any, problem: Any) -> None:
 
     perms = _get(doc, "permissions")
     if grants(perms):
-        problem(f"{rel}:{_line(perms)}: id-token: write at workflow level gives every job an OIDC "
+        problem(f"{rel}:{_key_line(perms, 'id-token')}: id-token: write at workflow level gives every job an OIDC "
                 "token; grant it only on the publish job (jobs.<id>.permissions)")
     for name, job in _items(_get(doc, "jobs")):
         perms = _get(job, "permissions")
@@ -157,7 +165,7 @@ def check_id_token(rel: str, doc: Any, problem: Any) -> None:
         publishes = any(str(getattr(_get(s, "uses"), "value", "")).split("@")[0] in PUBLISH_ACTIONS
                         for s in steps)
         if not (publishes and _get(job, "environment") is not None):
-            problem(f"{rel}:{_line(perms)}: job {name} has id-token: write but is not a publish job "
+            problem(f"{rel}:{_key_line(perms, 'id-token')}: job {name} has id-token: write but is not a publish job "
                     "(an environment: and a trusted-publishing action); remove it")
 
 
@@ -200,7 +208,7 @@ def check_ci(rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pi
         if not seen:
             continue
         gate_jobs += 1
-        where = f"{rel}:{_line(steps_node)}"
+        where = f"{rel}:{_key_line(job, 'steps')}"
         names = [s for s, _ in seen]
         for gate in gates:
             if gate not in names:
