@@ -59,7 +59,8 @@ impl PyStats {
     }
 
     /// The counts as ``{"lines": ..., "words": ..., "bytes": ...}``.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    #[pyo3(name = "to_dict")]
+    fn as_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
         dict.set_item("lines", self.0.lines)?;
         dict.set_item("words", self.0.words)?;
