@@ -102,7 +102,8 @@ def load_action(path: str) -> dict[str, Any]:
     runs = action.get("runs") if isinstance(action, dict) else None
     if not isinstance(runs, dict) or runs.get("using") != "composite":
         raise ActionError(f"{path}: not a composite action (runs.using must be composite)")
-    return action
+    loaded: dict[str, Any] = action
+    return loaded
 
 
 def resolve_inputs(action: dict[str, Any], given: dict[str, str], path: str) -> dict[str, str]:
@@ -143,8 +144,10 @@ def run_action(
     context: dict[str, Any] = {
         "inputs": resolve_inputs(action, inputs, path),
         "github": {"action_path": action_path, "workspace": workspace},
-        "runner": {"temp": temp, "os": {"Linux": "Linux", "Darwin": "macOS"}.get(
-            platform.system(), "Windows")},
+        "runner": {
+            "temp": temp,
+            "os": {"Linux": "Linux", "Darwin": "macOS"}.get(platform.system(), "Windows"),
+        },
         "steps": {},
     }
     extra_env: dict[str, str] = {}
@@ -155,7 +158,9 @@ def run_action(
     for n, step in enumerate(action["runs"].get("steps") or [], 1):
         name = step.get("name") or step.get("id") or f"step {n}"
         if "uses" in step:
-            raise ActionError(f"{path}: step {name!r} uses {step['uses']}; only run: steps run locally")
+            raise ActionError(
+                f"{path}: step {name!r} uses {step['uses']}; only run: steps run locally"
+            )
         if step.get("shell") != "bash":
             raise ActionError(f"{path}: step {name!r} needs shell: bash")
         output_file = os.path.join(temp, f"output-{n}")
@@ -166,9 +171,15 @@ def run_action(
         env = {**os.environ, **extra_env}
         env["PATH"] = os.pathsep.join([*reversed(extra_path), env.get("PATH", "")])
         env.update(
-            GITHUB_ACTIONS="true", CI="true", GITHUB_WORKSPACE=workspace,
-            GITHUB_ACTION_PATH=action_path, RUNNER_TEMP=temp, RUNNER_OS=context["runner"]["os"],
-            GITHUB_OUTPUT=output_file, GITHUB_ENV=env_file, GITHUB_PATH=path_file,
+            GITHUB_ACTIONS="true",
+            CI="true",
+            GITHUB_WORKSPACE=workspace,
+            GITHUB_ACTION_PATH=action_path,
+            RUNNER_TEMP=temp,
+            RUNNER_OS=context["runner"]["os"],
+            GITHUB_OUTPUT=output_file,
+            GITHUB_ENV=env_file,
+            GITHUB_PATH=path_file,
             GITHUB_STEP_SUMMARY=summary_file,
         )
         for key, value in (step.get("env") or {}).items():
@@ -180,7 +191,11 @@ def run_action(
             print(f"::group::{name}", flush=True)
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", script],
-            cwd=workspace, env=env, capture_output=True, text=True, check=False,
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         out_all.append(proc.stdout)
         err_all.append(proc.stderr)
@@ -205,14 +220,17 @@ def run_action(
     }
     with open(summary_file, encoding="utf-8") as f:
         summary = f.read()
-    return ActionResult(returncode, action_outputs, context["steps"], summary,
-                        "".join(out_all), "".join(err_all))
+    return ActionResult(
+        returncode, action_outputs, context["steps"], summary, "".join(out_all), "".join(err_all)
+    )
 
 
 def main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m ci.actionrun", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m ci.actionrun", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--action", default="action.yml", help="composite action file")
     parser.add_argument("--temp", help="RUNNER_TEMP (default: a new temp dir)")
     parser.add_argument("inputs", nargs="*", metavar="NAME=VALUE")

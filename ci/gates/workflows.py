@@ -101,7 +101,11 @@ def _key_line(node: Any, key: str) -> int:
 
 
 def _items(node: Any) -> list[tuple[str, Any]]:
-    return [(k.value, v) for k, v in node.value] if node is not None and node.tag.endswith(":map") else []
+    return (
+        [(k.value, v) for k, v in node.value]
+        if node is not None and node.tag.endswith(":map")
+        else []
+    )
 
 
 def _seq(node: Any) -> list[Any]:
@@ -112,7 +116,11 @@ def node_at(root: Any, json_path: str) -> Any:
     """The deepest node of ``root`` along a check-jsonschema path like ``$.jobs.a.steps[0]``."""
     node = root
     for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", json_path):
-        nxt = _get(node, key) if key else (_seq(node)[int(index)] if int(index) < len(_seq(node)) else None)
+        nxt = (
+            _get(node, key)
+            if key
+            else (_seq(node)[int(index)] if int(index) < len(_seq(node)) else None)
+        )
         if nxt is None:
             break
         node = nxt
@@ -142,35 +150,42 @@ def check_steps(rel: str, doc: Any, problem: Any) -> None:
                 expr = re.search(r"\$\{\{.*?\}\}", str(run.value))
                 problem(
                     f"{rel}:{line}: {expr.group(0) if expr else '${{'} inside run: (script injection); "
-                    "pass the value through env: and use \"$NAME\" in the script"
+                    'pass the value through env: and use "$NAME" in the script'
                 )
 
 
 def check_id_token(rel: str, doc: Any, problem: Any) -> None:
     def grants(perms: Any) -> bool:
         if perms is not None and perms.tag.endswith(":str"):
-            return perms.value == "write-all"
+            return bool(perms.value == "write-all")
         node = _get(perms, "id-token")
         return node is not None and node.value == "write"
 
     perms = _get(doc, "permissions")
     if grants(perms):
-        problem(f"{rel}:{_key_line(perms, 'id-token')}: id-token: write at workflow level gives every job an OIDC "
-                "token; grant it only on the publish job (jobs.<id>.permissions)")
+        problem(
+            f"{rel}:{_key_line(perms, 'id-token')}: id-token: write at workflow level gives every job an OIDC "
+            "token; grant it only on the publish job (jobs.<id>.permissions)"
+        )
     for name, job in _items(_get(doc, "jobs")):
         perms = _get(job, "permissions")
         if not grants(perms):
             continue
         steps = _seq(_get(job, "steps"))
-        publishes = any(str(getattr(_get(s, "uses"), "value", "")).split("@")[0] in PUBLISH_ACTIONS
-                        for s in steps)
+        publishes = any(
+            str(getattr(_get(s, "uses"), "value", "")).split("@")[0] in PUBLISH_ACTIONS
+            for s in steps
+        )
         if not (publishes and _get(job, "environment") is not None):
-            problem(f"{rel}:{_key_line(perms, 'id-token')}: job {name} has id-token: write but is not a publish job "
-                    "(an environment: and a trusted-publishing action); remove it")
+            problem(
+                f"{rel}:{_key_line(perms, 'id-token')}: job {name} has id-token: write but is not a publish job "
+                "(an environment: and a trusted-publishing action); remove it"
+            )
 
 
-def check_ci(rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pin: str | None,
-             problem: Any) -> None:
+def check_ci(
+    rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pin: str | None, problem: Any
+) -> None:
     """ci.yml: one nox session per step, every in_ci gate in order, continuation, report last."""
     gate_jobs = 0
     for name, job in _items(_get(doc, "jobs")):
@@ -195,16 +210,24 @@ def check_ci(rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pi
             if session == "report":
                 report = step
                 if cond is None or "always()" not in str(cond.value):
-                    problem(f"{rel}:{_line(run)}: `nox -s report` needs `if: always()` so it "
-                            "reports after a failed gate")
+                    problem(
+                        f"{rel}:{_line(run)}: `nox -s report` needs `if: always()` so it "
+                        "reports after a failed gate"
+                    )
                 continue
             seen.append((session, step))
-            if session in gates and (cond is None or not any(c in str(cond.value) for c in CONTINUE_IFS)):
-                problem(f"{rel}:{_line(run)}: gate step `nox -s {session}` needs "
-                        "`if: ${{ !cancelled() }}` so later gates still run after a failure")
+            if session in gates and (
+                cond is None or not any(c in str(cond.value) for c in CONTINUE_IFS)
+            ):
+                problem(
+                    f"{rel}:{_line(run)}: gate step `nox -s {session}` needs "
+                    "`if: ${{ !cancelled() }}` so later gates still run after a failure"
+                )
             if cont is not None and str(cont.value).lower() != "false":
-                problem(f"{rel}:{_line(cont)}: continue-on-error makes a failed gate green; "
-                        "use `if: ${{ !cancelled() }}` instead")
+                problem(
+                    f"{rel}:{_line(cont)}: continue-on-error makes a failed gate green; "
+                    "use `if: ${{ !cancelled() }}` instead"
+                )
         if not seen:
             continue
         gate_jobs += 1
@@ -212,30 +235,39 @@ def check_ci(rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pi
         names = [s for s, _ in seen]
         for gate in gates:
             if gate not in names:
-                problem(f"{where}: job {name} has no step `nox -s {gate}` (registry gate, in_ci); "
-                        f"add it in registry order")
+                problem(
+                    f"{where}: job {name} has no step `nox -s {gate}` (registry gate, in_ci); "
+                    f"add it in registry order"
+                )
         for session, step in seen:
             if names.count(session) > 1:
                 problem(f"{rel}:{_line(step)}: `nox -s {session}` appears twice in job {name}")
             elif session not in gates:
-                problem(f"{rel}:{_line(step)}: `nox -s {session}` in job {name} is not a registry "
-                        "gate with in_ci; remove it or set in_ci in ci/registry.py")
+                problem(
+                    f"{rel}:{_line(step)}: `nox -s {session}` in job {name} is not a registry "
+                    "gate with in_ci; remove it or set in_ci in ci/registry.py"
+                )
         ordered = [s for s in names if s in gates]
         if ordered == sorted(ordered, key=gates.index) and report is None:
             problem(f"{where}: job {name} has no final `nox -s report` step (with `if: always()`)")
         elif ordered != sorted(ordered, key=gates.index):
-            problem(f"{where}: job {name} runs the gates out of order; registry order: "
-                    f"{', '.join(g for g in gates if g in ordered)}")
+            problem(
+                f"{where}: job {name} runs the gates out of order; registry order: "
+                f"{', '.join(g for g in gates if g in ordered)}"
+            )
         elif report is not None and _line(report) < _line(seen[-1][1]):
             problem(f"{rel}:{_line(report)}: `nox -s report` must come after the last gate")
     if gate_jobs == 0:
-        problem(f"{rel}:1: no job runs the registry gates; add a job with one `nox -s <gate>` step each")
+        problem(
+            f"{rel}:1: no job runs the registry gates; add a job with one `nox -s <gate>` step each"
+        )
 
 
 def _files(root: str) -> tuple[list[str], list[str]]:
     wf_dir = os.path.join(root, ".github", "workflows")
     workflows = sorted(
-        f".github/workflows/{n}" for n in (os.listdir(wf_dir) if os.path.isdir(wf_dir) else [])
+        f".github/workflows/{n}"
+        for n in (os.listdir(wf_dir) if os.path.isdir(wf_dir) else [])
         if n.endswith((".yml", ".yaml"))
     )
     actions = [n for n in ACTION_FILES if os.path.isfile(os.path.join(root, n))]
@@ -261,7 +293,9 @@ def run(root: str | None = None) -> int:
         return gates.cannot_run("workflows: pyyaml is not installed; run `nox -s workflows`")
     missing = [t for t in ("check-jsonschema", "zizmor") if shutil.which(t) is None]
     if missing:
-        return gates.cannot_run(f"workflows: {', '.join(missing)} not on PATH; run `nox -s workflows`")
+        return gates.cannot_run(
+            f"workflows: {', '.join(missing)} not on PATH; run `nox -s workflows`"
+        )
     try:
         ci_file = config.load(root)["tool-guard"]["ci-file"]
     except config.ConfigError as exc:
@@ -291,24 +325,44 @@ def run(root: str | None = None) -> int:
         check_ci(ci_file, docs[ci_file], SESSIONS, in_ci, pin, gates.problem)
     if workflows:
         proc = subprocess.run(
-            ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", "-o", "JSON",
-             *workflows], cwd=root, capture_output=True, text=True, check=False)
+            [
+                "check-jsonschema",
+                "--builtin-schema",
+                "vendor.github-workflows",
+                "-o",
+                "JSON",
+                *workflows,
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         try:
             report = json.loads(proc.stdout)
         except ValueError:
-            return gates.cannot_run(f"workflows: check-jsonschema failed: {proc.stderr.strip()[:300]}")
+            return gates.cannot_run(
+                f"workflows: check-jsonschema failed: {proc.stderr.strip()[:300]}"
+            )
         for err in report.get("errors", []):
             best = err.get("best_deep_match") or err
             rel = err.get("filename", "?")
             node = node_at(docs[rel], best["path"]) if docs.get(rel) is not None else None
             line = f":{_line(node)}" if node is not None else ""
-            gates.problem(f"{rel}{line}: schema (vendor.github-workflows) {best['path']}: "
-                          f"{best['message']}; fix the workflow syntax")
+            gates.problem(
+                f"{rel}{line}: schema (vendor.github-workflows) {best['path']}: "
+                f"{best['message']}; fix the workflow syntax"
+            )
         for err in report.get("parse_errors", []):
             gates.problem(f"{err.get('filename', '?')}: schema check cannot parse it: {err}")
     targets = [p for p in (".github", *actions) if os.path.exists(os.path.join(root, p))]
-    proc = subprocess.run(["zizmor", "--offline", "--format", "json", "--no-progress", *targets],
-                          cwd=root, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["zizmor", "--offline", "--format", "json", "--no-progress", *targets],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     try:
         findings = json.loads(proc.stdout)
     except ValueError:
@@ -316,8 +370,11 @@ def run(root: str | None = None) -> int:
     for finding in findings:
         for loc in finding.get("locations", [])[:1]:
             sym = loc.get("symbolic", {})
-            path = next(iter(sym.get("key", {}).values()), {}).get("verbatim_path", "?")
+            key: dict[str, Any] = next(iter(sym.get("key", {}).values()), {})
+            path = key.get("verbatim_path", "?")
             row = loc.get("concrete", {}).get("location", {}).get("start_point", {}).get("row", 0)
-            gates.problem(f"{path}:{row + 1}: zizmor {finding.get('ident')}: {finding.get('desc')} "
-                          f"({sym.get('annotation', '')}); see {finding.get('url')}")
+            gates.problem(
+                f"{path}:{row + 1}: zizmor {finding.get('ident')}: {finding.get('desc')} "
+                f"({sym.get('annotation', '')}); see {finding.get('url')}"
+            )
     return gates.verdict(len(gates.messages) - n)

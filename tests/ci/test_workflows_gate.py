@@ -70,15 +70,29 @@ def test_this_repository_passes() -> None:
 
 def test_run_pytest_step_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
     ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("        run: nox -s cargo_test\n",
-                                  "        run: nox -s cargo_test\n      - run: pytest\n")})
+    root = _repo(
+        make_repo,
+        {
+            ci: (
+                "        run: nox -s cargo_test\n",
+                "        run: nox -s cargo_test\n      - run: pytest\n",
+            )
+        },
+    )
     _fails_with(root, ci, _line_of(root, ci, "run: pytest"), "pytest", "nox -s")
 
 
 def test_action_pinned_to_tag_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
     rel = ".github/workflows/release.yml"
-    root = _repo(make_repo, {rel: ("actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
-                                   "actions/download-artifact@v4")})
+    root = _repo(
+        make_repo,
+        {
+            rel: (
+                "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
+                "actions/download-artifact@v4",
+            )
+        },
+    )
     _fails_with(root, rel, _line_of(root, rel, "download-artifact@v4"), "@v4", "SHA")
 
 
@@ -97,9 +111,12 @@ def test_unknown_session_fails(make_repo) -> None:  # type: ignore[no-untyped-de
 
 def test_expression_inside_action_run_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
     rel = "action.yml"
-    root = _repo(make_repo, {rel: ("for path in $INPUT_PATHS; do",
-                                   "for path in ${{ inputs.paths }}; do")})
-    _fails_with(root, rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "${{ inputs.paths }}", "env:")
+    root = _repo(
+        make_repo, {rel: ("for path in $INPUT_PATHS; do", "for path in ${{ inputs.paths }}; do")}
+    )
+    _fails_with(
+        root, rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "${{ inputs.paths }}", "env:"
+    )
 
 
 def test_id_token_at_workflow_level_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
@@ -112,14 +129,26 @@ def test_id_token_on_a_build_job_fails(make_repo) -> None:  # type: ignore[no-un
     rel = ".github/workflows/release.yml"
     old = "    timeout-minutes: 5\n    permissions:\n      contents: read\n"
     root = _repo(make_repo, {rel: (old, old + "      id-token: write\n")})
-    _fails_with(root, rel, _line_of(root, rel, "      id-token: write", whole=True), "job version",
-                "not a publish job")
+    _fails_with(
+        root,
+        rel,
+        _line_of(root, rel, "      id-token: write", whole=True),
+        "job version",
+        "not a publish job",
+    )
 
 
 def test_continue_on_error_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
     ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("        run: nox -s ruff\n",
-                                  "        run: nox -s ruff\n        continue-on-error: true\n")})
+    root = _repo(
+        make_repo,
+        {
+            ci: (
+                "        run: nox -s ruff\n",
+                "        run: nox -s ruff\n        continue-on-error: true\n",
+            )
+        },
+    )
     _fails_with(root, ci, _line_of(root, ci, "continue-on-error"), "green")
 
 
@@ -138,7 +167,10 @@ def test_nox_setup_must_match_the_pin(make_repo) -> None:  # type: ignore[no-unt
 
 def test_schema_error_names_the_line(make_repo) -> None:  # type: ignore[no-untyped-def]
     ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("    timeout-minutes: 60\n", "    timeout-minutes: 60\n    bogus-key: 1\n")})
+    root = _repo(
+        make_repo,
+        {ci: ("    timeout-minutes: 60\n", "    timeout-minutes: 60\n    bogus-key: 1\n")},
+    )
     code = workflows.run(str(root))
     assert code == gates.FAIL
     assert any(m.startswith(f"{ci}:") and "schema" in m for m in gates.messages), gates.messages
@@ -149,7 +181,9 @@ def test_zizmor_finding_fails(make_repo) -> None:  # type: ignore[no-untyped-def
     root = _repo(make_repo, {rel: ("        with:\n          persist-credentials: false\n", "")})
     code = workflows.run(str(root))
     assert code == gates.FAIL
-    assert any(m.startswith(f"{rel}:") and "artipacked" in m for m in gates.messages), gates.messages
+    assert any(m.startswith(f"{rel}:") and "artipacked" in m for m in gates.messages), (
+        gates.messages
+    )
 
 
 @pytest.mark.parametrize(
