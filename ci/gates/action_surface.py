@@ -215,7 +215,7 @@ def run(root: str | None = None) -> int:
     try:
         scripts = artifacts.venv_scripts(artifacts.wheel_venv(root, "action_surface"))
     except artifacts.ArtifactError as exc:
-        return cannot_run(f"action_surface: {exc}; the build gate must pass first (nox -s build)")
+        return cannot_run(f"action_surface: {exc}")
     exe = os.path.join(scripts, CLI + (".exe" if os.name == "nt" else ""))
     if not os.path.isfile(exe):
         return cannot_run(
