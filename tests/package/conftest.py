@@ -1,0 +1,70 @@
+"""Package tests run only against the installed wheel, never the source tree.
+
+If ``template_python_rust_cmd`` is missing, or is imported from anywhere but an
+installation directory (site-packages), the whole run stops with a message saying how to
+run these tests: a skip would let a broken build pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HOW_TO = (
+    "build and install the wheel into a virtual environment, then run pytest from it: "
+    "pip wheel . --no-deps -w out/ && python -m venv .venv && "
+    ".venv/bin/pip install out/*.whl pytest tomli && .venv/bin/python -m pytest tests/package"
+)
+
+
+def _install_dirs() -> list[Path]:
+    dirs = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib"), *site.getsitepackages()}
+    if site.ENABLE_USER_SITE:
+        dirs.add(site.getusersitepackages())
+    return [Path(d).resolve() for d in dirs if d]
+
+
+def _require_installed_package() -> Path:
+    try:
+        import template_python_rust_cmd
+    except ImportError as exc:
+        pytest.exit(
+            f"tests/package: template_python_rust_cmd is not installed ({exc}); {HOW_TO}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    location = Path(template_python_rust_cmd.__file__).resolve().parent
+    inside_install = any(location.is_relative_to(d) for d in _install_dirs())
+    if not inside_install or location.is_relative_to(REPO_ROOT / "python"):
+        pytest.exit(
+            f"tests/package: template_python_rust_cmd is imported from {location}, not from an "
+            f"installed wheel in site-packages (an editable install or the source tree?); {HOW_TO}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    return location
+
+
+PACKAGE_DIR = _require_installed_package()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def cli() -> Path:
+    """The ``template-cli`` executable the wheel installed into this environment."""
+    name = "template-cli.exe" if os.name == "nt" else "template-cli"
+    candidates = [Path(sysconfig.get_path("scripts")) / name, Path(sys.executable).parent / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    pytest.fail(
+        f"template-cli not found in {', '.join(map(str, candidates))}: the wheel must install it"
+    )

@@ -1,0 +1,149 @@
+"""The Python API of the installed package: import, version, count_bytes, count_file, Stats."""
+
+from __future__ import annotations
+
+import array
+import errno
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import template_python_rust_cmd as pkg
+from template_python_rust_cmd import Stats, count_bytes, count_file
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+
+
+def test_public_names() -> None:
+    assert sorted(pkg.__all__) == ["Stats", "__version__", "count_bytes", "count_file"]
+    for name in pkg.__all__:
+        assert getattr(pkg, name) is getattr(pkg._native, name)
+    assert Stats.__module__ == "template_python_rust_cmd"
+
+
+def test_version_is_the_cargo_workspace_version(repo_root: Path) -> None:
+    with open(repo_root / "Cargo.toml", "rb") as f:
+        cargo = tomllib.load(f)
+    assert pkg.__version__ == cargo["workspace"]["package"]["version"]
+
+
+def test_docstrings_come_from_rust() -> None:
+    for obj in (Stats, count_bytes, count_file, Stats.to_dict):
+        assert obj.__doc__, obj
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"hello world\nbye\n",
+        bytearray(b"hello world\nbye\n"),
+        memoryview(b"hello world\nbye\n"),
+        memoryview(bytearray(b"hello world\nbye\n")),
+        memoryview(b"XXhello world\nbye\nXX")[2:-2],
+        memoryview(b"hello world\nbye\n").toreadonly(),
+    ],
+    ids=[
+        "bytes",
+        "bytearray",
+        "memoryview",
+        "memoryview-bytearray",
+        "memoryview-slice",
+        "readonly",
+    ],
+)
+def test_count_bytes_accepts_bytes_like(data: bytes | bytearray | memoryview) -> None:
+    assert count_bytes(data) == Stats(lines=2, words=3, bytes=16)
+
+
+def test_count_bytes_other_buffers() -> None:
+    ints = array.array("I", [0x41414141, 0x20202020, 0x0A424242])
+    assert count_bytes(ints) == count_bytes(ints.tobytes())
+    assert count_bytes(b"") == Stats()
+    assert count_bytes(bytearray()) == Stats()
+
+
+@pytest.mark.parametrize(("data", "type_name"), [("text", "str"), (12, "int"), (None, "NoneType")])
+def test_count_bytes_rejects_non_bytes_like(data: object, type_name: str) -> None:
+    with pytest.raises(
+        TypeError, match=f"^count_bytes\\(\\) expects a bytes-like object, not {type_name}$"
+    ):
+        count_bytes(data)  # type: ignore[arg-type]
+
+
+def test_count_bytes_rejects_non_contiguous_views() -> None:
+    with pytest.raises(BufferError, match="contiguous"):
+        count_bytes(memoryview(b"a b c d")[::2])
+
+
+def test_count_file_with_str_and_path(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"one two\n\tthree\r\n\x00\xff\n")
+    expected = count_bytes(path.read_bytes())
+    assert expected == Stats(lines=3, words=4, bytes=len(path.read_bytes()))
+    assert count_file(str(path)) == expected
+    assert count_file(path) == expected
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.txt"
+    with pytest.raises(FileNotFoundError) as info:
+        count_file(missing)
+    assert info.value.errno == errno.ENOENT
+    assert info.value.filename == str(missing)
+    assert str(missing) in str(info.value)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32", reason="Windows reports a directory as PermissionError"
+)
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(IsADirectoryError) as info:
+        count_file(tmp_path)
+    assert info.value.errno == errno.EISDIR
+    assert info.value.filename == str(tmp_path)
+    assert str(tmp_path) in str(info.value)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0,
+    reason="needs a POSIX non-root user: root bypasses file permission checks, so no file is unreadable",
+)
+def test_unreadable_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"x")
+    secret.chmod(0)
+    try:
+        with pytest.raises(PermissionError) as info:
+            count_file(secret)
+    finally:
+        secret.chmod(0o600)
+    assert info.value.errno == errno.EACCES
+    assert info.value.filename == str(secret)
+    assert str(secret) in str(info.value)
+
+
+def test_stats_value_semantics() -> None:
+    s = Stats(lines=1, words=2, bytes=3)
+    assert (s.lines, s.words, s.bytes) == (1, 2, 3)
+    assert s == Stats(1, 2, 3)
+    assert s != Stats(1, 2, 4)
+    assert s != (1, 2, 3)
+    assert hash(s) == hash(Stats(1, 2, 3))
+    assert len({s, Stats(1, 2, 3), Stats()}) == 2
+    assert repr(s) == "Stats(lines=1, words=2, bytes=3)"
+    assert s.to_dict() == {"lines": 1, "words": 2, "bytes": 3}
+    assert list(s.to_dict()) == ["lines", "words", "bytes"]
+    assert Stats() == Stats(0, 0, 0)
+
+
+@pytest.mark.parametrize("name", ["lines", "words", "bytes", "other"])
+def test_stats_is_frozen(name: str) -> None:
+    s = Stats(1, 2, 3)
+    with pytest.raises(AttributeError):
+        setattr(s, name, 5)
+    assert s == Stats(1, 2, 3)
