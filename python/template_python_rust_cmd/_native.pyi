@@ -9,6 +9,8 @@ if sys.version_info >= (3, 12):
 else:
     from typing_extensions import Buffer
 
+__all__ = ["Stats", "__version__", "count_bytes", "count_file"]
+
 __version__: str
 
 @final
@@ -27,7 +29,7 @@ class Stats:
         """Number of bytes."""
     def to_dict(self) -> dict[str, int]:
         """The counts as ``{"lines": ..., "words": ..., "bytes": ...}``."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 def count_bytes(data: Buffer) -> Stats:
