@@ -103,6 +103,7 @@ GATES: tuple[Gate, ...] = (
         "stubs",
         "mypy stubtest: _native.pyi matches the installed module",
         requires=("native_import",),
+        # Installed with the wheel into the venv stubtest runs in (ci/gates/stubs.py).
         packages=(MYPY,),
     ),
     Gate(
@@ -117,7 +118,17 @@ GATES: tuple[Gate, ...] = (
         "pytest",
         "Python tests against the installed wheel in a venv (not the source tree)",
         requires=("native_import",),
-        packages=("pytest", "hypothesis", PYYAML),
+        # Installed with the wheel into the suite's venv, plus every gate's packages: the
+        # suite tests every gate (ci/gates/pytest.py).
+        packages=(
+            "pytest",
+            "hypothesis",
+            PYYAML,
+            "tomli>=2; python_version < '3.11'",
+            "nox",
+            "invoke",
+            "rich",
+        ),
     ),
 )
 
