@@ -75,8 +75,10 @@ def test_patch_with_readme_and_code_checks_readme_in_full(hook: Hook, project: P
     (project / "crates/c/README.md").parent.mkdir(parents=True)
     (project / "crates/c/README.md").write_text("a\nb\nc\nd\ne\n```sh\nnox -s nope\n```\n")
     (project / "crates/c/lib.rs").write_text("x\n")
-    patch = ("*** Begin Patch\n*** Update File: crates/c/lib.rs\n@@\n-x\n+y\n"
-             "*** Update File: crates/c/README.md\n@@\n-a\n+A\n*** End Patch\n")
+    patch = (
+        "*** Begin Patch\n*** Update File: crates/c/lib.rs\n@@\n-x\n+y\n"
+        "*** Update File: crates/c/README.md\n@@\n-a\n+A\n*** End Patch\n"
+    )
     data = payload("codex_post_apply_patch", project, command=patch)
     result = hook("readme_guard", data, agent="codex")
     assert decision(result) == "feedback" and "nox -s nope" in text_of(result)

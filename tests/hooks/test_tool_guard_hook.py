@@ -72,8 +72,9 @@ def test_exec_style_argv(hook: Hook, project: Path) -> None:
 
 
 def test_codex_shell_apply_patch_heredoc_is_measured(hook: Hook, project: Path) -> None:
-    body = "\n".join(["*** Begin Patch", "*** Add File: ci/huge.py", *["+x"] * 700,
-                      "*** End Patch"])
+    body = "\n".join(
+        ["*** Begin Patch", "*** Add File: ci/huge.py", *["+x"] * 700, "*** End Patch"]
+    )
     data = payload("codex_pre_bash", project, command=f"apply_patch <<'EOF'\n{body}\nEOF\n")
     result = hook("tool_guard", data, agent="codex")
     assert decision(result) == "deny" and "ci/huge.py: 700 lines" in text_of(result)
