@@ -65,8 +65,16 @@ def nox_version() -> str | None:
     return (out.stdout or out.stderr).strip().splitlines()[-1] if out.returncode == 0 else None
 
 
-def main(root: str | None = None) -> int:
-    import yaml
+def main(root: str | None = None, list_only: bool = False) -> int:
+    try:
+        import yaml
+    except ImportError:
+        print(
+            "ci_local: pyyaml is not installed in the interpreter running nox; "
+            "`pip install pyyaml` next to nox (ci/requirements-dev.txt)",
+            file=sys.stderr,
+        )
+        return 2
 
     root = os.path.abspath(root or os.getcwd())
     path = os.path.join(root, CI_FILE)
@@ -89,6 +97,9 @@ def main(root: str | None = None) -> int:
         if "run" not in step:
             continue
         line = str(step["run"]).strip()
+        if list_only:
+            print(line)
+            continue
         setup = SETUP.match(line)
         if setup:
             have = nox_version()
@@ -119,6 +130,8 @@ def main(root: str | None = None) -> int:
         failed = failed or code != 0
         results.append((line, status, time.perf_counter() - start))
         print(f"ci_local: {status}: {line}", flush=True)
+    if list_only:
+        return 0
     print(f"\nci_local: {CI_FILE} job {label}")
     for line, status, seconds in results:
         print(f"  {status:<18} {seconds:7.1f}s  {line}")
@@ -128,4 +141,8 @@ def main(root: str | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    args = sys.argv[1:]
+    if args not in ([], ["--list"]):
+        print("usage: python -m ci.ci_local [--list]", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(list_only=args == ["--list"]))

@@ -102,3 +102,10 @@ def test_real_ci_yml_linux_job_is_setup_gates_report() -> None:
     assert ci_local.SETUP.match(runs[0]), runs[0]
     gates = [f"nox -s {g.name}" for g in ORDERED if g.in_ci]
     assert runs[1:] == [*gates, "nox -s report"]
+
+
+def test_list_prints_the_commands_without_running(make_repo, fake_nox, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = make_repo({".github/workflows/ci.yml": CI_YML}, git=False)
+    assert ci_local.main(str(root), list_only=True) == 0
+    assert not fake_nox.exists()
+    assert "nox -s first\nnox -s bad\n" in capsys.readouterr().out
