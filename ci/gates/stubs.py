@@ -119,7 +119,8 @@ def run(root: str | None = None) -> int:
     try:
         venv = artifacts.wheel_venv(root, "stubs", extra=list(BY_NAME["stubs"].packages))
     except artifacts.ArtifactError as exc:
-        return cannot_run(f"stubs: {exc}")
+        code = cannot_run(f"stubs: {exc}")
+        return verdict(1) if bad else code  # a bad allowlist is a failure, build or not
     python = artifacts.venv_python(venv)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
     where = subprocess.run(
