@@ -55,11 +55,8 @@ def planned_writes(call: Call) -> list[tuple[str, str | None, str | None]]:
     if call.tool == "apply_patch":
         from ci.hooks import _patch
 
-        patch = call.text("command")
-        if patch is None:
-            raise Skip("apply_patch without a command string")
         try:
-            ops = _patch.parse(patch)
+            ops = _patch.parse(call.text("command"))
         except _patch.PatchError as exc:
             raise Skip(f"apply_patch: {exc}") from None
         out: list[tuple[str, str | None, str | None]] = []
@@ -81,22 +78,18 @@ def planned_writes(call: Call) -> list[tuple[str, str | None, str | None]]:
                     after = None
             out.append((dst, before if dst == src else None, after))
         return out
-    rel = call.path(call.input.get("file_path"))
+    rel = call.path(call.text("file_path"))
     if rel is None:
         return []
     if call.tool == "Write":
-        content = call.text("content")
-        return [(rel, None, content)] if content is not None else []
-    if call.tool not in ("Edit", "MultiEdit"):
-        raise Skip(f"{call.tool!r} is not a tool this guard checks")
+        return [(rel, None, call.text("content"))]
     edits = call.input.get("edits") if call.tool == "MultiEdit" else [call.input]
     before = call.read(rel)
     return [(rel, before, _edit(before, edits if isinstance(edits, list) else []))]
 
 
 def check(call: Call) -> Answer:
-    if call.event != "PreToolUse" or call.tool not in (*WRITE_TOOLS, "apply_patch"):
-        raise Skip(f"{call.event}/{call.tool} is not a call this guard checks")
+    call.expect("PreToolUse", (*WRITE_TOOLS, "apply_patch"))
     from ci.gates.loc import budget_verdict, count_lines, is_counted
 
     writes = [w for w in planned_writes(call) if w[2] is not None]

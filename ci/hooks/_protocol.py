@@ -53,15 +53,25 @@ class Call:
         self.event = payload.get("hook_event_name")
         self.tool = payload.get("tool_name")
         tool_input = payload.get("tool_input")
+        self.shaped = isinstance(tool_input, dict)
         self.input: dict[str, Any] = tool_input if isinstance(tool_input, dict) else {}
         cwd = payload.get("cwd")
         self.cwd = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
         self.warnings: list[str] = []
 
-    def text(self, key: str) -> str | None:
-        """``tool_input[key]`` if it is a string."""
+    def expect(self, event: str, tools: tuple[str, ...]) -> None:
+        """Skip unless this is ``event`` for one of ``tools`` with an object as tool_input."""
+        if self.event != event or self.tool not in tools:
+            raise Skip(f"{self.event}/{self.tool} is not a call this guard checks")
+        if not self.shaped:
+            raise Skip(f"{self.tool}: tool_input is not a JSON object")
+
+    def text(self, key: str) -> str:
+        """``tool_input[key]``; Skip if it is not a string (a payload of the wrong shape)."""
         value = self.input.get(key)
-        return value if isinstance(value, str) else None
+        if not isinstance(value, str):
+            raise Skip(f"{self.tool}: tool_input.{key} is not a string")
+        return value
 
     def path(self, raw: object) -> str | None:
         """The repo-relative POSIX path of ``raw`` (absolute, or relative to the call's cwd).

@@ -32,13 +32,12 @@ def written(call: Call) -> list[str]:
     if call.tool == "apply_patch":
         from ci.hooks import _patch
 
-        patch = call.text("command")
         try:
-            raw = _patch.paths(patch) if patch is not None else []
+            raw = _patch.paths(call.text("command"))
         except _patch.PatchError as exc:
             raise Skip(f"apply_patch: {exc}") from None
     else:
-        raw = [call.text("file_path") or ""]
+        raw = [call.text("file_path")]
     found = [call.path(p) for p in raw]  # call.path drops "" and anything outside
     return [p for p in dict.fromkeys(found) if p is not None]
 
@@ -82,7 +81,9 @@ def sessions(root: str) -> list[str]:
         st = os.stat(registry)
         with open(cache, encoding="utf-8") as f:
             cached = json.load(f)
-        if cached["key"] == [st.st_size, st.st_mtime_ns] and all(isinstance(s, str) for s in cached["sessions"]):
+        if cached["key"] == [st.st_size, st.st_mtime_ns] and all(
+            isinstance(s, str) for s in cached["sessions"]
+        ):
             return list(cached["sessions"])
     except (OSError, ValueError, TypeError, KeyError):
         pass
@@ -101,8 +102,7 @@ def sessions(root: str) -> list[str]:
 
 
 def check(call: Call) -> Answer:
-    if call.event != "PostToolUse" or call.tool not in WRITE_TOOLS:
-        raise Skip(f"{call.event}/{call.tool} is not a call this guard checks")
+    call.expect("PostToolUse", WRITE_TOOLS)
     paths = written(call)
     if not paths:
         return None

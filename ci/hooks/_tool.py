@@ -59,8 +59,7 @@ def _patch_answer(call: Call, command: str) -> Answer:
 
 
 def check(call: Call) -> Answer:
-    if call.event != "PreToolUse" or call.tool not in SHELL_TOOLS:
-        raise Skip(f"{call.event}/{call.tool} is not a call this guard checks")
+    call.expect("PreToolUse", SHELL_TOOLS)
     command = _command(call)
     from ci.gates.tool_guard import evaluate
 
