@@ -1,0 +1,224 @@
+"""The ``parity`` gate: the vectors format, comparison, output parsing, and run() with fake surfaces."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from ci import gates
+from ci.gates import parity
+
+MakeRepo = Callable[..., Path]
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS_DIR = REPO / "tests" / "vectors"
+C_SPACE = b" \t\n\v\f\r"
+
+
+def reference(data: bytes) -> list[int]:
+    """GNU ``wc`` in the C locale, written independently of the Rust core: a word is a run of
+    non-whitespace bytes holding at least one printable byte (0x21-0x7e)."""
+    words = sum(any(0x21 <= b <= 0x7E for b in run) for run in _split_c(data))
+    return [data.count(b"\n"), words, len(data)]
+
+
+def _split_c(data: bytes) -> list[bytes]:
+    out, word = [], bytearray()
+    for b in data:
+        if b in C_SPACE:
+            if word:
+                out.append(bytes(word))
+            word = bytearray()
+        else:
+            word.append(b)
+    return [*out, bytes(word)] if word else out
+
+
+def test_repository_vectors_load_cleanly_and_match_the_reference_model() -> None:
+    vectors, problems = parity.load_vectors(
+        (VECTORS_DIR / "vectors.json").read_text(), str(VECTORS_DIR)
+    )
+    assert problems == []
+    assert len(vectors) >= 20
+    for v in vectors:
+        got = reference(parity.vector_bytes(v, str(VECTORS_DIR)))
+        assert got == [v.expected[f] for f in parity.FIELDS], v.name
+    files = {v.file for v in vectors if v.file}
+    assert files == {p.name for p in VECTORS_DIR.glob("*.bin")}, "every .bin is listed, once"
+    assert any(v.generate and v.expected["bytes"] > 256 * 1024 for v in vectors)
+
+
+@pytest.mark.parametrize(
+    ("vectors", "message"),
+    [
+        ([{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], None),
+        ([{"name": "g", "generate": [["ab \u00ff", 2]], "lines": 0, "words": 2, "bytes": 8}], None),
+        ([{"file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], 'vector #1: needs a "name"'),
+        ([{"name": "a", "file": "a.bin", "lines": 0, "words": -1, "bytes": 1}], "words must be non-negative"),
+        ([{"name": "a", "file": "a.bin", "lines": 0, "words": True, "bytes": 1}], "words must be non-negative"),
+        ([{"name": "a", "lines": 0, "words": 0, "bytes": 0}], 'exactly one of "file" and "generate"'),
+        ([{"name": "a", "file": "missing.bin", "lines": 0, "words": 0, "bytes": 0}], "'missing.bin' is not in"),
+        ([{"name": "a", "generate": [["\u0100", 1]], "lines": 0, "words": 1, "bytes": 2}], "latin-1"),
+        ([{"name": "a", "generate": [["x", 1 << 30]], "lines": 0, "words": 1, "bytes": 1 << 30}], "at most"),
+        ([{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}] * 2, "duplicate name"),
+    ],
+)  # fmt: skip
+def test_load_vectors(tmp_path: Path, vectors: list[object], message: str | None) -> None:
+    (tmp_path / "a.bin").write_bytes(b" ")
+    text = json.dumps({"vectors": vectors}, indent=1)
+    got, problems = parity.load_vectors(text, str(tmp_path))
+    if message is None:
+        assert problems == [] and len(got) == 1
+    else:
+        assert len(problems) == 1 and message in problems[0], problems
+
+
+def test_load_vectors_rejects_bad_json_and_shape(tmp_path: Path) -> None:
+    assert "not valid JSON" in parity.load_vectors("{", str(tmp_path))[1][0]
+    assert "top level" in parity.load_vectors("[]", str(tmp_path))[1][0]
+
+
+def test_generated_vector_bytes() -> None:
+    v = parity.Vector("g", 1, None, [("a\r", 2), ("\u00ff", 1)], {})
+    assert parity.vector_bytes(v, ".") == b"a\ra\r\xff"
+
+
+CRLF = parity.Vector("crlf", 14, "crlf.bin", None, {"lines": 2, "words": 3, "bytes": 16})
+
+
+@pytest.mark.parametrize(
+    ("got", "expected"),
+    [
+        ([2, 3, 16], []),
+        ([2, 2, 16], ["tests/vectors/vectors.json:14: vector 'crlf' words: expected 3, S says 2"]),
+        ([1, 3, 15], ["tests/vectors/vectors.json:14: vector 'crlf' lines: expected 2, S says 1",
+                      "tests/vectors/vectors.json:14: vector 'crlf' bytes: expected 16, S says 15"]),
+        ("exit 2: boom", ["tests/vectors/vectors.json:14: vector 'crlf': S failed: exit 2: boom"]),
+        ({"lines": 2}, ["tests/vectors/vectors.json:14: vector 'crlf': S gave {'lines': 2}, not [lines, words, bytes]"]),
+    ],
+)  # fmt: skip
+def test_compare(got: object, expected: list[str]) -> None:
+    assert parity.compare(CRLF, "S", got) == expected
+
+
+def test_parse_cli_json_and_wc() -> None:
+    assert parity.parse_cli_json('[{"path":"-","lines":1,"words":2,"bytes":3}]') == [1, 2, 3]
+    assert "not a JSON array of one" in str(parity.parse_cli_json("[]"))
+    assert "not a JSON array of one" in str(parity.parse_cli_json("1 2 3 x"))
+    assert parity.parse_wc("  2  3 16 /tmp/crlf.bin\n") == [2, 3, 16]
+    assert "unexpected output" in str(parity.parse_wc("wc: x: No such file\n"))
+
+
+# --- run() with fake surfaces --------------------------------------------------------------------
+
+FAKE_PACKAGE = """\
+class Stats:
+    def __init__(self, data):
+        words = sum(any(0x21 <= b <= 0x7E for b in w) for w in bytes(data).split())
+        self.lines, self.words, self.bytes = bytes(data).count(b"\\n"), words, len(data)
+
+def count_bytes(data):
+    return Stats(data)
+
+def count_file(path):
+    with open(path, "rb") as f:
+        return Stats(f.read())
+"""
+FAKE_CLI = """\
+import json, sys
+sys.path.insert(0, {pkg_dir!r})
+from template_python_rust_cmd import count_bytes
+args = [a for a in sys.argv[2:] if a != "--json"] or ["-"]
+data = sys.stdin.buffer.read() if args[0] == "-" else open(args[0], "rb").read()
+s = count_bytes(data)
+words = s.words + (1 if args[0] == "-" and {stdin_bug} else 0)
+print(json.dumps([{{"path": args[0], "lines": s.lines, "words": words, "bytes": s.bytes}}]))
+"""
+
+
+def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stdin_bug: bool = False) -> None:
+    pkg_dir = tmp_path / "site"
+    (pkg_dir / "template_python_rust_cmd").mkdir(parents=True)
+    (pkg_dir / "template_python_rust_cmd" / "__init__.py").write_text(FAKE_PACKAGE)
+    scripts = tmp_path / "venv" / ("Scripts" if os.name == "nt" else "bin")
+    scripts.mkdir(parents=True)
+    exe = scripts / "template-cli"
+    exe.write_text(
+        f"#!{sys.executable}\n" + FAKE_CLI.format(pkg_dir=str(pkg_dir), stdin_bug=stdin_bug)
+    )
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    (scripts / "python").symlink_to(sys.executable)
+    monkeypatch.setenv("PYTHONPATH", str(pkg_dir))
+    from ci import artifacts
+
+    monkeypatch.setattr(artifacts, "wheel_venv", lambda root, name, extra=None: str(scripts.parent))
+
+
+def vectors_repo(make_repo: MakeRepo, words_off: int = 0) -> Path:
+    vectors = [
+        {"name": "crlf", "file": "crlf.bin", "lines": 2, "words": 3 + words_off, "bytes": 16},
+        {"name": "nul", "file": "nul.bin", "lines": 1, "words": 1, "bytes": 6},
+        {"name": "big", "generate": [["abcdefg hij\n", 30000]], "lines": 30000, "words": 60000,
+         "bytes": 360000},
+    ]  # fmt: skip
+    return make_repo(
+        {
+            "tests/vectors/vectors.json": json.dumps({"vectors": vectors}, indent=1),
+            "tests/vectors/crlf.bin": (VECTORS_DIR / "crlf.bin").read_bytes(),
+            "tests/vectors/nul.bin": (VECTORS_DIR / "nul.bin").read_bytes(),
+        },
+        git=False,
+    )
+
+
+def test_run_passes_when_every_surface_agrees(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_venv(tmp_path, monkeypatch)
+    assert parity.run(str(vectors_repo(make_repo))) == 0, gates.messages
+
+
+def test_run_names_vector_field_and_every_disagreeing_surface(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_venv(tmp_path, monkeypatch)
+    assert parity.run(str(vectors_repo(make_repo, words_off=1))) == 1
+    head = "tests/vectors/vectors.json:4: vector 'crlf' words: expected 4, "
+    surfaces = {m[len(head) :] for m in gates.messages if m.startswith(head)}
+    assert {"template-cli (file) says 3", "template-cli (stdin) says 3", "count_file says 3",
+            "count_bytes says 3"} <= surfaces  # fmt: skip
+    assert all("vector 'crlf'" in m for m in gates.messages)
+
+
+def test_run_names_the_one_surface_that_disagrees(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_venv(tmp_path, monkeypatch, stdin_bug=True)
+    assert parity.run(str(vectors_repo(make_repo))) == 1
+    assert any(
+        m.endswith("words: expected 3, template-cli (stdin -) says 4") for m in gates.messages
+    )
+    assert not any("(file)" in m or "count_" in m for m in gates.messages)
+
+
+def test_run_fails_on_an_unlisted_vector_file(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_venv(tmp_path, monkeypatch)
+    root = vectors_repo(make_repo)
+    (root / "tests" / "vectors" / "stray.bin").write_bytes(b"x")
+    assert parity.run(str(root)) == 1
+    assert gates.messages == [
+        "tests/vectors/stray.bin: not listed in tests/vectors/vectors.json; list it or delete it"
+    ]
+
+
+def test_run_without_a_build_cannot_run(make_repo: MakeRepo) -> None:
+    assert parity.run(str(vectors_repo(make_repo))) == 2
+    assert "nox -s build" in gates.messages[0]
