@@ -180,8 +180,8 @@ def run(root: str | None = None) -> int:
             paths[v.name] = os.path.join(directory, v.file)
         else:
             paths[v.name] = os.path.join(gen_dir, f"{v.name}.bin")
-            with open(paths[v.name], "wb") as f:
-                f.write(vector_bytes(v, directory))
+            with open(paths[v.name], "wb") as out:
+                out.write(vector_bytes(v, directory))
 
     def cli(args: list[str], data: bytes | None) -> object:
         proc = subprocess.run([exe, "count", "--json", *args], input=data, capture_output=True)

@@ -153,10 +153,11 @@ def run(root: str | None = None) -> int:
             f"{allow_rel}:{by_entry.get(entry, '?')}: unused allowlist entry {entry!r}: "
             "stubtest has nothing to excuse there any more; delete it"
         )
-    for f in findings:
-        where_ = f"{f.path}:{f.line}" if f.line else f.path or f"{SOURCE_DIR}/{STUB}"
+    for finding in findings:
+        path = finding.path or f"{SOURCE_DIR}/{STUB}"
+        where_ = f"{path}:{finding.line}" if finding.line else path
         problem(
-            f"{where_}: stubtest: {f.message}; fix the stub (or allowlist it in "
+            f"{where_}: stubtest: {finding.message}; fix the stub (or allowlist it in "
             f"{allow_rel} with a reason)"
         )
     if proc.returncode != 0 and not findings and not unused:
