@@ -20,7 +20,7 @@ import pytest
 from template_python_rust_cmd import Stats, count_bytes, count_file
 
 WC = shutil.which("wc")
-pytestmark = pytest.mark.skipif(WC is None, reason="wc is not on PATH; nothing to compare against")
+needs_wc = pytest.mark.skipif(WC is None, reason="wc is not on PATH; nothing to compare against")
 
 WHITESPACE = b" \t\n\x0b\x0c\r"
 PRINTABLE = bytes(range(0x21, 0x7F))
@@ -90,6 +90,7 @@ def modern_wc() -> bool:
     return _wc_words(b"\x01\x80") == 1
 
 
+@needs_wc
 def test_files_rich_in_every_byte_kind(tmp_path: Path, cli: Path, modern_wc: bool) -> None:
     files = make_files(tmp_path, WHITESPACE * 4 + PRINTABLE[:10] + OTHER, count=25, seed=1)
     for path in files:
@@ -102,6 +103,7 @@ def test_files_rich_in_every_byte_kind(tmp_path: Path, cli: Path, modern_wc: boo
         assert_cli_matches_wc(cli, files)
 
 
+@needs_wc
 def test_files_of_whitespace_and_printable_ascii(tmp_path: Path, cli: Path) -> None:
     files = make_files(tmp_path, WHITESPACE * 4 + PRINTABLE, count=25, seed=2)
     for path in files:
