@@ -260,6 +260,26 @@ def is_elf(data: bytes) -> bool:
     return data[:4] == b"\x7fELF"
 
 
+def elf_members(
+    zf: zipfile.ZipFile, wheel_name: str
+) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str]]:
+    """GLIBC needs of every ELF member (by magic, wherever it sits), and unreadable ones."""
+    from elftools.common.exceptions import ELFError
+
+    needs = {}
+    found = []
+    for name in zf.namelist():
+        with zf.open(name) as f:
+            head = f.read(4)
+        if not is_elf(head):
+            continue
+        try:
+            needs[name] = elf_glibc_symbols(zf.read(name))
+        except (ELFError, ValueError, KeyError) as exc:
+            found.append(f"{wheel_name}: {name}: starts like ELF but is unreadable ({exc})")
+    return needs, found
+
+
 def max_glibc(symbols: dict[str, tuple[int, int]]) -> tuple[tuple[int, int], list[str]] | None:
     """The newest GLIBC version needed and the symbols that need it."""
     if not symbols:

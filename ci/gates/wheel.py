@@ -16,10 +16,6 @@ import os
 
 from ci.gates import FAIL, cannot_run, note, problem, project_root, verdict
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import zipfile
-
 
 def _tool(module: str, exe: str) -> list[str] | None:
     """How to run a Python tool: from this interpreter if installed here, else from PATH."""
@@ -44,18 +40,6 @@ def _run_tool(cmd: list[str], what: str) -> list[str]:
     return [f"{what} failed: {detail}"]
 
 
-def _elf_needs(zf: zipfile.ZipFile) -> dict[str, dict[str, tuple[int, int]]]:
-    from ci import wheel_checks as wc
-
-    out = {}
-    for name in zf.namelist():
-        with zf.open(name) as f:
-            head = f.read(4)
-        if wc.is_elf(head):
-            out[name] = wc.elf_glibc_symbols(zf.read(name))
-    return out
-
-
 def check_artifacts(root: str, manifest: dict[str, str], version: str) -> list[str]:
     """Every check that needs only the files (no external tools)."""
     import zipfile
@@ -72,7 +56,8 @@ def check_artifacts(root: str, manifest: dict[str, str], version: str) -> list[s
         found += wc.check_contents(zf, name, version)
         found += wc.check_entry_points(zf, name)
         found += wc.check_record(zf, name)
-        found += wc.check_glibc(name, _elf_needs(zf))
+        needs, unreadable = wc.elf_members(zf, name)
+        found += unreadable + wc.check_glibc(name, needs)
         tree_files = wc.file_list(zf)
     sdist_wheel = manifest.get("sdist_wheel")
     if sdist_wheel is None:
