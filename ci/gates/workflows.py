@@ -38,6 +38,8 @@ PUBLISH_ACTIONS = (
     "actions/attest-build-provenance",
 )
 ACTION_FILES = ("action.yml", "action.yaml")
+SCHEMA_CMD = ("check-jsonschema", "--builtin-schema", "vendor.github-workflows", "-o", "JSON")
+ZIZMOR_CMD = ("zizmor", "--offline", "--format", "json", "--no-progress")
 ACTIONS_DIR = "action"
 
 
@@ -183,10 +185,25 @@ def check_id_token(rel: str, doc: Any, problem: Any) -> None:
             )
 
 
+def check_jobs(rel: str, doc: Any, problem: Any) -> None:
+    """Workflow-level ``permissions:``; ``timeout-minutes`` on every job that runs steps."""
+    if _get(doc, "permissions") is None:
+        problem(
+            f"{rel}:1: no workflow-level permissions; add `permissions: {{}}` or `contents: read`"
+        )
+    jobs = _get(doc, "jobs")
+    for name, job in _items(jobs):
+        if _get(job, "steps") is not None and _get(job, "timeout-minutes") is None:
+            problem(f"{rel}:{_key_line(jobs, name)}: job {name} has no timeout-minutes; add one")
+
+
 def check_ci(
     rel: str, doc: Any, sessions: tuple[str, ...], gates: list[str], pin: str | None, problem: Any
 ) -> None:
     """ci.yml: one nox session per step, every in_ci gate in order, continuation, report last."""
+    cancel = _get(_get(doc, "concurrency"), "cancel-in-progress")
+    if cancel is None or str(cancel.value) != "true":
+        problem(f"{rel}:1: no `concurrency:` with `cancel-in-progress: true`; add one")
     gate_jobs = 0
     for name, job in _items(_get(doc, "jobs")):
         steps_node = _get(job, "steps")
@@ -278,10 +295,20 @@ def _files(root: str) -> tuple[list[str], list[str]]:
     return workflows, actions
 
 
-def run(root: str | None = None) -> int:
+def _tool_json(cmd: list[str], root: str) -> Any:
+    """The JSON a tool prints, or its stderr (a string) when it printed none."""
     import json
-    import shutil
     import subprocess
+
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        return proc.stderr.strip()[:300] or f"exit {proc.returncode}, no output"
+
+
+def run(root: str | None = None) -> int:
+    import shutil
 
     from ci import config, gates
     from ci.registry import ORDERED, SESSIONS
@@ -320,61 +347,33 @@ def run(root: str | None = None) -> int:
         check_steps(rel, docs[rel], gates.problem)
         if rel in workflows:
             check_id_token(rel, docs[rel], gates.problem)
+            check_jobs(rel, docs[rel], gates.problem)
     if ci_file in docs:
         in_ci = [g.name for g in ORDERED if g.in_ci]
         check_ci(ci_file, docs[ci_file], SESSIONS, in_ci, pin, gates.problem)
     if workflows:
-        proc = subprocess.run(
-            [
-                "check-jsonschema",
-                "--builtin-schema",
-                "vendor.github-workflows",
-                "-o",
-                "JSON",
-                *workflows,
-            ],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        try:
-            report = json.loads(proc.stdout)
-        except ValueError:
-            return gates.cannot_run(
-                f"workflows: check-jsonschema failed: {proc.stderr.strip()[:300]}"
-            )
+        report = _tool_json([*SCHEMA_CMD, *workflows], root)
+        if not isinstance(report, dict):
+            return gates.cannot_run(f"workflows: check-jsonschema failed: {report}")
         for err in report.get("errors", []):
             best = err.get("best_deep_match") or err
             rel = err.get("filename", "?")
             node = node_at(docs[rel], best["path"]) if docs.get(rel) is not None else None
-            line = f":{_line(node)}" if node is not None else ""
-            gates.problem(
-                f"{rel}{line}: schema (vendor.github-workflows) {best['path']}: "
-                f"{best['message']}; fix the workflow syntax"
-            )
+            where = f"{rel}:{_line(node)}" if node is not None else rel
+            gates.problem(f"{where}: schema {best['path']}: {best['message']}; fix the workflow")
         for err in report.get("parse_errors", []):
             gates.problem(f"{err.get('filename', '?')}: schema check cannot parse it: {err}")
     targets = [p for p in (".github", *actions) if os.path.exists(os.path.join(root, p))]
-    proc = subprocess.run(
-        ["zizmor", "--offline", "--format", "json", "--no-progress", *targets],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    try:
-        findings = json.loads(proc.stdout)
-    except ValueError:
-        return gates.cannot_run(f"workflows: zizmor failed: {proc.stderr.strip()[:300]}")
+    findings = _tool_json([*ZIZMOR_CMD, *targets], root) if targets else []
+    if not isinstance(findings, list):
+        return gates.cannot_run(f"workflows: zizmor failed: {findings}")
     for finding in findings:
         for loc in finding.get("locations", [])[:1]:
             sym = loc.get("symbolic", {})
             key: dict[str, Any] = next(iter(sym.get("key", {}).values()), {})
-            path = key.get("verbatim_path", "?")
             row = loc.get("concrete", {}).get("location", {}).get("start_point", {}).get("row", 0)
             gates.problem(
-                f"{path}:{row + 1}: zizmor {finding.get('ident')}: {finding.get('desc')} "
-                f"({sym.get('annotation', '')}); see {finding.get('url')}"
+                f"{key.get('verbatim_path', '?')}:{row + 1}: zizmor {finding.get('ident')}: "
+                f"{finding.get('desc')} ({sym.get('annotation', '')}); see {finding.get('url')}"
             )
     return gates.verdict(len(gates.messages) - n)

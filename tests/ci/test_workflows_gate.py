@@ -220,3 +220,17 @@ def test_uses_problem(ref: str, ok: bool) -> None:
 def test_run_problem(command: str, ok: bool) -> None:
     sessions = ("loc", "readme", "report")
     assert (workflows.run_problem(command, sessions, "2026.10.20") is None) is ok
+
+
+def test_job_without_timeout_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
+    rel = ".github/workflows/release.yml"
+    root = _repo(
+        make_repo, {rel: ("    timeout-minutes: 5\n    permissions:\n", "    permissions:\n")}
+    )
+    _fails_with(root, rel, _line_of(root, rel, "  version:", whole=True), "timeout-minutes")
+
+
+def test_ci_without_cancel_in_progress_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
+    ci = ".github/workflows/ci.yml"
+    root = _repo(make_repo, {ci: ("cancel-in-progress: true", "cancel-in-progress: false")})
+    _fails_with(root, ci, 1, "cancel-in-progress")
