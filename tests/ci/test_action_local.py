@@ -137,3 +137,33 @@ def test_required_input_and_unknown_input() -> None:
         actionrun.run_action(ACTION, {}, echo=False)
     with pytest.raises(actionrun.ActionError, match="unknown input"):
         actionrun.run_action(ACTION, {"paths": "x", "max_lines": "3"}, echo=False)
+
+
+FAKE_UV = """#!/usr/bin/env bash
+echo "$*" >> "$UV_LOG"
+if [ "$1" = venv ]; then
+  venv="${@: -1}"
+  mkdir -p "$venv/bin"
+  printf '#!/bin/sh\\necho "template-cli 9.9.9"\\n' > "$venv/bin/template-cli"
+  chmod +x "$venv/bin/template-cli"
+fi
+"""
+
+
+def test_default_version_is_the_actions_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No network: a fake uv records what the install step asks for."""
+    from ci.artifacts import workspace_version
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "uv").write_text(FAKE_UV)
+    (bin_dir / "uv").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("UV_LOG", str(tmp_path / "uv.log"))
+    result = actionrun.run_action(ACTION, {"paths": "x"}, temp=str(tmp_path / "t"), echo=False)
+    assert result.step_outputs["install"]["version"] == "9.9.9"
+    log = (tmp_path / "uv.log").read_text()
+    assert f" --no-build template-python-rust-cmd=={workspace_version(str(REPO))}\n" in log
+    assert "venv --quiet --python 3.12 " in log

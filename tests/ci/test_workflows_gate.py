@@ -234,3 +234,10 @@ def test_ci_without_cancel_in_progress_fails(make_repo) -> None:  # type: ignore
     ci = ".github/workflows/ci.yml"
     root = _repo(make_repo, {ci: ("cancel-in-progress: true", "cancel-in-progress: false")})
     _fails_with(root, ci, 1, "cancel-in-progress")
+
+
+def test_missing_tool_cannot_run(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    root = _repo(make_repo)
+    monkeypatch.setenv("PATH", str(root))  # neither zizmor nor check-jsonschema
+    assert workflows.run(str(root)) == gates.CANNOT_RUN
+    assert "not on PATH" in gates.messages[-1]
