@@ -200,8 +200,17 @@ def create_venv(venv: str) -> None:
     uv = shutil.which("uv")
     if uv:
         _run([uv, "venv", "--quiet", "--python", sys.executable, venv])
+    elif _outer_pip():
+        _run([sys.executable, "-m", "venv", "--without-pip", venv])
     else:
         _run([sys.executable, "-m", "venv", venv])
+
+
+def _outer_pip() -> bool:
+    """True when this interpreter's pip can install into another venv (``pip --python``)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pip") is not None
 
 
 def pip_install(venv: str, args: list[str]) -> None:
@@ -209,6 +218,9 @@ def pip_install(venv: str, args: list[str]) -> None:
     uv = shutil.which("uv")
     if uv:
         _run([uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args])
+    elif _outer_pip() and not os.path.exists(os.path.join(venv_scripts(venv), "pip")):
+        # Seeding pip into every venv costs seconds; pip >= 22.3 installs into another env.
+        _run([sys.executable, "-m", "pip", "--python", venv_python(venv), "install", "-q", *args])
     else:
         _run([venv_python(venv), "-m", "pip", "install", "--quiet", *args])
 
