@@ -49,7 +49,9 @@ def _require_installed_package() -> Path:
     return location
 
 
-PACKAGE_DIR = _require_installed_package()
+def pytest_configure(config: pytest.Config) -> None:
+    # A hook rather than import-time code, so pytest reports the reason, not a traceback.
+    _require_installed_package()
 
 
 @pytest.fixture(scope="session")
