@@ -24,6 +24,10 @@ import os
 from ci import artifacts
 from ci.gates import FAIL, PASS, cannot_run, note, problem, project_root
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 SDIST_WHEEL_DIR = "target/ci-gates/build/from-sdist"
 SDIST_TARGET_DIR = "target/ci-gates/build/sdist-cargo-target"
 # Variables that change the wheel the backend builds (tag, target, flags, features).
@@ -41,7 +45,7 @@ def build_env() -> dict[str, str]:
     return {k: os.environ[k] for k in BUILD_ENV_VARS if k in os.environ}
 
 
-def reusable(manifest: dict[str, object] | None, inputs: str, env: dict[str, str]) -> bool:
+def reusable(manifest: dict[str, Any] | None, inputs: str, env: dict[str, str]) -> bool:
     """True when ``manifest`` was built from ``inputs`` in ``env`` and its artifacts exist."""
     if manifest is None or manifest.get("inputs_hash") != inputs:
         return False

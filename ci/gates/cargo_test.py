@@ -16,7 +16,7 @@ COMMAND = ("cargo", "test", "--workspace", "--locked", "--no-fail-fast")
 
 _FAILED = re.compile(r"^test (.+?) \.\.\. FAILED$")
 _PANIC = re.compile(r"^thread '(.+?)' (?:\(\d+\) )?panicked at (\S+?:\d+):\d+:?")
-_RERUN = re.compile(r"^error: (?:\d+ )?(?:test|target) failed, to rerun pass `(.+?)`")
+_RERUN = re.compile(r"^error: (?:doc)?test failed, to rerun pass `(.+?)`")
 _COMPILE = re.compile(r"^error(\[E\d+\])?: (.+)$")
 _LOCATION = re.compile(r"^\s*--> (\S+:\d+):\d+")
 _LOCKED = "needs to be updated but --locked was passed"
