@@ -29,6 +29,8 @@ class Stats:
         """Number of bytes."""
     def to_dict(self) -> dict[str, int]:
         """The counts as ``{"lines": ..., "words": ..., "bytes": ...}``."""
+    def __getnewargs__(self) -> tuple[int, int, int]:
+        """Arguments that rebuild this object, so ``pickle`` and ``copy`` work."""
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import array
 import errno
 import os
+import pickle
 import sys
 from pathlib import Path
 
@@ -147,3 +148,8 @@ def test_stats_is_frozen(name: str) -> None:
     with pytest.raises(AttributeError):
         setattr(s, name, 5)
     assert s == Stats(1, 2, 3)
+
+
+def test_stats_pickles_by_value() -> None:
+    s = Stats(1, 2, 3)
+    assert pickle.loads(pickle.dumps(s)) == s

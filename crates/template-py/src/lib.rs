@@ -68,6 +68,11 @@ impl PyStats {
         Ok(dict)
     }
 
+    /// Arguments that rebuild this object, so ``pickle`` and ``copy`` work.
+    fn __getnewargs__(&self) -> (u64, u64, u64) {
+        (self.0.lines, self.0.words, self.0.bytes)
+    }
+
     fn __repr__(&self) -> String {
         let template_core::Stats {
             lines,
