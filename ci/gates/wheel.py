@@ -61,7 +61,12 @@ def check_artifacts(root: str, manifest: dict[str, str], version: str) -> list[s
         tree_files = wc.file_list(zf)
     sdist_wheel = manifest.get("sdist_wheel")
     if sdist_wheel is None:
-        found.append("build manifest has no wheel built from the sdist; run `nox -s build`")
+        why = manifest.get("sdist_wheel_error", "the build manifest names none")
+        found.append(
+            f"{os.path.basename(sdist)}: no wheel could be built from the sdist ({why}); "
+            "what `pip install` of the sdist needs must be in it ([tool.maturin] include, "
+            "build_backend/)"
+        )
     else:
         with zipfile.ZipFile(sdist_wheel) as zf:
             found += wc.compare_file_lists(tree_files, wc.file_list(zf), os.path.basename(sdist))

@@ -46,7 +46,7 @@ def repo(make_repo) -> Path:  # type: ignore[no-untyped-def]
 def frontend(monkeypatch: pytest.MonkeyPatch) -> FakeFrontend:
     fake = FakeFrontend()
     monkeypatch.setattr(build, "_frontend", fake)
-    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist: _sdist_wheel(root))
+    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist: (_sdist_wheel(root), ""))
     for var in build.BUILD_ENV_VARS:
         monkeypatch.delenv(var, raising=False)
     return fake
@@ -107,6 +107,17 @@ def test_build_env_change_rebuilds(
     assert manifest["build_env"] == {"MATURIN_PEP517_ARGS": "--compatibility manylinux2014"}
 
 
+def test_sdist_that_does_not_build_is_recorded_for_the_wheel_gate(
+    repo: Path, frontend: FakeFrontend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist: (None, "it broke"))
+    assert build.run(str(repo)) == 0
+    manifest = artifacts.current_manifest(str(repo))
+    assert "sdist_wheel" not in manifest and manifest["sdist_wheel_error"] == "it broke"
+    assert build.run(str(repo)) == 0
+    assert len(frontend.calls) == 2, "a failed sdist build is retried, not reused"
+
+
 def test_stray_files_are_cleaned_before_a_build(repo: Path, frontend: FakeFrontend) -> None:
     dist = repo / artifacts.DIST_DIR
     dist.mkdir(parents=True)
@@ -123,7 +134,7 @@ def test_failed_build_fails_and_leaves_no_current_manifest(
 ) -> None:
     ok = FakeFrontend()
     monkeypatch.setattr(build, "_frontend", ok)
-    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist: _sdist_wheel(root))
+    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist: (_sdist_wheel(root), ""))
     assert build.run(str(repo)) == 0
     (repo / "crates/core/src/lib.rs").write_text("broken\n")
     monkeypatch.setattr(build, "_frontend", FakeFrontend(fail=True))

@@ -255,6 +255,10 @@ def test_check_artifacts_on_a_fixture_repo(make_repo, tmp_path: Path) -> None:  
     assert len(found) == 1 and f"lacks {PKG}/_native.pyi" in found[0]
     manifest["sdist_wheel"] = str(make_wheel(other))
     assert gate.check_artifacts(str(root), manifest, VERSION) == []
+    del manifest["sdist_wheel"]
+    manifest["sdist_wheel_error"] = "`python -m build --wheel` on the unpacked sdist failed"
+    found = gate.check_artifacts(str(root), manifest, VERSION)
+    assert len(found) == 1 and "no wheel could be built from the sdist (`python -m" in found[0]
 
 
 def test_gate_fails_without_a_build(make_repo) -> None:  # type: ignore[no-untyped-def]
