@@ -180,6 +180,13 @@ def _say(stderr: BinaryIO, name: str, msg: str) -> None:
         pass
 
 
+def _describe(exc: BaseException) -> str:
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except BaseException:  # an exception whose str() raises
+        return type(exc).__name__
+
+
 def run(
     name: str,
     handler: Callable[[Call], Answer],
@@ -194,16 +201,19 @@ def run(
     err = stderr if stderr is not None else sys.stderr.buffer
     out = b""
     call = None
+    said: list[str] = []
     try:
         payload = read_payload(stdin if stdin is not None else sys.stdin.buffer)
         call = Call(payload, agent_of(argv), root)
         out = render(handler(call), call)
     except Skip as exc:
-        _say(err, name, f"{exc}; allowed")
+        said.append(f"{exc}; allowed")
     except BaseException as exc:  # a guard must never turn its own bug into a block
-        _say(err, name, f"internal error, allowed ({type(exc).__name__}: {exc})")
-    if call is not None and call.warnings:
-        _say(err, name, "; ".join(call.warnings))
+        said.append(f"internal error, allowed ({_describe(exc)})")
+    if call is not None:
+        said = call.warnings + said
+    if said:
+        _say(err, name, "; ".join(said))
     if out:
         try:
             (stdout if stdout is not None else sys.stdout.buffer).write(out)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import subprocess
 from collections import namedtuple
 from pathlib import Path
 from typing import Any, Callable
@@ -13,6 +16,7 @@ import pytest
 from ci.hooks import _loc, _protocol, _readme, _tool
 
 PAYLOADS = Path(__file__).parent / "payloads"
+REPO = Path(__file__).resolve().parents[2]
 GUARDS = {"loc_guard": _loc.check, "tool_guard": _tool.check, "readme_guard": _readme.check}
 
 Result = namedtuple("Result", "code out err answer")
@@ -123,3 +127,23 @@ def hook(project: Path) -> Callable[..., Result]:
         return run_hook(guard, data, project, agent, raw)
 
     return call
+
+
+def copy_project(dst: Path) -> Path:
+    """A runnable copy of this project's hooks in ``dst`` (a git repository, like a clone):
+    ``ci/``, ``pyproject.toml``, ``README.md`` and both agents' hook configurations."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "target")
+    shutil.copytree(REPO / "ci", dst / "ci", ignore=ignore)
+    for rel in ("pyproject.toml", "README.md", ".claude/settings.json", ".codex/hooks.json"):
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / rel, dst / rel)
+    (dst / "ci" / "sub" / "deeper").mkdir(parents=True)
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    subprocess.run(["git", "init", "-q", str(dst)], check=True, env=env)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One runnable copy of the project per test module (see :func:`copy_project`)."""
+    return copy_project(tmp_path_factory.mktemp("copy") / "proj")
