@@ -68,6 +68,13 @@ def test_count_bytes_other_buffers() -> None:
     assert count_bytes(bytearray()) == Stats()
 
 
+def test_count_bytes_copied_views_count_words_across_slices() -> None:
+    # Sliced views are copied in 256 KiB pieces; words straddling the pieces count once.
+    data = b"abcdefg \n\x00\xff\t" * 100_000
+    for view in (memoryview(data)[1:], memoryview(data)[3:-5], memoryview(bytearray(data))[7:]):
+        assert count_bytes(view) == count_bytes(view.tobytes())
+
+
 @pytest.mark.parametrize(("data", "type_name"), [("text", "str"), (12, "int"), (None, "NoneType")])
 def test_count_bytes_rejects_non_bytes_like(data: object, type_name: str) -> None:
     with pytest.raises(

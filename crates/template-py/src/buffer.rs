@@ -17,14 +17,14 @@
 //! * `memoryview` over a whole `bytes`/`bytearray` (C-contiguous, same length): counted
 //!   in place as that object, with the rule above.
 //! * any other buffer (a sliced `memoryview`, `array.array`, `mmap`, ...): the stable ABI
-//!   gives no pointer into it, so it is copied once with `memoryview.tobytes()` and the
-//!   copy is counted with the GIL released.
+//!   gives no pointer into it, so it is copied in 256 KiB slices (`tobytes()` of each
+//!   slice), and each copy is counted with the GIL released; memory stays bounded.
 //! * a non-contiguous view is refused with `BufferError`, `str` and non-buffers with
 //!   `TypeError`.
 
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PySlice, PyString};
 use template_core::Stats;
 
 /// Counts `data`; see the module docs for when it is copied and when the GIL is released.
@@ -52,9 +52,25 @@ pub(crate) fn count(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Stats> 
             return Ok(stats);
         }
     }
-    let copy = view.call_method0("tobytes")?;
-    count_in_place(py, &copy)
-        .ok_or_else(|| PyTypeError::new_err("memoryview.tobytes() did not return bytes"))
+    count_copied(py, &view, nbytes)
+}
+
+/// Counts a C-contiguous view by copying it in [`template_core::BUFFER_SIZE`] slices, so
+/// the copy costs a fixed amount of memory and stays in cache while it is counted.
+fn count_copied(py: Python<'_>, view: &Bound<'_, PyMemoryView>, nbytes: usize) -> PyResult<Stats> {
+    let flat = view.call_method1("cast", ("B",))?;
+    let mut counter = template_core::Counter::new();
+    let mut start = 0;
+    while start < nbytes {
+        let end = nbytes.min(start + template_core::BUFFER_SIZE);
+        let slice = PySlice::new(py, start as isize, end as isize, 1);
+        let chunk = flat.get_item(slice)?.call_method0("tobytes")?;
+        let bytes = chunk.cast::<PyBytes>()?.as_bytes();
+        // A fresh `bytes` copy: immutable, so it is counted without the GIL.
+        py.detach(|| counter.update(bytes));
+        start = end;
+    }
+    Ok(counter.finish())
 }
 
 /// Counts a `bytes` (GIL released) or `bytearray` (GIL held) in place; `None` otherwise.
