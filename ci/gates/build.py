@@ -59,6 +59,11 @@ def reusable(manifest: dict[str, Any] | None, inputs: str, env: dict[str, str]) 
     return all(isinstance(p, str) and os.path.isfile(p) for p in paths)
 
 
+# The last lines of the most recent front-end run that name a cause (for one-line messages).
+last_error: list[str] = []
+_CAUSE = ("error", "Caused by", "ERROR", "💥")
+
+
 def _frontend(outdir: str, srcdir: str, *kinds: str, env: dict[str, str] | None = None) -> int:
     import shutil
     import subprocess
@@ -69,8 +74,25 @@ def _frontend(outdir: str, srcdir: str, *kinds: str, env: dict[str, str] | None 
         cmd.append("--installer=uv")
     cmd.append(srcdir)
     note("build: " + " ".join(cmd))
-    # Output streams straight through: a cargo error is the user's best clue.
-    return subprocess.run(cmd, cwd=srcdir, env=env, check=False, stdout=sys.stderr).returncode
+    # Output streams straight through (a cargo error is the user's best clue); lines naming a
+    # cause are kept for the one-line message.
+    last_error.clear()
+    proc = subprocess.Popen(
+        cmd, cwd=srcdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        sys.stderr.write(line)
+        if line.strip().startswith(_CAUSE):
+            last_error.append(line.strip())
+    sys.stderr.flush()
+    return proc.wait()
+
+
+def _cause() -> str:
+    """The first specific cause of the last failed front-end run (maturin/cargo wording)."""
+    specific = [ln for ln in last_error if ln.startswith(("Caused by", "error"))]
+    return (specific or last_error or ["see the output above"])[-1 if not specific else 0]
 
 
 def _one(directory: str, suffix: str) -> str | None:
@@ -104,7 +126,7 @@ def _wheel_from_sdist(root: str, sdist: str) -> tuple[str | None, str]:
         if len(tops) != 1:
             return None, f"expected one top-level directory in the sdist, found {sorted(tops)}"
         if _frontend(outdir, os.path.join(tmp, tops[0]), "--wheel", env=env) != 0:
-            return None, "`python -m build --wheel` on the unpacked sdist failed (output above)"
+            return None, f"`python -m build --wheel` on the unpacked sdist failed: {_cause()}"
     wheel = _one(outdir, ".whl")
     if wheel is None:
         return None, f"expected exactly one wheel in {SDIST_WHEEL_DIR}, found {os.listdir(outdir)}"
@@ -140,7 +162,7 @@ def run(root: str | None = None) -> int:
     with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.join(root, artifacts.MANIFEST))
     if _frontend(dist, root, "--sdist", "--wheel") != 0:
-        problem("build: `python -m build --sdist --wheel` failed (output above); fix the build")
+        problem(f"build: `python -m build --sdist --wheel` failed: {_cause()}; fix the build")
         return FAIL
     wheel, sdist = _one(dist, ".whl"), _one(dist, ".tar.gz")
     if wheel is None or sdist is None:
