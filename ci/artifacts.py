@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 
 TYPE_CHECKING = False
@@ -55,6 +53,8 @@ def _abs(root: str, rel: str) -> str:
 
 def _input_paths(root: str) -> list[str]:
     """Relative (``/``-separated) paths of the build inputs under ``root``, sorted."""
+    import subprocess
+
     try:
         out = subprocess.run(
             ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *INPUT_DIRS],
@@ -188,6 +188,8 @@ def venv_python(venv: str) -> str:
 
 
 def _run(cmd: list[str]) -> None:
+    import subprocess
+
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -196,6 +198,8 @@ def _run(cmd: list[str]) -> None:
 
 def create_venv(venv: str) -> None:
     """A new, empty venv at ``venv`` (removed first): ``uv venv`` if uv is on PATH."""
+    import shutil
+
     shutil.rmtree(venv, ignore_errors=True)
     uv = shutil.which("uv")
     if uv:
@@ -215,6 +219,8 @@ def _outer_pip() -> bool:
 
 def pip_install(venv: str, args: list[str]) -> None:
     """``pip install args`` into ``venv`` (``uv pip install --python`` when uv is on PATH)."""
+    import shutil
+
     uv = shutil.which("uv")
     if uv:
         _run([uv, "pip", "install", "--quiet", "--python", venv_python(venv), *args])

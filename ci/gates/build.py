@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 
-from ci import artifacts
 from ci.gates import FAIL, PASS, cannot_run, note, problem, project_root
 
 TYPE_CHECKING = False
@@ -136,6 +135,8 @@ def _wheel_from_sdist(root: str, sdist: str) -> tuple[str | None, str]:
 def run(root: str | None = None) -> int:
     import importlib.util
     import shutil
+
+    from ci import artifacts
 
     root = os.path.abspath(root or project_root())
     if importlib.util.find_spec("build") is None:
