@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -84,7 +84,7 @@ sizes = (
     | st.integers(0, 1400)
 )
 contents = sizes.map(lambda n: "x = 1\n" * n) | st.text(max_size=80)
-patch_ops = st.one_of(
+patch_ops: st.SearchStrategy[tuple[str, str, list[str]]] = st.one_of(
     st.tuples(st.just("*** Add File: "), rel_paths, sizes.map(lambda n: ["+x"] * n)),
     st.tuples(st.just("*** Update File: "), rel_paths,
               st.lists(st.sampled_from(["@@", " x = 1", "-x = 1", "+y", "", "*** End of File",
@@ -127,7 +127,7 @@ def wellformed(draw: st.DrawFn, root: Path, guard: str) -> dict[str, Any]:
     path = draw(rel_paths)
     path = os.path.join(str(root), path) if draw(st.booleans()) else path
     old = st.sampled_from(["x = 1\n", "VALUE = 1\n", "", "nope"])
-    ti: dict[str, Any] = {
+    makers: dict[str, Callable[[], dict[str, Any]]] = {
         "Write": lambda: {"file_path": path, "content": draw(contents)},
         "Edit": lambda: {"file_path": path, "old_string": draw(old),
                          "new_string": draw(contents), "replace_all": draw(st.booleans())},
@@ -136,7 +136,8 @@ def wellformed(draw: st.DrawFn, root: Path, guard: str) -> dict[str, Any]:
         "Bash": lambda: {"command": draw(commands)},
         "PowerShell": lambda: {"command": draw(commands)},
         "apply_patch": lambda: {"command": draw(patches)},
-    }[tool]()  # fmt: skip
+    }  # fmt: skip
+    ti = makers[tool]()
     return {
         "session_id": "s",
         "transcript_path": None,
@@ -162,9 +163,10 @@ def payloads(draw: st.DrawFn, root: Path, guard: str) -> Any:
         optional={"session_id": st.text(max_size=10), "transcript_path": st.none() | st.text(),
                   "cwd": st.sampled_from([str(root), str(root / "ci"), "/", "rel"]) | json_values},
     ))  # fmt: skip
-    ti = data["tool_input"]
-    if isinstance(ti, dict) and isinstance(ti.get("file_path"), str) and draw(st.booleans()):
-        ti["file_path"] = os.path.join(str(root), ti["file_path"])
+    ti: Any = data["tool_input"]
+    path = ti.get("file_path") if isinstance(ti, dict) else None
+    if isinstance(path, str) and draw(st.booleans()):
+        ti["file_path"] = os.path.join(str(root), path)
     return data
 
 
