@@ -49,7 +49,10 @@ def install(session: nox.Session, requirements: list[str]) -> None:
                 session.log(f"requirements unchanged ({len(requirements)}); installing nothing")
                 return
     session.install(*requirements)
-    if marker:
+    # `nox -R` / `--no-install` makes session.install a no-op: then nothing was installed,
+    # and the marker must not claim otherwise.
+    options = getattr(getattr(session, "_runner", None), "global_config", None)
+    if marker and not getattr(options, "no_install", False):
         with open(marker, "w", encoding="utf-8") as f:
             f.write(digest + "\n")
 

@@ -15,7 +15,8 @@ _CONCISE = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+):\d+: (?P<msg>.+)$")
 
 def findings(output: str) -> list[tuple[str, str, str]]:
     """``(path, line, message)`` per line of ruff's ``--output-format concise``."""
-    return [(m["path"], m["line"], m["msg"]) for m in map(_CONCISE.match, output.splitlines()) if m]
+    matches = [m for m in map(_CONCISE.match, output.splitlines()) if m]
+    return [(m["path"], m["line"], m["msg"].replace(" [*]", "")) for m in matches]
 
 
 def find_tool(module: str) -> list[str] | None:

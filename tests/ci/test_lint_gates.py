@@ -66,7 +66,7 @@ def test_ruff_other_version_could_not_run(
 
 def test_ruff_finding_parser() -> None:
     out = "a/b.py:3:1: F401 [*] `os` imported but unused\nFound 1 error.\n"
-    assert ruff.findings(out) == [("a/b.py", "3", "F401 [*] `os` imported but unused")]
+    assert ruff.findings(out) == [("a/b.py", "3", "F401 `os` imported but unused")]
 
 
 # --- typecheck --------------------------------------------------------------------------------
