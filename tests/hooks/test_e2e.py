@@ -35,7 +35,11 @@ def configured(root: Path) -> list[Hook]:
 
 
 def run_as_agent(
-    root: Path, agent: str, data: dict[str, object], env: dict[str, str] | None = None
+    root: Path,
+    agent: str,
+    data: dict[str, object],
+    env: dict[str, str] | None = None,
+    where: str = "ci/sub/deeper",
 ) -> Ran:
     """Every configured command matching this call, run like the agent: its combined result."""
     event, tool = data["hook_event_name"], str(data["tool_name"])
@@ -46,7 +50,7 @@ def run_as_agent(
     if agent == "claude":
         base["CLAUDE_PROJECT_DIR"] = str(root)
     proc = subprocess.run([SH, "-c", cmds[0]], input=json.dumps(data).encode(),
-                          capture_output=True, cwd=root / "ci" / "sub" / "deeper",
+                          capture_output=True, cwd=root / where,
                           env={**base, **(env or {})}, timeout=60)  # fmt: skip
     return Ran(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
@@ -96,10 +100,11 @@ def test_every_configured_command_is_exercised(root: Path) -> None:
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-def test_line_budget(root: Path, agent: str) -> None:
-    kind, reason = verdict(run_as_agent(root, agent, _write(root, agent, 2000)))
+@pytest.mark.parametrize("where", ["ci/sub/deeper", "."])
+def test_line_budget(root: Path, agent: str, where: str) -> None:
+    kind, reason = verdict(run_as_agent(root, agent, _write(root, agent, 2000), where=where))
     assert kind == "deny" and "ci/new.py: 2000 lines" in reason and "600-line" in reason
-    assert verdict(run_as_agent(root, agent, _write(root, agent, 50))) == ("allow", "")
+    assert verdict(run_as_agent(root, agent, _write(root, agent, 50), where=where)) == ("allow", "")
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -139,7 +144,8 @@ def scratch(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("agent", AGENTS)
 @pytest.mark.parametrize("script", ["loc_guard", "tool_guard", "readme_guard"])
-def test_missing_script_never_blocks(scratch: Path, agent: str, script: str) -> None:
+@pytest.mark.parametrize("where", ["ci/sub/deeper", "."])
+def test_missing_script_never_blocks(scratch: Path, agent: str, script: str, where: str) -> None:
     hooks = scratch / "ci" / "hooks"
     (hooks / f"{script}.py").rename(hooks / f"{script}.py.moved")
     calls = {
@@ -149,7 +155,7 @@ def test_missing_script_never_blocks(scratch: Path, agent: str, script: str) -> 
             f"{agent}_post_{'write' if agent == 'claude' else 'apply_patch'}", scratch
         ),
     }
-    ran = run_as_agent(scratch, agent, calls[script])
+    ran = run_as_agent(scratch, agent, calls[script], where=where)
     assert ran.code == 0 and ran.out == "" and "can't open file" in ran.err
 
 

@@ -35,6 +35,13 @@ CODEX_EVENTS = {
 }  # fmt: skip
 CODEX_HANDLER_KEYS = {"type", "command", "timeout", "statusMessage"}
 CODEX_TOOLS = {"Bash", "apply_patch"}
+# Codex has no project-dir variable: the script relative to cwd if there (no subprocess),
+# else under the git work tree's root.
+CODEX_ROOT = (
+    re.escape("[ -f ci/hooks/")
+    + r"(?P<probe>\w+)"
+    + re.escape(".py ] && r=. || r=$(git rev-parse --show-toplevel); ")
+)
 
 
 def _load(rel: str) -> Any:
@@ -57,7 +64,9 @@ def _groups(settings: Any, events: set[str]) -> list[tuple[str, dict[str, Any]]]
     return out
 
 
-def _check_handler(handler: Any, keys: set[str], script_root: str, agent_arg: str) -> str:
+def _check_handler(
+    handler: Any, keys: set[str], prefix: str, script_root: str, agent_arg: str
+) -> str:
     assert isinstance(handler, dict) and set(handler) <= keys, handler
     assert handler["type"] == "command"
     command = handler["command"]
@@ -65,13 +74,15 @@ def _check_handler(handler: Any, keys: set[str], script_root: str, agent_arg: st
     timeout = handler.get("timeout", 1)
     assert isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
     m = re.fullmatch(
-        r'python3 -I -S "' + re.escape(script_root) + r'/ci/hooks/(\w+)\.py"' + agent_arg
+        prefix + r'python3 -I -S "' + re.escape(script_root) + r'/ci/hooks/(?P<guard>\w+)\.py"' + agent_arg
         + r" \|\| true",
         command,
     )  # fmt: skip
     assert m, f"not the fail-safe command shape: {command}"
-    assert (REPO / "ci" / "hooks" / f"{m[1]}.py").is_file()
-    return m[1]
+    guard = m["guard"]
+    assert (REPO / "ci" / "hooks" / f"{guard}.py").is_file()
+    assert m.groupdict().get("probe", guard) == guard
+    return guard
 
 
 def _tools(matcher: str) -> set[str]:
@@ -86,7 +97,7 @@ def test_claude_settings() -> None:
     for event, group in _groups(settings, CLAUDE_EVENTS):
         assert _tools(group["matcher"]) <= CLAUDE_TOOLS, group["matcher"]
         for handler in group["hooks"]:
-            guard = _check_handler(handler, CLAUDE_HANDLER_KEYS, "$CLAUDE_PROJECT_DIR", "")
+            guard = _check_handler(handler, CLAUDE_HANDLER_KEYS, "", "$CLAUDE_PROJECT_DIR", "")
             wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
     assert wired >= {
         ("PreToolUse", "Write", "loc_guard"), ("PreToolUse", "Edit", "loc_guard"),
@@ -102,9 +113,7 @@ def test_codex_hooks() -> None:
     for event, group in _groups(hooks, CODEX_EVENTS):
         assert _tools(group["matcher"]) <= CODEX_TOOLS, group["matcher"]
         for handler in group["hooks"]:
-            guard = _check_handler(
-                handler, CODEX_HANDLER_KEYS, "$(git rev-parse --show-toplevel)", " codex"
-            )
+            guard = _check_handler(handler, CODEX_HANDLER_KEYS, CODEX_ROOT, "$r", " codex")
             wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
     assert wired == {
         ("PreToolUse", "apply_patch", "loc_guard"), ("PreToolUse", "Bash", "tool_guard"),
@@ -124,7 +133,7 @@ def test_schema_check_rejects_bad_settings(tmp_path: Path) -> None:
     bad = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command",
            "command": "python3 x.py", "timeout": 5}]}]}}  # fmt: skip
     with pytest.raises(AssertionError):
-        _check_handler(bad["hooks"]["PreToolUse"][0]["hooks"][0], CLAUDE_HANDLER_KEYS, "$X", "")
+        _check_handler(bad["hooks"]["PreToolUse"][0]["hooks"][0], CLAUDE_HANDLER_KEYS, "", "$X", "")
     with pytest.raises(AssertionError):
         _groups({"hooks": {"PreToolUses": []}}, CLAUDE_EVENTS)
     with pytest.raises(AssertionError):
