@@ -89,16 +89,44 @@ def parse_help(text: str) -> Help:
     return Help(commands, options)
 
 
+_ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)=(.*)", re.S)
+_VAR_SUFFIX = re.compile(r"(\$\{?\w+\}?)+$")  # template-cli$exe, template-cli${EXE}
+
+
+def _names_cli(word: str) -> bool:
+    name = shell.basename(word)
+    return name == CLI or _VAR_SUFFIX.sub("", name) == CLI
+
+
+def cli_variables(script: str) -> set[str]:
+    """Shell variables assigned the CLI's path (``binary="$bin/template-cli$exe"``)."""
+    names = set()
+    for cmd in shell.lex(script):
+        words = cmd.words
+        if words and words[0] in {"export", "local", "readonly", "declare", "typeset"}:
+            words = [w for w in words[1:] if not w.startswith("-")]
+        for word in words:
+            m = _ASSIGNMENT.fullmatch(word)
+            if not m:
+                break  # past the assignments: a command, not an assignment
+            if _names_cli(m.group(2)):
+                names.add(m.group(1))
+    return names
+
+
 def invocations(script: str, first_line: int = 1) -> list[Invocation]:
     """Every call of the CLI in a shell script whose first line is line ``first_line``.
 
     :mod:`ci.shell` finds the commands (through ``env``, ``bash -c``, ``$( )``, pipes and
     line continuations; quoted text of other commands, comments and here-documents are data).
+    A call through a variable holding the CLI's path (``"$binary" --version``) counts too.
     """
+    variables = cli_variables(script)
+    aliases = {f"${v}" for v in variables} | {f"${{{v}}}" for v in variables}
     return [
         Invocation(first_line + cmd.line, cmd.words[1:])
         for cmd in shell.commands(script)
-        if cmd.words and shell.basename(cmd.words[0]) == CLI
+        if cmd.words and (_names_cli(cmd.words[0]) or cmd.words[0] in aliases)
     ]
 
 

@@ -164,6 +164,11 @@ def test_parse_help_is_structural_not_substring() -> None:
          [(1, ["count", "${X}", "${{ inputs.paths }}"])]),
         ("python -c '\ntemplate-cli run\n'\ntemplate-cli --version", [(4, ["--version"])]),
         ("./target/release/template-cli.exe count", [(1, ["count"])]),
+        # through a variable that holds the CLI's path (action.yml does this)
+        ('binary="$bin/template-cli$exe"\n[ -x "$binary" ] || exit 1\nv="$("$binary" --version)"',
+         [(3, ["--version"])]),
+        ("export T=/x/template-cli.exe; ${T} frob", [(1, ["frob"])]),
+        ('binary="$bin/other-tool"\n"$binary" --version\necho "$binary"', []),
     ],
 )  # fmt: skip
 def test_invocations(script: str, expected: list[tuple[int, list[str]]]) -> None:
