@@ -33,11 +33,28 @@ def run(*cmd: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def nox_sessions() -> dict[str, object]:
+def loaded_noxfile() -> tuple[ModuleType, dict[str, object]]:
+    """The noxfile imported once into an empty nox registry (as ``nox`` does), and its sessions."""
     import nox.registry
 
-    load("noxfile")
-    return dict(nox.registry.get())
+    saved = dict(nox.registry._REGISTRY)
+    nox.registry._REGISTRY.clear()
+    try:
+        module = load("noxfile")
+        return module, dict(nox.registry._REGISTRY)
+    finally:
+        nox.registry._REGISTRY.clear()
+        nox.registry._REGISTRY.update(saved)
+
+
+@pytest.fixture
+def noxfile(loaded_noxfile: tuple[ModuleType, dict[str, object]]) -> ModuleType:
+    return loaded_noxfile[0]
+
+
+@pytest.fixture
+def nox_sessions(loaded_noxfile: tuple[ModuleType, dict[str, object]]) -> dict[str, object]:
+    return loaded_noxfile[1]
 
 
 def test_noxfile_registers_exactly_the_registry_sessions(nox_sessions: dict[str, object]) -> None:
@@ -100,3 +117,33 @@ def test_a_failed_prerequisite_stops_its_dependent_and_is_named(tmp_path: Path) 
     assert proc.returncode != 0
     assert "SECOND RAN" not in output
     assert "Prerequisite session first was not successful" in output
+
+
+class FakeVenv:
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+
+class FakeSession:
+    def __init__(self, location: str) -> None:
+        self.virtualenv = FakeVenv(location)
+        self.installed: list[tuple[str, ...]] = []
+        self.logged: list[str] = []
+
+    def install(self, *args: str) -> None:
+        self.installed.append(args)
+
+    def log(self, msg: str) -> None:
+        self.logged.append(msg)
+
+
+def test_install_only_when_the_requirements_change(noxfile: ModuleType, tmp_path: Path) -> None:
+    session = FakeSession(str(tmp_path))
+    noxfile.install(session, ["ruff==0.17.6", "pyyaml>=6"])
+    noxfile.install(session, ["pyyaml>=6", "ruff==0.17.6"])  # same set: a warm run
+    assert session.installed == [("ruff==0.17.6", "pyyaml>=6")]
+    assert "installing nothing" in session.logged[0]
+    noxfile.install(session, ["ruff==0.17.7"])  # a new pin installs again
+    assert session.installed[-1] == ("ruff==0.17.7",)
+    noxfile.install(session, [])  # a gate without packages installs nothing
+    assert len(session.installed) == 2
