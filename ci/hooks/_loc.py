@@ -49,8 +49,10 @@ def _edit(text: str | None, edits: list[Any]) -> str | None:
 def planned_writes(call: Call) -> list[tuple[str, str | None, str | None]]:
     """``(repo-relative path, text before, text after)`` for each project file the call writes.
 
-    ``text after`` is None where the call would fail anyway. Files outside the project are left
-    out; files that cannot be read are left out with a warning on stderr.
+    ``text before`` is the file the call edits (the source of a rename); None for a Write or an
+    added file, whose current text (if any) is read only when it matters. ``text after`` is None
+    where the call would fail anyway. Files outside the project are left out; files that cannot
+    be read are left out with a warning on stderr.
     """
     if call.tool == "apply_patch":
         from ci.hooks import _patch
@@ -76,7 +78,7 @@ def planned_writes(call: Call) -> list[tuple[str, str | None, str | None]]:
                     after = _patch.apply(before, op.body) if before is not None else None
                 except _patch.PatchError:
                     after = None
-            out.append((dst, before if dst == src else None, after))
+            out.append((dst, before, after))
         return out
     rel = call.path(call.text("file_path"))
     if rel is None:
@@ -106,6 +108,11 @@ def check(call: Call) -> Answer:
         if found is None:
             continue
         kind, msg = found
+        if kind == "fail" and before is None:  # a new file, or one the call overwrites whole
+            try:
+                before = call.read(rel)
+            except Skip:
+                before = None
         if kind == "fail" and (before is None or lines > count_lines(before)):
             denied.append(msg)
         elif kind == "fail":

@@ -103,6 +103,20 @@ CLAUDE: list[tuple[str, str, dict[str, Any], str, str]] = [
     ),
     ("multiedit applies in order", "claude_pre_multiedit", {}, "allow", ""),
     (
+        "write that shrinks an over-budget file",
+        "claude_pre_write",
+        {"file_path": "{root}/ci/big.py", "content": "x\n" * 650},
+        "note",
+        "does not grow",
+    ),
+    (
+        "write that grows an over-budget file",
+        "claude_pre_write",
+        {"file_path": "{root}/ci/big.py", "content": "x\n" * 701},
+        "deny",
+        "701 lines",
+    ),
+    (
         "multiedit grows past fail",
         "claude_pre_multiedit",
         {"edits": [{"old_string": "VALUE = 1\n", "new_string": PY_2000}]},
@@ -159,6 +173,12 @@ CODEX: list[tuple[str, str, str, str]] = [
         "ci/moved.py: 701 lines",
     ),
     ("delete only", _patch("*** Delete File: ci/big.py"), "allow", ""),
+    (
+        "rename of an over-budget file that does not grow it",
+        _patch("*** Update File: ci/big.py", "*** Move to: ci/moved.py", "@@", "-x = 1", "+x = 2"),
+        "note",
+        "",
+    ),
     (
         "update that does not apply",
         _patch("*** Update File: ci/existing.py", "@@", "-nope", *["+y"] * 900),

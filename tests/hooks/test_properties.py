@@ -197,7 +197,11 @@ def check_by_design(guard: str, data: Any, agent: str, result: Result, root: Pat
         path, content = ti.get("file_path"), ti.get("content")
         if isinstance(path, str) and isinstance(content, str):
             rel = Call(data, agent, str(root)).path(path)
-            over = rel is not None and is_counted(rel, {}) and count_lines(content) > FAIL
+            lines = count_lines(content)
+            over = rel is not None and is_counted(rel, {}) and lines > FAIL
+            current = root / rel if rel is not None else None
+            if over and current is not None and current.is_file():  # may shrink, not grow
+                over = lines > count_lines(current.read_text(errors="replace"))
             assert (kind == "deny") == over, (rel, count_lines(content), result)
 
 
