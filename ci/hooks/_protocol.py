@@ -224,10 +224,20 @@ def run(
 
 
 def config(root: str) -> dict[str, Any]:
-    """The validated ``[tool.ci-gates]`` config (the JSON cache; tomllib only when stale)."""
+    """The validated ``[tool.ci-gates]`` config (the JSON cache; TOML only when it is stale)."""
     from ci.config import ConfigError, load
 
     try:
-        return load(root)
+        try:
+            return load(root)
+        except ModuleNotFoundError:
+            # Python < 3.11 reads TOML with tomli, from site-packages, which -S leaves out.
+            # Only a stale cache gets here; pay for site once and refresh the cache.
+            import site
+
+            site.main()
+            return load(root)
     except ConfigError as exc:
         raise Skip(f"config: {exc}") from None
+    except ModuleNotFoundError as exc:
+        raise Skip(f"config: cannot read pyproject.toml ({exc}); run `nox -s gates` once") from None

@@ -143,3 +143,30 @@ def test_paths(project: Path, tmp_path: Path) -> None:
     assert call.path(str(link / "ci" / "y.py")) == "ci/y.py"
     relative_cwd = Call({"cwd": "relative/dir"}, "claude", str(project))
     assert relative_cwd.cwd == os.getcwd()
+
+
+def test_config_without_tomllib_enables_site_once(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Python < 3.11 a stale cache needs tomli from site-packages, which -S leaves out."""
+    import site
+
+    import ci.config
+
+    calls: list[str] = []
+    real = ci.config.load
+
+    def load(root: str) -> object:
+        if not calls or calls[-1] != "site":
+            calls.append("load")
+            raise ModuleNotFoundError("No module named 'tomli'")
+        return real(root)
+
+    monkeypatch.setattr(ci.config, "load", load)
+    monkeypatch.setattr(site, "main", lambda: calls.append("site"))
+    assert _protocol.config(str(project))["loc"]["fail"] == 600
+    assert calls == ["load", "site"]
+    monkeypatch.setattr(site, "main", lambda: None)
+    calls.clear()
+    with pytest.raises(_protocol.Skip, match="cannot read pyproject.toml"):
+        _protocol.config(str(project))
