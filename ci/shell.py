@@ -218,8 +218,10 @@ class _Lexer:
                 i = self.dollar(i)
             elif c == "`":
                 i = self.substitution(i + 1, i, "`")
-            elif c == "#" and self.word is None:
-                end = text.find("\n", i)
+            elif c == "#":  # a comment only at the start of a word
+                end = text.find("\n", i) if self.word is None else i + 1
+                if self.word is not None:
+                    self.add("#")
                 i = n if end < 0 else end
             elif c == "\n":
                 self.end_command()

@@ -1,0 +1,175 @@
+"""ci/shell.py: the commands shell text runs, with their lines; never raises."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ci.shell import basename, commands, lex, markdown_blocks
+
+
+def argvs(text: str) -> list[list[str]]:
+    return [c.words for c in commands(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ls -l", [["ls", "-l"]]),
+        ("a && b || c; d | e & f", [["a"], ["b"], ["c"], ["d"], ["e"], ["f"]]),
+        ("a\nb", [["a"], ["b"]]),
+        ("a \\\n  b", [["a", "b"]]),
+        ("(a; b)", [["a"], ["b"]]),
+        ("{ a; }", [["a"]]),
+        ("'a b' \"c d\" e\\ f", [["a b", "c d", "e f"]]),
+        ("u'v' r\"un\"", [["uv", "run"]]),
+        ('echo "it\'s"', [["echo", "it's"]]),
+        ("echo $'a b'", [["echo", "a b"]]),
+        ("X=1 Y='a b' cmd", [["cmd"]]),
+        ("X=1", []),
+        ("arr=(a b c)", []),
+        ("env -i -u B A=1 cmd x", [["cmd", "x"]]),
+        ("env -S 'cmd x' y", [["cmd", "x", "y"]]),
+        ("time -p nice -n 5 nohup cmd", [["cmd"]]),
+        ("command -p cmd", [["cmd"]]),
+        ("command -v cmd", [["command", "-v", "cmd"]]),
+        ("exec -a name cmd", [["cmd"]]),
+        ("sudo -u root -E -- cmd", [["cmd"]]),
+        ("timeout -s KILL 10 cmd", [["cmd"]]),
+        ("xargs -0 -n 1 cmd", [["cmd"]]),
+        ("stdbuf -oL cmd", [["cmd"]]),
+        ("/usr/bin/env cmd", [["cmd"]]),
+        ("bash -c 'a; b'", [["a"], ["b"]]),
+        ("sh -euc 'a'", [["a"]]),
+        ("bash -o pipefail -c 'a'", [["a"]]),
+        ("bash script.sh arg", []),
+        ("eval 'a b'", [["a", "b"]]),
+        ("bash -c \"bash -c 'a'\"", [["a"]]),
+        ("echo $(a b)", [["a", "b"], ["echo", "$(a b)"]]),
+        ('echo "x $(a) y"', [["a"], ["echo", "x $(a) y"]]),
+        ("echo `a`", [["a"], ["echo", "`a`"]]),
+        ("echo $(a $(b))", [["b"], ["a", "$(b)"], ["echo", "$(a $(b))"]]),
+        ("diff <(a) <(b)", [["a"], ["b"], ["diff", "<(a)", "<(b)"]]),
+        ("echo $((1 + 2))", [["echo", "$((1 + 2))"]]),
+        ("echo ${X:-a b}", [["echo", "${X:-a b}"]]),
+        ("echo ${{ matrix.os }}", [["echo", "${{ matrix.os }}"]]),
+        ("a > out 2>&1", [["a"]]),
+        ("a >> out < in 2> err", [["a"]]),
+        ("a &> /dev/null", [["a"]]),
+        ("a <<< 'data here'", [["a"]]),
+        ("cat <<EOF\nuv run x\nEOF\nb", [["cat"], ["b"]]),
+        ("cat <<-'EOF'\n\tuv run x\n\tEOF\nb", [["cat"], ["b"]]),
+        ("a # comment $(b)", [["a"]]),
+        ("a#b", [["a#b"]]),
+        ("if a; then b; elif c; then d; else e; fi", [["a"], ["b"], ["c"], ["d"], ["e"], ["fi"]]),
+        ("while a; do b; done", [["a"], ["b"], ["done"]]),
+        ("! a", [["a"]]),
+        ("f() { a; }", [["f"], ["a"]]),
+        ("a\r\nb", [["a"], ["b"]]),
+    ],
+)
+def test_commands(text: str, expected: list[list[str]]) -> None:
+    assert argvs(text) == expected
+
+
+def test_lines_are_tracked() -> None:
+    text = "a\n\nb \\\n  c\necho 'x\ny'\nd $(\ne\n)\ncat <<EOF\nq\nEOF\nf"
+    got = [(c.words[0], c.line) for c in commands(text, line=10)]
+    assert got == [("a", 10), ("b", 12), ("echo", 14), ("e", 17), ("d", 16), ("cat", 19), ("f", 22)]
+
+
+def test_lex_keeps_launchers() -> None:
+    assert [c.words for c in lex("env X=1 a")] == [["env", "X=1", "a"]]
+
+
+@pytest.mark.parametrize(
+    ("word", "name"),
+    [("uv", "uv"), ("/usr/bin/uv", "uv"), ("C:\\tools\\uv.exe", "uv"), ("./x/cargo", "cargo")],
+)
+def test_basename(word: str, name: str) -> None:
+    assert basename(word) == name
+
+
+@pytest.mark.parametrize(
+    "text", ["'", '"', "`", "$(", "$((", "${", "\\", "<<", "a <<EOF", "((((", "))", "a=(", "$'"]
+)
+def test_unbalanced_input_is_best_effort(text: str) -> None:
+    assert isinstance(commands("x " + text + " y"), list)
+
+
+def test_deep_nesting_does_not_recurse_forever() -> None:
+    text = "$(" * 5000 + "a" + ")" * 5000
+    assert isinstance(commands(text), list)
+    assert commands("eval " * 200 + "a") == []  # deeper than MAX_DEPTH: given up, not crashed
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab $()`'\"\\;&|<>#{}=\n\t-cEOF")), max_size=60))
+def test_never_raises_on_shell_like_noise(text: str) -> None:
+    for cmd in commands(text):
+        assert isinstance(cmd.words, list) and all(isinstance(w, str) for w in cmd.words)
+        assert cmd.line >= 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_never_raises_on_any_text(text: str) -> None:
+    commands(text)
+    markdown_blocks(text)
+
+
+def test_markdown_blocks() -> None:
+    text = "\n".join(
+        [
+            "# Title",  # 0
+            "```sh",  # 1
+            "$ nox -s gates",  # 2
+            "uv run x",  # 3
+            "```",  # 4
+            "```python",  # 5
+            "uv run y",  # 6
+            "```",  # 7
+            "```console",  # 8
+            "$ a \\",  # 9
+            "  --flag",  # 10
+            "output line",  # 11
+            "```",  # 12
+            "  ~~~bash",  # 13
+            "  b",  # 14
+            "  ~~~",  # 15
+            "````text",  # 16
+            "```sh",  # 17
+            "````",  # 18
+            "```shell",  # 19
+            "unclosed",  # 20
+        ]
+    )
+    blocks = markdown_blocks(text)
+    assert [start for start, _ in blocks] == [2, 9, 14, 20]
+    assert blocks[0][1] == "nox -s gates\nuv run x"
+    assert blocks[1][1] == "a \\\n  --flag\n"
+    assert blocks[2][1] == "b"
+    assert blocks[3][1] == "unclosed"
+    assert [c.words for c in commands(blocks[1][1])] == [["a", "--flag"]]
+
+
+def test_console_block_without_prompts_is_all_commands() -> None:
+    assert markdown_blocks("```console\na\nb\n```") == [(1, "a\nb")]
+
+
+def test_import_is_light() -> None:
+    """The agent hook imports the rule module on every Bash call: stdlib only, no typing."""
+    code = (
+        "import sys, ci.gates.tool_guard\n"
+        "heavy = {'yaml', 'typing', 'dataclasses', 'tomllib', 'subprocess', 'ci.registry'}\n"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-S", "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]", out.stdout
