@@ -267,7 +267,7 @@ def run(root: str | None = None) -> int:
             "the CLI lost its subcommands or clap changed its help layout (fix parse_help)"
         )
         return verdict(len(gates.messages) - before)
-    subs = {name: help_of(name) for name in set(top.commands.values()) if name != "help"}
+    subs = {name: help_of(name) for name in sorted(set(top.commands.values()) - {"help"})}
     n_calls = 0
     for rel, first, script in sources(root):
         for call in invocations(script, first):
