@@ -263,6 +263,11 @@ def _listed(root: str) -> list[str]:
     return sorted({f for f in out.decode("utf-8", "surrogateescape").split("\0") if f})
 
 
+def _is_python_step(step: Any) -> bool:
+    shells = [v.value for k, v in step.value if getattr(k, "value", None) == "shell"]
+    return any(isinstance(v, str) and v.strip().startswith("python") for v in shells)
+
+
 def run_scripts(text: str) -> list[tuple[int, str]]:
     """``(first_line, script)`` (0-based) of every ``run:`` scalar in a workflow or action."""
     import yaml
@@ -278,6 +283,8 @@ def run_scripts(text: str) -> list[tuple[int, str]]:
                     and key.value == "run"
                     and isinstance(value, yaml.ScalarNode)
                 ):
+                    if _is_python_step(node):
+                        continue  # `shell: python`: the script is Python, not shell
                     # A block scalar (| or >) starts on the line after its indicator.
                     block = value.style in ("|", ">")
                     scripts.append((value.start_mark.line + block, str(value.value)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ci import gates
 from ci.gates import tool_guard
@@ -234,6 +236,65 @@ def test_context_for() -> None:
 def test_big_input_is_handled() -> None:
     assert evaluate("echo " + "x " * 200_000) == []
     assert decision(evaluate("echo " + "x " * 100_000 + "; uv run pytest")) == "deny"
+
+
+DENIED = ["uv run pytest", "cargo publish", "twine upload dist/*", "uv run ruff check ."]
+WRAPPERS = [
+    "env X=1 {}",
+    "X=1 {}",
+    "time {}",
+    "nice {}",
+    "command {}",
+    "exec {}",
+    "sudo {}",
+    "bash -c '{}'",
+    "sh -c '{}'",
+    "bash -lc '{}'",
+    "true && {}",
+    "false || {}",
+    "a; {}",
+    "a | {}",
+    "a & {}",
+    "({})",
+    "$({})",
+    "`{}`",
+    'echo "$({})"',
+    "a\n{}",
+    "{{ {}; }}",
+    "if {}; then :; fi",
+    "nohup {} &",
+    "timeout 5 {}",
+    "xargs {}",
+    "eval '{}'",
+]
+
+
+@pytest.mark.parametrize("wrapper", WRAPPERS)
+@pytest.mark.parametrize("command", DENIED)
+def test_wrapped_denials_stay_denied(wrapper: str, command: str) -> None:
+    assert decision(evaluate(wrapper.format(command))) == "deny"
+
+
+@pytest.mark.parametrize("quote", ["echo '{}'", 'echo "{}"', "git commit -m '{}'", "# {}"])
+@pytest.mark.parametrize("command", DENIED)
+def test_quoted_denials_are_data(quote: str, command: str) -> None:
+    assert decision(evaluate(quote.format(command))) == "allow"
+
+
+def test_python_steps_are_not_shell(make_repo: MakeRepo) -> None:
+    step = "      - shell: python\n        run: |\n          import os  # uv run pytest\n"
+    root = make_repo({".github/workflows/ci.yml": CI_OK + step})
+    assert tool_guard.run(str(root)) == 0, messages()
+
+
+TOKENS = [*"ab $()`'\"\\;&|<>#\n-=", "uv", " run ", "cargo", " publish", "bash -c ", "env "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.sampled_from([S, CI, REL]))
+def test_evaluate_never_raises(text: str, context: str) -> None:
+    for f in evaluate(text, context):
+        assert f.action in ("deny", "note") and f.rule and f.reason and f.instead
 
 
 # --- the gate --------------------------------------------------------------------------------
