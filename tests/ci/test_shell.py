@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ci.gates.tool_guard import evaluate
 from ci.shell import basename, commands, lex, markdown_blocks
 
 
@@ -173,3 +174,48 @@ def test_import_is_light() -> None:
     argv = [sys.executable, "-S", "-c", code]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# --- seeing through launchers, end to end through the tool-guard rules ---
+
+DENIED = ["uv run pytest", "cargo publish", "twine upload dist/*", "uv run ruff check ."]
+WRAPPERS = [
+    "env X=1 {}",
+    "X=1 {}",
+    "time {}",
+    "nice {}",
+    "command {}",
+    "exec {}",
+    "sudo {}",
+    "bash -c '{}'",
+    "sh -c '{}'",
+    "bash -lc '{}'",
+    "true && {}",
+    "false || {}",
+    "a; {}",
+    "a | {}",
+    "a & {}",
+    "({})",
+    "$({})",
+    "`{}`",
+    'echo "$({})"',
+    "a\n{}",
+    "{{ {}; }}",
+    "if {}; then :; fi",
+    "nohup {} &",
+    "timeout 5 {}",
+    "xargs {}",
+    "eval '{}'",
+]
+
+
+@pytest.mark.parametrize("wrapper", WRAPPERS)
+@pytest.mark.parametrize("command", DENIED)
+def test_wrapped_denials_stay_denied(wrapper: str, command: str) -> None:
+    assert {f.action for f in evaluate(wrapper.format(command))} == {"deny"}
+
+
+@pytest.mark.parametrize("quote", ["echo '{}'", 'echo "{}"', "git commit -m '{}'", "# {}"])
+@pytest.mark.parametrize("command", DENIED)
+def test_quoted_denials_are_data(quote: str, command: str) -> None:
+    assert evaluate(quote.format(command)) == []

@@ -238,49 +238,6 @@ def test_big_input_is_handled() -> None:
     assert decision(evaluate("echo " + "x " * 100_000 + "; uv run pytest")) == "deny"
 
 
-DENIED = ["uv run pytest", "cargo publish", "twine upload dist/*", "uv run ruff check ."]
-WRAPPERS = [
-    "env X=1 {}",
-    "X=1 {}",
-    "time {}",
-    "nice {}",
-    "command {}",
-    "exec {}",
-    "sudo {}",
-    "bash -c '{}'",
-    "sh -c '{}'",
-    "bash -lc '{}'",
-    "true && {}",
-    "false || {}",
-    "a; {}",
-    "a | {}",
-    "a & {}",
-    "({})",
-    "$({})",
-    "`{}`",
-    'echo "$({})"',
-    "a\n{}",
-    "{{ {}; }}",
-    "if {}; then :; fi",
-    "nohup {} &",
-    "timeout 5 {}",
-    "xargs {}",
-    "eval '{}'",
-]
-
-
-@pytest.mark.parametrize("wrapper", WRAPPERS)
-@pytest.mark.parametrize("command", DENIED)
-def test_wrapped_denials_stay_denied(wrapper: str, command: str) -> None:
-    assert decision(evaluate(wrapper.format(command))) == "deny"
-
-
-@pytest.mark.parametrize("quote", ["echo '{}'", 'echo "{}"', "git commit -m '{}'", "# {}"])
-@pytest.mark.parametrize("command", DENIED)
-def test_quoted_denials_are_data(quote: str, command: str) -> None:
-    assert decision(evaluate(quote.format(command))) == "allow"
-
-
 def test_python_steps_are_not_shell(make_repo: MakeRepo) -> None:
     step = "      - shell: python\n        run: |\n          import os  # uv run pytest\n"
     root = make_repo({".github/workflows/ci.yml": CI_OK + step})
