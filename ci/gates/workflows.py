@@ -54,10 +54,10 @@ def uses_problem(ref: str) -> str | None:
     return f"{ref} is not pinned to a full commit SHA; use owner/repo@<40-hex sha> # vX.Y.Z"
 
 
-def nox_pin(requirements: str) -> str | None:
-    """The ``nox==V`` pin of a requirements file, or None."""
+def pin_of(requirements: str, name: str) -> str | None:
+    """The ``name==V`` pin of a requirements file, or None."""
     for line in requirements.splitlines():
-        m = re.match(r"^\s*nox\s*==\s*([^\s;#]+)", line)
+        m = re.match(rf"^\s*{re.escape(name)}\s*==\s*([^\s;#]+)", line)
         if m:
             return m.group(1)
     return None
@@ -333,9 +333,10 @@ def run(root: str | None = None) -> int:
         gates.problem(f"{ci_file}: not found; CI must be a workflow of `nox -s <gate>` steps")
     try:
         with open(os.path.join(root, "ci", "requirements-dev.txt"), encoding="utf-8") as f:
-            pin = nox_pin(f.read())
+            requirements = f.read()
     except OSError:
-        pin = None
+        requirements = ""
+    pin = pin_of(requirements, "nox")
     docs: dict[str, Any] = {}
     for rel in workflows + actions:
         try:
@@ -348,6 +349,16 @@ def run(root: str | None = None) -> int:
         if rel in workflows:
             check_id_token(rel, docs[rel], gates.problem)
             check_jobs(rel, docs[rel], gates.problem)
+    uv_pin = pin_of(requirements, "uv")
+    for _, job in _items(_get(docs.get(ci_file), "jobs")):
+        for step in _seq(_get(job, "steps")):
+            version = _get(_get(step, "with"), "version")
+            uses = str(getattr(_get(step, "uses"), "value", ""))
+            if uses.startswith("astral-sh/setup-uv@") and getattr(version, "value", None) != uv_pin:
+                where = f"{ci_file}:{_line(version if version is not None else step)}"
+                gates.problem(
+                    f"{where}: setup-uv must install uv {uv_pin} (ci/requirements-dev.txt)"
+                )
     if ci_file in docs:
         in_ci = [g.name for g in ORDERED if g.in_ci]
         check_ci(ci_file, docs[ci_file], SESSIONS, in_ci, pin, gates.problem)

@@ -241,3 +241,16 @@ def test_missing_tool_cannot_run(make_repo, monkeypatch) -> None:  # type: ignor
     monkeypatch.setenv("PATH", str(root))  # neither zizmor nor check-jsonschema
     assert workflows.run(str(root)) == gates.CANNOT_RUN
     assert "not on PATH" in gates.messages[-1]
+
+
+def test_setup_uv_must_match_the_pin(make_repo) -> None:  # type: ignore[no-untyped-def]
+    ci = ".github/workflows/ci.yml"
+    root = _repo(make_repo, {ci: ('version: "0.13.9"', 'version: "0.5.0"')})
+    _fails_with(root, ci, _line_of(root, ci, 'version: "0.5.0"'), "uv 0.13.9")
+
+
+def test_pin_of() -> None:
+    text = "# comment\nnox==2026.10.20\nuv == 0.13.9 ; python_version >= '3.9'\n"
+    assert workflows.pin_of(text, "nox") == "2026.10.20"
+    assert workflows.pin_of(text, "uv") == "0.13.9"
+    assert workflows.pin_of(text, "ruff") is None
