@@ -12,6 +12,7 @@ from ci import ci_local
 from ci.registry import ORDERED
 
 REPO = Path(__file__).resolve().parents[2]
+fake_nox_posix = pytest.mark.skipif(os.name == "nt", reason="the fake nox is a bash script")
 
 FAKE_NOX = """#!/usr/bin/env bash
 if [ "$1" = --version ]; then echo 2026.10.20; exit 0; fi
@@ -64,6 +65,7 @@ def fake_nox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
+@fake_nox_posix
 def test_runs_the_linux_job_in_order_and_continues_like_ci(make_repo, fake_nox, capsys) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({".github/workflows/ci.yml": CI_YML}, git=False)
     assert ci_local.main(str(root)) == 1
@@ -76,6 +78,7 @@ def test_runs_the_linux_job_in_order_and_continues_like_ci(make_repo, fake_nox, 
     assert "1 of 6 steps failed" in out
 
 
+@fake_nox_posix
 def test_passes_when_every_step_passes(make_repo, fake_nox) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({".github/workflows/ci.yml": CI_YML.replace("nox -s bad", "nox -s good")})
     assert ci_local.main(str(root)) == 0
@@ -104,6 +107,7 @@ def test_real_ci_yml_linux_job_is_setup_gates_report() -> None:
     assert runs[1:] == [*gates, "nox -s report"]
 
 
+@fake_nox_posix
 def test_list_prints_the_commands_without_running(make_repo, fake_nox, capsys) -> None:  # type: ignore[no-untyped-def]
     root = make_repo({".github/workflows/ci.yml": CI_YML}, git=False)
     assert ci_local.main(str(root), list_only=True) == 0
