@@ -161,6 +161,10 @@ def run_action(
             raise ActionError(
                 f"{path}: step {name!r} uses {step['uses']}; only run: steps run locally"
             )
+        if "if" in step:
+            raise ActionError(
+                f"{path}: step {name!r} has an if:; the local runner does not evaluate it"
+            )
         if step.get("shell") != "bash":
             raise ActionError(f"{path}: step {name!r} needs shell: bash")
         output_file = os.path.join(temp, f"output-{n}")
