@@ -9,7 +9,9 @@ Rules (each failure names ``file:line``, taken from the YAML node marks):
   would turn the job green) and ``nox -s report`` runs last with ``if: always()``;
 - setup commands: CI has to install nox before it can run it, so exactly
   ``uv tool install nox==V`` or ``pipx install nox==V`` is allowed, where ``V`` is the nox pin
-  of ``ci/requirements-dev.txt`` (the file developers install from), before the first gate;
+  of ``ci/requirements-dev.txt`` (the file developers install from), before the first gate,
+  and ``astral-sh/setup-uv`` installs that file's uv; ci.yml has ``concurrency`` with
+  ``cancel-in-progress: true``; every workflow sets ``permissions`` and every job a timeout;
 - every ``uses:`` in the workflows and the action files is pinned to a full 40-hex commit SHA
   (local ``./`` actions and ``docker://…@sha256:`` images are fine);
 - no ``${{ … }}`` inside any ``run:`` script (script injection): pass values through ``env:``;
