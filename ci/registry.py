@@ -98,8 +98,8 @@ GATES: tuple[Gate, ...] = (
         "wheel",
         "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
         requires=("build",),
-        # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel >= 6.8 for
-        # `show --json`; pyelftools reads each ELF file's GLIBC symbol versions.
+        # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
+        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions.
         packages=("twine>=6.1", "abi3audit", "auditwheel>=6.8", "pyelftools", "packaging>=24"),
     ),
     Gate(
