@@ -25,10 +25,12 @@ from ci.gates import FAIL, PASS, cannot_run, note, problem, project_root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 SDIST_WHEEL_DIR = "target/ci-gates/build/from-sdist"
 SDIST_TARGET_DIR = "target/ci-gates/build/sdist-cargo-target"
+LOCK = "target/ci-gates/build.lock"
 # Variables that change the wheel the backend builds (tag, target, flags, features).
 BUILD_ENV_VARS = (
     "MATURIN_PEP517_ARGS",
@@ -132,9 +134,29 @@ def _wheel_from_sdist(root: str, sdist: str) -> tuple[str | None, str]:
     return wheel, ""
 
 
+@contextlib.contextmanager
+def _lock(path: str) -> Iterator[None]:
+    """An exclusive lock on ``path`` (POSIX ``flock``; elsewhere none: one build at a time)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            yield
+            return
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            note("build: another build of this checkout is running; waiting for it")
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def run(root: str | None = None) -> int:
     import importlib.util
-    import shutil
 
     from ci import artifacts
 
@@ -147,6 +169,17 @@ def run(root: str | None = None) -> int:
     except artifacts.ArtifactError as exc:
         return cannot_run(str(exc))
     env = build_env()
+    # Gates run concurrently (two nox sessions, a hook, a second terminal) must not delete
+    # each other's artifacts mid-build: one build at a time; the waiter then reuses.
+    with _lock(os.path.join(root, LOCK)):
+        return _build(root, inputs, version, env)
+
+
+def _build(root: str, inputs: str, version: str, env: dict[str, str]) -> int:
+    import shutil
+
+    from ci import artifacts
+
     manifest = artifacts.load_manifest(root)
     if reusable(manifest, inputs, env):
         assert manifest is not None

@@ -169,3 +169,17 @@ def test_reusable_needs_matching_hash_env_and_files(tmp_path: Path) -> None:
     assert not build.reusable(None, "h", {})
     os.remove(files["sdist_wheel"])
     assert not build.reusable(manifest, "h", {})
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the build lock is POSIX flock")
+def test_a_concurrent_build_waits_for_the_lock(repo: Path, frontend: FakeFrontend) -> None:
+    import threading
+
+    results: list[int] = []
+    with build._lock(str(repo / build.LOCK)):
+        worker = threading.Thread(target=lambda: results.append(build.run(str(repo))))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and frontend.calls == [], "must wait while another build runs"
+    worker.join(30)
+    assert results == [0] and len(frontend.calls) == 1
