@@ -68,18 +68,17 @@ def _match(text: str, i: int, open_: str, close: str) -> int:
 class _Lexer:
     """One pass over shell text; appends every simple command (and nested ones) to ``out``."""
 
-    def __init__(self, text: str, line: int, depth: int, out: list[Command]) -> None:
+    def __init__(
+        self, text: str, line: int, depth: int, out: list[Command], stop: bool = False
+    ) -> None:
         self.text, self.line, self.depth, self.out = text, line, depth, out
+        self.stop, self.parens = stop, 0  # stop: at the ``)`` closing a ``$(`` / ``<(``
         self.words: list[str] = []
         self.word: list[str] | None = None
         self.cmd_line = line
         # The next word is a redirection target / a here-document delimiter (<<- strips tabs).
         self.skip_next = self.heredoc_next = self.heredoc_strip = False
         self.heredocs: list[tuple[str, bool]] = []
-
-    def nested(self, inner: str, line: int) -> None:
-        if self.depth < MAX_DEPTH:
-            _Lexer(inner, line, self.depth + 1, self.out).run()
 
     def add(self, s: str) -> None:
         if self.word is None:
@@ -107,16 +106,24 @@ class _Lexer:
         self.words, self.skip_next = [], False
 
     def substitution(self, i: int, start: int, close: str) -> int:
-        """Lex ``text[i:end]`` as commands; add the raw text to the word; return ``end``."""
-        text = self.text
-        end = text.find("`", i) if close == "`" else _match(text, i, "(", ")")
-        while close == "`" and end > 0 and text[end - 1] == "\\":
-            end = text.find("`", end + 1)
-        end = len(text) if end < 0 else (end + 1 if close == "`" else end)
-        inner = text[i : end - 1] if text[end - 1 : end] == close else text[i:end]
-        self.nested(inner.replace("\\`", "`") if close == "`" else inner, self.line)
+        """Lex the commands from ``i`` to the matching ``close``; add the raw text to the word."""
+        text, deeper, line = self.text, self.depth + 1, self.line
+        if close == ")" and deeper <= MAX_DEPTH:  # the nested lexer finds its own end
+            sub = _Lexer(text, line, deeper, self.out, stop=True)
+            end, self.line = sub.run(i), sub.line
+        elif close == ")":
+            end = _match(text, i, "(", ")")
+            self.line += text.count("\n", start, end)
+        else:  # backticks do not nest (unescaped): the next unescaped one closes
+            end = text.find("`", i)
+            while end > 0 and text[end - 1] == "\\":
+                end = text.find("`", end + 1)
+            end = len(text) if end < 0 else end + 1
+            if deeper <= MAX_DEPTH:
+                inner = text[i : end - (text[end - 1 : end] == "`")].replace("\\`", "`")
+                _Lexer(inner, line, deeper, self.out).run()
+            self.line += text.count("\n", start, end)
         self.add(text[start:end])
-        self.line += text.count("\n", start, end)
         return end
 
     def dollar(self, i: int) -> int:
@@ -161,10 +168,9 @@ class _Lexer:
     def redirection(self, i: int) -> int:
         """At ``<`` or ``>``: drop an fd number before it, note what the next word is."""
         text = self.text
-        if self.word is not None and "".join(self.word).isdigit():
-            self.word = None
+        self.word = None if "".join(self.word or "x").isdigit() else self.word
         self.end_word()
-        if text.startswith("<<<", i):
+        if text.startswith("<<<", i):  # a here-string: the next word is data
             self.skip_next = True
             return i + 3
         if text.startswith("<<", i):
@@ -191,8 +197,9 @@ class _Lexer:
         self.heredocs = []
         return min(i, n)
 
-    def run(self) -> None:
-        text, n, i = self.text, len(self.text), 0
+    def run(self, i: int = 0) -> int:
+        """Lex from ``i`` to the end (or, with ``stop``, past the closing ``)``); return where."""
+        text, n = self.text, len(self.text)
         while i < n:
             m = _PLAIN.match(text, i)
             if m:
@@ -245,17 +252,12 @@ class _Lexer:
                 i = end
             else:  # ; & | ( ) and anything else that ends a command
                 self.end_command()
+                if c == ")" and self.stop and not self.parens:
+                    return i + 1
+                self.parens += (c == "(") - (c == ")" and self.parens > 0)
                 i += 1
         self.end_command()
-
-
-def _fallback(text: str, line: int) -> list[Command]:
-    return [
-        Command([w.strip("'\"") for w in piece.split()], line + k)
-        for k, part in enumerate(text.split("\n"))
-        for piece in _FALLBACK.split(part)
-        if piece.split()
-    ]
+        return n
 
 
 def lex(text: str, line: int = 0) -> list[Command]:
@@ -264,20 +266,19 @@ def lex(text: str, line: int = 0) -> list[Command]:
     try:
         _Lexer(text, line, 0, out).run()
     except Exception:  # a lexer bug must never crash a hook: best-effort split instead
-        return _fallback(text, line)
+        parts = enumerate(text.split("\n"))
+        pieces = [(k, p.split()) for k, part in parts for p in _FALLBACK.split(part)]
+        return [Command([w.strip("'\"") for w in ws], line + k) for k, ws in pieces if ws]
     return out
 
 
-# Launchers that run the command after their options: name -> options that take a value.
+# Launchers that run the command after their options: "names: options that take a value".
 _LAUNCHERS = {
     name: frozenset(value_options.split())
-    for name, _, value_options in (
+    for names, _, value_options in (
         row.partition(":")
-        for row in """env: -u --unset -C --chdir
-time:
-nohup:
-builtin:
-command:
+        for row in """time nohup builtin command:
+env: -u --unset -C --chdir
 doas: -u -C
 exec: -a
 nice: -n --adjustment
@@ -287,6 +288,7 @@ sudo: -u -g -h -C -D -p -r -t -U -T -R --user --group --host --prompt --chdir --
 xargs: -I -i -n -P -L -l -d -E -e -s -a --max-args --max-procs --max-lines --delimiter --eof
 """.splitlines()
     )
+    for name in names.split()
 }
 
 

@@ -84,6 +84,24 @@ def test_lines_are_tracked() -> None:
     assert got == [("a", 10), ("b", 12), ("echo", 14), ("e", 17), ("d", 16), ("cat", 19), ("f", 22)]
 
 
+def test_substitution_ends_where_the_shell_ends_it() -> None:
+    """A here-document with a lone apostrophe inside ``$( )`` (agents' commit messages)."""
+    text = "git commit -m \"$(cat <<'EOF'\nDon't (ever) uv run x\nEOF\n)\" && uv run y"
+    assert argvs(text)[-1] == ["uv", "run", "y"]
+    assert ["uv", "run", "x"] not in argvs(text)
+    assert argvs("x=$(echo ')'); a $( (b) ) c") == [["echo", ")"], ["b"], ["a", "$( (b) )", "c"]]
+
+
+def test_internal_error_falls_back_to_a_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ci import shell
+
+    def boom(self: object, i: int = 0) -> int:
+        raise RuntimeError("lexer bug")
+
+    monkeypatch.setattr(shell._Lexer, "run", boom)
+    assert [c.words for c in lex("a 'b';c\nd")] == [["a", "b"], ["c"], ["d"]]
+
+
 def test_lex_keeps_launchers() -> None:
     assert [c.words for c in lex("env X=1 a")] == [["env", "X=1", "a"]]
 
