@@ -91,9 +91,15 @@ def _frontend(outdir: str, srcdir: str, *kinds: str, env: dict[str, str] | None 
 
 
 def _cause() -> str:
-    """The first specific cause of the last failed front-end run (maturin/cargo wording)."""
-    specific = [ln for ln in last_error if ln.startswith(("Caused by", "error"))]
-    return (specific or last_error or ["see the output above"])[-1 if not specific else 0]
+    """The most specific cause of the last failed front-end run, in one line.
+
+    maturin chains causes outermost first ("Caused by: ... compliance", "Caused by: ...
+    GLIBC_2.34"): the last is the specific one. cargo's first ``error`` is the real one.
+    """
+    caused = [ln for ln in last_error if ln.startswith("Caused by")]
+    errors = [ln for ln in last_error if ln.startswith("error")]
+    cause = caused[-1] if caused else errors[0] if errors else "see the output above"
+    return cause if len(cause) <= 300 else cause[:297] + "..."
 
 
 def _one(directory: str, suffix: str) -> str | None:

@@ -183,3 +183,14 @@ def test_a_concurrent_build_waits_for_the_lock(repo: Path, frontend: FakeFronten
         assert worker.is_alive() and frontend.calls == [], "must wait while another build runs"
     worker.join(30)
     assert results == [0] and len(frontend.calls) == 1
+
+
+def test_cause_picks_the_specific_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    maturin = ["💥 maturin failed", "Caused by: compliance", "Caused by: GLIBC_2.34 too recent"]
+    monkeypatch.setattr(build, "last_error", maturin)
+    assert build._cause() == "Caused by: GLIBC_2.34 too recent"
+    cargo = ["error[E0432]: unresolved import `x`", "error: could not compile `template-py`"]
+    monkeypatch.setattr(build, "last_error", cargo)
+    assert build._cause() == "error[E0432]: unresolved import `x`"
+    monkeypatch.setattr(build, "last_error", [])
+    assert build._cause() == "see the output above"
