@@ -33,7 +33,7 @@ Call = namedtuple("Call", "tool sub args via text")
 SHELL, CI, RELEASE = "shell", "ci", "release"
 EVERYWHERE, NOT_RELEASE, NOT_CI = (SHELL, CI, RELEASE), (SHELL, CI), (SHELL, RELEASE)
 CI_TOOLS = ("cargo", "pytest", "maturin", "ruff", "mypy", "python -m")
-_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "-D=warnings", "--deny warnings")
+_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "--deny warnings", "--deny=warnings")
 _PUBLISH = "the release workflow (push a version tag); a dry run is fine anywhere"
 
 # The ONE rule table. ``unless``: flags that make the rule not apply; ``instead``: None means
