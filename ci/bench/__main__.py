@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 import time
+from typing import Callable
 
 from ci.artifacts import ArtifactError, current_manifest, venv_python, venv_scripts, wheel_venv
 from ci.bench import gates, hooks, startup, throughput
@@ -14,26 +15,31 @@ from ci.gates import project_root
 
 METHOD = {
     "hooks": "Each hook command is read from `.claude/settings.json` / `.codex/hooks.json` and run exactly "
-             "as the agent runs it (`sh -c COMMAND`, payload on stdin, `CLAUDE_PROJECT_DIR` set, cwd = "
-             "project root), interleaved with the floor `python3 -I -S -c \"import json\"` run the same way "
-             "through `sh -c`. Payloads are shaped like Claude Code / Codex PreToolUse payloads.",
+    "as the agent runs it (`sh -c COMMAND`, payload on stdin, `CLAUDE_PROJECT_DIR` set, cwd = "
+    'project root), interleaved with the floor `python3 -I -S -c "import json"` run the same way '
+    "through `sh -c`. Payloads are shaped like Claude Code / Codex PreToolUse payloads.",
     "startup": "`template-cli --version` from the wheel venv's `bin/`, interleaved with `python3 -c pass`, "
-               "a console-script style launcher (a Python script that imports the package and `execv`s "
-               "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
+    "a console-script style launcher (a Python script that imports the package and `execv`s "
+    "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
     "gates": "See each row. Gate runs are too long for 10+ repetitions inside a 10-minute session, so "
-             "this area uses the run count stated in the row.",
+    "this area uses the run count stated in the row.",
     "size": "File sizes of the wheel built by the `build` gate (from its manifest) and of each native "
-            "file inside it (uncompressed / compressed).",
+    "file inside it (uncompressed / compressed).",
     "throughput": "A deterministic 200 MB file (60% text with every C-locale whitespace byte, 20% long "
-                  "lines, 20% random binary) in the page cache. `template-cli count FILE`, "
-                  "`LC_ALL=C wc -l -w -c FILE` and `cat FILE > /dev/null` are interleaved. The Python "
-                  "figures come from one interpreter in the wheel venv: `count_bytes` vs "
-                  "`(data.count(b'\\n'), len(data.split()), len(data))` on a 32 MB buffer, and "
-                  "`count_file` of the whole file from 1, 2 and 4 threads at once "
-                  "(speed-up = k × t1 / tk).",
+    "lines, 20% random binary) in the page cache. `template-cli count FILE`, "
+    "`LC_ALL=C wc -l -w -c FILE` and `cat FILE > /dev/null` are interleaved. The Python "
+    "figures come from one interpreter in the wheel venv: `count_bytes` vs "
+    "`(data.count(b'\\n'), len(data.split()), len(data))` on a 32 MB buffer, and "
+    "`count_file` of the whole file from 1, 2 and 4 threads at once "
+    "(speed-up = k × t1 / tk).",
 }
-TITLES = {"hooks": "1. Hook latency", "startup": "2. CLI start-up", "gates": "3. Gate overhead",
-          "size": "4. Wheel size", "throughput": "5. Counting throughput"}
+TITLES = {
+    "hooks": "1. Hook latency",
+    "startup": "2. CLI start-up",
+    "gates": "3. Gate overhead",
+    "size": "4. Wheel size",
+    "throughput": "5. Counting throughput",
+}
 
 
 def main() -> int:
@@ -48,11 +54,14 @@ def main() -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
-        for area, fn in (("size", lambda: startup.wheel_size(manifest["wheel"])),
-                         ("startup", lambda: startup.cli_startup(cli, venv_python(venv), work)),
-                         ("hooks", lambda: hooks.measure(root)),
-                         ("throughput", lambda: throughput.measure(cli, venv_python(venv), work)),
-                         ("gates", lambda: gates.measure(root))):
+        areas: tuple[tuple[str, Callable[[], list[Row]]], ...] = (
+            ("size", lambda: startup.wheel_size(manifest["wheel"])),
+            ("startup", lambda: startup.cli_startup(cli, venv_python(venv), work)),
+            ("hooks", lambda: hooks.measure(root)),
+            ("throughput", lambda: throughput.measure(cli, venv_python(venv), work)),
+            ("gates", lambda: gates.measure(root)),
+        )
+        for area, fn in areas:
             print(f"bench: {TITLES[area]} …", flush=True)
             area_rows = fn()
             for r in area_rows:
@@ -66,11 +75,19 @@ def main() -> int:
 
 
 def write(root: str, rows: list[Row], elapsed: float) -> None:
-    lines = ["# Benchmarks", "",
-             "Written by `nox -s bench` (`python -m ci.bench`); do not edit by hand. Every comparison "
-             "is taken side by side in one run, interleaved (A B A B …), and reported as medians and "
-             "ratios: absolute times on a shared machine drift, ratios hold.", "",
-             "## Machine", "", *machine(), f"- Whole bench session: {elapsed:.0f} s", ""]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `nox -s bench` (`python -m ci.bench`); do not edit by hand. Every comparison "
+        "is taken side by side in one run, interleaved (A B A B …), and reported as medians and "
+        "ratios: absolute times on a shared machine drift, ratios hold.",
+        "",
+        "## Machine",
+        "",
+        *machine(),
+        f"- Whole bench session: {elapsed:.0f} s",
+        "",
+    ]
     for area in ("hooks", "startup", "gates", "size", "throughput"):
         lines += [f"## {TITLES[area]}", "", f"How: {METHOD[area]}", ""]
         lines += table([r for r in rows if r.area == area]) + [""]

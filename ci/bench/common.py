@@ -8,7 +8,8 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Callable, NamedTuple
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 WARMUP = 2
@@ -44,13 +45,26 @@ def interleave(variants: dict[str, Callable[[], object]], runs: int = RUNS) -> d
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
-def run_cmd(argv: Sequence[str], *, stdin: bytes | None = None, env: dict[str, str] | None = None,
-            cwd: str | None = None, shell: bool = False) -> Callable[[], object]:
+def run_cmd(
+    argv: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    shell: bool = False,
+) -> Callable[[], object]:
     """A closure running one command with output discarded, failing loudly on a bad exit."""
 
     def go() -> None:
-        proc = subprocess.run(argv if not shell else argv[0], input=stdin, env=env, cwd=cwd,
-                              shell=shell, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.run(
+            argv if not shell else argv[0],
+            input=stdin,
+            env=env,
+            cwd=cwd,
+            shell=shell,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"bench: {argv} exited {proc.returncode}: {proc.stderr[-300:]!r}")
 

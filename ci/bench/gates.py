@@ -20,19 +20,31 @@ def _nox_gates(root: str, trace: str | None = None) -> tuple[float, str]:
         env["CI_GATES_TRACE"] = trace
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [TRACE_DIR, env.get("PYTHONPATH")]))
     start = time.perf_counter()
-    proc = subprocess.run(["nox", "--non-interactive", "-s", "gates"], cwd=root, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["nox", "--non-interactive", "-s", "gates"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     took = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"bench: `nox -s gates` failed; run it and fix it first:\n{proc.stdout[-2000:]}")
+        raise RuntimeError(
+            f"bench: `nox -s gates` failed; run it and fix it first:\n{proc.stdout[-2000:]}"
+        )
     return took, proc.stdout + proc.stderr
 
 
 def _direct(commands: list[dict[str, object]]) -> float:
     start = time.perf_counter()
     for c in commands:
-        subprocess.run(c["argv"], cwd=c["cwd"], shell=bool(c["shell"]),  # type: ignore[call-overload]
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            c["argv"],
+            cwd=c["cwd"],
+            shell=bool(c["shell"]),  # type: ignore[call-overload]
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     return time.perf_counter() - start
 
 
@@ -57,11 +69,25 @@ def measure(root: str) -> list[Row]:
     compiled = [ln.strip() for ln in out.splitlines() if ln.strip().startswith("Compiling ")]
     return [
         Row("gates", f"warm `nox -s gates`, median of {RUNS}", f"{nox_m:.1f} s", "", "info"),
-        Row("gates", f"the {len(commands)} tools it runs, run directly with the same arguments",
-            f"{direct_m:.1f} s", "", "info"),
-        Row("gates", "overhead: `nox -s gates` / direct tools", f"{nox_m / direct_m:.2f}×",
-            "≤ 1.25×", verdict(nox_m / direct_m <= 1.25)),
-        Row("gates", "`nox -s gates` after touching `ci/gates/__init__.py`",
+        Row(
+            "gates",
+            f"the {len(commands)} tools it runs, run directly with the same arguments",
+            f"{direct_m:.1f} s",
+            "",
+            "info",
+        ),
+        Row(
+            "gates",
+            "overhead: `nox -s gates` / direct tools",
+            f"{nox_m / direct_m:.2f}×",
+            "≤ 1.25×",
+            verdict(nox_m / direct_m <= 1.25),
+        ),
+        Row(
+            "gates",
+            "`nox -s gates` after touching `ci/gates/__init__.py`",
             f"{touched_t:.1f} s; {len(compiled)} `Compiling` lines",
-            "no Rust compilation", verdict(not compiled)),
+            "no Rust compilation",
+            verdict(not compiled),
+        ),
     ]

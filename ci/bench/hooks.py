@@ -22,10 +22,16 @@ def _commands(settings_file: str, event: str, tool: str) -> list[str]:
 
 
 def _payload(root: str, tool: str, tool_input: dict[str, object]) -> bytes:
-    return json.dumps({
-        "session_id": "bench", "transcript_path": "/tmp/bench.jsonl", "cwd": root,
-        "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": tool_input,
-    }).encode()
+    return json.dumps(
+        {
+            "session_id": "bench",
+            "transcript_path": "/tmp/bench.jsonl",
+            "cwd": root,
+            "hook_event_name": "PreToolUse",
+            "tool_name": tool,
+            "tool_input": tool_input,
+        }
+    ).encode()
 
 
 def measure(root: str) -> list[Row]:
@@ -33,20 +39,29 @@ def measure(root: str) -> list[Row]:
     big = "".join(f"x{i} = {i}\n" for i in range(2000))
     target = os.path.join(root, "ci", "gates", "bench_probe.py")
     readme = os.path.join(root, "README.md")
-    patch = ("*** Begin Patch\n*** Add File: ci/gates/bench_probe.py\n"
-             + "".join(f"+x{i} = {i}\n" for i in range(50)) + "*** End Patch\n")
-    cases = [
+    patch = (
+        "*** Begin Patch\n*** Add File: ci/gates/bench_probe.py\n"
+        + "".join(f"+x{i} = {i}\n" for i in range(50))
+        + "*** End Patch\n"
+    )
+    cases: list[tuple[str, str, str, dict[str, object]]] = [
         ("claude", "Write", "small Write (50 lines)", {"file_path": target, "content": small}),
         ("claude", "Write", "2,000-line Write (deny)", {"file_path": target, "content": big}),
-        ("claude", "Edit", "Edit of README.md", {"file_path": readme, "old_string": "# ",
-                                                  "new_string": "# ", "replace_all": False}),
+        (
+            "claude",
+            "Edit",
+            "Edit of README.md",
+            {"file_path": readme, "old_string": "# ", "new_string": "# ", "replace_all": False},
+        ),
         ("claude", "Bash", "Bash allow (`nox -s gates`)", {"command": "nox -s gates"}),
         ("claude", "Bash", "Bash deny (`uv run pytest`)", {"command": "uv run pytest"}),
         ("codex", "Bash", "Codex Bash allow", {"command": "cargo fmt --all"}),
         ("codex", "apply_patch", "Codex apply_patch (add 50 lines)", {"command": patch}),
     ]
-    files = {"claude": os.path.join(root, ".claude", "settings.json"),
-             "codex": os.path.join(root, ".codex", "hooks.json")}
+    files = {
+        "claude": os.path.join(root, ".claude", "settings.json"),
+        "codex": os.path.join(root, ".codex", "hooks.json"),
+    }
     env = {**os.environ, "CLAUDE_PROJECT_DIR": root}
     variants = {"floor": run_cmd([FLOOR], shell=True, cwd=root)}
     labels = {}
@@ -63,6 +78,13 @@ def measure(root: str) -> list[Row]:
     rows = [Row("hooks", f"floor `{FLOOR}` (via `sh -c`)", ms(t["floor"]), "", "info")]
     for key, label in labels.items():
         ratio = t[key] / t["floor"]
-        rows.append(Row("hooks", label, f"{ms(t[key])} = {ratio:.2f}× floor", "≤ 1.25×",
-                        verdict(ratio <= 1.25)))
+        rows.append(
+            Row(
+                "hooks",
+                label,
+                f"{ms(t[key])} = {ratio:.2f}× floor",
+                "≤ 1.25×",
+                verdict(ratio <= 1.25),
+            )
+        )
     return rows

@@ -23,36 +23,63 @@ def cli_startup(cli: str, venv_python: str, workdir: str) -> list[Row]:
     with open(launcher, "w", encoding="utf-8") as f:
         f.write(LAUNCHER.format(python=venv_python))
     os.chmod(launcher, 0o755)
-    t = interleave({
-        "cli": run_cmd([cli, "--version"]),
-        "python": run_cmd([sys.executable, "-c", "pass"]),
-        "launcher": run_cmd([launcher, "--version"]),
-        "true": run_cmd(["/bin/true"]),
-    })
+    t = interleave(
+        {
+            "cli": run_cmd([cli, "--version"]),
+            "python": run_cmd([sys.executable, "-c", "pass"]),
+            "launcher": run_cmd([launcher, "--version"]),
+            "true": run_cmd(["/bin/true"]),
+        }
+    )
     return [
         Row("startup", "`template-cli --version`", ms(t["cli"]), "", "info"),
-        Row("startup", "`template-cli --version` / `python3 -c pass`",
-            f"{t['cli'] / t['python']:.3f}× ({ms(t['python'])})", "≤ 0.1×",
-            verdict(t["cli"] / t["python"] <= 0.1)),
-        Row("startup", "`template-cli --version` / `/bin/true`",
-            f"{t['cli'] / t['true']:.2f}× ({ms(t['true'])})", "≤ 3×",
-            verdict(t["cli"] / t["true"] <= 3)),
-        Row("startup", "console-script launcher / native `template-cli`",
-            f"{t['launcher'] / t['cli']:.1f}× ({ms(t['launcher'])})", "(what the raw script saves)",
-            "info"),
+        Row(
+            "startup",
+            "`template-cli --version` / `python3 -c pass`",
+            f"{t['cli'] / t['python']:.3f}× ({ms(t['python'])})",
+            "≤ 0.1×",
+            verdict(t["cli"] / t["python"] <= 0.1),
+        ),
+        Row(
+            "startup",
+            "`template-cli --version` / `/bin/true`",
+            f"{t['cli'] / t['true']:.2f}× ({ms(t['true'])})",
+            "≤ 3×",
+            verdict(t["cli"] / t["true"] <= 3),
+        ),
+        Row(
+            "startup",
+            "console-script launcher / native `template-cli`",
+            f"{t['launcher'] / t['cli']:.1f}× ({ms(t['launcher'])})",
+            "(what the raw script saves)",
+            "info",
+        ),
     ]
 
 
 def wheel_size(wheel: str) -> list[Row]:
     size = os.path.getsize(wheel)
-    rows = [Row("size", f"wheel `{os.path.basename(wheel)}`", f"{size / 1024:.0f} KiB",
-                "≤ 1 MiB", verdict(size <= 1024 * 1024))]
+    rows = [
+        Row(
+            "size",
+            f"wheel `{os.path.basename(wheel)}`",
+            f"{size / 1024:.0f} KiB",
+            "≤ 1 MiB",
+            verdict(size <= 1024 * 1024),
+        )
+    ]
     with zipfile.ZipFile(wheel) as z:
         for info in z.infolist():
             with z.open(info) as f:
                 head = f.read(4)
             if head in (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe") or head[:2] == b"MZ":
-                rows.append(Row("size", f"`{info.filename}` (uncompressed / in wheel)",
-                                f"{info.file_size / 1024:.0f} KiB / {info.compress_size / 1024:.0f} KiB",
-                                "", "info"))
+                rows.append(
+                    Row(
+                        "size",
+                        f"`{info.filename}` (uncompressed / in wheel)",
+                        f"{info.file_size / 1024:.0f} KiB / {info.compress_size / 1024:.0f} KiB",
+                        "",
+                        "info",
+                    )
+                )
     return rows

@@ -69,31 +69,65 @@ def measure(cli: str, python: str, workdir: str) -> list[Row]:
     make_file(path)
     mb = SIZE / 1e6
     wc_env = {**os.environ, "LC_ALL": "C"}
-    t = interleave({
-        "cli": run_cmd([cli, "count", path]),
-        "wc": run_cmd(["wc", "-l", "-w", "-c", path], env=wc_env),
-        "cat": run_cmd(["sh", "-c", 'cat "$0" > /dev/null', path]),
-    })
-    out = subprocess.run([python, "-c", PY_SCRIPT, path, str(max(5, RUNS // 2))],
-                         capture_output=True, text=True, check=True)
+    t = interleave(
+        {
+            "cli": run_cmd([cli, "count", path]),
+            "wc": run_cmd(["wc", "-l", "-w", "-c", path], env=wc_env),
+            "cat": run_cmd(["sh", "-c", 'cat "$0" > /dev/null', path]),
+        }
+    )
+    out = subprocess.run(
+        [python, "-c", PY_SCRIPT, path, str(max(5, RUNS // 2))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     p = json.loads(out.stdout)
     speedup2 = 2 * p["t1"] / p["t2"]
     speedup4 = 4 * p["t1"] / p["t4"]
     cores = os.cpu_count() or 1
     return [
-        Row("throughput", f"`template-cli count` on {mb:.0f} MB", f"{t['cli'] * 1000:.0f} ms "
-            f"({mb / t['cli']:.0f} MB/s)", "", "info"),
-        Row("throughput", "`LC_ALL=C wc -l -w -c` / `template-cli count`",
-            f"{t['wc'] / t['cli']:.2f}× ({t['wc'] * 1000:.0f} ms)", "≥ 2× faster than wc",
-            verdict(t["wc"] / t["cli"] >= 2)),
-        Row("throughput", "`template-cli count` / `cat FILE > /dev/null`",
-            f"{t['cli'] / t['cat']:.2f}× ({t['cat'] * 1000:.0f} ms)", "≤ 3× the read floor",
-            verdict(t["cli"] / t["cat"] <= 3)),
-        Row("throughput", "pure Python / `count_bytes` (32 MB buffer)",
+        Row(
+            "throughput",
+            f"`template-cli count` on {mb:.0f} MB",
+            f"{t['cli'] * 1000:.0f} ms ({mb / t['cli']:.0f} MB/s)",
+            "",
+            "info",
+        ),
+        Row(
+            "throughput",
+            "`LC_ALL=C wc -l -w -c` / `template-cli count`",
+            f"{t['wc'] / t['cli']:.2f}× ({t['wc'] * 1000:.0f} ms)",
+            "≥ 2× faster than wc",
+            verdict(t["wc"] / t["cli"] >= 2),
+        ),
+        Row(
+            "throughput",
+            "`template-cli count` / `cat FILE > /dev/null`",
+            f"{t['cli'] / t['cat']:.2f}× ({t['cat'] * 1000:.0f} ms)",
+            "≤ 3× the read floor",
+            verdict(t["cli"] / t["cat"] <= 3),
+        ),
+        Row(
+            "throughput",
+            "pure Python / `count_bytes` (32 MB buffer)",
             f"{p['pure'] / p['native']:.1f}× ({p['native'] * 1000:.1f} ms vs "
-            f"{p['pure'] * 1000:.0f} ms)", "faster than pure Python", verdict(p["pure"] > p["native"])),
-        Row("throughput", "`count_file` speed-up, 2 threads", f"{speedup2:.2f}×",
-            "close to 2× on ≥ 2 cores", verdict(speedup2 >= 1.6 or cores < 2)),
-        Row("throughput", f"`count_file` speed-up, 4 threads ({cores} cores)", f"{speedup4:.2f}×",
-            f"≈ min(4, cores) = {min(4, cores)}×", "info"),
+            f"{p['pure'] * 1000:.0f} ms)",
+            "faster than pure Python",
+            verdict(p["pure"] > p["native"]),
+        ),
+        Row(
+            "throughput",
+            "`count_file` speed-up, 2 threads",
+            f"{speedup2:.2f}×",
+            "close to 2× on ≥ 2 cores",
+            verdict(speedup2 >= 1.6 or cores < 2),
+        ),
+        Row(
+            "throughput",
+            f"`count_file` speed-up, 4 threads ({cores} cores)",
+            f"{speedup4:.2f}×",
+            f"≈ min(4, cores) = {min(4, cores)}×",
+            "info",
+        ),
     ]

@@ -41,10 +41,18 @@ def make_repo(tmp_path: Path) -> MakeRepo:
             else:
                 path.write_text(content, encoding="utf-8")
         if git:
-            env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-            for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
-                        ["git", "commit", "-q", "-m", "fixture"]):
+            env = {
+                **os.environ,
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@example.com",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.com",
+            }
+            for cmd in (
+                ["git", "init", "-q"],
+                ["git", "add", "-A"],
+                ["git", "commit", "-q", "-m", "fixture"],
+            ):
                 subprocess.run(cmd, cwd=root, check=True, env=env)
         return root
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-_TRACE = os.environ.get("CI_GATES_TRACE")
+_TRACE = os.environ.get("CI_GATES_TRACE", "")
 if _TRACE:
     _orig_run = subprocess.run
 
@@ -24,10 +24,12 @@ if _TRACE:
             return _orig_run(*args, **kwargs)
         finally:
             argv = args[0] if args else kwargs.get("args")
-            record = {"argv": argv if isinstance(argv, str) else [str(a) for a in argv],
-                      "cwd": str(kwargs.get("cwd") or os.getcwd()),
-                      "shell": bool(kwargs.get("shell")),
-                      "seconds": time.perf_counter() - start}
+            record = {
+                "argv": argv if isinstance(argv, str) else [str(a) for a in argv or ()],
+                "cwd": str(kwargs.get("cwd") or os.getcwd()),
+                "shell": bool(kwargs.get("shell")),
+                "seconds": time.perf_counter() - start,
+            }
             with open(_TRACE, "a", encoding="utf-8") as f:
                 f.write(json.dumps(record) + "\n")
 
