@@ -23,7 +23,7 @@ import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import ORDERED, Gate, packages_union, with_requires
+from ci.registry import ORDERED, PYYAML, Gate, packages_union, with_requires
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -101,10 +101,11 @@ def report(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "ci.report")
 
 
-@nox.session(venv_backend="none")
+@nox.session
 def ci_local(session: nox.Session) -> None:
     """Run the CI workflow's steps locally, in order, the way CI runs them"""
-    session.run(sys.executable, "-m", "ci.ci_local", *session.posargs)
+    install(session, [PYYAML])  # to read ci.yml; the steps themselves run nox as CI does
+    session.run("python", "-m", "ci.ci_local", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -68,6 +68,11 @@ def stable_cargo_env() -> None:
     if not os.environ.get("PYO3_PYTHON"):
         base = getattr(sys, "_base_executable", "") or sys.executable
         os.environ["PYO3_PYTHON"] = os.path.realpath(base)
+    # Gates parse their tools' output; a developer's colour settings must not break that.
+    os.environ.pop("FORCE_COLOR", None)
+    os.environ.pop("CLICOLOR_FORCE", None)
+    os.environ["NO_COLOR"] = "1"
+    os.environ["CARGO_TERM_COLOR"] = "never"
 
 
 def run_one(name: str, root: str) -> Result:
