@@ -145,6 +145,19 @@ def _known(name: str, sessions: Collection[str]) -> bool:
     return name in sessions or base in sessions
 
 
+def missing_readme(rel_dir: str, config: dict[str, Any]) -> str:
+    """The message for a covered directory without README.md (the gate's and the hook's)."""
+    readme, where = _readme(config), _norm(rel_dir).strip("/")
+    rel = f"{where}/README.md" if where else "README.md"
+    lo, hi = ("root-min-lines", "root-max-lines") if not where else ("min-lines", "max-lines")
+    what = "the project" if not where else "this directory"
+    return (
+        f"{rel}: missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates."
+        f"readme]); add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use "
+        "it and how to test it"
+    )
+
+
 def readme_problems(
     rel_path: str, text: str, config: dict[str, Any], sessions: Collection[str] | None
 ) -> list[str]:
@@ -272,11 +285,7 @@ def run(root: str | None = None) -> int:
             with open(os.path.join(root, rel), encoding="utf-8") as f:
                 text = f.read()
         except FileNotFoundError:
-            what = "the project" if not rel_dir else "this directory"
-            found.append(
-                f"{rel}: missing; add a README.md that says what {what} is for, how to "
-                "use it and how to test it"
-            )
+            found.append(missing_readme(rel_dir, config))
             continue
         except (OSError, UnicodeDecodeError) as exc:
             found.append(f"{rel}: cannot read as UTF-8 ({exc}); fix the file")

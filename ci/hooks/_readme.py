@@ -43,7 +43,7 @@ def written(call: Call) -> list[str]:
 
 
 def _readme_report(call: Call, readme: str, cfg: dict[str, Any], full: bool) -> list[str]:
-    from ci.gates.readme import readme_problems
+    from ci.gates.readme import missing_readme, readme_problems
 
     try:
         text = call.read(readme)
@@ -52,18 +52,7 @@ def _readme_report(call: Call, readme: str, cfg: dict[str, Any], full: bool) -> 
     if text is None:
         if full:  # the README itself was written and is gone again (moved, deleted)
             return []
-        where = os.path.dirname(readme) or "the project root"
-        bounds = cfg["readme"]
-        lo, hi = (
-            (bounds["root-min-lines"], bounds["root-max-lines"])
-            if readme == "README.md"
-            else (bounds["min-lines"], bounds["max-lines"])
-        )
-        return [
-            f"{readme}: missing. The readme gate (`nox -s readme`) requires a README.md in "
-            f"{where} ([tool.ci-gates.readme] dirs); add one of {lo}-{hi} lines saying what "
-            "this directory is for, how to use it and how to test it"
-        ]
+        return [missing_readme(os.path.dirname(readme), cfg)]
     return readme_problems(readme, text, cfg, sessions(call.root) if full else None)
 
 
