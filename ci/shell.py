@@ -28,7 +28,7 @@ _PLAIN = re.compile(r"[^\s'\"\\`$<>|&;()#]+")
 _ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}"})
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
-_FALLBACK = re.compile(r"[;&|()\n]+")
+_FALLBACK = r"[;&|()\n]+"  # patterns used off the hook's path compile on first use
 
 
 def basename(word: str) -> str:
@@ -267,7 +267,7 @@ def lex(text: str, line: int = 0) -> list[Command]:
         _Lexer(text, line, 0, out).run()
     except Exception:  # a lexer bug must never crash a hook: best-effort split instead
         parts = enumerate(text.split("\n"))
-        pieces = [(k, p.split()) for k, part in parts for p in _FALLBACK.split(part)]
+        pieces = [(k, p.split()) for k, part in parts for p in re.split(_FALLBACK, part)]
         return [Command([w.strip("'\"") for w in ws], line + k) for k, ws in pieces if ws]
     return out
 
@@ -355,8 +355,8 @@ def commands(text: str, line: int = 0) -> list[Command]:
 # --- Markdown -------------------------------------------------------------------------------
 
 SHELL_FENCES = frozenset({"sh", "bash", "shell", "console", "zsh", "shell-session"})
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`{,]*)")
-_PROMPT = re.compile(r"^\s*\$( |$)")
+_FENCE = r"^(\s*)(`{3,}|~{3,})\s*([^\s`{,]*)"
+_PROMPT = r"^\s*\$( |$)"
 
 
 def markdown_blocks(text: str) -> list[tuple[int, str]]:
@@ -368,7 +368,7 @@ def markdown_blocks(text: str) -> list[tuple[int, str]]:
     blocks: list[tuple[int, str]] = []
     fence, lang, indent, start, body = "", "", "", 0, []  # type: tuple[str, str, str, int, list[str]]
     for number, raw in enumerate([*text.split("\n"), None]):
-        m = _FENCE.match(raw) if raw is not None else None
+        m = re.match(_FENCE, raw) if raw is not None else None
         if not fence:
             if m:
                 indent, fence, lang, start, body = *m.groups(), number + 1, []
@@ -386,11 +386,11 @@ def markdown_blocks(text: str) -> list[tuple[int, str]]:
 
 
 def _script(lines: list[str], console: bool) -> str:
-    prompted = console and any(_PROMPT.match(line) for line in lines)
+    prompted = console and any(re.match(_PROMPT, line) for line in lines)
     out, continued = [], False
     for line in lines:
-        if _PROMPT.match(line):
-            line = _PROMPT.sub("", line, count=1)
+        if re.match(_PROMPT, line):
+            line = re.sub(_PROMPT, "", line, count=1)
         elif prompted and not continued:
             line = ""  # command output
         out.append(line)

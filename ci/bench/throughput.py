@@ -67,7 +67,7 @@ print(json.dumps({k: statistics.median(v) for k, v in samples.items()}))
 def measure(cli: str, python: str, workdir: str) -> list[Row]:
     path = os.path.join(workdir, "bench-200mb.bin")
     make_file(path)
-    mb = SIZE / 1e6
+    mb = SIZE / 1e6  # decimal MB, as MB/s is usually quoted
     wc_env = {**os.environ, "LC_ALL": "C"}
     t = interleave(
         {

@@ -247,7 +247,7 @@ def context_for(rel_path: str, config: dict[str, Any]) -> str:
 
 # --- the gate -------------------------------------------------------------------------------
 
-_ACTION_OR_WORKFLOW = re.compile(r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml")
+_ACTION_OR_WORKFLOW = r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml"
 
 
 def _listed(root: str) -> list[str]:
@@ -301,7 +301,7 @@ def file_findings(rel: str, text: str, config: dict[str, Any]) -> list[tuple[int
     Raises ``yaml.YAMLError`` for a workflow or action file that does not parse.
     """
     context = context_for(rel, config)
-    if _ACTION_OR_WORKFLOW.fullmatch(rel):
+    if re.fullmatch(_ACTION_OR_WORKFLOW, rel):
         blocks = run_scripts(text)
     elif rel.endswith(".md"):
         blocks = shell.markdown_blocks(text)
@@ -342,7 +342,7 @@ def run(root: str | None = None) -> int:
     problems = 0
     for rel in files:
         if any(fnmatchcase(rel, pattern) for pattern in section["exclude"]) or not (
-            _ACTION_OR_WORKFLOW.fullmatch(rel) or rel.endswith((".sh", ".md")) or rel in scripts
+            re.fullmatch(_ACTION_OR_WORKFLOW, rel) or rel.endswith((".sh", ".md")) or rel in scripts
         ):
             continue
         try:

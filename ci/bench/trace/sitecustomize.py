@@ -28,6 +28,9 @@ if _TRACE:
                 "argv": argv if isinstance(argv, str) else [str(a) for a in argv or ()],
                 "cwd": str(kwargs.get("cwd") or os.getcwd()),
                 "shell": bool(kwargs.get("shell")),
+                # The gate runner pins PYO3_PYTHON and colour settings; the direct re-run must
+                # use the same environment or cargo would rebuild pyo3 and skew the figure.
+                "env": dict(kwargs.get("env") or os.environ),
                 "seconds": time.perf_counter() - start,
             }
             with open(_TRACE, "a", encoding="utf-8") as f:
