@@ -75,7 +75,18 @@ GATES: tuple[Gate, ...] = (
         "typecheck",
         "mypy over ci/, noxfile.py, tasks.py and python/",
         requires=("ruff",),
-        packages=(MYPY, PYYAML, "types-PyYAML", "nox", "invoke", "rich"),
+        # Every third-party module ci/ imports, so `nox -s typecheck` in its own venv sees
+        # what the `gates` venv (the union of all gates' packages) sees.
+        packages=(
+            MYPY,
+            PYYAML,
+            "types-PyYAML",
+            "nox",
+            "invoke",
+            "rich",
+            "pyelftools",
+            "packaging>=24",
+        ),
     ),
     Gate(
         "build",
