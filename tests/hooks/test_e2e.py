@@ -172,12 +172,17 @@ def test_broken_gate_module_never_blocks(scratch: Path) -> None:
         assert verdict(ran) == ("allow", "") and "internal error, allowed (SyntaxError" in ran.err
 
 
-def test_no_project_dir_no_git_no_python_never_blocks(scratch: Path) -> None:
+def test_no_project_dir_no_python_never_blocks(scratch: Path) -> None:
     write = _write(scratch, "claude", 2000)
     ran = run_as_agent(scratch, "claude", write, env={"CLAUDE_PROJECT_DIR": ""})
     assert ran.code == 0 and ran.out == ""
     ran = run_as_agent(scratch, "claude", write, env={"PATH": "/nonexistent"})
     assert ran.code == 0 and ran.out == ""
-    (scratch / ".git").rename(scratch / "not-git")  # Codex finds the root with git
+    # Codex finds the root by walking up with shell builtins: no git process, no .git needed.
+    (scratch / ".git").rename(scratch / "not-git")
     ran = run_as_agent(scratch, "codex", _write(scratch, "codex", 2000))
+    assert ran.code == 0 and verdict(ran)[0] == "deny"
+    ran = run_as_agent(
+        scratch, "codex", _write(scratch, "codex", 2000), env={"PATH": "/nonexistent"}
+    )
     assert ran.code == 0 and ran.out == ""

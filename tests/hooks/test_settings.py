@@ -35,12 +35,12 @@ CODEX_EVENTS = {
 }  # fmt: skip
 CODEX_HANDLER_KEYS = {"type", "command", "timeout", "statusMessage"}
 CODEX_TOOLS = {"Bash", "apply_patch"}
-# Codex has no project-dir variable: the script relative to cwd if there (no subprocess),
-# else under the git work tree's root.
+# Codex has no project-dir variable: walk up from cwd to the directory holding the script,
+# with shell builtins only (no git process on the hot path).
 CODEX_ROOT = (
-    re.escape("[ -f ci/hooks/")
+    re.escape('r=$PWD; until [ -f "$r/ci/hooks/')
     + r"(?P<probe>\w+)"
-    + re.escape(".py ] && r=. || r=$(git rev-parse --show-toplevel); ")
+    + re.escape('.py" ] || [ -z "$r" ]; do r=${r%/*}; done; ')
 )
 
 
