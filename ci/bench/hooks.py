@@ -56,6 +56,7 @@ def measure(root: str) -> list[Row]:
         ("claude", "Bash", "Bash allow (`nox -s gates`)", {"command": "nox -s gates"}),
         ("claude", "Bash", "Bash deny (`uv run pytest`)", {"command": "uv run pytest"}),
         ("codex", "Bash", "Codex Bash allow", {"command": "cargo fmt --all"}),
+        ("codex", "Bash", "Codex Bash deny (subdir)", {"command": "uv run pytest"}),
         ("codex", "apply_patch", "Codex apply_patch (add 50 lines)", {"command": patch}),
     ]
     files = {
@@ -73,7 +74,9 @@ def measure(root: str) -> list[Row]:
         for i, cmd in enumerate(cmds):
             key = f"{agent}:{label}:{i}"
             labels[key] = f"{agent} {label}"
-            variants[key] = run_cmd([cmd], shell=True, stdin=payload, env=env, cwd=root)
+            # Codex runs hooks in the session's cwd; "(subdir)" cases start two levels down.
+            cwd = os.path.join(root, "crates", "template-core") if "(subdir)" in label else root
+            variants[key] = run_cmd([cmd], shell=True, stdin=payload, env=env, cwd=cwd)
     t = interleave(variants)
     rows = [Row("hooks", f"floor `{FLOOR}` (via `sh -c`)", ms(t["floor"]), "", "info")]
     for key, label in labels.items():
