@@ -94,7 +94,8 @@ def machine() -> list[str]:
         f"- CPU: {cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}",
         f"- Python: {sys.version.split()[0]} ({sys.executable})",
         f"- Rust: {rustc or 'not found'}",
-        f"- Runs: {RUNS} interleaved runs per comparison after {WARMUP} warm-up rounds; medians.",
+        f"- Runs: {RUNS} interleaved runs per comparison (40 for the millisecond-scale hook and start-up "
+        f"areas) after {WARMUP} warm-up rounds; medians.",
     ]
 
 

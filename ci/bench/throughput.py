@@ -49,8 +49,10 @@ def native():
     s = count_bytes(data)
     return (s.lines, s.words, s.bytes)
 assert pure() == native(), (pure(), native())
+def passes():  # three passes per thread: each sample ~60 ms, well above thread start-up
+    for _ in range(3): count_file(path)
 def threads(k):
-    ts = [threading.Thread(target=count_file, args=(path,)) for _ in range(k)]
+    ts = [threading.Thread(target=passes) for _ in range(k)]
     for t in ts: t.start()
     for t in ts: t.join()
 variants = {"pure": pure, "native": native, "t1": lambda: threads(1), "t2": lambda: threads(2),
@@ -77,7 +79,7 @@ def measure(cli: str, python: str, workdir: str) -> list[Row]:
         }
     )
     out = subprocess.run(
-        [python, "-c", PY_SCRIPT, path, str(max(5, RUNS // 2))],
+        [python, "-c", PY_SCRIPT, path, str(RUNS)],
         capture_output=True,
         text=True,
         check=True,
