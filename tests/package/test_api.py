@@ -6,6 +6,8 @@ import array
 import errno
 import os
 import pickle
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -133,6 +135,36 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert info.value.errno == errno.EACCES
     assert info.value.filename == str(secret)
     assert str(secret) in str(info.value)
+
+
+# As root, drop the two capabilities that bypass permission checks (for this child only) and
+# ask the same question: CI runs as root, and the mapping must still be proven there.
+ROOT_CHILD = """
+import errno, sys
+from template_python_rust_cmd import count_file
+try:
+    count_file(sys.argv[1])
+except PermissionError as exc:
+    assert exc.errno == errno.EACCES and exc.filename == sys.argv[1] and sys.argv[1] in str(exc)
+    print("PermissionError")
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="the root variant needs Linux, root and setpriv (util-linux)",
+)
+def test_unreadable_file_as_root_without_dac_override(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"x")
+    secret.chmod(0)
+    drop = "--bounding-set=-dac_override,-dac_read_search"
+    proc = subprocess.run(
+        ["setpriv", drop, sys.executable, "-c", ROOT_CHILD, str(secret)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "PermissionError"
 
 
 def test_stats_value_semantics() -> None:
