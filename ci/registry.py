@@ -126,7 +126,10 @@ GATES: tuple[Gate, ...] = (
         requires=("native_import",),
     ),
     Gate(
-        "cargo_test", "cargo test --workspace --locked", requires=("clippy",), commands=("cargo",)
+        "cargo_test",
+        "cargo test --workspace --locked --no-fail-fast",
+        requires=("clippy",),
+        commands=("cargo",),
     ),
     Gate(
         "pytest",
