@@ -18,6 +18,7 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 PASS, FAIL, CANNOT_RUN = 0, 1, 2
 
@@ -45,6 +46,22 @@ def note(msg: str) -> None:
 
 def verdict(n_problems: int) -> int:
     return FAIL if n_problems else PASS
+
+
+def root_and_config(root: str | Path | None) -> tuple[str, dict[str, Any]] | None:
+    """The gate's root (default :func:`project_root`) and its validated ``[tool.ci-gates]``.
+
+    ``None`` means the config is unreadable; the reason is already reported as "could not
+    run", so a gate does ``if (loaded := root_and_config(root)) is None: return CANNOT_RUN``.
+    """
+    from ci.config import ConfigError, load
+
+    where = os.fspath(root) if root is not None else project_root()
+    try:
+        return where, load(where)
+    except ConfigError as exc:
+        cannot_run(str(exc))
+        return None
 
 
 def project_root(start: str | Path | None = None) -> str:

@@ -96,14 +96,12 @@ def _read_lines(path: str) -> int | None:
 def run(root: str | None = None) -> int:
     import subprocess
 
-    from ci.config import ConfigError, load
-    from ci.gates import cannot_run, note, problem, project_root, verdict
+    from ci.gates import CANNOT_RUN, cannot_run, note, problem, root_and_config, verdict
 
-    root = os.fspath(root) if root is not None else project_root()
-    try:
-        config = load(root)
-    except ConfigError as exc:
-        return cannot_run(str(exc))
+    loaded = root_and_config(root)
+    if loaded is None:
+        return CANNOT_RUN
+    root, config = loaded
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached"],

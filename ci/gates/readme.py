@@ -259,15 +259,13 @@ def run(root: str | None = None) -> int:
     import glob
     import os
 
-    from ci.config import ConfigError, load
-    from ci.gates import cannot_run, note, problem, project_root, verdict
+    from ci.gates import CANNOT_RUN, note, problem, root_and_config, verdict
     from ci.registry import SESSIONS
 
-    root = os.fspath(root) if root is not None else project_root()
-    try:
-        config = load(root)
-    except ConfigError as exc:
-        return cannot_run(str(exc))
+    loaded = root_and_config(root)
+    if loaded is None:
+        return CANNOT_RUN
+    root, config = loaded
     found: list[str] = []
     dirs = [""]
     for pattern in config["readme"]["dirs"]:

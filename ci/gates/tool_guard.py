@@ -316,14 +316,13 @@ def run(root: str | None = None) -> int:
     from fnmatch import fnmatchcase
 
     from ci import gates
-    from ci.config import ConfigError, load
 
-    root = root or gates.project_root()
+    loaded = gates.root_and_config(root)
+    if loaded is None:
+        return gates.CANNOT_RUN
+    root, config = loaded
     try:
-        config = load(root)
         import yaml
-    except ConfigError as exc:
-        return gates.cannot_run(f"tool_guard: {exc}")
     except ImportError:
         return gates.cannot_run("tool_guard: needs pyyaml; run `nox -s tool_guard`")
     try:
