@@ -54,7 +54,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
     },
+    # Not sections: flat tables of name -> reason (see REASON_TABLES).
+    # gate -> why it is skipped in this project; its dependents are skipped too.
+    "skip": {},
+    # RULE or "RULE:path-glob" -> why its findings are ignored (still listed, as ignored).
+    "ignore": {},
 }
+
+
+# Top-level tables whose keys are names (a gate, a rule) and whose values are reasons.
+REASON_TABLES = ("ignore", "skip")
 
 
 class ConfigError(Exception):
@@ -76,8 +85,12 @@ def validate(raw: object) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError("pyproject.toml: [tool.ci-gates] must be a table")
     config: Config = {name: dict(section) for name, section in DEFAULTS.items()}
+    for name in REASON_TABLES:
+        config[name] = _reasons(name, raw.get(name, {}))
     for section, table in raw.items():
         where = f"pyproject.toml [tool.ci-gates.{section}]"
+        if section in REASON_TABLES:
+            continue
         if section not in DEFAULTS:
             known = ", ".join(sorted(DEFAULTS))
             raise ConfigError(f"{where}: unknown section; known sections: {known}")
@@ -110,6 +123,37 @@ def validate(raw: object) -> Config:
             f"fail={loc['fail']}"
         )
     return config
+
+
+def _reasons(name: str, table: object) -> dict[str, str]:
+    """``skip`` (gate -> reason) or ``ignore`` (RULE or RULE:path-glob -> reason), checked."""
+    where = f"pyproject.toml [tool.ci-gates] {name}"
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where}: must be a table of name = "reason", not {_type_name(table)}')
+    for key, reason in table.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}: {key!r} needs a non-empty reason string")
+    known = _known_gates() if name == "skip" else _known_rules()
+    for key in table:
+        ident = key if name == "skip" else key.partition(":")[0]
+        if ident not in known:
+            what = "gate" if name == "skip" else "rule"
+            hint = "python -m ci.gates --help" if name == "skip" else "python -m ci.gates --rules"
+            raise ConfigError(f"{where}: unknown {what} {ident!r}; `{hint}` lists them")
+    return dict(table)
+
+
+def _known_gates() -> set[str]:
+    from ci.registry import NAMES
+
+    return set(NAMES)
+
+
+def _known_rules() -> set[str]:
+    from ci.findings import UNIGNORABLE
+    from ci.registry import load_rules
+
+    return set(load_rules()) - UNIGNORABLE
 
 
 def parse(root: str | Path) -> Config:

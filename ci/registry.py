@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ci.findings import Rule
+
 
 class Gate(NamedTuple):
     name: str
@@ -213,3 +217,22 @@ def with_requires(names: list[str] | tuple[str, ...]) -> list[str]:
 def packages_union(names: list[str] | tuple[str, ...] = tuple(NAMES)) -> list[str]:
     """The union of the Python requirements of ``names``, deduplicated, sorted."""
     return sorted({pkg for name in names for pkg in BY_NAME[name].packages})
+
+
+def load_rules() -> dict[str, Rule]:
+    """Every declared rule (``ci.findings.RULES``), after importing every gate module.
+
+    Gate modules import only the standard library at module level, so this is cheap; a gate
+    module that is missing is left out (the runner reports it when the gate runs).
+    """
+    import importlib
+
+    from ci.findings import RULES
+
+    for name in NAMES:
+        try:
+            importlib.import_module(f"ci.gates.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"ci.gates.{name}":
+                raise
+    return dict(RULES)

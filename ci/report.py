@@ -1,10 +1,12 @@
 """The results table: ``python -m ci.report`` (``nox -s report``) and the end of ``nox -s gates``.
 
-One row per gate: name, status (passed / failed / could not run / not run because X failed),
-duration and a one-line reason. Rendered with rich on a terminal, as plain aligned text
-otherwise, saved as ``target/ci-gates/report.json`` and, when ``$GITHUB_STEP_SUMMARY`` is set,
-appended to it as a Markdown table. rich is imported only inside :func:`print_table`, so
-importing this module stays cheap.
+One row per gate: name, status (passed / failed / could not run / skipped / not run because X
+failed), duration, how many findings count, and the first of them (or why the gate did not
+run). Rendered with rich on a terminal, as plain aligned text otherwise; ``--verbose`` adds
+every finding. The same results are saved as ``target/ci-gates/report.json`` (every finding,
+ignored ones marked), ``target/ci-gates/report.sarif`` (SARIF 2.1.0, :mod:`ci.sarif`) and,
+when ``$GITHUB_STEP_SUMMARY`` is set, appended to it as a Markdown table. rich is imported only
+inside :func:`print_table`, so importing this module stays cheap.
 """
 
 from __future__ import annotations
@@ -14,28 +16,51 @@ import os
 import sys
 import time
 
+from ci.findings import Finding
 from ci.registry import ORDERED
-from ci.runner import CANNOT_RUN, FAILED, PASSED, SKIPPED, Result, load_saved
+from ci.runner import CANNOT_RUN, CONFIG_SKIPPED, FAILED, PASSED, SKIPPED, Result, load_saved
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TextIO
 
 REPORT_FILE = os.path.join("target", "ci-gates", "report.json")
-HEADERS = ("gate", "status", "duration", "reason")
-_MD_STATUS = {PASSED: "✅ passed", FAILED: "❌ failed", CANNOT_RUN: "⚠️ could not run"}
-_RICH_STYLE = {PASSED: "green", FAILED: "bold red", CANNOT_RUN: "yellow", SKIPPED: "dim"}
+SARIF_FILE = os.path.join("target", "ci-gates", "report.sarif")
+HEADERS = ("gate", "status", "duration", "findings", "first finding")
+_MD_STATUS = {
+    PASSED: "✅ passed",
+    FAILED: "❌ failed",
+    CANNOT_RUN: "⚠️ could not run",
+    CONFIG_SKIPPED: "⏭️ skipped",
+}
+_RICH_STYLE = {
+    PASSED: "green",
+    FAILED: "bold red",
+    CANNOT_RUN: "yellow",
+    SKIPPED: "dim",
+    CONFIG_SKIPPED: "cyan",
+}
 
 
 def status_text(result: Result) -> str:
-    """``passed``, ``failed``, ``could not run`` or ``not run because X failed``."""
+    """``passed``, ``failed``, ``could not run``, ``skipped`` or ``not run because X failed``."""
     if result.status == SKIPPED and result.reason:
         return result.reason
     return result.status
 
 
 def reason_text(result: Result) -> str:
-    return "" if result.status == SKIPPED else result.reason
+    if result.status == SKIPPED:
+        return ""
+    return result.reason
+
+
+def count_text(result: Result) -> str:
+    if result.status in (SKIPPED, CONFIG_SKIPPED):
+        return ""
+    counted = len(result.counted())
+    ignored = len(result.findings) - counted
+    return f"{counted} ({ignored} ignored)" if ignored else str(counted)
 
 
 def duration(seconds: float) -> str:
@@ -46,24 +71,66 @@ def duration(seconds: float) -> str:
 
 
 def ok(results: list[Result]) -> bool:
-    return bool(results) and all(r.status == PASSED for r in results)
+    """Every gate passed or is skipped in config (a skip needs a reason; it is shown)."""
+    return bool(results) and all(r.status in (PASSED, CONFIG_SKIPPED) for r in results)
 
 
-def _rows(results: list[Result]) -> list[tuple[str, str, str, str]]:
-    return [(r.gate, status_text(r), duration(r.seconds), reason_text(r)) for r in results]
+def _rows(results: list[Result]) -> list[tuple[str, ...]]:
+    return [
+        (r.gate, status_text(r), duration(r.seconds), count_text(r), reason_text(r))
+        for r in results
+    ]
+
+
+def summary_line(results: list[Result]) -> str:
+    passed = sum(r.status == PASSED for r in results)
+    skipped = sum(r.status == CONFIG_SKIPPED for r in results)
+    tail = f", {skipped} skipped in config" if skipped else ""
+    return f"{passed}/{len(results)} gates passed{tail}"
 
 
 def plain(results: list[Result]) -> str:
     """Aligned columns for logs and pipes (no colour, no box drawing)."""
     rows = [HEADERS, *_rows(results)]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    last = len(HEADERS) - 1
+    widths = [max(len(row[i]) for row in rows) for i in range(last)]
     lines = []
     for row in rows:
-        cells = [row[i].ljust(widths[i]) for i in range(3)]
-        lines.append("  ".join([*cells, row[3]]).rstrip())
-    passed = sum(r.status == PASSED for r in results)
-    lines.append(f"{passed}/{len(results)} gates passed")
+        cells = [row[i].ljust(widths[i]) for i in range(last)]
+        lines.append("  ".join([*cells, row[last]]).rstrip())
+    lines.append(summary_line(results))
     return "\n".join(lines) + "\n"
+
+
+def details(results: list[Result]) -> str:
+    """Every finding of every gate, one per line (``--verbose``)."""
+    lines = []
+    for r in results:
+        for f in r.findings:
+            label = f"ignored ({f.ignored})" if f.ignored else f.severity
+            lines.append(f"{r.gate}: {label}: {f.text()}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    """The GitHub Actions workflow command that annotates ``finding`` on the pull request."""
+    level = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
+    props = [f"file={_escape_property(finding.path)}"]
+    if finding.line:
+        props.append(f"line={finding.line}")
+        if finding.column:
+            props.append(f"col={finding.column}")
+    props.append(f"title={_escape_property(finding.rule)}")
+    message = finding.message + (f" ({finding.fix})" if finding.fix else "")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
 
 def _md_cell(text: str) -> str:
@@ -76,12 +143,12 @@ def markdown(results: list[Result]) -> str:
     lines = [
         f"### CI gates: {passed}/{len(results)} passed",
         "",
-        "| Gate | Status | Duration | Reason |",
-        "| --- | --- | --- | --- |",
+        "| Gate | Status | Duration | Findings | First finding |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for r in results:
         status = _MD_STATUS.get(r.status, f"⏭️ {status_text(r)}")
-        cells = (f"`{r.gate}`", status, duration(r.seconds), reason_text(r))
+        cells = (f"`{r.gate}`", status, duration(r.seconds), count_text(r), reason_text(r))
         lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n\n"
 
@@ -98,14 +165,16 @@ def print_table(results: list[Result], stream: TextIO | None = None) -> None:
         else:
             table = Table(title="CI gates", title_justify="left")
             for header in HEADERS:
-                table.add_column(header, no_wrap=header != "reason", overflow="fold")
+                last = header == HEADERS[-1]
+                table.add_column(
+                    header, no_wrap=not last, overflow="fold", ratio=1 if last else None
+                )
             for r, row in zip(results, _rows(results)):
                 style = _RICH_STYLE.get(r.status, "")
-                table.add_row(row[0], f"[{style}]{row[1]}[/]", row[2], row[3])
+                table.add_row(row[0], f"[{style}]{row[1]}[/]", *row[2:])
             console = Console(file=out)
-            console.print(table, markup=True, highlight=False)
-            passed = sum(r.status == PASSED for r in results)
-            console.print(f"{passed}/{len(results)} gates passed", highlight=False)
+            console.print(table, markup=False, highlight=False)
+            console.print(summary_line(results), highlight=False, markup=False)
             return
     out.write(plain(results))
     out.flush()
@@ -117,7 +186,7 @@ def write_json(results: list[Result], root: str) -> str:
     data = {
         "ok": ok(results),
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "results": [r._asdict() for r in results],
+        "results": [r.as_dict() for r in results],
     }
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -133,19 +202,41 @@ def append_step_summary(results: list[Result]) -> None:
             f.write(markdown(results))
 
 
-def emit(results: list[Result], root: str, stream: TextIO | None = None) -> None:
-    """Everything a run ends with: the table, report.json, and the GitHub step summary."""
+def write_sarif(results: list[Result], root: str) -> str:
+    from ci import sarif
+
+    path = os.path.join(root, SARIF_FILE)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(sarif.document(results), f, indent=1)
+    os.replace(tmp, path)
+    return path
+
+
+def emit(
+    results: list[Result], root: str, stream: TextIO | None = None, verbose: bool = False
+) -> None:
+    """Everything a run ends with: the table, report.json, report.sarif, the step summary."""
+    if verbose:
+        (stream or sys.stdout).write(details(results))
     print_table(results, stream)
     write_json(results, root)
+    write_sarif(results, root)
     append_step_summary(results)
 
 
 def collect(root: str) -> list[Result]:
     """Saved results in registry order; a CI gate without one is "not run"."""
+    from ci.runner import skip_table
+
     saved = {r.gate: r for r in load_saved(root)}
+    skip = skip_table(root)
     out = []
     for gate in ORDERED:
-        if gate.name in saved:
+        if gate.name in skip:
+            out.append(Result(gate.name, CONFIG_SKIPPED, 0.0, skip[gate.name]))
+        elif gate.name in saved:
             out.append(saved[gate.name])
         elif gate.in_ci:
             reason = f"not run (no saved result; run `nox -s {gate.name}`)"
@@ -156,12 +247,17 @@ def collect(root: str) -> list[Result]:
 def main(argv: list[str] | None = None) -> int:
     from ci.gates import project_root
 
-    if argv:
-        print("usage: python -m ci.report  (reads target/ci-gates/results/*.json)", file=sys.stderr)
+    argv = list(argv or [])
+    verbose = "--verbose" in argv or "-v" in argv
+    if [a for a in argv if a not in ("--verbose", "-v")]:
+        print(
+            "usage: python -m ci.report [--verbose]  (reads target/ci-gates/results/*.json)",
+            file=sys.stderr,
+        )
         return 2
     root = project_root()
     results = collect(root)
-    emit(results, root)
+    emit(results, root, verbose=verbose)
     return 0 if ok(results) else 1
 
 

@@ -2,12 +2,14 @@
 
 ``python -m ci.gates NAME [NAME ...]`` and ``python -m ci.gates --all`` both land here, so the
 nox session of one gate, the ``gates`` session and the invoke tasks execute the same code.
-Each gate's result is written to ``target/ci-gates/results/<name>.json``; ``nox -s report``
+A gate returns findings (:mod:`ci.findings`); this module applies ``[tool.ci-gates] ignore``,
+derives the status, and writes ``target/ci-gates/results/<name>.json``; ``nox -s report``
 turns those files into the summary table.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import json
 import os
@@ -15,46 +17,143 @@ import shutil
 import sys
 import time
 import traceback
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ci import gates as gate_helpers
+from ci.findings import (
+    CANNOT_RUN_RULE,
+    CRASHED_RULE,
+    ERROR,
+    RULES,
+    UNIGNORABLE,
+    UNKNOWN_RULE,
+    CannotRun,
+    Finding,
+    from_dict,
+)
 from ci.registry import BY_NAME, ORDERED
 
 RESULTS_DIR = os.path.join("target", "ci-gates", "results")
 
-PASSED, FAILED, CANNOT_RUN, SKIPPED = "passed", "failed", "could not run", "not run"
-_STATUS = {0: PASSED, 1: FAILED, 2: CANNOT_RUN}
+PASSED, FAILED, CANNOT_RUN = "passed", "failed", "could not run"
+SKIPPED = "not run"  # a prerequisite did not pass
+CONFIG_SKIPPED = "skipped"  # [tool.ci-gates] skip, with its reason
+_LEGACY_STATUS = {0: PASSED, 1: FAILED, 2: CANNOT_RUN}
 
 
 class Result(NamedTuple):
     gate: str
     status: str
     seconds: float
-    reason: str
+    reason: str  # the first finding that counts, one line; or why the gate did not run
+    findings: tuple[Finding, ...] = ()
 
+    def counted(self) -> list[Finding]:
+        """Findings that are not ignored."""
+        return [f for f in self.findings if not f.ignored]
 
-def _reason(messages: list[str]) -> str:
-    if not messages:
-        return ""
-    first = messages[0].splitlines()[0] if messages[0] else ""
-    more = len(messages) - 1
-    return f"{first} (and {more} more)" if more else first
+    def as_dict(self) -> dict[str, object]:
+        data = self._asdict()
+        data["findings"] = [f.as_dict() for f in self.findings]
+        return data
 
 
 def _call_gate(name: str, root: str) -> object:
-    """Import ``ci.gates.<name>`` and call its ``run(root)``; turn every failure into a code."""
+    """Import ``ci.gates.<name>`` and call its ``run(root)``."""
     try:
         module = importlib.import_module(f"ci.gates.{name}")
     except ModuleNotFoundError as exc:
         if exc.name != f"ci.gates.{name}":
             raise
-        return gate_helpers.cannot_run(
-            f"ci/gates/{name}.py: no such gate module; write it (see ci/gates/README.md)"
-        )
+        raise CannotRun(
+            f"ci/gates/{name}.py: no such gate module",
+            "write it (see ci/gates/README.md)",
+        ) from None
     try:
         return module.run(root)
     except SystemExit as exc:  # a gate that calls sys.exit() must not end a whole --all run
-        return exc.code if exc.code in _STATUS else 2
+        code = exc.code if exc.code in _LEGACY_STATUS else 2
+        return code
+
+
+def _legacy(code: int, messages: list[str]) -> list[Finding]:
+    """Findings for a gate that still returns an exit code and prints messages."""
+    if code == 0:
+        return []
+    rule = CANNOT_RUN_RULE if code == 2 else "GATE000"
+    texts = messages or ["the gate failed without saying why"]
+    return [Finding(rule, text) for text in texts]
+
+
+def _as_findings(name: str, value: object) -> list[Finding]:
+    if isinstance(value, int) and not isinstance(value, bool) and value in _LEGACY_STATUS:
+        return _legacy(value, list(gate_helpers.messages))
+    if isinstance(value, (list, tuple)) and all(isinstance(f, Finding) for f in value):
+        return list(value)
+    return [
+        Finding(
+            CRASHED_RULE,
+            f"{name}: run() returned {value!r}, expected a list of findings",
+            fix=f"fix ci/gates/{name}.py",
+        )
+    ]
+
+
+def _declared(findings: list[Finding]) -> list[Finding]:
+    out = []
+    for f in findings:
+        if f.rule in RULES or f.rule == "GATE000":
+            out.append(f)
+        else:
+            why = f"finding under undeclared rule {f.rule!r}: {f.message}"
+            out.append(
+                Finding(UNKNOWN_RULE, why, f.path, f.line, f.column, "declare it with @rule")
+            )
+    return out
+
+
+def ignore_reason(finding: Finding, ignore: dict[str, str]) -> str:
+    """The configured reason that ignores ``finding`` (``RULE`` or ``RULE:path-glob``), or ""."""
+    if finding.rule in UNIGNORABLE:
+        return ""
+    if finding.rule in ignore:
+        return ignore[finding.rule]
+    for key, reason in ignore.items():
+        rule_id, sep, pattern = key.partition(":")
+        if sep and rule_id == finding.rule and finding.path:
+            if fnmatch.fnmatchcase(finding.path, pattern):
+                return reason
+    return ""
+
+
+def ignore_table(root: str) -> dict[str, str]:
+    from ci.config import ConfigError, load
+
+    try:
+        return dict(load(root).get("ignore", {}))
+    except ConfigError:
+        return {}  # the gates report the broken config themselves
+
+
+def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
+    """could not run > failed > passed, from the findings that are not ignored."""
+    counted = [f for f in findings if not f.ignored]
+    if any(f.rule in UNIGNORABLE for f in counted):
+        return CANNOT_RUN
+    if any(f.severity == ERROR for f in counted):
+        return FAILED
+    return PASSED
+
+
+def first_reason(findings: list[Finding] | tuple[Finding, ...]) -> str:
+    counted = [f for f in findings if not f.ignored]
+    if not counted:
+        return ""
+    order = {CANNOT_RUN_RULE: 0, CRASHED_RULE: 0, UNKNOWN_RULE: 0}
+    ranked = sorted(counted, key=lambda f: (order.get(f.rule, 1), f.severity != ERROR))
+    first = ranked[0].text().splitlines()[0]
+    more = len(counted) - 1
+    return f"{first} (and {more} more)" if more else first
 
 
 def stable_cargo_env() -> None:
@@ -75,60 +174,103 @@ def stable_cargo_env() -> None:
     os.environ["CARGO_TERM_COLOR"] = "never"
 
 
-def run_one(name: str, root: str) -> Result:
+def _execute(name: str, root: str) -> list[Finding]:
     gate = BY_NAME[name]
+    missing = [cmd for cmd in gate.commands if shutil.which(cmd) is None]
+    if missing:
+        return [
+            Finding(
+                CANNOT_RUN_RULE,
+                f"{name}: needs {', '.join(missing)} on PATH",
+                fix=f"install it and re-run `nox -s {name}`",
+            )
+        ]
+    try:
+        return _as_findings(name, _call_gate(name, root))
+    except CannotRun as exc:
+        return [exc.finding()]
+    except Exception as exc:  # a crashing gate is a bug in the gate: show where
+        traceback.print_exc()
+        return [Finding(CRASHED_RULE, f"{name}: gate crashed: {type(exc).__name__}: {exc}")]
+
+
+def run_one(name: str, root: str) -> Result:
     stable_cargo_env()
     gate_helpers.messages.clear()
     start = time.perf_counter()
-    missing = [cmd for cmd in gate.commands if shutil.which(cmd) is None]
-    code: object
-    if missing:
-        code = gate_helpers.cannot_run(
-            f"{name}: needs {', '.join(missing)} on PATH; install it and re-run `nox -s {name}`"
-        )
-    else:
-        try:
-            code = _call_gate(name, root)
-        except Exception as exc:  # a crashing gate is a bug in the gate: show where
-            traceback.print_exc()
-            code = gate_helpers.cannot_run(f"{name}: gate crashed: {type(exc).__name__}: {exc}")
-    if code not in _STATUS:
-        code = gate_helpers.cannot_run(f"{name}: run() returned {code!r}, expected 0, 1 or 2")
-    status = _STATUS[code]
-    return Result(name, status, time.perf_counter() - start, _reason(gate_helpers.messages))
+    findings = _declared(_execute(name, root))
+    ignore = ignore_table(root)
+    findings = [f._replace(ignored=ignore_reason(f, ignore)) for f in findings]
+    elapsed = time.perf_counter() - start
+    print_findings(findings)
+    return Result(name, status_of(findings), elapsed, first_reason(findings), tuple(findings))
+
+
+def print_findings(findings: list[Finding]) -> None:
+    """Each finding on stderr, and as a workflow command under GitHub Actions."""
+    from ci.report import annotation
+
+    annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    for f in findings:
+        if f.rule == "GATE000":
+            continue  # a legacy gate printed its own messages already
+        label = f"ignored ({f.ignored}): " if f.ignored else f"{f.severity}: "
+        print(label + f.text(), file=sys.stderr, flush=True)
+        if annotate and f.path and not f.ignored:
+            print(annotation(f), flush=True)
 
 
 def _blocked_reason(prerequisite: Result) -> str:
     """Why a dependent did not run, naming the gate that actually failed."""
     if prerequisite.status == SKIPPED:
         return prerequisite.reason  # transitively: "not run because fmt failed"
+    if prerequisite.status == CONFIG_SKIPPED:
+        return f"skipped because {prerequisite.gate} is skipped"
     if prerequisite.status == CANNOT_RUN:
         return f"not run because {prerequisite.gate} could not run"
     return f"not run because {prerequisite.gate} failed"
 
 
+def skip_table(root: str) -> dict[str, str]:
+    from ci.config import ConfigError, load
+
+    try:
+        return dict(load(root).get("skip", {}))
+    except ConfigError:
+        return {}
+
+
 def save(result: Result, root: str) -> None:
     directory = os.path.join(root, RESULTS_DIR)
     os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, f"{result.gate}.json"), "w", encoding="utf-8") as f:
-        json.dump(result._asdict(), f, indent=1)
+    path = os.path.join(directory, f"{result.gate}.json")
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(result.as_dict(), f, indent=1)
+    os.replace(tmp, path)
 
 
 def run_many(names: list[str], root: str) -> list[Result]:
     """Run ``names`` in registry order; a gate whose prerequisite did not pass is not run.
 
     Prerequisites that are not in ``names`` are not run here (nox runs them as sessions of
-    their own); use :func:`ci.registry.with_requires` to include them.
+    their own); use :func:`ci.registry.with_requires` to include them. A gate skipped in
+    config is ``skipped`` with its reason, and so are the gates that require it.
     """
     wanted = set(names)
+    skip = skip_table(root)
     results: dict[str, Result] = {}
     for gate in ORDERED:
         if gate.name not in wanted:
             continue
         blocked = [results[r] for r in gate.requires if r in results]
         blocked = [r for r in blocked if r.status != PASSED]
-        if blocked:
-            result = Result(gate.name, SKIPPED, 0.0, _blocked_reason(blocked[0]))
+        if gate.name in skip:
+            result = Result(gate.name, CONFIG_SKIPPED, 0.0, skip[gate.name])
+            print(f"=== gate {gate.name}: skipped ({result.reason})", flush=True)
+        elif blocked:
+            status = CONFIG_SKIPPED if blocked[0].status == CONFIG_SKIPPED else SKIPPED
+            result = Result(gate.name, status, 0.0, _blocked_reason(blocked[0]))
             print(f"=== gate {gate.name}: {result.reason}", flush=True)
         else:
             print(f"=== gate {gate.name}: {gate.description}", flush=True)
@@ -138,6 +280,17 @@ def run_many(names: list[str], root: str) -> list[Result]:
     return [results[g.name] for g in ORDERED if g.name in results]
 
 
+def _load(data: dict[str, Any]) -> Result:
+    findings = tuple(from_dict(f) for f in data.get("findings") or () if isinstance(f, dict))
+    return Result(
+        str(data["gate"]),
+        str(data["status"]),
+        float(data["seconds"]),
+        str(data["reason"]),
+        findings,
+    )
+
+
 def load_saved(root: str) -> list[Result]:
     """Saved results of every registry gate that has one, in registry order."""
     out = []
@@ -145,8 +298,7 @@ def load_saved(root: str) -> list[Result]:
         path = os.path.join(root, RESULTS_DIR, f"{gate.name}.json")
         try:
             with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-            out.append(Result(**data))
-        except (OSError, ValueError, TypeError):
+                out.append(_load(json.load(f)))
+        except (OSError, ValueError, TypeError, KeyError):
             continue
     return out

@@ -1,13 +1,14 @@
 """Shared helpers for gate modules.
 
-A gate module ``ci/gates/<name>.py`` exposes ``run(root: Path | None = None) -> int``
-(0 pass, 1 fail, 2 could not run) and keeps its rules in small pure functions that the
-agent hooks import. Gate modules import neither nox nor invoke, and import heavy modules
-(yaml, rich, subprocess users) inside ``run`` so a hook importing the pure functions stays
-fast.
+A gate module ``ci/gates/<name>.py`` exposes ``run(root: str | None = None) -> list[Finding]``
+and keeps its rules in small pure functions, each declared with :func:`ci.findings.rule`, that
+the agent hooks import. The runner derives the verdict from the findings. A gate that cannot
+do its job raises :class:`ci.findings.CannotRun` (or returns :func:`ci.findings.cannot_run`).
+Gate modules import neither nox nor invoke, and import heavy modules (yaml, rich, subprocess
+users) inside ``run`` so a hook importing the pure functions stays fast.
 
-Messages go through :func:`problem` / :func:`cannot_run` so the runner can put the first one
-in the report as the gate's one-line reason.
+Transitional: :func:`problem` / :func:`cannot_run` / :data:`messages` serve gates that still
+return an exit code; the runner turns their messages into findings.
 """
 
 from __future__ import annotations
@@ -62,6 +63,21 @@ def root_and_config(root: str | Path | None) -> tuple[str, dict[str, Any]] | Non
     except ConfigError as exc:
         cannot_run(str(exc))
         return None
+
+
+def config_for(root: str | Path | None) -> tuple[str, dict[str, Any]]:
+    """The gate's root (default :func:`project_root`) and its validated ``[tool.ci-gates]``.
+
+    An unreadable config raises :class:`ci.findings.CannotRun` naming the file and the fix.
+    """
+    from ci.config import ConfigError, load
+    from ci.findings import CannotRun
+
+    where = os.fspath(root) if root is not None else project_root()
+    try:
+        return where, load(where)
+    except ConfigError as exc:
+        raise CannotRun(str(exc), path="pyproject.toml") from None
 
 
 def project_root(start: str | Path | None = None) -> str:

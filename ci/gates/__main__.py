@@ -1,11 +1,13 @@
-"""``python -m ci.gates [--with-requires] [--report] (--all | NAME ...)``: run gates.
+"""``python -m ci.gates [--with-requires] [--report] [--verbose] (--all | NAME ...)``: run gates.
 
-Exit status: 0 when every gate asked for passed; otherwise 2 if any could not run, else 1
-(a failure, or a gate not run because a prerequisite failed).
+Exit status: 0 when every gate asked for passed (or is skipped in config); otherwise 2 if any
+could not run, else 1 (a failure, or a gate not run because a prerequisite failed).
 
 ``--with-requires`` also runs every prerequisite of the named gates first (what ``inv NAME``
 and ``nox -s tests`` do; ``nox -s NAME`` runs the prerequisites as sessions of their own).
-``--report`` prints the results table at the end and writes ``target/ci-gates/report.json``.
+``--report`` prints the results table at the end and writes ``target/ci-gates/report.json``
+and ``report.sarif``; ``--verbose`` lists every finding above the table.
+``python -m ci.gates --rules [GATE ...]`` lists every rule with its explanation.
 """
 
 from __future__ import annotations
@@ -14,9 +16,28 @@ import sys
 
 from ci.gates import project_root
 from ci.registry import NAMES, with_requires
-from ci.runner import CANNOT_RUN, PASSED, run_many
+from ci.runner import CANNOT_RUN, CONFIG_SKIPPED, PASSED, run_many
 
-USAGE = "usage: python -m ci.gates [--with-requires] [--report] (--all | NAME ...)"
+USAGE = (
+    "usage: python -m ci.gates [--with-requires] [--report] [--verbose] (--all | NAME ...)\n"
+    "       python -m ci.gates --rules [GATE ...]"
+)
+FLAGS = {"--all", "--with-requires", "--report", "--verbose", "--rules"}
+
+
+def rules_text(gates: list[str]) -> str:
+    """Every declared rule (of ``gates``, or all), grouped by gate, with its whole docstring."""
+    from ci.registry import load_rules
+
+    out = []
+    for rule in sorted(load_rules().values(), key=lambda r: (r.gate, r.id)):
+        if gates and rule.gate not in gates:
+            continue
+        owner = rule.gate or "runner"
+        out.append(f"{rule.id}  {owner}.{rule.name}  [{rule.severity}]")
+        out.extend(f"    {line}".rstrip() for line in rule.help.splitlines())
+        out.append("")
+    return "\n".join(out)
 
 
 def main(argv: list[str]) -> int:
@@ -25,19 +46,27 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     flags = {a for a in argv if a.startswith("--")}
     names = [a for a in argv if not a.startswith("--")]
-    unknown_flags = sorted(flags - {"--all", "--with-requires", "--report"})
+    unknown_flags = sorted(flags - FLAGS)
     if unknown_flags:
         print(f"ci.gates: unknown option {unknown_flags[0]}\n{USAGE}", file=sys.stderr)
         return 2
+    unknown = [n for n in names if n not in NAMES]
+    if unknown:
+        print(
+            f"ci.gates: unknown gate {unknown[0]!r}; known gates: {', '.join(NAMES)}",
+            file=sys.stderr,
+        )
+        return 2
+    if "--rules" in flags:
+        sys.stdout.write(rules_text(names))
+        return 0
     if "--all" in flags:
         if names:
             print(f"ci.gates: --all takes no gate names\n{USAGE}", file=sys.stderr)
             return 2
         names = list(NAMES)
-    unknown = [n for n in names if n not in NAMES]
-    if unknown or not names:
-        what = f"unknown gate {unknown[0]!r}" if unknown else "no gate named"
-        print(f"ci.gates: {what}; known gates: {', '.join(NAMES)}", file=sys.stderr)
+    if not names:
+        print(f"ci.gates: no gate named; known gates: {', '.join(NAMES)}", file=sys.stderr)
         return 2
     if "--with-requires" in flags:
         names = with_requires(names)
@@ -46,10 +75,10 @@ def main(argv: list[str]) -> int:
     if "--report" in flags:
         from ci import report
 
-        report.emit(results, root)
+        report.emit(results, root, verbose="--verbose" in flags)
     worst = 0
     for r in results:
-        if r.status != PASSED:
+        if r.status not in (PASSED, CONFIG_SKIPPED):
             worst = max(worst, 2 if r.status == CANNOT_RUN else 1)
     return worst
 

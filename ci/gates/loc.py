@@ -3,7 +3,7 @@
 Files with a counted extension (``[tool.ci-gates.loc] extensions``) over ``warn`` lines get a
 note; over ``fail`` lines they fail unless ``[tool.ci-gates.loc.allow]`` lists them with a
 reason. An allowlisted file back under ``fail`` fails too, asking to drop its entry, so the
-allowlist only shrinks. The pure functions below are what the agent hooks call on the file
+allowlist only shrinks. The rule functions below are what the agent hooks call on the file
 being written, so they import nothing heavier than ``os``.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from ci.config import DEFAULTS
+from ci.findings import WARNING, CannotRun, Finding, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ def _norm(path: str) -> str:
     return path
 
 
+def _allowed(loc: dict[str, Any]) -> set[str]:
+    return {_norm(p) for p in loc["allow"]}
+
+
 def count_lines(text: str) -> int:
     """Lines as an editor shows them: a last line without a newline still counts."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
@@ -44,38 +49,93 @@ def is_counted(path: str, config: dict[str, Any]) -> bool:
     return any(name.endswith(ext) for ext in _loc(config)["extensions"])
 
 
-def budget_verdict(path: str, lines: int, config: dict[str, Any]) -> tuple[str, str] | None:
-    """``("fail", msg)`` over budget and not allowlisted; ``("warn", msg)`` worth a note; else None.
+@rule("LOC001")
+def over_budget(rel: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A counted file is over the fail threshold and not allowlisted.
 
-    ``path`` must be repo-relative for the allowlist to apply. An allowlisted file back under
-    budget is a ``"warn"`` here (a hook must never block the edit that shrinks a file); the
-    gate itself fails on it so that the entry gets removed.
+    Long files hide responsibilities; split by responsibility, or list the file in
+    ``[tool.ci-gates.loc.allow]`` with a reason. The agent hook refuses a write that grows
+    such a file, and allows one that shrinks it.
     """
     loc = _loc(config)
-    rel, warn, fail = _norm(path), loc["warn"], loc["fail"]
-    if rel in {_norm(p) for p in loc["allow"]}:
-        if lines > fail:
-            return None
-        counted = "1 line" if lines == 1 else f"{lines} lines"
-        return (
-            "warn",
-            f"{rel}: {counted}, back under the {fail}-line budget; remove its entry from "
-            f"{ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
-        )
-    if lines > fail:
-        return (
-            "fail",
-            f"{rel}: {lines} lines, over the {fail}-line budget (warn at {warn}); "
-            f"split it by responsibility into smaller modules, or add it to "
-            f"{ALLOW_TABLE} with a reason",
-        )
-    if lines > warn:
-        return (
-            "warn",
-            f"{rel}: {lines} lines, over the {warn}-line warning threshold "
-            f"(fail at {fail}); plan to split it by responsibility",
-        )
-    return None
+    if lines <= loc["fail"] or _norm(rel) in _allowed(loc):
+        return None
+    return Finding(
+        "LOC001",
+        f"{lines} lines, over the {loc['fail']}-line budget (warn at {loc['warn']})",
+        _norm(rel),
+        fix=f"split it by responsibility into smaller modules, or add it to {ALLOW_TABLE} with a reason",
+    )
+
+
+@rule("LOC002", severity=WARNING)
+def near_budget(rel: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A counted file is over the warn threshold but not the fail threshold (a warning)."""
+    loc = _loc(config)
+    if not loc["warn"] < lines <= loc["fail"] or _norm(rel) in _allowed(loc):
+        return None
+    return Finding(
+        "LOC002",
+        f"{lines} lines, over the {loc['warn']}-line warning threshold (fail at {loc['fail']})",
+        _norm(rel),
+        fix="plan to split it by responsibility",
+        severity=WARNING,
+    )
+
+
+@rule("LOC003")
+def allow_entry_unneeded(rel: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """An allowlisted file is back under the fail threshold: drop its entry.
+
+    The allowlist only shrinks. The hook shows this as a note (it never blocks the edit
+    that shrinks a file); the gate fails until the entry is removed.
+    """
+    loc = _loc(config)
+    if _norm(rel) not in _allowed(loc) or lines > loc["fail"]:
+        return None
+    counted = "1 line" if lines == 1 else f"{lines} lines"
+    return Finding(
+        "LOC003",
+        f"{counted}, back under the {loc['fail']}-line budget",
+        _norm(rel),
+        fix=f"remove its entry from {ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
+    )
+
+
+BUDGET_RULES = (over_budget, near_budget, allow_entry_unneeded)
+
+
+def budget_findings(rel: str, lines: int, config: dict[str, Any]) -> list[Finding]:
+    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines."""
+    found = (check(rel, lines, config) for check in BUDGET_RULES)
+    return [f for f in found if f is not None]
+
+
+@rule("LOC004")
+def allow_entry_missing(root: str, rel: str) -> Finding | None:
+    """An ``[tool.ci-gates.loc.allow]`` entry names a file that does not exist."""
+    if os.path.lexists(os.path.join(root, rel)):
+        return None
+    return Finding(
+        "LOC004",
+        f"{ALLOW_TABLE} names {rel!r}, which does not exist",
+        "pyproject.toml",
+        fix="remove the entry",
+    )
+
+
+@rule("LOC005")
+def allow_entry_not_counted(rel: str, config: dict[str, Any]) -> Finding | None:
+    """An ``[tool.ci-gates.loc.allow]`` entry names a file without a counted extension."""
+    if is_counted(rel, config):
+        return None
+    exts = ", ".join(_loc(config)["extensions"])
+    return Finding(
+        "LOC005",
+        f"{ALLOW_TABLE} names {rel!r}, which has no counted extension ({exts})",
+        "pyproject.toml",
+        fix="remove the entry",
+    )
 
 
 def _read_lines(path: str) -> int | None:
@@ -93,15 +153,9 @@ def _read_lines(path: str) -> int | None:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def run(root: str | None = None) -> int:
+def _tracked(root: str) -> list[str]:
     import subprocess
 
-    from ci.gates import CANNOT_RUN, cannot_run, note, problem, root_and_config, verdict
-
-    loaded = root_and_config(root)
-    if loaded is None:
-        return CANNOT_RUN
-    root, config = loaded
     try:
         proc = subprocess.run(
             ["git", "ls-files", "-z", "--cached"],
@@ -111,38 +165,30 @@ def run(root: str | None = None) -> int:
             check=False,
         )
     except OSError as exc:
-        return cannot_run(f"loc: cannot run git ({exc}); install git and re-run `nox -s loc`")
+        raise CannotRun(f"cannot run git ({exc})", "install git and re-run `nox -s loc`") from None
     if proc.returncode != 0:
         why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "git failed"
-        return cannot_run(
-            f"{root}: cannot list git-tracked files ({why}); run the loc gate in a git checkout"
+        raise CannotRun(
+            f"{root}: cannot list git-tracked files ({why})", "run the loc gate in a git checkout"
         )
-    allow = {_norm(p) for p in config["loc"]["allow"]}
-    paths = {_norm(p) for p in proc.stdout.split("\0") if p and is_counted(p, config)}
-    failures = 0
+    return [p for p in proc.stdout.split("\0") if p]
+
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci.gates import config_for
+
+    root, config = config_for(root)
+    allow = _allowed(_loc(config))
+    paths = {_norm(p) for p in _tracked(root) if is_counted(p, config)}
+    out: list[Finding] = []
     for rel in sorted(allow):
-        if not os.path.lexists(os.path.join(root, rel)):
-            problem(
-                f"pyproject.toml {ALLOW_TABLE}: {rel!r} names a file that does not exist; "
-                "remove the entry"
-            )
-            failures += 1
-        elif not is_counted(rel, config):
-            problem(
-                f"pyproject.toml {ALLOW_TABLE}: {rel!r} does not have a counted extension "
-                f"({', '.join(config['loc']['extensions'])}); remove the entry"
-            )
-            failures += 1
+        bad = allow_entry_missing(root, rel) or allow_entry_not_counted(rel, config)
+        if bad is not None:
+            out.append(bad)
         else:
             paths.add(rel)
     for rel in sorted(paths):
         lines = _read_lines(os.path.join(root, rel))
-        found = budget_verdict(rel, lines, config) if lines is not None else None
-        if found is None:
-            continue
-        if found[0] == "fail" or rel in allow:
-            problem(found[1])
-            failures += 1
-        else:
-            note(found[1])
-    return verdict(failures)
+        if lines is not None:
+            out.extend(budget_findings(rel, lines, config))
+    return out

@@ -3,7 +3,7 @@
 Claude Code: ``Write`` (the new content), ``Edit`` / ``MultiEdit`` (``old_string`` ->
 ``new_string`` applied to the current file, honouring ``replace_all``). Codex: ``apply_patch``
 (every added or updated file of the patch). The file as it would be after the call is measured
-with the gate's own ``count_lines`` / ``is_counted`` / ``budget_verdict``:
+with the gate's own ``count_lines`` / ``is_counted`` / ``budget_findings`` (rules LOC001-3):
 
 - over the fail threshold and growing -> deny, naming the file, its size and the limit;
 - over the fail threshold but not growing (an edit that shrinks an over-budget file) -> a note;
@@ -92,7 +92,7 @@ def planned_writes(call: Call) -> list[tuple[str, str | None, str | None]]:
 
 def check(call: Call) -> Answer:
     call.expect("PreToolUse", (*WRITE_TOOLS, "apply_patch"))
-    from ci.gates.loc import budget_verdict, count_lines, is_counted
+    from ci.gates.loc import budget_findings, count_lines, is_counted
 
     writes = [w for w in planned_writes(call) if w[2] is not None]
     if not writes:
@@ -104,21 +104,20 @@ def check(call: Call) -> Answer:
         if not is_counted(rel, cfg):
             continue
         lines = count_lines(after or "")
-        found = budget_verdict(rel, lines, cfg)
-        if found is None:
-            continue
-        kind, msg = found
-        if kind == "fail" and before is None:  # a new file, or one the call overwrites whole
-            try:
-                before = call.read(rel)
-            except Skip:
-                before = None
-        if kind == "fail" and (before is None or lines > count_lines(before)):
-            denied.append(msg)
-        elif kind == "fail":
-            notes.append(f"{msg} (this edit does not grow it, so it is allowed)")
-        else:
-            notes.append(msg)
+        for found in budget_findings(rel, lines, cfg):
+            msg = f"{found.path}: {found.message}; {found.fix} [{found.rule}]"
+            if found.rule != "LOC001":  # a warning, or a stale allow entry: never blocks
+                notes.append(msg)
+                continue
+            if before is None:  # a new file, or one the call overwrites whole
+                try:
+                    before = call.read(rel)
+                except Skip:
+                    before = None
+            if before is None or lines > count_lines(before):
+                denied.append(msg)
+            else:
+                notes.append(f"{msg} (this edit does not grow it, so it is allowed)")
     if denied:
         limit = cfg["loc"]["fail"]
         return DENY, (

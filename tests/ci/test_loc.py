@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ci import gates
 from ci.config import DEFAULTS
+from ci.findings import WARNING, Finding
 from ci.gates import loc
+from ci.runner import CANNOT_RUN, FAILED, PASSED
+from ci.testing import run_gate
 
 MakeRepo = Callable[..., Path]
 
@@ -114,28 +116,33 @@ def test_is_counted_uses_configured_extensions_and_accepts_the_bare_section() ->
         ("ci/other.py", 2000, {"ci/big.py": "generated"}, "fail", ["ci/other.py"]),
     ],
 )
-def test_budget_verdict(
+def test_budget_findings(
     path: str, n: int, allow: dict[str, str], kind: str | None, words: list[str]
 ) -> None:
-    found = loc.budget_verdict(path, n, config(allow=allow))
+    found = loc.budget_findings(path, n, config(allow=allow))
     if kind is None:
-        assert found is None
+        assert found == []
         return
-    assert found is not None
-    assert found[0] == kind
+    assert len(found) == 1
+    rule = {"fail": "LOC001", "warn": ("LOC002", "LOC003")}[kind]
+    assert found[0].rule in rule
+    assert found[0].path == "ci/" + path.replace("\\", "/").rpartition("/")[2]
     for word in words:
-        assert word in found[1]
+        assert word in found[0].text()
 
 
-def test_budget_verdict_uses_configured_thresholds() -> None:
+def test_budget_findings_use_configured_thresholds() -> None:
     cfg = config(warn=10, fail=20)
-    assert loc.budget_verdict("a.py", 11, cfg) == (
-        "warn",
-        "a.py: 11 lines, over the 10-line warning threshold (fail at 20); "
-        "plan to split it by responsibility",
+    (warn,) = loc.budget_findings("a.py", 11, cfg)
+    assert warn == Finding(
+        "LOC002",
+        "11 lines, over the 10-line warning threshold (fail at 20)",
+        "a.py",
+        fix="plan to split it by responsibility",
+        severity=WARNING,
     )
-    found = loc.budget_verdict("a.py", 21, cfg)
-    assert found is not None and found[0] == "fail" and "20-line budget" in found[1]
+    (fail,) = loc.budget_findings("a.py", 21, cfg)
+    assert fail.rule == "LOC001" and "20-line budget" in fail.message
 
 
 def test_pure_functions_import_light() -> None:
@@ -159,43 +166,51 @@ def test_pure_functions_import_light() -> None:
 
 def test_clean_repo_passes(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "ci/a.py": lines(50), "README.md": "hi\n"})
-    assert loc.run(str(root)) == 0
-    assert gates.messages == []
+    assert run_gate("loc", root) == (PASSED, [])
 
 
 def test_big_file_fails_naming_it_and_the_limit(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "ci/gates/big.py": lines(2000)})
-    assert loc.run(str(root)) == 1
-    assert gates.messages == [
+    outcome = run_gate("loc", root)
+    assert outcome.status == FAILED
+    assert outcome.text == (
         "ci/gates/big.py: 2000 lines, over the 600-line budget (warn at 400); split it by "
-        "responsibility into smaller modules, or add it to [tool.ci-gates.loc.allow] with a reason"
-    ]
+        "responsibility into smaller modules, or add it to [tool.ci-gates.loc.allow] with a "
+        "reason [LOC001]"
+    )
 
 
-def test_warn_only_passes_with_a_note(
-    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_warn_only_passes_with_a_warning(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "ci/mid.py": lines(450)})
-    assert loc.run(str(root)) == 0
-    assert gates.messages == []
-    assert "ci/mid.py: 450 lines, over the 400-line warning threshold" in capsys.readouterr().out
+    outcome = run_gate("loc", root)
+    assert outcome.status == PASSED and outcome.rules == ["LOC002"]
+    assert "ci/mid.py: 450 lines, over the 400-line warning threshold" in outcome.text
+
+
+def test_a_rule_ignored_in_config_keeps_its_reason(make_repo: MakeRepo) -> None:
+    text = pyproject() + '\n[tool.ci-gates.ignore]\n"LOC001:ci/gen/*" = "generated tables"\n'
+    root = make_repo({"pyproject.toml": text, "ci/gen/big.py": lines(2000), "ci/x.py": lines(2000)})
+    outcome = run_gate("loc", root)
+    assert outcome.status == FAILED and outcome.rules == ["LOC001"]  # ci/x.py still counts
+    ignored = [f for f in outcome.findings if f.ignored]
+    assert [(f.path, f.ignored) for f in ignored] == [("ci/gen/big.py", "generated tables")]
 
 
 def test_allowlisted_file_over_budget_passes(make_repo: MakeRepo) -> None:
     root = make_repo(
         {"pyproject.toml": pyproject({"ci/big.py": "generated table"}), "ci/big.py": lines(2000)}
     )
-    assert loc.run(str(root)) == 0
+    assert run_gate("loc", root).status == PASSED
 
 
 def test_allowlisted_file_back_under_budget_fails_naming_the_entry(make_repo: MakeRepo) -> None:
     root = make_repo(
         {"pyproject.toml": pyproject({"ci/big.py": "generated table"}), "ci/big.py": lines(100)}
     )
-    assert loc.run(str(root)) == 1
-    assert len(gates.messages) == 1
-    assert "ci/big.py: 100 lines, back under the 600-line budget" in gates.messages[0]
-    assert "remove its entry from [tool.ci-gates.loc.allow]" in gates.messages[0]
+    outcome = run_gate("loc", root)
+    assert outcome.status == FAILED and outcome.rules == ["LOC003"]
+    assert "ci/big.py: 100 lines, back under the 600-line budget" in outcome.text
+    assert "remove its entry from [tool.ci-gates.loc.allow]" in outcome.text
 
 
 @pytest.mark.parametrize(
@@ -207,9 +222,11 @@ def test_allowlisted_file_back_under_budget_fails_naming_the_entry(make_repo: Ma
 )
 def test_dead_allowlist_entry_fails(make_repo: MakeRepo, entry: str, words: list[str]) -> None:
     root = make_repo({"pyproject.toml": pyproject({entry: "reason"}), "docs/notes.md": "x\n"})
-    assert loc.run(str(root)) == 1
+    outcome = run_gate("loc", root)
+    assert outcome.status == FAILED
+    assert outcome.findings[0].path == "pyproject.toml"
     for word in words:
-        assert word in gates.messages[0]
+        assert word in outcome.text
 
 
 @pytest.mark.parametrize(
@@ -221,28 +238,28 @@ def test_dead_allowlist_entry_fails(make_repo: MakeRepo, entry: str, words: list
 )
 def test_binary_or_undecodable_files_are_skipped(make_repo: MakeRepo, content: bytes) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "ci/blob.py": content})
-    assert loc.run(str(root)) == 0
+    assert run_gate("loc", root).status == PASSED
 
 
 def test_missing_trailing_newline_counts_as_a_line(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(warn=2, fail=2), "a.py": "a\nb\nc"})
-    assert loc.run(str(root)) == 1
-    assert gates.messages[0].startswith("a.py: 3 lines")
+    assert run_gate("loc", root).text.startswith("a.py: 3 lines")
 
 
 def test_untracked_and_uncounted_files_are_ignored(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "docs/big.md": "x\n" * 2000})
     (root / "scratch.py").write_text(lines(2000))
-    assert loc.run(str(root)) == 0
+    assert run_gate("loc", root) == (PASSED, [])
 
 
 def test_non_git_root_cannot_run(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(), "a.py": "x\n"}, git=False)
-    assert loc.run(str(root)) == 2
-    assert "git" in gates.messages[0]
+    outcome = run_gate("loc", root)
+    assert outcome.status == CANNOT_RUN and outcome.rules == ["GATE001"]
+    assert "git" in outcome.text
 
 
 def test_bad_config_cannot_run(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(warn=700, fail=600)})
-    assert loc.run(str(root)) == 2
-    assert "warn <= fail" in gates.messages[0]
+    outcome = run_gate("loc", root)
+    assert outcome.status == CANNOT_RUN and "warn <= fail" in outcome.text

@@ -10,20 +10,26 @@ from pathlib import Path
 import pytest
 
 from ci import report, runner
-from ci.runner import CANNOT_RUN, FAILED, PASSED, SKIPPED, Result
+from ci.findings import Finding
+from ci.runner import CANNOT_RUN, CONFIG_SKIPPED, FAILED, PASSED, SKIPPED, Result
 
+FMT = Finding("LOC004", "not formatted", "src/lib.rs", 3, fix="run `nox -s fix`")
+WARN = Finding("LOC002", "450 lines", "ci/x.py", severity="warning")
+IGNORED = Finding("LOC001", "2000 lines", "ci/gen.py", ignored="generated")
+MISSING = Finding("GATE001", "mypy: not installed | see docs")
 RESULTS = [
-    Result("fmt", FAILED, 1.25, "src/lib.rs:3: not formatted; run `cargo fmt --all`"),
+    Result("fmt", FAILED, 1.25, FMT.text(), (FMT,)),
     Result("clippy", SKIPPED, 0.0, "not run because fmt failed"),
-    Result("ruff", PASSED, 0.4, ""),
-    Result("typecheck", CANNOT_RUN, 75.0, "mypy: not installed | see docs"),
+    Result("ruff", PASSED, 0.4, "", (WARN, IGNORED)),
+    Result("typecheck", CANNOT_RUN, 75.0, MISSING.text(), (MISSING,)),
 ]
+SARIF_SCHEMA = Path(__file__).parent / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
 
 
 def test_plain_text_is_aligned_and_complete() -> None:
     text = report.plain(RESULTS)
     lines = text.splitlines()
-    assert lines[0].split() == ["gate", "status", "duration", "reason"]
+    assert lines[0].split() == ["gate", "status", "duration", "findings", "first", "finding"]
     assert lines[-1] == "1/4 gates passed"
     rows = lines[1:-1]
     # Columns line up: the status column starts at the same offset in every row.
@@ -32,8 +38,9 @@ def test_plain_text_is_aligned_and_complete() -> None:
         == 1
     )
     assert "not run because fmt failed" in rows[1]
-    assert "src/lib.rs:3: not formatted" in rows[0]
+    assert "src/lib.rs:3: not formatted; run `nox -s fix` [LOC004]" in rows[0]
     assert "1m15s" in rows[3] and "1.2s" in rows[0]
+    assert rows[2].split()[3:6] == ["1", "(1", "ignored)"]  # ruff: a warning and an ignored one
     assert "\x1b[" not in text
 
 
@@ -41,12 +48,12 @@ def test_markdown_table() -> None:
     md = report.markdown(RESULTS)
     lines = md.strip().splitlines()
     assert lines[0] == "### CI gates: 1/4 passed"
-    assert lines[2] == "| Gate | Status | Duration | Reason |"
-    assert lines[3] == "| --- | --- | --- | --- |"
-    assert lines[4].startswith("| `fmt` | ❌ failed | 1.2s | src/lib.rs:3")
+    assert lines[2] == "| Gate | Status | Duration | Findings | First finding |"
+    assert lines[3] == "| --- | --- | --- | --- | --- |"
+    assert lines[4].startswith("| `fmt` | ❌ failed | 1.2s | 1 | src/lib.rs:3")
     assert "not run because fmt failed" in lines[5]
     assert "mypy: not installed \\| see docs" in lines[7]  # a pipe must not split the cell
-    assert all(len(re.split(r"(?<!\\)\|", line)) == 6 for line in lines[4:])  # 4 cells
+    assert all(len(re.split(r"(?<!\\)\|", line)) == 7 for line in lines[4:])  # 5 cells
 
 
 def test_print_table_falls_back_to_plain_when_not_a_terminal() -> None:
@@ -107,3 +114,65 @@ def test_duration_format() -> None:
     assert report.duration(0.04) == "0.0s"
     assert report.duration(59.94) == "59.9s"
     assert report.duration(61) == "1m01s"
+
+
+def test_verbose_lists_every_finding() -> None:
+    text = report.details(RESULTS)
+    assert text.splitlines() == [
+        "fmt: error: " + FMT.text(),
+        "ruff: warning: " + WARN.text(),
+        "ruff: ignored (generated): " + IGNORED.text(),
+        "typecheck: error: " + MISSING.text(),
+    ]
+
+
+def test_skipped_in_config_shows_its_reason_and_does_not_fail() -> None:
+    results = [Result("action_yaml", CONFIG_SKIPPED, 0.0, "no composite action")]
+    text = report.plain(results)
+    assert "skipped" in text and "no composite action" in text
+    assert text.splitlines()[-1] == "0/1 gates passed, 1 skipped in config"
+    assert report.ok(results)
+
+
+@pytest.mark.parametrize(
+    ("finding", "expected"),
+    [
+        (FMT, "::error file=src/lib.rs,line=3,title=LOC004::not formatted (run `nox -s fix`)"),
+        (WARN, "::warning file=ci/x.py,title=LOC002::450 lines"),
+        (
+            Finding("TG001", "50%\nbad", "a,b:c.yml", 2, 7),
+            "::error file=a%2Cb%3Ac.yml,line=2,col=7,title=TG001::50%25%0Abad",
+        ),
+    ],
+)
+def test_annotation_escaping(finding: Finding, expected: str) -> None:
+    assert report.annotation(finding) == expected
+
+
+def test_sarif_is_valid_and_agrees_with_the_findings(tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    path = report.write_sarif(RESULTS, str(tmp_path))
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(doc, schema, format_checker=jsonschema.FormatChecker())
+    (run,) = doc["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    results = run["results"]
+    assert [(r["ruleId"], r["level"]) for r in results] == [
+        ("LOC004", "error"),
+        ("LOC002", "warning"),
+        ("LOC001", "error"),
+    ]
+    first = results[0]
+    assert rules[first["ruleIndex"]]["id"] == "LOC004"
+    assert rules[first["ruleIndex"]]["help"]["text"]  # the rule's docstring
+    assert first["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "src/lib.rs", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 3},
+    }
+    assert results[2]["suppressions"] == [{"kind": "external", "justification": "generated"}]
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["descriptor"] == {"id": "GATE001"} and "typecheck:" in note["message"]["text"]
+    assert run["invocations"][0]["executionSuccessful"] is False
+    assert "LOC001" in ids and "GATE001" in ids

@@ -9,10 +9,16 @@ from typing import Callable
 
 import pytest
 
-from ci import gates, runner
+from ci import runner
+from ci.findings import CannotRun, Finding, cannot_run, rule
 from ci.registry import Gate, ordered
 
-FakeRun = Callable[[str], int]
+FakeRun = Callable[[str], object]
+
+
+@rule("TST001", gate="a")
+def _test_rule() -> None:
+    """A rule declared for these tests."""
 
 
 @pytest.fixture(autouse=True)
@@ -36,22 +42,23 @@ def fake_registry(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return install
 
 
-def passes(root: str) -> int:
-    return 0
+def passes(root: str) -> list[Finding]:
+    return []
 
 
-def fails(root: str) -> int:
-    gates.problem("src/x.py:3: something is wrong; fix it")
-    gates.problem("src/y.py:4: another thing")
-    return 1
+def fails(root: str) -> list[Finding]:
+    return [
+        Finding("TST001", "something is wrong", "src/x.py", 3, fix="fix it"),
+        Finding("TST001", "another thing", "src/y.py", 4),
+    ]
 
 
-def crashes(root: str) -> int:
+def crashes(root: str) -> list[Finding]:
     raise ValueError("boom")
 
 
-def cannot(root: str) -> int:
-    return gates.cannot_run("tool: not installed; install it")
+def cannot(root: str) -> list[Finding]:
+    return cannot_run("tool: not installed", "install it")
 
 
 def status(results: list[runner.Result]) -> dict[str, tuple[str, str]]:
@@ -63,9 +70,9 @@ def test_dependents_of_a_failing_gate_are_not_run(
 ) -> None:
     ran: list[str] = []
 
-    def track(root: str) -> int:
+    def track(root: str) -> list[Finding]:
         ran.append("c")
-        return 0
+        return []
 
     fake_registry(
         (Gate("a", "A"), fails),
@@ -75,7 +82,10 @@ def test_dependents_of_a_failing_gate_are_not_run(
     )
     results = runner.run_many(["a", "b", "c", "d"], str(tmp_path))
     got = status(results)
-    assert got["a"] == (runner.FAILED, "src/x.py:3: something is wrong; fix it (and 1 more)")
+    assert got["a"] == (
+        runner.FAILED,
+        "src/x.py:3: something is wrong; fix it [TST001] (and 1 more)",
+    )
     assert got["b"] == (runner.SKIPPED, "not run because a failed")
     assert got["c"] == (runner.SKIPPED, "not run because a failed")  # names the root cause
     assert got["d"] == (runner.PASSED, "")
@@ -87,7 +97,7 @@ def test_could_not_run_is_its_own_status(
 ) -> None:
     fake_registry((Gate("a", "A"), cannot), (Gate("b", "B", requires=("a",)), passes))
     got = status(runner.run_many(["a", "b"], str(tmp_path)))
-    assert got["a"] == (runner.CANNOT_RUN, "tool: not installed; install it")
+    assert got["a"] == (runner.CANNOT_RUN, "tool: not installed; install it [GATE001]")
     assert got["b"] == (runner.SKIPPED, "not run because a could not run")
 
 
@@ -96,7 +106,7 @@ def test_a_crashing_gate_is_reported_not_raised(
 ) -> None:
     fake_registry((Gate("a", "A"), crashes), (Gate("b", "B"), passes))
     got = status(runner.run_many(["a", "b"], str(tmp_path)))
-    assert got["a"] == (runner.CANNOT_RUN, "a: gate crashed: ValueError: boom")
+    assert got["a"] == (runner.CANNOT_RUN, "a: gate crashed: ValueError: boom [GATE002]")
     assert got["b"][0] == runner.PASSED
     assert "Traceback" in capsys.readouterr().err
 
@@ -113,7 +123,7 @@ def test_a_bad_return_value_is_not_a_pass(
 def test_sys_exit_in_a_gate_does_not_end_the_run(
     fake_registry: Callable[..., None], tmp_path: Path
 ) -> None:
-    def exits(root: str) -> int:
+    def exits(root: str) -> list[Finding]:
         sys.exit(1)
 
     fake_registry((Gate("a", "A"), exits), (Gate("b", "B"), passes))
@@ -174,3 +184,94 @@ def test_cli_with_requires_runs_prerequisites_first(
     monkeypatch.setattr(cli, "project_root", lambda: str(tmp_path))
     assert cli.main(["--with-requires", "clippy"]) == 0
     assert seen == [["fmt", "clippy"]]
+
+
+def test_cannot_run_raised_deep_inside_a_gate(
+    fake_registry: Callable[..., None], tmp_path: Path
+) -> None:
+    def deep(root: str) -> list[Finding]:
+        raise CannotRun("pyproject.toml: invalid TOML", "fix the syntax", "pyproject.toml")
+
+    fake_registry((Gate("a", "A"), deep))
+    (result,) = runner.run_many(["a"], str(tmp_path))
+    assert result.status == runner.CANNOT_RUN
+    assert result.findings[0].path == "pyproject.toml" and result.findings[0].rule == "GATE001"
+
+
+def test_an_undeclared_rule_is_a_gate_bug(
+    fake_registry: Callable[..., None], tmp_path: Path
+) -> None:
+    fake_registry((Gate("a", "A"), lambda root: [Finding("NOPE999", "x")]))
+    (result,) = runner.run_many(["a"], str(tmp_path))
+    assert result.status == runner.CANNOT_RUN and "'NOPE999'" in result.reason
+
+
+def test_warnings_do_not_fail(fake_registry: Callable[..., None], tmp_path: Path) -> None:
+    warn = Finding("TST001", "big", "a.py", severity="warning")
+    fake_registry((Gate("a", "A"), lambda root: [warn]))
+    (result,) = runner.run_many(["a"], str(tmp_path))
+    assert result.status == runner.PASSED and result.findings == (warn,)
+
+
+def write_pyproject(root: Path, text: str) -> None:
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
+
+
+def test_skip_in_config_skips_the_gate_and_its_dependents(
+    fake_registry: Callable[..., None], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci import config
+
+    ran: list[str] = []
+    fake_registry(
+        (Gate("a", "A"), lambda root: ran.append("a") or []),
+        (Gate("b", "B", requires=("a",)), lambda root: ran.append("b") or []),
+        (Gate("c", "C"), passes),
+    )
+    monkeypatch.setattr(config, "_known_gates", lambda: {"a", "b", "c"})
+    write_pyproject(tmp_path, '[tool.ci-gates.skip]\na = "no composite action here"\n')
+    got = status(runner.run_many(["a", "b", "c"], str(tmp_path)))
+    assert got == {
+        "a": (runner.CONFIG_SKIPPED, "no composite action here"),
+        "b": (runner.CONFIG_SKIPPED, "skipped because a is skipped"),
+        "c": (runner.PASSED, ""),
+    }
+    assert ran == []
+
+
+def test_ignored_findings_stay_listed_but_do_not_fail(
+    fake_registry: Callable[..., None], tmp_path: Path
+) -> None:
+    write_pyproject(tmp_path, '[tool.ci-gates.ignore]\nTST001 = "known; tracked in #12"\n')
+    fake_registry((Gate("a", "A"), fails))
+    (result,) = runner.run_many(["a"], str(tmp_path))
+    assert result.status == runner.PASSED and result.reason == ""
+    assert {f.ignored for f in result.findings} == {"known; tracked in #12"}
+    saved = runner.load_saved(str(tmp_path))
+    assert saved[0].findings == result.findings
+
+
+def test_could_not_run_cannot_be_ignored(
+    fake_registry: Callable[..., None], tmp_path: Path
+) -> None:
+    assert runner.ignore_reason(Finding("GATE001", "x"), {"GATE001": "why"}) == ""
+
+
+def test_annotations_under_github_actions(
+    fake_registry: Callable[..., None],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    fake_registry((Gate("a", "A"), fails), (Gate("b", "B"), cannot))
+    runner.run_many(["a", "b"], str(tmp_path))
+    out = capsys.readouterr().out.splitlines()
+    notes = [line for line in out if line.startswith("::")]
+    assert notes == [
+        "::error file=src/x.py,line=3,title=TST001::something is wrong (fix it)",
+        "::error file=src/y.py,line=4,title=TST001::another thing",
+    ]  # a finding without a path is not an annotation
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    runner.run_many(["a"], str(tmp_path))
+    assert "::error" not in capsys.readouterr().out

@@ -1,0 +1,40 @@
+"""Run one gate against a fixture the way the runner would, for tests (repo-review's shape).
+
+``outcome = run_gate("loc", root)`` calls ``ci.gates.loc.run(root)``, turns ``CannotRun`` into
+its ``GATE001`` finding and applies the fixture's ``[tool.ci-gates] ignore``, exactly as
+:func:`ci.runner.run_one` does; ``outcome.status`` is ``passed`` / ``failed`` /
+``could not run`` and ``outcome.rules`` the rule IDs found, in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+from ci.findings import CannotRun, Finding
+from ci.runner import ignore_reason, ignore_table, status_of
+
+
+class Outcome(NamedTuple):
+    status: str
+    findings: list[Finding]
+
+    @property
+    def rules(self) -> list[str]:
+        return [f.rule for f in self.findings if not f.ignored]
+
+    @property
+    def text(self) -> str:
+        """Every counted finding's one-line text, joined by newlines (for ``in`` checks)."""
+        return "\n".join(f.text() for f in self.findings if not f.ignored)
+
+
+def run_gate(name: str, root: object) -> Outcome:
+    module = importlib.import_module(f"ci.gates.{name}")
+    try:
+        findings = list(module.run(str(root)))
+    except CannotRun as exc:
+        findings = [exc.finding()]
+    ignore = ignore_table(str(root))
+    findings = [f._replace(ignored=ignore_reason(f, ignore)) for f in findings]
+    return Outcome(status_of(findings), findings)
