@@ -54,6 +54,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
     },
+    "project": {
+        # The crate whose binary is the CLI, when more than one member crate has a binary
+        # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.
+        "cli-crate": "",
+    },
     # Not sections: flat tables of name -> reason (see REASON_TABLES).
     # gate -> why it is skipped in this project; its dependents are skipped too.
     "skip": {},
