@@ -1,85 +1,120 @@
-"""Gate ``cargo_test``: ``cargo test --workspace --locked``, failing tests named one per line.
+"""Gate ``cargo_test``: ``cargo test --workspace --locked --no-fail-fast``.
 
-``--no-fail-fast`` is added so one run names every failing test in every crate instead of
-stopping at the first failing test binary. Output streams through unchanged; afterwards each
-failing test is reported as ``file:line: test <name> failed; rerun with ...`` (the location
-from its panic message when there is one).
+``--no-fail-fast`` makes one run name every failing test in every crate instead of stopping at
+the first failing test binary. Output streams through unchanged; afterwards each failing test
+is a finding at the location of its panic (when it has one) with the command that reruns it.
 """
 
 from __future__ import annotations
 
 import re
 
-from ci.gates import FAIL, PASS, cannot_run, note, problem, project_root
+from ci.findings import CannotRun, Finding, rule
 
 COMMAND = ("cargo", "test", "--workspace", "--locked", "--no-fail-fast")
 
 _FAILED = re.compile(r"^test (.+?) \.\.\. FAILED$")
-_PANIC = re.compile(r"^thread '(.+?)' (?:\(\d+\) )?panicked at (\S+?:\d+):\d+:?")
+_PANIC = re.compile(r"^thread '(.+?)' (?:\(\d+\) )?panicked at (\S+?):(\d+):(\d+):?")
 _RERUN = re.compile(r"^error: (?:doc)?test failed, to rerun pass `(.+?)`")
 _COMPILE = re.compile(r"^error(\[E\d+\])?: (.+)$")
-_LOCATION = re.compile(r"^\s*--> (\S+:\d+):\d+")
+_LOCATION = re.compile(r"^\s*--> (\S+):(\d+):(\d+)")
 _LOCKED = "needs to be updated but --locked was passed"
 
 
-def failures(lines: list[str]) -> list[str]:
-    """Problem messages for the output of ``cargo test`` (pure; the tests feed it text)."""
+@rule("CT001")
+def failing_test(name: str, rerun: str, where: tuple[str, int, int] = ("", 0, 0)) -> Finding:
+    """A Rust test fails; the finding is at its panic's location and says how to rerun it alone."""
+    import shlex
+
+    alone = f"rerun it alone: `cargo test {rerun} -- --exact {shlex.quote(name)}`"
+    fix = alone if rerun else "see the output above"
+    return Finding("CT001", f"test {name} failed", *where, fix=fix)
+
+
+@rule("CT002")
+def does_not_compile(path: str, line: int, column: int, message: str) -> Finding:
+    """The tests do not compile (the first compiler error, at its location)."""
+    return Finding("CT002", f"does not compile: {message}", path, line, column, fix="fix it")
+
+
+@rule("CT003")
+def stale_lock() -> Finding:
+    """Cargo.lock is out of date with the Cargo.toml files (``--locked`` refuses it).
+
+    ``nox -s fix`` runs ``cargo update --workspace --offline``, which updates only the
+    workspace's own entries; commit the result.
+    """
+    return Finding(
+        "CT003",
+        "out of date with the Cargo.toml files (cargo's --locked refuses it)",
+        "Cargo.lock",
+        fix="run `nox -s fix` (it runs `cargo update --workspace --offline`) and commit Cargo.lock",
+    )
+
+
+@rule("CT004")
+def binary_failed(rerun: str) -> Finding:
+    """A test binary fails without naming a failing test (it crashed, or a doctest harness failed)."""
+    return Finding(
+        "CT004",
+        f"the test binary `{rerun}` failed without naming a test",
+        fix=f"see the output above; rerun: `cargo test {rerun}`",
+    )
+
+
+def failures(lines: list[str]) -> list[Finding]:
+    """The findings of ``cargo test`` output (pure; the tests feed it text)."""
     failed: list[str] = []  # failing tests of the binary whose summary comes next
-    where: dict[str, str] = {}
-    found: list[str] = []
-    compile_error: str | None = None
+    where: dict[str, tuple[str, int, int]] = {}
+    found: list[Finding] = []
+    compile_error: Finding | None = None
     for i, line in enumerate(lines):
         line = line.rstrip("\n")
-        m = _FAILED.match(line)
-        if m:
+        if m := _FAILED.match(line):
             failed.append(m.group(1))
-            continue
-        m = _PANIC.match(line)
-        if m:
-            where.setdefault(m.group(1), m.group(2))
-            continue
-        m = _RERUN.match(line)
-        if m:
-            for name in dict.fromkeys(failed):
-                loc = where.get(name, "cargo test")
-                found.append(f"{loc}: test {name} failed; rerun: cargo test {m.group(1)} {name}")
+        elif m := _PANIC.match(line):
+            where.setdefault(m.group(1), (m.group(2), int(m.group(3)), int(m.group(4))))
+        elif m := _RERUN.match(line):
+            found += [
+                failing_test(name, m.group(1), where.get(name, ("", 0, 0)))
+                for name in dict.fromkeys(failed)
+            ]
             if not failed:
-                found.append(f"cargo test {m.group(1)}: the test binary failed (output above)")
+                found.append(binary_failed(m.group(1)))
             failed = []
-            continue
-        if _LOCKED in line:
-            found.append(
-                "Cargo.lock: out of date with the Cargo.toml files; run `cargo update --workspace` "
-                "and commit Cargo.lock"
-            )
-            continue
-        m = _COMPILE.match(line)
-        if m and compile_error is None:
+        elif _LOCKED in line:
+            found.append(stale_lock())
+        elif (m := _COMPILE.match(line)) and compile_error is None:
             # A compiler diagnostic has a `--> file:line:col` right below; cargo's own
             # summaries ("1 target failed", "could not compile") do not.
-            locs = [lm.group(1) for lm in map(_LOCATION.match, lines[i + 1 : i + 4]) if lm]
+            locs = [lm for lm in map(_LOCATION.match, lines[i + 1 : i + 4]) if lm]
             if locs:
-                compile_error = f"{locs[0]}: does not compile: {m.group(2)}; fix it"
-    for name in dict.fromkeys(failed):  # no rerun line seen (output cut short)
-        found.append(f"{where.get(name, 'cargo test')}: test {name} failed")
-    if compile_error:
-        found.insert(0, compile_error)
-    return found
+                path, ln, col = locs[0].group(1), int(locs[0].group(2)), int(locs[0].group(3))
+                compile_error = does_not_compile(path, ln, col, m.group(2))
+    # No rerun line seen (output cut short): still name the failing tests.
+    found += [failing_test(name, "", where.get(name, ("", 0, 0))) for name in dict.fromkeys(failed)]
+    return [compile_error, *found] if compile_error else found
 
 
-def run(root: str | None = None) -> int:
+def run(root: str | None = None) -> list[Finding]:
     import os
     import shutil
     import subprocess
     import sys
 
-    root = os.path.abspath(root or project_root())
+    from ci.gates import config_for
+
+    root, _ = config_for(root)
+    root = os.path.abspath(root)
     if shutil.which("cargo") is None:
-        return cannot_run("cargo_test: cargo not found; install Rust (https://rustup.rs)")
+        raise CannotRun("cargo: not on PATH", "install Rust (rustup)")
     if not os.path.isfile(os.path.join(root, "Cargo.toml")):
-        return cannot_run(f"{root}/Cargo.toml: not found; run from the project root")
+        raise CannotRun(
+            "Cargo.toml: not found; the cargo_test gate needs a cargo workspace",
+            'add it, or skip the gate: [tool.ci-gates] skip = { cargo_test = "why" }',
+        )
     env = {**os.environ, "CARGO_TERM_COLOR": "never"}
-    note("cargo_test: " + " ".join(COMMAND))
+    print("cargo_test: " + " ".join(COMMAND), flush=True)
     proc = subprocess.Popen(
         COMMAND, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -91,7 +126,7 @@ def run(root: str | None = None) -> int:
     code = proc.wait()
     found = failures(lines)
     if code != 0 and not found:
-        found.append(f"cargo test failed (exit {code}); see the output above")
-    for msg in found:
-        problem(msg)
-    return FAIL if code != 0 or found else PASS
+        raise CannotRun(
+            f"cargo test failed (exit {code}) without naming a test; see the output above"
+        )
+    return found

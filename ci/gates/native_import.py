@@ -1,21 +1,23 @@
 """Gate ``native_import``: install the built wheel offline in a fresh venv, import it, run the CLI.
 
 The venv is new on every run (a temp dir), the wheel comes from the build manifest and is
-installed with ``--no-index --no-deps``: no network, no build from source, so what is
-checked is exactly the file users download. Then: ``template_python_rust_cmd._native``
-imports, ``__version__`` equals the Cargo workspace version, and the venv's
-``template-cli`` is a native executable (not a ``#!`` launcher) that prints
-``template-cli <version>``.
+installed with ``--no-index --no-deps``: no network, no build from source, so what is checked
+is exactly the file users download. Then: the extension module imports, the package's
+``__version__`` equals the Cargo workspace version, and the venv's CLI is a native executable
+(not a ``#!`` launcher) that prints ``<cli> <version>``. Every name comes from the manifests
+(:func:`ci.project.names`); a project without a CLI gets a note, and the CLI checks are skipped.
 """
 
 from __future__ import annotations
 
 import os
 
-from ci.gates import FAIL, note, problem, project_root, verdict
+from ci.findings import NOTE, CannotRun, Finding, rule
 
-PACKAGE = "template_python_rust_cmd"
-CLI = "template-cli"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ci.project import Names
+
 HINT = "see docs/packaging.md"
 
 # First bytes of native executables: ELF, Mach-O (32/64 bit, both byte orders, fat), PE.
@@ -32,110 +34,192 @@ _MAGIC = (
 
 def executable_kind(head: bytes) -> str | None:
     """``"ELF"``, ``"Mach-O"`` or ``"PE"`` for a native executable's first bytes, else None."""
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    return None
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
 
 
-def wheel_script(version: str, windows: bool = False) -> str:
-    """Path of the CLI inside the wheel."""
-    return f"{PACKAGE}-{version}.data/scripts/{CLI}{'.exe' if windows else ''}"
+def wheel_script(wheel_dist: str, version: str, cli: str, windows: bool = False) -> str:
+    """Path of the CLI inside the wheel (a wheel script, installed as is)."""
+    return f"{wheel_dist}-{version}.data/scripts/{cli}{'.exe' if windows else ''}"
 
 
-def check_wheel_has_cli(wheel: str, version: str) -> list[str]:
-    """Problems if the wheel does not carry the CLI as a wheel script."""
+@rule("NI001")
+def wheel_lacks_cli(wheel: str, script: str) -> Finding:
+    """The wheel carries no CLI executable among its scripts.
+
+    The build backend stages the CLI crate's binary as a wheel script
+    (``<dist>-<version>.data/scripts/<cli>``); without it ``pip install`` gives users the
+    library but not the command.
+    """
+    return Finding(
+        "NI001",
+        f"{wheel}: no {script}: the CLI is missing from the wheel",
+        fix=f"check that the build backend stages the CLI binary; {HINT}",
+    )
+
+
+@rule("NI002")
+def import_failed(module: str, error: str) -> Finding:
+    """The extension module does not import from the installed wheel."""
+    return Finding(
+        "NI002",
+        f"{module}: import from the installed wheel failed: {error}",
+        fix=f"run the import in a venv with the wheel to see the traceback; {HINT}",
+    )
+
+
+@rule("NI003")
+def version_mismatch(package: str, got: str, version: str) -> Finding:
+    """The package's ``__version__`` is not the Cargo workspace version.
+
+    One version for the crates and the wheel: ``__version__`` should come from the extension
+    (``env!("CARGO_PKG_VERSION")``), never be written twice.
+    """
+    return Finding(
+        "NI003",
+        f"{package}.__version__ is {got!r}, the Cargo workspace version is {version!r}",
+        fix="derive __version__ from the extension's version",
+    )
+
+
+@rule("NI004")
+def cli_not_installed(path: str, cli: str) -> Finding:
+    """Installing the wheel put no CLI executable into the venv's scripts directory."""
+    return Finding("NI004", f"{path}: not installed: the wheel put no {cli} in the venv", fix=HINT)
+
+
+@rule("NI005")
+def cli_is_launcher(path: str, cli: str) -> Finding:
+    """The installed CLI is a ``#!`` script (a console-script launcher), not the native binary.
+
+    A ``[project.scripts]`` entry of the same name shadows the wheel script: users then get a
+    Python start-up on every call instead of the Rust executable.
+    """
+    return Finding(
+        "NI005",
+        f"{path}: is a script (#!), not the native {cli}: a console-script launcher shadows it",
+        fix=f"drop the [project.scripts] entry; {HINT}",
+    )
+
+
+@rule("NI006")
+def cli_not_native(path: str, head: bytes) -> Finding:
+    """The installed CLI is neither ELF, Mach-O nor PE."""
+    return Finding("NI006", f"{path}: not a native executable (first bytes {head!r})", fix=HINT)
+
+
+@rule("NI007")
+def cli_version_wrong(cli: str, printed: str, code: int, version: str) -> Finding:
+    """``<cli> --version`` does not print ``<cli> <workspace version>`` (exit 0)."""
+    return Finding(
+        "NI007",
+        f"`{cli} --version` printed {printed!r} (exit {code}), expected '{cli} {version}'",
+        fix="the CLI must report the workspace version (clap's `version` from Cargo)",
+    )
+
+
+@rule("NI008")
+def install_failed(wheel: str, error: str) -> Finding:
+    """The wheel does not install offline (``--no-index --no-deps``) into a fresh venv."""
+    return Finding(
+        "NI008",
+        f"{wheel}: offline install failed: {error}",
+        fix="a wheel must install without network or build; check its tags and metadata",
+    )
+
+
+@rule("NI009", severity=NOTE)
+def no_cli() -> Finding:
+    """The project builds no CLI executable, so the CLI checks are skipped (a note).
+
+    ``ci.project.names`` finds the CLI as the one workspace crate with a binary target; set
+    ``[tool.ci-gates.project] cli-crate`` when several have one.
+    """
+    return Finding("NI009", "skipped the CLI checks: this project has no CLI crate", severity=NOTE)
+
+
+def check_wheel_has_cli(wheel: str, n: Names, version: str) -> list[Finding]:
     import zipfile
 
-    name = os.path.basename(wheel)
+    if n.cli is None:
+        return [no_cli()]
     with zipfile.ZipFile(wheel) as zf:
-        names = set(zf.namelist())
-    wanted = {wheel_script(version), wheel_script(version, windows=True)}
-    if names & wanted:
+        members = set(zf.namelist())
+    wanted = wheel_script(n.wheel_dist, version, n.cli)
+    if members & {wanted, wheel_script(n.wheel_dist, version, n.cli, windows=True)}:
         return []
-    return [
-        f"{name}: wheel has no {wheel_script(version)}: the CLI is missing from the wheel "
-        f"(the backend's _stage_cli step did not run?); {HINT}"
-    ]
+    return [wheel_lacks_cli(os.path.basename(wheel), wanted)]
 
 
-def check_cli_file(path: str) -> list[str]:
-    """Problems if ``path`` (the installed CLI) is missing or not a native executable."""
+def check_cli_file(path: str, cli: str) -> list[Finding]:
+    """Findings if ``path`` (the installed CLI) is missing or not a native executable."""
     try:
         with open(path, "rb") as f:
             head = f.read(4)
     except OSError:
-        return [f"{path}: not installed: the wheel put no {CLI} in the venv's scripts dir; {HINT}"]
+        return [cli_not_installed(path, cli)]
     if head.startswith(b"#!"):
-        return [
-            f"{path}: is a script (#!), not the native {CLI}: a console-script launcher "
-            f"shadows the wheel script; drop the entry point, {HINT}"
-        ]
+        return [cli_is_launcher(path, cli)]
     if executable_kind(head) is None:
-        return [f"{path}: not a native executable (first bytes {head!r}); {HINT}"]
+        return [cli_not_native(path, head)]
     return []
 
 
-def _check_installed(venv: str, version: str) -> list[str]:
+def check_installed(venv: str, n: Names, version: str) -> list[Finding]:
+    """Import the extension from ``venv`` and run its CLI."""
     import subprocess
 
     from ci.artifacts import venv_python, venv_scripts
 
-    found: list[str] = []
     code = (
-        f"import {PACKAGE}._native, {PACKAGE} as m; print(m.__version__); print(m._native.__file__)"
+        "import importlib, sys; ext = importlib.import_module(sys.argv[1]); "
+        "pkg = importlib.import_module(sys.argv[2]); print(pkg.__version__); print(ext.__file__)"
     )
-    proc = subprocess.run([venv_python(venv), "-c", code], capture_output=True, text=True)
+    proc = subprocess.run(
+        [venv_python(venv), "-c", code, n.extension, n.package], capture_output=True, text=True
+    )
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        return [f"{PACKAGE}._native: import from the installed wheel failed: {last}"]
+        return [import_failed(n.extension, (proc.stderr.strip().splitlines() or ["?"])[-1])]
     got, native_file = (proc.stdout.splitlines() + ["", ""])[:2]
-    note(f"native_import: imported {native_file}")
-    if got != version:
-        found.append(
-            f"{PACKAGE}.__version__ is {got!r}, Cargo.toml [workspace.package] version is "
-            f"{version!r}; derive __version__ from the extension's version"
-        )
-    cli = os.path.join(venv_scripts(venv), CLI + (".exe" if os.name == "nt" else ""))
-    cli_problems = check_cli_file(cli)
-    if cli_problems:
-        return found + cli_problems
+    print(f"native_import: imported {native_file}", flush=True)
+    found = [] if got == version else [version_mismatch(n.package, got, version)]
+    if n.cli is None:
+        return found
+    cli = os.path.join(venv_scripts(venv), n.cli + (".exe" if os.name == "nt" else ""))
+    bad_file = check_cli_file(cli, n.cli)
+    if bad_file:
+        return found + bad_file
     proc = subprocess.run([cli, "--version"], capture_output=True, text=True)
-    out = proc.stdout.strip()
-    if proc.returncode != 0 or out != f"{CLI} {version}":
-        found.append(
-            f"{cli}: `{CLI} --version` printed {out!r} (exit {proc.returncode}), expected "
-            f"'{CLI} {version}'; the CLI must report the workspace version"
-        )
+    printed = proc.stdout.strip()
+    if proc.returncode != 0 or printed != f"{n.cli} {version}":
+        found.append(cli_version_wrong(n.cli, printed, proc.returncode, version))
     return found
 
 
-def run(root: str | None = None) -> int:
+def run(root: str | None = None) -> list[Finding]:
     import shutil
     import tempfile
 
     from ci import artifacts
+    from ci.gates import config_for
+    from ci.project import ProjectError, names
 
-    root = os.path.abspath(root or project_root())
+    root, _ = config_for(root)
+    root = os.path.abspath(root)
     try:
+        n = names(root)
         manifest = artifacts.current_manifest(root)
         version = artifacts.workspace_version(root)
-    except artifacts.ArtifactError as exc:
-        problem(str(exc))
-        return FAIL
+    except (ProjectError, artifacts.ArtifactError) as exc:
+        raise CannotRun(str(exc)) from None
     wheel = manifest["wheel"]
-    found = check_wheel_has_cli(wheel, version)
+    found = check_wheel_has_cli(wheel, n, version)
     venv = tempfile.mkdtemp(prefix="ci-gates-native-import-")
     try:
         artifacts.create_venv(venv)
         artifacts.install_wheel(venv, wheel)
-        found += _check_installed(venv, version)
+        found += check_installed(venv, n, version)
     except artifacts.ArtifactError as exc:
-        found.append(f"{os.path.basename(wheel)}: offline install failed: {exc}")
+        found.append(install_failed(os.path.basename(wheel), str(exc)))
     finally:
         shutil.rmtree(venv, ignore_errors=True)
-    for msg in dict.fromkeys(found):
-        problem(msg)
-    if not found:
-        note(f"native_import: {os.path.basename(wheel)} imports and runs {CLI} {version}")
-    return verdict(len(found))
+    return found

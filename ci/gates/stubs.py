@@ -1,11 +1,14 @@
-"""stubs: mypy's stubtest holds ``_native.pyi`` to the INSTALLED extension module.
+"""Gate ``stubs``: mypy's stubtest holds the extension's ``.pyi`` to the INSTALLED module.
 
-stubtest runs in a venv holding the built wheel and mypy, on ``template_python_rust_cmd``
-(which includes its submodule ``_native``), with the allowlist from
-``[tool.ci-gates.stubs] allowlist``. Every allowlist entry needs a reason (:func:`parse_allowlist`),
-and stubtest itself fails on an entry that no longer matches anything (we never pass
-``--ignore-unused-allowlist``). stubtest skips a *private* module that has no stub at all, so
-the gate first checks that the wheel installed ``_native.pyi``.
+stubtest runs in a venv holding the built wheel and mypy, on the import package (which
+includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``.
+Every allowlist entry needs a reason, and stubtest itself reports an entry that no longer
+matches anything (we never pass ``--ignore-unused-allowlist``). stubtest skips a *private*
+module that has no stub at all, so the gate first checks that the wheel installed the stub.
+
+The allowlist stays a file rather than ``[tool.ci-gates] ignore``: stubtest excuses one
+symbol (a regex over its dotted name), while ``ignore`` works per rule and path, which would
+excuse every mismatch in the stub at once.
 """
 
 from __future__ import annotations
@@ -14,25 +17,100 @@ import collections
 import os
 import re
 
-from ci.gates import cannot_run, note, problem, project_root, verdict
+from ci.findings import CannotRun, Finding, rule
 
-PACKAGE = "template_python_rust_cmd"
-STUB = "_native.pyi"
-SOURCE_DIR = "python/" + PACKAGE  # where the installed package's files come from
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ci.project import Names
 
 AllowEntry = collections.namedtuple("AllowEntry", "line entry reason")
-# A stubtest finding: path (repo-relative, or None), line (or None), message.
-Finding = collections.namedtuple("Finding", "path line message")
+# One stubtest error: the stub's repo-relative path (or ""), its line (or 0), the message.
+StubError = collections.namedtuple("StubError", "path line message")
 
 
-def parse_allowlist(text: str) -> tuple[list[AllowEntry], list[tuple[int, str]]]:
-    """Entries of a stubtest allowlist, and ``(line, problem)`` for entries without a reason.
+@rule("STB001")
+def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
+    """A stubtest allowlist entry has no reason.
 
     An entry's reason is its own trailing ``# comment`` or the comment lines just above it;
-    one comment may cover the entries that follow it up to the next blank line.
+    one comment covers the entries below it up to the next blank line. An excuse nobody can
+    explain is a bug nobody will fix.
     """
+    return Finding(
+        "STB001",
+        f"allowlist entry {entry!r} has no reason",
+        allowlist,
+        line,
+        fix="put a `# why` comment on the line above it (or after it), or fix the stub and drop the entry",
+    )
+
+
+@rule("STB002")
+def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Finding:
+    """A stubtest allowlist entry is not a valid regular expression."""
+    return Finding(
+        "STB002",
+        f"allowlist entry {entry!r} is not a valid regex ({error})",
+        allowlist,
+        line,
+        fix="fix the pattern",
+    )
+
+
+@rule("STB003")
+def allowlist_unreadable(allowlist: str, error: str) -> Finding:
+    """The stubtest allowlist named by ``[tool.ci-gates.stubs] allowlist`` cannot be read."""
+    return Finding(
+        "STB003",
+        f"cannot read the stubtest allowlist ({error})",
+        allowlist,
+        fix="create it (comments only is fine) or fix [tool.ci-gates.stubs] allowlist",
+    )
+
+
+@rule("STB004")
+def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
+    """The wheel does not install the extension's ``.pyi`` stub.
+
+    Without it type checkers see an untyped module, and stubtest silently skips a private
+    module that has no stub, so this gate would prove nothing.
+    """
+    return Finding(
+        "STB004",
+        f"not in the installed wheel ({installed_dir})",
+        stub,
+        fix="ship it next to the extension (maturin includes .pyi files under python-source)",
+    )
+
+
+@rule("STB005")
+def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding:
+    """stubtest finds the stub and the installed extension disagree."""
+    return Finding(
+        "STB005",
+        f"stubtest: {message}",
+        path,
+        line,
+        fix=f"fix the stub (or allowlist the symbol in {allowlist} with a reason)",
+    )
+
+
+@rule("STB006")
+def entry_unused(allowlist: str, line: int, entry: str) -> Finding:
+    """A stubtest allowlist entry no longer matches anything: delete it, so the list only shrinks."""
+    return Finding(
+        "STB006",
+        f"unused allowlist entry {entry!r}: stubtest has nothing to excuse there any more",
+        allowlist,
+        line,
+        fix="delete it",
+    )
+
+
+def parse_allowlist(text: str, allowlist: str) -> tuple[list[AllowEntry], list[Finding]]:
+    """Entries of a stubtest allowlist, and the findings about entries (no reason, bad regex)."""
     entries: list[AllowEntry] = []
-    problems: list[tuple[int, str]] = []
+    found: list[Finding] = []
     reason = ""
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -44,22 +122,15 @@ def parse_allowlist(text: str) -> tuple[list[AllowEntry], list[tuple[int, str]]]
         if not entry:
             reason = comment or reason
             continue
-        if comment:
-            reason = comment
+        reason = comment or reason
         if not reason:
-            problems.append(
-                (
-                    number,
-                    f"allowlist entry {entry!r} has no reason; put a `# why` comment on "
-                    "the line above it (or after it), or fix the stub and drop the entry",
-                )
-            )
+            found.append(entry_without_reason(allowlist, number, entry))
         try:
             re.compile(entry)
         except re.error as exc:
-            problems.append((number, f"allowlist entry {entry!r} is not a valid regex ({exc})"))
+            found.append(entry_not_a_regex(allowlist, number, entry, str(exc)))
         entries.append(AllowEntry(number, entry, reason))
-    return entries, problems
+    return entries, found
 
 
 _ERROR = re.compile(r"^error: (.*)$")
@@ -67,109 +138,101 @@ _STUB_AT = re.compile(r"^Stub: in file (.*?)(?::(\d+))?$")
 _UNUSED = re.compile(r"^note: unused allowlist entry (.*)$")
 
 
-def _repo_path(installed: str) -> str:
+def source_dir(n: Names) -> str:
+    """Where the import package's files live in the repository (``python/<pkg>``)."""
+    return f"{n.python_source}/{n.package}" if n.python_source else n.package
+
+
+def stub_path(n: Names) -> str:
+    """The extension's stub in the repository: ``python/pkg/_native.pyi`` for ``pkg._native``."""
+    return "/".join([source_dir(n), *n.extension.split(".")[1:]]) + ".pyi"
+
+
+def repo_path(installed: str, n: Names) -> str:
     """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged."""
     parts = installed.replace(os.sep, "/").split("/")
-    if PACKAGE in parts:
-        return "/".join([SOURCE_DIR, *parts[len(parts) - parts[::-1].index(PACKAGE) :]])
+    if n.package in parts:
+        rest = parts[len(parts) - parts[::-1].index(n.package) :]
+        return "/".join([source_dir(n), *rest])
     return installed
 
 
-def parse_stubtest(output: str) -> tuple[list[Finding], list[str]]:
+def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
     """stubtest's errors (with the stub file and line it names) and its unused allowlist entries."""
-    findings: list[Finding] = []
+    errors: list[StubError] = []
     unused: list[str] = []
     for line in output.splitlines():
         error, stub_at, unused_entry = _ERROR.match(line), _STUB_AT.match(line), _UNUSED.match(line)
         if error:
-            findings.append(Finding(None, None, error.group(1)))
-        elif stub_at and findings and findings[-1].path is None:
+            errors.append(StubError("", 0, error.group(1)))
+        elif stub_at and errors and not errors[-1].path:
             at = stub_at.group(2)
-            findings[-1] = findings[-1]._replace(
-                path=_repo_path(stub_at.group(1)), line=int(at) if at else None
+            errors[-1] = errors[-1]._replace(
+                path=repo_path(stub_at.group(1), n), line=int(at) if at else 0
             )
         elif unused_entry:
             unused.append(unused_entry.group(1).strip())
-    return findings, unused
+    return errors, unused
 
 
-def run(root: str | None = None) -> int:
+def _stubtest(root: str, n: Names, allowlist: str) -> tuple[str, int, str]:
+    """stubtest's output, its exit code and the installed package directory, in the wheel venv.
+
+    The output is "" and the code -1 when the installed package has no stub for the extension.
+    :class:`CannotRun` without a current build or when the package does not import.
+    """
     import subprocess
 
-    from ci import artifacts, config
+    from ci import artifacts
     from ci.registry import BY_NAME
 
-    root = root or project_root()
-    try:
-        allow_rel = config.load(root)["stubs"]["allowlist"]
-    except config.ConfigError as exc:
-        return cannot_run(f"stubs: {exc}")
-    allow_path = os.path.join(root, allow_rel)
-    try:
-        with open(allow_path, encoding="utf-8") as f:
-            entries, bad = parse_allowlist(f.read())
-    except OSError as exc:
-        problem(
-            f"{allow_rel}: cannot read the stubtest allowlist ({exc.strerror}); create it "
-            "(comments only is fine) or fix [tool.ci-gates.stubs] allowlist"
-        )
-        return verdict(1)
-    for number, msg in bad:
-        problem(f"{allow_rel}:{number}: {msg}")
     try:
         venv = artifacts.wheel_venv(root, "stubs", extra=list(BY_NAME["stubs"].packages))
     except artifacts.ArtifactError as exc:
-        code = cannot_run(f"stubs: {exc}")
-        return verdict(1) if bad else code  # a bad allowlist is a failure, build or not
+        raise CannotRun(str(exc)) from None
     python = artifacts.venv_python(venv)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
+    code = "import importlib, os, sys; print(os.path.dirname(importlib.import_module(sys.argv[1]).__file__))"
     where = subprocess.run(
-        [python, "-c", f"import {PACKAGE}, os; print(os.path.dirname({PACKAGE}.__file__))"],
-        capture_output=True,
-        text=True,
-        cwd=venv,
-        env=env,
+        [python, "-c", code, n.package], capture_output=True, text=True, cwd=venv, env=env
     )
     pkg_dir = where.stdout.strip()
     if where.returncode != 0 or not pkg_dir:
-        return cannot_run(
-            f"stubs: cannot import {PACKAGE} in {venv}: "
-            f"{where.stderr.strip().splitlines()[-1:]}; see the native_import gate"
-        )
-    if not os.path.isfile(os.path.join(pkg_dir, STUB)):
-        problem(
-            f"{SOURCE_DIR}/{STUB}: not in the installed wheel ({pkg_dir}); ship it — "
-            "stubtest silently skips a private module without a stub"
-        )
-        return verdict(1)
-    cmd = [python, "-m", "mypy.stubtest", PACKAGE, "--allowlist", os.path.abspath(allow_path)]
+        why = (where.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CannotRun(f"cannot import {n.package} in {venv}: {why}", "see the native_import gate")
+    if not os.path.isfile(os.path.join(pkg_dir, *n.extension.split(".")[1:]) + ".pyi"):
+        return "", -1, pkg_dir
+    cmd = [python, "-m", "mypy.stubtest", n.package, "--allowlist", os.path.abspath(allowlist)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
-    output = proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr, proc.returncode, pkg_dir
+
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci.findings import cannot_run
+    from ci.gates import config_for
+    from ci.project import ProjectError, names
+
+    root, config = config_for(root)
+    allow_rel = config["stubs"]["allowlist"]
+    try:
+        with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
+            entries, found = parse_allowlist(f.read(), allow_rel)
+    except OSError as exc:
+        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
+    try:
+        n = names(root)
+        output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel))
+    except ProjectError as exc:
+        return [*found, *cannot_run(str(exc), path="pyproject.toml")]
+    except CannotRun as exc:  # a bad allowlist is reported too, build or not
+        return [*found, exc.finding()]
+    if code == -1:
+        return [*found, stub_not_shipped(stub_path(n), pkg_dir)]
     print(output, end="", flush=True)
-    findings, unused = parse_stubtest(output)
+    errors, unused = parse_stubtest(output, n)
     by_entry = {e.entry: e.line for e in entries}
-    for entry in unused:
-        problem(
-            f"{allow_rel}:{by_entry.get(entry, '?')}: unused allowlist entry {entry!r}: "
-            "stubtest has nothing to excuse there any more; delete it"
-        )
-    for finding in findings:
-        path = finding.path or f"{SOURCE_DIR}/{STUB}"
-        where_ = f"{path}:{finding.line}" if finding.line else path
-        problem(
-            f"{where_}: stubtest: {finding.message}; fix the stub (or allowlist it in "
-            f"{allow_rel} with a reason)"
-        )
-    if proc.returncode != 0 and not findings and not unused:
-        problem(f"stubs: stubtest exited {proc.returncode} without a finding; see its output above")
-    if proc.returncode == 0 and (findings or unused):
-        problem("stubs: stubtest exited 0 but reported problems; see its output above")
-    n = (
-        len(bad)
-        + len(findings)
-        + len(unused)
-        + (proc.returncode != 0 and not findings and not unused)
-    )
-    if not n:
-        note(f"stubs: {PACKAGE} and its stubs agree ({len(entries)} allowlist entries)")
-    return verdict(n)
+    found += [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
+    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
+    if code != 0 and not errors and not unused:
+        found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
+    return found

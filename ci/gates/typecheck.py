@@ -1,55 +1,108 @@
-"""Type check: mypy over ``ci/``, ``noxfile.py``, ``tasks.py`` and ``python/``.
+"""Gate ``typecheck``: mypy over ``ci/``, ``noxfile.py``, ``tasks.py`` and the Python package.
 
-Settings live in ``[tool.mypy]`` (strict, ``python_version = "3.9"``). mypy is the version
-pinned in ``ci/registry.py``; without it the gate exits 2, it never passes silently.
+Settings live in ``[tool.mypy]``. mypy is the version pinned in ``ci/registry.py``; without it
+the gate could not run, it never passes silently. mypy reports JSON (``-O json``), so each
+error is a finding at ``path:line:column`` with mypy's error code.
 """
 
 from __future__ import annotations
 
 import os
-import re
 
-from ci.gates import cannot_run, problem, project_root, verdict
+from ci.findings import CannotRun, Finding, rule
 
-TARGETS = ("ci", "noxfile.py", "tasks.py", "python")
-_ERROR = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+): error: (?P<msg>.+)$")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
-
-def errors(output: str) -> list[tuple[str, str, str]]:
-    """``(path, line, message)`` per ``error:`` line of mypy's output."""
-    return [(m["path"], m["line"], m["msg"]) for m in map(_ERROR.match, output.splitlines()) if m]
+TOOLING = ("ci", "noxfile.py", "tasks.py")
 
 
-def run(root: str | None = None) -> int:
+@rule("TYP001")
+def type_error(path: str, line: int, column: int, code: str, message: str) -> Finding:
+    """mypy reports a type error (the message ends with mypy's error code).
+
+    Fix the annotation or the code. Where mypy is wrong for that line, ``# type: ignore[code]``
+    with the code (``ignore-without-code`` is enabled) and a comment saying why.
+    """
+    tail = f"  [{code}]" if code else ""
+    return Finding(
+        "TYP001", f"{message}{tail}", path, line, column, fix="fix the annotation or the code"
+    )
+
+
+def parse(stdout: str) -> list[Finding]:
+    """One :func:`type_error` per error line of mypy's ``-O json`` output (notes are context)."""
+    import json
+
+    out: list[Finding] = []
+    for raw in stdout.splitlines():
+        try:
+            item: dict[str, Any] = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(item, dict) or item.get("severity") != "error":
+            continue
+        message = str(item.get("message", ""))
+        if item.get("hint"):
+            message = f"{message} ({item['hint']})"
+        column = int(item.get("column") or 0)
+        out.append(
+            type_error(
+                str(item.get("file", "")).replace(os.sep, "/"),
+                int(item.get("line") or 0),
+                column + 1 if column >= 0 else 0,  # mypy's JSON columns start at 0
+                str(item.get("code") or ""),
+                message,
+            )
+        )
+    return out
+
+
+def targets(root: str) -> list[str]:
+    """What exists of the tooling and the package's source directory."""
+    from ci.project import ProjectError, names
+
+    try:
+        n = names(root)
+    except ProjectError as exc:
+        raise CannotRun(str(exc), path="pyproject.toml") from None
+    package = n.python_source or n.package
+    return [t for t in (*TOOLING, package) if os.path.exists(os.path.join(root, t))]
+
+
+def pinned_mypy() -> list[str]:
     import subprocess
 
     from ci.gates.ruff import find_tool
     from ci.registry import MYPY
 
-    root = root or project_root()
-    targets = [t for t in TARGETS if os.path.exists(os.path.join(root, t))]
-    if not targets:
-        return cannot_run(f"{root}: none of {', '.join(TARGETS)} exists; nothing to type check")
     mypy = find_tool("mypy")
     if mypy is None:
-        return cannot_run(f"mypy: not installed; run `nox -s typecheck` (installs {MYPY})")
+        raise CannotRun("mypy: not installed", f"run `nox -s typecheck` (it installs {MYPY})")
     version = subprocess.run([*mypy, "--version"], capture_output=True, text=True, check=False)
     found = (version.stdout.split() or ["", "unknown"])[1]
-    pinned = MYPY.partition("==")[2]
-    if found != pinned:
-        return cannot_run(
-            f"mypy {found} found but ci/registry.py pins {MYPY}; run `nox -s typecheck`"
+    if found != MYPY.partition("==")[2]:
+        raise CannotRun(
+            f"mypy {found} found but ci/registry.py pins {MYPY}",
+            "run `nox -s typecheck` (it installs the pinned mypy)",
         )
-    cmd = [*mypy, "--no-color-output", "--show-error-codes", *targets]
+    return mypy
+
+
+def run(root: str | None = None) -> list[Finding]:
+    import subprocess
+
+    from ci.gates import config_for
+
+    root, _ = config_for(root)
+    found_targets = targets(root)
+    if not found_targets:
+        raise CannotRun(f"none of {', '.join(TOOLING)} or the package exists; nothing to check")
+    cmd = [*pinned_mypy(), "--no-color-output", "-O", "json", *found_targets]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
-    print(proc.stdout, end="", flush=True)
-    print(proc.stderr, end="", flush=True)
-    if proc.returncode == 0:
-        return 0
-    found_errors = errors(proc.stdout)
-    if proc.returncode != 1 or not found_errors:
+    found = parse(proc.stdout)
+    if proc.returncode != 0 and not found:
         first = (proc.stderr.strip().splitlines() or proc.stdout.strip().splitlines() or ["?"])[0]
-        return cannot_run(f"mypy did not finish (exit {proc.returncode}): {first}")
-    for path, line, msg in found_errors:
-        problem(f"{path}:{line}: {msg}; fix the annotation or the code")
-    return verdict(len(found_errors))
+        raise CannotRun(f"mypy did not finish (exit {proc.returncode}): {first}")
+    return found
