@@ -1,7 +1,8 @@
+#!/usr/bin/env python3
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench.
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/fix.
 
 ``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
@@ -17,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import sys
 
 import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import ORDERED, PYYAML, Gate, packages_union, with_requires
+from ci.registry import ORDERED, PYYAML, RUFF, Gate, packages_union, with_requires
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -49,16 +51,17 @@ def install(session: nox.Session, requirements: list[str]) -> None:
                 session.log(f"requirements unchanged ({len(requirements)}); installing nothing")
                 return
     session.install(*requirements)
-    # `nox -R` / `--no-install` makes session.install a no-op: then nothing was installed,
-    # and the marker must not claim otherwise.
-    options = getattr(getattr(session, "_runner", None), "global_config", None)
-    if marker and not getattr(options, "no_install", False):
-        with open(marker, "w", encoding="utf-8") as f:
-            f.write(digest + "\n")
+    if marker:
+        # Written by an install-step command: `nox -R` / `--no-install` skips it exactly when
+        # it skips the install above, so the marker never claims an install that did not happen.
+        write = "import sys; open(sys.argv[1], 'w', encoding='utf-8').write(sys.argv[2] + '\\n')"
+        session.run_install("python", "-c", write, marker, digest, silent=True)
 
 
-def gates_cli(session: nox.Session, *args: str, python: str = "python") -> None:
-    session.run(python, "-m", "ci.gates", *args)
+def gates_cli(
+    session: nox.Session, *args: str, python: str = "python", env: dict[str, str] | None = None
+) -> None:
+    session.run(python, "-m", "ci.gates", *args, env=env)
 
 
 def gate_session(gate: Gate) -> None:
@@ -66,11 +69,13 @@ def gate_session(gate: Gate) -> None:
     backend = None if gate.packages else "none"
 
     def session_func(session: nox.Session) -> None:
+        # `nox -s pytest -- ARGS`: the pytest gate reads them from this variable.
+        env = {"CI_GATES_PYTEST_ARGS": shlex.join(session.posargs)} if gate.name == "pytest" else {}
         if gate.packages:
             install(session, list(gate.packages))
-            gates_cli(session, gate.name)
+            gates_cli(session, gate.name, env=env)
         else:  # no venv: the interpreter running nox
-            gates_cli(session, gate.name, python=sys.executable)
+            gates_cli(session, gate.name, python=sys.executable, env=env)
 
     session_func.__name__ = session_func.__qualname__ = gate.name
     session_func.__doc__ = gate.description
@@ -112,3 +117,14 @@ def ci_local(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
     session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+
+
+@nox.session
+def fix(session: nox.Session) -> None:
+    """Apply the mechanical fixes the gates ask for: ruff --fix, ruff format, cargo fmt, a stale Cargo.lock"""
+    install(session, [RUFF])
+    session.run("python", "-m", "ci.fix")
+
+
+if __name__ == "__main__":
+    nox.main()

@@ -205,6 +205,7 @@ GATES: tuple[Gate, ...] = (
         # suite tests every gate (ci/gates/pytest.py).
         packages=(
             "pytest",
+            "pytest-xdist",
             "hypothesis",
             PYYAML,
             "tomli>=2; python_version < '3.11'",
@@ -215,6 +216,8 @@ GATES: tuple[Gate, ...] = (
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
         machine=("wc --version", "git --version"),
+        # `nox -s pytest -- ARGS` passes ARGS through it (ci/gates/pytest.py).
+        env=("CI_GATES_PYTEST_ARGS",),
     ),
 )
 
@@ -259,7 +262,7 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
 
 
 # nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench")
+EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench", "fix")
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}

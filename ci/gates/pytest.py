@@ -1,11 +1,15 @@
-"""pytest: the Python test suite against the INSTALLED wheel, never the source tree.
+"""Gate ``pytest``: the Python test suite against the INSTALLED wheel, never the source tree.
 
-The suite (``tests/``: ``tests/ci``, ``tests/hooks``, ``tests/package``) runs from the repo
-root with the pytest of a venv holding the built wheel, every gate's tools (the suite tests
-every gate) and the test libraries; the venv's scripts directory leads PATH so the tests
-find ``template-cli``, ruff, check-jsonschema, ... there. ``python/`` is never on
-``sys.path``: the gate checks that ``template_python_rust_cmd`` imports from the venv before
-it starts. "No tests ran" (pytest exit 5) is a failure, not a pass.
+The suite (``tests/``) runs from the repo root with the pytest of a venv holding the built
+wheel, every gate's tools (the suite tests every gate) and the test libraries; the venv's
+scripts directory leads PATH so the tests find the CLI, ruff, check-jsonschema, ... there. The
+Python source directory is never on ``sys.path``: the gate checks that the package imports from
+the venv before it starts. Tests run in parallel (pytest-xdist, ``-n auto``); "no tests ran"
+(pytest exit 5) is a failure, not a pass. Each failing test is a finding at its file and line
+(from pytest's JUnit XML).
+
+Extra pytest arguments come from ``CI_GATES_PYTEST_ARGS`` (``nox -s pytest -- -m "not slow"``
+sets it); a run with them is a partial run, and says so in a note.
 
 This module is ``ci.gates.pytest``; it never imports the real ``pytest`` (it runs it in a
 subprocess), and absolute imports elsewhere are unaffected by its name.
@@ -14,87 +18,170 @@ subprocess), and absolute imports elsewhere are unaffected by its name.
 from __future__ import annotations
 
 import os
-import sys
 
-from ci.gates import cannot_run, note, problem, project_root, verdict
+from ci.findings import NOTE, CannotRun, Finding, rule
 
-PACKAGE = "template_python_rust_cmd"
 CACHE_DIR = "target/ci-gates/pytest-cache"
+JUNIT = "target/ci-gates/pytest-junit.xml"
+ARGS_ENV = "CI_GATES_PYTEST_ARGS"
+PARALLEL = ("-n", "auto")
 
 _EXIT = {
-    1: "tests failed (see pytest's output above); fix the code or the test",
     2: "the run was interrupted (see pytest's output above; tests/package stops the run when "
     "the package is not the installed wheel)",
     3: "pytest hit an internal error (see the traceback above)",
     4: "pytest usage error: a bad option or ini setting (see above)",
-    5: "no tests ran: pytest collected nothing under tests/; a suite that tests nothing is a "
-    "failure (check testpaths and test file names)",
 }
 
 
-def command(python: str, args: list[str] | tuple[str, ...] = ()) -> list[str]:
+@rule("PY001")
+def failing_test(nodeid: str, path: str, line: int, message: str) -> Finding:
+    """A Python test fails (or errors in a fixture); the finding is at the test's definition."""
+    return Finding(
+        "PY001",
+        f"{nodeid} failed: {message}" if message else f"{nodeid} failed",
+        path,
+        line,
+        fix=f"rerun it alone: `nox -s pytest -- {nodeid}`",
+    )
+
+
+@rule("PY002")
+def no_tests_ran() -> Finding:
+    """pytest collected nothing: a suite that tests nothing is a failure, not a pass."""
+    return Finding(
+        "PY002",
+        "no tests ran: pytest collected nothing",
+        "tests",
+        fix="check testpaths and test file names (or the -m / -k of CI_GATES_PYTEST_ARGS)",
+    )
+
+
+@rule("PY003")
+def pytest_error(returncode: int) -> Finding:
+    """pytest stopped without a verdict: interrupted, an internal error or a usage error.
+
+    Also a run that exits 1 without any failing test in its report (a crash in a plugin).
+    """
+    why = _EXIT.get(returncode, f"pytest exited {returncode} without a failing test (see above)")
+    return Finding("PY003", why, fix="fix what pytest's output above names")
+
+
+@rule("PY004", severity=NOTE)
+def partial_run(args: str) -> Finding:
+    """The suite ran with extra arguments (``CI_GATES_PYTEST_ARGS``), maybe not all of it."""
+    return Finding("PY004", f"ran with extra pytest arguments: {args}", severity=NOTE)
+
+
+def command(
+    python: str, args: list[str] | tuple[str, ...] = (), parallel: bool = True
+) -> list[str]:
     """The pytest command line the gate runs (from the repo root)."""
-    return [python, "-m", "pytest", "-o", f"cache_dir={CACHE_DIR}", *args]
+    workers = [*PARALLEL] if parallel else []
+    junit = ["-o", "junit_family=xunit1", f"--junitxml={JUNIT}"]
+    return [python, "-m", "pytest", "-o", f"cache_dir={CACHE_DIR}", *junit, *workers, *args]
 
 
-def interpret(returncode: int) -> str | None:
-    """None for a passing run, else the one-line reason for pytest's exit code."""
+def failed_tests(xml_text: str) -> list[Finding]:
+    """One :func:`failing_test` per failed or erroring test case of a JUnit XML report."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        tree = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return []
+    out: list[Finding] = []
+    for case in tree.iter("testcase"):
+        bad = case.find("failure")
+        bad = bad if bad is not None else case.find("error")
+        if bad is None:
+            continue
+        path = case.get("file", "").replace(os.sep, "/")
+        module = path[: -len(".py")].replace("/", ".") if path.endswith(".py") else ""
+        classname, name = case.get("classname", ""), case.get("name", "")
+        klass = (
+            classname[len(module) + 1 :] if module and classname.startswith(module + ".") else ""
+        )
+        nodeid = "::".join(p for p in (path or classname, klass, name) if p)
+        line = int(case.get("line") or -1) + 1  # JUnit's line is 0-based
+        message = (bad.get("message") or "").strip().splitlines()
+        out.append(failing_test(nodeid, path, line, message[0][:200] if message else ""))
+    return out
+
+
+def verdict(returncode: int, junit_xml: str) -> list[Finding]:
+    """The findings of one pytest run: its exit code and JUnit XML report."""
     if returncode == 0:
-        return None
-    return _EXIT.get(returncode, f"pytest exited {returncode} (see its output above)")
+        return []
+    if returncode == 5:
+        return [no_tests_ran()]
+    failed = failed_tests(junit_xml) if returncode == 1 else []
+    return failed or [pytest_error(returncode)]
 
 
-def test_env(venv_scripts: str, environ: dict[str, str] | None = None) -> dict[str, str]:
+def suite_env(venv_scripts: str, environ: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for the suite: the venv's scripts first on PATH, no PYTHONPATH."""
     env = dict(os.environ if environ is None else environ)
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
+    env.pop(ARGS_ENV, None)
     env["PYTHONNOUSERSITE"] = "1"
     env["PATH"] = os.pathsep.join([venv_scripts, env.get("PATH", "")])
     env["VIRTUAL_ENV"] = os.path.dirname(venv_scripts)
     return env
 
 
-def run_suite(python: str, root: str, env: dict[str, str], args: tuple[str, ...] = ()) -> int:
-    """Run pytest (output streamed to ours) and report its outcome; returns 0 or 1."""
+def run_suite(
+    python: str, root: str, env: dict[str, str], args: tuple[str, ...] = (), parallel: bool = True
+) -> list[Finding]:
+    """Run pytest (output streamed to ours) and return what it found."""
     import subprocess
+    import sys
 
+    report = os.path.join(root, JUNIT)
+    if os.path.exists(report):
+        os.remove(report)
     sys.stdout.flush()
     sys.stderr.flush()
-    code = subprocess.run(command(python, args), cwd=root, env=env).returncode
-    reason = interpret(code)
-    if reason:
-        problem(f"tests/: {reason} (pytest exit {code})")
-        return verdict(1)
-    return verdict(0)
+    code = subprocess.run(command(python, args, parallel), cwd=root, env=env).returncode
+    try:
+        with open(report, encoding="utf-8") as f:
+            xml_text = f.read()
+    except OSError:
+        xml_text = ""
+    return verdict(code, xml_text)
 
 
-def run(root: str | None = None) -> int:
+def run(root: str | None = None) -> list[Finding]:
+    import shlex
     import subprocess
 
     from ci import artifacts
+    from ci.gates import config_for
+    from ci.project import ProjectError, names
     from ci.registry import BY_NAME, packages_union
 
-    root = root or project_root()
+    root, _ = config_for(root)
     extra = sorted(set(packages_union()) | set(BY_NAME["pytest"].packages))
     try:
+        package = names(root).package
         venv = artifacts.wheel_venv(root, "pytest", extra=extra)
-    except artifacts.ArtifactError as exc:
-        return cannot_run(f"pytest: {exc}")
+    except (ProjectError, artifacts.ArtifactError) as exc:
+        raise CannotRun(str(exc)) from None
     python = artifacts.venv_python(venv)
-    env = test_env(artifacts.venv_scripts(venv))
+    env = suite_env(artifacts.venv_scripts(venv))
+    code = "import importlib, sys; print(importlib.import_module(sys.argv[1]).__file__)"
     where = subprocess.run(
-        [python, "-c", f"import {PACKAGE}; print({PACKAGE}.__file__)"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
+        [python, "-c", code, package], cwd=root, env=env, capture_output=True, text=True
     )
     location = os.path.realpath(where.stdout.strip()) if where.returncode == 0 else ""
     if not location.startswith(os.path.realpath(venv) + os.sep):
-        return cannot_run(
-            f"pytest: {PACKAGE} does not import from the wheel venv {venv} "
-            f"(got {location or where.stderr.strip()[-200:]}); see the native_import gate"
+        raise CannotRun(
+            f"{package} does not import from the wheel venv {venv} "
+            f"(got {location or where.stderr.strip()[-200:]})",
+            "see the native_import gate",
         )
-    note(f"pytest: {PACKAGE} from {location}")
-    return run_suite(python, root, env)
+    print(f"pytest: {package} from {location}", flush=True)
+    args = os.environ.get(ARGS_ENV, "").strip()
+    found = run_suite(python, root, env, tuple(shlex.split(args)))
+    return [*found, partial_run(args)] if args else found

@@ -1,15 +1,19 @@
-"""fmt, clippy, ruff and typecheck against fixture repositories (the cargo ones are few and tiny)."""
+"""fmt, clippy, ruff and typecheck: their rule functions, their parsers on real tool output,
+and run() against fixture repositories (the cargo ones are few and tiny)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ci import gates
+from ci.findings import CANNOT_RUN_RULE, RULES, CannotRun
 from ci.gates import clippy, fmt, ruff, typecheck
+from ci.runner import CANNOT_RUN, FAILED, PASSED
+from ci.testing import run_gate
 
 MakeRepo = Callable[..., Path]
 
@@ -23,107 +27,261 @@ def crate(lib_rs: str) -> dict[str, str]:
     return {"Cargo.toml": CARGO_TOML, "Cargo.lock": CARGO_LOCK, "src/lib.rs": lib_rs}
 
 
-def only(substring: str) -> list[str]:
-    return [m for m in gates.messages if substring in m]
+def test_every_rule_of_these_gates_is_declared_with_help() -> None:
+    ids = {"FMT001", "FMT002", "CLP001", "CLP002", "CLP003", "RUF001", "RUF002", "RUF003", "TYP001"}
+    for rule_id in ids:
+        assert (
+            RULES[rule_id].gate
+            == {"FMT": "fmt", "CLP": "clippy", "RUF": "ruff", "TYP": "typecheck"}[rule_id[:3]]
+        )
+        assert RULES[rule_id].help
 
 
 # --- ruff -------------------------------------------------------------------------------------
 
+RUFF_JSON = [
+    {"code": "F401", "filename": "/r/pkg/a.py", "location": {"row": 3, "column": 8},
+     "message": "`os` imported but unused", "fix": {"applicability": "safe"},
+     "url": "https://docs.astral.sh/ruff/rules/unused-import"},
+    {"code": "B006", "filename": "/r/pkg/a.py", "location": {"row": 9, "column": 12},
+     "message": "Do not use mutable data structures for argument defaults", "fix": None, "url": None},
+    {"code": "unformatted", "filename": "/r/pkg/b.py", "location": {"row": 4, "column": 1},
+     "message": "File would be reformatted", "fix": {"applicability": "safe"}},
+    {"code": "invalid-syntax", "filename": "/r/pkg/c.py", "location": {"row": 1, "column": 7},
+     "message": "Expected a parameter", "fix": None},
+]  # fmt: skip
+
+
+def test_ruff_parse_maps_each_diagnostic_to_a_rule_with_its_location() -> None:
+    found = ruff.parse(json.dumps(RUFF_JSON), "/r")
+    assert found is not None
+    assert [(f.rule, f.path, f.line, f.column) for f in found] == [
+        ("RUF001", "pkg/a.py", 3, 8),
+        ("RUF001", "pkg/a.py", 9, 12),
+        ("RUF002", "pkg/b.py", 4, 0),
+        ("RUF003", "pkg/c.py", 1, 7),
+    ]
+    fixable, by_hand, unformatted, syntax = found
+    assert fixable.message == "F401 `os` imported but unused"
+    assert fixable.fix.startswith("run `nox -s fix`") and "unused-import" in fixable.fix
+    assert by_hand.fix == "fix it by hand"
+    assert unformatted.fix == "run `nox -s fix` (it runs the pinned `ruff format`)"
+    assert syntax.message == "syntax error: Expected a parameter"
+    assert ruff.parse("not json", "/r") is None
+
 
 def test_ruff_passes_a_clean_repo(make_repo: MakeRepo) -> None:
-    root = make_repo({"pkg/ok.py": "VALUE = {1: 2}\n"})
-    assert ruff.run(str(root)) == 0
+    assert run_gate("ruff", make_repo({"pkg/ok.py": "VALUE = {1: 2}\n"})) == (PASSED, [])
 
 
 def test_ruff_fails_on_formatting_naming_the_file(make_repo: MakeRepo) -> None:
     root = make_repo({"pkg/ok.py": "VALUE = 1\n", "pkg/ugly.py": "VALUE = {1:2}\n"})
-    assert ruff.run(str(root)) == 1
-    (message,) = gates.messages
-    assert message.startswith("pkg/ugly.py:1: not formatted")
-    assert "run `ruff format pkg/ugly.py`" in message
+    outcome = run_gate("ruff", root)
+    assert outcome.status == FAILED and outcome.rules == ["RUF002"]
+    assert outcome.text == (
+        "pkg/ugly.py:1: not formatted the way `ruff format` wants; "
+        "run `nox -s fix` (it runs the pinned `ruff format`) [RUF002]"
+    )
 
 
-def test_ruff_fails_on_a_lint_naming_file_and_line(make_repo: MakeRepo) -> None:
-    root = make_repo({"pkg/lint.py": '"""Doc."""\n\nimport os\n'})
-    assert ruff.run(str(root)) == 1
-    (message,) = only("F401")
-    assert message.startswith("pkg/lint.py:3: F401") and "ruff check --fix" in message
+def test_ruff_fails_on_a_lint_naming_file_line_and_column(make_repo: MakeRepo) -> None:
+    outcome = run_gate("ruff", make_repo({"pkg/lint.py": '"""Doc."""\n\nimport os\n'}))
+    assert outcome.status == FAILED and outcome.rules == ["RUF001"]
+    assert outcome.text.startswith(
+        "pkg/lint.py:3:8: F401 `os` imported but unused; run `nox -s fix`"
+    )
+
+
+def test_ruff_syntax_error_is_reported_once(make_repo: MakeRepo) -> None:
+    outcome = run_gate("ruff", make_repo({"pkg/bad.py": "def f(:\n"}))
+    assert outcome.status == FAILED and set(outcome.rules) == {"RUF003"}
+    assert len(outcome.findings) == len({(f.line, f.column) for f in outcome.findings})
 
 
 def test_ruff_missing_could_not_run(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ruff, "find_tool", lambda module: None)
-    assert ruff.run(str(make_repo({}))) == 2
-    assert "ruff: not installed; run `nox -s ruff`" in gates.messages[0]
+    outcome = run_gate("ruff", make_repo({}))
+    assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
+    assert "ruff: not installed; run `nox -s ruff`" in outcome.text
 
 
 def test_ruff_other_version_could_not_run(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("ci.registry.RUFF", "ruff==0.0.1")
-    assert ruff.run(str(make_repo({}))) == 2
-    assert "pins ruff==0.0.1" in gates.messages[0]
+    outcome = run_gate("ruff", make_repo({}))
+    assert outcome.status == CANNOT_RUN and "pins ruff==0.0.1" in outcome.text
 
 
-def test_ruff_finding_parser() -> None:
-    out = "a/b.py:3:1: F401 [*] `os` imported but unused\nFound 1 error.\n"
-    assert ruff.findings(out) == [("a/b.py", "3", "F401 `os` imported but unused")]
+def test_ruff_rule_can_be_ignored_with_a_reason(make_repo: MakeRepo) -> None:
+    pyproject = '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.ignore]\n"RUF002:gen/*" = "generated"\n'
+    root = make_repo({"pyproject.toml": pyproject, "gen/ugly.py": "VALUE = {1:2}\n"})
+    outcome = run_gate("ruff", root)
+    assert outcome.status == PASSED and [f.ignored for f in outcome.findings] == ["generated"]
 
 
 # --- typecheck --------------------------------------------------------------------------------
 
+MYPY_JSON = "\n".join(
+    json.dumps(item)
+    for item in (
+        {"file": "ci/bad.py", "line": 2, "column": 11, "message": 'Incompatible return value type (got "str", expected "int")', "hint": None, "code": "return-value", "severity": "error"},
+        {"file": "ci/bad.py", "line": 5, "column": 12, "message": 'Revealed type is "int"', "hint": None, "code": "misc", "severity": "note"},
+        {"file": "ci/x.py", "line": 1, "column": -1, "message": "Library stubs not installed", "hint": 'Hint: "python3 -m pip install types-PyYAML"', "code": "import-untyped", "severity": "error"},
+    )
+)  # fmt: skip
+
+
+def test_typecheck_parse_keeps_errors_with_one_based_columns_and_codes() -> None:
+    found = typecheck.parse(MYPY_JSON + "\nnot json\n")
+    assert [(f.rule, f.path, f.line, f.column) for f in found] == [
+        ("TYP001", "ci/bad.py", 2, 12),
+        ("TYP001", "ci/x.py", 1, 0),
+    ]
+    assert found[0].message.endswith("[return-value]")
+    assert "types-PyYAML" in found[1].message
+    assert found[0].fix == "fix the annotation or the code"
+
 
 def test_typecheck_passes_clean_code(make_repo: MakeRepo) -> None:
     root = make_repo({"ci/__init__.py": "", "ci/ok.py": "def f() -> int:\n    return 1\n"})
-    assert typecheck.run(str(root)) == 0
+    assert run_gate("typecheck", root) == (PASSED, [])
 
 
-def test_typecheck_fails_on_a_type_error_naming_file_and_line(make_repo: MakeRepo) -> None:
+def test_typecheck_fails_naming_file_line_and_column(make_repo: MakeRepo) -> None:
     bad = 'def f() -> int:\n    return "one"\n'
     root = make_repo({"ci/__init__.py": "", "ci/bad.py": bad, "tasks.py": "X: int = 1\n"})
-    assert typecheck.run(str(root)) == 1
-    (message,) = gates.messages
-    assert message.startswith("ci/bad.py:2: Incompatible return value type")
+    outcome = run_gate("typecheck", root)
+    assert outcome.status == FAILED and outcome.rules == ["TYP001"]
+    assert outcome.text.startswith("ci/bad.py:2:12: Incompatible return value type")
+    assert "[return-value]" in outcome.text
+
+
+def test_typecheck_checks_the_package_named_by_the_manifests(make_repo: MakeRepo) -> None:
+    pyproject = '[project]\nname = "acme-wc"\nversion = "0"\n\n[tool.maturin]\npython-source = "src"\nmodule-name = "acme_wc._native"\n'
+    root = make_repo({"pyproject.toml": pyproject, "src/acme_wc/__init__.py": "X: int = 'a'\n"})
+    assert typecheck.targets(str(root)) == ["src"]
+    outcome = run_gate("typecheck", root)
+    assert outcome.status == FAILED and outcome.findings[0].path == "src/acme_wc/__init__.py"
 
 
 def test_typecheck_with_nothing_to_check_could_not_run(make_repo: MakeRepo) -> None:
-    assert typecheck.run(str(make_repo({"README.md": "x\n"}))) == 2
-    assert "nothing to type check" in gates.messages[0]
+    outcome = run_gate("typecheck", make_repo({"README.md": "x\n"}))
+    assert outcome.status == CANNOT_RUN and "nothing to check" in outcome.text
 
 
 def test_typecheck_missing_mypy_could_not_run(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ruff, "find_tool", lambda module: None)
-    assert typecheck.run(str(make_repo({"tasks.py": "X = 1\n"}))) == 2
-    assert "mypy: not installed" in gates.messages[0]
+    outcome = run_gate("typecheck", make_repo({"tasks.py": "X = 1\n"}))
+    assert outcome.status == CANNOT_RUN and "mypy: not installed" in outcome.text
+
+
+# --- fmt (parsers) ----------------------------------------------------------------------------
+
+
+def test_fmt_parser_handles_both_rustfmt_spellings(tmp_path: Path) -> None:
+    out = f"Diff in {tmp_path}/src/lib.rs:4:\n-x\n+y\nDiff in src/main.rs at line 9:\nDiff in {tmp_path}/src/lib.rs:8:\n"
+    found = fmt.findings(out, "", 1, str(tmp_path))
+    assert [(f.rule, f.path, f.line) for f in found] == [
+        ("FMT001", "src/lib.rs", 4),
+        ("FMT001", "src/main.rs", 9),
+    ]
+    assert found[0].fix == "run `nox -s fix` (it runs `cargo fmt --all`)"
+
+
+def test_fmt_syntax_error_is_a_finding_at_the_compiler_location(tmp_path: Path) -> None:
+    err = f"error: this file contains an unclosed delimiter\n --> {tmp_path}/src/lib.rs:1:34\n  |\n"
+    (found,) = fmt.findings("", err, 1, str(tmp_path))
+    assert (found.rule, found.path, found.line, found.column) == ("FMT002", "src/lib.rs", 1, 34)
+    assert found.message == "rustfmt cannot parse it: this file contains an unclosed delimiter"
+
+
+def test_fmt_without_rustfmt_could_not_run(tmp_path: Path) -> None:
+    with pytest.raises(CannotRun, match="is not installed") as caught:
+        fmt.findings("", "error: 'cargo-fmt' is not installed for the toolchain", 1, str(tmp_path))
+    assert caught.value.fix == "run `rustup component add rustfmt`"
+
+
+def test_fmt_and_clippy_without_a_workspace_could_not_run(make_repo: MakeRepo) -> None:
+    for gate in ("fmt", "clippy"):
+        outcome = run_gate(gate, make_repo({}))
+        assert outcome.status == CANNOT_RUN and "Cargo.toml: not found" in outcome.text
+
+
+# --- clippy (parsers) -------------------------------------------------------------------------
+
+
+def cargo_message(
+    level: str, code: str | None, message: str, path: str, line: int, col: int
+) -> str:
+    span = {"file_name": path, "line_start": line, "column_start": col, "is_primary": True}
+    body = {
+        "level": level,
+        "code": {"code": code} if code else None,
+        "message": message,
+        "spans": [span],
+        "rendered": message,
+    }
+    return json.dumps({"reason": "compiler-message", "message": body})
+
+
+def test_clippy_findings_from_cargo_json_deduplicated(tmp_path: Path) -> None:
+    ptr = cargo_message(
+        "error", "clippy::ptr_arg", "writing `&Vec` instead of `&[_]`", "src/lib.rs", 1, 16
+    )
+    unused = cargo_message(
+        "error", "unused_variables", "unused variable: `y`", f"{tmp_path}/src/lib.rs", 2, 9
+    )
+    broken = cargo_message("error", "E0425", "cannot find value `z`", "src/main.rs", 3, 5)
+    summary = json.dumps(
+        {
+            "reason": "compiler-message",
+            "message": {"level": "error", "code": None, "message": "aborting", "spans": []},
+        }
+    )
+    out = "\n".join([ptr, ptr, unused, broken, summary, '{"reason": "build-finished"}'])
+    found = clippy.findings(out, "", 101, str(tmp_path))
+    assert [(f.rule, f.path, f.line, f.column) for f in found] == [
+        ("CLP001", "src/lib.rs", 1, 16), ("CLP001", "src/lib.rs", 2, 9), ("CLP002", "src/main.rs", 3, 5),
+    ]  # fmt: skip
+    assert found[0].message == "clippy::ptr_arg: writing `&Vec` instead of `&[_]`"
+    assert found[1].message == "unused_variables: unused variable: `y`"
+    assert found[2].message == "does not compile: E0425: cannot find value `z`"
+
+
+def test_clippy_stale_lock_is_one_finding_on_cargo_lock(tmp_path: Path) -> None:
+    err = "error: the lock file /w/Cargo.lock needs to be updated but --locked was passed to prevent this"
+    (found,) = clippy.findings("", err, 101, str(tmp_path))
+    assert (found.rule, found.path) == ("CLP003", "Cargo.lock")
+    assert "`nox -s fix`" in found.fix and "cargo update --workspace --offline" in found.fix
+
+
+def test_clippy_missing_or_silent_failure_could_not_run(tmp_path: Path) -> None:
+    with pytest.raises(CannotRun, match="clippy is missing") as caught:
+        clippy.findings("", "error: no such command: `clippy`", 101, str(tmp_path))
+    assert caught.value.fix == "run `rustup component add clippy`"
+    with pytest.raises(CannotRun, match="failed without a diagnostic"):
+        clippy.findings("", "error: something else", 101, str(tmp_path))
 
 
 # --- fmt and clippy (cargo) -------------------------------------------------------------------
 
 
-def test_fmt_parser_handles_both_rustfmt_spellings(tmp_path: Path) -> None:
-    out = f"Diff in {tmp_path}/src/lib.rs:4:\n-x\n+y\nDiff in src/main.rs at line 9:\nDiff in {tmp_path}/src/lib.rs:8:\n"
-    assert fmt.unformatted(out, str(tmp_path)) == [("src/lib.rs", 4), ("src/main.rs", 9)]
-
-
-def test_fmt_without_a_workspace_could_not_run(make_repo: MakeRepo) -> None:
-    assert fmt.run(str(make_repo({}))) == 2
-    assert clippy.run(str(make_repo({}))) == 2
-
-
 @needs_cargo
 @pytest.mark.cargo
 def test_fmt_passes_then_fails_naming_the_file(make_repo: MakeRepo) -> None:
-    assert fmt.run(str(make_repo(crate(GOOD_RS)))) == 0
-    root = make_repo(crate("pub fn add(a:u32,b:u32)->u32{a+b}\n"))
-    assert fmt.run(str(root)) == 1
-    (message,) = gates.messages
-    assert message.startswith("src/lib.rs:1: not formatted") and "`cargo fmt --all`" in message
+    assert run_gate("fmt", make_repo(crate(GOOD_RS))) == (PASSED, [])
+    outcome = run_gate("fmt", make_repo(crate("pub fn add(a:u32,b:u32)->u32{a+b}\n")))
+    assert outcome.status == FAILED and outcome.rules == ["FMT001"]
+    assert outcome.text.startswith("src/lib.rs:1: not formatted") and "`nox -s fix`" in outcome.text
 
 
 @needs_cargo
 @pytest.mark.cargo
-def test_clippy_warning_is_an_error_naming_file_and_line(make_repo: MakeRepo) -> None:
+def test_clippy_warning_is_an_error_naming_lint_file_line_and_column(make_repo: MakeRepo) -> None:
     root = make_repo(crate("pub fn size(x: &Vec<i32>) -> usize {\n    x.len()\n}\n"))
-    assert clippy.run(str(root)) == 1
-    assert gates.messages[0].startswith("src/lib.rs:1: writing `&Vec`")
+    outcome = run_gate("clippy", root)
+    assert outcome.status == FAILED and outcome.rules == ["CLP001"]
+    assert outcome.text.startswith("src/lib.rs:1:16: clippy::ptr_arg: writing `&Vec`")
