@@ -188,7 +188,10 @@ def check_installed(venv: str, n: Names, version: str) -> list[Finding]:
     bad_file = check_cli_file(cli, n.cli)
     if bad_file:
         return found + bad_file
-    proc = subprocess.run([cli, "--version"], capture_output=True, text=True)
+    try:
+        proc = subprocess.run([cli, "--version"], capture_output=True, text=True)
+    except OSError as exc:  # e.g. built for another architecture
+        return [*found, cli_version_wrong(n.cli, f"cannot execute: {exc.strerror}", -1, version)]
     printed = proc.stdout.strip()
     if proc.returncode != 0 or printed != f"{n.cli} {version}":
         found.append(cli_version_wrong(n.cli, printed, proc.returncode, version))

@@ -1,113 +1,215 @@
-"""native_import gate: fresh venv, offline install, import, native CLI; culprits named."""
+"""native_import gate: fresh venv, offline install, import, native CLI; every name from the manifests.
+
+The fixture project is named ``acme-wc`` / ``acme_wc`` / ``acme-count``: nothing here may depend
+on the template's own names.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import shutil
 import stat
+import subprocess
+import zipfile
 from pathlib import Path
+from typing import Callable, Union
 
 import pytest
 
-from ci import artifacts, gates
+from ci import artifacts
+from ci.findings import CANNOT_RUN_RULE, NOTE
 from ci.gates import native_import
-from tests.ci.test_wheel_gate import PKG, SCRIPT, VERSION, default_files, make_wheel
+from ci.project import names
+from ci.runner import CANNOT_RUN, FAILED, PASSED
+from ci.testing import run_gate
 
-CARGO = f'[workspace.package]\nversion = "{VERSION}"\n'
+MakeRepo = Callable[..., Path]
+Member = Union[bytes, tuple[bytes, int]]
 
+VERSION = "0.1.0"
+PKG = "acme_wc"
+SCRIPT = f"{PKG}-{VERSION}.data/scripts/acme-count"
+PYPROJECT = f"""\
+[project]
+name = "acme-wc"
+version = "{VERSION}"
 
-@pytest.mark.parametrize(
-    ("head", "kind"),
-    [
-        (b"\x7fELF\x02\x01", "ELF"),
-        (b"\xcf\xfa\xed\xfe", "Mach-O"),
-        (b"\xca\xfe\xba\xbe", "Mach-O"),
-        (b"MZ\x90\x00", "PE"),
-        (b"#!/usr/bin/env python", None),
-        (b"", None),
-    ],
-)
-def test_executable_kind(head: bytes, kind: str | None) -> None:
-    assert native_import.executable_kind(head) == kind
-
-
-def test_check_cli_file(tmp_path: Path) -> None:
-    launcher = tmp_path / "template-cli"
-    launcher.write_text("#!/venv/bin/python\nfrom template_python_rust_cmd.cli import main\n")
-    found = native_import.check_cli_file(str(launcher))
-    assert len(found) == 1 and "is a script (#!), not the native template-cli" in found[0]
-    missing = native_import.check_cli_file(str(tmp_path / "nope"))
-    assert len(missing) == 1 and "not installed" in missing[0]
-    real = shutil.which("true")
-    if real:  # any native executable of this machine
-        assert native_import.check_cli_file(str(Path(real).resolve())) == []
+[tool.maturin]
+manifest-path = "crates/py/Cargo.toml"
+module-name = "acme_wc._native"
+"""
+CARGO = f'[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "{VERSION}"\n'
+CLI_CRATE = {
+    "crates/cli/Cargo.toml": '[package]\nname = "acme-count"\nversion.workspace = true\n',
+    "crates/cli/src/main.rs": "fn main() {}\n",
+}
 
 
-def _repo_with_wheel(make_repo, files: dict) -> Path:  # type: ignore[no-untyped-def,type-arg]
-    """A fixture repo whose current manifest names a synthetic wheel made of ``files``."""
-    root: Path = make_repo({"Cargo.toml": CARGO, ".gitignore": "target/\n"})
+def make_wheel(directory: Path, files: dict[str, Member]) -> Path:
+    """A minimal valid wheel of ``acme_wc`` holding ``files`` (mode 644 unless given)."""
+    dist_info = f"{PKG}-{VERSION}.dist-info"
+    files = {
+        **files,
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: acme-wc\nVersion: {VERSION}\n".encode(),
+        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: py3-none-any\n",
+    }
+    path = directory / f"{PKG}-{VERSION}-py3-none-any.whl"
+    rows = []
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, content in files.items():
+            data, mode = content if isinstance(content, tuple) else (content, 0o644)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100000 | mode) << 16
+            zf.writestr(info, data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            rows.append(f"{name},sha256={digest},{len(data)}")
+        zf.writestr(f"{dist_info}/RECORD", "\n".join([*rows, f"{dist_info}/RECORD,,"]) + "\n")
+    return path
+
+
+def importable(
+    version: str = VERSION, cli: Member | None = (b"\x7fELF fake", 0o755)
+) -> dict[str, Member]:
+    """Wheel members whose ``_native`` is plain Python, so the package imports anywhere."""
+    files: dict[str, Member] = {
+        f"{PKG}/__init__.py": f"from {PKG}._native import __version__\n".encode(),
+        f"{PKG}/_native.py": f"__version__ = {version!r}\n".encode(),
+    }
+    if cli is not None:
+        files[SCRIPT] = cli
+    return files
+
+
+def repo_with_wheel(make_repo: MakeRepo, files: dict[str, Member], cli: bool = True) -> Path:
+    """A fixture project whose current build manifest names a wheel made of ``files``."""
+    layout = {"pyproject.toml": PYPROJECT, "Cargo.toml": CARGO, ".gitignore": "target/\n"}
+    root: Path = make_repo({**layout, **(CLI_CRATE if cli else {})})
     dist = root / artifacts.DIST_DIR
     dist.mkdir(parents=True)
     wheel = make_wheel(dist, files)
     sdist = dist / f"{PKG}-{VERSION}.tar.gz"
     sdist.write_bytes(b"")
-    artifacts.write_manifest(
-        str(root),
-        {
-            "inputs_hash": artifacts.inputs_hash(str(root)),
-            "version": VERSION,
-            "wheel": str(wheel),
-            "sdist": str(sdist),
-        },
-    )
+    manifest = {"inputs_hash": artifacts.inputs_hash(str(root)), "version": VERSION}
+    artifacts.write_manifest(str(root), {**manifest, "wheel": str(wheel), "sdist": str(sdist)})
     return root
 
 
-def _importable_files(version: str = VERSION) -> dict:  # type: ignore[type-arg]
-    """A synthetic wheel whose ``_native`` is plain Python, so it imports anywhere."""
-    files = default_files()
-    del files[f"{PKG}/_native.abi3.so"]
-    files[f"{PKG}/_native.py"] = f"__version__ = {version!r}\n".encode()
-    return files
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [(b"\x7fELF\x02\x01", "ELF"), (b"\xcf\xfa\xed\xfe", "Mach-O"), (b"\xca\xfe\xba\xbe", "Mach-O"),
+     (b"MZ\x90\x00", "PE"), (b"#!/usr/bin/env python", None), (b"", None)],
+)  # fmt: skip
+def test_executable_kind(head: bytes, kind: str | None) -> None:
+    assert native_import.executable_kind(head) == kind
 
 
-def test_wheel_without_the_cli_fails_naming_it(make_repo) -> None:  # type: ignore[no-untyped-def]
-    files = _importable_files()
-    del files[SCRIPT]
-    root = _repo_with_wheel(make_repo, files)
-    assert native_import.run(str(root)) == 1
-    assert f"wheel has no {SCRIPT}: the CLI is missing from the wheel" in gates.messages[0]
-    assert all("template-cli" in m for m in gates.messages)
-    assert not any("import from the installed wheel failed" in m for m in gates.messages)
+def test_check_cli_file(tmp_path: Path) -> None:
+    launcher = tmp_path / "acme-count"
+    launcher.write_text("#!/venv/bin/python\nfrom acme_wc.cli import main\n")
+    (found,) = native_import.check_cli_file(str(launcher), "acme-count")
+    assert found.rule == "NI005" and "is a script (#!), not the native acme-count" in found.message
+    (missing,) = native_import.check_cli_file(str(tmp_path / "nope"), "acme-count")
+    assert missing.rule == "NI004" and "not installed" in missing.message
+    other = tmp_path / "data"
+    other.write_bytes(b"\x00\x01\x02\x03")
+    (not_native,) = native_import.check_cli_file(str(other), "acme-count")
+    assert not_native.rule == "NI006" and "first bytes" in not_native.message
+    real = shutil.which("true")
+    if real:  # any native executable of this machine
+        assert native_import.check_cli_file(str(Path(real).resolve()), "true") == []
 
 
-def test_launcher_script_instead_of_native_cli_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    files = _importable_files()
-    files[SCRIPT] = (b"#!python\nimport sys\n", 0o755)
-    root = _repo_with_wheel(make_repo, files)
-    assert native_import.run(str(root)) == 1
-    assert len(gates.messages) == 1 and "is a script (#!)" in gates.messages[0]
+def test_rule_functions_say_what_and_what_to_do() -> None:
+    lacks = native_import.wheel_lacks_cli("a.whl", SCRIPT)
+    assert (lacks.rule, lacks.message) == (
+        "NI001",
+        f"a.whl: no {SCRIPT}: the CLI is missing from the wheel",
+    )
+    wrong = native_import.cli_version_wrong("acme-count", "acme-count 0.0.9", 0, VERSION)
+    assert wrong.rule == "NI007" and "expected 'acme-count 0.1.0'" in wrong.message
+    assert native_import.no_cli().severity == NOTE
+    for finding in (lacks, wrong, native_import.version_mismatch(PKG, "9", VERSION)):
+        assert finding.fix
 
 
-def test_version_mismatch_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    files = _importable_files("9.9.9")
-    del files[SCRIPT]
-    root = _repo_with_wheel(make_repo, files)
-    assert native_import.run(str(root)) == 1
-    assert any("__version__ is '9.9.9'" in m and "'0.1.0'" in m for m in gates.messages)
+def test_wheel_script_uses_the_wheel_name_of_the_distribution(make_repo: MakeRepo) -> None:
+    n = names(make_repo({"pyproject.toml": PYPROJECT, "Cargo.toml": CARGO, **CLI_CRATE}))
+    assert native_import.wheel_script(n.wheel_dist, VERSION, str(n.cli)) == SCRIPT
 
 
-def test_import_failure_names_the_module(make_repo) -> None:  # type: ignore[no-untyped-def]
-    root = _repo_with_wheel(make_repo, default_files())  # _native.abi3.so is not an extension
-    assert native_import.run(str(root)) == 1
-    assert any(
-        f"{PKG}._native: import from the installed wheel failed" in m for m in gates.messages
+@pytest.fixture(scope="module")
+def native_cli(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real native executable that prints ``acme-count 0.1.0`` (built with the C compiler)."""
+    cc = shutil.which("cc")
+    if cc is None:
+        pytest.skip("needs a C compiler (cc) to build a native stand-in CLI")
+    src = tmp_path_factory.mktemp("cli") / "main.c"
+    src.write_text(
+        f'#include <stdio.h>\nint main(void) {{ puts("acme-count {VERSION}"); return 0; }}\n'
+    )
+    subprocess.run([cc, "-o", str(src.with_suffix("")), str(src)], check=True)
+    return src.with_suffix("").read_bytes()
+
+
+def test_a_good_wheel_passes(make_repo: MakeRepo, native_cli: bytes) -> None:
+    files = importable(cli=(native_cli, 0o755))
+    assert run_gate("native_import", repo_with_wheel(make_repo, files)) == (PASSED, [])
+
+
+def test_a_cli_that_cannot_execute_fails(make_repo: MakeRepo) -> None:
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, importable()))
+    assert outcome.status == FAILED and outcome.rules == ["NI007"]
+    assert "cannot execute" in outcome.text
+
+
+def test_wheel_without_the_cli_fails_naming_it(make_repo: MakeRepo) -> None:
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, importable(cli=None)))
+    assert outcome.status == FAILED and outcome.rules == ["NI001", "NI004"]
+    assert f"no {SCRIPT}: the CLI is missing from the wheel" in outcome.findings[0].message
+    assert "import from the installed wheel failed" not in outcome.text
+
+
+def test_launcher_script_instead_of_native_cli_fails(make_repo: MakeRepo) -> None:
+    files = importable(cli=(b"#!python\nimport sys\n", 0o755))
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, files))
+    assert outcome.status == FAILED and outcome.rules == ["NI005"]
+
+
+def test_version_mismatch_fails(make_repo: MakeRepo) -> None:
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, importable("9.9.9", cli=None)))
+    assert "NI003" in outcome.rules
+    (finding,) = [f for f in outcome.findings if f.rule == "NI003"]
+    assert (
+        finding.message == "acme_wc.__version__ is '9.9.9', the Cargo workspace version is '0.1.0'"
     )
 
 
-def test_without_a_build_it_fails_saying_what_to_run(make_repo) -> None:  # type: ignore[no-untyped-def]
-    root = make_repo({"Cargo.toml": CARGO})
-    assert native_import.run(str(root)) == 1
-    assert "run `nox -s build` first" in gates.messages[0]
+def test_import_failure_names_the_module(make_repo: MakeRepo) -> None:
+    files = {
+        **importable(),
+        f"{PKG}/_native.py": b"raise ImportError('no symbol PyInit__native')\n",
+    }
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, files))
+    assert outcome.rules == ["NI002"]
+    assert outcome.findings[0].message.startswith(
+        "acme_wc._native: import from the installed wheel failed"
+    )
+    assert "no symbol PyInit__native" in outcome.findings[0].message
+
+
+def test_a_project_without_a_cli_passes_with_a_note(make_repo: MakeRepo) -> None:
+    outcome = run_gate("native_import", repo_with_wheel(make_repo, importable(cli=None), cli=False))
+    assert outcome.status == PASSED and outcome.rules == ["NI009"]
+    assert "no CLI" in outcome.text
+
+
+def test_without_a_build_it_cannot_run_saying_what_to_run(make_repo: MakeRepo) -> None:
+    outcome = run_gate(
+        "native_import", make_repo({"pyproject.toml": PYPROJECT, "Cargo.toml": CARGO})
+    )
+    assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
+    assert "nox -s build" in outcome.text
 
 
 @pytest.mark.cargo
@@ -118,13 +220,13 @@ def test_the_real_wheel_passes() -> None:
         artifacts.current_manifest(str(root))
     except artifacts.ArtifactError as exc:
         pytest.skip(f"needs a current build of this repo: {exc}")
-    assert native_import.run(str(root)) == 0, gates.messages
+    assert run_gate("native_import", root) == (PASSED, [])
 
 
-def test_synthetic_wheel_cli_mode_survives_install(make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_synthetic_wheel_cli_mode_survives_install(make_repo: MakeRepo) -> None:
     """Installers keep the 755 of a wheel script: what the wheel gate's mode check protects."""
-    root = _repo_with_wheel(make_repo, _importable_files())
+    root = repo_with_wheel(make_repo, importable())
     venv = artifacts.wheel_venv(str(root), "mode")
-    cli = Path(artifacts.venv_scripts(venv)) / "template-cli"
-    assert cli.read_bytes() == b"fake executable"
+    cli = Path(artifacts.venv_scripts(venv)) / "acme-count"
+    assert cli.read_bytes() == b"\x7fELF fake"
     assert cli.stat().st_mode & stat.S_IXUSR
