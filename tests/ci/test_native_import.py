@@ -81,10 +81,15 @@ def importable(
     return files
 
 
-def repo_with_wheel(make_repo: MakeRepo, files: dict[str, Member], cli: bool = True) -> Path:
+def repo_with_wheel(
+    make_repo: MakeRepo,
+    files: dict[str, Member],
+    cli: bool = True,
+    extra: dict[str, str] | None = None,
+) -> Path:
     """A fixture project whose current build manifest names a wheel made of ``files``."""
     layout = {"pyproject.toml": PYPROJECT, "Cargo.toml": CARGO, ".gitignore": "target/\n"}
-    root: Path = make_repo({**layout, **(CLI_CRATE if cli else {})})
+    root: Path = make_repo({**layout, **(CLI_CRATE if cli else {}), **(extra or {})})
     dist = root / artifacts.DIST_DIR
     dist.mkdir(parents=True)
     wheel = make_wheel(dist, files)
