@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from ci import gates
+from ci.findings import CANNOT_RUN_RULE
 from ci.gates import cargo_test
+from ci.runner import CANNOT_RUN, FAILED, PASSED
+from ci.testing import run_gate
+
+MakeRepo = Callable[..., Path]
 
 FAILING_RUN = """\
    Compiling template-core v0.1.0 (/w/crates/template-core)
@@ -56,50 +61,60 @@ error: could not compile `template-py` (lib test) due to 1 previous error
 
 def test_failing_tests_are_named_with_their_location() -> None:
     found = cargo_test.failures(FAILING_RUN.splitlines(keepends=True))
-    assert found == [
-        "crates/template-core/src/tests.rs:12: test tests::counts_lines failed; "
-        "rerun: cargo test -p template-core --lib tests::counts_lines",
-        "crates/template-core/src/scan.rs:88: test scan::tests::empty failed; "
-        "rerun: cargo test -p template-core --lib scan::tests::empty",
-        "cargo test: test src/lib.rs - count (line 5) failed; "
-        "rerun: cargo test -p template-cli --test cli src/lib.rs - count (line 5)",
+    assert [(f.rule, f.location(), f.message) for f in found] == [
+        ("CT001", "crates/template-core/src/tests.rs:12:5", "test tests::counts_lines failed"),
+        ("CT001", "crates/template-core/src/scan.rs:88:9", "test scan::tests::empty failed"),
+        ("CT001", "", "test src/lib.rs - count (line 5) failed"),
+    ]
+    assert [f.fix for f in found] == [
+        "rerun it alone: `cargo test -p template-core --lib -- --exact tests::counts_lines`",
+        "rerun it alone: `cargo test -p template-core --lib -- --exact scan::tests::empty`",
+        "rerun it alone: `cargo test -p template-cli --test cli -- --exact 'src/lib.rs - count (line 5)'`",
     ]
 
 
-def test_compile_error_is_named_with_file_and_line() -> None:
-    found = cargo_test.failures(COMPILE_ERROR.splitlines())
-    assert found == [
-        "crates/template-py/src/lib.rs:3: does not compile: unresolved import `pyo3::buffer`; fix it"
-    ]
+def test_compile_error_is_named_with_file_line_and_column() -> None:
+    (found,) = cargo_test.failures(COMPILE_ERROR.splitlines())
+    assert found.text() == (
+        "crates/template-py/src/lib.rs:3:5: does not compile: unresolved import `pyo3::buffer`; "
+        "fix it [CT002]"
+    )
 
 
-def test_stale_lock_file() -> None:
+def test_stale_lock_file_says_nox_s_fix() -> None:
     line = "error: the lock file /w/Cargo.lock needs to be updated but --locked was passed"
-    assert cargo_test.failures([line])[0].startswith("Cargo.lock: out of date")
+    (found,) = cargo_test.failures([line])
+    assert (found.rule, found.path) == ("CT003", "Cargo.lock") and "`nox -s fix`" in found.fix
+
+
+def test_a_binary_failing_without_a_named_test() -> None:
+    (found,) = cargo_test.failures(["error: test failed, to rerun pass `-p x --test t`"])
+    assert found.rule == "CT004" and "`cargo test -p x --test t`" in found.fix
 
 
 def test_passing_output_has_no_failures() -> None:
     assert cargo_test.failures(["test a ... ok\n", "test result: ok. 1 passed\n"]) == []
 
 
-def test_without_cargo_it_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_cargo_it_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None)
-    assert cargo_test.run(str(tmp_path)) == 2
-    assert "cargo not found" in gates.messages[0]
+    outcome = run_gate("cargo_test", make_repo({}))
+    assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
+    assert "cargo: not on PATH" in outcome.text
 
 
 @pytest.mark.cargo
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
-def test_fixture_crate_with_a_failing_test(tmp_path: Path) -> None:
-    (tmp_path / "src").mkdir()
-    (tmp_path / "Cargo.toml").write_text(
-        '[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "2021"\n\n[workspace]\n'
+def test_fixture_crate_with_a_failing_test(make_repo: MakeRepo) -> None:
+    crate = {
+        "Cargo.toml": '[package]\nname = "fixture"\nversion = "0.1.0"\nedition = "2021"\n\n[workspace]\n',
+        "Cargo.lock": 'version = 4\n\n[[package]]\nname = "fixture"\nversion = "0.1.0"\n',
+        "src/lib.rs": "#[test]\nfn good() {}\n#[test]\nfn bad() {\n    assert_eq!(1, 2);\n}\n",
+    }
+    outcome = run_gate("cargo_test", make_repo(crate, git=False))
+    assert outcome.status == FAILED
+    assert outcome.text == (
+        "src/lib.rs:5:5: test bad failed; rerun it alone: `cargo test --lib -- --exact bad` [CT001]"
     )
-    (tmp_path / "Cargo.lock").write_text(
-        'version = 4\n\n[[package]]\nname = "fixture"\nversion = "0.1.0"\n'
-    )
-    (tmp_path / "src/lib.rs").write_text(
-        "#[test]\nfn good() {}\n#[test]\nfn bad() {\n    assert_eq!(1, 2);\n}\n"
-    )
-    assert cargo_test.run(str(tmp_path)) == 1
-    assert gates.messages == ["src/lib.rs:5: test bad failed; rerun: cargo test --lib bad"]
+    crate["src/lib.rs"] = "#[test]\nfn good() {}\n"
+    assert run_gate("cargo_test", make_repo(crate, git=False)) == (PASSED, [])

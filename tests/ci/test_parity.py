@@ -11,8 +11,11 @@ from typing import Callable
 
 import pytest
 
-from ci import gates
+from ci.findings import CANNOT_RUN_RULE
 from ci.gates import parity
+from ci.runner import CANNOT_RUN, FAILED, PASSED
+from ci.testing import run_gate
+from tests.ci.test_native_import import CARGO, CLI_CRATE, PYPROJECT
 
 MakeRepo = Callable[..., Path]
 
@@ -32,10 +35,10 @@ def reference(data: bytes) -> list[int]:
 
 
 def test_repository_vectors_load_cleanly_and_match_the_reference_model() -> None:
-    vectors, problems = parity.load_vectors(
+    vectors, found = parity.load_vectors(
         (VECTORS_DIR / "vectors.json").read_text(), str(VECTORS_DIR)
     )
-    assert problems == []
+    assert found == []
     assert len(vectors) >= 20
     for v in vectors:
         got = reference(parity.vector_bytes(v, str(VECTORS_DIR)))
@@ -50,10 +53,10 @@ def test_repository_vectors_load_cleanly_and_match_the_reference_model() -> None
     [
         ([{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], None),
         ([{"name": "g", "generate": [["ab \u00ff", 2]], "lines": 0, "words": 2, "bytes": 8}], None),
-        ([{"file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], 'vector #1: needs a "name"'),
+        ([{"file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], "vector #1 has no usable name"),
         ([{"name": "a", "file": "a.bin", "lines": 0, "words": -1, "bytes": 1}], "words must be non-negative"),
         ([{"name": "a", "file": "a.bin", "lines": 0, "words": True, "bytes": 1}], "words must be non-negative"),
-        ([{"name": "a", "lines": 0, "words": 0, "bytes": 0}], 'exactly one of "file" and "generate"'),
+        ([{"name": "a", "lines": 0, "words": 0, "bytes": 0}], 'needs exactly one of "file" and "generate"'),
         ([{"name": "a", "file": "missing.bin", "lines": 0, "words": 0, "bytes": 0}], "'missing.bin' is not in"),
         ([{"name": "a", "generate": [["\u0100", 1]], "lines": 0, "words": 1, "bytes": 2}], "latin-1"),
         ([{"name": "a", "generate": [["x", 1 << 30]], "lines": 0, "words": 1, "bytes": 1 << 30}], "at most"),
@@ -63,16 +66,19 @@ def test_repository_vectors_load_cleanly_and_match_the_reference_model() -> None
 def test_load_vectors(tmp_path: Path, vectors: list[object], message: str | None) -> None:
     (tmp_path / "a.bin").write_bytes(b" ")
     text = json.dumps({"vectors": vectors}, indent=1)
-    got, problems = parity.load_vectors(text, str(tmp_path))
+    got, found = parity.load_vectors(text, str(tmp_path))
     if message is None:
-        assert problems == [] and len(got) == 1
+        assert found == [] and len(got) == 1
     else:
-        assert len(problems) == 1 and message in problems[0], problems
+        assert [f.rule for f in found] == ["PAR001"] and message in found[0].message, found
+        assert found[0].path == "tests/vectors/vectors.json" and found[0].fix
+        name_line = next((n for n, t in enumerate(text.splitlines(), 1) if '"name"' in t), 0)
+        assert found[0].line == name_line  # the line of the vector's "name" (0: it has none)
 
 
 def test_load_vectors_rejects_bad_json_and_shape(tmp_path: Path) -> None:
-    assert "not valid JSON" in parity.load_vectors("{", str(tmp_path))[1][0]
-    assert "top level" in parity.load_vectors("[]", str(tmp_path))[1][0]
+    assert "not valid JSON" in parity.load_vectors("{", str(tmp_path))[1][0].message
+    assert "top level" in parity.load_vectors("[]", str(tmp_path))[1][0].message
 
 
 def test_generated_vector_bytes() -> None:
@@ -87,15 +93,17 @@ CRLF = parity.Vector("crlf", 14, "crlf.bin", None, {"lines": 2, "words": 3, "byt
     ("got", "expected"),
     [
         ([2, 3, 16], []),
-        ([2, 2, 16], ["tests/vectors/vectors.json:14: vector 'crlf' words: expected 3, S says 2"]),
-        ([1, 3, 15], ["tests/vectors/vectors.json:14: vector 'crlf' lines: expected 2, S says 1",
-                      "tests/vectors/vectors.json:14: vector 'crlf' bytes: expected 16, S says 15"]),
-        ("exit 2: boom", ["tests/vectors/vectors.json:14: vector 'crlf': S failed: exit 2: boom"]),
-        ({"lines": 2}, ["tests/vectors/vectors.json:14: vector 'crlf': S gave {'lines': 2}, not [lines, words, bytes]"]),
+        ([2, 2, 16], [("PAR002", "vector 'crlf' words: expected 3, S says 2")]),
+        ([1, 3, 15], [("PAR002", "vector 'crlf' lines: expected 2, S says 1"),
+                      ("PAR002", "vector 'crlf' bytes: expected 16, S says 15")]),
+        ("exit 2: boom", [("PAR003", "vector 'crlf': S failed: exit 2: boom")]),
+        ({"lines": 2}, [("PAR003", "vector 'crlf': S failed: gave {'lines': 2}, not [lines, words, bytes]")]),
     ],
 )  # fmt: skip
-def test_compare(got: object, expected: list[str]) -> None:
-    assert parity.compare(CRLF, "S", got) == expected
+def test_compare(got: object, expected: list[tuple[str, str]]) -> None:
+    found = parity.compare(CRLF, "S", got)
+    assert [(f.rule, f.message) for f in found] == expected
+    assert all(f.location() == "tests/vectors/vectors.json:14" and "S" in f.fix for f in found)
 
 
 @pytest.mark.parametrize(
@@ -141,7 +149,7 @@ def count_file(path):
 FAKE_CLI = """\
 import json, sys
 sys.path.insert(0, {pkg_dir!r})
-from template_python_rust_cmd import count_bytes
+from acme_wc import count_bytes
 args = [a for a in sys.argv[2:] if a != "--json"] or ["-"]
 data = sys.stdin.buffer.read() if args[0] == "-" else open(args[0], "rb").read()
 s = count_bytes(data)
@@ -152,11 +160,11 @@ print(json.dumps([{{"path": args[0], "lines": s.lines, "words": words, "bytes": 
 
 def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stdin_bug: bool = False) -> None:
     pkg_dir = tmp_path / "site"
-    (pkg_dir / "template_python_rust_cmd").mkdir(parents=True)
-    (pkg_dir / "template_python_rust_cmd" / "__init__.py").write_text(FAKE_PACKAGE)
+    (pkg_dir / "acme_wc").mkdir(parents=True)
+    (pkg_dir / "acme_wc" / "__init__.py").write_text(FAKE_PACKAGE)
     scripts = tmp_path / "venv" / ("Scripts" if os.name == "nt" else "bin")
     scripts.mkdir(parents=True)
-    exe = scripts / "template-cli"
+    exe = scripts / "acme-count"
     exe.write_text(
         f"#!{sys.executable}\n" + FAKE_CLI.format(pkg_dir=str(pkg_dir), stdin_bug=stdin_bug)
     )
@@ -168,7 +176,8 @@ def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stdin_bug: bool =
     monkeypatch.setattr(artifacts, "wheel_venv", lambda root, name, extra=None: str(scripts.parent))
 
 
-def vectors_repo(make_repo: MakeRepo, words_off: int = 0) -> Path:
+def vectors_repo(make_repo: MakeRepo, words_off: int = 0, cli: bool = True) -> Path:
+    """A project named acme-wc (CLI acme-count, unless ``cli`` is false) with three vectors."""
     vectors = [
         {"name": "crlf", "file": "crlf.bin", "lines": 2, "words": 3 + words_off, "bytes": 16},
         {"name": "nul", "file": "nul.bin", "lines": 1, "words": 2, "bytes": 6},
@@ -177,6 +186,9 @@ def vectors_repo(make_repo: MakeRepo, words_off: int = 0) -> Path:
     ]  # fmt: skip
     return make_repo(
         {
+            "pyproject.toml": PYPROJECT,
+            "Cargo.toml": CARGO,
+            **(CLI_CRATE if cli else {}),
             "tests/vectors/vectors.json": json.dumps({"vectors": vectors}, indent=1),
             "tests/vectors/crlf.bin": (VECTORS_DIR / "crlf.bin").read_bytes(),
             "tests/vectors/nul.bin": (VECTORS_DIR / "nul.bin").read_bytes(),
@@ -189,30 +201,34 @@ def test_run_passes_when_every_surface_agrees(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_venv(tmp_path, monkeypatch)
-    assert parity.run(str(vectors_repo(make_repo))) == 0, gates.messages
+    outcome = run_gate("parity", vectors_repo(make_repo))
+    assert outcome.status == PASSED, outcome.text
+    assert set(outcome.rules) <= {"PAR006"}  # notes about this machine's wc only
 
 
 def test_run_names_vector_field_and_every_disagreeing_surface(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_venv(tmp_path, monkeypatch)
-    assert parity.run(str(vectors_repo(make_repo, words_off=1))) == 1
-    head = "tests/vectors/vectors.json:4: vector 'crlf' words: expected 4, "
-    surfaces = {m[len(head) :] for m in gates.messages if m.startswith(head)}
-    assert {"template-cli (file) says 3", "template-cli (stdin) says 3", "count_file says 3",
+    outcome = run_gate("parity", vectors_repo(make_repo, words_off=1))
+    assert outcome.status == FAILED
+    errors = [f for f in outcome.findings if f.rule == "PAR002"]
+    assert all(f.location() == "tests/vectors/vectors.json:4" for f in errors)
+    head = "vector 'crlf' words: expected 4, "
+    surfaces = {f.message[len(head) :] for f in errors if f.message.startswith(head)}
+    assert {"acme-count (file) says 3", "acme-count (stdin) says 3", "count_file says 3",
             "count_bytes says 3"} <= surfaces  # fmt: skip
-    assert all("vector 'crlf'" in m for m in gates.messages)
+    assert all("vector 'crlf'" in f.message for f in errors)
 
 
 def test_run_names_the_one_surface_that_disagrees(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake_venv(tmp_path, monkeypatch, stdin_bug=True)
-    assert parity.run(str(vectors_repo(make_repo))) == 1
-    assert any(
-        m.endswith("words: expected 3, template-cli (stdin -) says 4") for m in gates.messages
-    )
-    assert not any("(file)" in m or "count_" in m for m in gates.messages)
+    outcome = run_gate("parity", vectors_repo(make_repo))
+    errors = [f.message for f in outcome.findings if f.rule == "PAR002"]
+    assert any(m.endswith("words: expected 3, acme-count (stdin -) says 4") for m in errors)
+    assert not any("(file)" in m or "count_" in m for m in errors)
 
 
 def test_run_fails_on_an_unlisted_vector_file(
@@ -221,12 +237,29 @@ def test_run_fails_on_an_unlisted_vector_file(
     fake_venv(tmp_path, monkeypatch)
     root = vectors_repo(make_repo)
     (root / "tests" / "vectors" / "stray.bin").write_bytes(b"x")
-    assert parity.run(str(root)) == 1
-    assert gates.messages == [
-        "tests/vectors/stray.bin: not listed in tests/vectors/vectors.json; list it or delete it"
+    outcome = run_gate("parity", root)
+    assert [f.text() for f in outcome.findings if f.rule == "PAR004"] == [
+        "tests/vectors/stray.bin: not listed in tests/vectors/vectors.json; list it or delete it [PAR004]"
     ]
+    assert outcome.status == FAILED
+
+
+def test_run_without_a_cli_compares_the_python_surfaces_and_notes_it(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_venv(tmp_path, monkeypatch)
+    outcome = run_gate("parity", vectors_repo(make_repo, words_off=1, cli=False))
+    assert "the CLI not compared: this project has no CLI crate" in outcome.text
+    assert not any("acme-count" in f.message for f in outcome.findings)
+    assert any(f.message.endswith("count_bytes says 3") for f in outcome.findings)
+
+
+def test_run_with_no_usable_vector_fails(make_repo: MakeRepo) -> None:
+    root = make_repo({"tests/vectors/vectors.json": '{"vectors": []}'}, git=False)
+    assert run_gate("parity", root).rules == ["PAR005"]
 
 
 def test_run_without_a_build_cannot_run(make_repo: MakeRepo) -> None:
-    assert parity.run(str(vectors_repo(make_repo))) == 2
-    assert "nox -s build" in gates.messages[0]
+    outcome = run_gate("parity", vectors_repo(make_repo))
+    assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
+    assert "nox -s build" in outcome.text
