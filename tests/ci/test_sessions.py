@@ -130,8 +130,18 @@ class FakeSession:
         self.installed: list[tuple[str, ...]] = []
         self.logged: list[str] = []
 
+        self.no_install = False  # `nox --no-install` on a reused venv
+
     def install(self, *args: str) -> None:
-        self.installed.append(args)
+        if not self.no_install:
+            self.installed.append(args)
+
+    def run_install(self, program: str, *args: str, silent: bool = False) -> bool | None:
+        """nox's public contract: skipped (None) exactly when ``install`` is."""
+        if self.no_install:
+            return None
+        subprocess.run([sys.executable if program == "python" else program, *args], check=True)
+        return True
 
     def log(self, msg: str) -> None:
         self.logged.append(msg)
@@ -147,3 +157,21 @@ def test_install_only_when_the_requirements_change(noxfile: ModuleType, tmp_path
     assert session.installed[-1] == ("ruff==0.17.7",)
     noxfile.install(session, [])  # a gate without packages installs nothing
     assert len(session.installed) == 2
+
+
+def test_no_install_leaves_no_marker_claiming_an_install(
+    noxfile: ModuleType, tmp_path: Path
+) -> None:
+    session = FakeSession(str(tmp_path))
+    session.no_install = True
+    noxfile.install(session, ["ruff==0.17.6"])
+    assert not (tmp_path / noxfile.MARKER).exists()
+    session.no_install = False
+    noxfile.install(session, ["ruff==0.17.6"])  # so the next real run installs
+    assert session.installed == [("ruff==0.17.6",)]
+
+
+def test_noxfile_reads_no_private_nox_state_and_runs_as_a_script() -> None:
+    text = (ROOT / "noxfile.py").read_text()
+    assert "._runner" not in text and "global_config" not in text
+    assert text.startswith("#!") and 'if __name__ == "__main__":\n    nox.main()' in text
