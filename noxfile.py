@@ -32,7 +32,6 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.error_on_external_run = True
-nox.options.sessions = ["gates"]
 
 MARKER = "ci-gates-requirements.sha256"
 TESTS = ("cargo_test", "pytest")
@@ -79,47 +78,49 @@ def gate_session(gate: Gate) -> None:
 
     session_func.__name__ = session_func.__qualname__ = gate.name
     session_func.__doc__ = gate.description
-    nox.session(name=gate.name, requires=list(gate.requires), venv_backend=backend)(session_func)
+    nox.session(name=gate.name, requires=list(gate.requires), venv_backend=backend, default=False)(
+        session_func
+    )
 
 
 for _gate in ORDERED:
     gate_session(_gate)
 
 
-@nox.session
+@nox.session(default=True)  # `nox` alone runs this one
 def gates(session: nox.Session) -> None:
     """Every gate in dependency order in one venv, then the results table; fails if any did not pass"""
     install(session, packages_union())
     gates_cli(session, "--all", "--report")
 
 
-@nox.session
+@nox.session(default=False)
 def tests(session: nox.Session) -> None:
     """cargo test and pytest (against the installed wheel), after the gates they require"""
     install(session, packages_union(with_requires(TESTS)))
     gates_cli(session, "--with-requires", "--report", *TESTS)
 
 
-@nox.session(venv_backend="none")
+@nox.session(venv_backend="none", default=False)
 def report(session: nox.Session) -> None:
     """Table of the saved gate results (and $GITHUB_STEP_SUMMARY); fails if any did not pass"""
     session.run(sys.executable, "-m", "ci.report")
 
 
-@nox.session
+@nox.session(default=False)
 def ci_local(session: nox.Session) -> None:
     """Run the CI workflow's steps locally, in order, the way CI runs them"""
     install(session, [PYYAML])  # to read ci.yml; the steps themselves run nox as CI does
     session.run("python", "-m", "ci.ci_local", *session.posargs)
 
 
-@nox.session(venv_backend="none")
+@nox.session(venv_backend="none", default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
     session.run(sys.executable, "-m", "ci.bench", *session.posargs)
 
 
-@nox.session
+@nox.session(default=False)
 def fix(session: nox.Session) -> None:
     """Apply the mechanical fixes the gates ask for: ruff --fix, ruff format, cargo fmt, a stale Cargo.lock"""
     install(session, [RUFF])

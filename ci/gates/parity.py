@@ -1,10 +1,12 @@
-"""parity: one behaviour, two surfaces, one truth.
+"""Gate ``parity``: one behaviour, two surfaces, one truth.
 
 Each vector of ``tests/vectors/vectors.json`` (:func:`load_vectors`) goes through the BUILT
-``template-cli count --json`` (the file, ``-`` on stdin, and stdin with no path), through
+CLI's ``count --json`` (the file, ``-`` on stdin, and stdin with no path), through
 ``count_file`` and ``count_bytes`` of the installed wheel (one Python process for all of
-them), and through ``LC_ALL=C wc -l -w -c`` when ``wc`` is on PATH. Every answer is compared
-with the vector's hand-written expectation (:func:`compare`).
+them, importing the package by the name the manifests give), and through
+``LC_ALL=C wc -l -w -c`` when ``wc`` is on PATH. Every answer is compared with the vector's
+hand-written expectation (:func:`compare`). A project without a CLI compares the Python
+surfaces and says so in a note.
 """
 
 from __future__ import annotations

@@ -11,10 +11,6 @@ import os
 
 from ci.findings import CannotRun, Finding, rule
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 TOOLING = ("ci", "noxfile.py", "tasks.py")
 
 
@@ -38,7 +34,7 @@ def parse(stdout: str) -> list[Finding]:
     out: list[Finding] = []
     for raw in stdout.splitlines():
         try:
-            item: dict[str, Any] = json.loads(raw)
+            item: object = json.loads(raw)
         except ValueError:
             continue
         if not isinstance(item, dict) or item.get("severity") != "error":
