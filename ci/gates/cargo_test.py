@@ -115,15 +115,15 @@ def run(root: str | None = None) -> list[Finding]:
         )
     env = {**os.environ, "CARGO_TERM_COLOR": "never"}
     print("cargo_test: " + " ".join(COMMAND), flush=True)
-    proc = subprocess.Popen(
-        COMMAND, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert proc.stdout is not None
     lines = []
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        lines.append(line)
-    code = proc.wait()
+    with subprocess.Popen(
+        COMMAND, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            lines.append(line)
+    code = proc.returncode
     found = failures(lines)
     if code != 0 and not found:
         raise CannotRun(

@@ -234,6 +234,7 @@ def test_wheel_venv_without_a_build(repo: Path) -> None:
         artifacts.wheel_venv(str(repo), "check")
 
 
+@pytest.mark.slow
 def test_wheel_venv_falls_back_to_venv_and_pip(repo: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     dist = repo / artifacts.DIST_DIR
     dist.mkdir(parents=True)

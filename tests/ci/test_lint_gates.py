@@ -143,11 +143,13 @@ def test_typecheck_parse_keeps_errors_with_one_based_columns_and_codes() -> None
     assert found[0].fix == "fix the annotation or the code"
 
 
+@pytest.mark.slow
 def test_typecheck_passes_clean_code(make_repo: MakeRepo) -> None:
     root = make_repo({"ci/__init__.py": "", "ci/ok.py": "def f() -> int:\n    return 1\n"})
     assert run_gate("typecheck", root) == (PASSED, [])
 
 
+@pytest.mark.slow
 def test_typecheck_fails_naming_file_line_and_column(make_repo: MakeRepo) -> None:
     bad = 'def f() -> int:\n    return "one"\n'
     root = make_repo({"ci/__init__.py": "", "ci/bad.py": bad, "tasks.py": "X: int = 1\n"})
@@ -157,6 +159,7 @@ def test_typecheck_fails_naming_file_line_and_column(make_repo: MakeRepo) -> Non
     assert "[return-value]" in outcome.text
 
 
+@pytest.mark.slow
 def test_typecheck_checks_the_package_named_by_the_manifests(make_repo: MakeRepo) -> None:
     pyproject = '[project]\nname = "acme-wc"\nversion = "0"\n\n[tool.maturin]\npython-source = "src"\nmodule-name = "acme_wc._native"\n'
     root = make_repo({"pyproject.toml": pyproject, "src/acme_wc/__init__.py": "X: int = 'a'\n"})

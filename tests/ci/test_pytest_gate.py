@@ -97,6 +97,7 @@ def _run_suite(root: Path) -> list[Finding]:
     )
 
 
+@pytest.mark.slow
 def test_no_tests_ran_fails_with_a_clear_message(make_repo: MakeRepo) -> None:
     root = _suite(make_repo, {"tests/__init__.py": "", "tests/helpers.py": "X = 1\n"})
     (found,) = _run_suite(root)
@@ -106,6 +107,7 @@ def test_no_tests_ran_fails_with_a_clear_message(make_repo: MakeRepo) -> None:
     )
 
 
+@pytest.mark.slow
 def test_a_failing_test_is_a_finding_at_its_line(make_repo: MakeRepo) -> None:
     root = _suite(
         make_repo,
@@ -116,6 +118,7 @@ def test_a_failing_test_is_a_finding_at_its_line(make_repo: MakeRepo) -> None:
     assert found.message.startswith("tests/test_x.py::test_x failed: assert 1 == 2")
 
 
+@pytest.mark.slow
 def test_a_passing_suite_passes(make_repo: MakeRepo) -> None:
     root = _suite(make_repo, {"tests/test_x.py": "def test_x():\n    assert 1 == 1\n"})
     assert _run_suite(root) == []

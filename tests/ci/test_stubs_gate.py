@@ -162,6 +162,7 @@ def _acme_with_wheel(make_repo: MakeRepo, files: dict[str, bytes], allowlist: st
 RUNTIME = b"__version__ = '0.1.0'\ndef count(path):\n    return 1\n"
 
 
+@pytest.mark.slow
 def test_stubtest_mismatch_and_unused_entry_are_findings(make_repo: MakeRepo) -> None:
     stub = b"__version__: str\n\ndef count(p: str) -> int: ...\n"
     files = {
@@ -180,6 +181,7 @@ def test_stubtest_mismatch_and_unused_entry_are_findings(make_repo: MakeRepo) ->
     assert unused.location() == "ci/stubtest-allowlist.txt:2"
 
 
+@pytest.mark.slow
 def test_a_wheel_without_the_stub_fails(make_repo: MakeRepo) -> None:
     files = {"acme_wc/__init__.py": b"", "acme_wc/_native.py": RUNTIME}
     outcome = run_gate("stubs", _acme_with_wheel(make_repo, files, "# none\n"))
