@@ -175,3 +175,23 @@ def test_noxfile_reads_no_private_nox_state_and_runs_as_a_script() -> None:
     text = (ROOT / "noxfile.py").read_text()
     assert "._runner" not in text and "global_config" not in text
     assert text.startswith("#!") and 'if __name__ == "__main__":\n    nox.main()' in text
+
+
+def test_pytest_session_passes_its_posargs_to_the_gate(
+    nox_sessions: dict[str, object], tmp_path: Path
+) -> None:
+    ran: list[tuple[tuple[str, ...], dict[str, str] | None]] = []
+
+    class Session(FakeSession):
+        posargs = ["-m", "not slow"]
+
+        def run(self, *args: str, env: dict[str, str] | None = None) -> None:
+            ran.append((args, env))
+
+    nox_sessions["pytest"](Session(str(tmp_path)))  # type: ignore[operator]
+    ((args, env),) = ran
+    assert args[-3:] == ("-m", "ci.gates", "pytest")
+    assert env == {"CI_GATES_PYTEST_ARGS": "-m 'not slow'"}
+    ran.clear()
+    nox_sessions["ruff"](Session(str(tmp_path)))  # type: ignore[operator]
+    assert ran[0][1] == {}  # only the pytest gate takes arguments
