@@ -110,6 +110,12 @@ def ci_local(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none")
+def dev(session: nox.Session) -> None:
+    """Development venv .venv: the extension and the CLI built by cargo, Python sources live"""
+    session.run(sys.executable, "-m", "ci.dev", *session.posargs)
+
+
+@nox.session(venv_backend="none")
 def bench(session: nox.Session) -> None:
     """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
     session.run(sys.executable, "-m", "ci.bench", *session.posargs)

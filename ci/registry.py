@@ -259,7 +259,7 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
 
 
 # nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench")
+EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench", "dev")
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
