@@ -14,7 +14,9 @@ def _parser() -> argparse.ArgumentParser:
     rename.add_argument("--dist", required=True, help="distribution name ([project].name)")
     rename.add_argument("--package", required=True, help="import package name")
     rename.add_argument("--cli", required=True, help="the CLI executable's name")
-    rename.add_argument("--crate-prefix", help="prefix of the crate names (default: the --dist name)")
+    rename.add_argument(
+        "--crate-prefix", help="prefix of the crate names (default: the --dist name)"
+    )
     adopt = sub.add_parser("adopt", help="copy the gate library into an existing maturin project")
     adopt.add_argument("path", help="the project's root (its pyproject.toml's directory)")
     adopt.add_argument("--force", action="store_true", help="overwrite files the gates own there")

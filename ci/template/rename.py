@@ -61,7 +61,9 @@ def _lock_dependencies(root: str, own: set[str]) -> set[str]:
 def make_plan(root: str, dist: str, package: str, cli: str, prefix: str | None) -> Plan:
     old = names(root)
     if old.cli is None:
-        raise RenameError("this project has no CLI crate (ci/project.py found none); nothing to rename")
+        raise RenameError(
+            "this project has no CLI crate (ci/project.py found none); nothing to rename"
+        )
     valid.check_dist(dist)
     valid.check_package(package)
     valid.check_cli(cli)
@@ -75,9 +77,13 @@ def make_plan(root: str, dist: str, package: str, cli: str, prefix: str | None) 
     return Plan(old, dist, package, cli, crates)
 
 
+_BEFORE = r"(?:(?<![A-Za-z0-9-])|(?<=\\[nt]))"  # a `\n`/`\t` escape in source text ends a word
+_AFTER = r"(?![A-Za-z0-9_])"  # a `-` may follow: `cli-action` is a name derived from `cli`
+
+
 def _word(text: str) -> str:
-    """A regex for ``text`` not inside a longer name (``-``, ``_`` and alnum are name chars)."""
-    return rf"(?<![\w-]){re.escape(text)}(?![\w-])"
+    """A regex for ``text`` as a name or the head of a derived name, not inside another word."""
+    return _BEFORE + re.escape(text) + _AFTER
 
 
 def text_rules(plan: Plan) -> list[tuple[str, str]]:
@@ -89,13 +95,16 @@ def text_rules(plan: Plan) -> list[tuple[str, str]]:
         if leaf == crate.name:
             new_path = f"{parent}/{plan.crates[crate.name]}" if parent else plan.crates[crate.name]
             rules.append((re.escape(crate.path) + r"(?![\w-])", new_path))
-    for old_crate, new_crate in plan.crates.items():
+    by_length = sorted(plan.crates.items(), key=lambda kv: -len(kv[0]))
+    for old_crate, new_crate in by_length:
         for flag in ("-p ", "-p=", "--package ", "--package="):
             rules.append((re.escape(flag + old_crate) + r"(?![\w-])", flag + new_crate))
         rules.append((_word(old_crate) + r"(?= v\d)", new_crate))  # cargo's "Compiling x v0.1.0"
         rules.append((_word(old_crate.replace("-", "_")), new_crate.replace("-", "_")))
     wheel_dist = re.sub(r"[-_.]+", "_", plan.dist).lower()
-    rules.append((_word(old.wheel_dist) + r"(?=-\d)", wheel_dist))  # pkg-0.1.0.dist-info
+    rules.append(
+        (_BEFORE + re.escape(old.wheel_dist) + r"(?=-\d)", wheel_dist)
+    )  # pkg-0.1.0.dist-info
     rules.append((_word(old.package), plan.package))
     rules.append((_word(old.dist), plan.dist))
     if old.normalized_dist != old.dist:
@@ -103,8 +112,10 @@ def text_rules(plan: Plan) -> list[tuple[str, str]]:
     assert old.cli is not None
     rules.append((_word(old.cli), plan.cli))
     upper_old = old.cli.upper().replace("-", "_")
-    rules.append((rf"(?<![A-Z0-9_]){re.escape(upper_old)}(?=_|\b)", plan.cli.upper().replace("-", "_")))
-    for old_crate, new_crate in plan.crates.items():
+    rules.append(
+        (rf"(?<![A-Z0-9_]){re.escape(upper_old)}(?=_|\b)", plan.cli.upper().replace("-", "_"))
+    )
+    for old_crate, new_crate in by_length:
         if old_crate != old.cli:
             rules.append((_word(old_crate), new_crate))
     return rules
@@ -141,7 +152,9 @@ def rewrite_cargo_toml(text: str, plan: Plan) -> str:
             line = _replace_value(line, "name", {plan.old.cli: plan.cli})
         elif section.rpartition(".")[2] in _DEP_SECTIONS:
             for old_crate, new_crate in plan.crates.items():
-                line = re.sub(rf"^(\s*){re.escape(old_crate)}(?=\s*[=.])", rf"\g<1>{new_crate}", line)
+                line = re.sub(
+                    rf"^(\s*){re.escape(old_crate)}(?=\s*[=.])", rf"\g<1>{new_crate}", line
+                )
         out.append(line)
     return "".join(out)
 
@@ -162,7 +175,9 @@ def rewrite_lock(text: str, plan: Plan) -> str:
 def _git(root: str, *args: str) -> str:
     proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise RenameError(f"`git {' '.join(args)}` failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        raise RenameError(
+            f"`git {' '.join(args)}` failed: {proc.stderr.strip() or proc.stdout.strip()}"
+        )
     return proc.stdout
 
 
@@ -180,7 +195,12 @@ def _moves(plan: Plan) -> list[tuple[str, str]]:
     for crate in plan.old.crates:
         parent, _, leaf = crate.path.rpartition("/")
         if leaf == crate.name and plan.crates[crate.name] != leaf:
-            out.append((crate.path, f"{parent}/{plan.crates[crate.name]}" if parent else plan.crates[crate.name]))
+            out.append(
+                (
+                    crate.path,
+                    f"{parent}/{plan.crates[crate.name]}" if parent else plan.crates[crate.name],
+                )
+            )
     source = plan.old.python_source
     if plan.old.package != plan.package:
         base = f"{source}/" if source else ""
@@ -246,7 +266,9 @@ def _tool(root: str, cmd: list[str], what: str) -> None:
     import shutil
 
     if shutil.which(cmd[0]) is None:
-        raise RenameError(f"{cmd[0]} not found; the rename needs it to {what} (run `nox -s rename`)")
+        raise RenameError(
+            f"{cmd[0]} not found; the rename needs it to {what} (run `nox -s rename`)"
+        )
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]

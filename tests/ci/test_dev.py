@@ -24,7 +24,7 @@ WORKSPACE = {
         '[package]\nname = "fx-py"\nversion = "0.1.0"\nedition = "2021"\n\n'
         '[lib]\nname = "_native"\ncrate-type = ["cdylib"]\n'
     ),
-    "crates/fx-py/src/lib.rs": "#[no_mangle]\npub extern \"C\" fn fx() -> u32 {\n    1\n}\n",
+    "crates/fx-py/src/lib.rs": '#[no_mangle]\npub extern "C" fn fx() -> u32 {\n    1\n}\n',
     "crates/fx-cli/Cargo.toml": (
         '[package]\nname = "fx-cli"\nversion = "0.1.0"\nedition = "2021"\n\n'
         '[[bin]]\nname = "fx"\npath = "src/main.rs"\n'
