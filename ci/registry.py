@@ -158,7 +158,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_surface",
-        "Every template-cli call in actions, workflows and README is real",
+        "Every call of the project's CLI in actions, workflows and docs is real",
         requires=("build",),
         packages=(PYYAML,),
         inputs=(*WORKFLOW_INPUTS, "**/*.md"),

@@ -38,7 +38,7 @@ class Plan(NamedTuple):
 
 
 def crate_prefix(crates: list[str]) -> str:
-    """The shared ``prefix-`` of the crate names (``template-core``, ``template-cli`` → ``template``)."""
+    """The shared ``prefix-`` of the crate names (``p-core``, ``p-cli`` → ``p``)."""
     heads = {c.rpartition("-")[0] for c in crates if "-" in c}
     if len(heads) != 1 or len(crates) != sum("-" in c for c in crates):
         raise RenameError(
@@ -74,7 +74,33 @@ def make_plan(root: str, dist: str, package: str, cli: str, prefix: str | None) 
     valid.check_crate_prefix(
         new_prefix, list(crates.values()), _lock_dependencies(root, set(crate_names))
     )
-    return Plan(old, dist, package, cli, crates)
+    plan = Plan(old, dist, package, cli, crates)
+    _check_unused(root, plan)
+    return plan
+
+
+def _check_unused(root: str, plan: Plan) -> None:
+    """A new name must appear nowhere yet: else a later rename could not tell it apart."""
+    old = plan.old
+    pairs = [("--dist", plan.dist, old.dist), ("--package", plan.package, old.package)]
+    pairs += [("--cli", plan.cli, old.cli or "")]
+    pairs += [("--crate-prefix", new, o) for o, new in plan.crates.items()]
+    files = [p for p in _git(root, "ls-files", "-z").split("\0") if p]
+    for flag, new, before in pairs:
+        if new == before:
+            continue
+        pattern = re.compile(_word(new))
+        for rel in files:
+            try:
+                with open(os.path.join(root, rel), encoding="utf-8") as f:
+                    hit = pattern.search(f.read())
+            except (OSError, UnicodeDecodeError):
+                continue
+            if hit:
+                raise RenameError(
+                    f"{flag}: {new!r} already appears in {rel}; choose a name that appears "
+                    "nowhere in the project, so this rename (and the next) can tell it apart"
+                )
 
 
 _BEFORE = r"(?:(?<![A-Za-z0-9-])|(?<=\\[nt]))"  # a `\n`/`\t` escape in source text ends a word
