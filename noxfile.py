@@ -24,7 +24,7 @@ import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import ORDERED, PYYAML, Gate, packages_union, with_requires
+from ci.registry import EXTRA_SESSIONS, ORDERED, PYYAML, RUFF, Gate, packages_union, with_requires
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -115,7 +115,22 @@ def dev(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "ci.dev", *session.posargs)
 
 
+@nox.session
+def rename(session: nox.Session) -> None:
+    """Rename the template: -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]"""
+    install(session, [RUFF])  # the rename formats what it rewrote with the pinned ruff
+    session.run("python", "-m", "ci.template", "rename", *session.posargs)
+
+
 @nox.session(venv_backend="none")
-def bench(session: nox.Session) -> None:
-    """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
-    session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+def adopt(session: nox.Session) -> None:
+    """Copy the gate library into an existing maturin project: -- PATH [--force]"""
+    session.run(sys.executable, "-m", "ci.template", "adopt", *session.posargs)
+
+
+if "bench" in EXTRA_SESSIONS:
+
+    @nox.session(venv_backend="none")
+    def bench(session: nox.Session) -> None:
+        """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
+        session.run(sys.executable, "-m", "ci.bench", *session.posargs)

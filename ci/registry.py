@@ -8,6 +8,7 @@ never turn into a gate that silently does not run.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 TYPE_CHECKING = False
@@ -259,7 +260,17 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
 
 
 # nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench", "dev")
+EXTRA_SESSIONS: tuple[str, ...] = (
+    "gates",
+    "tests",
+    "report",
+    "ci_local",
+    "dev",
+    "rename",
+    "adopt",
+    # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
+    *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
+)
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
