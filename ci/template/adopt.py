@@ -14,8 +14,11 @@ file the project already has (``--force`` to allow) and a pyproject.toml that al
 from __future__ import annotations
 
 import glob
+import json
 import os
+import re
 import shutil
+from typing import Any
 
 from ci.project import Names, ProjectError, names
 
@@ -75,12 +78,32 @@ def skips(project: str, n: Names) -> dict[str, str]:
     return out
 
 
-def section(n: Names, skipped: dict[str, str]) -> str:
+_PUBLISH = re.compile(
+    r"\b(uv publish|twine upload|maturin (publish|upload)|cargo publish|command: (upload|publish))\b"
+)
+
+
+def release_files(project: str) -> list[str]:
+    """Workflows that publish (maturin's generated CI.yml does, on tags): the release files."""
+    out = []
+    for path in sorted(glob.glob(os.path.join(project, ".github", "workflows", "*.y*ml"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            if _PUBLISH.search(f.read()):
+                out.append(os.path.relpath(path, project).replace(os.sep, "/"))
+    return out
+
+
+def section(n: Names, skipped: dict[str, str], releases: list[str]) -> str:
     lines = [
         "",
         "# The CI gate library (ci/, noxfile.py): `nox -s gates` runs them all; ci/gates/README.md",
         "# explains each. Written by `nox -s adopt`; every skip says what would make it apply.",
     ]
+    if releases:
+        lines.append("[tool.ci-gates.tool-guard]")
+        lines.append("# Workflows that publish; publishing anywhere else is refused.")
+        lines.append("release-files = [" + ", ".join(f'"{r}"' for r in releases) + "]")
+        lines.append("")
     if skipped:
         lines.append("[tool.ci-gates.skip]")
         lines.extend(f'{gate} = "{why}"' for gate, why in sorted(skipped.items()))
@@ -122,8 +145,51 @@ def adopt(template: str, project: str, force: bool = False) -> str:
         shutil.copy2(os.path.join(template, rel), dest)
     skipped = skips(project, n)
     with open(os.path.join(project, "pyproject.toml"), "a", encoding="utf-8") as f:
-        f.write(section(n, skipped))
+        f.write(section(n, skipped, release_files(project)))
+    _write_ruff_config(template, project)
     return _report(project, n, files, skipped)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise AdoptError(f"[tool.ruff]: cannot copy a value of type {type(value).__name__}")
+
+
+def _toml_tables(table: dict[str, Any], prefix: str = "") -> list[str]:
+    scalars = [f"{k} = {_toml_value(v)}" for k, v in table.items() if not isinstance(v, dict)]
+    out = ([f"[{prefix}]"] if prefix and scalars else []) + scalars
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out += ["", *_toml_tables(value, f"{prefix}.{key}" if prefix else key)]
+    return out
+
+
+def _write_ruff_config(template: str, project: str) -> None:
+    """ci/ruff.toml: ruff judges ci/ by the template's settings, the project by its own."""
+    from ci.project import _toml
+
+    ruff = dict(_toml(os.path.join(template, "pyproject.toml")).get("tool", {}).get("ruff", {}))
+    ruff.pop("extend-exclude", None)
+    ruff.setdefault("target-version", "py39")  # the library's floor, whatever the project's is
+    isort = ruff.get("lint", {}).get("isort", {})
+    if "known-first-party" in isort:
+        isort["known-first-party"] = ["ci"]
+    text = "\n".join(
+        [
+            "# Written by `nox -s adopt`: the gate library's own ruff settings, so ruff judges",
+            "# ci/ the way the library is written and the rest of the project by its own config.",
+            *_toml_tables(ruff),
+        ]
+    )
+    with open(os.path.join(project, "ci", "ruff.toml"), "w", encoding="utf-8") as f:
+        f.write(text + "\n")
 
 
 def _report(project: str, n: Names, files: list[str], skipped: dict[str, str]) -> str:
