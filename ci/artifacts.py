@@ -196,18 +196,22 @@ def _run(cmd: list[str]) -> None:
         raise ArtifactError(f"`{' '.join(cmd)}` failed: {' | '.join(tail)}")
 
 
-def create_venv(venv: str) -> None:
-    """A new, empty venv at ``venv`` (removed first): ``uv venv`` if uv is on PATH."""
+def create_venv(venv: str, python: str | None = None) -> None:
+    """A new, empty venv at ``venv`` (removed first) of ``python`` (default: this interpreter).
+
+    ``uv venv`` if uv is on PATH, else the standard library's venv.
+    """
     import shutil
 
+    python = python or sys.executable
     shutil.rmtree(venv, ignore_errors=True)
     uv = shutil.which("uv")
     if uv:
-        _run([uv, "venv", "--quiet", "--python", sys.executable, venv])
+        _run([uv, "venv", "--quiet", "--python", python, venv])
     elif _outer_pip():
-        _run([sys.executable, "-m", "venv", "--without-pip", venv])
+        _run([python, "-m", "venv", "--without-pip", venv])
     else:
-        _run([sys.executable, "-m", "venv", venv])
+        _run([python, "-m", "venv", venv])
 
 
 def _outer_pip() -> bool:
@@ -236,24 +240,27 @@ def install_wheel(venv: str, wheel: str) -> None:
     pip_install(venv, ["--no-index", "--no-deps", wheel])
 
 
-def wheel_venv(root: str, name: str, extra: list[str] | None = None) -> str:
-    """A venv ``target/ci-gates/venvs/<name>`` with the current wheel (and ``extra``) installed.
+def wheel_venv(
+    root: str, name: str, extra: list[str] | None = None, python: str | None = None
+) -> str:
+    """A venv ``target/ci-gates/venvs/<name>`` of ``python`` (default: this interpreter) with
+    the current wheel (and ``extra``) installed.
 
-    Recreated when the wheel or ``extra`` changed (a marker file records both), reused
-    otherwise. Raises :class:`ArtifactError` when there is no current build.
+    Recreated when the wheel, ``extra`` or the interpreter changed (a marker file records
+    them), reused otherwise. Raises :class:`ArtifactError` when there is no current build.
     """
     wheel = current_manifest(root)["wheel"]
     extra = list(extra or [])
     venv = _abs(root, f"{VENVS_DIR}/{name}")
     marker = os.path.join(venv, ".ci-gates-wheel.json")
-    want = {"wheel": file_sha256(wheel), "extra": extra, "python": sys.executable}
+    want = {"wheel": file_sha256(wheel), "extra": extra, "python": python or sys.executable}
     try:
         with open(marker, encoding="utf-8") as f:
             if json.load(f) == want and os.path.exists(venv_python(venv)):
                 return venv
     except (OSError, ValueError):
         pass
-    create_venv(venv)
+    create_venv(venv, python)
     if extra:
         pip_install(venv, extra)
     install_wheel(venv, wheel)

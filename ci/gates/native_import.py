@@ -164,8 +164,8 @@ def check_cli_file(path: str, cli: str) -> list[Finding]:
     return []
 
 
-def check_installed(venv: str, n: Names, version: str) -> list[Finding]:
-    """Import the extension from ``venv`` and run its CLI."""
+def check_installed(venv: str, n: Names, version: str, cli: bool = True) -> list[Finding]:
+    """Import the extension from ``venv`` and (with ``cli``) run its CLI."""
     import subprocess
 
     from ci.artifacts import venv_python, venv_scripts
@@ -182,14 +182,14 @@ def check_installed(venv: str, n: Names, version: str) -> list[Finding]:
     got, native_file = (proc.stdout.splitlines() + ["", ""])[:2]
     print(f"native_import: imported {native_file}", flush=True)
     found = [] if got == version else [version_mismatch(n.package, got, version)]
-    if n.cli is None:
+    if n.cli is None or not cli:
         return found
-    cli = os.path.join(venv_scripts(venv), n.cli + (".exe" if os.name == "nt" else ""))
-    bad_file = check_cli_file(cli, n.cli)
+    exe = os.path.join(venv_scripts(venv), n.cli + (".exe" if os.name == "nt" else ""))
+    bad_file = check_cli_file(exe, n.cli)
     if bad_file:
         return found + bad_file
     try:
-        proc = subprocess.run([cli, "--version"], capture_output=True, text=True)
+        proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     except OSError as exc:  # e.g. built for another architecture
         return [*found, cli_version_wrong(n.cli, f"cannot execute: {exc.strerror}", -1, version)]
     printed = proc.stdout.strip()
@@ -202,7 +202,7 @@ def run(root: str | None = None) -> list[Finding]:
     import shutil
     import tempfile
 
-    from ci import artifacts
+    from ci import artifacts, interpreters
     from ci.gates import config_for
     from ci.project import ProjectError, names
 
@@ -216,13 +216,16 @@ def run(root: str | None = None) -> list[Finding]:
         raise CannotRun(str(exc)) from None
     wheel = manifest["wheel"]
     found = check_wheel_has_cli(wheel, n, version)
-    venv = tempfile.mkdtemp(prefix="ci-gates-native-import-")
-    try:
-        artifacts.create_venv(venv)
-        artifacts.install_wheel(venv, wheel)
-        found += check_installed(venv, n, version)
-    except artifacts.ArtifactError as exc:
-        found.append(install_failed(os.path.basename(wheel), str(exc)))
-    finally:
-        shutil.rmtree(venv, ignore_errors=True)
-    return found
+    pythons, notes = interpreters.for_gate(root)
+    per = []
+    for it in pythons:  # the oldest and the newest supported CPython
+        venv = tempfile.mkdtemp(prefix="ci-gates-native-import-")
+        try:
+            artifacts.create_venv(venv, it.path)
+            artifacts.install_wheel(venv, wheel)
+            per.append((it, check_installed(venv, n, version)))
+        except artifacts.ArtifactError as exc:
+            per.append((it, [install_failed(os.path.basename(wheel), str(exc))]))
+        finally:
+            shutil.rmtree(venv, ignore_errors=True)
+    return [*found, *interpreters.merge(per), *notes]

@@ -11,19 +11,20 @@ surfaces and says so in a note.
 
 from __future__ import annotations
 
-import collections
 import json
 import os
-import re
 
 from ci.findings import NOTE, CannotRun, Finding, rule
-
-VECTORS = "tests/vectors/vectors.json"
-FIELDS = ("lines", "words", "bytes")
-MAX_GENERATED = 64 << 20  # a generated vector is at most 64 MiB
-
-# file: relative to the vectors directory, or None; generate: [(text, times), ...] or None.
-Vector = collections.namedtuple("Vector", "name line file generate expected")
+from ci.parity_vectors import (  # noqa: F401  (re-exported: the gate's vector API)
+    FIELDS,
+    MAX_GENERATED,
+    VECTORS,
+    Vector,
+    bad_vector,
+    generator,
+    load_vectors,
+    vector_bytes,
+)
 
 # Runs in the wheel venv with the import package's name as argv[1]: stdin is
 # [[name, path], ...]; prints {name: {surface: [l, w, b]}}.
@@ -45,97 +46,6 @@ for name, path in json.load(sys.stdin):
             got[surface] = f"raised {type(exc).__name__}: {exc}"
 json.dump(out, sys.stdout)
 """
-
-
-@rule("PAR001")
-def bad_vector(line: int, message: str, fix: str) -> Finding:
-    """``tests/vectors/vectors.json`` is unreadable, or one of its vectors is malformed.
-
-    A vector is ``{"name", "lines", "words", "bytes"}`` plus exactly one of ``"file"`` (a
-    ``.bin`` beside it) or ``"generate"`` (``[[latin-1 text, times], ...]``).
-    """
-    return Finding("PAR001", message, VECTORS, line, fix=fix)
-
-
-def load_vectors(text: str, directory: str) -> tuple[list[Vector], list[Finding]]:
-    """The vectors of a ``vectors.json`` text, and a :func:`bad_vector` finding per problem."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        return [], [bad_vector(0, f"not valid JSON ({exc})", "fix the syntax")]
-    if not isinstance(data, dict) or not isinstance(data.get("vectors"), list):
-        return [], [bad_vector(1, 'expected {"vectors": [...]} at the top level', "fix the shape")]
-    lines = text.splitlines()
-    vectors: list[Vector] = []
-    problems: list[Finding] = []
-    seen: set[str] = set()
-    for i, item in enumerate(data["vectors"]):
-        name = item.get("name") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+", name):
-            fix = "give it a \"name\" of letters, digits, '.', '_', '-'"
-            problems.append(bad_vector(0, f"vector #{i + 1} has no usable name", fix))
-            continue
-        pattern = f'"name": "{name}"'
-        line = next((n for n, t in enumerate(lines, 1) if pattern in t), 0)
-        problem = _vector_problem(item, name, seen, directory)
-        if problem is not None:
-            problems.append(bad_vector(line, f"vector {name!r}: {problem[0]}", problem[1]))
-            continue
-        seen.add(name)
-        generate = None if item.get("generate") is None else generator(item["generate"])
-        expected = {f: item[f] for f in FIELDS}
-        vectors.append(Vector(name, line, item.get("file"), generate, expected))
-    return vectors, problems
-
-
-def _count(value: object) -> bool:
-    """A non-negative int (not a bool)."""
-    return type(value) is int and value >= 0
-
-
-def generator(value: object) -> list[tuple[str, int]] | None:
-    """``[(latin-1 text, times), ...]`` from a vector's ``"generate"``, or None if malformed."""
-    if not isinstance(value, list):
-        return None
-    parts: list[tuple[str, int]] = []
-    for part in value:
-        if not (isinstance(part, list) and len(part) == 2):
-            return None
-        text, times = part
-        if not isinstance(text, str) or any(ord(c) > 255 for c in text) or not _count(times):
-            return None
-        parts.append((text, times))
-    return parts
-
-
-def _vector_problem(
-    item: dict[str, object], name: str, seen: set[str], directory: str
-) -> tuple[str, str] | None:
-    """``(what is wrong, what to do)`` for one vector, or None."""
-    if name in seen:
-        return "duplicate name", "rename one"
-    bad = [f for f in FIELDS if not _count(item.get(f))]
-    if bad:
-        return f"{', '.join(bad)} must be non-negative integers", "fix the expected counts"
-    file, generate = item.get("file"), item.get("generate")
-    if (file is None) == (generate is None):
-        return 'needs exactly one of "file" and "generate"', "keep one"
-    if file is not None:
-        if not isinstance(file, str) or not os.path.isfile(os.path.join(directory, file)):
-            return f"file {file!r} is not in {directory}", "add it"
-        return None
-    parts = generator(generate)
-    if parts is None or sum(len(text) * times for text, times in parts) > MAX_GENERATED:
-        what = f'"generate" must be [[latin-1 text, times], ...] of at most {MAX_GENERATED} bytes'
-        return what, "fix the generator"
-    return None
-
-
-def vector_bytes(vector: Vector, directory: str) -> bytes:
-    if vector.file is not None:
-        with open(os.path.join(directory, vector.file), "rb") as f:
-            return f.read()
-    return b"".join(text.encode("latin-1") * times for text, times in vector.generate)
 
 
 _PLAIN = frozenset(b" \t\n\v\f\r" + bytes(range(0x21, 0x7F)))
@@ -287,10 +197,78 @@ def _wc() -> tuple[str | None, bool]:
 WC_ENV = {**os.environ, "LC_ALL": "C"}
 
 
-def run(root: str | None = None) -> list[Finding]:
+def _materialize(root: str, vectors: list[Vector]) -> dict[str, str]:
+    """The file of each vector: its own, or its generated bytes under target/."""
+    directory = os.path.join(root, os.path.dirname(VECTORS))
+    gen_dir = os.path.join(root, "target", "ci-gates", "parity")
+    os.makedirs(gen_dir, exist_ok=True)
+    paths = {}
+    for v in vectors:
+        if v.file:
+            paths[v.name] = os.path.join(directory, v.file)
+            continue
+        paths[v.name] = os.path.join(gen_dir, f"{v.name}.bin")
+        with open(paths[v.name], "wb") as out:
+            out.write(vector_bytes(v, directory))
+    return paths
+
+
+PY_NAMES = ("count_file", "count_bytes", "count_bytes(memoryview)")
+
+
+def _python_findings(
+    venv: str, package: str, vectors: list[Vector], paths: dict[str, str]
+) -> list[Finding]:
+    """The Python surfaces of the wheel installed in ``venv``, compared on every vector."""
+    from ci import artifacts
+
+    inputs = [[v.name, paths[v.name]] for v in vectors]
+    py, error = _python_answers(artifacts.venv_python(venv), package, inputs, venv)
+    found = []
+    for v in vectors:
+        for surface in PY_NAMES:
+            found += compare(v, surface, py.get(v.name, {}).get(surface, error or "no answer"))
+    return found
+
+
+def _native_findings(
+    root: str, exe: str | None, cli: str, vectors: list[Vector], paths: dict[str, str]
+) -> list[Finding]:
+    """The CLI (file, ``-``, stdin) and this machine's ``wc``, compared on every vector."""
     import subprocess
 
-    from ci import artifacts
+    directory = os.path.join(root, os.path.dirname(VECTORS))
+    wc, modern_wc = _wc()
+    found: list[Finding] = []
+    words_skipped = []
+    for v in vectors:
+        data = vector_bytes(v, directory)
+        answers: dict[str, object] = {}
+        if exe is not None:
+            answers[f"{cli} (file)"] = _cli(exe, [paths[v.name]], None)
+            answers[f"{cli} (stdin -)"] = _cli(exe, ["-"], data)
+            answers[f"{cli} (stdin)"] = _cli(exe, [], data)
+        if wc:
+            proc = subprocess.run(
+                [wc, "-l", "-w", "-c", paths[v.name]], capture_output=True, env=WC_ENV
+            )
+            ok = proc.returncode == 0
+            answers["wc"] = parse_wc(proc.stdout.decode()) if ok else f"exit {proc.returncode}"
+            if wc_fields(data, modern_wc) != FIELDS:
+                words_skipped.append(v.name)
+        for surface, got in answers.items():
+            fields = wc_fields(data, modern_wc) if surface == "wc" else FIELDS
+            found += compare(v, surface, got, fields=fields)
+    if wc is None:
+        found.append(surface_skipped("wc", "no wc on PATH"))
+    if words_skipped:
+        why = "this is an older GNU wc (non-printable bytes start no word)"
+        found.append(surface_skipped(f"wc's word count on {', '.join(words_skipped)}", why))
+    return found
+
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci import artifacts, interpreters
     from ci.gates import config_for
     from ci.project import ProjectError, names
 
@@ -298,60 +276,31 @@ def run(root: str | None = None) -> list[Finding]:
     vectors, found = _read_vectors(root)
     if not vectors:
         return [*found, no_vectors()]
+    pythons, notes = interpreters.for_gate(root)
     try:
         n = names(root)
-        venv = artifacts.wheel_venv(root, "parity")
+        venvs = [
+            (it, artifacts.wheel_venv(root, f"parity-py{it.version}", python=it.path))
+            for it in pythons
+        ]
     except (ProjectError, artifacts.ArtifactError) as exc:
         raise CannotRun(str(exc)) from None
     exe = None
     if n.cli is None:
         found.append(surface_skipped("the CLI", "this project has no CLI crate"))
-    else:
-        exe = os.path.join(artifacts.venv_scripts(venv), n.cli + (".exe" * (os.name == "nt")))
+    else:  # one binary, whichever venv installed it
+        exe = os.path.join(
+            artifacts.venv_scripts(venvs[0][1]), n.cli + (".exe" * (os.name == "nt"))
+        )
         if not os.path.isfile(exe):
             raise CannotRun(f"the built wheel installs no {exe}", "see the native_import gate")
-    directory = os.path.join(root, os.path.dirname(VECTORS))
-    gen_dir = os.path.join(root, "target", "ci-gates", "parity")
-    os.makedirs(gen_dir, exist_ok=True)
-    paths = {}
-    for v in vectors:
-        paths[v.name] = (
-            os.path.join(directory, v.file) if v.file else os.path.join(gen_dir, f"{v.name}.bin")
-        )
-        if not v.file:
-            with open(paths[v.name], "wb") as out:
-                out.write(vector_bytes(v, directory))
-    inputs = [[v.name, paths[v.name]] for v in vectors]
-    py, py_error = _python_answers(artifacts.venv_python(venv), n.package, inputs, venv)
-    wc, modern_wc = _wc()
-    wc_words_skipped = []
-    for v in vectors:
-        data = vector_bytes(v, directory)
-        answers: dict[str, object] = {}
-        if exe is not None:
-            answers[f"{n.cli} (file)"] = _cli(exe, [paths[v.name]], None)
-            answers[f"{n.cli} (stdin -)"] = _cli(exe, ["-"], data)
-            answers[f"{n.cli} (stdin)"] = _cli(exe, [], data)
-        for surface in ("count_file", "count_bytes", "count_bytes(memoryview)"):
-            answers[surface] = py.get(v.name, {}).get(surface, py_error or "no answer")
-        if wc:
-            proc = subprocess.run(
-                [wc, "-l", "-w", "-c", paths[v.name]], capture_output=True, env=WC_ENV
-            )
-            answers["wc"] = (
-                parse_wc(proc.stdout.decode())
-                if proc.returncode == 0
-                else f"exit {proc.returncode}"
-            )
-        for surface, got in answers.items():
-            fields = wc_fields(data, modern_wc) if surface == "wc" else FIELDS
-            if fields != FIELDS:
-                wc_words_skipped.append(v.name)
-            found += compare(v, surface, got, fields=fields)
-    print(f"parity: {len(vectors)} vectors through {', '.join(answers)}", flush=True)
-    if wc is None:
-        found.append(surface_skipped("wc", "no wc on PATH"))
-    if wc_words_skipped:
-        why = "this is an older GNU wc (non-printable bytes start no word)"
-        found.append(surface_skipped(f"wc's word count on {', '.join(wc_words_skipped)}", why))
-    return found
+    paths = _materialize(root, vectors)
+    found += _native_findings(root, exe, n.cli or "", vectors, paths)
+    per = [(it, _python_findings(venv, n.package, vectors, paths)) for it, venv in venvs]
+    found += interpreters.merge(per)
+    versions = ", ".join(f"CPython {it.version}" for it in pythons)
+    print(
+        f"parity: {len(vectors)} vectors through the CLI, wc and the Python API on {versions}",
+        flush=True,
+    )
+    return found + notes

@@ -21,6 +21,7 @@ from ci.findings import CannotRun, Finding, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ci.interpreters import Interpreter
     from ci.project import Names
 
 AllowEntry = collections.namedtuple("AllowEntry", "line entry reason")
@@ -175,8 +176,22 @@ def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
     return errors, unused
 
 
-def _stubtest(root: str, n: Names, allowlist: str) -> tuple[str, int, str]:
-    """stubtest's output, its exit code and the installed package directory, in the wheel venv.
+# mypy 2 no longer runs on Python < 3.10: there stubtest comes from the newest mypy that does.
+MYPY_PYTHON_FLOOR = (3, 10)
+
+
+def mypy_requirement(version: str) -> list[str]:
+    """The stubs venv's mypy for CPython ``version``: the pinned one where it runs."""
+    from ci.registry import BY_NAME
+
+    if tuple(int(p) for p in version.split(".")) < MYPY_PYTHON_FLOOR:
+        return ["mypy<2"]
+    return list(BY_NAME["stubs"].packages)
+
+
+def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str, int, str]:
+    """stubtest's output, its exit code and the installed package directory, in the wheel venv
+    of interpreter ``it``.
 
     The output is "" and the code -1 when the installed package has no stub for the extension.
     :class:`CannotRun` without a current build or when the package does not import.
@@ -184,10 +199,11 @@ def _stubtest(root: str, n: Names, allowlist: str) -> tuple[str, int, str]:
     import subprocess
 
     from ci import artifacts
-    from ci.registry import BY_NAME
 
     try:
-        venv = artifacts.wheel_venv(root, "stubs", extra=list(BY_NAME["stubs"].packages))
+        venv = artifacts.wheel_venv(
+            root, f"stubs-py{it.version}", extra=mypy_requirement(it.version), python=it.path
+        )
     except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc)) from None
     python = artifacts.venv_python(venv)
@@ -207,7 +223,27 @@ def _stubtest(root: str, n: Names, allowlist: str) -> tuple[str, int, str]:
     return proc.stdout + proc.stderr, proc.returncode, pkg_dir
 
 
+def _check(
+    root: str, n: Names, allow_rel: str, entries: list[AllowEntry], it: Interpreter
+) -> list[Finding]:
+    """stubtest under one interpreter, as findings."""
+    from ci.findings import cannot_run
+
+    output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel), it)
+    if code == -1:
+        return [stub_not_shipped(stub_path(n), pkg_dir)]
+    print(output, end="", flush=True)
+    errors, unused = parse_stubtest(output, n)
+    by_entry = {e.entry: e.line for e in entries}
+    found = [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
+    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
+    if code != 0 and not errors and not unused:
+        found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
+    return found
+
+
 def run(root: str | None = None) -> list[Finding]:
+    from ci import interpreters
     from ci.findings import cannot_run
     from ci.gates import config_for
     from ci.project import ProjectError, names
@@ -221,18 +257,13 @@ def run(root: str | None = None) -> list[Finding]:
         return [allowlist_unreadable(allow_rel, str(exc.strerror))]
     try:
         n = names(root)
-        output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel))
     except ProjectError as exc:
         return [*found, *cannot_run(str(exc), path="pyproject.toml")]
-    except CannotRun as exc:  # a bad allowlist is reported too, build or not
-        return [*found, exc.finding()]
-    if code == -1:
-        return [*found, stub_not_shipped(stub_path(n), pkg_dir)]
-    print(output, end="", flush=True)
-    errors, unused = parse_stubtest(output, n)
-    by_entry = {e.entry: e.line for e in entries}
-    found += [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
-    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
-    if code != 0 and not errors and not unused:
-        found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
-    return found
+    pythons, notes = interpreters.for_gate(root)
+    per = []
+    for it in pythons:  # the oldest and the newest supported CPython
+        try:
+            per.append((it, _check(root, n, allow_rel, entries, it)))
+        except CannotRun as exc:  # a bad allowlist is reported too, build or not
+            return [*found, exc.finding()]
+    return [*found, *interpreters.merge(per), *notes]

@@ -173,7 +173,9 @@ def fake_venv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stdin_bug: bool =
     monkeypatch.setenv("PYTHONPATH", str(pkg_dir))
     from ci import artifacts
 
-    monkeypatch.setattr(artifacts, "wheel_venv", lambda root, name, extra=None: str(scripts.parent))
+    monkeypatch.setattr(
+        artifacts, "wheel_venv", lambda root, name, extra=None, python=None: str(scripts.parent)
+    )
 
 
 def vectors_repo(make_repo: MakeRepo, words_off: int = 0, cli: bool = True) -> Path:
