@@ -6,7 +6,9 @@ scripts directory leads PATH so the tests find the CLI, ruff, check-jsonschema, 
 Python source directory is never on ``sys.path``: the gate checks that the package imports from
 the venv before it starts. Tests run in parallel (pytest-xdist, ``-n auto``); "no tests ran"
 (pytest exit 5) is a failure, not a pass. Each failing test is a finding at its file and line
-(from pytest's JUnit XML).
+(from pytest's JUnit XML). Then ``tests/package`` runs again under the oldest and the newest
+CPython the project supports (:mod:`ci.interpreters`), each in a wheel venv of its own, so the
+abi3 floor is proven, not promised.
 
 Extra pytest arguments come from ``CI_GATES_PYTEST_ARGS`` (``nox -s pytest -- -m "not slow"``
 sets it); a run with them is a partial run, and says so in a note.
@@ -23,6 +25,9 @@ from ci.findings import NOTE, CannotRun, Finding, rule
 
 CACHE_DIR = "target/ci-gates/pytest-cache"
 JUNIT = "target/ci-gates/pytest-junit.xml"
+# The package tests again under the oldest and newest supported CPython (the abi3 floor).
+PACKAGE_TESTS = "tests/package"
+PACKAGE_TEST_DEPS = ("pytest", "tomli>=2; python_version < '3.11'")
 ARGS_ENV = "CI_GATES_PYTEST_ARGS"
 PARALLEL = ("-n", "auto")
 
@@ -74,12 +79,12 @@ def partial_run(args: str) -> Finding:
 
 
 def command(
-    python: str, args: list[str] | tuple[str, ...] = (), parallel: bool = True
+    python: str, args: list[str] | tuple[str, ...] = (), parallel: bool = True, junit: str = JUNIT
 ) -> list[str]:
     """The pytest command line the gate runs (from the repo root)."""
     workers = [*PARALLEL] if parallel else []
-    junit = ["-o", "junit_family=xunit1", f"--junitxml={JUNIT}"]
-    return [python, "-m", "pytest", "-o", f"cache_dir={CACHE_DIR}", *junit, *workers, *args]
+    report = ["-o", "junit_family=xunit1", f"--junitxml={junit}"]
+    return [python, "-m", "pytest", "-o", f"cache_dir={CACHE_DIR}", *report, *workers, *args]
 
 
 def failed_tests(xml_text: str) -> list[Finding]:
@@ -132,18 +137,23 @@ def suite_env(venv_scripts: str, environ: dict[str, str] | None = None) -> dict[
 
 
 def run_suite(
-    python: str, root: str, env: dict[str, str], args: tuple[str, ...] = (), parallel: bool = True
+    python: str,
+    root: str,
+    env: dict[str, str],
+    args: tuple[str, ...] = (),
+    parallel: bool = True,
+    junit: str = JUNIT,
 ) -> list[Finding]:
     """Run pytest (output streamed to ours) and return what it found."""
     import subprocess
     import sys
 
-    report = os.path.join(root, JUNIT)
+    report = os.path.join(root, junit)
     if os.path.exists(report):
         os.remove(report)
     sys.stdout.flush()
     sys.stderr.flush()
-    code = subprocess.run(command(python, args, parallel), cwd=root, env=env).returncode
+    code = subprocess.run(command(python, args, parallel, junit), cwd=root, env=env).returncode
     try:
         with open(report, encoding="utf-8") as f:
             xml_text = f.read()
@@ -152,27 +162,24 @@ def run_suite(
     return verdict(code, xml_text)
 
 
-def run(root: str | None = None) -> list[Finding]:
-    import shlex
+def _venv_python(
+    root: str, name: str, extra: list[str], package: str, python: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """A wheel venv's python and the suite's environment; CannotRun unless the package imports
+    from that venv (never from the source tree)."""
     import subprocess
 
     from ci import artifacts
-    from ci.gates import config_for
-    from ci.project import ProjectError, names
-    from ci.registry import BY_NAME, packages_union
 
-    root, _ = config_for(root)
-    extra = sorted(set(packages_union()) | set(BY_NAME["pytest"].packages))
     try:
-        package = names(root).package
-        venv = artifacts.wheel_venv(root, "pytest", extra=extra)
-    except (ProjectError, artifacts.ArtifactError) as exc:
+        venv = artifacts.wheel_venv(root, name, extra=extra, python=python)
+    except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc)) from None
-    python = artifacts.venv_python(venv)
+    exe = artifacts.venv_python(venv)
     env = suite_env(artifacts.venv_scripts(venv))
     code = "import importlib, sys; print(importlib.import_module(sys.argv[1]).__file__)"
     where = subprocess.run(
-        [python, "-c", code, package], cwd=root, env=env, capture_output=True, text=True
+        [exe, "-c", code, package], cwd=root, env=env, capture_output=True, text=True
     )
     location = os.path.realpath(where.stdout.strip()) if where.returncode == 0 else ""
     if not location.startswith(os.path.realpath(venv) + os.sep):
@@ -182,6 +189,47 @@ def run(root: str | None = None) -> list[Finding]:
             "see the native_import gate",
         )
     print(f"pytest: {package} from {location}", flush=True)
+    return exe, env
+
+
+def floor_runs(root: str, package: str) -> list[Finding]:
+    """The package tests under each supported CPython other than the suite's own."""
+    import sys
+
+    from ci import interpreters
+
+    if not os.path.isdir(os.path.join(root, PACKAGE_TESTS)):
+        return []
+    pythons, notes = interpreters.for_gate(root)
+    found: list[Finding] = []
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for it in pythons:
+        if it.version == here:
+            continue  # the whole suite runs on this version
+        name = f"pytest-py{it.version}"
+        exe, env = _venv_python(root, name, list(PACKAGE_TEST_DEPS), package, it.path)
+        junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
+        got = run_suite(exe, root, env, (PACKAGE_TESTS,), parallel=False, junit=junit)
+        found += [f._replace(message=f"on CPython {it.version}: {f.message}") for f in got]
+    return found + notes
+
+
+def run(root: str | None = None) -> list[Finding]:
+    import shlex
+
+    from ci.gates import config_for
+    from ci.project import ProjectError, names
+    from ci.registry import BY_NAME, packages_union
+
+    root, _ = config_for(root)
+    extra = sorted(set(packages_union()) | set(BY_NAME["pytest"].packages))
+    try:
+        package = names(root).package
+    except ProjectError as exc:
+        raise CannotRun(str(exc)) from None
+    python, env = _venv_python(root, "pytest", extra, package)
     args = os.environ.get(ARGS_ENV, "").strip()
     found = run_suite(python, root, env, tuple(shlex.split(args)))
-    return [*found, partial_run(args)] if args else found
+    if args:  # a chosen subset: the floor runs belong to the full gate only
+        return [*found, partial_run(args)]
+    return [*found, *floor_runs(root, package)]
