@@ -150,17 +150,19 @@ def check_wheel_has_cli(wheel: str, n: Names, version: str) -> list[Finding]:
     return [wheel_lacks_cli(os.path.basename(wheel), wanted)]
 
 
-def check_cli_file(path: str, cli: str) -> list[Finding]:
-    """Findings if ``path`` (the installed CLI) is missing or not a native executable."""
+def check_cli_file(path: str, cli: str, shown: str = "") -> list[Finding]:
+    """Findings if ``path`` (the installed CLI, named ``shown`` in messages) is missing or not a
+    native executable."""
+    shown = shown or path
     try:
         with open(path, "rb") as f:
             head = f.read(4)
     except OSError:
-        return [cli_not_installed(path, cli)]
+        return [cli_not_installed(shown, cli)]
     if head.startswith(b"#!"):
-        return [cli_is_launcher(path, cli)]
+        return [cli_is_launcher(shown, cli)]
     if executable_kind(head) is None:
-        return [cli_not_native(path, head)]
+        return [cli_not_native(shown, head)]
     return []
 
 
@@ -185,7 +187,9 @@ def check_installed(venv: str, n: Names, version: str, cli: bool = True) -> list
     if n.cli is None or not cli:
         return found
     exe = os.path.join(venv_scripts(venv), n.cli + (".exe" if os.name == "nt" else ""))
-    bad_file = check_cli_file(exe, n.cli)
+    # Named relative to the venv: the same finding under every interpreter is one finding.
+    shown = "<venv>/" + os.path.relpath(exe, venv).replace(os.sep, "/")
+    bad_file = check_cli_file(exe, n.cli, shown)
     if bad_file:
         return found + bad_file
     try:
