@@ -183,3 +183,8 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
             f = f._replace(message=f"on CPython {', '.join(who[key])}: {f.message}")
         out.append(f)
     return out
+
+
+if __name__ == "__main__":  # `python -m ci.interpreters`: the matrix (the result cache reads it)
+    for _it in matrix(os.getcwd()):
+        print(_it.version, _it.path or "-")

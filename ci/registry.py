@@ -53,6 +53,11 @@ PYYAML = "pyyaml>=6"
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2",)
 
+# The CPython versions that prove the abi3 floor, and where they are (ci/interpreters.py);
+# CI decides whether a missing one could not run.
+FLOOR_MACHINE = ("python -m ci.interpreters",)
+FLOOR_ENV = ("CI",)
+
 # Input globs shared by several gates (what each gate reads; see Gate.inputs).
 RUST_INPUTS = (
     "**/*.rs",
@@ -156,6 +161,8 @@ GATES: tuple[Gate, ...] = (
         "native_import",
         "Install the built wheel offline in a fresh venv; import it, run the CLI",
         requires=("build",),
+        machine=FLOOR_MACHINE,
+        env=FLOOR_ENV,
     ),
     Gate(
         "action_surface",
@@ -181,6 +188,8 @@ GATES: tuple[Gate, ...] = (
         packages=(MYPY,),
         inputs=("ci/stubtest-allowlist.txt",),
         config=("stubs",),
+        machine=FLOOR_MACHINE,
+        env=FLOOR_ENV,
     ),
     Gate(
         "parity",
@@ -188,7 +197,8 @@ GATES: tuple[Gate, ...] = (
         requires=("native_import",),
         inputs=("tests/vectors/**",),
         # The gate compares with this machine's wc, whose word rule depends on its version.
-        machine=("wc --version",),
+        machine=("wc --version", *FLOOR_MACHINE),
+        env=FLOOR_ENV,
     ),
     Gate(
         "cargo_test",
@@ -216,9 +226,9 @@ GATES: tuple[Gate, ...] = (
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
-        machine=("wc --version", "git --version"),
+        machine=("wc --version", "git --version", *FLOOR_MACHINE),
         # `nox -s pytest -- ARGS` passes ARGS through it (ci/gates/pytest.py).
-        env=("CI_GATES_PYTEST_ARGS",),
+        env=("CI_GATES_PYTEST_ARGS", *FLOOR_ENV),
     ),
 )
 
