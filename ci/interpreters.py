@@ -141,13 +141,49 @@ def interpreter_missing(version: str) -> Finding:
     )
 
 
+@rule("PYV002", severity=NOTE, gate="")
+def not_abi3(wheel: str, version: str) -> Finding:
+    """The built wheel is not abi3, so it runs only on the CPython it was built for (a note).
+
+    The floor/newest proof applies to abi3 (and pure) wheels; a version-specific wheel is
+    checked on the interpreter running the gates, which built it.
+    """
+    return Finding(
+        "PYV002",
+        f"{wheel} is not an abi3 wheel: checked on CPython {version} only",
+        fix="build with pyo3's abi3-py3X feature to support every version from the floor on",
+        severity=NOTE,
+    )
+
+
+def _wheel_abi(root: str) -> tuple[str, str]:
+    """The current build's wheel file name and its ABI tag (``abi3``, ``none``, ``cp311``), or
+    ``("", "")`` without a current build (the gate reports that itself)."""
+    from ci.artifacts import ArtifactError, current_manifest
+
+    try:
+        wheel = os.path.basename(str(current_manifest(root)["wheel"]))
+    except (ArtifactError, KeyError, OSError):
+        return "", ""
+    parts = wheel[: -len(".whl")].split("-")
+    return wheel, parts[-2] if len(parts) >= 5 else ""
+
+
+def current() -> Interpreter:
+    """The interpreter running the gates."""
+    return Interpreter(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)
+
+
 def for_gate(root: str) -> tuple[list[Interpreter], list[Finding]]:
     """The interpreters a floor-proving gate runs under, and the findings about missing ones.
 
     Missing in CI: a ``GATE001`` finding (could not run). Locally: a :func:`interpreter_missing`
     note. When none is found locally, the interpreter running the gate stands in, so the gate
-    still checks something.
+    still checks something. A wheel that is not abi3 is checked on the running interpreter.
     """
+    wheel, abi = _wheel_abi(root)
+    if abi and abi not in ("abi3", "none"):
+        return [current()], [not_abi3(wheel, current().version)]
     found: list[Interpreter] = []
     missing: list[Interpreter] = []
     for it in matrix(root):
@@ -157,9 +193,7 @@ def for_gate(root: str) -> tuple[list[Interpreter], list[Finding]]:
         fix = "install it on the CI machine (actions/setup-python or uv python install)"
         return found, cannot_run(f"{names}: not found; the abi3 floor cannot be proven", fix)
     notes = [interpreter_missing(it.version) for it in missing]
-    if not found:
-        found = [Interpreter(f"{sys.version_info[0]}.{sys.version_info[1]}", sys.executable)]
-    return found, notes
+    return found or [current()], notes
 
 
 def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:

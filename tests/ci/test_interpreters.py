@@ -129,3 +129,17 @@ def test_native_import_runs_once_per_supported_interpreter(
     monkeypatch.setenv("CI", "true")
     outcome = run_gate("native_import", root)
     assert outcome.status == CANNOT_RUN and f"CPython {high}: not found" in outcome.text
+
+
+def test_a_wheel_that_is_not_abi3_is_checked_on_the_running_interpreter_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        interpreters, "_wheel_abi", lambda root: ("x-1-cp311-cp311-linux_x86_64.whl", "cp311")
+    )
+    monkeypatch.setattr(interpreters, "matrix", lambda root: [Interpreter("3.99", "")])
+    monkeypatch.setenv("CI", "true")  # a missing interpreter does not matter then
+    found, notes = interpreters.for_gate(str(tmp_path))
+    assert found == [interpreters.current()]
+    assert [(f.rule, f.severity) for f in notes] == [("PYV002", NOTE)]
+    assert "x-1-cp311-cp311-linux_x86_64.whl is not an abi3 wheel" in notes[0].message
