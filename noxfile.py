@@ -1,7 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench.
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/sync.
 
 ``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
@@ -106,6 +106,12 @@ def ci_local(session: nox.Session) -> None:
     """Run the CI workflow's steps locally, in order, the way CI runs them"""
     install(session, [PYYAML])  # to read ci.yml; the steps themselves run nox as CI does
     session.run("python", "-m", "ci.ci_local", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def sync(session: nox.Session) -> None:
+    """Rewrite what the registry derives: ci.yml's gate steps, README's gate table (--check: report)"""
+    session.run(sys.executable, "-m", "ci.sync", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -50,7 +50,7 @@ GATES: tuple[Gate, ...] = (
     Gate("readme", "READMEs exist, stay within size bounds, and name only real nox sessions"),
     Gate(
         "action_yaml",
-        "Composite actions parse, validate against the schema, take inputs via env",
+        "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
         packages=(PYYAML, CHECK_JSONSCHEMA),
     ),
     Gate(
@@ -60,7 +60,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "workflows",
-        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
         commands=("check-jsonschema", "zizmor"),
@@ -194,7 +194,7 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
 
 
 # nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench")
+EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench", "sync")
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}
