@@ -64,7 +64,7 @@ _SHELL_SYNTAX = re.compile(r"\$[A-Za-z_{(]|`|^~|[:=]~|['\"\\]")
 def env_name(expression: str) -> str:
     """A variable name for the ``env:`` suggestion: the expression's last identifier."""
     code = re.sub(r"'(?:[^']|'')*'", " ", expression)  # string literals name nothing
-    names = re.findall(r"[A-Za-z_][A-Za-z0-9_-]*(?!\s*\()", code)
+    names = re.findall(r"[A-Za-z_][A-Za-z0-9_-]*(?![A-Za-z0-9_-])(?!\s*\()", code)
     names = [n for n in names if n not in ("true", "false", "null")]
     return names[-1].replace("-", "_").upper() if names else "VALUE"
 

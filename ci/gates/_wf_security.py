@@ -23,7 +23,11 @@ PUBLISH_ACTIONS = (
     "rust-lang/crates-io-auth-action",
     "actions/attest-build-provenance",
 )
-PUBLISH_SESSION = re.compile(r"^nox -s (?:\w+_)?publish(?:_\w+)?(?:\s|$)")
+PUBLISH_RUN = re.compile(
+    r"^nox -s (?:\w+_)?publish(?:_\w+)?(?:\s|$)"
+    r"|\b(?:uv publish|twine upload|cargo publish|maturin (?:publish|upload))\b",
+    re.MULTILINE,
+)
 REGISTRY_SECRET = re.compile(r"PYPI|CRATES|CARGO|TWINE|MATURIN|REGISTRY", re.IGNORECASE)
 REGISTRY_KEYS = re.compile(
     r"^(?:CARGO_REGISTRY_TOKEN|CARGO_REGISTRIES_\w+_TOKEN|TWINE_PASSWORD|UV_PUBLISH_TOKEN"
@@ -203,13 +207,17 @@ def id_token_at_workflow_level(rel: str, doc: Any) -> Finding | None:
 
 
 def is_publish_job(job: Any) -> bool:
-    """A job behind an ``environment:`` that runs a publish action or ``nox -s …publish…``."""
+    """A job behind an ``environment:`` that publishes (a publish action, ``nox -s …publish…``,
+    ``uv publish``, ``twine upload``, ``cargo publish``), or a call of a local reusable
+    workflow (whose own jobs the gate checks in that file)."""
+    if (ghyaml.scalar(ghyaml.get(job, "uses")) or "").startswith("./"):
+        return True
     if ghyaml.get(job, "environment") is None:
         return False
     for step in ghyaml.seq(ghyaml.get(job, "steps")):
         uses = (ghyaml.scalar(ghyaml.get(step, "uses")) or "").split("@")[0]
         run = (ghyaml.scalar(ghyaml.get(step, "run")) or "").strip()
-        if uses in PUBLISH_ACTIONS or PUBLISH_SESSION.match(run):
+        if uses in PUBLISH_ACTIONS or PUBLISH_RUN.search(run):
             return True
     return False
 
@@ -218,9 +226,12 @@ def is_publish_job(job: Any) -> bool:
 def id_token_off_publish_job(rel: str, doc: Any) -> list[Finding]:
     """A job that does not publish is granted ``id-token: write``.
 
-    A publish job has an ``environment:`` (protected, so a maintainer approves) and runs a
-    trusted-publishing action or a ``nox -s …publish…`` session. Anything else with an OIDC
-    token could publish on the project's behalf.
+    An OIDC token proves to every registry and cloud that trusts this repository that the job
+    is this repository; the fewer jobs hold one, the fewer places a compromised step can use
+    it. A publish job has an ``environment:`` (protected, so a maintainer approves) and
+    publishes: a trusted-publishing or attestation action, ``nox -s …publish…``,
+    ``uv publish``, ``twine upload``, ``cargo publish``. A project that uses OIDC for another
+    cloud login ignores WF009 for that file with a reason (``"WF009:path"``).
     """
     out = []
     for name, job in ghyaml.jobs(doc):

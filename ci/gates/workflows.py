@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 
-from ci import ghyaml
+from ci import ghyaml, sync
 from ci.findings import CannotRun, Finding, rule
 from ci.gates import _wf_ci, _wf_security, _wf_thin
 
@@ -74,7 +74,7 @@ def _primary(finding: dict[str, Any]) -> dict[str, Any]:
 def owned_elsewhere(finding: dict[str, Any]) -> bool:
     """zizmor findings that a WF rule already reports (one fault, one finding)."""
     ident = finding.get("ident")
-    route = _primary(finding).get("symbolic", {}).get("route") or [{}]
+    route = (_primary(finding).get("symbolic", {}).get("route") or {}).get("route") or [{}]
     return ident == "unpinned-uses" or (
         ident == "template-injection" and route[-1].get("Key") == "run"
     )
@@ -125,8 +125,6 @@ def _read(root: str, rel: str) -> str:
 
 
 def _ci_findings(root: str, rel: str, parsed: ghyaml.Parsed, skip: dict[str, str]) -> list[Finding]:
-    from ci import sync
-
     doc = parsed.root
     out = [f for f in [_wf_thin.no_cancel_in_progress(rel, doc)] if f]
     try:
@@ -140,8 +138,6 @@ def _ci_findings(root: str, rel: str, parsed: ghyaml.Parsed, skip: dict[str, str
 
 
 def _block_lines(text: str, rel: str) -> set[int]:
-    from ci import sync
-
     try:
         spans = sync.blocks(text, sync.CI_BEGIN, sync.CI_END, rel)
     except sync.SyncError:

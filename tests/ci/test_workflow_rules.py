@@ -1,0 +1,381 @@
+"""Table tests of the workflows gate's rule functions: each case is its rule ID, message, fix and line.
+
+Every case is a small workflow written here, several modelled on what real projects' workflows
+do (a matrix-chosen command, a flags step output, a PowerShell script path, a reusable workflow,
+uv publish behind an environment). No external tool runs here.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from ci import ghyaml
+from ci.findings import RULES, WARNING
+from ci.gates import _wf_ci, _wf_security, _wf_thin, workflows
+
+W = ".github/workflows/w.yml"
+SESSIONS = ("build", "wheel", "release_plan", "publish", "report", "loc", "readme", "ruff")
+PINS = {"nox": "2026.10.20", "uv": "0.13.9"}
+SHA = "de0fac2e4500dabe0009e67214ff5f5447ce83dd"
+
+
+def parse(text: str) -> ghyaml.Parsed:
+    return ghyaml.compose(textwrap.dedent(text))
+
+
+def workflow(steps: str, extra_job: str = "", top: str = "permissions: {}\n") -> ghyaml.Parsed:
+    """A one-job workflow; ``steps`` is the YAML of the steps list (indented 6)."""
+    body = (
+        f"name: w\non: [push]\n{top}jobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n"
+        f"{extra_job}    steps:\n{steps}"
+    )
+    return ghyaml.compose(body)
+
+
+def steps_block(text: str) -> str:
+    return textwrap.indent(textwrap.dedent(text), "      ")
+
+
+def test_every_rule_has_help() -> None:
+    for rule_id in [f"WF{n:03}" for n in range(1, 26)] + ["SYN001", "SYN002"]:
+        assert rule_id in RULES, rule_id
+        assert RULES[rule_id].summary and RULES[rule_id].gate in ("workflows", "readme")
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        (f"actions/checkout@{SHA}", None),
+        ("./action/cleanup", None),
+        ("docker://alpine@sha256:" + "a" * 64, None),
+        ("actions/checkout@v4", "actions/checkout@v4 is not pinned to a full commit SHA"),
+        ("actions/checkout@main", "actions/checkout@main is not pinned to a full commit SHA"),
+        ("actions/checkout@de0fac2", "actions/checkout@de0fac2 is not pinned to a full commit SHA"),
+        ("docker://alpine:3.20", "docker://alpine:3.20 is not pinned to an image digest"),
+    ],
+)
+def test_wf003_unpinned_uses(ref: str, message: str | None) -> None:
+    parsed = workflow(steps_block(f"- uses: {ref}\n"))
+    found = _wf_security.file_findings(W, parsed, workflow=True)
+    hits = [f for f in found if f.rule == "WF003"]
+    if message is None:
+        assert hits == []
+    else:
+        assert [(f.message, f.line) for f in hits] == [(message, 9)]
+        assert "sha" in hits[0].fix.lower()
+
+
+def test_wf003_reusable_workflow_call_is_checked_too() -> None:
+    parsed = parse(
+        """\
+        on: [push]
+        permissions: {}
+        jobs:
+          call:
+            uses: other/repo/.github/workflows/x.yml@v1
+          local:
+            uses: ./.github/workflows/y.yml
+        """
+    )
+    hits = [f for f in _wf_security.file_findings(W, parsed, workflow=True) if f.rule == "WF003"]
+    assert [(f.message, f.line) for f in hits] == [
+        ("other/repo/.github/workflows/x.yml@v1 is not pinned to a full commit SHA", 5)
+    ]
+
+
+# (step YAML, rule, line, column, words in the fix) — real shapes, each a kind of mistake the
+# corpus showed: the advice must keep the step's behaviour.
+EXPRESSIONS = [
+    # an attacker-chosen title, double-quoted: into env:, ${NAME} inside the quotes
+    ('- run: echo "title=${{ github.event.pull_request.title }}"\n', "WF004", 9, 26,
+     ["`TITLE: ${{ github.event.pull_request.title }}`", "${TITLE} here (inside the double quotes)"]),
+    # a literal chooser that is a command: no attacker, and `$LS` must stay unquoted (two words)
+    ("- run: ${{ (runner.os == 'Windows' && 'dir') || 'ls -lh' }} dist/\n", "WF005", 9, 14,
+     ["write $OS unquoted here", "several words"]),
+    # an optional flag: '' or '--preview'; quoted it would pass an empty argument
+    ("- run: nox -s build -- ${{ github.ref != 'refs/heads/main' && '--preview' || '' }}\n",
+     "WF005", 9, 30, ["unquoted", "empty"]),
+    # a step output holding several flags (setup-rust-toolchain): unknown value, both spellings
+    ("- run: rustup toolchain install stable ${{steps.flags.outputs.targets}} --profile minimal\n",
+     "WF004", 9, 46, ['"$TARGETS"', "$TARGETS unquoted if the value is several words"]),
+    # inside single quotes: $NAME would not expand; end the quotes around it
+    ("- run: echo '${{ toJSON(matrix.commands) }}' | jq -r '.[]'\n", "WF005", 9, 20,
+     ["end the single quotes", "'…'\"$COMMANDS\"'…'"]),
+    # the runner sets it: no env: entry needed
+    ("- run: cd ${{ github.workspace }}/sub\n", "WF005", 9, 17,
+     ["the runner already sets GITHUB_WORKSPACE", '"$GITHUB_WORKSPACE"']),
+    # env.X is already in the environment
+    ('- run: echo "${{ env.FOO }}"\n', "WF004", 9, 20, ["FOO is already in the environment"]),
+    # an expression that does not parse is treated as attacker-controlled
+    ("- run: echo ${{ inputs.a == }}\n", "WF004", 9, 19, ["`A: ${{ inputs.a == }}`"]),
+]
+
+
+@pytest.mark.parametrize(("step", "rule", "line", "column", "words"), EXPRESSIONS)
+def test_wf004_wf005_expressions_in_run(step: str, rule: str, line: int, column: int, words: list[str]) -> None:
+    parsed = workflow(steps_block(step))
+    found = _wf_security.run_expressions(W, parsed)
+    assert [(f.rule, f.line, f.column) for f in found] == [(rule, line, column)]
+    fix = found[0].fix
+    assert all(w in fix for w in words), fix
+    assert (found[0].severity == WARNING) is (rule == "WF005")
+
+
+def test_wf004_names_the_attacker_controlled_part() -> None:
+    parsed = workflow(steps_block("- run: echo ${{ format('{0}-{1}', github.sha, github.head_ref) }}\n"))
+    (found,) = _wf_security.run_expressions(W, parsed)
+    assert found.rule == "WF004"
+    assert "(github.head_ref can be chosen by an attacker: script injection)" in found.message
+
+
+def test_wf005_matrix_written_in_the_file_and_typed_inputs_are_not_attacker_controlled() -> None:
+    parsed = parse(
+        """\
+        on:
+          workflow_dispatch:
+            inputs:
+              dry: {type: boolean}
+              name: {type: string}
+        permissions: {}
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            timeout-minutes: 5
+            strategy:
+              matrix:
+                py: ["3.12", "3.13"]
+            steps:
+              - run: echo ${{ matrix.py }} ${{ inputs.dry }} ${{ inputs.name }}
+          b:
+            runs-on: ubuntu-latest
+            timeout-minutes: 5
+            strategy:
+              matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+            steps:
+              - run: echo ${{ matrix.py }}
+        """
+    )
+    assert [(f.rule, f.message.split(" inside")[0]) for f in _wf_security.run_expressions(W, parsed)] == [
+        ("WF005", "${{ matrix.py }}"),
+        ("WF005", "${{ inputs.dry }}"),
+        ("WF004", "${{ inputs.name }}"),
+        ("WF004", "${{ matrix.py }}"),
+    ]
+
+
+def test_expressions_outside_run_and_in_if_are_not_reported() -> None:
+    parsed = workflow(steps_block("- if: ${{ github.event.pull_request.title != '' }}\n  env:\n    T: ${{ github.head_ref }}\n  run: echo \"$T\"\n"))
+    assert _wf_security.run_expressions(W, parsed) == []
+
+
+@pytest.mark.parametrize(
+    ("top", "hit"),
+    [("permissions: {}\n", False), ("permissions:\n  contents: read\n", False), ("", True)],
+)
+def test_wf006_workflow_permissions(top: str, hit: bool) -> None:
+    found = _wf_security.no_workflow_permissions(W, workflow("", top=top).root)
+    assert (found is not None) is hit
+    if found:
+        assert (found.rule, found.line, found.message) == ("WF006", 1, "no workflow-level permissions")
+        assert "permissions: {}" in found.fix
+
+
+def test_wf007_job_without_timeout() -> None:
+    parsed = parse("on: [push]\njobs:\n  a:\n    runs-on: x\n    steps: [{run: nox -s build}]\n  call:\n    uses: ./.github/workflows/x.yml\n")
+    (found,) = _wf_security.job_without_timeout(W, parsed.root)
+    assert (found.rule, found.line, found.message) == ("WF007", 3, "job a has no timeout-minutes")
+
+
+def test_wf008_id_token_at_workflow_level() -> None:
+    found = _wf_security.id_token_at_workflow_level(W, workflow("", top="permissions:\n  id-token: write\n").root)
+    assert found is not None and (found.rule, found.line) == ("WF008", 4)
+    assert "publish job" in found.fix
+    assert _wf_security.id_token_at_workflow_level(W, workflow("", top="permissions: write-all\n").root)
+
+
+@pytest.mark.parametrize(
+    ("job", "hit"),
+    [
+        # a build job with an OIDC token
+        ("    permissions: {id-token: write}\n    steps: [{run: nox -s build}]\n", True),
+        # publish action but no environment: a maintainer never approves it
+        (f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n", True),
+        # environment + publish action / nox -s publish / uv publish: a publish job
+        (f"    environment: pypi\n    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n", False),
+        ("    environment: release\n    permissions: {id-token: write}\n    steps: [{run: nox -s publish -- --crates}]\n", False),
+        ("    environment: release\n    permissions: {id-token: write}\n    steps: [{run: uv publish -v dist/*}]\n", False),
+        # a local reusable workflow: its own jobs are checked in its file
+        ("    uses: ./.github/workflows/publish.yml\n    permissions: {id-token: write}\n", False),
+    ],
+)
+def test_wf009_id_token_only_on_publish_jobs(job: str, hit: bool) -> None:
+    parsed = parse(f"on: [push]\npermissions: {{}}\njobs:\n  j:\n    runs-on: x\n{job}")
+    found = _wf_security.id_token_off_publish_job(W, parsed.root)
+    assert [(f.rule, f.line, f.message) for f in found] == (
+        [("WF009", 6, "job j has id-token: write but is not a publish job")] if hit else []
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "secret"),
+    [
+        ("- uses: pypa/gh-action-pypi-publish@x\n  with:\n    password: ${{ secrets.PYPI_API_TOKEN }}\n", "PYPI_API_TOKEN"),
+        ("- run: cargo publish\n  env:\n    CARGO_REGISTRY_TOKEN: ${{ secrets.TOKEN }}\n", "TOKEN"),
+        ("- run: uv publish\n  env:\n    UV_PUBLISH_TOKEN: ${{ secrets.X }}\n", "X"),
+        ("- run: x\n  env:\n    CODECOV_TOKEN: ${{ secrets.CODECOV_TOKEN }}\n", None),
+        ("- run: x\n  env:\n    GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n", None),
+    ],
+)
+def test_wf010_registry_token_from_secrets(step: str, secret: str | None) -> None:
+    found = _wf_security.registry_token_from_secrets(W, workflow(steps_block(step)).root)
+    if secret is None:
+        assert found == []
+    else:
+        assert [(f.rule, f.line, f.message) for f in found] == [("WF010", 11, f"reads the registry token secrets.{secret}")]
+        assert "trusted publishing" in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("command", "rule"),
+    [
+        ("nox -s build", None),
+        ("nox -s release_plan -- --json", None),
+        ('nox -s publish -- "$TARGET"', None),
+        ("uv tool install nox==2026.10.20", None),
+        ('uv tool install "nox==$NOX_VERSION"', None),
+        ("pipx install nox==2026.10.20", None),
+        ("uv tool install nox==2025.1.1", "WF013"),
+        ("nox -s nosuch", "WF012"),
+        ("nox -s build && nox -s wheel", "WF011"),
+        ("nox -s build -- $(curl x)", "WF011"),
+        ("nox -s build -- a; rm -rf /", "WF011"),
+        ("pytest", "WF011"),
+        ("cargo test", "WF011"),
+    ],
+)
+def test_wf011_wf012_wf013_thin_runs(command: str, rule: str | None) -> None:
+    step = f"- run: '{command}'\n" if command.startswith("nox -s build --") else f"- run: {command}\n"
+    parsed = workflow(steps_block(step), top='permissions: {}\nenv:\n  NOX_VERSION: "2026.10.20"\n')
+    found = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
+    assert [f.rule for f in found] == ([rule] if rule else [])
+    if rule:
+        assert found[0].line == 11 and found[0].fix
+
+
+def test_wf011_message_shows_the_first_line() -> None:
+    parsed = workflow(steps_block("- run: |\n    set -e\n    cargo build\n"))
+    (found,) = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
+    assert found.message == "run: `set -e …` is not one `nox -s <session>`"
+    assert "nox -s <name>" in found.fix
+
+
+def test_wf014_setup_after_nox() -> None:
+    parsed = workflow(steps_block("- run: nox -s build\n- run: uv tool install nox==2026.10.20\n"))
+    (found,) = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
+    assert (found.rule, found.line) == ("WF014", 10)
+
+
+@pytest.mark.parametrize(("with_", "hit"), [('version: "0.13.9"', None), ('version: "0.5.0"', "uv 0.5.0"), ("enable-cache: false", "(latest)")])
+def test_wf015_setup_uv_pin(with_: str, hit: str | None) -> None:
+    parsed = workflow(steps_block(f"- uses: astral-sh/setup-uv@{SHA}\n  with:\n    {with_}\n"))
+    found = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
+    assert [f.rule for f in found] == (["WF015"] if hit else [])
+    if hit:
+        assert hit in found[0].message and '"0.13.9"' in found[0].fix
+
+
+def test_wf016_continue_on_error_outside_sync_block() -> None:
+    parsed = workflow(steps_block("- run: nox -s build\n  continue-on-error: true\n"))
+    (found,) = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
+    assert (found.rule, found.line, found.message) == ("WF016", 10, "continue-on-error makes a failed step green")
+    # inside the sync markers ci.sync owns the step (SYN001), so no second finding
+    assert _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, {9}) == []
+
+
+def test_wf017_cancel_in_progress() -> None:
+    found = _wf_thin.no_cancel_in_progress(W, parse("concurrency:\n  group: g\n  cancel-in-progress: false\n").root)
+    assert found is not None and (found.rule, found.line) == ("WF017", 3)
+    assert _wf_thin.no_cancel_in_progress(W, parse("concurrency: {group: g, cancel-in-progress: true}\n").root) is None
+
+
+GATES = ["loc", "readme", "ruff"]
+
+
+def ci(steps: str) -> object:
+    return workflow(steps_block(steps)).root
+
+
+def gate(name: str, cond: str = "${{ !cancelled() }}") -> str:
+    return f"- if: {cond}\n  run: nox -s {name}\n" if cond else f"- run: nox -s {name}\n"
+
+
+REPORT = "- if: always()\n  run: nox -s report\n"
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        (gate("loc") + gate("readme") + gate("ruff") + REPORT, []),
+        (gate("loc") + gate("readme", "") + gate("ruff") + REPORT, [("WF018", 11)]),
+        (gate("loc") + gate("readme") + gate("ruff"), [("WF019", 8)]),
+        (gate("loc") + gate("readme") + gate("ruff") + "- run: nox -s report\n", [("WF019", 15)]),
+        (gate("loc") + gate("readme") + REPORT, [("WF020", 8)]),
+        (gate("loc") + gate("readme") + gate("readme") + gate("ruff") + REPORT, [("WF021", 13)]),
+        (gate("loc") + gate("readme") + gate("ruff") + gate("build") + REPORT, [("WF021", 15)]),
+        (gate("readme") + gate("loc") + gate("ruff") + REPORT, [("WF022", 8)]),
+        ("- run: nox -s report\n", [("WF023", 1)]),
+    ],
+)
+def test_wf018_to_wf023_hand_written_ci(steps: str, expected: list[tuple[str, int]]) -> None:
+    found = _wf_ci.ci_structure(W, ci(steps), GATES, set())
+    assert [(f.rule, f.line) for f in found] == expected
+    assert all("nox -s sync" in f.fix for f in found)
+
+
+def test_skipped_gate_is_neither_demanded_nor_rejected() -> None:
+    steps = gate("loc") + gate("ruff") + REPORT
+    assert _wf_ci.ci_structure(W, ci(steps), ["loc", "ruff"], {"readme"}) == []
+    steps = gate("loc") + gate("readme") + gate("ruff") + REPORT
+    assert _wf_ci.ci_structure(W, ci(steps), ["loc", "ruff"], {"readme"}) == []
+
+
+def test_wf001_unparsable() -> None:
+    found = workflows.unparsable(W, ghyaml.compose("on: [push\njobs: {}\n"))
+    assert found is not None and (found.rule, found.line) == ("WF001", 2)
+    assert found.message.startswith("cannot parse it: ") and found.fix == "fix the YAML"
+    assert workflows.unparsable(W, ghyaml.compose("- a\n")).message == "cannot parse it: not a YAML mapping"
+    assert workflows.unparsable(W, ghyaml.compose("on: x\n")) is None
+
+
+def test_wf024_schema_error_line() -> None:
+    parsed = workflow(steps_block("- run: nox -s build\n"))
+    found = workflows.schema_error(W, "$.jobs.a.steps[0]", "bad step", parsed.root)
+    assert (found.rule, found.line, found.message) == ("WF024", 9, "schema $.jobs.a.steps[0]: bad step")
+
+
+def zizmor(ident: str, route: list[dict[str, object]]) -> dict[str, object]:
+    location = {
+        "symbolic": {"key": {"Local": {"verbatim_path": W}}, "annotation": "here", "route": {"route": route}, "kind": "Primary"},
+        "concrete": {"location": {"start_point": {"row": 9, "column": 4}}},
+    }
+    return {"ident": ident, "desc": "something", "url": "https://docs.zizmor.sh/audits/", "locations": [location]}
+
+
+def test_wf025_zizmor_findings_and_the_ones_owned_elsewhere() -> None:
+    found = workflows.zizmor_finding(zizmor("artipacked", [{"Key": "jobs"}]))
+    assert found is not None
+    assert (found.rule, found.path, found.line, found.message) == ("WF025", W, 10, "zizmor artipacked: something (here)")
+    assert found.fix == "see https://docs.zizmor.sh/audits/"
+    assert workflows.zizmor_finding(zizmor("unpinned-uses", [{"Key": "uses"}])) is None  # WF003
+    assert workflows.zizmor_finding(zizmor("template-injection", [{"Index": 0}, {"Key": "run"}])) is None  # WF004/5
+    # github-script's `script:` is not a run: — zizmor stays its only owner
+    assert workflows.zizmor_finding(zizmor("template-injection", [{"Key": "with"}, {"Key": "script"}])) is not None
+
+
+def test_pin_of() -> None:
+    text = "# comment\nnox==2026.10.20\nuv == 0.13.9 ; python_version >= '3.9'\n"
+    assert _wf_thin.pin_of(text, "nox") == "2026.10.20"
+    assert _wf_thin.pin_of(text, "uv") == "0.13.9"
+    assert _wf_thin.pin_of(text, "ruff") is None
