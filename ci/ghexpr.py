@@ -110,6 +110,8 @@ class _Parser:
             self.take()
             right_paths, right_lits = self.both()
             kept = None if lits is None else {v for v in lits if v not in _FALSY}
+            if kept is not None and kept == lits and not paths:
+                continue  # the left side is always truthy: the right one is never the value
             paths = paths | right_paths
             lits = None if kept is None or right_lits is None else kept | right_lits
         return paths, lits

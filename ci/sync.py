@@ -35,7 +35,11 @@ FIX = "run `nox -s sync`"
 
 
 class SyncError(Exception):
-    """Markers that cannot be used (unbalanced, nested); the message names the file and line."""
+    """Markers that cannot be used (unbalanced, nested), at ``path``:``line`` (0 = unknown)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+        self.path, self.line, self.message = path, line, message
 
 
 def skipped_gates(skip: dict[str, str]) -> dict[str, str]:
@@ -99,17 +103,17 @@ def blocks(text: str, begin: str, end: str, rel: str) -> list[tuple[int, int, st
         stripped = line.strip()
         if stripped.startswith(begin):
             if start >= 0:
-                raise SyncError(f"{rel}:{number}: a second `{begin}` before `{end}`; remove one")
+                raise SyncError(rel, number, f"a second `{begin}` before `{end}`; remove one")
             start, indent = offset, line[: len(line) - len(line.lstrip())]
         elif stripped.startswith(end):
             if start < 0:
-                raise SyncError(f"{rel}:{number}: `{end}` without a `{begin}` above it; remove it")
+                raise SyncError(rel, number, f"`{end}` without a `{begin}` above it; remove it")
             out.append((start, offset + len(line), indent))
             start = -1
         offset += len(line)
     if start >= 0:
         raise SyncError(
-            f"{rel}: `{begin}` is never closed; add a `{end}` line after the generated lines"
+            rel, 0, f"`{begin}` is never closed; add a `{end}` line after the generated lines"
         )
     return out
 
@@ -153,7 +157,7 @@ def _targets(root: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
 
 
 def _gates_in(block: str) -> list[str]:
-    return re.findall(r"nox -s ([\w-]+)", block)
+    return re.findall(r"run: nox -s ([\w-]+)", block)
 
 
 def _stale(root: str, rel: str, kind: str, skip: dict[str, str], rule_id: str) -> list[Finding]:
@@ -165,9 +169,9 @@ def _stale(root: str, rel: str, kind: str, skip: dict[str, str], rule_id: str) -
         spans = blocks(text, *marks, rel)
         fresh = regenerate(text, rel, kind, skip)
     except SyncError as exc:
-        where, _, message = str(exc).partition(": ")
-        path, _, line = where.partition(":")
-        return [Finding(rule_id, message, path, int(line or 0), fix="fix the markers, then " + FIX)]
+        return [
+            Finding(rule_id, exc.message, exc.path, exc.line, fix="fix the markers, then " + FIX)
+        ]
     if fresh == text:
         return []
     out = []
@@ -238,8 +242,8 @@ def sync(root: str) -> tuple[list[str], list[str]]:
     written, notes = [], []
     for rel, kind in targets:
         text = _read(root, rel)
-        begin = CI_BEGIN if kind == "ci" else MD_BEGIN
-        if text is None or begin not in text:
+        begin, end = (CI_BEGIN, CI_END) if kind == "ci" else (MD_BEGIN, MD_END)
+        if text is None or (begin not in text and end not in text):
             notes.append(f"{rel}: no `{begin}` markers (or no file); nothing derived there")
             continue
         fresh = regenerate(text, rel, kind, skip)

@@ -89,23 +89,56 @@ def test_wf003_reusable_workflow_call_is_checked_too() -> None:
 # corpus showed: the advice must keep the step's behaviour.
 EXPRESSIONS = [
     # an attacker-chosen title, double-quoted: into env:, ${NAME} inside the quotes
-    ('- run: echo "title=${{ github.event.pull_request.title }}"\n', "WF004", 9, 26,
-     ["`TITLE: ${{ github.event.pull_request.title }}`", "${TITLE} here (inside the double quotes)"]),
+    (
+        '- run: echo "title=${{ github.event.pull_request.title }}"\n',
+        "WF004",
+        9,
+        26,
+        [
+            "`TITLE: ${{ github.event.pull_request.title }}`",
+            "${TITLE} here (inside the double quotes)",
+        ],
+    ),
     # a literal chooser that is a command: no attacker, and `$LS` must stay unquoted (two words)
-    ("- run: ${{ (runner.os == 'Windows' && 'dir') || 'ls -lh' }} dist/\n", "WF005", 9, 14,
-     ["write $OS unquoted here", "several words"]),
+    (
+        "- run: ${{ (runner.os == 'Windows' && 'dir') || 'ls -lh' }} dist/\n",
+        "WF005",
+        9,
+        14,
+        ["write $OS unquoted here", "several words"],
+    ),
     # an optional flag: '' or '--preview'; quoted it would pass an empty argument
-    ("- run: nox -s build -- ${{ github.ref != 'refs/heads/main' && '--preview' || '' }}\n",
-     "WF005", 9, 30, ["unquoted", "empty"]),
+    (
+        "- run: nox -s build -- ${{ github.ref != 'refs/heads/main' && '--preview' || '' }}\n",
+        "WF005",
+        9,
+        30,
+        ["unquoted", "empty"],
+    ),
     # a step output holding several flags (setup-rust-toolchain): unknown value, both spellings
-    ("- run: rustup toolchain install stable ${{steps.flags.outputs.targets}} --profile minimal\n",
-     "WF004", 9, 46, ['"$TARGETS"', "$TARGETS unquoted if the value is several words"]),
+    (
+        "- run: rustup toolchain install stable ${{steps.flags.outputs.targets}} --profile minimal\n",
+        "WF004",
+        9,
+        46,
+        ['"$TARGETS"', "$TARGETS unquoted if the value is several words"],
+    ),
     # inside single quotes: $NAME would not expand; end the quotes around it
-    ("- run: echo '${{ toJSON(matrix.commands) }}' | jq -r '.[]'\n", "WF005", 9, 20,
-     ["end the single quotes", "'…'\"$COMMANDS\"'…'"]),
+    (
+        "- run: echo '${{ toJSON(matrix.commands) }}' | jq -r '.[]'\n",
+        "WF005",
+        9,
+        20,
+        ["end the single quotes", "'…'\"$COMMANDS\"'…'"],
+    ),
     # the runner sets it: no env: entry needed
-    ("- run: cd ${{ github.workspace }}/sub\n", "WF005", 9, 17,
-     ["the runner already sets GITHUB_WORKSPACE", '"$GITHUB_WORKSPACE"']),
+    (
+        "- run: cd ${{ github.workspace }}/sub\n",
+        "WF005",
+        9,
+        17,
+        ["the runner already sets GITHUB_WORKSPACE", '"$GITHUB_WORKSPACE"'],
+    ),
     # env.X is already in the environment
     ('- run: echo "${{ env.FOO }}"\n', "WF004", 9, 20, ["FOO is already in the environment"]),
     # an expression that does not parse is treated as attacker-controlled
@@ -114,7 +147,9 @@ EXPRESSIONS = [
 
 
 @pytest.mark.parametrize(("step", "rule", "line", "column", "words"), EXPRESSIONS)
-def test_wf004_wf005_expressions_in_run(step: str, rule: str, line: int, column: int, words: list[str]) -> None:
+def test_wf004_wf005_expressions_in_run(
+    step: str, rule: str, line: int, column: int, words: list[str]
+) -> None:
     parsed = workflow(steps_block(step))
     found = _wf_security.run_expressions(W, parsed)
     assert [(f.rule, f.line, f.column) for f in found] == [(rule, line, column)]
@@ -124,7 +159,9 @@ def test_wf004_wf005_expressions_in_run(step: str, rule: str, line: int, column:
 
 
 def test_wf004_names_the_attacker_controlled_part() -> None:
-    parsed = workflow(steps_block("- run: echo ${{ format('{0}-{1}', github.sha, github.head_ref) }}\n"))
+    parsed = workflow(
+        steps_block("- run: echo ${{ format('{0}-{1}', github.sha, github.head_ref) }}\n")
+    )
     (found,) = _wf_security.run_expressions(W, parsed)
     assert found.rule == "WF004"
     assert "(github.head_ref can be chosen by an attacker: script injection)" in found.message
@@ -157,7 +194,9 @@ def test_wf005_matrix_written_in_the_file_and_typed_inputs_are_not_attacker_cont
               - run: echo ${{ matrix.py }}
         """
     )
-    assert [(f.rule, f.message.split(" inside")[0]) for f in _wf_security.run_expressions(W, parsed)] == [
+    assert [
+        (f.rule, f.message.split(" inside")[0]) for f in _wf_security.run_expressions(W, parsed)
+    ] == [
         ("WF005", "${{ matrix.py }}"),
         ("WF005", "${{ inputs.dry }}"),
         ("WF004", "${{ inputs.name }}"),
@@ -166,7 +205,11 @@ def test_wf005_matrix_written_in_the_file_and_typed_inputs_are_not_attacker_cont
 
 
 def test_expressions_outside_run_and_in_if_are_not_reported() -> None:
-    parsed = workflow(steps_block("- if: ${{ github.event.pull_request.title != '' }}\n  env:\n    T: ${{ github.head_ref }}\n  run: echo \"$T\"\n"))
+    parsed = workflow(
+        steps_block(
+            "- if: ${{ github.event.pull_request.title != '' }}\n  env:\n    T: ${{ github.head_ref }}\n  run: echo \"$T\"\n"
+        )
+    )
     assert _wf_security.run_expressions(W, parsed) == []
 
 
@@ -178,21 +221,31 @@ def test_wf006_workflow_permissions(top: str, hit: bool) -> None:
     found = _wf_security.no_workflow_permissions(W, workflow("", top=top).root)
     assert (found is not None) is hit
     if found:
-        assert (found.rule, found.line, found.message) == ("WF006", 1, "no workflow-level permissions")
+        assert (found.rule, found.line, found.message) == (
+            "WF006",
+            1,
+            "no workflow-level permissions",
+        )
         assert "permissions: {}" in found.fix
 
 
 def test_wf007_job_without_timeout() -> None:
-    parsed = parse("on: [push]\njobs:\n  a:\n    runs-on: x\n    steps: [{run: nox -s build}]\n  call:\n    uses: ./.github/workflows/x.yml\n")
+    parsed = parse(
+        "on: [push]\njobs:\n  a:\n    runs-on: x\n    steps: [{run: nox -s build}]\n  call:\n    uses: ./.github/workflows/x.yml\n"
+    )
     (found,) = _wf_security.job_without_timeout(W, parsed.root)
     assert (found.rule, found.line, found.message) == ("WF007", 3, "job a has no timeout-minutes")
 
 
 def test_wf008_id_token_at_workflow_level() -> None:
-    found = _wf_security.id_token_at_workflow_level(W, workflow("", top="permissions:\n  id-token: write\n").root)
+    found = _wf_security.id_token_at_workflow_level(
+        W, workflow("", top="permissions:\n  id-token: write\n").root
+    )
     assert found is not None and (found.rule, found.line) == ("WF008", 4)
     assert "publish job" in found.fix
-    assert _wf_security.id_token_at_workflow_level(W, workflow("", top="permissions: write-all\n").root)
+    assert _wf_security.id_token_at_workflow_level(
+        W, workflow("", top="permissions: write-all\n").root
+    )
 
 
 @pytest.mark.parametrize(
@@ -201,11 +254,23 @@ def test_wf008_id_token_at_workflow_level() -> None:
         # a build job with an OIDC token
         ("    permissions: {id-token: write}\n    steps: [{run: nox -s build}]\n", True),
         # publish action but no environment: a maintainer never approves it
-        (f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n", True),
+        (
+            f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n",
+            True,
+        ),
         # environment + publish action / nox -s publish / uv publish: a publish job
-        (f"    environment: pypi\n    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n", False),
-        ("    environment: release\n    permissions: {id-token: write}\n    steps: [{run: nox -s publish -- --crates}]\n", False),
-        ("    environment: release\n    permissions: {id-token: write}\n    steps: [{run: uv publish -v dist/*}]\n", False),
+        (
+            f"    environment: pypi\n    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n",
+            False,
+        ),
+        (
+            "    environment: release\n    permissions: {id-token: write}\n    steps: [{run: nox -s publish -- --crates}]\n",
+            False,
+        ),
+        (
+            "    environment: release\n    permissions: {id-token: write}\n    steps: [{run: uv publish -v dist/*}]\n",
+            False,
+        ),
         # a local reusable workflow: its own jobs are checked in its file
         ("    uses: ./.github/workflows/publish.yml\n    permissions: {id-token: write}\n", False),
     ],
@@ -221,7 +286,10 @@ def test_wf009_id_token_only_on_publish_jobs(job: str, hit: bool) -> None:
 @pytest.mark.parametrize(
     ("step", "secret"),
     [
-        ("- uses: pypa/gh-action-pypi-publish@x\n  with:\n    password: ${{ secrets.PYPI_API_TOKEN }}\n", "PYPI_API_TOKEN"),
+        (
+            "- uses: pypa/gh-action-pypi-publish@x\n  with:\n    password: ${{ secrets.PYPI_API_TOKEN }}\n",
+            "PYPI_API_TOKEN",
+        ),
         ("- run: cargo publish\n  env:\n    CARGO_REGISTRY_TOKEN: ${{ secrets.TOKEN }}\n", "TOKEN"),
         ("- run: uv publish\n  env:\n    UV_PUBLISH_TOKEN: ${{ secrets.X }}\n", "X"),
         ("- run: x\n  env:\n    CODECOV_TOKEN: ${{ secrets.CODECOV_TOKEN }}\n", None),
@@ -233,7 +301,9 @@ def test_wf010_registry_token_from_secrets(step: str, secret: str | None) -> Non
     if secret is None:
         assert found == []
     else:
-        assert [(f.rule, f.line, f.message) for f in found] == [("WF010", 11, f"reads the registry token secrets.{secret}")]
+        assert [(f.rule, f.line, f.message) for f in found] == [
+            ("WF010", 11, f"reads the registry token secrets.{secret}")
+        ]
         assert "trusted publishing" in found[0].fix
 
 
@@ -256,7 +326,9 @@ def test_wf010_registry_token_from_secrets(step: str, secret: str | None) -> Non
     ],
 )
 def test_wf011_wf012_wf013_thin_runs(command: str, rule: str | None) -> None:
-    step = f"- run: '{command}'\n" if command.startswith("nox -s build --") else f"- run: {command}\n"
+    step = (
+        f"- run: '{command}'\n" if command.startswith("nox -s build --") else f"- run: {command}\n"
+    )
     parsed = workflow(steps_block(step), top='permissions: {}\nenv:\n  NOX_VERSION: "2026.10.20"\n')
     found = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
     assert [f.rule for f in found] == ([rule] if rule else [])
@@ -277,7 +349,14 @@ def test_wf014_setup_after_nox() -> None:
     assert (found.rule, found.line) == ("WF014", 10)
 
 
-@pytest.mark.parametrize(("with_", "hit"), [('version: "0.13.9"', None), ('version: "0.5.0"', "uv 0.5.0"), ("enable-cache: false", "(latest)")])
+@pytest.mark.parametrize(
+    ("with_", "hit"),
+    [
+        ('version: "0.13.9"', None),
+        ('version: "0.5.0"', "uv 0.5.0"),
+        ("enable-cache: false", "(latest)"),
+    ],
+)
 def test_wf015_setup_uv_pin(with_: str, hit: str | None) -> None:
     parsed = workflow(steps_block(f"- uses: astral-sh/setup-uv@{SHA}\n  with:\n    {with_}\n"))
     found = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
@@ -289,15 +368,26 @@ def test_wf015_setup_uv_pin(with_: str, hit: str | None) -> None:
 def test_wf016_continue_on_error_outside_sync_block() -> None:
     parsed = workflow(steps_block("- run: nox -s build\n  continue-on-error: true\n"))
     (found,) = _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, set())
-    assert (found.rule, found.line, found.message) == ("WF016", 10, "continue-on-error makes a failed step green")
+    assert (found.rule, found.line, found.message) == (
+        "WF016",
+        10,
+        "continue-on-error makes a failed step green",
+    )
     # inside the sync markers ci.sync owns the step (SYN001), so no second finding
     assert _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, {9}) == []
 
 
 def test_wf017_cancel_in_progress() -> None:
-    found = _wf_thin.no_cancel_in_progress(W, parse("concurrency:\n  group: g\n  cancel-in-progress: false\n").root)
+    found = _wf_thin.no_cancel_in_progress(
+        W, parse("concurrency:\n  group: g\n  cancel-in-progress: false\n").root
+    )
     assert found is not None and (found.rule, found.line) == ("WF017", 3)
-    assert _wf_thin.no_cancel_in_progress(W, parse("concurrency: {group: g, cancel-in-progress: true}\n").root) is None
+    assert (
+        _wf_thin.no_cancel_in_progress(
+            W, parse("concurrency: {group: g, cancel-in-progress: true}\n").root
+        )
+        is None
+    )
 
 
 GATES = ["loc", "readme", "ruff"]
@@ -345,33 +435,61 @@ def test_wf001_unparsable() -> None:
     found = workflows.unparsable(W, ghyaml.compose("on: [push\njobs: {}\n"))
     assert found is not None and (found.rule, found.line) == ("WF001", 2)
     assert found.message.startswith("cannot parse it: ") and found.fix == "fix the YAML"
-    assert workflows.unparsable(W, ghyaml.compose("- a\n")).message == "cannot parse it: not a YAML mapping"
+    assert (
+        workflows.unparsable(W, ghyaml.compose("- a\n")).message
+        == "cannot parse it: not a YAML mapping"
+    )
     assert workflows.unparsable(W, ghyaml.compose("on: x\n")) is None
 
 
 def test_wf024_schema_error_line() -> None:
     parsed = workflow(steps_block("- run: nox -s build\n"))
     found = workflows.schema_error(W, "$.jobs.a.steps[0]", "bad step", parsed.root)
-    assert (found.rule, found.line, found.message) == ("WF024", 9, "schema $.jobs.a.steps[0]: bad step")
+    assert (found.rule, found.line, found.message) == (
+        "WF024",
+        9,
+        "schema $.jobs.a.steps[0]: bad step",
+    )
 
 
 def zizmor(ident: str, route: list[dict[str, object]]) -> dict[str, object]:
     location = {
-        "symbolic": {"key": {"Local": {"verbatim_path": W}}, "annotation": "here", "route": {"route": route}, "kind": "Primary"},
+        "symbolic": {
+            "key": {"Local": {"verbatim_path": W}},
+            "annotation": "here",
+            "route": {"route": route},
+            "kind": "Primary",
+        },
         "concrete": {"location": {"start_point": {"row": 9, "column": 4}}},
     }
-    return {"ident": ident, "desc": "something", "url": "https://docs.zizmor.sh/audits/", "locations": [location]}
+    return {
+        "ident": ident,
+        "desc": "something",
+        "url": "https://docs.zizmor.sh/audits/",
+        "locations": [location],
+    }
 
 
 def test_wf025_zizmor_findings_and_the_ones_owned_elsewhere() -> None:
     found = workflows.zizmor_finding(zizmor("artipacked", [{"Key": "jobs"}]))
     assert found is not None
-    assert (found.rule, found.path, found.line, found.message) == ("WF025", W, 10, "zizmor artipacked: something (here)")
+    assert (found.rule, found.path, found.line, found.message) == (
+        "WF025",
+        W,
+        10,
+        "zizmor artipacked: something (here)",
+    )
     assert found.fix == "see https://docs.zizmor.sh/audits/"
     assert workflows.zizmor_finding(zizmor("unpinned-uses", [{"Key": "uses"}])) is None  # WF003
-    assert workflows.zizmor_finding(zizmor("template-injection", [{"Index": 0}, {"Key": "run"}])) is None  # WF004/5
+    assert (
+        workflows.zizmor_finding(zizmor("template-injection", [{"Index": 0}, {"Key": "run"}]))
+        is None
+    )  # WF004/5
     # github-script's `script:` is not a run: — zizmor stays its only owner
-    assert workflows.zizmor_finding(zizmor("template-injection", [{"Key": "with"}, {"Key": "script"}])) is not None
+    assert (
+        workflows.zizmor_finding(zizmor("template-injection", [{"Key": "with"}, {"Key": "script"}]))
+        is not None
+    )
 
 
 def test_pin_of() -> None:

@@ -89,12 +89,19 @@ def test_run_pytest_step_in_ci_fails(make_repo: MakeRepo) -> None:
 
 
 def test_inline_shell_in_release_fails(make_repo: MakeRepo) -> None:
-    root = _repo(make_repo, {RELEASE: ("run: nox -s build", "run: |\n          cargo build --release\n          ls")})
-    _fails_with(root, "WF011", RELEASE, _line_of(root, RELEASE, "run: |"), "cargo build --release …")
+    root = _repo(
+        make_repo,
+        {RELEASE: ("run: nox -s build", "run: |\n          cargo build --release\n          ls")},
+    )
+    _fails_with(
+        root, "WF011", RELEASE, _line_of(root, RELEASE, "run: |"), "cargo build --release …"
+    )
 
 
 def test_release_session_arguments_after_double_dash_pass(make_repo: MakeRepo) -> None:
-    root = _repo(make_repo, {RELEASE: ("run: nox -s build", "run: nox -s build -- --target x86_64")})
+    root = _repo(
+        make_repo, {RELEASE: ("run: nox -s build", "run: nox -s build -- --target x86_64")}
+    )
     assert run_gate("workflows", root).status == "passed"
 
 
@@ -135,8 +142,12 @@ def test_unknown_session_fails(make_repo: MakeRepo) -> None:
 
 def test_expression_inside_action_run_fails_with_its_column(make_repo: MakeRepo) -> None:
     rel = "action.yml"
-    root = _repo(make_repo, {rel: ("for path in $INPUT_PATHS; do", "for path in ${{ inputs.paths }}; do")})
-    outcome = _fails_with(root, "WF004", rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "inputs.paths")
+    root = _repo(
+        make_repo, {rel: ("for path in $INPUT_PATHS; do", "for path in ${{ inputs.paths }}; do")}
+    )
+    outcome = _fails_with(
+        root, "WF004", rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "inputs.paths"
+    )
     (hit,) = [f for f in outcome.findings if f.rule == "WF004"]
     assert hit.column == 21
     # The step's env: already holds it: the fix names that variable, unquoted (a word list).
@@ -146,7 +157,9 @@ def test_expression_inside_action_run_fails_with_its_column(make_repo: MakeRepo)
 
 def test_trusted_expression_is_a_warning_that_passes(make_repo: MakeRepo) -> None:
     rel = "action/cleanup/action.yml"
-    root = _repo(make_repo, {rel: ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')})
+    root = _repo(
+        make_repo, {rel: ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')}
+    )
     outcome = run_gate("workflows", root)
     assert outcome.status == "passed", outcome.text
     assert outcome.rules == ["WF005"]
@@ -155,7 +168,13 @@ def test_trusted_expression_is_a_warning_that_passes(make_repo: MakeRepo) -> Non
 
 def test_id_token_at_workflow_level_fails(make_repo: MakeRepo) -> None:
     root = _repo(make_repo, {RELEASE: ("permissions: {}\n", "permissions:\n  id-token: write\n")})
-    _fails_with(root, "WF008", RELEASE, _line_of(root, RELEASE, "  id-token: write", whole=True), "every job")
+    _fails_with(
+        root,
+        "WF008",
+        RELEASE,
+        _line_of(root, RELEASE, "  id-token: write", whole=True),
+        "every job",
+    )
 
 
 def test_id_token_on_a_build_job_fails(make_repo: MakeRepo) -> None:
@@ -167,8 +186,12 @@ def test_id_token_on_a_build_job_fails(make_repo: MakeRepo) -> None:
 
 def test_registry_token_from_secrets_fails(make_repo: MakeRepo) -> None:
     old = "          packages-dir: dist/\n"
-    root = _repo(make_repo, {RELEASE: (old, old + "          password: ${{ secrets.PYPI_API_TOKEN }}\n")})
-    _fails_with(root, "WF010", RELEASE, _line_of(root, RELEASE, "password:"), "secrets.PYPI_API_TOKEN")
+    root = _repo(
+        make_repo, {RELEASE: (old, old + "          password: ${{ secrets.PYPI_API_TOKEN }}\n")}
+    )
+    _fails_with(
+        root, "WF010", RELEASE, _line_of(root, RELEASE, "password:"), "secrets.PYPI_API_TOKEN"
+    )
 
 
 def test_continue_on_error_fails(make_repo: MakeRepo) -> None:
@@ -202,15 +225,22 @@ def test_schema_error_names_the_line(make_repo: MakeRepo) -> None:
 
 
 def test_zizmor_finding_fails(make_repo: MakeRepo) -> None:
-    root = _repo(make_repo, {RELEASE: ("        with:\n          persist-credentials: false\n", "")})
+    root = _repo(
+        make_repo, {RELEASE: ("        with:\n          persist-credentials: false\n", "")}
+    )
     outcome = run_gate("workflows", root)
     assert outcome.status == "failed"
-    assert any(f.rule == "WF025" and f.path == RELEASE and "artipacked" in f.message for f in outcome.findings)
+    assert any(
+        f.rule == "WF025" and f.path == RELEASE and "artipacked" in f.message
+        for f in outcome.findings
+    )
 
 
 def test_job_without_timeout_fails(make_repo: MakeRepo) -> None:
     root = _repo(make_repo, {RELEASE: ("    timeout-minutes: 20\n", "")})
-    _fails_with(root, "WF007", RELEASE, _line_of(root, RELEASE, "  publish:", whole=True), "timeout-minutes")
+    _fails_with(
+        root, "WF007", RELEASE, _line_of(root, RELEASE, "  publish:", whole=True), "timeout-minutes"
+    )
 
 
 def test_ci_without_cancel_in_progress_fails(make_repo: MakeRepo) -> None:
