@@ -143,14 +143,33 @@ def trusted_expression_in_run(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
     return [f for f in run_expressions(rel, parsed) if f.rule == "WF005"]
 
 
+def _triggers(doc: Any) -> set[str]:
+    """The events of ``on:`` (a name, a list of names, or a mapping)."""
+    on = ghyaml.get(doc, "on")
+    if ghyaml.scalar(on) is not None:
+        return {str(ghyaml.scalar(on))}
+    if ghyaml.is_seq(on):
+        return {str(ghyaml.scalar(n)) for n in on.value}
+    return {name for name, _ in ghyaml.items(on)}
+
+
 @rule("WF006", gate="workflows")
 def no_workflow_permissions(rel: str, doc: Any) -> Finding | None:
     """A workflow does not set ``permissions:`` at the top level.
 
     Without it every job gets the repository's default token scope, often write-all. Set
-    ``permissions: {}`` (or ``contents: read``) and grant more per job where needed.
+    ``permissions: {}`` (or ``contents: read``) and grant more per job where needed. A
+    reusable workflow that only ``workflow_call`` starts gets its caller's token, which the
+    caller's file limits, and a workflow whose every job sets ``permissions:`` has no job
+    left on the default: neither is reported.
     """
-    if ghyaml.get(doc, "permissions") is not None:
+    jobs = ghyaml.jobs(doc)
+    every_job = bool(jobs) and all(ghyaml.get(job, "permissions") is not None for _, job in jobs)
+    if (
+        ghyaml.get(doc, "permissions") is not None
+        or every_job
+        or _triggers(doc) == {"workflow_call"}
+    ):
         return None
     return Finding(
         "WF006",

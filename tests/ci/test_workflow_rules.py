@@ -229,6 +229,20 @@ def test_wf006_workflow_permissions(top: str, hit: bool) -> None:
         assert "permissions: {}" in found.fix
 
 
+@pytest.mark.parametrize(
+    ("text", "hit"),
+    [
+        ("on: workflow_call\njobs: {}\n", False),
+        ("on: {workflow_call: {inputs: {}}}\njobs: {}\n", False),
+        ("on: [workflow_call, push]\njobs: {}\n", True),
+        ("on: push\njobs:\n  a: {permissions: {}}\n  b: {permissions: {contents: read}}\n", False),
+        ("on: push\njobs:\n  a: {permissions: {}}\n  b: {runs-on: x}\n", True),
+    ],
+)
+def test_wf006_reusable_workflows_and_jobs_that_all_set_permissions(text: str, hit: bool) -> None:
+    assert (_wf_security.no_workflow_permissions(W, parse(text).root) is not None) is hit
+
+
 def test_wf007_job_without_timeout() -> None:
     parsed = parse(
         "on: [push]\njobs:\n  a:\n    runs-on: x\n    steps: [{run: nox -s build}]\n  call:\n    uses: ./.github/workflows/x.yml\n"
