@@ -56,7 +56,10 @@ PATH_VALUED = frozenset(
 )
 # What may stand right before a command: the expression there names the program to run.
 _COMMAND_START = (";", "&", "|", "(", "{", "!", " then", " do", " else", "\tthen", "\tdo")
-_HEREDOC = re.compile(r"<<(-?)[ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|\\?([A-Za-z0-9_.-]+))")
+# `<<WORD`, `<<-'WORD'`, `<< "WORD"`; not a here-string (`<<<`) nor a shift (`$((1 << 2))`).
+_HEREDOC = re.compile(
+    r"<<(?!<)(-?)[ \t]*(?:'([^'\n]+)'|\"([^\"\n]+)\"|\\?([A-Za-z_][A-Za-z0-9_.-]*))"
+)
 # What a value needs a shell for: a parameter or command expansion, a leading tilde, quoting.
 _SHELL_SYNTAX = re.compile(r"\$[A-Za-z_{(]|`|^~|[:=]~|['\"\\]")
 
@@ -120,7 +123,7 @@ def quote_context(script: str, offset: int) -> tuple[str, str]:
             state = c
         elif c == "#" and (at == 0 or text[at - 1] in " \t\n;&|("):
             state = "#"
-        elif c == "<" and (m := _HEREDOC.match(text, at)):
+        elif c == "<" and text[at - 1 : at] != "<" and (m := _HEREDOC.match(text, at)):
             start = text.rfind("\n", 0, at) + 1
             end = text.find("\n", at)
             command = text[start : end if end >= 0 else len(text)].strip()

@@ -158,6 +158,9 @@ def at(script: str, needle: str = "${{") -> tuple[str, str]:
         ("cat <<EOF > f\n${{ x }}\nEOF\n", "heredoc"),
         ('cat <<-"END"\n\t${{ x }}\n\tEND\n', "heredoc-quoted"),
         ("cat <<EOF\nbody\nEOF\necho ${{ x }}\n", "unquoted"),  # after the here-document
+        ('read -r a <<<"${{ x }}"', "double"),  # a here-string, not a here-document
+        ("echo $((1 << 2))\necho ${{ x }}\n", "unquoted"),  # a shift, not a here-document
+        ("cat <<EOF\nno end\n${{ x }}", "heredoc"),  # an unterminated here-document
     ],
 )
 def test_quote_context(script: str, kind: str) -> None:
@@ -286,3 +289,35 @@ def test_rewrite_never_suggests_a_quoted_variable_inside_single_quotes() -> None
 )
 def test_env_name(expression: str, name: str) -> None:
     assert ghadvice.env_name(expression) == name
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+SHELLISH = st.text(alphabet="ab $'\"\\#<-\n;&|(){}${}EOF", max_size=80)
+
+
+@hypothesis.given(script=SHELLISH, data=st.data())
+@hypothesis.settings(max_examples=300, deadline=None)
+def test_quote_context_never_raises(script: str, data: st.DataObject) -> None:
+    script += "${{ x }}"
+    offset = data.draw(st.integers(min_value=0, max_value=len(script) - 8))
+    kind, _ = ghadvice.quote_context(script, offset)
+    assert kind in (
+        "script",
+        "command",
+        "unquoted",
+        "double",
+        "single",
+        "comment",
+        "heredoc",
+        "heredoc-quoted",
+    )
+    ghadvice.rewrite("inputs.x", kind, "cmd", "bash", values=[script])
+
+
+@hypothesis.given(st.text(alphabet="ab.()[]'*!=&|<>, 0-_", max_size=40))
+@hypothesis.settings(max_examples=300, deadline=None)
+def test_expression_parser_never_raises(expression: str) -> None:
+    found = ghexpr.sources(expression)
+    assert found is None or isinstance(found, set)
+    ghexpr.literal_values(expression)
