@@ -268,3 +268,19 @@ def test_missing_tool_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.Monkey
     outcome = run_gate("workflows", root)
     assert outcome.status == "could not run"
     assert "not on PATH" in outcome.text and "nox -s workflows" in outcome.text
+
+
+def test_trusted_expressions_can_be_ignored_on_their_own(make_repo: MakeRepo) -> None:
+    rel = "action/cleanup/action.yml"
+    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nignore = { WF005 = "runner paths are fine here" }\n'
+    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')
+    root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "passed" and outcome.rules == []
+    assert [(f.rule, f.ignored) for f in outcome.findings] == [
+        ("WF005", "runner paths are fine here")
+    ]
+    # the attacker-controlled rule is not covered by that entry
+    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ inputs.keep-cache }}/t"')
+    root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
+    assert run_gate("workflows", root).rules == ["WF004"]
