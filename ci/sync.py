@@ -194,8 +194,17 @@ def _stale(root: str, rel: str, kind: str, skip: dict[str, str], rule_id: str) -
             )
             if part
         )
-        what = "the gate steps" if kind == "ci" else "the gate table"
-        message = f"{what} between the sync markers are stale ({detail or 'they differ from what the registry gives'})"
+        what = (
+            "the gate steps between the sync markers are"
+            if kind == "ci"
+            else "the gate table between the sync markers is"
+        )
+        same = (
+            "a step's name or if: differs"
+            if kind == "ci"
+            else "a description or requirement differs"
+        )
+        message = f"{what} stale ({detail or same + ' from the registry'})"
         out.append(Finding(rule_id, message, rel, line, fix=FIX))
     return out
 
