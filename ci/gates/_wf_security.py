@@ -111,8 +111,11 @@ def step_shell(doc: Any, step: ghyaml.Step) -> str | None:
         shell = ghyaml.scalar(ghyaml.get(node, "shell"))
         if shell:
             return shell
-    runs_on = ghyaml.get(step.job, "runs-on")
-    return "pwsh" if "windows" in str(getattr(runs_on, "value", "")).lower() else "bash"
+    runs_on = ghyaml.scalar(ghyaml.get(step.job, "runs-on")) or ""
+    m = re.fullmatch(r"\s*\$\{\{(.*)\}\}\s*", runs_on)
+    values = ghexpr.known_values(m.group(1), doc, step) if m else [runs_on]
+    windows = bool(values) and all("windows" in v.lower() for v in values or [])
+    return "pwsh" if windows else "bash"  # GitHub's default shell on the runner
 
 
 @rule("WF004", gate="workflows")

@@ -204,6 +204,24 @@ def test_wf005_matrix_written_in_the_file_and_typed_inputs_are_not_attacker_cont
     ]
 
 
+def test_default_shell_follows_a_matrix_runner() -> None:
+    parsed = parse(
+        """\
+        on: [push]
+        jobs:
+          a:
+            runs-on: ${{ matrix.runner }}
+            strategy:
+              matrix:
+                include: [{runner: windows-latest, arch: x86_64}, {runner: windows-11-arm, arch: aarch64}]
+            steps:
+              - run: rustup target add ${{ matrix.arch }}-pc-windows-msvc
+        """
+    )
+    (found,) = _wf_security.run_expressions(W, parsed)
+    assert found.rule == "WF005" and "write ${env:ARCH} here" in found.fix
+
+
 def test_expressions_outside_run_and_in_if_are_not_reported() -> None:
     parsed = workflow(
         steps_block(
