@@ -18,10 +18,10 @@ import shutil
 import subprocess
 import sys
 
+from ci.registry import GIT_CLIFF
 from ci.release.errors import ReleaseError
 from ci.release.plan import Entry
 
-GIT_CLIFF = "git-cliff==2.14.2"
 CONFIG = "cliff.toml"
 CHANGELOG = "CHANGELOG.md"
 HEADER = "# Changelog\n"
