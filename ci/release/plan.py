@@ -112,9 +112,11 @@ def classify(sha: str, message: str, version: str) -> tuple[str, str]:
     if msg.release:
         why = f"Release: {msg.release}"
     elif msg.breaking:
-        why = "breaking change" + (" below 1.0.0" if level != raw else "")
+        why = "breaking change"
     else:
         why = f"{msg.type or 'other'} commit"
+    if level != raw:
+        why += f" ({raw} -> {level} below 1.0.0, Cargo's rule)"
     return level, f"{why} in {sha[:10]} {msg.subject!r}"
 
 
@@ -175,7 +177,8 @@ def tagged(root: str, config: dict[str, Any] | None = None) -> Plan:
             continue
         prev = history.last_tag(root, pkg.name, f"{tag}^") if history.rev(root, f"{tag}^") else None
         revs = [tag, f"^{prev[0]}"] if prev else [tag]
-        commits = [sha for sha, _ in history.log(root, revs, list(pkg.paths))]
+        logged = history.log(root, revs, list(pkg.paths))
+        commits = [sha for sha, msg in logged if cc.parse(msg).release != "skip"]
         previous = prev[1] if prev else None
         bump = versions.level_between(previous, version)
         entries.append(Entry(pkg, previous, version, bump, f"tagged at HEAD: {tag}", commits, []))
