@@ -95,18 +95,37 @@ def _target(label: str, raw: object) -> dict[str, str]:
     return {"target": str(raw["target"]), "runner": str(raw["runner"]), "libc": str(libc)}
 
 
-def _witness(glob: str) -> str:
-    """A path ``glob`` matches, for the overlap test (``**`` and ``*`` → one segment)."""
-    return re.sub(r"\[[^\]]*\]|\*\*|\*|\?", "x", glob)
+_WILD = re.compile(r"\[[^\]]*\]|\*\*|\*|\?")
+
+
+def _witnesses(glob: str, other: str) -> list[str]:
+    """Paths ``glob`` matches, built to hit ``other`` too if they can share one.
+
+    Wildcards become one segment ``x``; and the first wildcard also becomes the rest of
+    ``other``'s literal prefix (``python/**/*.py`` vs ``python/pkg/**`` → ``python/pkg/x.py``).
+    """
+    plain = _WILD.sub("x", glob)
+    m, n = _WILD.search(glob), _WILD.search(other)
+    prefix, other_prefix = glob[: m.start()] if m else glob, other[: n.start()] if n else other
+    if not m or not other_prefix.startswith(prefix):
+        return [plain]
+    fill = other_prefix[len(prefix) :].strip("/") or "x"
+    return [plain, _WILD.sub("x", glob[: m.start()] + fill + glob[m.end() :])]
 
 
 def _overlap(a: str, b: str) -> bool:
+    """Do globs ``a`` and ``b`` match a common path (as far as witnesses can tell)?"""
+
     def matches(path: str, glob: str) -> bool:
         # a literal directory holds everything under it, as in a git pathspec
         bare = glob.rstrip("*/")
         return any(fnmatch.fnmatchcase(path, g) for g in (glob, bare, f"{bare}/*"))
 
-    return a == b or matches(_witness(a), b) or matches(_witness(b), a)
+    if a == b:
+        return True
+    return any(matches(w, b) for w in _witnesses(a, b)) or any(
+        matches(w, a) for w in _witnesses(b, a)
+    )
 
 
 def validate_packages(raw: list[Any]) -> list[dict[str, Any]]:
