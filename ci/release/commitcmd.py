@@ -22,7 +22,9 @@ _ELSEWHERE = ("-F", "--file", "-C", "--reuse-message", "-c", "--reedit-message",
 _VALUE = frozenset({"-m", "--message", *_ELSEWHERE, "--author", "--date", "--cleanup", "--trailer", "--pathspec-from-file"})  # fmt: skip
 # short options that take a value, as the last letter of a cluster (`-am msg`) or attached.
 _SHORT_VALUE = "mFCct"
-_HEREDOC = re.compile(r"\$\(\s*cat\s+<<-?\s*(['\"]?)(\w+)\1[ \t]*\n(.*?)\n[ \t]*\2[ \t]*\n?\s*\)\Z", re.S)
+_HEREDOC = re.compile(
+    r"\$\(\s*cat\s+<<-?\s*(['\"]?)(\w+)\1[ \t]*\n(.*?)\n[ \t]*\2[ \t]*\n?\s*\)\Z", re.S
+)
 
 
 def _literal(word: str) -> str | None:

@@ -85,7 +85,7 @@ def _target(label: str, raw: object) -> dict[str, str]:
     if not isinstance(raw, dict) or set(raw) - set(TARGET_KEYS) or not raw.get("target"):
         raise _error(
             f"{WHERE} {label} targets: each is {{ target = <Rust triple>, runner = <runner>, "
-            f'libc = {" | ".join(repr(x) for x in LIBCS)} }}'
+            f"libc = {' | '.join(repr(x) for x in LIBCS)} }}"
         )
     libc = raw.get("libc", "")
     if libc not in LIBCS:
@@ -216,7 +216,14 @@ def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
             manifest = f"{project.bindings.path or '.'}/Cargo.toml"
         targets = tuple(Target(**t) for t in e["targets"])
         packages.append(
-            Package(name, e["kind"], e["path"], tuple(e["paths"]), tuple(e["depends_on"]),
-                    targets, os.path.normpath(manifest).replace(os.sep, "/"))  # fmt: skip
+            Package(
+                name,
+                e["kind"],
+                e["path"],
+                tuple(e["paths"]),
+                tuple(e["depends_on"]),
+                targets,
+                os.path.normpath(manifest).replace(os.sep, "/"),
+            )  # fmt: skip
         )
     return packages

@@ -16,7 +16,19 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 
-TYPES = ("feat", "fix", "perf", "refactor", "docs", "test", "build", "ci", "chore", "style", "revert")
+TYPES = (
+    "feat",
+    "fix",
+    "perf",
+    "refactor",
+    "docs",
+    "test",
+    "build",
+    "ci",
+    "chore",
+    "style",
+    "revert",
+)
 RELEASE_VALUES = ("major", "minor", "patch", "skip")
 RELEASE_KEY = "release"
 EXAMPLE = "fix(core): count a final line without a newline"

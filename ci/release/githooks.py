@@ -32,8 +32,8 @@ def check_file(path: str) -> int:
         print(f"commit-msg: cannot read {path} ({exc.strerror})", file=sys.stderr)
         return 1
     found = check_message(message, branch=False)
-    for f in found:
-        print(f"commit-msg: {f.message}; {f.fix} [{f.rule}]", file=sys.stderr)
+    for finding in found:
+        print(f"commit-msg: {finding.text()}", file=sys.stderr)
     return 1 if found else 0
 
 

@@ -14,14 +14,20 @@ import subprocess
 from ci.release.errors import ReleaseError
 
 _RECORD = "%H%x00%P%x00%B%x00"
-_SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\Z")
+_SEMVER = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\Z"
+)
 
 
 def git(root: str, *args: str, check: bool = True) -> str:
     """``git -C root args…``'s stdout; a failure is a :class:`ReleaseError` quoting git."""
     try:
         proc = subprocess.run(
-            ["git", "-C", root, *args], capture_output=True, text=True, encoding="utf-8", check=False
+            ["git", "-C", root, *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=False,
         )
     except FileNotFoundError:
         raise ReleaseError("git: not found; install git") from None
@@ -128,5 +134,7 @@ def branch_range(root: str, since: str, default_branch: str) -> tuple[list[tuple
         return log(root, revs), how or "the whole history"
     except ReleaseError as exc:
         if not os.path.isdir(os.path.join(root, ".git")) and "not a git repository" in str(exc):
-            raise CannotRun(f"{root}: not a git repository", fix="run the gate in a clone") from None
+            raise CannotRun(
+                f"{root}: not a git repository", fix="run the gate in a clone"
+            ) from None
         raise CannotRun(str(exc)) from None

@@ -148,7 +148,9 @@ def make_plan(root: str, config: dict[str, Any] | None = None) -> Plan:
         shipped = [d for d in pkg.depends_on if d in entries]
         if last is None:
             reason = f"first release: no tag {history.tag_name(pkg.name, '*')}; version from {pkg.manifest}"  # fmt: skip
-            entries[pkg.name] = Entry(pkg, None, manifest_version, "first", reason, counted, skipped)
+            entries[pkg.name] = Entry(
+                pkg, None, manifest_version, "first", reason, counted, skipped
+            )
             continue
         if shipped:
             cascade = "cascade from " + ", ".join(shipped)

@@ -64,10 +64,14 @@ def files(version: str, packages: str = PACKAGES) -> dict[str, str]:
         ),
         "crates/core/Cargo.toml": crate("demo-core", version),
         "crates/core/src/lib.rs": "pub fn one() -> u32 { 1 }\n",
-        "crates/cli/Cargo.toml": crate("demo-cli", version, "\n[dependencies]\ndemo-core.workspace = true\n"),  # fmt: skip
-        "crates/cli/src/main.rs": "fn main() { println!(\"{}\", demo_core::one()); }\n",
+        "crates/cli/Cargo.toml": crate(
+            "demo-cli", version, "\n[dependencies]\ndemo-core.workspace = true\n"
+        ),  # fmt: skip
+        "crates/cli/src/main.rs": 'fn main() { println!("{}", demo_core::one()); }\n',
         "crates/py/Cargo.toml": crate(
-            "demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n\n[dependencies]\ndemo-core.workspace = true\n'  # fmt: skip
+            "demo-py",
+            version,
+            'publish = false\n\n[lib]\nname = "_native"\n\n[dependencies]\ndemo-core.workspace = true\n',  # fmt: skip
         ),
         "crates/py/src/lib.rs": "",
         "python/demo/__init__.py": "",

@@ -85,7 +85,9 @@ def test_changelog_comes_from_git_cliff_with_the_project_config(bumped: ReleaseR
     assert core.index("### Features") < core.index("### Fixes")
     cli = notes.from_changelog(str(bumped.root), "demo-cli-v1.2.4")
     assert "patch: cascade from demo-core" in cli and "release with demo-core" in cli
-    assert text.index("demo-core-v1.3.0") < text.index("demo-cli-v1.2.4") < text.index("demo-v1.2.4")
+    assert (
+        text.index("demo-core-v1.3.0") < text.index("demo-cli-v1.2.4") < text.index("demo-v1.2.4")
+    )
 
 
 def test_second_bump_finds_nothing(bumped: ReleaseRepo) -> None:

@@ -69,8 +69,16 @@ def test_disjoint_paths_pass() -> None:
         ({"name": "a", "kind": "npm", "path": "a", "paths": ["a"]}, "kind: 'npm' is not one of"),
         (pkg("a", ["a"], colour="red"), "'a': unknown key 'colour'"),
         (pkg("a", ["a"], targets=[{"target": "x", "runner": "r"}]), "only pypi packages"),
-        ({"name": "a", "kind": "pypi", "path": ".", "paths": ["a"],
-          "targets": [{"target": "t", "runner": "r", "libc": "glibc"}]}, "libc 'glibc'"),  # fmt: skip
+        (
+            {
+                "name": "a",
+                "kind": "pypi",
+                "path": ".",
+                "paths": ["a"],
+                "targets": [{"target": "t", "runner": "r", "libc": "glibc"}],
+            },
+            "libc 'glibc'",
+        ),  # fmt: skip
         ("not a table", "entry 1: must be a table"),
     ],
 )

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ci.gates.loc import count_lines, is_counted
 from ci.gates.commits import command_denial
+from ci.gates.loc import count_lines, is_counted
 from ci.gates.tool_guard import evaluate
 from ci.hooks._protocol import Call
 from tests.hooks.conftest import GUARDS, Result, copy_project, decision, run_hook, text_of
