@@ -170,7 +170,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_surface",
-        "Every template-cli call in actions, workflows and README is real",
+        "Every call of the project's CLI in actions, workflows and docs is real",
         requires=("build",),
         packages=(PYYAML,),
         inputs=(*WORKFLOW_INPUTS, "**/*.md"),
@@ -279,6 +279,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "report",
     "ci_local",
     "bench",
+    "dev",
     # The release layer (ci/release; docs/releasing.md).
     "release_plan",
     "release_bump",
