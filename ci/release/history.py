@@ -7,7 +7,6 @@ line naming the repository and what to do.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
@@ -105,6 +104,8 @@ def branch_range(root: str, since: str, default_branch: str) -> tuple[list[tuple
 
     try:
         if rev(root, "HEAD") is None:
+            if not git(root, "rev-parse", "--git-dir", check=False).strip():
+                raise CannotRun(f"{root}: not a git repository", fix="run the gate in a git clone")
             return [], "no commits yet"
         excluded: list[str] = []
         how = ""
@@ -133,8 +134,4 @@ def branch_range(root: str, since: str, default_branch: str) -> tuple[list[tuple
         revs = ["HEAD", *(f"^{e}" for e in excluded)]
         return log(root, revs), how or "the whole history"
     except ReleaseError as exc:
-        if not os.path.isdir(os.path.join(root, ".git")) and "not a git repository" in str(exc):
-            raise CannotRun(
-                f"{root}: not a git repository", fix="run the gate in a clone"
-            ) from None
         raise CannotRun(str(exc)) from None

@@ -109,6 +109,12 @@ def test_without_default_branch_newest_tag_then_since(tmp_path: Path) -> None:
     assert run_gate("commits", repo.root).status == "passed"
 
 
+def test_outside_git_cannot_run(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    outcome = run_gate("commits", tmp_path)
+    assert outcome.status == "could not run" and "not a git repository" in outcome.text
+
+
 def test_unknown_since_commit_cannot_run(tmp_path: Path) -> None:
     repo = branch_repo(tmp_path, "feat: x", since="0" * 40)
     outcome = run_gate("commits", repo.root)
