@@ -248,3 +248,184 @@ fn closed_stdout_is_not_a_panic() {
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Names whose text rows must come out exactly as `LC_ALL=C wc` prints them.
+#[cfg(unix)]
+const ODD_NAMES: &[&[u8]] = &[
+    b"plain.txt",
+    b"sp ace",
+    b"it's",
+    b"tab\tx",
+    b"ctl\x01x",
+    b"\xff\xfebad",
+    b"we\"ird\nname.txt",
+    b"nl\n",
+    b"q'\n\"",
+    b"a\tb\x01\n\x7f c",
+    b"\xc3\xa9\nx",
+    b"$x `y` \\z ~#*?[]{}|&;<>!^=%@\n",
+];
+
+#[cfg(unix)]
+#[test]
+fn odd_file_names_print_like_gnu_wc() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = Scratch::new("odd-names");
+    // Relative names (run inside the directory), so each row ends with the name alone.
+    let paths: Vec<&OsStr> = ODD_NAMES.iter().map(|n| OsStr::from_bytes(n)).collect();
+    for (i, name) in paths.iter().enumerate() {
+        std::fs::write(dir.0.join(name), "x y\n".repeat(i + 1)).unwrap();
+    }
+    let ours = Command::new(BIN)
+        .arg("count")
+        .args(&paths)
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert_eq!(ours.status.code(), Some(0));
+    // Names without a newline are printed byte for byte; one with a newline is quoted.
+    let stdout = ours.stdout.clone();
+    assert!(stdout.windows(b"tab\tx\n".len()).any(|w| w == b"tab\tx\n"));
+    assert!(stdout
+        .windows(b"'we\"ird'$'\\n''name.txt'".len())
+        .any(|w| w == b"'we\"ird'$'\\n''name.txt'"));
+    let wc = Command::new("wc")
+        .args(["-l", "-w", "-c"])
+        .args(&paths)
+        .env("LC_ALL", "C")
+        .current_dir(&dir.0)
+        .output();
+    let Ok(wc) = wc else {
+        eprintln!("skipped the comparison with wc: no `wc` on PATH");
+        return;
+    };
+    assert_eq!(wc.status.code(), Some(0), "{}", text(&wc.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&wc.stdout)
+    );
+    assert_eq!(ours.stdout, wc.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn stderr_names_with_a_newline_stay_on_one_line() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = Scratch::new("odd-missing");
+    let missing = dir.0.join(OsStr::from_bytes(b"gone\nfile"));
+    let long = dir.file("long\nfile", b"1\n2\n");
+    let out = run(&["count", "--max-lines", "1", p(&long), p(&missing)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let dir_text = p(&dir.0);
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "template-cli: '{dir_text}/long'$'\\n''file': 2 lines, over --max-lines 1\n\
+             template-cli: '{dir_text}/gone'$'\\n''file': No such file or directory\n"
+        )
+    );
+}
+
+fn surface() -> serde_json::Value {
+    let out = run(&["--dump-surface"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("--dump-surface prints JSON")
+}
+
+#[test]
+fn dump_surface_is_the_real_command_tree() {
+    let dump = surface();
+    assert_eq!(dump["format"], 1);
+    assert_eq!(dump["name"], "template-cli");
+    assert_eq!(dump["version"], env!("CARGO_PKG_VERSION"));
+    let names: Vec<&str> = dump["subcommands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["count", "help"]);
+    let count = &dump["subcommands"][0];
+    let flag = |long: &str| {
+        count["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["long"] == long)
+            .unwrap_or_else(|| panic!("no --{long} in {count}"))
+            .clone()
+    };
+    assert_eq!(flag("json")["takes_value"], false);
+    assert_eq!(flag("max-lines")["takes_value"], true);
+    assert_eq!(flag("max-lines")["value_names"], serde_json::json!(["N"]));
+    assert_eq!(flag("help")["short"], "h");
+    assert_eq!(
+        count["positionals"][0]["value_names"],
+        serde_json::json!(["PATH"])
+    );
+    assert_eq!(
+        count["positionals"][0]["num_args"]["max"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        count["json_fields"],
+        serde_json::json!(["path", "lines", "words", "bytes"])
+    );
+    let top_flags: Vec<(&str, bool)> = dump["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["long"].as_str().unwrap(), f["hidden"] == true))
+        .collect();
+    assert_eq!(
+        top_flags,
+        [("dump-surface", true), ("help", false), ("version", false)]
+    );
+    // `help count` is a real call: clap's help subcommand carries the tree below it.
+    assert_eq!(dump["subcommands"][1]["subcommands"][0]["name"], "count");
+}
+
+#[test]
+fn dump_surface_exit_codes_are_the_ones_help_prints() {
+    let dump = surface();
+    let help = text(&run(&["--help"], b"").stdout);
+    let codes = dump["exit_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 3);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for entry in codes {
+        let line = format!("{} {}", entry["code"], entry["meaning"].as_str().unwrap());
+        assert!(flat.contains(&line), "{line:?} not in --help:\n{help}");
+    }
+}
+
+#[test]
+fn dump_surface_is_hidden_and_stands_alone() {
+    for args in [&["--help"][..], &["-h"]] {
+        let help = text(&run(args, b"").stdout);
+        assert!(!help.contains("dump-surface"), "{help}");
+    }
+    let out = run(&["--dump-surface", "count"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn help_states_the_word_rule_and_how_old_wc_differs() {
+    for args in [&["--help"][..], &["count", "--help"]] {
+        let help = text(&run(args, b"").stdout);
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for needle in [
+            "A word is a maximal run of bytes that are not whitespace",
+            "isspace() set: space, \\t, \\n, \\v, \\f and \\r",
+            "POSIX",
+            "GNU coreutils 9.5 and later",
+            "neither start nor end a word",
+        ] {
+            assert!(flat.contains(needle), "{needle:?} not in {args:?}:\n{help}");
+        }
+    }
+}
