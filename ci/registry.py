@@ -105,7 +105,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_surface",
-        "Every template-cli call in actions, workflows and README is real",
+        "Every call of the project CLI in actions, workflows and docs matches its --dump-surface",
         requires=("build",),
         packages=(PYYAML,),
     ),
