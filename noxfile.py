@@ -7,6 +7,7 @@
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
 ``gates``, every gate in one venv, and prints the results table. Every session ends in
 ``python -m ci.gates ...`` (or ``python -m ci.<module>``), the same entry the invoke tasks use.
+Options after ``--`` reach ``ci.gates``: ``nox -s gates -- --no-cache --verbose``.
 
 Venvs are reused, and a venv's packages are installed only when its requirement list changed
 (a hash in ``<venv>/ci-gates-requirements.sha256``), so a warm run installs nothing. Gates
@@ -23,7 +24,7 @@ import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import ORDERED, PYYAML, Gate, packages_union, with_requires
+from ci.registry import EXTRA_SESSIONS, ORDERED, PYYAML, RUFF, Gate, packages_union, with_requires
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -68,9 +69,9 @@ def gate_session(gate: Gate) -> None:
     def session_func(session: nox.Session) -> None:
         if gate.packages:
             install(session, list(gate.packages))
-            gates_cli(session, gate.name)
+            gates_cli(session, gate.name, *session.posargs)
         else:  # no venv: the interpreter running nox
-            gates_cli(session, gate.name, python=sys.executable)
+            gates_cli(session, gate.name, *session.posargs, python=sys.executable)
 
     session_func.__name__ = session_func.__qualname__ = gate.name
     session_func.__doc__ = gate.description
@@ -85,14 +86,14 @@ for _gate in ORDERED:
 def gates(session: nox.Session) -> None:
     """Every gate in dependency order in one venv, then the results table; fails if any did not pass"""
     install(session, packages_union())
-    gates_cli(session, "--all", "--report")
+    gates_cli(session, "--all", "--report", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """cargo test and pytest (against the installed wheel), after the gates they require"""
     install(session, packages_union(with_requires(TESTS)))
-    gates_cli(session, "--with-requires", "--report", *TESTS)
+    gates_cli(session, "--with-requires", "--report", *session.posargs, *TESTS)
 
 
 @nox.session(venv_backend="none")
@@ -109,6 +110,27 @@ def ci_local(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none")
-def bench(session: nox.Session) -> None:
-    """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
-    session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+def dev(session: nox.Session) -> None:
+    """Development venv .venv: the extension and the CLI built by cargo, Python sources live"""
+    session.run(sys.executable, "-m", "ci.dev", *session.posargs)
+
+
+@nox.session
+def rename(session: nox.Session) -> None:
+    """Rename the template: -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]"""
+    install(session, [RUFF])  # the rename formats what it rewrote with the pinned ruff
+    session.run("python", "-m", "ci.template", "rename", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def adopt(session: nox.Session) -> None:
+    """Copy the gate library into an existing maturin project: -- PATH [--force]"""
+    session.run(sys.executable, "-m", "ci.template", "adopt", *session.posargs)
+
+
+if "bench" in EXTRA_SESSIONS:
+
+    @nox.session(venv_backend="none")
+    def bench(session: nox.Session) -> None:
+        """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
+        session.run(sys.executable, "-m", "ci.bench", *session.posargs)
