@@ -25,9 +25,11 @@ import nox
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ci.registry import (
+    EXTRA_SESSIONS,
     GIT_CLIFF,
     ORDERED,
     PYYAML,
+    RUFF,
     TOMLI,
     TOMLKIT,
     Gate,
@@ -124,10 +126,25 @@ def dev(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "ci.dev", *session.posargs)
 
 
+@nox.session
+def rename(session: nox.Session) -> None:
+    """Rename the template: -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]"""
+    install(session, [RUFF])  # the rename formats what it rewrote with the pinned ruff
+    session.run("python", "-m", "ci.template", "rename", *session.posargs)
+
+
 @nox.session(venv_backend="none")
-def bench(session: nox.Session) -> None:
-    """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
-    session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+def adopt(session: nox.Session) -> None:
+    """Copy the gate library into an existing maturin project: -- PATH [--force]"""
+    session.run(sys.executable, "-m", "ci.template", "adopt", *session.posargs)
+
+
+if "bench" in EXTRA_SESSIONS:
+
+    @nox.session(venv_backend="none")
+    def bench(session: nox.Session) -> None:
+        """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
+        session.run(sys.executable, "-m", "ci.bench", *session.posargs)
 
 
 # The release layer (ci/release; docs/releasing.md): plan -> bump -> push tags -> CI publishes.

@@ -58,6 +58,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # The crate whose binary is the CLI, when more than one member crate has a binary
         # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.
         "cli-crate": "",
+        # CLI names this project no longer builds (the rename tool appends the old name): a
+        # call of one in the docs, actions or workflows is an action_surface finding.
+        "former-cli-names": [],
     },
     "release": {
         # [[tool.ci-gates.release.packages]]: checked by ci/release/config.py (one line per error).

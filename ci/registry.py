@@ -8,6 +8,7 @@ never turn into a gate that silently does not run.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 TYPE_CHECKING = False
@@ -278,8 +279,11 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "tests",
     "report",
     "ci_local",
-    "bench",
     "dev",
+    "rename",
+    "adopt",
+    # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
+    *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
     # The release layer (ci/release; docs/releasing.md).
     "release_plan",
     "release_bump",

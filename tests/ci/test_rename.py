@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -129,33 +130,40 @@ def git(cwd: Path, *args: str) -> str:
 def test_whole_rename_on_a_clone(tmp_path: Path) -> None:
     if shutil.which("cargo") is None or shutil.which("ruff") is None:
         pytest.skip("needs cargo and ruff on PATH (run it through `nox -s pytest`)")
+    tag = "n" + uuid.uuid4().hex[:8]  # names that appear nowhere, not even in this file
+    dist, package, cli = f"{tag}-dist", f"{tag}_pkg", tag
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(ROOT), str(clone))
     old = names(clone)
     (clone / "README.md").write_text("dirty\n")
     with pytest.raises(rename.RenameError, match="uncommitted change"):
-        rename.rename(str(clone), "zq-dist", "zq_pkg", "zq")
+        rename.rename(str(clone), dist, package, cli)
     git(clone, "checkout", "--", "README.md")
     with pytest.raises(rename.RenameError, match="already appears in"):
-        rename.rename(str(clone), "zq-dist", "zq_pkg", "fn")  # `fn` is in every Rust file
+        rename.rename(str(clone), dist, package, "fn")  # `fn` is in every Rust file
 
-    changed = rename.rename(str(clone), "zq-dist", "zq_pkg", "zq")
+    changed = rename.rename(str(clone), dist, package, cli)
     assert changed
     new = names(clone)
     assert (new.dist, new.package, new.extension, new.cli) == (
-        "zq-dist",
-        "zq_pkg",
-        "zq_pkg._native",
-        "zq",
+        dist,
+        package,
+        f"{package}._native",
+        cli,
     )
-    assert all(c.name.startswith("zq-dist-") for c in new.crates)
+    assert all(c.name.startswith(f"{dist}-") for c in new.crates)
     forms = {old.dist, old.package, old.cli, *(c.name for c in old.crates)}
     pattern = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True) if f)
-    leftovers = git(clone, "grep", "-n", "-I", "-E", pattern, "--", ".", ":!pyproject.toml")
-    assert leftovers == ""  # nothing but the former-cli-names record spells an old name
+    found = subprocess.run(
+        ["git", "grep", "-n", "-I", "-E", pattern, "--", ".", ":!pyproject.toml"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
+    assert found.stdout == ""  # nothing but the former-cli-names record spells an old name
     pyproject = (clone / "pyproject.toml").read_text()
     assert f'former-cli-names = ["{old.cli}"]' in pyproject
     git(clone, "add", "-A")
     git(clone, "commit", "-qm", "chore: rename")
-    assert rename.rename(str(clone), "zq-dist", "zq_pkg", "zq") == []  # a second run: nothing
+    assert rename.rename(str(clone), dist, package, cli) == []  # a second run: nothing
     assert git(clone, "status", "--porcelain") == ""

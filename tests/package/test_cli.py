@@ -128,3 +128,19 @@ def test_over_budget_inputs_are_named(cli: Path, tmp_path: Path) -> None:
     out = run(cli, "count", "--max-lines", "600", str(big))
     assert out.returncode == 1
     assert out.stderr.decode() == f"template-cli: {big}: 612 lines, over --max-lines 600\n"
+
+
+def test_dump_surface_is_hidden_json_of_the_command_tree(cli: Path) -> None:
+    out = run(cli, "--dump-surface")
+    assert out.returncode == 0, out.stderr
+    surface = json.loads(out.stdout)
+    assert (surface["format"], surface["name"], surface["version"]) == (
+        1,
+        cli.stem,
+        pkg.__version__,
+    )
+    count = next(s for s in surface["subcommands"] if s["name"] == "count")
+    assert {f["long"] for f in count["flags"]} == {"json", "max-lines", "help"}
+    assert count["json_fields"] == ["path", "lines", "words", "bytes"]
+    assert [e["code"] for e in surface["exit_codes"]] == [0, 1, 2]
+    assert b"dump-surface" not in run(cli, "--help").stdout
