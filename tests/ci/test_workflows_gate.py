@@ -1,8 +1,9 @@
 """workflows gate, end to end: a clean fixture repository passes; each seeded fault fails with its rule and line.
 
 The fixture repository holds this repository's real ci.yml and composite actions (so the clean
-case is the real thing) and tests/ci/fixtures/workflows/release.yml, a thin release workflow
-(the real release.yml is being rewritten to that shape). The gate runs check-jsonschema and
+case is the real thing) and tests/ci/fixtures/workflows/release.yml, a small thin release
+workflow whose lines the fault cases below edit (the real release.yml passes too: the last
+test of the clean cases). The gate runs check-jsonschema and
 zizmor; without them these tests cannot say anything, so they fail rather than skip. The
 rule functions themselves are table-tested in test_workflow_rules.py.
 """
@@ -68,24 +69,10 @@ def test_fixture_repository_passes(make_repo: MakeRepo) -> None:
 
 
 def test_this_repository_passes() -> None:
+    """The real ci.yml, release.yml and actions: one nox session a step, nothing ignored."""
     outcome = run_gate("workflows", REPO)
     assert outcome.status == "passed", outcome.text
-    ignored = {(f.rule, f.path) for f in outcome.findings if f.ignored}
-    assert ignored <= {("WF011", RELEASE)}, ignored
-
-
-def test_the_release_ignore_entry_is_still_needed() -> None:
-    """pyproject.toml ignores WF011 in release.yml until its rewrite lands; then drop the entry."""
-    from ci.runner import ignore_table
-
-    key = f"WF011:{RELEASE}"
-    if key not in ignore_table(str(REPO)):
-        return
-    outcome = run_gate("workflows", REPO)
-    assert any(f.rule == "WF011" and f.path == RELEASE for f in outcome.findings), (
-        f"release.yml runs one nox session a step now: remove {key!r} from [tool.ci-gates] "
-        "ignore in pyproject.toml"
-    )
+    assert outcome.findings == [], outcome.text
 
 
 def test_run_pytest_step_in_ci_fails(make_repo: MakeRepo) -> None:
