@@ -2,8 +2,8 @@
 
 The fixture repository holds this repository's real ci.yml and composite actions (so the clean
 case is the real thing) and tests/ci/fixtures/workflows/release.yml, a small thin release
-workflow whose lines the fault cases below edit (the real release.yml passes too: the last
-test of the clean cases). The gate runs check-jsonschema and
+workflow whose lines the fault cases below edit (the real release.yml is checked by
+test_this_repository_passes). The gate runs check-jsonschema and
 zizmor; without them these tests cannot say anything, so they fail rather than skip. The
 rule functions themselves are table-tested in test_workflow_rules.py.
 """
