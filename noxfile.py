@@ -2,7 +2,7 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/fix.
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/sync/fix.
 
 ``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
@@ -27,7 +27,18 @@ import nox
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ci.gates.__main__ import FLAGS as GATES_FLAGS
-from ci.registry import EXTRA_SESSIONS, ORDERED, PYYAML, RUFF, Gate, packages_union, with_requires
+from ci.registry import (
+    EXTRA_SESSIONS,
+    GIT_CLIFF,
+    ORDERED,
+    PYYAML,
+    RUFF,
+    TOMLI,
+    TOMLKIT,
+    Gate,
+    packages_union,
+    with_requires,
+)
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -135,6 +146,12 @@ def rename(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none", default=False)
+def sync(session: nox.Session) -> None:
+    """Rewrite what the registry derives: ci.yml's gate steps, README's gate table (--check: report)"""
+    session.run(sys.executable, "-m", "ci.sync", *session.posargs)
+
+
+@nox.session(venv_backend="none", default=False)
 def adopt(session: nox.Session) -> None:
     """Copy the gate library into an existing maturin project: -- PATH [--force]"""
     session.run(sys.executable, "-m", "ci.template", "adopt", *session.posargs)
@@ -146,6 +163,40 @@ if "bench" in EXTRA_SESSIONS:
     def bench(session: nox.Session) -> None:
         """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
         session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+
+
+# The release layer (ci/release; docs/releasing.md): plan -> bump -> push tags -> CI publishes.
+@nox.session(default=False)
+def release_plan(session: nox.Session) -> None:
+    """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
+    install(session, [TOMLI])
+    session.run("python", "-m", "ci.release", "plan", *session.posargs)
+
+
+@nox.session(default=False)
+def release_bump(session: nox.Session) -> None:
+    """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    session.run("python", "-m", "ci.release", "bump", *session.posargs)
+
+
+@nox.session(default=False)
+def release_notes(session: nox.Session) -> None:
+    """Release notes of one package, from git-cliff (`nox -s release_notes -- NAME`)"""
+    install(session, [GIT_CLIFF, TOMLI])
+    session.run("python", "-m", "ci.release", "notes", *session.posargs)
+
+
+@nox.session(venv_backend="none", default=False)
+def publish(session: nox.Session) -> None:
+    """Publish the planned packages to crates.io and PyPI (placeholder)"""
+    session.error("not implemented: see the publish issue (#11)")
+
+
+@nox.session(venv_backend="none", default=False)
+def install_hooks(session: nox.Session) -> None:
+    """Install git's commit-msg hook (the commits gate's check) without pre-commit"""
+    session.run(sys.executable, "-m", "ci.release", "install-hooks")
 
 
 @nox.session(default=False)

@@ -49,6 +49,10 @@ MYPY = "mypy==2.4.1"
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 ZIZMOR = "zizmor==1.32.0"
 PYYAML = "pyyaml>=6"
+# The release layer (ci/release): git-cliff renders the notes, tomlkit edits the manifests.
+GIT_CLIFF = "git-cliff==2.14.2"
+TOMLKIT = "tomlkit>=0.13"
+TOMLI = "tomli>=2; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2",)
@@ -89,8 +93,15 @@ GATES: tuple[Gate, ...] = (
         config=("readme",),
     ),
     Gate(
+        "commits",
+        "Every commit of the branch is a Conventional Commit with a valid Release: trailer",
+        commands=("git",),
+        config=("commits",),
+        cacheable=False,  # judged from the git history, not from files
+    ),
+    Gate(
         "action_yaml",
-        "Composite actions parse, validate against the schema, take inputs via env",
+        "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
         packages=(PYYAML, CHECK_JSONSCHEMA),
         inputs=WORKFLOW_INPUTS,
     ),
@@ -104,12 +115,12 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "workflows",
-        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
         commands=("check-jsonschema", "zizmor"),
         inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
-        config=("skip",),
+        config=("skip", "tool-guard"),
     ),
     Gate(
         "fmt",
@@ -146,6 +157,7 @@ GATES: tuple[Gate, ...] = (
             "rich",
             "pyelftools",
             "packaging>=24",
+            TOMLKIT,
         ),
         inputs=PY_INPUTS,
     ),
@@ -219,10 +231,12 @@ GATES: tuple[Gate, ...] = (
             "pytest-xdist",
             "hypothesis",
             PYYAML,
-            "tomli>=2; python_version < '3.11'",
+            TOMLI,
             "nox",
             "invoke",
             "rich",
+            GIT_CLIFF,
+            TOMLKIT,
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
@@ -281,9 +295,16 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "dev",
     "rename",
     "adopt",
+    "sync",
     "fix",
     # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
     *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
+    # The release layer (ci/release; docs/releasing.md).
+    "release_plan",
+    "release_bump",
+    "release_notes",
+    "publish",
+    "install_hooks",
 )
 
 ORDERED: list[Gate] = ordered()

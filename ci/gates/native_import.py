@@ -3,9 +3,11 @@
 The venv is new on every run (a temp dir), the wheel comes from the build manifest and is
 installed with ``--no-index --no-deps``: no network, no build from source, so what is checked
 is exactly the file users download. Then: the extension module imports, the package's
-``__version__`` equals the Cargo workspace version, and the venv's CLI is a native executable
-(not a ``#!`` launcher) that prints ``<cli> <version>``. Every name comes from the manifests
-(:func:`ci.project.names`); a project without a CLI gets a note, and the CLI checks are skipped.
+``__version__`` equals the wheel's version (the bindings crate's), and the venv's CLI is a
+native executable (not a ``#!`` launcher) that prints ``<cli> <version>`` with the CLI crate's
+version (each crate has its own). Every name comes from the manifests (:func:`ci.project.names`);
+a project without a CLI gets a note, and the CLI checks are skipped. All of it under the oldest
+and the newest supported CPython (:mod:`ci.interpreters`).
 """
 
 from __future__ import annotations
@@ -69,14 +71,14 @@ def import_failed(module: str, error: str) -> Finding:
 
 @rule("NI003")
 def version_mismatch(package: str, got: str, version: str) -> Finding:
-    """The package's ``__version__`` is not the Cargo workspace version.
+    """The package's ``__version__`` is not the wheel's version (the bindings crate's).
 
-    One version for the crates and the wheel: ``__version__`` should come from the extension
-    (``env!("CARGO_PKG_VERSION")``), never be written twice.
+    One version for the bindings crate and the wheel: ``__version__`` should come from the
+    extension (``env!("CARGO_PKG_VERSION")``), never be written twice.
     """
     return Finding(
         "NI003",
-        f"{package}.__version__ is {got!r}, the Cargo workspace version is {version!r}",
+        f"{package}.__version__ is {got!r}, the wheel's version (bindings crate) is {version!r}",
         fix="derive __version__ from the extension's version",
     )
 
@@ -109,11 +111,11 @@ def cli_not_native(path: str, head: bytes) -> Finding:
 
 @rule("NI007")
 def cli_version_wrong(cli: str, printed: str, code: int, version: str) -> Finding:
-    """``<cli> --version`` does not print ``<cli> <workspace version>`` (exit 0)."""
+    """``<cli> --version`` does not print ``<cli> <CLI crate version>`` (exit 0)."""
     return Finding(
         "NI007",
         f"`{cli} --version` printed {printed!r} (exit {code}), expected '{cli} {version}'",
-        fix="the CLI must report the workspace version (clap's `version` from Cargo)",
+        fix="the CLI must report its crate's version (clap's `version` from Cargo)",
     )
 
 
@@ -166,8 +168,8 @@ def check_cli_file(path: str, cli: str, shown: str = "") -> list[Finding]:
     return []
 
 
-def check_installed(venv: str, n: Names, version: str, cli: bool = True) -> list[Finding]:
-    """Import the extension from ``venv`` and (with ``cli``) run its CLI."""
+def check_installed(venv: str, n: Names, version: str, cli_version: str = "") -> list[Finding]:
+    """Import the extension from ``venv`` and run its CLI (which reports ``cli_version``)."""
     import subprocess
 
     from ci.artifacts import venv_python, venv_scripts
@@ -184,7 +186,8 @@ def check_installed(venv: str, n: Names, version: str, cli: bool = True) -> list
     got, native_file = (proc.stdout.splitlines() + ["", ""])[:2]
     print(f"native_import: imported {native_file}", flush=True)
     found = [] if got == version else [version_mismatch(n.package, got, version)]
-    if n.cli is None or not cli:
+    cli_version = cli_version or version
+    if n.cli is None:
         return found
     exe = os.path.join(venv_scripts(venv), n.cli + (".exe" if os.name == "nt" else ""))
     # Named relative to the venv: the same finding under every interpreter is one finding.
@@ -195,10 +198,11 @@ def check_installed(venv: str, n: Names, version: str, cli: bool = True) -> list
     try:
         proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
     except OSError as exc:  # e.g. built for another architecture
-        return [*found, cli_version_wrong(n.cli, f"cannot execute: {exc.strerror}", -1, version)]
+        why = f"cannot execute: {exc.strerror}"
+        return [*found, cli_version_wrong(n.cli, why, -1, cli_version)]
     printed = proc.stdout.strip()
-    if proc.returncode != 0 or printed != f"{n.cli} {version}":
-        found.append(cli_version_wrong(n.cli, printed, proc.returncode, version))
+    if proc.returncode != 0 or printed != f"{n.cli} {cli_version}":
+        found.append(cli_version_wrong(n.cli, printed, proc.returncode, cli_version))
     return found
 
 
@@ -216,6 +220,7 @@ def run(root: str | None = None) -> list[Finding]:
         n = names(root)
         manifest = artifacts.current_manifest(root)
         version = artifacts.workspace_version(root)
+        cli_version = artifacts.cli_version(root)
     except (ProjectError, artifacts.ArtifactError) as exc:
         raise CannotRun(str(exc)) from None
     wheel = manifest["wheel"]
@@ -227,7 +232,7 @@ def run(root: str | None = None) -> list[Finding]:
         try:
             artifacts.create_venv(venv, it.path)
             artifacts.install_wheel(venv, wheel)
-            per.append((it, check_installed(venv, n, version)))
+            per.append((it, check_installed(venv, n, version, cli_version)))
         except artifacts.ArtifactError as exc:
             per.append((it, [install_failed(os.path.basename(wheel), str(exc))]))
         finally:
