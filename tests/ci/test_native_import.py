@@ -185,8 +185,8 @@ def test_version_mismatch_fails(make_repo: MakeRepo) -> None:
     outcome = run_gate("native_import", repo_with_wheel(make_repo, importable("9.9.9", cli=None)))
     assert "NI003" in outcome.rules
     (finding,) = [f for f in outcome.findings if f.rule == "NI003"]
-    assert (
-        finding.message == "acme_wc.__version__ is '9.9.9', the Cargo workspace version is '0.1.0'"
+    assert finding.message == (
+        "acme_wc.__version__ is '9.9.9', the wheel's version (bindings crate) is '0.1.0'"
     )
 
 
