@@ -29,9 +29,9 @@ def lint(path: str, line: int, column: int, name: str, message: str) -> Finding:
     lint's page in the clippy or rustc book explains it. Fix the code, or, where the lint is
     wrong for this spot, ``#[allow(lint)]`` it there with a comment saying why.
     """
-    return Finding(
-        "CLP001", f"{name}: {message}", path, line, column, fix=f"fix it; details: `{SHOWN}`"
-    )
+    allow = f"#[allow({name})]"
+    fix = f"fix it (or `{allow}` there, with a comment saying why); rerun `nox -s clippy`"
+    return Finding("CLP001", f"{name}: {message}", path, line, column, fix=fix)
 
 
 @rule("CLP002")
@@ -44,7 +44,7 @@ def compile_error(path: str, line: int, column: int, code: str, message: str) ->
         path,
         line,
         column,
-        fix=f"fix it; details: `{SHOWN}`",
+        fix="fix it (the compiler's message is printed above); rerun `nox -s clippy`",
     )
 
 

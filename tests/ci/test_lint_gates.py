@@ -252,6 +252,10 @@ def test_clippy_findings_from_cargo_json_deduplicated(tmp_path: Path) -> None:
     assert found[0].message == "clippy::ptr_arg: writing `&Vec` instead of `&[_]`"
     assert found[1].message == "unused_variables: unused variable: `y`"
     assert found[2].message == "does not compile: E0425: cannot find value `z`"
+    assert found[0].fix == (
+        "fix it (or `#[allow(clippy::ptr_arg)]` there, with a comment saying why); "
+        "rerun `nox -s clippy`"
+    )
 
 
 def test_clippy_stale_lock_is_one_finding_on_cargo_lock(tmp_path: Path) -> None:
