@@ -67,7 +67,7 @@ def install(session: nox.Session, requirements: list[str]) -> None:
         # Written by an install-step command: `nox -R` / `--no-install` skips it exactly when
         # it skips the install above, so the marker never claims an install that did not happen.
         write = "import sys; open(sys.argv[1], 'w', encoding='utf-8').write(sys.argv[2] + '\\n')"
-        session.run_install("python", "-c", write, marker, digest, silent=True)
+        session.run_install("python", "-c", write, marker, digest, silent=True, log=False)
 
 
 def gates_cli(

@@ -136,7 +136,9 @@ class FakeSession:
         if not self.no_install:
             self.installed.append(args)
 
-    def run_install(self, program: str, *args: str, silent: bool = False) -> bool | None:
+    def run_install(
+        self, program: str, *args: str, silent: bool = False, log: bool = True
+    ) -> bool | None:
         """nox's public contract: skipped (None) exactly when ``install`` is."""
         if self.no_install:
             return None
