@@ -87,7 +87,7 @@ def gate_session(gate: Gate) -> None:
         if gate.name == "pytest":
             options = [a for a in session.posargs if a in GATES_FLAGS]
             rest = [a for a in session.posargs if a not in GATES_FLAGS]
-            env = {"CI_GATES_PYTEST_ARGS": shlex.join(rest)}
+            env = {"CI_GATES_PYTEST_ARGS": shlex.join(rest)} if rest else {}
         if gate.packages:
             install(session, list(gate.packages))
             gates_cli(session, gate.name, *options, env=env)
