@@ -137,3 +137,7 @@ def test_run_without_a_build_cannot_run(make_repo: MakeRepo) -> None:
     outcome = run_gate("pytest", root)
     assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
     assert "nox -s build" in outcome.text
+
+
+def test_floor_runs_need_package_tests(tmp_path: Path) -> None:
+    assert pytest_gate.floor_runs(str(tmp_path), "acme_wc") == []  # no tests/package: nothing
