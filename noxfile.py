@@ -28,7 +28,9 @@ from ci.registry import (
     EXTRA_SESSIONS,
     GIT_CLIFF,
     ORDERED,
+    PUBLISH_TOOLS,
     PYYAML,
+    REHEARSAL_TOOLS,
     RUFF,
     TOMLI,
     TOMLKIT,
@@ -169,10 +171,25 @@ def release_notes(session: nox.Session) -> None:
     session.run("python", "-m", "ci.release", "notes", *session.posargs)
 
 
-@nox.session(venv_backend="none")
+@nox.session
+def release_stage(session: nox.Session) -> None:
+    """Copy the built wheel and sdist, with receipts of the gates they passed, for publishing"""
+    install(session, [TOMLI])
+    session.run("python", "-m", "ci.release", "stage", *session.posargs)
+
+
+@nox.session
 def publish(session: nox.Session) -> None:
-    """Publish the planned packages to crates.io and PyPI (placeholder)"""
-    session.error("not implemented: see the publish issue (#11)")
+    """Publish the plan: crates, then sdist + wheels, skipping what a registry has (`-- --tagged`)"""
+    install(session, [GIT_CLIFF, TOMLI, *PUBLISH_TOOLS])
+    session.run("python", "-m", "ci.release", "publish", *session.posargs)
+
+
+@nox.session
+def release_rehearsal(session: nox.Session) -> None:
+    """The whole release in a throwaway clone against local pypiserver and cargo-http-registry"""
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS])
+    session.run("python", "-m", "ci.release.rehearsal", *session.posargs)
 
 
 @nox.session(venv_backend="none")

@@ -56,6 +56,11 @@ TOMLI = "tomli>=2; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2",)
+# Publishing (ci/release/publish.py): uv uploads (trusted publishing in CI), packaging reads the
+# artifacts, pypi-attestations signs PEP 740 attestations under GitHub Actions.
+PUBLISH_TOOLS = ("uv==0.13.9", "packaging>=24", "pypi-attestations==0.0.30")
+# The rehearsal's package index: a real PyPI-compatible server with htpasswd upload auth.
+REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")
 
 # Input globs shared by several gates (what each gate reads; see Gate.inputs).
 RUST_INPUTS = (
@@ -288,7 +293,9 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "release_plan",
     "release_bump",
     "release_notes",
+    "release_stage",
     "publish",
+    "release_rehearsal",
     "install_hooks",
 )
 
