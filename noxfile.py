@@ -188,7 +188,8 @@ def publish(session: nox.Session) -> None:
 @nox.session
 def release_rehearsal(session: nox.Session) -> None:
     """The whole release in a throwaway clone against local pypiserver and cargo-http-registry"""
-    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS])
+    gates = packages_union(with_requires(["wheel", "native_import"]))  # built in the clone
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS, *gates])
     session.run("python", "-m", "ci.release.rehearsal", *session.posargs)
 
 
