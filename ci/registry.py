@@ -123,6 +123,13 @@ GATES: tuple[Gate, ...] = (
         config=("skip",),
     ),
     Gate(
+        "release_doctor",
+        "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
+        packages=(PYYAML, TOMLI),
+        inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "Cargo.toml", "crates/*/Cargo.toml"),
+        config=("release",),
+    ),
+    Gate(
         "fmt",
         "Rust formatting: cargo fmt --all --check",
         commands=("cargo", "rustfmt"),

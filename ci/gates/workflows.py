@@ -176,8 +176,10 @@ def check_id_token(rel: str, doc: Any, problem: Any) -> None:
         if not grants(perms):
             continue
         steps = _seq(_get(job, "steps"))
+        # A publish action, or the release layer's own publish session (uv/cargo inside it).
         publishes = any(
             str(getattr(_get(s, "uses"), "value", "")).split("@")[0] in PUBLISH_ACTIONS
+            or str(getattr(_get(s, "run"), "value", "")).strip().startswith("nox -s publish")
             for s in steps
         )
         if not (publishes and _get(job, "environment") is not None):
