@@ -204,8 +204,8 @@ def run(root: str | None = None) -> list[Finding]:
             if isinstance(job, dict) and id_token(job.get("permissions")) and (wf, str(name)) not in publish_jobs:  # fmt: skip
                 found.append(id_token_elsewhere(rel, str(name), _line(text, rf"^  {re.escape(str(name))}:")))  # fmt: skip
     for path in _secret_files(root):
-        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
         for m in SECRET.finditer(text):
             found.append(token_from_secrets(path, m.group(1), text.count("\n", 0, m.start()) + 1))  # fmt: skip
     return found

@@ -70,14 +70,20 @@ class Rehearsal:
 
     def run(self, cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
             check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
-        """Run in the clone, output shown; a failure raises naming the command and its cause."""
-        proc = subprocess.run(cmd, cwd=cwd or self.clone, env=env or self.env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-        sys.stdout.write(proc.stdout)
-        if check and proc.returncode != 0:
-            lines = [ln.strip() for ln in proc.stdout.splitlines() if ln.strip()]
-            raise ReleaseError(f"`{' '.join(cmd[:5])}` failed: {lines[-1] if lines else proc.returncode}")  # fmt: skip
-        return proc
+        """Run in the clone, output streamed and kept; a failure raises naming the command."""
+        proc = subprocess.Popen(cmd, cwd=cwd or self.clone, env=env or self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            lines.append(line)
+        sys.stdout.flush()
+        done = subprocess.CompletedProcess(cmd, proc.wait(), "".join(lines), "")
+        if check and done.returncode != 0:
+            last = [ln.strip() for ln in lines if ln.strip()]
+            raise ReleaseError(f"`{' '.join(cmd[:5])}` failed: {last[-1] if last else done.returncode}")  # fmt: skip
+        return done
 
     def py(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
         return self.run([sys.executable, *args], env=env, check=check)
@@ -116,7 +122,7 @@ class Rehearsal:
         path = os.path.join(self.clone, "pyproject.toml")
         with open(path, encoding="utf-8") as f:
             doc = tomlkit.parse(f.read())
-        for pkg in doc["tool"]["ci-gates"]["release"]["packages"]:  # type: ignore[index,union-attr]
+        for pkg in doc["tool"]["ci-gates"]["release"]["packages"]:
             if pkg["kind"] == "pypi":
                 targets = tomlkit.array()
                 targets.append(tomlkit.inline_table())
@@ -135,7 +141,8 @@ class Rehearsal:
         return names(self.clone).crate(crates[0].name)
 
     def plan_and_bump(self) -> str:
-        plan = json.loads(self.py("-m", "ci.release", "plan", "--json").stdout)
+        out = self.py("-m", "ci.release", "plan", "--json").stdout
+        plan = json.loads(out[out.index("{") : out.rindex("}") + 1])  # stderr is interleaved
         self.plan = {p["name"]: p for p in plan["packages"]}
         self.py("-m", "ci.release", "bump")
         return ", ".join(f"{p['name']} {p['previous'] or '-'} -> {p['version']}" for p in plan["packages"])  # fmt: skip

@@ -23,11 +23,13 @@ import sys
 import time
 import urllib.request
 from types import TracebackType
+from typing import TypeVar
 
 from ci.release.errors import ReleaseError
 
 CHR_VERSION = "0.1.8"
 READY_SECONDS = 30.0
+S = TypeVar("S", bound="Server")
 
 
 def free_port() -> int:
@@ -53,7 +55,7 @@ class Server:
     def command(self) -> list[str]:
         raise NotImplementedError
 
-    def start(self) -> Server:
+    def start(self: S) -> S:
         if self.proc is not None and self.proc.poll() is None:
             return self
         with open(self.log, "ab") as log:
@@ -92,7 +94,7 @@ class Server:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def __enter__(self) -> Server:
+    def __enter__(self: S) -> S:
         return self.start()
 
     def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:  # fmt: skip
@@ -110,7 +112,7 @@ class PackageIndex(Server):
         self.htpasswd = os.path.join(state, "htpasswd")
         self.password = os.urandom(12).hex()
         os.makedirs(self.packages, exist_ok=True)
-        from passlib.apache import HtpasswdFile
+        from passlib.apache import HtpasswdFile  # type: ignore[import-untyped,unused-ignore]
 
         users = HtpasswdFile(self.htpasswd, new=True)
         users.set_password(self.user, self.password)
