@@ -34,7 +34,7 @@ import time
 from typing import Any, Callable, NamedTuple
 
 from ci.release.errors import ReleaseError
-from ci.release.servers import CrateRegistry, PackageIndex, install_crate_registry
+from ci.release.servers import CrateRegistry, PackageIndex, free_port, install_crate_registry
 
 REGISTRY = "rehearsal"  # the cargo registry name the clone publishes to
 CARGO_CACHE = "target/ci-gates/rehearsal/cargo-target"
@@ -56,6 +56,11 @@ class Rehearsal:
         self.env = dict(os.environ)
         self.env.pop("GITHUB_ACTIONS", None)  # never the CI paths (trusted publishing) here
         self.env["CARGO_TARGET_DIR"] = os.path.join(root, CARGO_CACHE)
+        # Ports fixed up front: the clone's manifests name the registry from the first build on.
+        self.index = PackageIndex(os.path.join(tmp, "pypiserver"), free_port())
+        self.crates_port = free_port()
+        self.env["CARGO_HOME"] = self.cargo_home()
+        self.env.update(CrateRegistry(os.path.join(tmp, "crates"), "", self.crates_port).cargo_env(REGISTRY))  # fmt: skip
 
     def step(self, name: str, fn: Callable[[], str]) -> str:
         print(f"\n== rehearsal: {name}", flush=True)
@@ -101,7 +106,8 @@ class Rehearsal:
             raise ReleaseError("rustc -vV: no host triple")
         self.manylinux = self._zig_build() and "linux-gnu" in host.group(1)
         self._plan_host_only(host.group(1), COMPAT if self.manylinux else "")
-        history.git(self.clone, "commit", "-qam", "ci(release): rehearse with this machine's target only")  # fmt: skip
+        self._point_at_registry()
+        history.git(self.clone, "commit", "-qam", "ci(release): rehearse with this machine's target and registries")  # fmt: skip
         core = self.core_crate()
         lib = os.path.join(self.clone, core.path, "src", "lib.rs")
         with open(lib, "a", encoding="utf-8") as f:
@@ -130,6 +136,29 @@ class Rehearsal:
                 pkg["targets"] = targets
         with open(path, "w", encoding="utf-8") as f:
             f.write(tomlkit.dumps(doc))
+
+    def _point_at_registry(self) -> None:
+        """Path dependencies on released crates name the local registry: a published crate's
+        path dependency becomes a registry dependency, resolved on crates.io unless named."""
+        import tomlkit
+
+        from ci.project import names
+        from ci.release.config import load
+
+        released = {p.name for p in load(self.clone) if p.kind == "crates"}
+        manifests = ["Cargo.toml", *(f"{c.path}/Cargo.toml" for c in names(self.clone).crates if c.path)]  # fmt: skip
+        for rel in manifests:
+            path = os.path.join(self.clone, rel)
+            with open(path, encoding="utf-8") as f:
+                doc = tomlkit.parse(f.read())
+            tables = [doc.get("workspace", {}).get("dependencies", {})]
+            tables += [doc.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")]  # fmt: skip
+            for table in tables:
+                for name, spec in table.items():
+                    if name in released and hasattr(spec, "get") and spec.get("path"):
+                        spec["registry"] = REGISTRY
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(tomlkit.dumps(doc))
 
     def core_crate(self) -> Any:
         from ci.project import names
@@ -161,8 +190,7 @@ class Rehearsal:
     # --- publishing ----------------------------------------------------------------------------
 
     def publish_env(self, index: PackageIndex, crates: CrateRegistry) -> None:
-        self.pub_env = {**self.env, **crates.cargo_env(REGISTRY), "CARGO_HOME": self.cargo_home(),
-                        "UV_PUBLISH_USERNAME": index.user, "UV_PUBLISH_PASSWORD": index.password}  # fmt: skip
+        self.pub_env = {**self.env, "UV_PUBLISH_USERNAME": index.user, "UV_PUBLISH_PASSWORD": index.password}  # fmt: skip
         self.pub_args = ["--tagged", "--crate-registry", REGISTRY, "--crates-index",
                          crates.sparse_base, "--index-url", index.index_url,
                          "--upload-url", index.upload_url]  # fmt: skip
