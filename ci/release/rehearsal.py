@@ -290,10 +290,8 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
         r.step("clone, commits", r.prepare)
         r.step("plan + bump", r.plan_and_bump)
         r.step("build + gates + stage", r.build)
-        with (
-            PackageIndex(os.path.join(tmp, "pypiserver")) as index,
-            CrateRegistry(os.path.join(tmp, "crates"), binary["path"]) as crates,
-        ):
+        crates = CrateRegistry(os.path.join(tmp, "crates"), binary["path"], r.crates_port)
+        with r.index as index, crates:
             r.publish_env(index, crates)
             r.steps.append(Step("servers", 0.0, f"pypiserver {index.url}, cargo-http-registry {crates.url}"))  # fmt: skip
 
