@@ -203,17 +203,20 @@ class Publisher:
             try:
                 self.crate(e) if a is None else self.file(e, a)
             except ReleaseError as exc:
-                raise ReleaseError(f"{exc}; {self._progress()}; left: {_labels(items[i:])}") from None  # fmt: skip
+                raise ReleaseError(f"{exc}; {self._progress()}; left: {_labels(items[i:])}; re-run to publish the rest") from None  # fmt: skip
             if i + 1 == len(items) or items[i + 1][0] is not e:
                 self.tag(e)
         return self.outcomes
 
     def _progress(self) -> str:
+        """What this run got done before it stopped, for the one-line error."""
+        uploaded = [f"{o.package} {o.version} {o.item}" for o in self.outcomes if o.action == "published"]  # fmt: skip
+        there = [f"{o.package} {o.version} {o.item}" for o in self.outcomes if o.action == "already published"]  # fmt: skip
+        parts = [f"uploaded: {', '.join(uploaded)}"] if uploaded else []
+        parts += [f"already there: {', '.join(there)}"] if there else []
         done = [o for o in self.outcomes if o.action.endswith("published")]
-        if not done:
-            return "nothing uploaded"
-        last = done[-1]
-        return f"nothing uploaded after {last.package} {last.version} {last.item} ({last.action})"
+        last = f" after {done[-1].package} {done[-1].version} {done[-1].item}" if done else ""
+        return "; ".join([*parts, f"nothing uploaded{last}"])
 
 
 def _labels(items: list[tuple[Entry, dist.Artifact | None]]) -> str:

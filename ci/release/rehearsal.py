@@ -113,9 +113,9 @@ class Rehearsal:
         with open(lib, "a", encoding="utf-8") as f:
             f.write("\n// Release rehearsal: a change to the core crate.\n")
         history.git(self.clone, "commit", "-qam", f"feat({core.name}): a change to rehearse the release")  # fmt: skip
-        build = f"manylinux ({COMPAT}, zig)" if self.manylinux else "native (the zig build has not landed: linux_* wheel)"  # fmt: skip
+        build = f"manylinux ({COMPAT}, zig)" if self.manylinux else "native (no zig build here: linux_* wheel)"  # fmt: skip
         self.build_kind = build
-        return f"{history.rev(self.clone, 'HEAD')}; target {host.group(1)}; build {build}"[:110]
+        return f"HEAD {(history.rev(self.clone, 'HEAD') or '')[:10]}, target {host.group(1)}, build {build}"
 
     def _zig_build(self) -> bool:
         """Does this checkout's build gate take a compatibility setting (the zig build)?"""

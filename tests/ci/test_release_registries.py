@@ -209,3 +209,46 @@ def test_crate_index_path(name: str, path: str) -> None:
 def test_not_http_is_an_error() -> None:
     with pytest.raises(RegistryError, match="is not http"):
         index_files("file:///tmp/simple/", "demo")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_keyboard_interrupt_stops_the_server(tmp_path: Path) -> None:
+    server = PackageIndex(str(tmp_path))
+    with pytest.raises(KeyboardInterrupt), server:
+        assert server.proc is not None
+        pid = server.proc.pid
+        raise KeyboardInterrupt
+    assert _gone(pid)
+
+
+SCRIPT = """
+import signal, sys, time
+from ci.release.rehearsal import _sigterm
+from ci.release.servers import PackageIndex
+signal.signal(signal.SIGTERM, _sigterm)
+try:
+    with PackageIndex(sys.argv[1]) as server:
+        print(server.proc.pid, flush=True)
+        time.sleep(60)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def test_sigterm_stops_the_server(tmp_path: Path) -> None:
+    """What nox or CI does to a session it ends: the rehearsal's servers go with it."""
+    owner = subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path)], stdout=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert owner.stdout is not None
+    pid = int(owner.stdout.readline())
+    assert not _gone(pid)
+    owner.terminate()
+    assert owner.wait(timeout=20) == 130
+    assert _gone(pid)
