@@ -51,7 +51,9 @@ class _Lexer:
         if self.word is None:
             return
         word, self.word = "".join(self.word), None
-        if self.skip_next:
+        if self.mode == "skip" and word.lower() == "in":
+            self.mode = "start"  # ``foreach ($x in <pipeline>)``: a statement follows
+        elif self.skip_next:
             self.skip_next = False
         elif self.mode == "command":
             self.words.append(word)

@@ -205,19 +205,19 @@ def _expand(text: str, line: int, depth: int, env: Env, dialect: str) -> Iterato
     env, assigned = dict(env), {}
     lexed = posix.lex(text, line) if dialect != POWERSHELL else _powershell().lex(text, line)
     for raw in lexed:
-        if raw.words and all(_ASSIGN.match(w) and "=" in w for w in raw.words):
-            assigned.update(w.partition("=")[::2] for w in raw.words)  # shell variables
+        words = [w for w in raw.words if w not in RESERVED]
+        if words and all(_ASSIGN.match(w) for w in words):
+            assigned.update(w.partition("=")[::2] for w in words)  # shell variables
             continue
-        for cmd in unwrap(raw, depth + 1, env):
-            verb = cmd.words[0]
-            if verb in ("export", "declare", "typeset") or verb == "unset":
-                for w in cmd.words[1:]:
-                    key, eq, value = w.partition("=")
-                    if verb == "unset":
-                        env.pop(w, None)
-                    elif eq or key in assigned:
-                        env[key] = value if eq else assigned[key]
-            yield cmd
+        yield from unwrap(raw, depth + 1, env)
+        verb = words[0] if words else ""
+        if verb in ("export", "declare", "typeset", "unset"):  # for the commands after it
+            for w in words[1:]:
+                key, eq, value = w.partition("=")
+                if verb == "unset":
+                    env.pop(w, None)
+                elif eq or key in assigned:
+                    env[key] = value if eq else assigned[key]
 
 
 def _powershell():  # type: ignore[no-untyped-def]
