@@ -208,12 +208,13 @@ def steps(text: str) -> list[Step]:
 
 
 def dialect(shell: str) -> str | None:
-    """ "bash", "powershell" or "python" for a step's ``shell:``; None for anything else
-    (``cmd``, ``nu``, …: not a language the guard reads)."""
-    words = shell.replace("{0}", "").split()
-    name = words[0].rsplit("/", 1)[-1].lower() if words else "bash"
+    """"bash", "powershell" or "python" for a step's ``shell:`` (a keyword or a ``… {0}``
+    template); None for anything else (``cmd``, ``nu``, …: not a language the guard reads)."""
+    words = [w.rsplit("/", 1)[-1].lower() for w in shell.replace("{0}", "").split()]
+    name = words[0] if words else "bash"
     if name in ("bash", "sh", "zsh", "dash", "ksh", "wsl-bash", "msys2"):
         return "bash"
     if name in ("pwsh", "powershell"):
         return "powershell"
-    return "python" if re.fullmatch(r"python[0-9.]*|py|pypy[0-9.]*", name) else None
+    python = re.compile(r"python[0-9.]*|py|pypy[0-9.]*")
+    return "python" if any(python.fullmatch(w) for w in words) else None  # uv run python {0}

@@ -85,17 +85,15 @@ def step_findings(rel: str, text: str, context: str, root: str) -> list[Finding]
 
     out: list[Finding] = []
     for step in steps(text):
-        kind = dialect(step.shell)
-        if kind is None:
-            out.append(step_not_checked(rel, step.shell_line + 1, step.shell))
-            continue
         if "{0}" in step.shell:  # a template is itself a command: `uv run python {0}` builds
             template = step.shell.replace("{0}", "step.script")
             out += findings(template, Scope(context, root), line=step.shell_line, path=rel)
-        if kind == "python":
-            continue
-        scope = Scope(RELEASE if step.release else context, root, step.cwd, step.checkouts)
-        out += findings(step.script, scope, kind, step.env, step.line, rel)
+        kind = dialect(step.shell)
+        if kind is None:
+            out.append(step_not_checked(rel, step.shell_line + 1, step.shell))
+        elif kind != "python":
+            scope = Scope(RELEASE if step.release else context, root, step.cwd, step.checkouts)
+            out += findings(step.script, scope, kind, step.env, step.line, rel)
     return out
 
 

@@ -66,7 +66,9 @@ def check(call: Call) -> Answer:
     from ci.gates.tool_guard import SHELL, Scope, evaluate
 
     dialect = "powershell" if call.tool == "PowerShell" else "bash"
-    findings = evaluate(command, SHELL, dialect, Scope(SHELL, call.root, call.cwd))
+    # Without a usable cwd in the payload, assume the agent is in the project (deny, not allow).
+    scope = Scope(SHELL, call.root, call.cwd if call.cwd_given else call.root)
+    findings = evaluate(command, SHELL, dialect, scope)
     denied = [f for f in findings if f.severity == "error"]
     if denied:
         return DENY, "\n".join(
