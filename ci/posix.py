@@ -124,6 +124,9 @@ class _Lexer:
             elif len(head) == 2 and head[0] == "function":
                 self.words = []  # ``function name``: a header; a ``()`` may follow
 
+    def last_word(self) -> str:
+        return "".join(self.word) if self.word is not None else "".join(self.words[-1:])
+
     def head(self) -> list[str]:
         """The words of the command being read, after leading reserved words."""
         k = 0
@@ -330,6 +333,10 @@ class _Lexer:
                 if self.word is not None:
                     self.add("#")
                 i = n if end < 0 else end
+            elif c == "\n" and self.test and self.last_word() in ("||", "&&", "!", "("):
+                self.end_word()  # [[ a ||<newline> b ]]: one test over two lines
+                self.line += 1
+                i += 1
             elif c == "\n":
                 self.end_command()
                 self.line += 1

@@ -7,6 +7,7 @@ environment from ``env:`` (workflow, job, step), the working directory, whether 
 is in a checkout of this repository (a job that never ran ``actions/checkout``, or that runs in
 a checkout of another repository, is not), and whether the step only runs for a release (a
 tag push, a ``release`` event, a manual dispatch, or trusted publishing: ``id-token: write``).
+An action's ``with: run:`` input (CodSpeedHQ/action, run-on-arch-action) is a step too.
 Gate-only: imports yaml.
 """
 
@@ -104,18 +105,28 @@ def _id_token(node: Any) -> bool:
     return _text(_map(node).get("id-token")) == "write"
 
 
+def _matrix_values(matrix: dict[str, Any], path: list[str]) -> list[str]:
+    """The values ``${{ matrix.a.b }}`` takes: ``a``'s entries and ``include`` rows, then ``b``."""
+    nodes = [n for n in _seq(matrix.get(path[0]))]
+    nodes += [_map(row)[path[0]] for row in _seq(matrix.get("include")) if path[0] in _map(row)]
+    for key in path[1:]:
+        nodes = [_map(n).get(key) for n in nodes]
+    return [_text(n) for n in nodes]
+
+
+def _seq(node: Any) -> list[Any]:
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
 def _runner_shell(job: dict[str, Any]) -> str:
     """``pwsh`` when the job runs only on Windows runners, else ``bash``."""
     runs_on = job.get("runs-on")
-    labels = (
-        [_text(n) for n in runs_on.value]
-        if isinstance(runs_on, yaml.SequenceNode)
-        else [_text(runs_on)]
-    )
-    m = re.fullmatch(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", labels[0].strip()) if labels else None
+    labels = [_text(n) for n in _seq(runs_on)] or [_text(runs_on)]
+    m = re.fullmatch(r"\$\{\{\s*matrix\.([\w.-]+)\s*\}\}", labels[0].strip())
     if m:
-        values = _map(_map(job.get("strategy")).get("matrix")).get(m.group(1))
-        labels = [_text(n) for n in values.value] if isinstance(values, yaml.SequenceNode) else []
+        labels = _matrix_values(
+            _map(_map(job.get("strategy")).get("matrix")), m.group(1).split(".")
+        )
     windows = [label for label in labels if "windows" in label.lower()]
     return "pwsh" if labels and len(windows) == len(labels) else "bash"
 
@@ -150,7 +161,14 @@ def _step(
     release: bool,
     runner_shell: str,
 ) -> Step | None:
-    run = step.get("run")
+    run, inputs = step.get("run"), _map(step.get("with"))
+    if run is None and "uses" in step and isinstance(inputs.get("run"), yaml.ScalarNode):
+        # An action that runs its ``run`` input as a script (CodSpeedHQ/action,
+        # uraimo/run-on-arch-action, …): the same commands, in the same workspace.
+        run, step = (
+            inputs["run"],
+            {**step, "shell": inputs.get("shell")} if "shell" in inputs else step,
+        )
     if not isinstance(run, yaml.ScalarNode):
         return None
     shell_node = _shell(step, *defaults)
@@ -204,11 +222,11 @@ def steps(text: str) -> list[Step]:
             checkouts += (checkout,) if checkout else ()
             found = _step(step, defaults, env, checkouts, release, _runner_shell(job))
             out += [found] if found else []
-    return sorted(out)
+    return sorted(out, key=lambda step: step.line)
 
 
 def dialect(shell: str) -> str | None:
-    """"bash", "powershell" or "python" for a step's ``shell:`` (a keyword or a ``… {0}``
+    """ "bash", "powershell" or "python" for a step's ``shell:`` (a keyword or a ``… {0}``
     template); None for anything else (``cmd``, ``nu``, …: not a language the guard reads)."""
     words = [w.rsplit("/", 1)[-1].lower() for w in shell.replace("{0}", "").split()]
     name = words[0] if words else "bash"

@@ -93,6 +93,10 @@ def argvs(text: str) -> list[list[str]]:
             [["[[", "-n", "$x", "&&", "$y", "==", "z", "]]"], ["c"]],
         ),
         ("[[ $(a) == b ]]", [["a"], ["[[", "$(a)", "==", "b", "]]"]]),
+        (
+            "if [[ ! $x =~ ^v ||\n  $y != z ]]; then c; fi",
+            [["[[", "!", "$x", "=~", "^v", "||", "$y", "!=", "z", "]]"], ["c"]],
+        ),
         ("(( a || b )) && c", [["c"]]),
         ("if (( n > 1 )); then c; fi", [["c"]]),
         # substitutions inside ${…}, and eval of a substitution, are seen once

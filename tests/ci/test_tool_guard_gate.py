@@ -158,6 +158,11 @@ STEPS: list[tuple[str, list[str]]] = [
     ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: uv run python {0}\n        run: import os\n", ["TG001"]),
     ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: bash -el {0}\n        run: uv run pytest\n", ["TG001"]),
     ("    runs-on: ubuntu-latest\n    defaults:\n      run:\n        shell: pwsh\n    steps:\n" + CHECKOUT + "      - run: '\"uv run pytest\" | Out-File x'\n", []),
+    ("    runs-on: ${{ matrix.platform.runner }}\n    strategy:\n      matrix:\n        platform:\n          - runner: windows-2025\n          - runner: windows-11-arm\n    steps:\n" + CHECKOUT + '      - run: echo "C:\\x" | Out-File -FilePath $env:GITHUB_PATH -Append\n', []),
+    ("    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n        os: [windows-latest]\n        include:\n          - os: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run pytest\n", ["TG001"]),
+    # an action that runs its `run` input as a script
+    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - uses: CodSpeedHQ/action@v4\n        with:\n          run: uv run pytest --codspeed\n", ["TG001"]),
+    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - uses: uraimo/run-on-arch-action@v3\n        with:\n          shell: /bin/sh\n          run: |\n            pip install x\n            cargo publish\n", ["TG002"]),
     # environments: workflow, job and step env: turn uv's sync off
     ("    runs-on: ubuntu-latest\n    env:\n      UV_NO_SYNC: 1\n    steps:\n" + CHECKOUT + "      - run: uv run pytest -x\n", ["TG012"]),
     ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run python -V\n        env:\n          UV_NO_PROJECT: 'true'\n", []),
