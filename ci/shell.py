@@ -112,7 +112,7 @@ def _stdin_script(cmd: Command) -> tuple[int, str] | None:
     if name == "printf" and args:
         text = args[0]
         for arg in args[1:]:
-            text = re.sub(r"%[sb]", lambda _, a=arg: a.replace("\\", "\\\\"), text, count=1)
+            text = re.sub(r"%[sb]", arg.replace("\\", "\\\\"), text, count=1)
         return feeder.line, text.replace("\\n", "\n")
     if name == "cat" and len(args) == 0 and feeder.stdin is not None:
         return feeder.stdin  # type: ignore[no-any-return]
@@ -202,8 +202,9 @@ def _expand(text: str, line: int, depth: int, env: Env, dialect: str) -> Iterato
     """The commands ``text`` runs; ``export`` / ``unset`` update the environment of those after."""
     if depth >= MAX_DEPTH:
         return
-    env, assigned = dict(env), {}
-    lexed = posix.lex(text, line) if dialect != POWERSHELL else _powershell().lex(text, line)
+    env = dict(env)
+    assigned: dict[str, str] = {}  # shell variables, for a later ``export NAME``
+    lexed = posix.lex(text, line) if dialect != POWERSHELL else _lex_powershell(text, line)
     for raw in lexed:
         words = [w for w in raw.words if w not in RESERVED]
         if words and all(_ASSIGN.match(w) for w in words):
@@ -220,10 +221,10 @@ def _expand(text: str, line: int, depth: int, env: Env, dialect: str) -> Iterato
                     env[key] = value if eq else assigned[key]
 
 
-def _powershell():  # type: ignore[no-untyped-def]
+def _lex_powershell(text: str, line: int) -> list[Command]:
     from ci import powershell  # only for PowerShell text: the Bash hook never loads it
 
-    return powershell
+    return powershell.lex(text, line)
 
 
 def commands(

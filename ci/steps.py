@@ -101,7 +101,7 @@ def _release_triggers(on: Any) -> bool:
 
 def _id_token(node: Any) -> bool:
     if isinstance(node, yaml.ScalarNode):
-        return node.value == "write-all"
+        return bool(node.value == "write-all")
     return _text(_map(node).get("id-token")) == "write"
 
 
@@ -217,10 +217,10 @@ def steps(text: str) -> list[Step]:
         checkouts: tuple[Checkout, ...] = ()
         steps_node = job.get("steps")
         for node in steps_node.value if isinstance(steps_node, yaml.SequenceNode) else []:
-            step = _map(node)
-            checkout = _checkout(step)
+            fields = _map(node)
+            checkout = _checkout(fields)
             checkouts += (checkout,) if checkout else ()
-            found = _step(step, defaults, env, checkouts, release, _runner_shell(job))
+            found = _step(fields, defaults, env, checkouts, release, _runner_shell(job))
             out += [found] if found else []
     return sorted(out, key=lambda step: step.line)
 

@@ -13,46 +13,23 @@ import os
 import re
 
 from ci import shell
-from ci.findings import NOTE, CannotRun, Finding, rule
-from ci.gates.tool_guard import RELEASE, Scope, _norm, _section, context_for, findings
+from ci.findings import CannotRun, Finding
+from ci.gates.tool_guard import (
+    RELEASE,
+    Scope,
+    _norm,
+    _section,
+    context_for,
+    findings,
+    invalid_yaml,
+    step_not_checked,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
 _ACTION_OR_WORKFLOW = r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml"
-
-
-@rule("TG004", gate="tool_guard")
-def invalid_yaml(rel: str, exc: Exception) -> Finding:
-    """A workflow or action file is not valid YAML, so its ``run:`` steps cannot be checked."""
-    mark = getattr(exc, "problem_mark", None)
-    return Finding(
-        "TG004",
-        f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
-        rel,
-        mark.line + 1 if mark is not None else 0,
-        fix="fix the syntax so its run: steps can be checked",
-    )
-
-
-@rule("TG005", severity=NOTE, gate="tool_guard")
-def step_not_checked(rel: str, line: int, shell_: str) -> Finding:
-    """A ``run:`` step whose ``shell:`` is not one the guard reads (``cmd``, ``nu``, …).
-
-    The guard reads POSIX shells (``bash``, ``sh``, templates like ``bash -el {0}``) and
-    PowerShell (``pwsh``, ``powershell``, the default on Windows runners); a Python step
-    (``shell: python``, ``python {0}``) is not shell and is skipped. Any other shell's
-    commands are not checked, and this note says so, so nothing passes unseen.
-    """
-    return Finding(
-        "TG005",
-        f"`shell: {shell_}` step not checked: the guard reads POSIX shell and PowerShell only",
-        rel,
-        line,
-        fix="use `shell: bash` or `shell: pwsh` if the step can, or review its commands by hand",
-        severity=NOTE,
-    )
 
 
 def listed(root: str) -> list[str]:

@@ -21,7 +21,9 @@ import re
 from ci import shell
 from ci.calls import Call, calls
 from ci.findings import ERROR, NOTE, Finding, rule
-from ci.uvrun import SHELL, Scope, uv_run_builds
+from ci.uvrun import SHELL as SHELL
+from ci.uvrun import Scope as Scope
+from ci.uvrun import uv_run_builds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -261,6 +263,38 @@ def build_differs(call: Call, scope: Scope) -> Finding | None:
     )
 
 
+@rule("TG004")
+def invalid_yaml(rel: str, exc: Exception) -> Finding:
+    """A workflow or action file is not valid YAML, so its ``run:`` steps cannot be checked."""
+    mark = getattr(exc, "problem_mark", None)
+    return Finding(
+        "TG004",
+        f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
+        rel,
+        mark.line + 1 if mark is not None else 0,
+        fix="fix the syntax so its run: steps can be checked",
+    )
+
+
+@rule("TG005", severity=NOTE)
+def step_not_checked(rel: str, line: int, shell_: str) -> Finding:
+    """A ``run:`` step whose ``shell:`` is not one the guard reads (``cmd``, ``nu``, …).
+
+    The guard reads POSIX shells (``bash``, ``sh``, templates like ``bash -el {0}``) and
+    PowerShell (``pwsh``, ``powershell``, the default on Windows runners); a Python step
+    (``shell: python``, ``python {0}``) is not shell and is skipped. Any other shell's
+    commands are not checked, and this note says so, so nothing passes unseen.
+    """
+    return Finding(
+        "TG005",
+        f"`shell: {shell_}` step not checked: the guard reads POSIX shell and PowerShell only",
+        rel,
+        line,
+        fix="use `shell: bash` or `shell: pwsh` if the step can, or review its commands by hand",
+        severity=NOTE,
+    )
+
+
 CALL_RULES = (
     uv_run_syncs_project,
     uv_run_undecided,
@@ -332,6 +366,14 @@ def context_for(rel_path: str, config: dict[str, Any]) -> str:
     if rel in {_norm(p) for p in section["release-files"]}:
         return RELEASE
     return CI if rel == _norm(section["ci-file"]) else SHELL
+
+
+def run_scripts(text: str) -> list[tuple[int, str]]:
+    """``(first line, script)`` of each non-Python ``run:`` step (kept for action_surface;
+    new code reads :func:`ci.steps.steps`, which also gives the shell, env and checkouts)."""
+    from ci.steps import dialect, steps
+
+    return [(s.line, s.script) for s in steps(text) if dialect(s.shell) != "python"]
 
 
 def run(root: str | None = None) -> list[Finding]:

@@ -58,7 +58,7 @@ class Call:
         cwd = payload.get("cwd")
         # A cwd this machine cannot use (absent, relative, C:\ on POSIX): the hook's own.
         self.cwd_given = isinstance(cwd, str) and os.path.isabs(cwd)
-        self.cwd = cwd if self.cwd_given else os.getcwd()
+        self.cwd: str = cwd if isinstance(cwd, str) and self.cwd_given else os.getcwd()
         self.warnings: list[str] = []
 
     def expect(self, event: str, tools: tuple[str, ...]) -> None:

@@ -342,3 +342,19 @@ def test_every_tool_guard_rule_is_tested_and_explained() -> None:
     assert {row[2] for row in RULE_FINDINGS} == ids - {"TG004", "TG005"}  # those: gate tests
     for rule_id in ids:
         assert len(RULES[rule_id].help.splitlines()) >= 1 and RULES[rule_id].summary
+
+
+def test_gate_only_rules() -> None:
+    import yaml
+
+    from ci.gates.tool_guard import invalid_yaml, step_not_checked
+
+    try:
+        yaml.safe_load("a: [\n")
+    except yaml.YAMLError as exc:
+        found = invalid_yaml(".github/workflows/x.yml", exc)
+    assert (found.rule, found.path, found.line) == ("TG004", ".github/workflows/x.yml", 2)
+    assert found.message.startswith("invalid YAML (") and found.fix.startswith("fix the syntax")
+    note = step_not_checked("action.yml", 9, "cmd")
+    assert (note.rule, note.line, note.severity) == ("TG005", 9, NOTE)
+    assert "`shell: cmd` step not checked" in note.message and "shell: bash" in note.fix
