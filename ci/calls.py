@@ -10,12 +10,24 @@ check. Standard library only (hooks import it).
 
 from __future__ import annotations
 
-import re
-from collections import namedtuple
-
 from ci import shell
+from ci.posix import record
 
-Call = namedtuple("Call", "tool sub args via command env line")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class Call(NamedTuple):
+        tool: str
+        sub: str | None
+        args: list[str]
+        via: str
+        command: list[str]
+        env: dict[str, str]
+        line: int
+
+else:
+    Call = record("Call", "tool sub args via command env line")
 Call.__doc__ = (
     "One tool invocation: ``tool`` (basename), ``sub`` (first word after its global options, or "
     "None), ``args`` (its options and arguments; for ``uv run`` only its options), ``via`` (the "
@@ -41,7 +53,16 @@ UV_RUN_VALUE = GLOBAL_VALUE["uv"] | frozenset(
     "--fork-strategy --python-platform --no-sources-package --max-recursion-depth "
     "--exclude-newer-package --config-settings-package".split()
 )
-_PYTHON = re.compile(r"(python|pypy)([0-9][0-9.]*t?)?|py")
+
+
+def is_python(tool: str) -> bool:
+    """``python``, ``python3.12``, ``python3.13t``, ``pypy3``, ``py``."""
+    for prefix in ("python", "pypy"):
+        if tool.startswith(prefix):
+            version = tool[len(prefix) :]
+            version = version[:-1] if version.endswith("t") else version
+            return not version or (version[0].isdigit() and version.replace(".", "").isdigit())
+    return tool == "py"
 
 
 def split_options(args: list[str], value_opts: frozenset[str]) -> tuple[list[str], list[str]]:
@@ -74,7 +95,7 @@ def _calls(words: list[str], via: str, env: dict[str, str], line: int, depth: in
     if not words or depth > shell.MAX_DEPTH:
         return []
     tool, args = shell.basename(words[0]), words[1:]
-    if _PYTHON.fullmatch(tool):
+    if is_python(tool):
         i = 0
         while i < len(args) and args[i].startswith("-") and not args[i].startswith(("-m", "-c")):
             i += 2 if args[i] in ("-X", "-W", "-Q") else 1

@@ -25,7 +25,6 @@ Standard library only (the readme hook imports it).
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 
 Fence = namedtuple("Fence", "line lang lines")
@@ -53,14 +52,39 @@ SHELL_LANGUAGES = frozenset(
     }
 )
 POWERSHELL_LANGUAGES = frozenset({"powershell", "pwsh", "ps1", "posh"})
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})(.*)$")
-_PROMPT = {"bash": re.compile(r"^\s*[$%](?: |$)"), "powershell": re.compile(r"^\s*PS[^>]*> ?")}
 _CONTINUED = {"bash": "\\", "powershell": "`"}
 
 
 def _language(info: str) -> str:
     word = info.strip().split(maxsplit=1)[0] if info.strip() else ""
-    return re.split(r"[,{}]", word.lstrip("{").lstrip("."))[0].lower()
+    word = word.lstrip("{").lstrip(".")
+    for stop in ",{}":
+        word = word.partition(stop)[0]
+    return word.lower()
+
+
+def _fence(line: str) -> tuple[str, str, str] | None:
+    """``(indent, fence, info)`` of a fence line (three or more ` or ~), else None."""
+    body = line.lstrip()
+    char = body[:1]
+    if char not in ("`", "~"):
+        return None
+    n = len(body) - len(body.lstrip(char))
+    if n < 3 or (char == "`" and "`" in body[n:]):
+        return None  # too short, or ```inline``` code
+    return line[: len(line) - len(body)], body[:n], body[n:]
+
+
+def _prompt(line: str, dialect: str) -> int:
+    """Length of the prompt starting ``line`` (``$ ``, ``% ``, ``PS C:\\x> ``); 0 if none."""
+    body = line.lstrip()
+    skip = len(line) - len(body)
+    if dialect == "bash" and body[:1] in ("$", "%") and body[1:2] in ("", " "):
+        return skip + len(body[:2])
+    if dialect == "powershell" and body.startswith("PS") and ">" in body:
+        end = body.index(">") + 1
+        return skip + end + (body[end : end + 1] == " ")
+    return 0
 
 
 def fences(text: str) -> list[Fence]:
@@ -68,25 +92,12 @@ def fences(text: str) -> list[Fence]:
     out: list[Fence] = []
     fence, indent, lang, start, body = "", "", "", 0, []  # type: tuple[str, str, str, int, list[str]]
     for number, raw in enumerate(text.split("\n")):
-        m = _FENCE.match(raw)
-        if m and m.group(2)[0] == "`" and "`" in m.group(3):
-            m = None  # ```inline``` code, not a fence
+        m = _fence(raw)
         if not fence:
             if m:
-                indent, fence, lang, start, body = (
-                    m.group(1),
-                    m.group(2),
-                    m.group(3),
-                    number + 1,
-                    [],
-                )
+                (indent, fence, lang), start, body = m, number + 1, []
             continue
-        if (
-            m
-            and m.group(2)[0] == fence[0]
-            and len(m.group(2)) >= len(fence)
-            and not m.group(3).strip()
-        ):
+        if m and m[1][0] == fence[0] and len(m[1]) >= len(fence) and not m[2].strip():
             out.append(Fence(start, _language(lang), body))
             fence = ""
             continue
@@ -114,12 +125,13 @@ def shell_blocks(text: str) -> list[Block]:
 
 
 def _script(lines: list[str], dialect: str) -> str:
-    prompt, more = _PROMPT[dialect], _CONTINUED[dialect]
-    prompted = any(prompt.match(line) for line in lines)
+    more = _CONTINUED[dialect]
+    prompted = any(_prompt(line, dialect) for line in lines)
     out, continued = [], False
     for line in lines:
-        if prompt.match(line):
-            line = prompt.sub("", line, count=1)
+        cut = _prompt(line, dialect)
+        if cut:
+            line = line[cut:]
         elif prompted and not continued:
             line = ""  # command output
         out.append(line)

@@ -15,9 +15,50 @@ imports it on every Bash call.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
+from operator import itemgetter
 
-Command = namedtuple("Command", "words line env stdin pipe", defaults=((), None, None))
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
+
+def record(name: str, fields: str, defaults: tuple[Any, ...] = ()) -> Any:
+    """A named tuple class (fields, defaults, ``_replace``) for half of ``namedtuple``'s cost,
+    which builds its constructor with ``eval``: the hooks define three on every call."""
+    names = tuple(fields.split())
+    n, first_default = len(names), len(names) - len(defaults)
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        values = list(args)
+        for i in range(len(values), n):
+            values.append(
+                kwargs.pop(names[i]) if names[i] in kwargs else defaults[i - first_default]
+            )
+        return tuple.__new__(cls, values)
+
+    def _replace(self: tuple[Any, ...], **kwargs: Any) -> Any:
+        return tuple.__new__(type(self), [kwargs.get(f, v) for f, v in zip(names, self)])
+
+    def __repr__(self: tuple[Any, ...]) -> str:
+        return f"{name}({', '.join(f'{f}={v!r}' for f, v in zip(names, self))})"
+
+    space: dict[str, Any] = {"__slots__": (), "_fields": names, "__new__": __new__}
+    space.update(_replace=_replace, __repr__=__repr__)
+    space.update({f: property(itemgetter(i)) for i, f in enumerate(names)})
+    return type(name, (tuple,), space)
+
+
+if TYPE_CHECKING:
+
+    class Command(NamedTuple):
+        words: list[str]
+        line: int
+        env: tuple[tuple[str, str], ...] = ()
+        stdin: tuple[int, str] | None = None
+        pipe: Command | None = None
+
+else:
+    Command = record("Command", "words line env stdin pipe", ((), None, None))
 Command.__doc__ = """One simple command.
 
 ``words``: list[str], quotes removed; ``line``: 0-based; ``env``: ``(name, value)`` pairs
@@ -143,7 +184,8 @@ class _Lexer:
         owner = None
         if words:
             stdin = self.stdin if self.stdin != (-1, "") else None
-            self.out.append(Command(words, self.cmd_line, (), stdin, self.pipe))
+            # ``pipe`` is an index into ``out`` until :func:`lex` resolves it (see there).
+            self.out.append(Command(words, self.cmd_line, (), stdin, self.pipe))  # type: ignore[arg-type]
             owner = len(self.out) - 1
         for heredoc in self.mine:
             heredoc[2] = owner
@@ -380,6 +422,7 @@ def lex(text: str, line: int = 0) -> list[Command]:
         return [Command([w.strip("'\"") for w in ws], line + k) for k, ws in pieces if ws]
     # ``pipe`` was an index while the piped-into command's here-document was still unread.
     for k, cmd in enumerate(out):
-        if isinstance(cmd.pipe, int):
-            out[k] = cmd._replace(pipe=out[cmd.pipe] if 0 <= cmd.pipe < k else None)
+        feeder: Any = cmd.pipe
+        if isinstance(feeder, int):
+            out[k] = cmd._replace(pipe=out[feeder] if 0 <= feeder < k else None)
     return out

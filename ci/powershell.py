@@ -15,8 +15,6 @@ raises; standard library only.
 
 from __future__ import annotations
 
-import re
-
 from ci.posix import MAX_DEPTH, Command
 
 KEYWORDS = frozenset(
@@ -26,9 +24,43 @@ KEYWORDS = frozenset(
 )
 _ENDS = " \t\r\n;|&(){}\"'#`<>"  # characters that end a bare word
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "e": "\x1b"}
-_VARIABLE = re.compile(r"\$(?:\{[^}]*\}|[\w:?^$]+)")
-_NUMBER = re.compile(r"(?i)(0x[0-9a-f]+|[0-9][0-9.]*(e[-+]?[0-9]+)?)([kmgtp]b|u?[ldsyn])?")
-_ASSIGN = re.compile(r"\s*(?:[-+*/%]|\?\?)?=(?!=)")
+_SUFFIXES = ("kb", "mb", "gb", "tb", "pb", "ul", "us", "uy", "un", "u", "l", "d", "s", "y", "n")
+
+
+def _variable(text: str, i: int) -> str:
+    """The variable at ``text[i] == "$"``: ``$name``, ``$env:NAME``, ``${any name}``."""
+    if text.startswith("${", i):
+        end = text.find("}", i)
+        return text[i : end + 1] if end > 0 else text[i:]
+    j = i + 1
+    while j < len(text) and (text[j].isalnum() or text[j] in "_:?^$"):
+        j += 1
+    return text[i:j]
+
+
+def _assignment(text: str, i: int) -> int:
+    """Index after ``=`` (``+=``, ``??=``, …) when an assignment follows ``i``; 0 if not."""
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    if text.startswith("??", i):
+        i += 2
+    elif text[i : i + 1] in ("-", "+", "*", "/", "%"):
+        i += 1
+    return i + 1 if text[i : i + 1] == "=" and text[i + 1 : i + 2] != "=" else 0
+
+
+def _is_number(word: str) -> bool:
+    """``1``, ``2.5e3``, ``0x1F``, ``10kb``, ``5L`` (PowerShell numeric literals)."""
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) and not word.startswith("0x"):
+            word = word[: -len(suffix)]
+            break
+    try:
+        int(word, 16) if word.startswith("0x") else float(word)
+    except ValueError:
+        return False
+    return word[:1].isdigit()
 
 
 class _Lexer:
@@ -120,13 +152,12 @@ class _Lexer:
             self.mode = "command"
             return i + 1 if call else i
         if c == "$":
-            m = _VARIABLE.match(text, i)
-            var = m.group() if m else "$"
-            eq = _ASSIGN.match(text, i + len(var))
+            var = _variable(text, i)
+            eq = _assignment(text, i + len(var))
             if eq and var[:5].lower() == "$env:":
-                return self.env_assignment(var[5:].upper(), eq.end())
+                return self.env_assignment(var[5:].upper(), eq)
             if eq:
-                return eq.end()
+                return eq
             self.mode = "skip"
             return i
         j = i
@@ -135,7 +166,7 @@ class _Lexer:
         first = text[i:j]
         # A string, a number, a parenthesis, a type: an expression (commands nested in it are
         # still lexed); a keyword: its parts are lexed as statements.
-        expression = c in "\"'@([-+!," or _NUMBER.fullmatch(first) is not None
+        expression = c in "\"'@([-+!," or _is_number(first)
         self.mode = "skip" if expression or first.lower() in KEYWORDS else "command"
         return i
 

@@ -13,8 +13,6 @@ the agent hook imports this on every shell call.
 
 from __future__ import annotations
 
-import re
-
 from ci import posix
 from ci.posix import MAX_DEPTH, RESERVED, Command
 
@@ -28,7 +26,6 @@ __all__ = ["MAX_DEPTH", "Command", "basename", "commands", "lex", "unwrap"]
 
 BASH, POWERSHELL = "bash", "powershell"
 lex = posix.lex
-_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh", "wsl-bash"})
 _PWSH = frozenset({"pwsh", "powershell", "pwsh-preview"})
 _EXEC = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
@@ -51,6 +48,15 @@ xargs: -I -n -P -L -d -E -s -a --max-args --max-procs --max-lines --delimiter --
     )
     for name in names.split()
 }
+
+
+def is_assignment(word: str) -> bool:
+    """``NAME=value``, ``NAME+=value``, ``NAME[i]=value`` (a shell variable assignment)."""
+    name, eq, _ = word.partition("=")
+    name = name[:-1] if name.endswith("+") else name
+    if name.endswith("]") and "[" in name:
+        name = name[: name.index("[")]
+    return bool(eq) and name.isidentifier() and name.isascii()
 
 
 def basename(word: str) -> str:
@@ -100,7 +106,7 @@ def _pwsh_script(words: list[str], i: int) -> str | None:
 def _stdin_script(cmd: Command) -> tuple[int, str] | None:
     """The script a shell reads on stdin: a here-document, a here-string, ``echo … |``."""
     if cmd.stdin is not None:
-        return cmd.stdin  # type: ignore[no-any-return]
+        return cmd.stdin
     feeder = cmd.pipe
     if feeder is None or not feeder.words:
         return None
@@ -112,10 +118,11 @@ def _stdin_script(cmd: Command) -> tuple[int, str] | None:
     if name == "printf" and args:
         text = args[0]
         for arg in args[1:]:
-            text = re.sub(r"%[sb]", arg.replace("\\", "\\\\"), text, count=1)
+            k = min((i for i in (text.find("%s"), text.find("%b")) if i >= 0), default=-1)
+            text = text if k < 0 else text[:k] + arg + text[k + 2 :]
         return feeder.line, text.replace("\\n", "\n")
     if name == "cat" and len(args) == 0 and feeder.stdin is not None:
-        return feeder.stdin  # type: ignore[no-any-return]
+        return feeder.stdin
     return None
 
 
@@ -126,7 +133,7 @@ def unwrap(cmd: Command, depth: int = 0, env: Env | None = None) -> Iterator[Com
     while i < len(words):
         w = words[i]
         name = basename(w)
-        if w in RESERVED or (_ASSIGN.match(w) and "=" in w):
+        if w in RESERVED or is_assignment(w):
             if w not in RESERVED:
                 key, _, value = w.partition("=")
                 env[key.rstrip("+")] = value
@@ -207,7 +214,7 @@ def _expand(text: str, line: int, depth: int, env: Env, dialect: str) -> Iterato
     lexed = posix.lex(text, line) if dialect != POWERSHELL else _lex_powershell(text, line)
     for raw in lexed:
         words = [w for w in raw.words if w not in RESERVED]
-        if words and all(_ASSIGN.match(w) for w in words):
+        if words and all(is_assignment(w) for w in words):
             assigned.update(w.partition("=")[::2] for w in words)  # shell variables
             continue
         yield from unwrap(raw, depth + 1, env)

@@ -12,12 +12,23 @@ from __future__ import annotations
 
 import os
 import re
-from collections import namedtuple
 
 from ci.calls import Call, option
+from ci.posix import record
 
 SHELL = "shell"
-Scope = namedtuple("Scope", "context root cwd checkouts", defaults=(SHELL, "", "", None))
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class Scope(NamedTuple):
+        context: str = SHELL
+        root: str = ""
+        cwd: str | None = ""
+        checkouts: tuple[tuple[str, bool], ...] | None = None
+
+else:
+    Scope = record("Scope", "context root cwd checkouts", (SHELL, "", "", None))
 Scope.__doc__ = """Where commands run.
 
 ``context``: shell / ci / release. ``root``: the project root ("" when the file system is not
@@ -33,11 +44,23 @@ _TRUE = frozenset({"1", "true", "yes", "y", "on", "t"})  # clap's boolish values
 _PEP723 = r"(?m)^# /// script$\s(^#(| .*)$\s)+^# ///$"
 
 
+def _workspace_prefix(path: str) -> int:
+    """Length of a leading ``${{ github.workspace }}`` / ``$GITHUB_WORKSPACE``; 0 if none."""
+    if path.startswith("${{"):
+        end = path.find("}}")
+        if end > 0 and path[3:end].strip() == "github.workspace":
+            return end + 2 if path[end + 2 : end + 3] in ("", "/") else 0
+    for var in ("${GITHUB_WORKSPACE}", "$GITHUB_WORKSPACE"):
+        if path.startswith(var) and path[len(var) : len(var) + 1] in ("", "/"):
+            return len(var)
+    return 0
+
+
 def _where(path: str, scope: Scope) -> tuple[str, str]:
     """``("this", file system path)`` when ``path`` (from the command's directory) is in this
     repository's checkout, ``("other", "")`` when it is elsewhere, ``("unknown", "")``."""
-    m = re.match(r"(\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?)(/|$)", path)
-    path = path[m.end() :] if m else path
+    m = _workspace_prefix(path)
+    path = path[m:].lstrip("/") if m else path
     if "$" in path or "{{" in path or "%" in path:
         return "unknown", ""
     if scope.checkouts is None:

@@ -16,11 +16,10 @@ standard library: the hook imports it on every call. Files and workflows: ``_too
 
 from __future__ import annotations
 
-import re
-
 from ci import shell
 from ci.calls import Call, calls
 from ci.findings import ERROR, NOTE, Finding, rule
+from ci.gates._tool_triggers import worth_checking
 from ci.uvrun import SHELL as SHELL
 from ci.uvrun import Scope as Scope
 from ci.uvrun import uv_run_builds
@@ -46,20 +45,19 @@ SESSIONS: dict[Any, str] = {
     ("pip", "wheel"): "nox -s build",
 }
 CI_TOOLS = ("cargo", "pytest", "maturin", "ruff", "mypy")
-_PUBLISHERS = {  # (tool, subcommand) -> its dry-run flags
+_PUBLISHERS: dict[tuple[str, str | None], tuple[str, ...]] = {  # -> its dry-run flags
     ("cargo", "publish"): ("--dry-run", "-n"),
     ("twine", "upload"): (),
     ("maturin", "publish"): (),
     ("maturin", "upload"): (),
     ("uv", "publish"): ("--dry-run",),
 }
-_TRIGGERS = ("uv", "publish", "upload", "cargo", "py", "ruff", "maturin", "pip", "build", "nox")
-_UNQUOTE = str.maketrans("", "", "'\"\\`")
+_SAFE = frozenset("_@%+=:,./{}$-")
 
 
 def _quote(word: str) -> str:
     """``shlex.quote`` without importing shlex (the hook's start-up budget)."""
-    if word and re.fullmatch(r"[\w@%+=:,./{}$-]+", word):
+    if word and all(c.isalnum() or c in _SAFE for c in word):
         return word
     return "'" + word.replace("'", "'\\''") + "'"
 
@@ -322,7 +320,7 @@ def findings(
     scope = scope or Scope()
     if scope.context not in EVERYWHERE:
         scope = scope._replace(context=SHELL)
-    if not any(t in text.translate(_UNQUOTE).lower() for t in _TRIGGERS):
+    if not worth_checking(text):
         return []  # the common case in the hook: nothing the rules look at
     out: list[Finding] = []
     for cmd in shell.commands(text, line, dialect, env):

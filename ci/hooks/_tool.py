@@ -20,6 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from ci.findings import Finding
     from ci.hooks._protocol import Answer
 
 SHELL_TOOLS = ("Bash", "PowerShell")
@@ -60,15 +61,24 @@ def _patch_answer(call: Call, command: str) -> Answer:
         call.warnings.extend(patch_call.warnings)
 
 
-def check(call: Call) -> Answer:
-    call.expect("PreToolUse", SHELL_TOOLS)
-    command = _command(call)
+def _findings(call: Call, command: str) -> list[Finding]:
+    """What the tool_guard rules say about ``command``, in the agent's directory."""
+    from ci.gates._tool_triggers import worth_checking
+
+    if not worth_checking(command):  # most commands: the rules are not even imported
+        return []
     from ci.gates.tool_guard import SHELL, Scope, evaluate
 
     dialect = "powershell" if call.tool == "PowerShell" else "bash"
     # Without a usable cwd in the payload, assume the agent is in the project (deny, not allow).
     scope = Scope(SHELL, call.root, call.cwd if call.cwd_given else call.root)
-    findings = evaluate(command, SHELL, dialect, scope)
+    return evaluate(command, SHELL, dialect, scope)
+
+
+def check(call: Call) -> Answer:
+    call.expect("PreToolUse", SHELL_TOOLS)
+    command = _command(call)
+    findings = _findings(call, command)
     denied = [f for f in findings if f.severity == "error"]
     if denied:
         return DENY, "\n".join(
