@@ -64,6 +64,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("uv run --script s.py", S, "allow", None),
     ("uv run -s s.py", S, "allow", None),
     ("uv run --gui-script app.pyw", S, "allow", None),
+    ("uv run --locked --python 3.12 --no-build --script scripts/sync.py", S, "allow", None),
     # ... and with anything else that keeps uv from syncing this project (issue #13)
     ("uv run --no-sync pytest --ignore=tests/test_docstrings.py", S, "note", "TG012"),
     ("uv run --no-sync python -c 'import pkg; print(pkg.__version__)'", S, "allow", None),
