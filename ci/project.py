@@ -96,7 +96,7 @@ def _crate(root: str, directory: str, workspace: dict) -> Crate | None:  # type:
     version = package.get("version", "")
     if isinstance(version, dict):  # version.workspace = true
         version = workspace.get("workspace", {}).get("package", {}).get("version", "")
-    bins = [b.get("name", name) for b in data.get("bin", []) if isinstance(b, dict)]
+    bins = [str(b.get("name", name)) for b in data.get("bin", []) if isinstance(b, dict)]
     if not bins and os.path.isfile(os.path.join(directory, "src", "main.rs")):
         bins = [name]
     lib = ""

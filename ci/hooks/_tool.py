@@ -75,6 +75,15 @@ def _findings(call: Call, command: str) -> list[Finding]:
     return evaluate(command, SHELL, dialect, scope)
 
 
+def _commit_message(command: str) -> str | None:
+    """``git commit -m <message>`` whose message the commits gate would reject: why, else None."""
+    if "commit" not in command:
+        return None
+    from ci.gates.commits import command_denial
+
+    return command_denial(command)
+
+
 def check(call: Call) -> Answer:
     call.expect("PreToolUse", SHELL_TOOLS)
     command = _command(call)
@@ -86,6 +95,9 @@ def check(call: Call) -> Answer:
             f"{f.message}. Instead: {f.fix}"
             for f in denied
         )
+    refused = _commit_message(command)
+    if refused:
+        return DENY, refused
     if "*** Begin Patch" in command and "apply_patch" in command:
         try:
             answer = _patch_answer(call, command)
