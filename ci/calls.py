@@ -10,8 +10,7 @@ check. Standard library only (hooks import it).
 
 from __future__ import annotations
 
-from ci import shell
-from ci.posix import record
+from ci import record, shell
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

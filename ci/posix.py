@@ -15,42 +15,21 @@ imports it on every Bash call.
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+
+from ci import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple
 
-
-def record(name: str, fields: str, defaults: tuple[Any, ...] = ()) -> Any:
-    """A named tuple class (fields, defaults, ``_replace``) for half of ``namedtuple``'s cost,
-    which builds its constructor with ``eval``: the hooks define three on every call."""
-    names = tuple(fields.split())
-    n, first_default = len(names), len(names) - len(defaults)
-
-    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
-        values = list(args)
-        for i in range(len(values), n):
-            values.append(
-                kwargs.pop(names[i]) if names[i] in kwargs else defaults[i - first_default]
-            )
-        return tuple.__new__(cls, values)
-
-    def _replace(self: tuple[Any, ...], **kwargs: Any) -> Any:
-        return tuple.__new__(type(self), [kwargs.get(f, v) for f, v in zip(names, self)])
-
-    def __repr__(self: tuple[Any, ...]) -> str:
-        return f"{name}({', '.join(f'{f}={v!r}' for f, v in zip(names, self))})"
-
-    space: dict[str, Any] = {"__slots__": (), "_fields": names, "__new__": __new__}
-    space.update(_replace=_replace, __repr__=__repr__)
-    space.update({f: property(itemgetter(i)) for i, f in enumerate(names)})
-    return type(name, (tuple,), space)
-
-
-if TYPE_CHECKING:
-
     class Command(NamedTuple):
+        """One simple command.
+
+        ``words``: quotes removed; ``line``: 0-based; ``env``: ``(name, value)`` pairs exported
+        to it (prefix assignments, ``env``, ``export``, ``$env:X``); ``stdin``: ``(line, text)``
+        of the here-document / here-string it reads; ``pipe``: the command piped into it.
+        """
+
         words: list[str]
         line: int
         env: tuple[tuple[str, str], ...] = ()
@@ -59,13 +38,6 @@ if TYPE_CHECKING:
 
 else:
     Command = record("Command", "words line env stdin pipe", ((), None, None))
-Command.__doc__ = """One simple command.
-
-``words``: list[str], quotes removed; ``line``: 0-based; ``env``: ``(name, value)`` pairs
-exported to it (prefix assignments, ``env``, ``export``, ``$env:X``); ``stdin``: ``(line,
-text)`` of the here-document / here-string it reads, or None; ``pipe``: the command piped
-into it (``echo x | bash``), or None.
-"""
 
 MAX_DEPTH = 12  # nesting of $( ), backticks and bash -c strings followed before giving up
 _PLAIN = re.compile(r"[^\s'\"\\`$<>|&;()#]+")
@@ -77,28 +49,22 @@ RESERVED = frozenset(
 )
 
 
-def _match(text: str, i: int, open_: str, close: str) -> int:
-    """Index just past the ``close`` matching the ``open_`` before ``i``; len(text) if none."""
+def _match(text: str, i: int) -> int:
+    """Index just past the ``)`` matching a ``(`` before ``i`` (quotes skipped); len(text) if none."""
     depth, n = 1, len(text)
     while i < n:
         c = text[i]
         if c == "\\":
-            i += 2
-            continue
-        if c == "'" and open_ == "(":
+            i += 1
+        elif c == "'":
             end = text.find("'", i + 1)
-            i = n if end < 0 else end + 1
-            continue
-        if c == '"':
+            i = n if end < 0 else end
+        elif c == '"':
             i += 1
             while i < n and text[i] != '"':
                 i += 2 if text[i] == "\\" else 1
-            i += 1
-            continue
-        if c == open_:
-            depth += 1
-        elif c == close:
-            depth -= 1
+        elif c in "()":
+            depth += 1 if c == "(" else -1
             if depth == 0:
                 return i + 1
         i += 1
@@ -200,7 +166,7 @@ class _Lexer:
             end, self.line = sub.run(i), sub.line
             return end
         if close == ")":
-            end = _match(text, i, "(", ")")
+            end = _match(text, i)
         else:  # backticks do not nest (unescaped): the next unescaped one closes
             end = text.find("`", i)
             while end > 0 and text[end - 1] == "\\":
@@ -241,7 +207,7 @@ class _Lexer:
         """At ``$``: command substitution, arithmetic, ``${…}``, ``$'…'`` or a plain ``$``."""
         text, nxt = self.text, self.text[i + 1 : i + 2]
         if text.startswith("$((", i):
-            end = _match(text, i + 2, "(", ")")
+            end = _match(text, i + 2)
             self.line += text.count("\n", i, end)
         elif nxt == "(":
             end = self.substitution(i + 2, ")")
@@ -329,7 +295,7 @@ class _Lexer:
                 return text.index(")", i) + 1
         if c == "(" and two == "((" and self.word is None and self.head() in ([], ["for"]):
             self.words = [w for w in self.words if w != "for"]  # (( arithmetic )): no command
-            return _match(text, i + 2, "(", ")") + 1
+            return _match(text, i + 2) + 1
         if two == ";;" or two == ";&":
             self.end_command()
             self.pattern = self.cases > 0
@@ -399,7 +365,7 @@ class _Lexer:
                 self.end_word()
                 i = self.redirection(i + 1)
             elif c == "(" and self.word is not None and "".join(self.word).endswith("="):
-                end = _match(text, i + 1, "(", ")")  # array assignment: data
+                end = _match(text, i + 1)  # array assignment: data
                 self.add(text[i:end])
                 self.line += text.count("\n", i, end)
                 i = end

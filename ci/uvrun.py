@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 import re
 
+from ci import record
 from ci.calls import Call, option
-from ci.posix import record
 
 SHELL = "shell"
 TYPE_CHECKING = False
