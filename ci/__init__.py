@@ -20,6 +20,8 @@ def record(name: str, fields: str, defaults: tuple[Any, ...] = ()) -> Any:
     n, first_default = len(names), len(names) - len(defaults)
 
     def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        if len(args) > n:
+            raise TypeError(f"{name}() takes {n} arguments, {len(args)} given")
         values = list(args)
         for i in range(len(values), n):
             values.append(

@@ -115,5 +115,11 @@ def dev(root: str, pairs: int = 5) -> list[Row]:
     return [
         Row("loop", f"`{' '.join(cargo)}` after a one-line core change", f"{r:.2f} s", "", "info"),
         Row("loop", "`nox -s dev` after a one-line core change", f"{d:.2f} s", "", "info"),
-        Row("loop", "dev loop: `nox -s dev` / raw `cargo build`", f"{d / r:.2f}×", "≤ 1.3×", verdict(d / r <= 1.3)),
+        Row(
+            "loop",
+            "dev loop: `nox -s dev` / raw `cargo build`",
+            f"{d / r:.2f}×",
+            "≤ 1.3×",
+            verdict(d / r <= 1.3),
+        ),
     ]

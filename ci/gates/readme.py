@@ -349,4 +349,6 @@ def run(root: str | None = None) -> list[Finding]:
             found.append(unreadable_readme(rel, exc))
             continue
         found += readme_problems(rel, text, config, SESSIONS)
-    return found + _declared_readmes(root)
+    from ci.sync import readme_table_stale  # the gate table `nox -s sync` writes
+
+    return found + _declared_readmes(root) + readme_table_stale(root)
