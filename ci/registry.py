@@ -89,8 +89,10 @@ GATES: tuple[Gate, ...] = (
     Gate(
         "readme",
         "READMEs exist, stay within size bounds, and name only real nox sessions",
-        inputs=("**/*.md", "noxfile.py"),
-        config=("readme",),
+        # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
+        # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
+        inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
+        config=("readme", "skip"),
     ),
     Gate(
         "commits",
@@ -101,7 +103,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_yaml",
-        "Composite actions parse, validate against the schema, take inputs via env",
+        "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
         packages=(PYYAML, CHECK_JSONSCHEMA),
         inputs=WORKFLOW_INPUTS,
     ),
@@ -109,18 +111,27 @@ GATES: tuple[Gate, ...] = (
         "tool_guard",
         "Commands in workflows, actions, scripts and docs obey the tool rule table",
         packages=(PYYAML,),
-        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py.
-        inputs=(*WORKFLOW_INPUTS, "**/*.sh", "**/*.md", "**/*.py", ".ci/**"),
+        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py; a
+        # `uv run --project DIR` is judged by the pyproject.toml uv would find from DIR.
+        inputs=(
+            *WORKFLOW_INPUTS,
+            "**/*.sh",
+            "**/*.ps1",
+            "**/*.md",
+            "**/*.py",
+            "**/pyproject.toml",
+            ".ci/**",
+        ),
         config=("tool-guard",),
     ),
     Gate(
         "workflows",
-        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
         commands=("check-jsonschema", "zizmor"),
         inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
-        config=("skip",),
+        config=("skip", "tool-guard"),
     ),
     Gate(
         "release_doctor",
@@ -294,6 +305,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "dev",
     "rename",
     "adopt",
+    "sync",
     # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
     *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
     # The release layer (ci/release; docs/releasing.md).
