@@ -58,7 +58,8 @@ TOMLI = "tomli>=2; python_version < '3.11'"
 BUILD_TOOLS = ("build>=1.2",)
 # Publishing (ci/release/publish.py): uv uploads (trusted publishing in CI), packaging reads the
 # artifacts, pypi-attestations signs PEP 740 attestations under GitHub Actions.
-PUBLISH_TOOLS = ("uv==0.13.9", "packaging>=24", "pypi-attestations==0.0.30")
+UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
+PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
 # The rehearsal's package index: a real PyPI-compatible server with htpasswd upload auth.
 REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")
 
@@ -249,6 +250,9 @@ GATES: tuple[Gate, ...] = (
             "rich",
             GIT_CLIFF,
             TOMLKIT,
+            # the release layer's tests run a real pypiserver and upload with uv
+            *REHEARSAL_TOOLS,
+            *UPLOAD_TOOLS,
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
