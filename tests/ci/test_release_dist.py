@@ -31,20 +31,20 @@ def _receipt(path: Path, gates: dict[str, str] | None = None, sha: str | None = 
     Path(str(path) + dist.RECEIPT).write_text(json.dumps(receipt))
 
 
-def wheel(d: Path, platform: str, version: str = "1.0.0", meta_version: str | None = None) -> Path:
-    path = d / f"demo_pkg-{version}-cp39-abi3-{platform}.whl"
+def wheel(d: Path, platform: str, version: str = "1.0.0", meta_version: str | None = None, name: str = "demo_pkg") -> Path:  # fmt: skip
+    path = d / f"{name}-{version}-cp39-abi3-{platform}.whl"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"demo_pkg-{version}.dist-info/METADATA",
-                    f"Metadata-Version: 2.4\nName: demo-pkg\nVersion: {meta_version or version}\n")  # fmt: skip
+        zf.writestr(f"{name}-{version}.dist-info/METADATA",
+                    f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n")  # fmt: skip
     _receipt(path)
     return path
 
 
-def sdist(d: Path, version: str = "1.0.0", meta_version: str | None = None) -> Path:
-    path = d / f"demo_pkg-{version}.tar.gz"
-    data = f"Metadata-Version: 2.4\nName: demo-pkg\nVersion: {meta_version or version}\n".encode()
+def sdist(d: Path, version: str = "1.0.0", meta_version: str | None = None, name: str = "demo_pkg") -> Path:  # fmt: skip
+    path = d / f"{name}-{version}.tar.gz"
+    data = f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n".encode()  # fmt: skip
     with tarfile.open(path, "w:gz") as tar:
-        info = tarfile.TarInfo(f"demo_pkg-{version}/PKG-INFO")
+        info = tarfile.TarInfo(f"{name}-{version}/PKG-INFO")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     _receipt(path)
