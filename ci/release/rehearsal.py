@@ -183,9 +183,13 @@ class Rehearsal:
         self.py("-m", "ci.gates", "build", "wheel", "native_import", env=env)
         staged = self.py("-m", "ci.release", "stage").stdout
         wheels = re.findall(r"\S+\.whl", staged)
-        if self.manylinux:
-            self.run(["auditwheel", "show", os.path.join(self.clone, wheels[0])])
-        return f"{self.build_kind}: {', '.join(os.path.basename(w) for w in wheels)}"
+        result = f"{self.build_kind}: {', '.join(os.path.basename(w) for w in wheels)}"
+        if self.manylinux:  # both ELF files (extension and CLI) within the manylinux2014 policy
+            shown = self.run(["auditwheel", "show", os.path.join(self.clone, wheels[0])]).stdout
+            if '"manylinux_2_17_' not in shown:
+                raise ReleaseError(f"auditwheel show does not confirm manylinux_2_17 for {wheels[0]}")  # fmt: skip
+            result += "; auditwheel: manylinux_2_17"
+        return result
 
     # --- publishing ----------------------------------------------------------------------------
 
