@@ -186,9 +186,10 @@ class Rehearsal:
         result = f"{self.build_kind}: {', '.join(os.path.basename(w) for w in wheels)}"
         if self.manylinux:  # both ELF files (extension and CLI) within the manylinux2014 policy
             shown = self.run(["auditwheel", "show", os.path.join(self.clone, wheels[0])]).stdout
-            if '"manylinux_2_17_' not in shown:
-                raise ReleaseError(f"auditwheel show does not confirm manylinux_2_17 for {wheels[0]}")  # fmt: skip
-            result += "; auditwheel: manylinux_2_17"
+            m = re.search(r'"manylinux_(\d+)_(\d+)_\w+"', shown)
+            if m is None or (int(m.group(1)), int(m.group(2))) > (2, 17):
+                raise ReleaseError(f"auditwheel show does not place {wheels[0]} within manylinux_2_17: {m.group(0) if m else 'no tag'}")  # fmt: skip
+            result += f"; auditwheel show: {m.group(0)}"
         return result
 
     # --- publishing ----------------------------------------------------------------------------
