@@ -21,11 +21,13 @@ read. No such member: the wheel has no CLI, and the build says so.
 it builds the CLI with cargo-zigbuild for the target and glibc floor maturin gives the
 extension (``--compatibility manylinux2014`` -> ``x86_64-unknown-linux-gnu.2.17``), and asks
 the front end for ``ziglang`` and ``cargo-zigbuild``. This module runs inside the sdist
-too, where nothing but itself and maturin exist: standard library and maturin only.
+too, where nothing but itself and maturin exist: standard library and maturin only
+(imported by the hooks, so the rules here can be tested without it).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -37,9 +39,6 @@ import sys
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any, NoReturn
-
-import maturin
-from maturin import get_requires_for_build_sdist  # noqa: F401  (re-exported unchanged)
 
 # Pinned: a release wheel's linker is part of what it is.
 ZIG_REQUIREMENTS = ("ziglang==0.17.1", "cargo-zigbuild==0.24.1")
@@ -76,9 +75,6 @@ def _pyproject() -> dict[str, Any]:
         import tomli as tomllib  # type: ignore[no-redef]
     with open("pyproject.toml", "rb") as f:
         return tomllib.load(f)
-
-
-# --- what maturin was asked to build ------------------------------------------------------
 
 
 def option(args: list[str], *names: str) -> str | None:
@@ -143,9 +139,6 @@ def _require_std(triple: str) -> None:
         )
 
 
-# --- which CLI ----------------------------------------------------------------------------
-
-
 def find_cli(
     metadata: dict[str, Any], bindings_manifest: str, chosen: str = ""
 ) -> tuple[str, str] | None:
@@ -180,15 +173,11 @@ def find_cli(
     return candidates[0] if candidates else None
 
 
-_METADATA: list[dict[str, Any]] = []
-
-
+@functools.cache
 def _metadata() -> dict[str, Any]:
     """``cargo metadata --no-deps`` of the workspace (once per build)."""
-    if not _METADATA:
-        cmd = [os.environ.get("CARGO", "cargo"), "metadata", "--no-deps", "--format-version", "1"]
-        _METADATA.append(json.loads(_run(cmd, "cargo metadata")))
-    return _METADATA[0]
+    cmd = [os.environ.get("CARGO", "cargo"), "metadata", "--no-deps", "--format-version", "1"]
+    return dict(json.loads(_run(cmd, "cargo metadata")))
 
 
 def _cli(pyproject: dict[str, Any]) -> tuple[str, str] | None:
@@ -196,9 +185,6 @@ def _cli(pyproject: dict[str, Any]) -> tuple[str, str] | None:
     manifest = tool.get("maturin", {}).get("manifest-path", "Cargo.toml")
     chosen = tool.get("ci-gates", {}).get("project", {}).get("cli-crate", "")
     return find_cli(_metadata(), manifest, chosen if isinstance(chosen, str) else "")
-
-
-# --- building it --------------------------------------------------------------------------
 
 
 def _stable_copy(exe: str, tools: Path) -> str:
@@ -320,6 +306,8 @@ def _stage_cli(config_settings: dict[str, Any] | None) -> None:
     if cli is None:
         _say("no workspace member besides the bindings has a binary: the wheel has no CLI")
         return
+    import maturin
+
     args = maturin.get_maturin_pep517_args(config_settings)
     zig = zig_target(args, _host()) if "--zig" in args else None
     exe = _build_cli(*cli, zig)
@@ -336,23 +324,29 @@ def _empty_data_dir() -> None:
         (data / "scripts").mkdir(parents=True, exist_ok=True)
 
 
-# --- the PEP 517 hooks --------------------------------------------------------------------
+def get_requires_for_build_sdist(config_settings: dict[str, Any] | None = None) -> list[str]:
+    import maturin
+
+    return list(maturin.get_requires_for_build_sdist(config_settings))
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
+    import maturin
+
     requires = list(maturin.get_requires_for_build_wheel(config_settings))
     if "--zig" in maturin.get_maturin_pep517_args(config_settings):
         requires += ZIG_REQUIREMENTS
     return requires
 
 
-def get_requires_for_build_editable(config_settings: dict[str, Any] | None = None) -> list[str]:
-    return get_requires_for_build_wheel(config_settings)
+get_requires_for_build_editable = get_requires_for_build_wheel
 
 
 def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: dict[str, Any] | None = None
 ) -> str:
+    import maturin
+
     _empty_data_dir()
     return str(maturin.prepare_metadata_for_build_wheel(metadata_directory, config_settings))
 
@@ -360,11 +354,15 @@ def prepare_metadata_for_build_wheel(
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: dict[str, Any] | None = None
 ) -> str:
+    import maturin
+
     _empty_data_dir()
     return str(maturin.prepare_metadata_for_build_editable(metadata_directory, config_settings))
 
 
 def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = None) -> str:
+    import maturin
+
     _empty_data_dir()
     return str(maturin.build_sdist(sdist_directory, config_settings))
 
@@ -374,6 +372,8 @@ def build_wheel(
     config_settings: dict[str, Any] | None = None,
     metadata_directory: str | None = None,
 ) -> str:
+    import maturin
+
     _stage_cli(config_settings)
     return str(maturin.build_wheel(wheel_directory, config_settings, metadata_directory))
 
@@ -383,5 +383,7 @@ def build_editable(
     config_settings: dict[str, Any] | None = None,
     metadata_directory: str | None = None,
 ) -> str:
+    import maturin
+
     _stage_cli(config_settings)
     return str(maturin.build_editable(wheel_directory, config_settings, metadata_directory))

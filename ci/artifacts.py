@@ -202,6 +202,19 @@ def workspace_version(root: str) -> str:
     return version
 
 
+def project_version(root: str) -> str:
+    """The version the wheel carries: the bindings crate's (else the workspace's)."""
+    from ci.project import ProjectError, names
+
+    try:
+        bindings = names(root).bindings
+    except ProjectError:
+        bindings = None
+    if bindings is not None and bindings.version:
+        return bindings.version
+    return workspace_version(root)
+
+
 def load_manifest(root: str) -> dict[str, Any] | None:
     """The manifest as written by the build gate, or None when missing or unreadable."""
     try:

@@ -39,7 +39,7 @@ ZIZMOR = "zizmor==1.32.0"
 PYYAML = "pyyaml>=6"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
-BUILD_TOOLS = ("build>=1.2",)
+BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
 
 GATES: tuple[Gate, ...] = (
     Gate(
@@ -90,6 +90,8 @@ GATES: tuple[Gate, ...] = (
             "rich",
             "pyelftools",
             "packaging>=24",
+            "filelock>=3.12",
+            "installer>=0.7",
         ),
     ),
     Gate(
@@ -114,8 +116,16 @@ GATES: tuple[Gate, ...] = (
         "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
         requires=("build",),
         # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
-        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions.
-        packages=("twine>=6.1", "abi3audit", "auditwheel>=6.8", "pyelftools", "packaging>=24"),
+        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions;
+        # installer validates RECORD as installers do.
+        packages=(
+            "twine>=6.1",
+            "abi3audit",
+            "auditwheel>=6.8",
+            "pyelftools",
+            "packaging>=24",
+            "installer>=0.7",
+        ),
     ),
     Gate(
         "stubs",
