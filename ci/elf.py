@@ -200,4 +200,5 @@ def tag_confirmed(
         "WHL017",
         f"{wheel_name}: auditwheel show: consistent with {overall}; every ELF file within "
         f"glibc {fmt(floor)}: {', '.join(each)}",
+        severity=NOTE,
     )

@@ -303,6 +303,7 @@ def sdist_native_differs(path: str, sdist: str) -> Finding:
         "WHL012",
         f"{sdist}: native {path} built from the sdist differs from the tree build's",
         fix="compare the two builds' cargo output; a non-reproducible linker explains it",
+        severity=WARNING,
     )
 
 
@@ -330,4 +331,5 @@ def file_list(zf: zipfile.ZipFile) -> set[str]:
 @rule("WHL013", severity=NOTE, gate="wheel")
 def no_cli(wheel_name: str) -> Finding:
     """The project has no CLI crate: the checks of the wheel's native script were skipped."""
-    return Finding("WHL013", f"{wheel_name}: skipped the CLI checks: the project has no CLI crate")
+    msg = f"{wheel_name}: skipped the CLI checks: the project has no CLI crate"
+    return Finding("WHL013", msg, severity=NOTE)
