@@ -78,9 +78,18 @@ def stray_files(entries: list[str], expected: set[str], where: str) -> list[Find
 
 @rule("WHL002", gate="wheel")
 def version_mismatch(artifact: str, got: str, version: str) -> Finding | None:
-    """A wheel or sdist file name carries another version than the crates' manifests."""
-    if got == version:
-        return None
+    """A wheel or sdist file name carries another version than the crates' manifests.
+
+    Compared as PEP 440 versions: maturin writes cargo's ``1.0.0-alpha.1`` as ``1.0.0a1``.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if Version(got) == Version(version):
+            return None
+    except InvalidVersion:
+        if got == version:
+            return None
     return Finding(
         "WHL002",
         f"{artifact}: version {got}, but Cargo.toml says {version}",

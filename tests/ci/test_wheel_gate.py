@@ -244,6 +244,7 @@ def test_dist_dir_stray_file_and_version() -> None:
         and "Cargo.toml says 0.4.0" in finding.message
     )
     assert wc.version_mismatch(wheel, VERSION, VERSION) is None
+    assert wc.version_mismatch(wheel, "1.0.0a1", "1.0.0-alpha.1") is None, "maturin's PEP 440 form"
 
 
 def _compare(tmp_path: Path, tree: dict, other: dict) -> list[str]:  # type: ignore[type-arg]
