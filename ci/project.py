@@ -100,9 +100,7 @@ def _crate(root: str, directory: str, workspace: dict) -> Crate | None:  # type:
     if not bins and os.path.isfile(os.path.join(directory, "src", "main.rs")):
         bins = [name]
     lib = ""
-    if isinstance(data.get("lib"), dict) or os.path.isfile(
-        os.path.join(directory, "src", "lib.rs")
-    ):
+    if isinstance(data.get("lib"), dict) or os.path.isfile(os.path.join(directory, "src", "lib.rs")):
         lib = str(data.get("lib", {}).get("name", name.replace("-", "_")))
     publish = package.get("publish", True) is not False and package.get("publish") != []
     return Crate(name, _rel(root, directory), str(version), tuple(bins), lib, publish)
@@ -129,9 +127,7 @@ def names(root: str | os.PathLike[str]) -> Names:
     project = pyproject.get("project", {})
     dist = project.get("name")
     if not isinstance(dist, str) or not dist:
-        raise ProjectError(
-            f"{os.path.join(root, 'pyproject.toml')}: [project].name is missing; add it"
-        )
+        raise ProjectError(f"{os.path.join(root, 'pyproject.toml')}: [project].name is missing; add it")
     maturin = pyproject.get("tool", {}).get("maturin", {})
     gates_cfg = pyproject.get("tool", {}).get("ci-gates", {})
     cargo_path = os.path.join(root, "Cargo.toml")
