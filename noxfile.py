@@ -1,12 +1,13 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench.
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/sync.
 
 ``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
 ``gates``, every gate in one venv, and prints the results table. Every session ends in
 ``python -m ci.gates ...`` (or ``python -m ci.<module>``), the same entry the invoke tasks use.
+Options after ``--`` reach ``ci.gates``: ``nox -s gates -- --no-cache --verbose``.
 
 Venvs are reused, and a venv's packages are installed only when its requirement list changed
 (a hash in ``<venv>/ci-gates-requirements.sha256``), so a warm run installs nothing. Gates
@@ -23,7 +24,18 @@ import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import ORDERED, PYYAML, Gate, packages_union, with_requires
+from ci.registry import (
+    EXTRA_SESSIONS,
+    GIT_CLIFF,
+    ORDERED,
+    PYYAML,
+    RUFF,
+    TOMLI,
+    TOMLKIT,
+    Gate,
+    packages_union,
+    with_requires,
+)
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -68,9 +80,9 @@ def gate_session(gate: Gate) -> None:
     def session_func(session: nox.Session) -> None:
         if gate.packages:
             install(session, list(gate.packages))
-            gates_cli(session, gate.name)
+            gates_cli(session, gate.name, *session.posargs)
         else:  # no venv: the interpreter running nox
-            gates_cli(session, gate.name, python=sys.executable)
+            gates_cli(session, gate.name, *session.posargs, python=sys.executable)
 
     session_func.__name__ = session_func.__qualname__ = gate.name
     session_func.__doc__ = gate.description
@@ -85,14 +97,14 @@ for _gate in ORDERED:
 def gates(session: nox.Session) -> None:
     """Every gate in dependency order in one venv, then the results table; fails if any did not pass"""
     install(session, packages_union())
-    gates_cli(session, "--all", "--report")
+    gates_cli(session, "--all", "--report", *session.posargs)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """cargo test and pytest (against the installed wheel), after the gates they require"""
     install(session, packages_union(with_requires(TESTS)))
-    gates_cli(session, "--with-requires", "--report", *TESTS)
+    gates_cli(session, "--with-requires", "--report", *session.posargs, *TESTS)
 
 
 @nox.session(venv_backend="none")
@@ -109,6 +121,67 @@ def ci_local(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none")
-def bench(session: nox.Session) -> None:
-    """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
-    session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+def dev(session: nox.Session) -> None:
+    """Development venv .venv: the extension and the CLI built by cargo, Python sources live"""
+    session.run(sys.executable, "-m", "ci.dev", *session.posargs)
+
+
+@nox.session
+def rename(session: nox.Session) -> None:
+    """Rename the template: -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]"""
+    install(session, [RUFF])  # the rename formats what it rewrote with the pinned ruff
+    session.run("python", "-m", "ci.template", "rename", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def sync(session: nox.Session) -> None:
+    """Rewrite what the registry derives: ci.yml's gate steps, README's gate table (--check: report)"""
+    session.run(sys.executable, "-m", "ci.sync", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def adopt(session: nox.Session) -> None:
+    """Copy the gate library into an existing maturin project: -- PATH [--force]"""
+    session.run(sys.executable, "-m", "ci.template", "adopt", *session.posargs)
+
+
+if "bench" in EXTRA_SESSIONS:
+
+    @nox.session(venv_backend="none")
+    def bench(session: nox.Session) -> None:
+        """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
+        session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+
+
+# The release layer (ci/release; docs/releasing.md): plan -> bump -> push tags -> CI publishes.
+@nox.session
+def release_plan(session: nox.Session) -> None:
+    """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
+    install(session, [TOMLI])
+    session.run("python", "-m", "ci.release", "plan", *session.posargs)
+
+
+@nox.session
+def release_bump(session: nox.Session) -> None:
+    """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    session.run("python", "-m", "ci.release", "bump", *session.posargs)
+
+
+@nox.session
+def release_notes(session: nox.Session) -> None:
+    """Release notes of one package, from git-cliff (`nox -s release_notes -- NAME`)"""
+    install(session, [GIT_CLIFF, TOMLI])
+    session.run("python", "-m", "ci.release", "notes", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def publish(session: nox.Session) -> None:
+    """Publish the planned packages to crates.io and PyPI (placeholder)"""
+    session.error("not implemented: see the publish issue (#11)")
+
+
+@nox.session(venv_backend="none")
+def install_hooks(session: nox.Session) -> None:
+    """Install git's commit-msg hook (the commits gate's check) without pre-commit"""
+    session.run(sys.executable, "-m", "ci.release", "install-hooks")

@@ -96,11 +96,13 @@ def _crate(root: str, directory: str, workspace: dict) -> Crate | None:  # type:
     version = package.get("version", "")
     if isinstance(version, dict):  # version.workspace = true
         version = workspace.get("workspace", {}).get("package", {}).get("version", "")
-    bins = [b.get("name", name) for b in data.get("bin", []) if isinstance(b, dict)]
+    bins = [str(b.get("name", name)) for b in data.get("bin", []) if isinstance(b, dict)]
     if not bins and os.path.isfile(os.path.join(directory, "src", "main.rs")):
         bins = [name]
     lib = ""
-    if isinstance(data.get("lib"), dict) or os.path.isfile(os.path.join(directory, "src", "lib.rs")):
+    if isinstance(data.get("lib"), dict) or os.path.isfile(
+        os.path.join(directory, "src", "lib.rs")
+    ):
         lib = str(data.get("lib", {}).get("name", name.replace("-", "_")))
     publish = package.get("publish", True) is not False and package.get("publish") != []
     return Crate(name, _rel(root, directory), str(version), tuple(bins), lib, publish)
@@ -127,7 +129,9 @@ def names(root: str | os.PathLike[str]) -> Names:
     project = pyproject.get("project", {})
     dist = project.get("name")
     if not isinstance(dist, str) or not dist:
-        raise ProjectError(f"{os.path.join(root, 'pyproject.toml')}: [project].name is missing; add it")
+        raise ProjectError(
+            f"{os.path.join(root, 'pyproject.toml')}: [project].name is missing; add it"
+        )
     maturin = pyproject.get("tool", {}).get("maturin", {})
     gates_cfg = pyproject.get("tool", {}).get("ci-gates", {})
     cargo_path = os.path.join(root, "Cargo.toml")

@@ -8,6 +8,7 @@ never turn into a gate that silently does not run.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 TYPE_CHECKING = False
@@ -25,6 +26,17 @@ class Gate(NamedTuple):
     commands: tuple[str, ...] = ()
     # False for gates CI does not run as a step of its own (none today).
     in_ci: bool = True
+    # What the result depends on, for the result cache (ci/cache.py): globs of repo files
+    # (``**`` spans directories), the [tool.ci-gates] sections read, commands whose output
+    # describes the machine, environment variables, and whether the build's input hash counts.
+    # The gate's own module and the ci modules it imports, its packages, the --version of its
+    # commands and the digests of the gates it requires are always included.
+    inputs: tuple[str, ...] = ()
+    config: tuple[str, ...] = ()
+    machine: tuple[str, ...] = ()
+    env: tuple[str, ...] = ()
+    build_inputs: bool = False
+    cacheable: bool = True
 
 
 class RegistryError(Exception):
@@ -37,43 +49,93 @@ MYPY = "mypy==2.4.1"
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 ZIZMOR = "zizmor==1.32.0"
 PYYAML = "pyyaml>=6"
+# The release layer (ci/release): git-cliff renders the notes, tomlkit edits the manifests.
+GIT_CLIFF = "git-cliff==2.14.2"
+TOMLKIT = "tomlkit>=0.13"
+TOMLI = "tomli>=2; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
+
+# Input globs shared by several gates (what each gate reads; see Gate.inputs).
+RUST_INPUTS = (
+    "**/*.rs",
+    "**/Cargo.toml",
+    "Cargo.lock",
+    ".cargo/**",
+    "rust-toolchain*",
+    "**/rustfmt.toml",
+    "**/.rustfmt.toml",
+    "**/clippy.toml",
+    "**/.clippy.toml",
+)
+PY_INPUTS = ("**/*.py", "**/*.pyi", "pyproject.toml")
+WORKFLOW_INPUTS = (".github/**", "**/action.yml", "**/action.yaml")
+EVERYTHING = ("**",)
 
 GATES: tuple[Gate, ...] = (
     Gate(
         "loc",
         "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
         commands=("git",),
+        inputs=EVERYTHING,
+        config=("loc",),
     ),
-    Gate("readme", "READMEs exist, stay within size bounds, and name only real nox sessions"),
+    Gate(
+        "readme",
+        "READMEs exist, stay within size bounds, and name only real nox sessions",
+        inputs=("**/*.md", "noxfile.py"),
+        config=("readme",),
+    ),
+    Gate(
+        "commits",
+        "Every commit of the branch is a Conventional Commit with a valid Release: trailer",
+        commands=("git",),
+        config=("commits",),
+        cacheable=False,  # judged from the git history, not from files
+    ),
     Gate(
         "action_yaml",
-        "Composite actions parse, validate against the schema, take inputs via env",
+        "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
         packages=(PYYAML, CHECK_JSONSCHEMA),
+        inputs=WORKFLOW_INPUTS,
     ),
     Gate(
         "tool_guard",
         "Commands in workflows, actions, scripts and docs obey the tool rule table",
         packages=(PYYAML,),
+        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py.
+        inputs=(*WORKFLOW_INPUTS, "**/*.sh", "**/*.md", "**/*.py", ".ci/**"),
+        config=("tool-guard",),
     ),
     Gate(
         "workflows",
-        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
         commands=("check-jsonschema", "zizmor"),
+        inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
+        config=("skip", "tool-guard"),
     ),
-    Gate("fmt", "Rust formatting: cargo fmt --all --check", commands=("cargo", "rustfmt")),
+    Gate(
+        "fmt",
+        "Rust formatting: cargo fmt --all --check",
+        commands=("cargo", "rustfmt"),
+        inputs=RUST_INPUTS,
+    ),
     Gate(
         "clippy",
         "Rust lints: cargo clippy --workspace --all-targets --locked -D warnings",
         requires=("fmt",),
         commands=("cargo",),
+        inputs=RUST_INPUTS,
+        env=("PYO3_PYTHON",),
     ),
     Gate(
-        "ruff", "Python lint and format check (ruff check, ruff format --check)", packages=(RUFF,)
+        "ruff",
+        "Python lint and format check (ruff check, ruff format --check)",
+        packages=(RUFF,),
+        inputs=PY_INPUTS,
     ),
     Gate(
         "typecheck",
@@ -92,13 +154,28 @@ GATES: tuple[Gate, ...] = (
             "packaging>=24",
             "filelock>=3.12",
             "installer>=0.7",
+            TOMLKIT,
         ),
+        inputs=PY_INPUTS,
     ),
     Gate(
         "build",
         "Build the wheel and sdist once through PEP 517; reuse them while inputs match",
         packages=BUILD_TOOLS,
         commands=("cargo",),
+        build_inputs=True,
+        # PYO3_PYTHON, the platform setting, and ci.artifacts.BUILD_ENV_VARS (what the
+        # manifest records as shaping the artifacts; a test keeps the two lists together).
+        env=(
+            "PYO3_PYTHON",
+            "CI_GATES_BUILD_COMPATIBILITY",
+            "MATURIN_PEP517_ARGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_PROFILE_RELEASE_LTO",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+        ),
+        config=("build", "project"),
     ),
     Gate(
         "native_import",
@@ -107,9 +184,11 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_surface",
-        "Every template-cli call in actions, workflows and README is real",
+        "Every call of the project's CLI in actions, workflows and docs is real",
         requires=("build",),
         packages=(PYYAML,),
+        inputs=(*WORKFLOW_INPUTS, "**/*.md"),
+        config=("project",),
     ),
     Gate(
         "wheel",
@@ -133,17 +212,24 @@ GATES: tuple[Gate, ...] = (
         requires=("native_import",),
         # Installed with the wheel into the venv stubtest runs in (ci/gates/stubs.py).
         packages=(MYPY,),
+        inputs=("ci/stubtest-allowlist.txt",),
+        config=("stubs",),
     ),
     Gate(
         "parity",
         "tests/vectors through the CLI and the Python API agree (and with wc)",
         requires=("native_import",),
+        inputs=("tests/vectors/**",),
+        # The gate compares with this machine's wc, whose word rule depends on its version.
+        machine=("wc --version",),
     ),
     Gate(
         "cargo_test",
         "cargo test --workspace --locked --no-fail-fast",
         requires=("clippy",),
         commands=("cargo",),
+        inputs=(*RUST_INPUTS, "crates/**"),
+        env=("PYO3_PYTHON",),
     ),
     Gate(
         "pytest",
@@ -155,11 +241,16 @@ GATES: tuple[Gate, ...] = (
             "pytest",
             "hypothesis",
             PYYAML,
-            "tomli>=2; python_version < '3.11'",
+            TOMLI,
             "nox",
             "invoke",
             "rich",
+            GIT_CLIFF,
+            TOMLKIT,
         ),
+        # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
+        inputs=EVERYTHING,
+        machine=("wc --version", "git --version"),
     ),
 )
 
@@ -204,7 +295,24 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
 
 
 # nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = ("gates", "tests", "report", "ci_local", "bench")
+EXTRA_SESSIONS: tuple[str, ...] = (
+    "gates",
+    "tests",
+    "report",
+    "ci_local",
+    "dev",
+    "rename",
+    "adopt",
+    "sync",
+    # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
+    *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
+    # The release layer (ci/release; docs/releasing.md).
+    "release_plan",
+    "release_bump",
+    "release_notes",
+    "publish",
+    "install_hooks",
+)
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}

@@ -46,6 +46,8 @@ def status_text(result: Result) -> str:
     """``passed``, ``failed``, ``could not run``, ``skipped`` or ``not run because X failed``."""
     if result.status == SKIPPED and result.reason:
         return result.reason
+    if result.cached:
+        return f"{result.status} (cached)"
     return result.status
 
 

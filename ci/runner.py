@@ -19,7 +19,9 @@ import time
 import traceback
 from typing import Any, NamedTuple
 
+from ci import cache
 from ci import gates as gate_helpers
+from ci.cache import Digester
 from ci.findings import (
     CANNOT_RUN_RULE,
     CRASHED_RULE,
@@ -47,6 +49,7 @@ class Result(NamedTuple):
     seconds: float
     reason: str  # the first finding that counts, one line; or why the gate did not run
     findings: tuple[Finding, ...] = ()
+    cached: bool = False  # a pass reused from the result cache; ``seconds`` is the original run
 
     def counted(self) -> list[Finding]:
         """Findings that are not ignored."""
@@ -250,15 +253,42 @@ def save(result: Result, root: str) -> None:
     os.replace(tmp, path)
 
 
-def run_many(names: list[str], root: str) -> list[Result]:
+def _cached_or_run(name: str, root: str, digester: Digester | None) -> Result:
+    """The gate's cached pass when its digest matches, else a fresh run (a pass is stored)."""
+    gate = BY_NAME[name]
+    if digester is None or not gate.cacheable:
+        return run_one(name, root)
+    key = digester.digest(gate, BY_NAME)
+    hit = cache.lookup(root, name, key)
+    if hit is not None:
+        try:
+            result = _load(hit)._replace(cached=True)
+        except (KeyError, TypeError, ValueError):
+            result = None
+        if result is not None and result.status == PASSED:
+            print(f"    passed (cached; ran in {result.seconds:.1f}s)", flush=True)
+            return result
+    result = run_one(name, root)
+    if result.status == PASSED:
+        cache.store(root, name, key, result.as_dict())
+    else:
+        cache.forget(root, name)
+    return result
+
+
+def run_many(names: list[str], root: str, use_cache: bool = True) -> list[Result]:
     """Run ``names`` in registry order; a gate whose prerequisite did not pass is not run.
 
     Prerequisites that are not in ``names`` are not run here (nox runs them as sessions of
     their own); use :func:`ci.registry.with_requires` to include them. A gate skipped in
-    config is ``skipped`` with its reason, and so are the gates that require it.
+    config is ``skipped`` with its reason, and so are the gates that require it. A gate whose
+    inputs match its last pass is reused from the result cache (:mod:`ci.cache`) unless
+    ``use_cache`` is false or ``CI_GATES_NO_CACHE`` is set.
     """
     wanted = set(names)
     skip = skip_table(root)
+    stable_cargo_env()  # before any digest: PYO3_PYTHON is one of their inputs
+    digester = Digester(root) if use_cache and not cache.disabled() else None
     results: dict[str, Result] = {}
     for gate in ORDERED:
         if gate.name not in wanted:
@@ -274,7 +304,7 @@ def run_many(names: list[str], root: str) -> list[Result]:
             print(f"=== gate {gate.name}: {result.reason}", flush=True)
         else:
             print(f"=== gate {gate.name}: {gate.description}", flush=True)
-            result = run_one(gate.name, root)
+            result = _cached_or_run(gate.name, root, digester)
         results[gate.name] = result
         save(result, root)
     return [results[g.name] for g in ORDERED if g.name in results]

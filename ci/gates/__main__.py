@@ -7,7 +7,9 @@ could not run, else 1 (a failure, or a gate not run because a prerequisite faile
 and ``nox -s tests`` do; ``nox -s NAME`` runs the prerequisites as sessions of their own).
 ``--report`` prints the results table at the end and writes ``target/ci-gates/report.json``
 and ``report.sarif``; ``--verbose`` lists every finding above the table.
-``python -m ci.gates --rules [GATE ...]`` lists every rule with its explanation.
+``--no-cache`` (or ``CI_GATES_NO_CACHE=1``) runs every gate even when its inputs match its
+last pass (:mod:`ci.cache`). ``python -m ci.gates --rules [GATE ...]`` lists every rule with
+its explanation.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from ci.registry import NAMES, with_requires
 from ci.runner import CANNOT_RUN, CONFIG_SKIPPED, PASSED, run_many
 
 USAGE = (
-    "usage: python -m ci.gates [--with-requires] [--report] [--verbose] (--all | NAME ...)\n"
+    "usage: python -m ci.gates [--with-requires] [--report] [--verbose] [--no-cache] (--all | NAME ...)\n"
     "       python -m ci.gates --rules [GATE ...]"
 )
-FLAGS = {"--all", "--with-requires", "--report", "--verbose", "--rules"}
+FLAGS = {"--all", "--with-requires", "--report", "--verbose", "--rules", "--no-cache"}
 
 
 def rules_text(gates: list[str]) -> str:
@@ -71,7 +73,7 @@ def main(argv: list[str]) -> int:
     if "--with-requires" in flags:
         names = with_requires(names)
     root = project_root()
-    results = run_many(names, root)
+    results = run_many(names, root, use_cache="--no-cache" not in flags)
     if "--report" in flags:
         from ci import report
 

@@ -1,278 +1,284 @@
-"""action_surface: every ``template-cli`` call in actions, workflows and docs is real.
+"""Gate ``action_surface``: every call of the project's CLI in actions, workflows and docs is real.
 
-Runs the BUILT ``template-cli --help`` and ``template-cli <sub> --help``, parses clap's
-``Commands:`` and option sections structurally (:func:`parse_help`), and checks each
-``template-cli <sub> [--flag ...]`` found in ``run:`` scripts of ``action.yml``,
-``action/**/action.yml`` and ``.github/workflows/*.yml``, and in fenced shell blocks of the
-Markdown docs (:func:`invocations`, via :mod:`ci.shell`: quoted text of other commands is data).
-The pure functions import only the standard library so hooks can reuse them.
+The CLI is ``names(root).cli`` (:mod:`ci.project`). The gate runs the BUILT CLI's hidden
+``--dump-surface`` (its clap command tree as JSON: subcommands at every depth, flags with
+aliases, hidden ones included, values and possible values) and walks each call found in
+``run:`` scripts of composite actions and workflows and in shell blocks of the Markdown docs
+through that tree (:func:`check`). A call of a former CLI name (``[tool.ci-gates.project]
+former-cli-names``, kept by the rename tool) is stale. A project without a CLI passes with a
+note. Rule functions and the extraction helpers import only the standard library.
 """
 
 from __future__ import annotations
 
-import collections
 import glob
 import os
-import re
 
-from ci import shell
-from ci.gates import cannot_run, note, problem, project_root, verdict
+from ci.cli_surface import Cmd, Invocation, Option, calls, is_dynamic
+from ci.findings import NOTE, CannotRun, Finding, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-CLI = "template-cli"
-YAML_GLOBS = (
-    "action.yml",
-    "action/**/action.yml",
-    ".github/workflows/*.yml",
-    ".github/workflows/*.yaml",
+YAML_GLOBS = ("action.yml", "action.yaml", "action/**/action.yml", "action/**/action.yaml",
+              ".github/workflows/*.yml", ".github/workflows/*.yaml")  # fmt: skip
+MARKDOWN_GLOBS = (
+    "*.md",
+    "docs/**/*.md",
+    "action/**/*.md",
+    "crates/*/README.md",
+    "python/*/README.md",
 )
-MARKDOWN_GLOBS = ("*.md", "docs/**/*.md", "crates/*/README.md", "python/*/README.md")
-
-# commands: name or alias -> canonical name; options: flag -> "none" | "required" | "optional"
-Help = collections.namedtuple("Help", "commands options")
-# A call of the CLI: 1-based line in its file, and the words after the program name.
-Invocation = collections.namedtuple("Invocation", "line args")
-
-_HEADING = re.compile(r"^(\S[^:]*):\s*$")
-_OPTION = re.compile(
-    r"^(?:(?P<short>-[^-\s,])(?:,\s*)?)?(?P<long>--[A-Za-z0-9][\w-]*)?"
-    r"(?P<value>(?:\.\.\.)?(?:\[=<|[ =]<|\s\[<)?)"
-)
-_ALIASES = re.compile(r"\[(?:short )?alias(?:es)?: ([^\]]*)\]")
+ADD_IT = "fix the call, or add it to the CLI"
 
 
-def parse_help(text: str) -> Help:
-    """Subcommands (with visible aliases) and flags (with their value kind) of clap help."""
-    commands: dict[str, str] = {}
-    options: dict[str, str] = {}
-    section = None
-    entry: list[str] = []  # [kind, flag...] of the option whose description continues
+@rule("AS001")
+def unknown_subcommand(rel: str, line: int, prog: str, cmd: Cmd, word: str) -> Finding | None:
+    """A call names a subcommand the built CLI does not have (at that depth).
 
-    for raw in text.splitlines():
-        line = raw.rstrip()
-        heading = _HEADING.match(line)
-        if heading:
-            section = heading.group(1)
-            continue
-        if not line or section is None or section in {"Usage", "Arguments"}:
-            continue
-        indent = len(line) - len(line.lstrip())
-        body = line.strip()
-        if indent >= 8 or indent == 0:  # a description line (long help) or prose
-            aliases = _ALIASES.search(body)
-            if aliases and entry:
-                for alias in aliases.group(1).split(","):
-                    options[alias.strip()] = entry[0]
-            continue
-        if section in {"Commands", "Subcommands"}:
-            name = body.split()[0]
-            commands[name] = name
-            aliases = _ALIASES.search(body)
-            for alias in aliases.group(1).split(",") if aliases else ():
-                commands[alias.strip()] = name
-            continue
-        match = _OPTION.match(body)
-        if not body.startswith("-") or not match or not (match["short"] or match["long"]):
-            continue
-        value = match["value"].replace("...", "")
-        kind = "optional" if "[" in value else "required" if "<" in value else "none"
-        entry = [kind]
-        for flag in (match["short"], match["long"]):
-            if flag:
-                options[flag] = kind
-        aliases = _ALIASES.search(body)
-        for alias in aliases.group(1).split(",") if aliases else ():
-            options[alias.strip()] = kind
-    return Help(commands, options)
-
-
-_ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)=(.*)", re.S)
-_VAR_SUFFIX = re.compile(r"(\$\{?\w+\}?)+$")  # template-cli$exe, template-cli${EXE}
-
-
-def _names_cli(word: str) -> bool:
-    name = shell.basename(word)
-    return name == CLI or _VAR_SUFFIX.sub("", name) == CLI
-
-
-def cli_variables(script: str) -> set[str]:
-    """Shell variables assigned the CLI's path (``binary="$bin/template-cli$exe"``)."""
-    names = set()
-    for cmd in shell.lex(script):
-        words = cmd.words
-        if words and words[0] in {"export", "local", "readonly", "declare", "typeset"}:
-            words = [w for w in words[1:] if not w.startswith("-")]
-        for word in words:
-            m = _ASSIGNMENT.fullmatch(word)
-            if not m:
-                break  # past the assignments: a command, not an assignment
-            if _names_cli(m.group(2)):
-                names.add(m.group(1))
-    return names
-
-
-def invocations(script: str, first_line: int = 1) -> list[Invocation]:
-    """Every call of the CLI in a shell script whose first line is line ``first_line``.
-
-    :mod:`ci.shell` finds the commands (through ``env``, ``bash -c``, ``$( )``, pipes and
-    line continuations; quoted text of other commands, comments and here-documents are data).
-    A call through a variable holding the CLI's path (``"$binary" --version``) counts too.
+    Subcommands and their aliases come from the CLI's ``--dump-surface``, hidden ones included;
+    a word that is a variable (``"$SUB"``) is not checked.
     """
-    variables = cli_variables(script)
-    aliases = {f"${v}" for v in variables} | {f"${{{v}}}" for v in variables}
-    return [
-        Invocation(first_line + cmd.line, cmd.words[1:])
-        for cmd in shell.commands(script)
-        if cmd.words and (_names_cli(cmd.words[0]) or cmd.words[0] in aliases)
-    ]
+    if word in cmd.commands:
+        return None
+    names = ", ".join(n for n in cmd.visible if n != "help") or "none"
+    return Finding("AS001", f"`{prog}` has no subcommand {word!r} (subcommands: {names})",
+                   rel, line, fix=ADD_IT)  # fmt: skip
 
 
-def check(call: Invocation, top: Help, subs: dict[str, Help], where: str) -> list[str]:
-    """Problems with one call: an unknown subcommand, an unknown flag, a flag's value."""
-    args = list(call.args)
-    found: list[str] = []
-    help_, prog = top, CLI
-    sub = None
-    i = 0
+@rule("AS002")
+def unknown_option(rel: str, line: int, prog: str, cmd: Cmd, flag: str) -> Finding | None:
+    """A call passes an option the built CLI (sub)command does not accept.
+
+    Long and short names and their aliases count, hidden options included.
+    """
+    if flag in cmd.options:
+        return None
+    shown = sorted(
+        {f for f in cmd.options if not f.startswith("--dump")}, key=lambda f: f.lstrip("-")
+    )
+    return Finding("AS002", f"`{prog}` has no option {flag!r} (options: {', '.join(shown) or 'none'})",
+                   rel, line, fix=ADD_IT)  # fmt: skip
+
+
+@rule("AS003")
+def bad_option_value(rel: str, line: int, prog: str, flag: str, option: Option,
+                     value: str | None, attached: bool) -> Finding | None:  # fmt: skip
+    """An option's value is wrong: given to a flag that takes none, missing, or not allowed.
+
+    ``--flag=value`` on a plain flag, a value-taking option at the end of the call, and a
+    literal value outside the option's possible values are all usage errors (exit 2).
+    """
+    message = ""
+    if option.kind == "none":
+        message = f"option {flag!r} takes no value (got {flag}={value})" if attached else ""
+    elif value is None:
+        message = f"option {flag!r} needs a value" if option.kind == "required" else ""
+    elif option.choices and not is_dynamic(value) and value not in option.choices:
+        message = f"option {flag!r} takes one of {', '.join(option.choices)} (got {value!r})"
+    return Finding("AS003", f"`{prog}`: {message}", rel, line, fix=ADD_IT) if message else None
+
+
+@rule("AS004")
+def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding | None:
+    """A call of a CLI name this project no longer builds (a former name, e.g. before a rename).
+
+    The former names are ``[tool.ci-gates.project] former-cli-names``; the rename tool adds the
+    old name there, so a README, action or workflow it missed fails here.
+    """
+    if called == cli:
+        return None
+    builds = f"its CLI is `{cli}`" if cli else "it builds no CLI"
+    return Finding("AS004", f"calls `{called}`, which this project does not build ({builds})",
+                   rel, line, fix=f"call `{cli}` instead" if cli else "remove the call")  # fmt: skip
+
+
+@rule("AS005")
+def unparsable_yaml(rel: str, error: str) -> Finding:
+    """A workflow or composite action is not valid YAML, so its calls cannot be checked."""
+    return Finding("AS005", f"not valid YAML ({error})", rel, fix="fix the syntax")
+
+
+@rule("AS006")
+def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
+    """The built CLI calls itself by another name in its usage and ``--version`` (clap's ``name``).
+
+    After a rename the binary is renamed but a hard-coded ``#[command(name = …)]`` is not;
+    ``name = env!("CARGO_BIN_NAME")`` keeps them equal.
+    """
+    if dump_name == cli:
+        return None
+    return Finding("AS006", f"the built `{cli}` names itself `{dump_name}` (clap `name`)",
+                   fix='set `#[command(name = env!("CARGO_BIN_NAME"))]` in the CLI crate')  # fmt: skip
+
+
+@rule("AS007", severity=NOTE)
+def no_cli(former: list[str]) -> Finding:
+    """The project builds no CLI (``ci.project.names().cli`` is None): no call to check."""
+    stale = f"; still checked for calls of former names {', '.join(former)}" if former else ""
+    return Finding("AS007", f"no CLI in this project, nothing to check{stale}", severity=NOTE)
+
+
+@rule("AS008", severity=NOTE)
+def checked(count: int, cli: str) -> Finding:
+    """How many calls of the CLI were checked against its built surface (a summary)."""
+    return Finding(
+        "AS008", f"checked {count} call(s) of `{cli}` against the built CLI", severity=NOTE
+    )
+
+
+def check(call: Invocation, top: Cmd, rel: str) -> list[Finding]:
+    """Walk one call through the command tree: subcommands, options and their values."""
+    found: list[Finding] = []
+    cmd, prog, args, i, positional = top, call.program, list(call.args), 0, False
     while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg.startswith("$"):
-            if sub is None:
-                return found  # a subcommand chosen at run time cannot be checked
-            continue
+        arg, i = args[i], i + 1
         if arg == "--":
             break
-        if arg.startswith("-") and arg != "-":
-            i = _check_flag(arg, args, i, help_, f"{where}: {prog}", found)
-            continue
-        if sub is None:
-            if arg not in top.commands:
-                names = ", ".join(sorted({c for c in top.commands.values() if c != "help"}))
-                found.append(
-                    f"{where}: {CLI} has no subcommand {arg!r} (subcommands: {names}); "
-                    f"fix the call or add the subcommand to the CLI"
-                )
-                return found
-            sub = top.commands[arg]
-            prog = f"{CLI} {sub}"
-            help_ = subs.get(sub, Help({}, {}))
-            if sub == "help":
-                return found + (
-                    check(Invocation(call.line, args[i:]), top, subs, where)
-                    if i < len(args) and not args[i].startswith("-")
-                    else []
-                )
+        if arg.startswith("-") and arg != "-" and not is_dynamic(arg[:2]):
+            check_flag = _long_flag if arg.startswith("--") else _short_flags
+            finding, i, stop = check_flag(call.line, rel, prog, cmd, arg, args, i)
+            found.extend([finding] if finding else [])
+            if stop:  # --help, --version: clap parses nothing after them
+                break
+        elif is_dynamic(arg):
+            if cmd.commands and not positional:
+                break  # a subcommand chosen at run time cannot be checked
+        elif arg in cmd.commands and not positional:
+            cmd = cmd.commands[arg]
+            prog = f"{prog} {cmd.name}"
+        elif cmd.commands and not cmd.positionals:
+            found.extend(f for f in [unknown_subcommand(rel, call.line, prog, cmd, arg)] if f)
+            break
+        else:
+            positional = True
     return found
 
 
-def _check_flag(arg: str, args: list[str], i: int, help_: Help, prog: str, found: list[str]) -> int:
-    known = ", ".join(sorted(help_.options, key=lambda f: f.lstrip("-"))) or "none"
-    if arg.startswith("--"):
-        flag, eq, _ = arg.partition("=")
-        kind = help_.options.get(flag)
-        if kind is None:
-            found.append(
-                f"{prog} has no option {flag!r} (options: {known}); "
-                f"fix the call or add the option to the CLI"
-            )
-        elif eq and kind == "none":
-            found.append(f"{prog}: option {flag!r} takes no value (got {arg!r})")
-        elif not eq and kind == "required":
-            if i >= len(args):
-                found.append(f"{prog}: option {flag!r} needs a value")
-            return i + 1
-        return i
+def _long_flag(line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
+               ) -> tuple[Finding | None, int, bool]:  # fmt: skip
+    flag, eq, value = arg.partition("=")
+    option = cmd.options.get(flag)
+    if option is None:
+        return unknown_option(rel, line, prog, cmd, flag), i, False
+    given: str | None = value if eq else None
+    if not eq and option.kind == "required":
+        given, i = (args[i] if i < len(args) else None), i + 1
+    return bad_option_value(rel, line, prog, flag, option, given, bool(eq)), i, option.stops
+
+
+def _short_flags(line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
+                 ) -> tuple[Finding | None, int, bool]:  # fmt: skip
+    """``-abc``: plain flags until one takes a value (the rest of the word, or the next word)."""
     for j, c in enumerate(arg[1:], 1):
-        kind = help_.options.get(f"-{c}")
-        if kind is None:
-            found.append(
-                f"{prog} has no option '-{c}' (options: {known}); "
-                f"fix the call or add the option to the CLI"
-            )
-            return i
-        if kind != "none":
-            rest = arg[j + 1 :]
-            if not rest and kind == "required":
-                if i >= len(args):
-                    found.append(f"{prog}: option '-{c}' needs a value")
-                return i + 1
-            return i
-    return i
+        flag, option = f"-{c}", cmd.options.get(f"-{c}")
+        if option is None:
+            return unknown_option(rel, line, prog, cmd, flag), i, False
+        if option.stops or option.kind == "none":
+            if option.stops:
+                return None, i, True
+            continue
+        rest = arg[j + 1 :]
+        given: str | None = rest[1:] if rest.startswith("=") else rest or None
+        if given is None and option.kind == "required":
+            given, i = (args[i] if i < len(args) else None), i + 1
+        return bad_option_value(rel, line, prog, flag, option, given, False), i, False
+    return None, i, False
 
 
-def sources(root: str) -> Iterator[tuple[str, int, str]]:
-    """(relative path, first line (1-based), script) of every script this gate checks."""
-    import yaml  # heavy: only when the gate runs
+# --- where the calls are (small functions: a shared Markdown/YAML extraction may replace them)
 
+
+def _rel_paths(root: str, patterns: tuple[str, ...]) -> list[str]:
+    found = {p for pat in patterns for p in glob.glob(os.path.join(root, pat), recursive=True)}
+    return sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in found if os.path.isfile(p))
+
+
+def markdown_scripts(text: str) -> list[tuple[int, str]]:
+    """``(first_line, script)`` (0-based) of the shell code blocks of a Markdown file."""
+    from ci import shell
+
+    return shell.markdown_blocks(text)
+
+
+def yaml_scripts(text: str) -> list[tuple[int, str]]:
+    """``(first_line, script)`` (0-based) of the ``run:`` scripts; raises ``yaml.YAMLError``."""
     from ci.gates.tool_guard import run_scripts
 
-    def rel_paths(patterns: tuple[str, ...]) -> list[str]:
-        found = {p for pat in patterns for p in glob.glob(os.path.join(root, pat), recursive=True)}
-        return sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in found)
+    return run_scripts(text)
 
-    for rel in rel_paths(YAML_GLOBS) + rel_paths(MARKDOWN_GLOBS):
+
+def sources(root: str, bad: list[Finding]) -> Iterator[tuple[str, int, str]]:
+    """``(path, first line (1-based), script)`` of every script checked; YAML errors go to ``bad``."""
+    import yaml
+
+    for rel in _rel_paths(root, YAML_GLOBS) + _rel_paths(root, MARKDOWN_GLOBS):
         with open(os.path.join(root, rel), encoding="utf-8") as f:
             text = f.read()
-        if rel.endswith(".md"):
-            blocks = shell.markdown_blocks(text)
-        else:
-            try:
-                blocks = run_scripts(text)
-            except yaml.YAMLError as exc:
-                problem(f"{rel}: not valid YAML ({str(exc).splitlines()[0]}); fix the syntax")
-                continue
+        try:
+            blocks = markdown_scripts(text) if rel.endswith(".md") else yaml_scripts(text)
+        except yaml.YAMLError as exc:
+            bad.append(unparsable_yaml(rel, str(exc).splitlines()[0]))
+            continue
         for first, script in blocks:
             yield rel, first + 1, script
 
 
-def run(root: str | None = None) -> int:
+def load_surface(root: str, cli: str) -> tuple[Cmd, str]:
+    """The built CLI's command tree and the name it gives itself; :class:`CannotRun` if none."""
+    import json
     import subprocess
 
-    from ci import artifacts, gates
+    from ci import artifacts
+    from ci.cli_surface import SurfaceError, from_dump
 
-    root = root or project_root()
-    before = len(gates.messages)
-    try:
-        __import__("yaml")
-    except ImportError:
-        return cannot_run("action_surface: needs pyyaml; run it through `nox -s action_surface`")
     try:
         scripts = artifacts.venv_scripts(artifacts.wheel_venv(root, "action_surface"))
     except artifacts.ArtifactError as exc:
-        return cannot_run(f"action_surface: {exc}")
-    exe = os.path.join(scripts, CLI + (".exe" if os.name == "nt" else ""))
+        raise CannotRun(str(exc), "run `nox -s build`, then `nox -s action_surface`") from None
+    exe = os.path.join(scripts, cli + (".exe" if os.name == "nt" else ""))
     if not os.path.isfile(exe):
-        return cannot_run(
-            f"action_surface: the built wheel installs no {exe}; "
-            "see the wheel and native_import gates"
-        )
-
-    def help_of(*argv: str) -> Help:
-        proc = subprocess.run([exe, *argv, "--help"], capture_output=True, text=True, timeout=60)
+        raise CannotRun(f"the built wheel installs no `{cli}` ({exe})",
+                        "see the wheel and native_import gates")  # fmt: skip
+    proc = subprocess.run([exe, "--dump-surface"], capture_output=True, text=True, timeout=60)
+    try:
         if proc.returncode != 0:
-            problem(
-                f"action_surface: `{CLI} {' '.join(argv)} --help` exited {proc.returncode}: "
-                f"{proc.stderr.strip()[:200]}"
-            )
-        return parse_help(proc.stdout)
+            raise SurfaceError(f"exit {proc.returncode}: {proc.stderr.strip()[:200]}")
+        data = json.loads(proc.stdout)
+        return from_dump(data), str(data.get("name", ""))
+    except (ValueError, SurfaceError) as exc:
+        raise CannotRun(
+            f"`{cli} --dump-surface` gave no command tree ({exc})",
+            "give the CLI a hidden --dump-surface flag (see the template's surface.rs), or skip "
+            'this gate: [tool.ci-gates] skip = { action_surface = "why" }',
+        ) from None
 
-    top = help_of()
-    if not top.commands:
-        problem(
-            f"action_surface: no Commands: section in `{CLI} --help`; "
-            "the CLI lost its subcommands or clap changed its help layout (fix parse_help)"
-        )
-        return verdict(len(gates.messages) - before)
-    subs = {name: help_of(name) for name in sorted(set(top.commands.values()) - {"help"})}
-    n_calls = 0
-    for rel, first, script in sources(root):
-        for call in invocations(script, first):
-            n_calls += 1
-            for msg in check(call, top, subs, f"{rel}:{call.line}"):
-                problem(msg)
-    note(f"action_surface: checked {n_calls} {CLI} call(s) against the built CLI")
-    return verdict(len(gates.messages) - before)
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci.gates import config_for
+    from ci.project import ProjectError, names
+
+    root, config = config_for(root)
+    try:
+        __import__("yaml")
+    except ImportError:
+        raise CannotRun("pyyaml is not installed", "run `nox -s action_surface`") from None
+    try:
+        cli = names(root).cli
+    except ProjectError as exc:
+        raise CannotRun(str(exc), path="pyproject.toml") from None
+    former = [n for n in config["project"]["former-cli-names"] if n != cli]
+    programs = frozenset([*former, *([cli] if cli else [])])
+    found: list[Finding] = []
+    mine = [(rel, c) for rel, first, script in sources(root, found)
+            for c in calls(script, programs, first)]  # fmt: skip
+    found.extend(f for rel, c in mine if (f := stale_cli_name(rel, c.line, c.program, cli)))
+    if cli is None:
+        return [no_cli(former), *found]
+    top, dump_name = load_surface(root, cli)
+    found.extend(f for f in [surface_of_another_cli(dump_name, cli)] if f)
+    ours = [(rel, c) for rel, c in mine if c.program == cli]
+    for rel, call in ours:
+        found.extend(check(call, top, rel))
+    return [*found, checked(len(ours), cli)]

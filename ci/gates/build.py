@@ -279,7 +279,7 @@ def _build(root: str, inputs: str, environ: dict[str, str]) -> list[Finding]:
         root,
         {
             "inputs_hash": inputs,
-            "version": artifacts.project_version(root),
+            "version": artifacts.workspace_version(root),
             "wheel": wheel,
             "sdist": sdist,
             "build_env": env,

@@ -15,7 +15,7 @@ __version__: str
 
 @final
 class Stats:
-    """Line, word and byte counts, as GNU ``wc -l -w -c`` reports them under ``LC_ALL=C``."""
+    """Line, word and byte counts, as POSIX ``wc -l -w -c`` defines them in the C locale."""
 
     def __new__(cls, lines: int = 0, words: int = 0, bytes: int = 0) -> Stats: ...
     @property
@@ -23,7 +23,7 @@ class Stats:
         """Number of newline (``\\n``) bytes."""
     @property
     def words(self) -> int:
-        """Number of maximal runs of bytes that are not C-locale whitespace."""
+        """Number of maximal runs of bytes that are not C-locale whitespace (``isspace()``)."""
     @property
     def bytes(self) -> int:
         """Number of bytes."""
@@ -37,5 +37,9 @@ class Stats:
 def count_bytes(data: Buffer) -> Stats:
     """Counts lines, words and bytes of a bytes-like object."""
 
-def count_file(path: str | os.PathLike[str]) -> Stats:
-    """Counts lines, words and bytes of the file at ``path`` (``str`` or ``os.PathLike``)."""
+def count_file(path: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> Stats:
+    """Counts lines, words and bytes of the file at ``path``.
+
+    ``path`` is what ``open()`` accepts as a file name: ``str``, ``bytes``, or an
+    ``os.PathLike`` returning either.
+    """

@@ -180,7 +180,7 @@ def test_cli_with_requires_runs_prerequisites_first(
     from ci.gates import __main__ as cli
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(cli, "run_many", lambda names, root: seen.append(names) or [])
+    monkeypatch.setattr(cli, "run_many", lambda names, root, use_cache: seen.append(names) or [])
     monkeypatch.setattr(cli, "project_root", lambda: str(tmp_path))
     assert cli.main(["--with-requires", "clippy"]) == 0
     assert seen == [["fmt", "clippy"]]

@@ -71,7 +71,7 @@ def test_a_crashing_gate_never_blocks(
     def boom(*args: object) -> None:
         raise exc
 
-    monkeypatch.setattr("ci.gates.loc.budget_verdict", boom)
+    monkeypatch.setattr("ci.gates.loc.budget_findings", boom)
     result = hook("loc_guard", payload("claude_pre_write", project, content="x\n" * 2000))
     assert decision(result) == "allow"
     assert (

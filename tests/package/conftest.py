@@ -1,8 +1,9 @@
-"""Package tests run only against the installed wheel, never the source tree.
+"""Package tests run against the installed wheel or the `nox -s dev` venv, never a bare tree.
 
 If ``template_python_rust_cmd`` is missing, or is imported from anywhere but an
 installation directory (site-packages), the whole run stops with a message saying how to
-run these tests: a skip would let a broken build pass silently.
+run these tests: a skip would let a broken build pass silently. In the dev venv (``.venv``,
+made by ``nox -s dev``) the run stops when the extension is older than the Rust sources.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ def _require_installed_package() -> Path:
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
     location = Path(template_python_rust_cmd.__file__).resolve().parent
+    if (Path(sys.prefix) / "ci-gates-dev.json").is_file():  # the `nox -s dev` venv
+        from ci.dev import stale
+
+        why = stale(str(REPO_ROOT), sys.prefix)
+        if why:
+            pytest.exit(f"tests/package: {why}", returncode=pytest.ExitCode.USAGE_ERROR)
+        return location
     inside_install = any(location.is_relative_to(d) for d in _install_dirs())
     if not inside_install or location.is_relative_to(REPO_ROOT / "python"):
         pytest.exit(

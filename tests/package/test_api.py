@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -29,10 +30,11 @@ def test_public_names() -> None:
     assert Stats.__module__ == "template_python_rust_cmd"
 
 
-def test_version_is_the_cargo_workspace_version(repo_root: Path) -> None:
-    with open(repo_root / "Cargo.toml", "rb") as f:
+def test_version_is_the_bindings_crate_version(repo_root: Path) -> None:
+    """One version per package: the wheel's is the bindings crate's (docs/releasing.md)."""
+    with open(repo_root / "crates" / "template-py" / "Cargo.toml", "rb") as f:
         cargo = tomllib.load(f)
-    assert pkg.__version__ == cargo["workspace"]["package"]["version"]
+    assert pkg.__version__ == cargo["package"]["version"]
 
 
 def test_docstrings_come_from_rust() -> None:
@@ -97,6 +99,113 @@ def test_count_file_with_str_and_path(tmp_path: Path) -> None:
     assert expected == Stats(lines=3, words=4, bytes=len(path.read_bytes()))
     assert count_file(str(path)) == expected
     assert count_file(path) == expected
+
+
+class FsPath:
+    """An ``os.PathLike`` whose ``__fspath__`` returns ``value`` (str, bytes, or anything)."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __fspath__(self) -> object:
+        return self.value
+
+
+@pytest.mark.parametrize(
+    "make",
+    [str, os.fsencode, Path, lambda p: FsPath(str(p)), lambda p: FsPath(os.fsencode(p))],
+    ids=["str", "bytes", "Path", "PathLike-str", "PathLike-bytes"],
+)
+def test_count_file_accepts_what_open_accepts(tmp_path: Path, make: Callable[[Path], Any]) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"one two\nthree\n")
+    with open(make(path), "rb") as f:  # the same object works with open()
+        assert count_bytes(f.read()) == count_file(make(path)) == Stats(2, 3, 14)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names are Unicode, not bytes")
+def test_count_file_bytes_path_that_is_not_utf8(tmp_path: Path) -> None:
+    name = os.fsencode(tmp_path) + b"/\xff\xfe.txt"
+    with open(name, "wb") as f:
+        f.write(b"a b c\n")
+    assert count_file(name) == count_file(FsPath(name)) == Stats(1, 3, 6)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [os.fsencode, lambda p: FsPath(os.fsencode(p)), str, Path],
+    ids=["bytes", "PathLike-bytes", "str", "Path"],
+)
+def test_errors_name_the_path_as_open_does(tmp_path: Path, make: Callable[[Path], Any]) -> None:
+    missing = make(tmp_path / "missing.txt")
+    with pytest.raises(FileNotFoundError) as ours:
+        count_file(missing)
+    with pytest.raises(FileNotFoundError) as opens:
+        open(missing, "rb")
+    assert ours.value.errno == opens.value.errno == errno.ENOENT
+    assert ours.value.filename == opens.value.filename == os.fspath(missing)
+    assert str(ours.value) == str(opens.value)
+
+
+@pytest.mark.parametrize(("path", "type_name"), [(123, "int"), (None, "NoneType"), (1.5, "float")])
+def test_count_file_rejects_other_types_saying_what_it_accepts(
+    path: object, type_name: str
+) -> None:
+    expected = f"count_file() expects a path (str, bytes or os.PathLike), not {type_name}"
+    with pytest.raises(TypeError) as info:
+        count_file(path)  # type: ignore[arg-type]
+    assert str(info.value) == expected
+
+
+def test_count_file_rejects_a_pathlike_returning_neither_str_nor_bytes() -> None:
+    with pytest.raises(TypeError, match=r"__fspath__\(\) to return str or bytes, not int"):
+        count_file(FsPath(3))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "path", ["a\0b", b"a\0b", FsPath(b"a\0b")], ids=["str", "bytes", "PathLike"]
+)
+def test_count_file_rejects_nul_like_open(path: Any) -> None:
+    with pytest.raises(ValueError, match="^embedded null byte$"):
+        open(path, "rb")
+    with pytest.raises(ValueError, match="^embedded null byte$"):
+        count_file(path)
+
+
+# The child's reader thread blocks in count_file() opening a FIFO until the main thread (Python
+# code, which needs the GIL) opens the other end: it finishes only if count_file released the
+# GIL; otherwise it hangs and subprocess.run's timeout fails the test.
+GIL_CHILD = """
+import os, sys, threading, time
+from template_python_rust_cmd import count_file
+fifo = os.fsencode(sys.argv[1])
+result = []
+reader = threading.Thread(target=lambda: result.append(count_file(fifo)))
+reader.start()
+time.sleep(0.5)  # the reader is now blocked inside count_file; this thread needs the GIL back
+with open(fifo, "wb") as w:
+    w.write(b"one two\\n")
+reader.join()
+print(result[0])
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX)")
+def test_count_file_releases_the_gil_while_it_waits(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.run(
+        [sys.executable, "-c", GIL_CHILD, str(fifo)], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "Stats(lines=1, words=2, bytes=8)"
+
+
+def test_module_docstring_examples_hold() -> None:
+    import doctest
+
+    failures, tried = doctest.testmod(pkg, report=True)
+    assert (failures, tried) == (0, 3)
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -120,3 +120,43 @@ def assert_cli_matches_wc(cli: Path, files: list[Path]) -> None:
     with open(files[-1], "rb") as f:
         ours = subprocess.run([str(cli), "count"], stdin=f, capture_output=True, check=True).stdout
     assert ours == wc(stdin=files[-1])
+
+
+# File names that a text row must print exactly as `LC_ALL=C wc` does: as is, or shell-quoted
+# ('we"ird'$'\n''name.txt') when the name holds a newline.
+ODD_NAMES = [
+    b"plain.txt",
+    b"sp ace",
+    b"it's",
+    b"tab\tx",
+    b"ctl\x01x",
+    b"del\x7fx",
+    b"\xff\xfe-not-utf8",
+    b'we"ird\nname.txt',
+    b"nl\n",
+    b"\nlead",
+    b"q'\n\"",
+    b"a\tb\x01\n\x7f c",
+    "é\nx".encode(),
+    b"\x1b[31m\n",
+    b"$x `y` \\z ~#*?[]{}|&;<>!^=%@\n",
+]
+
+
+@needs_wc
+@pytest.mark.skipif(os.name != "posix", reason="file names are bytes only on POSIX")
+def test_odd_file_names_print_exactly_like_wc(tmp_path: Path, cli: Path) -> None:
+    for i, name in enumerate(ODD_NAMES):
+        with open(os.fsencode(tmp_path) + b"/" + name, "wb") as f:
+            f.write(b"x y\n" * (i + 1))
+    env = {**os.environ, "LC_ALL": "C"}
+    ours = subprocess.run(
+        [os.fsencode(cli), b"count", *ODD_NAMES], cwd=tmp_path, capture_output=True, check=True
+    ).stdout
+    theirs = subprocess.run(
+        [os.fsencode(WC or "wc"), b"-l", b"-w", b"-c", *ODD_NAMES],
+        cwd=tmp_path, env=env, capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    assert ours.decode("latin-1").splitlines() == theirs.decode("latin-1").splitlines()
+    assert ours == theirs
+    assert b" 'we\"ird'$'\\n''name.txt'\n" in ours

@@ -1,5 +1,6 @@
 //! `template-cli count`: count every input, report errors and budget overruns, print.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use template_core::{count_reader, CountError, Stats};
 
 use crate::output::{self, Row};
-use crate::CountArgs;
+use crate::{quote, CountArgs};
 
 pub(crate) const EXIT_OK: u8 = 0;
 pub(crate) const EXIT_OVER_BUDGET: u8 = 1;
@@ -23,11 +24,11 @@ enum Input {
 }
 
 impl Input {
-    /// The name shown on stderr and in JSON.
-    fn name(&self) -> String {
+    /// The name shown on stderr and in JSON (`-` for standard input).
+    fn name(&self) -> &OsStr {
         match self {
-            Input::ImplicitStdin | Input::Stdin => "-".to_owned(),
-            Input::File(p) => p.display().to_string(),
+            Input::ImplicitStdin | Input::Stdin => OsStr::new("-"),
+            Input::File(p) => p.as_os_str(),
         }
     }
 
@@ -80,9 +81,14 @@ fn column_width(stats: &[Option<(bool, u64)>]) -> usize {
     }
 }
 
-fn complain(message: &str) {
+/// One line on stderr, prefixed with the program's name.
+pub(crate) fn complain(message: &str) {
     // Nothing useful is left to do if stderr itself cannot be written.
-    let _ = writeln!(io::stderr().lock(), "template-cli: {message}");
+    let _ = writeln!(
+        io::stderr().lock(),
+        concat!(env!("CARGO_BIN_NAME"), ": {}"),
+        message
+    );
 }
 
 /// Runs `count` and returns the exit code.
@@ -133,7 +139,11 @@ fn count_all(args: &CountArgs, inputs: &[Input], out: &mut impl Write) -> io::Re
             Err(e) => {
                 // Flush first so stdout and stderr stay in order on a terminal.
                 out.flush()?;
-                complain(&e.to_string());
+                complain(&format!(
+                    "{}: {}",
+                    quote::for_message(e.path().as_os_str()),
+                    template_core::os_error_text(e.io_error())
+                ));
                 failed = true;
                 continue;
             }
@@ -143,7 +153,8 @@ fn count_all(args: &CountArgs, inputs: &[Input], out: &mut impl Write) -> io::Re
         if let Some(max) = args.max_lines.filter(|&max| stats.lines > max) {
             out.flush()?;
             complain(&format!(
-                "{name}: {} lines, over --max-lines {max}",
+                "{}: {} lines, over --max-lines {max}",
+                quote::for_message(name),
                 stats.lines
             ));
             over_budget = true;
@@ -152,7 +163,7 @@ fn count_all(args: &CountArgs, inputs: &[Input], out: &mut impl Write) -> io::Re
             name: if matches!(input, Input::ImplicitStdin) {
                 None
             } else {
-                Some(name)
+                Some(name.to_os_string())
             },
             stats,
         };
@@ -168,7 +179,7 @@ fn count_all(args: &CountArgs, inputs: &[Input], out: &mut impl Write) -> io::Re
         output::write_text_row(
             out,
             &Row {
-                name: Some("total".to_owned()),
+                name: Some("total".into()),
                 stats: total,
             },
             width,

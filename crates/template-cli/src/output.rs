@@ -1,12 +1,18 @@
 //! Text and JSON output of `template-cli count`.
 
+use std::ffi::OsString;
 use std::io::{self, Write};
 
 use template_core::Stats;
 
+use crate::quote;
+
+/// The keys of each object `--json` prints, in order (the dump of the CLI surface lists them).
+pub(crate) const JSON_FIELDS: [&str; 4] = ["path", "lines", "words", "bytes"];
+
 /// One printed row: a name (`None` for standard input given implicitly) and its counts.
 pub(crate) struct Row {
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<OsString>,
     pub(crate) stats: Stats,
 }
 
@@ -20,7 +26,8 @@ pub(crate) fn digits(mut n: u64) -> usize {
     d
 }
 
-/// `lines words bytes[ name]`, each number right-aligned to `width`, like GNU `wc`.
+/// `lines words bytes[ name]`, each number right-aligned to `width`, like GNU `wc`; the
+/// name's bytes as they are, or shell-quoted when it holds a newline (see [`quote`]).
 pub(crate) fn write_text_row(out: &mut impl Write, row: &Row, width: usize) -> io::Result<()> {
     let Stats {
         lines,
@@ -28,18 +35,25 @@ pub(crate) fn write_text_row(out: &mut impl Write, row: &Row, width: usize) -> i
         bytes,
     } = row.stats;
     write!(out, "{lines:>width$} {words:>width$} {bytes:>width$}")?;
-    match &row.name {
-        Some(name) => writeln!(out, " {name}"),
-        None => writeln!(out),
+    if let Some(name) = &row.name {
+        out.write_all(b" ")?;
+        out.write_all(&quote::file_name(&quote::os_bytes(name)))?;
     }
+    out.write_all(b"\n")
 }
 
-/// One JSON array of `{"path", "lines", "words", "bytes"}` objects on one line; standard
-/// input is `"-"`. Keys are written in that order; serde_json escapes the path.
+/// One JSON array of objects with the keys [`JSON_FIELDS`], in that order, on one line;
+/// standard input is `"-"`. serde_json escapes the path; a name that is not valid UTF-8 is
+/// converted lossily (JSON strings are Unicode).
 pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
+    let [path_key, lines_key, words_key, bytes_key] = JSON_FIELDS;
     out.write_all(b"[")?;
     for (i, row) in rows.iter().enumerate() {
-        let path = serde_json::to_string(row.name.as_deref().unwrap_or("-"))?;
+        let name = row
+            .name
+            .as_deref()
+            .map_or("-".into(), |n| n.to_string_lossy());
+        let path = serde_json::to_string(&name)?;
         let Stats {
             lines,
             words,
@@ -48,7 +62,7 @@ pub(crate) fn write_json(out: &mut impl Write, rows: &[Row]) -> io::Result<()> {
         let sep = if i == 0 { "" } else { "," };
         write!(
             out,
-            r#"{sep}{{"path":{path},"lines":{lines},"words":{words},"bytes":{bytes}}}"#
+            r#"{sep}{{"{path_key}":{path},"{lines_key}":{lines},"{words_key}":{words},"{bytes_key}":{bytes}}}"#
         )?;
     }
     out.write_all(b"]\n")
@@ -60,7 +74,7 @@ mod tests {
 
     fn row(name: Option<&str>, lines: u64, words: u64, bytes: u64) -> Row {
         Row {
-            name: name.map(str::to_owned),
+            name: name.map(OsString::from),
             stats: Stats {
                 lines,
                 words,
@@ -86,6 +100,47 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "   1   22  333 a b\n1 2 3\n"
         );
+    }
+
+    #[test]
+    fn text_rows_quote_names_with_a_newline_only() {
+        let mut out = Vec::new();
+        write_text_row(&mut out, &row(Some("tab\tx"), 1, 2, 3), 1).unwrap();
+        write_text_row(&mut out, &row(Some("we\"ird\nname.txt"), 1, 2, 3), 1).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1 2 3 tab\tx\n1 2 3 'we\"ird'$'\\n''name.txt'\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn text_rows_keep_non_utf8_names_byte_for_byte() {
+        use std::os::unix::ffi::OsStringExt;
+        let mut out = Vec::new();
+        let name = OsString::from_vec(b"\xff\xfe.txt".to_vec());
+        let r = Row {
+            name: Some(name),
+            stats: Stats::default(),
+        };
+        write_text_row(&mut out, &r, 1).unwrap();
+        assert_eq!(out, b"0 0 0 \xff\xfe.txt\n");
+    }
+
+    #[test]
+    fn json_keys_are_json_fields() {
+        let mut out = Vec::new();
+        write_json(&mut out, &[row(Some("a"), 1, 2, 3)]).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let keys: Vec<&str> = value[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = JSON_FIELDS.to_vec();
+        expected.sort_unstable(); // serde_json's Map sorts keys; the order is checked below
+        assert_eq!(keys, expected);
     }
 
     #[test]

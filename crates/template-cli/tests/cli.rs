@@ -1,54 +1,10 @@
 //! End-to-end tests of the `template-cli` binary: exit codes, stdin, text and JSON output.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_template-cli");
+use std::process::{Command, Stdio};
 
-/// A scratch directory unique to one test, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("template-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn file(&self, name: &str, content: &[u8]) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, content).unwrap();
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn template-cli");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{p, run, text, Scratch, BIN};
 
 #[test]
 fn version_and_help() {
@@ -247,4 +203,85 @@ fn closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// Names whose text rows must come out exactly as `LC_ALL=C wc` prints them.
+#[cfg(unix)]
+const ODD_NAMES: &[&[u8]] = &[
+    b"plain.txt",
+    b"sp ace",
+    b"it's",
+    b"tab\tx",
+    b"ctl\x01x",
+    b"\xff\xfebad",
+    b"we\"ird\nname.txt",
+    b"nl\n",
+    b"q'\n\"",
+    b"a\tb\x01\n\x7f c",
+    b"\xc3\xa9\nx",
+    b"$x `y` \\z ~#*?[]{}|&;<>!^=%@\n",
+];
+
+#[cfg(unix)]
+#[test]
+fn odd_file_names_print_like_gnu_wc() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = Scratch::new("odd-names");
+    // Relative names (run inside the directory), so each row ends with the name alone.
+    let paths: Vec<&OsStr> = ODD_NAMES.iter().map(|n| OsStr::from_bytes(n)).collect();
+    for (i, name) in paths.iter().enumerate() {
+        std::fs::write(dir.0.join(name), "x y\n".repeat(i + 1)).unwrap();
+    }
+    let ours = Command::new(BIN)
+        .arg("count")
+        .args(&paths)
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert_eq!(ours.status.code(), Some(0));
+    // Names without a newline are printed byte for byte; one with a newline is quoted.
+    let stdout = ours.stdout.clone();
+    assert!(stdout.windows(b"tab\tx\n".len()).any(|w| w == b"tab\tx\n"));
+    assert!(stdout
+        .windows(b"'we\"ird'$'\\n''name.txt'".len())
+        .any(|w| w == b"'we\"ird'$'\\n''name.txt'"));
+    let wc = Command::new("wc")
+        .args(["-l", "-w", "-c"])
+        .args(&paths)
+        .env("LC_ALL", "C")
+        .current_dir(&dir.0)
+        .output();
+    let Ok(wc) = wc else {
+        eprintln!("skipped the comparison with wc: no `wc` on PATH");
+        return;
+    };
+    assert_eq!(wc.status.code(), Some(0), "{}", text(&wc.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&wc.stdout)
+    );
+    assert_eq!(ours.stdout, wc.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn stderr_names_with_a_newline_stay_on_one_line() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let dir = Scratch::new("odd-missing");
+    let missing = dir.0.join(OsStr::from_bytes(b"gone\nfile"));
+    let long = dir.file("long\nfile", b"1\n2\n");
+    let out = run(&["count", "--max-lines", "1", p(&long), p(&missing)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let dir_text = p(&dir.0);
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "template-cli: '{dir_text}/long'$'\\n''file': 2 lines, over --max-lines 1\n\
+             template-cli: '{dir_text}/gone'$'\\n''file': No such file or directory\n"
+        )
+    );
 }

@@ -1,9 +1,11 @@
-//! `wc`-style statistics — lines, words and bytes — identical to GNU `wc -l -w -c` under
-//! `LC_ALL=C`.
+//! `wc`-style statistics — lines, words and bytes — as POSIX defines `wc -l -w -c` in the C
+//! locale, which GNU coreutils 9.5 and later follow under `LC_ALL=C`.
 //!
 //! * lines: the number of `\n` bytes;
-//! * words: maximal runs of bytes that are not C-locale whitespace (space, `\t`, `\n`,
-//!   `\v`, `\f`, `\r`); NUL and bytes `>= 0x80` are word bytes;
+//! * words: maximal runs of bytes that are not C-locale whitespace (`isspace()`: space,
+//!   `\t`, `\n`, `\v`, `\f`, `\r`); NUL, other control bytes and bytes `>= 0x80` are word
+//!   bytes. GNU `wc` before 9.5 lets those neither start nor end a word, so its word count
+//!   can be lower on such input;
 //! * bytes: the length.
 //!
 //! [`count_bytes`] counts a slice, [`Counter`] counts a stream chunk by chunk (a word that

@@ -5,9 +5,7 @@
 //! Python-visible items below become their `__doc__`.
 
 mod buffer;
-
-use std::ffi::OsStr;
-use std::path::PathBuf;
+mod path;
 
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -21,7 +19,7 @@ compile_error!(
     "template-py must be built with panic = \"unwind\" (see [profile.release] in Cargo.toml)"
 );
 
-/// Line, word and byte counts, as GNU ``wc -l -w -c`` reports them under ``LC_ALL=C``.
+/// Line, word and byte counts, as POSIX ``wc -l -w -c`` defines them in the C locale.
 ///
 /// Immutable and hashable; equal when all three counts are equal.
 #[pyclass(frozen, eq, hash, name = "Stats", module = "template_python_rust_cmd")]
@@ -46,7 +44,7 @@ impl PyStats {
         self.0.lines
     }
 
-    /// Number of maximal runs of bytes that are not C-locale whitespace.
+    /// Number of maximal runs of bytes that are not C-locale whitespace (``isspace()``).
     #[getter]
     fn words(&self) -> u64 {
         self.0.words
@@ -94,26 +92,30 @@ fn count_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyStats> {
     buffer::count(py, data).map(PyStats)
 }
 
-/// Counts lines, words and bytes of the file at ``path`` (``str`` or ``os.PathLike``).
+/// Counts lines, words and bytes of the file at ``path``.
 ///
-/// The file is streamed through a fixed-size buffer with the GIL released. Errors are
-/// the built-in ``OSError`` subclasses with ``errno``, ``strerror`` and ``filename`` set:
-/// ``FileNotFoundError``, ``IsADirectoryError``, ``PermissionError``, ...
+/// ``path`` is what ``open()`` accepts as a file name: ``str``, ``bytes``, or an
+/// ``os.PathLike`` returning either. The file is streamed through a fixed-size buffer
+/// with the GIL released. Errors are the built-in ``OSError`` subclasses with ``errno``,
+/// ``strerror`` and ``filename`` (``os.fspath(path)``) set: ``FileNotFoundError``,
+/// ``IsADirectoryError``, ``PermissionError``, ...; ``TypeError`` for another type and
+/// ``ValueError`` for a path holding a NUL byte, as ``open()`` raises.
 #[pyfunction]
-fn count_file(py: Python<'_>, path: PathBuf) -> PyResult<PyStats> {
-    let result = py.detach(|| template_core::count_path(&path));
-    result.map(PyStats).map_err(os_error)
+fn count_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyStats> {
+    let path = path::extract(path)?;
+    let native = path.native;
+    let result = py.detach(|| template_core::count_path(&native));
+    result.map(PyStats).map_err(|e| os_error(e, &path.shown))
 }
 
 /// `OSError(errno, strerror, filename)`: Python picks the subclass from the errno
 /// (`ENOENT` -> `FileNotFoundError`, `EISDIR` -> `IsADirectoryError`, ...) and the message
-/// reads `[Errno 2] No such file or directory: 'PATH'`.
-fn os_error(err: CountError) -> PyErr {
+/// reads `[Errno 2] No such file or directory: 'PATH'` (`b'PATH'` for a bytes path).
+fn os_error(err: CountError, filename: &Bound<'_, PyAny>) -> PyErr {
     let (path, io) = err.into_parts();
     let strerror = template_core::os_error_text(&io);
-    let filename: &OsStr = path.as_os_str();
     match io.raw_os_error() {
-        Some(errno) => PyOSError::new_err((errno, strerror, filename.to_os_string())),
+        Some(errno) => PyOSError::new_err((errno, strerror, filename.clone().unbind())),
         None => PyOSError::new_err(format!("{}: {strerror}", path.display())),
     }
 }
