@@ -255,7 +255,7 @@ def current_manifest(root: str) -> dict[str, Any]:
     """The manifest if it matches the inputs and its artifacts exist; else :class:`ArtifactError`."""
     manifest = load_manifest(root)
     if manifest is None:
-        raise ArtifactError(f"no build manifest at {MANIFEST}")
+        raise ArtifactError(f"no build manifest at {MANIFEST}", "run `nox -s build` first")
     if manifest["inputs_hash"] != inputs_hash(root):
         raise ArtifactError("build manifest is stale (inputs changed)")
     for key in ("wheel", "sdist", "sdist_wheel"):

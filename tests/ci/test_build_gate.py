@@ -16,8 +16,8 @@ from ci.findings import RULES
 from ci.gates import build
 from ci.testing import run_gate
 
-WHEEL = "template_python_rust_cmd-0.1.0-cp39-abi3-linux_x86_64.whl"
-SDIST = "template_python_rust_cmd-0.1.0.tar.gz"
+WHEEL = "fixture-0.1.0-cp39-abi3-linux_x86_64.whl"
+SDIST = "fixture-0.1.0.tar.gz"
 FILES = {
     "pyproject.toml": '[project]\nname = "fixture"\n\n[tool.maturin]\npython-source = "python"\n',
     "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "0.1.0"\n',
@@ -205,7 +205,7 @@ def test_sdist_that_does_not_build_is_recorded_for_the_wheel_gate(
 def test_stray_files_are_cleaned_before_a_build(repo: Path, frontend: FakeFrontend) -> None:
     dist = repo / artifacts.DIST_DIR
     dist.mkdir(parents=True)
-    (dist / "template_python_rust_cmd-0.0.9-cp39-abi3-linux_x86_64.whl").write_bytes(b"old")
+    (dist / "fixture-0.0.9-cp39-abi3-linux_x86_64.whl").write_bytes(b"old")
     run_gate("build", repo)
     assert sorted(os.listdir(dist)) == [WHEEL, SDIST]
 

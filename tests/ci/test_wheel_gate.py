@@ -18,6 +18,7 @@ from ci.findings import NOTE, RULES, WARNING
 from ci.gates import wheel as gate
 from ci.project import Names, names
 from ci.testing import run_gate
+from tests.ci import wheelfactory as wf
 
 VERSION = "0.3.0"
 DIST = "zz_fixture"  # the wheel's spelling of [project].name "zz-fixture"
@@ -61,50 +62,25 @@ def wheel_name(tag: str = TAG, version: str = VERSION) -> str:
     return f"{DIST}-{version}-{tag}.whl"
 
 
-def default_files(version: str = VERSION) -> dict[str, bytes | tuple[bytes, int]]:
+def default_files(version: str = VERSION) -> dict[str, wf.Member]:
     """Members of a well-formed wheel (mode 644 unless given as ``(data, mode)``)."""
-    return {
-        f"{PKG}/__init__.py": f"from {PKG}._native import __version__\n".encode(),
-        f"{PKG}/_native.abi3.so": b"not really an extension",
-        f"{PKG}/_native.pyi": b"__version__: str\n",
-        f"{PKG}/py.typed": b"",
-        f"{DIST}-{version}.data/scripts/{CLI}": (b"fake executable", 0o755),
-        f"{DIST}-{version}.dist-info/METADATA": (
-            f"Metadata-Version: 2.4\nName: zz-fixture\nVersion: {version}\n".encode()
-        ),
-    }
+    return wf.default_files(PKG, DIST, CLI, version, name="zz-fixture")
 
 
-def _b64(data: bytes, algo: str = "sha256") -> str:
-    return base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
+_b64 = wf.b64
 
 
 def make_wheel(
     directory: str | Path,
-    files: dict[str, bytes | tuple[bytes, int]] | None = None,
+    files: dict[str, wf.Member] | None = None,
     tag: str = TAG,
     version: str = VERSION,
     record_override: dict[str, str] | None = None,
 ) -> Path:
-    """A wheel with WHEEL and a correct RECORD (``record_override``: path -> its hash field)."""
-    files = dict(default_files(version) if files is None else files)
-    dist_info = f"{DIST}-{version}.dist-info"
-    files[f"{dist_info}/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n".encode()
+    files = default_files(version) if files is None else files
+    return wf.make_wheel(
+        directory, files, dist=DIST, version=version, tag=tag, record_override=record_override
     )
-    path = Path(directory) / wheel_name(tag, version)
-    rows = []
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, content in files.items():
-            data, mode = content if isinstance(content, tuple) else (content, 0o644)
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = (0o100000 | mode) << 16
-            zf.writestr(info, data)
-            digest = (record_override or {}).get(name, f"sha256={_b64(data)}")
-            rows.append(f"{name},{digest},{len(data)}")
-        rows.append(f"{dist_info}/RECORD,,")
-        zf.writestr(f"{dist_info}/RECORD", "\n".join(rows) + "\n")
-    return path
 
 
 def file_checks(path: Path, n: Names) -> list[str]:
