@@ -218,7 +218,7 @@ def workspace_version(root: str) -> str:
 
 
 def cli_version(root: str) -> str:
-    """The CLI crate's version (what ``template-cli --version`` prints); the wheel's if unknown."""
+    """The CLI crate's version (what the CLI's ``--version`` prints); the wheel's if unknown."""
     from ci.project import ProjectError, names
 
     try:
