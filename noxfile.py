@@ -24,7 +24,18 @@ import nox
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from ci.registry import EXTRA_SESSIONS, ORDERED, PYYAML, RUFF, Gate, packages_union, with_requires
+from ci.registry import (
+    EXTRA_SESSIONS,
+    GIT_CLIFF,
+    ORDERED,
+    PYYAML,
+    RUFF,
+    TOMLI,
+    TOMLKIT,
+    Gate,
+    packages_union,
+    with_requires,
+)
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -134,3 +145,37 @@ if "bench" in EXTRA_SESSIONS:
     def bench(session: nox.Session) -> None:
         """Benchmarks (figures go to BENCHMARKS.md); never part of the gates"""
         session.run(sys.executable, "-m", "ci.bench", *session.posargs)
+
+
+# The release layer (ci/release; docs/releasing.md): plan -> bump -> push tags -> CI publishes.
+@nox.session
+def release_plan(session: nox.Session) -> None:
+    """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
+    install(session, [TOMLI])
+    session.run("python", "-m", "ci.release", "plan", *session.posargs)
+
+
+@nox.session
+def release_bump(session: nox.Session) -> None:
+    """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    session.run("python", "-m", "ci.release", "bump", *session.posargs)
+
+
+@nox.session
+def release_notes(session: nox.Session) -> None:
+    """Release notes of one package, from git-cliff (`nox -s release_notes -- NAME`)"""
+    install(session, [GIT_CLIFF, TOMLI])
+    session.run("python", "-m", "ci.release", "notes", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def publish(session: nox.Session) -> None:
+    """Publish the planned packages to crates.io and PyPI (placeholder)"""
+    session.error("not implemented: see the publish issue (#11)")
+
+
+@nox.session(venv_backend="none")
+def install_hooks(session: nox.Session) -> None:
+    """Install git's commit-msg hook (the commits gate's check) without pre-commit"""
+    session.run(sys.executable, "-m", "ci.release", "install-hooks")

@@ -115,7 +115,19 @@ def inputs_hash(root: str) -> str:
 
 
 def workspace_version(root: str) -> str:
-    """``[workspace.package] version`` of the root Cargo.toml (the version of everything)."""
+    """The wheel's version: the bindings crate's ``version`` (what maturin reads).
+
+    Each crate has its own version (docs/releasing.md); a project whose crates still inherit
+    ``[workspace.package] version`` gets that one, as maturin would.
+    """
+    from ci.project import ProjectError, names
+
+    try:
+        bindings = names(root).bindings
+    except ProjectError:
+        bindings = None
+    if bindings is not None and bindings.version:
+        return bindings.version
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python < 3.11
@@ -128,8 +140,21 @@ def workspace_version(root: str) -> str:
         raise ArtifactError(f"{path}: cannot read the workspace version ({exc})") from None
     version = data.get("workspace", {}).get("package", {}).get("version")
     if not isinstance(version, str):
-        raise ArtifactError(f"{path}: no [workspace.package] version; add one")
+        raise ArtifactError(
+            f"{path}: no version for the wheel: set `version` in the bindings crate's Cargo.toml"
+        )
     return version
+
+
+def cli_version(root: str) -> str:
+    """The CLI crate's version (what ``template-cli --version`` prints); the wheel's if unknown."""
+    from ci.project import ProjectError, names
+
+    try:
+        crate = names(root).cli_crate
+    except ProjectError:
+        crate = None
+    return crate.version if crate is not None and crate.version else workspace_version(root)
 
 
 def load_manifest(root: str) -> dict[str, Any] | None:

@@ -62,6 +62,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # call of one in the docs, actions or workflows is an action_surface finding.
         "former-cli-names": [],
     },
+    "release": {
+        # [[tool.ci-gates.release.packages]]: checked by ci/release/config.py (one line per error).
+        "packages": [],
+    },
+    "commits": {
+        # Commits reachable from here are not judged (history from before the gate).
+        "since": "",
+        # The branch whose merge base starts a branch's range (origin/HEAD is tried first).
+        "default-branch": "main",
+    },
     # Not sections: flat tables of name -> reason (see REASON_TABLES).
     # gate -> why it is skipped in this project; its dependents are skipped too.
     "skip": {},
@@ -69,6 +79,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ignore": {},
 }
 
+
+# Lists of tables, each validated by its owner (a function taking the raw list).
+TABLE_LISTS = {("release", "packages"): "ci.release.config:validate_packages"}
 
 # Top-level tables whose keys are names (a gate, a rule) and whose values are reasons.
 REASON_TABLES = ("ignore", "skip")
@@ -115,7 +128,9 @@ def validate(raw: object) -> Config:
                     f"{where} {key}: expected {_type_name(default)}, got {_type_name(value)} "
                     f"({value!r}); default is {default!r}"
                 )
-            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            if (section, key) in TABLE_LISTS:
+                value = _table_list(section, key, value)
+            elif isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where} {key}: every entry must be a string")
             if isinstance(value, dict):
                 for k, v in value.items():
@@ -131,6 +146,13 @@ def validate(raw: object) -> Config:
             f"fail={loc['fail']}"
         )
     return config
+
+
+def _table_list(section: str, key: str, value: list[Any]) -> list[Any]:
+    import importlib
+
+    module, _, func = TABLE_LISTS[(section, key)].partition(":")
+    return getattr(importlib.import_module(module), func)(value)  # type: ignore[no-any-return]
 
 
 def _reasons(name: str, table: object) -> dict[str, str]:

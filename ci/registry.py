@@ -49,6 +49,10 @@ MYPY = "mypy==2.4.1"
 CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
 ZIZMOR = "zizmor==1.32.0"
 PYYAML = "pyyaml>=6"
+# The release layer (ci/release): git-cliff renders the notes, tomlkit edits the manifests.
+GIT_CLIFF = "git-cliff==2.14.2"
+TOMLKIT = "tomlkit>=0.13"
+TOMLI = "tomli>=2; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2",)
@@ -82,6 +86,13 @@ GATES: tuple[Gate, ...] = (
         "READMEs exist, stay within size bounds, and name only real nox sessions",
         inputs=("**/*.md", "noxfile.py"),
         config=("readme",),
+    ),
+    Gate(
+        "commits",
+        "Every commit of the branch is a Conventional Commit with a valid Release: trailer",
+        commands=("git",),
+        config=("commits",),
+        cacheable=False,  # judged from the git history, not from files
     ),
     Gate(
         "action_yaml",
@@ -141,6 +152,7 @@ GATES: tuple[Gate, ...] = (
             "rich",
             "pyelftools",
             "packaging>=24",
+            TOMLKIT,
         ),
         inputs=PY_INPUTS,
     ),
@@ -208,10 +220,12 @@ GATES: tuple[Gate, ...] = (
             "pytest",
             "hypothesis",
             PYYAML,
-            "tomli>=2; python_version < '3.11'",
+            TOMLI,
             "nox",
             "invoke",
             "rich",
+            GIT_CLIFF,
+            TOMLKIT,
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
@@ -270,6 +284,12 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "adopt",
     # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
     *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
+    # The release layer (ci/release; docs/releasing.md).
+    "release_plan",
+    "release_bump",
+    "release_notes",
+    "publish",
+    "install_hooks",
 )
 
 ORDERED: list[Gate] = ordered()

@@ -3,9 +3,9 @@
 The venv is new on every run (a temp dir), the wheel comes from the build manifest and is
 installed with ``--no-index --no-deps``: no network, no build from source, so what is
 checked is exactly the file users download. Then: ``template_python_rust_cmd._native``
-imports, ``__version__`` equals the Cargo workspace version, and the venv's
+imports, ``__version__`` equals the wheel's version (the bindings crate's), and the venv's
 ``template-cli`` is a native executable (not a ``#!`` launcher) that prints
-``template-cli <version>``.
+``template-cli <version>`` with the CLI crate's version (each crate has its own).
 """
 
 from __future__ import annotations
@@ -76,11 +76,12 @@ def check_cli_file(path: str) -> list[str]:
     return []
 
 
-def _check_installed(venv: str, version: str) -> list[str]:
+def _check_installed(venv: str, version: str, cli_version: str | None = None) -> list[str]:
     import subprocess
 
     from ci.artifacts import venv_python, venv_scripts
 
+    cli_version = cli_version or version
     found: list[str] = []
     code = (
         f"import {PACKAGE}._native, {PACKAGE} as m; print(m.__version__); print(m._native.__file__)"
@@ -93,7 +94,7 @@ def _check_installed(venv: str, version: str) -> list[str]:
     note(f"native_import: imported {native_file}")
     if got != version:
         found.append(
-            f"{PACKAGE}.__version__ is {got!r}, Cargo.toml [workspace.package] version is "
+            f"{PACKAGE}.__version__ is {got!r}, the wheel's version (bindings crate) is "
             f"{version!r}; derive __version__ from the extension's version"
         )
     cli = os.path.join(venv_scripts(venv), CLI + (".exe" if os.name == "nt" else ""))
@@ -102,10 +103,10 @@ def _check_installed(venv: str, version: str) -> list[str]:
         return found + cli_problems
     proc = subprocess.run([cli, "--version"], capture_output=True, text=True)
     out = proc.stdout.strip()
-    if proc.returncode != 0 or out != f"{CLI} {version}":
+    if proc.returncode != 0 or out != f"{CLI} {cli_version}":
         found.append(
             f"{cli}: `{CLI} --version` printed {out!r} (exit {proc.returncode}), expected "
-            f"'{CLI} {version}'; the CLI must report the workspace version"
+            f"'{CLI} {cli_version}'; the CLI must report its crate's version"
         )
     return found
 
@@ -120,6 +121,7 @@ def run(root: str | None = None) -> int:
     try:
         manifest = artifacts.current_manifest(root)
         version = artifacts.workspace_version(root)
+        cli_version = artifacts.cli_version(root)
     except artifacts.ArtifactError as exc:
         problem(str(exc))
         return FAIL
@@ -129,7 +131,7 @@ def run(root: str | None = None) -> int:
     try:
         artifacts.create_venv(venv)
         artifacts.install_wheel(venv, wheel)
-        found += _check_installed(venv, version)
+        found += _check_installed(venv, version, cli_version)
     except artifacts.ArtifactError as exc:
         found.append(f"{os.path.basename(wheel)}: offline install failed: {exc}")
     finally:

@@ -58,6 +58,15 @@ def _patch_answer(call: Call, command: str) -> Answer:
         call.warnings.extend(patch_call.warnings)
 
 
+def _commit_message(command: str) -> str | None:
+    """``git commit -m <message>`` whose message the commits gate would reject: why, else None."""
+    if "commit" not in command:
+        return None
+    from ci.gates.commits import command_denial
+
+    return command_denial(command)
+
+
 def check(call: Call) -> Answer:
     call.expect("PreToolUse", SHELL_TOOLS)
     command = _command(call)
@@ -71,6 +80,9 @@ def check(call: Call) -> Answer:
             f"Run instead: {f.instead}"
             for f in denied
         )
+    refused = _commit_message(command)
+    if refused:
+        return DENY, refused
     if "*** Begin Patch" in command and "apply_patch" in command:
         try:
             answer = _patch_answer(call, command)

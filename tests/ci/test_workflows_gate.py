@@ -133,7 +133,7 @@ def test_id_token_on_a_build_job_fails(make_repo) -> None:  # type: ignore[no-un
         root,
         rel,
         _line_of(root, rel, "      id-token: write", whole=True),
-        "job version",
+        "job plan",
         "not a publish job",
     )
 
@@ -227,7 +227,7 @@ def test_job_without_timeout_fails(make_repo) -> None:  # type: ignore[no-untype
     root = _repo(
         make_repo, {rel: ("    timeout-minutes: 5\n    permissions:\n", "    permissions:\n")}
     )
-    _fails_with(root, rel, _line_of(root, rel, "  version:", whole=True), "timeout-minutes")
+    _fails_with(root, rel, _line_of(root, rel, "  plan:", whole=True), "timeout-minutes")
 
 
 def test_ci_without_cancel_in_progress_fails(make_repo) -> None:  # type: ignore[no-untyped-def]

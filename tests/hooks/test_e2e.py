@@ -118,7 +118,7 @@ def test_uv_run_is_denied_with_the_session(root: Path, agent: str, command: str)
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-@pytest.mark.parametrize("command", ["nox -s gates", 'git commit -m "uv run"'])
+@pytest.mark.parametrize("command", ["nox -s gates", 'git commit -m "docs: uv run"'])
 def test_allowed_silently(root: Path, agent: str, command: str) -> None:
     assert verdict(run_as_agent(root, agent, _bash(root, agent, command))) == ("allow", "")
 

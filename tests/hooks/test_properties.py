@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ci.gates.commits import command_denial
 from ci.gates.loc import count_lines, is_counted
 from ci.gates.tool_guard import evaluate
 from ci.hooks._protocol import Call
@@ -188,6 +189,8 @@ def check_by_design(guard: str, data: Any, agent: str, result: Result, root: Pat
     if guard == "tool_guard" and event == "PreToolUse" and tool in ("Bash", "PowerShell"):
         if isinstance(command, str) and any(f.action == "deny" for f in evaluate(command)):
             assert kind == "deny", (command, result)
+        elif kind == "deny" and isinstance(command, str) and command_denial(command):
+            assert "commits gate" in text_of(result)  # a `git commit -m` the gate would reject
         elif kind == "deny":
             assert isinstance(command, str) and "*** Begin Patch" in command
             assert "over the 600-line budget" in text_of(result)

@@ -1,0 +1,100 @@
+"""``python -m ci.release plan|bump|notes|check-msg|install-hooks``: the release layer's CLI.
+
+``plan [--json] [--tagged]``  what ships (a table, or one JSON document; ``$GITHUB_OUTPUT``
+gets ``matrix=<json>`` when set); ``--tagged`` reads the tags at HEAD instead (the release
+workflow). ``bump`` applies the plan: versions, Cargo.lock, CHANGELOG.md, commit, tags.
+``notes NAME`` prints one package's notes. ``check-msg FILE`` is git's commit-msg hook;
+``install-hooks`` installs it. Errors are one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def _plan(root: str, args: argparse.Namespace) -> int:
+    from ci.release.plan import make_plan, tagged
+
+    plan = tagged(root) if args.tagged else make_plan(root)
+    print(plan.as_json() if args.json else plan.table())
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as f:
+            f.write(f"matrix={json.dumps(plan.matrix(), separators=(',', ':'))}\n")
+            names = [e.name for e in plan.entries]
+            f.write(f"packages={json.dumps(names, separators=(',', ':'))}\n")
+    return 0
+
+
+def _bump(root: str, args: argparse.Namespace) -> int:
+    from ci.release.bump import apply
+
+    plan = apply(root)
+    if not plan.entries:
+        print("Nothing to release: no package changed since its last tag.")
+        return 0
+    print(plan.table())
+    tags = " ".join(e.tag for e in plan.entries)
+    print(f"\nCommitted and tagged {tags}. Nothing was pushed. Review, then:")
+    print(f"  git push --atomic origin HEAD {tags}")
+    return 0
+
+
+def _notes(root: str, args: argparse.Namespace) -> int:
+    from ci.release import notes
+    from ci.release.errors import ReleaseError
+    from ci.release.plan import tagged
+
+    entry = next((e for e in tagged(root).entries if e.name == args.name), None)
+    if entry is None:
+        raise ReleaseError(f"{args.name}: not in the release plan (nothing to release, or no such package)")  # fmt: skip
+    from ci.release import history
+
+    released = entry.tag in history.tags_at(root)
+    print(notes.from_changelog(root, entry.tag) if released else notes.render(root, entry), end="")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ci.release", description=__doc__.split("\n")[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan = sub.add_parser("plan", help="what ships, at which version, in which order")
+    plan.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    plan.add_argument("--tagged", action="store_true", help="the packages tagged at HEAD")
+    sub.add_parser("bump", help="apply the plan: versions, lock, changelog, commit, tags")
+    notes = sub.add_parser("notes", help="release notes of one package (Markdown)")
+    notes.add_argument("name")
+    msg = sub.add_parser("check-msg", help="git commit-msg hook: check the message file")
+    msg.add_argument("file")
+    sub.add_parser("install-hooks", help="write .git/hooks/commit-msg")
+    args = parser.parse_args(argv)
+
+    from ci.config import ConfigError
+    from ci.gates import project_root
+    from ci.release.errors import ReleaseError
+
+    root = project_root()
+    try:
+        if args.command == "check-msg":
+            from ci.release.githooks import check_file
+
+            return check_file(args.file)
+        if args.command == "install-hooks":
+            from ci.release.githooks import install
+
+            print(f"installed {install(root)}")
+            return 0
+        handler = {"plan": _plan, "bump": _bump, "notes": _notes}[args.command]
+        return handler(root, args)
+    except (ReleaseError, ConfigError) as exc:
+        print(f"release {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
