@@ -176,6 +176,17 @@ def publish(session: nox.Session) -> None:
 
 
 @nox.session(venv_backend="none")
+def install_semver_checks(session: nox.Session) -> None:
+    """Install the pinned cargo-semver-checks the api_compat gate runs (once per machine, ~5 min)"""
+    from ci.api.rust import INSTALL, VERSION, installed_version
+
+    if installed_version() == VERSION:
+        session.log(f"cargo-semver-checks {VERSION} is installed")
+        return
+    session.run(*INSTALL.split(), external=True)
+
+
+@nox.session(venv_backend="none")
 def install_hooks(session: nox.Session) -> None:
     """Install git's commit-msg hook (the commits gate's check) without pre-commit"""
     session.run(sys.executable, "-m", "ci.release", "install-hooks")

@@ -40,3 +40,8 @@ class ApiError(Exception):
     def __init__(self, message: str, fix: str = "") -> None:
         super().__init__(message)
         self.message, self.fix = message, fix
+
+
+class Incomparable(ApiError):
+    """A surface the baseline does not expose in a comparable form (a release from before the
+    CLI had ``--dump-surface``): a note, not a failure; the next release will have it."""

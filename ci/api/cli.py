@@ -118,7 +118,7 @@ def _flags(cmd: str, old: list[Doc], new: list[Doc]) -> list[Change]:
         gone = [s for s in _spellings(flag) if s not in _spellings(twin)]
         if gone:
             out.append(_change(item, BREAKING, f"spelling {', '.join(gone)} removed",
-                               f"keep {', '.join(gone)} as an alias")) # fmt: skip
+                               f"keep {', '.join(gone)} as an alias"))  # fmt: skip
         added = [s for s in _spellings(twin) if s not in _spellings(flag)]
         if added:
             out.append(_change(item, ADDITIVE, f"new spelling {', '.join(added)}"))
@@ -153,7 +153,9 @@ def _positionals(cmd: str, old: list[Doc], new: list[Doc]) -> list[Change]:
         name = "|".join(arg.get("value_names") or [str(arg.get("id", "")).upper()])
         item = f"{cmd} <{name}>"
         if arg.get("required"):
-            out.append(_change(item, BREAKING, "new required positional", f"make `{item}` optional"))
+            out.append(
+                _change(item, BREAKING, "new required positional", f"make `{item}` optional")
+            )
         else:
             out.append(_change(item, ADDITIVE, "new positional"))
     return out
@@ -193,7 +195,7 @@ def _command(path: str, old: Doc, new: Doc) -> list[Change]:
             out.append(_change(item, BREAKING, f"alias {', '.join(gone)} removed",
                                f"keep {', '.join(gone)} as an alias of `{item}`"))  # fmt: skip
         out += _command(f"{path} {twin['name']}", sub, twin)
-    for name, sub in subs.items():
+    for name in subs:
         if name not in seen:
             out.append(_change(f"{path} {name}", ADDITIVE, "new subcommand"))
     return out
