@@ -31,8 +31,6 @@ def fix_for(change: Change, verdict: Verdict) -> str:
                f"`Release: {needed}` trailer (`git rebase -i {sha[:10]}^`, reword)")  # fmt: skip
     else:
         how = f"commit the change as {_MARK[change.kind]} … or with a `Release: {needed}` trailer"
-    if verdict.version.startswith("0."):
-        how += f" (below 1.0.0 `Release: {needed}` is enough)"
     return f"{how}, or {change.restore}" if change.restore else how
 
 
@@ -85,7 +83,7 @@ def compared(verdict: Verdict) -> Finding:
     """Which surfaces of a package were compared with which tag, and what was found."""
     kinds = [c.kind for c in verdict.changes]
     found = f"{kinds.count('breaking')} breaking, {kinds.count('additive')} additive change(s)"
-    names = ", ".join(s.name for s in verdict.surfaces) or "no API surface"
+    names = ", ".join(verdict.declared) or "no API surface"
     base = verdict.baseline.tag if verdict.baseline else "?"
     return Finding("API005", f"{verdict.package}: {names} compared with {base}: "
                    f"{found if kinds else 'no API change'}", severity=NOTE)  # fmt: skip
@@ -114,7 +112,7 @@ def findings(verdict: Verdict) -> list[Finding]:
 
     if verdict.baseline is None:
         return [first_release(verdict.package)]
-    out = [compared(verdict)]
+    out = [compared(verdict)] if verdict.declared or not verdict.errors else []
     uncovered = verdict.uncovered()
     for change in verdict.changes:
         if change not in uncovered:
