@@ -1,10 +1,13 @@
 """What each side is made of: the CLI's ``--dump-surface`` and rustdoc JSON, at HEAD or a tag.
 
-Both sides build in one cargo target directory of their own (``target/ci-gates/api-compat/
-cargo``): the dependencies compile once for the working tree and every baseline, the other
-gates' ``target/`` is never touched, and ``RUSTC_BOOTSTRAP=1`` (needed for rustdoc JSON on a
-stable toolchain) never reaches their fingerprints. A baseline's results are cached by its
-sha (a tag does not move); the working tree's are rebuilt incrementally on each run.
+The builds use cargo target directories of their own under ``target/ci-gates/api-compat/
+cargo``, so the other gates' ``target/`` is never touched and ``RUSTC_BOOTSTRAP=1`` (rustdoc
+JSON on a stable toolchain) never reaches their fingerprints. The working tree builds in
+``head``, every baseline in ``base``: cargo names a workspace member's artifacts by its path
+*relative to the workspace*, so two checkouts of one layout share artifact names, and a
+baseline built after HEAD in one directory would pass for fresh. Between baselines the
+same holds, so the exported tree is touched before each build (it is ours; the user's files
+are never touched). A baseline's results are cached by its sha (a tag does not move).
 """
 
 from __future__ import annotations
@@ -29,8 +32,19 @@ def reset() -> None:
     _HEAD.clear()
 
 
-def _target(root: str) -> str:
-    return work_dir(root, "cargo")
+def _target(root: str, base: Baseline | None) -> str:
+    return work_dir(root, "cargo", "base" if base else "head")
+
+
+def _workspace(root: str, base: Baseline | None) -> str:
+    """The tree to build: the working tree, or the baseline's export made newer than any output."""
+    if base is None:
+        return root
+    tree = export(root, base.sha)
+    for dirpath, _, filenames in os.walk(tree):
+        for name in filenames:
+            os.utime(os.path.join(dirpath, name))
+    return tree
 
 
 def _names(workspace: str) -> Any:
@@ -59,11 +73,11 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
         with open(cache, encoding="utf-8") as f:
             data = json.load(f)
         return data if isinstance(data, dict) else None
-    workspace = export(root, base.sha) if base else root
+    workspace = _workspace(root, base)
     project = _names(workspace)
     if project.cli is None or project.cli_crate is None:
         return None
-    target = _target(root)
+    target = _target(root, base)
     cmd = ["cargo", "build", "--locked", "--quiet", "-p", project.cli_crate.name, "--bin", project.cli]  # fmt: skip
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": target}
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True)
@@ -107,12 +121,12 @@ def rustdoc_json(root: str, crate: str, base: Baseline | None) -> str | None:
         return cache
     if base is None and (root, crate) in _HEAD:
         return _HEAD[(root, crate)]  # type: ignore[no-any-return]
-    workspace = export(root, base.sha) if base else root
+    workspace = _workspace(root, base)
     found = _names(workspace).crate(crate)
     if found is None or not found.lib:
         return None
     out = cache or os.path.join(work_dir(root, "head"), f"rustdoc-{crate}.json")
-    made = generate(workspace, found.path, crate, found.lib, _target(root), out)
+    made = generate(workspace, found.path, crate, found.lib, _target(root, base), out)
     if base is None:
         _HEAD[(root, crate)] = made
     return made

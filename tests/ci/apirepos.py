@@ -39,10 +39,10 @@ path = "crates/cli"
 paths = ["crates/cli/**"]
 """
 
-STUB = '''\
+STUB = """\
 def count_bytes(data: bytes) -> int: ...
 def count_file(path: str, *, follow: bool = True) -> int: ...
-'''
+"""
 
 BINDING = """\
 #[pyfunction]
@@ -122,7 +122,7 @@ def cli_main(document: dict[str, Any]) -> str:
     return (
         "fn main() {\n"
         '    if std::env::args().any(|a| a == "--dump-surface") {\n'
-        f"        println!(\"{{}}\", r#\"{text}\"#);\n"
+        f'        println!("{{}}", r#"{text}"#);\n'
         "    }\n"
         "}\n"
     )

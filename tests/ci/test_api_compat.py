@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
-from ci.api import BREAKING, Change
+from ci.api import BREAKING, Change, rust
 from ci.api.verdict import evaluate, required_bump
 from ci.gates import api_compat
 from ci.testing import run_gate
-from tests.ci.apirepos import BINDING, INIT, STUB, change, python_repo
+from tests.ci.apirepos import (
+    BINDING,
+    CORE,
+    INIT,
+    STUB,
+    change,
+    cli_main,
+    dump,
+    python_repo,
+    rust_repo,
+)
 from tests.ci.releasing import ReleaseRepo
 
 RENAMED_STUB = STUB.replace("follow: bool", "follow_links: bool")
@@ -69,7 +80,9 @@ def test_renamed_keyword_under_fix_is_refused(released: ReleaseRepo) -> None:
     assert failure.path == "python/demo/_native.pyi"
     assert "demo.count_file" in failure.message and "`follow`" in failure.message
     assert "needs a major release; the commits since demo-v1.2.3 declare patch" in failure.message
-    assert f"mark commit {sha[:10]} 'fix(py): clearer keyword for count_file' `feat!:`" in failure.fix
+    assert (
+        f"mark commit {sha[:10]} 'fix(py): clearer keyword for count_file' `feat!:`" in failure.fix
+    )
     assert "`Release: major` trailer" in failure.fix
     assert "restore parameter `follow` of `demo.count_file`" in failure.fix
 
@@ -146,9 +159,8 @@ def test_no_release_packages(make_repo: object) -> None:
 
 
 def test_rule_texts_without_a_commit() -> None:
-    from ci.api.verdict import Verdict
-
     from ci.api.baseline import Baseline
+    from ci.api.verdict import Verdict
 
     verdict = Verdict("demo", Baseline("demo-v2.0.0", "2.0.0", "0" * 40), (), [], {}, {}, [], [])
     gone = Change("cli", "demo count --json", BREAKING, "flag removed", "restore `demo count --json`")  # fmt: skip
@@ -162,3 +174,78 @@ def test_rule_texts_without_a_commit() -> None:
         "commit the change as `feat!:` … or with a `Release: major` trailer, "
         "or restore `demo count --json`"
     )
+
+
+# --- with cargo: the CLI's --dump-surface and the Rust API of a library crate ---------------
+
+needs_cargo = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
+needs_semver_checks = pytest.mark.skipif(
+    rust.installed_version() != rust.VERSION,
+    reason=f"needs cargo-semver-checks {rust.VERSION} (`{rust.NOX_INSTALL}`)",
+)
+
+
+@pytest.fixture
+def cli_released(tmp_path: Path) -> ReleaseRepo:
+    """A library crate and a CLI crate; only the CLI released (1.2.3), so no semver-checks."""
+    repo = rust_repo(tmp_path / "c", "1.2.3")
+    repo.tag("demo-cli-v1.2.3")
+    return repo
+
+
+@pytest.mark.cargo
+@needs_cargo
+def test_cli_flag_added_and_removed(cli_released: ReleaseRepo) -> None:
+    main = "crates/cli/src/main.rs"
+    change(cli_released, "feat(cli): --zero", {main: cli_main(dump(["json", "zero"], ["path", "lines"]))})  # fmt: skip
+    outcome = run_gate("api_compat", cli_released.root)
+    assert (outcome.status, outcome.rules) == ("passed", ["API004", "API005", "API003"])
+    assert "demo-cli cli API: demo-cli count --zero: new flag (additive" in outcome.text
+
+    change(cli_released, "fix(cli): drop --json", {main: cli_main(dump(["zero"], ["path", "lines"]))})  # fmt: skip
+    outcome = run_gate("api_compat", cli_released.root)
+    assert outcome.status == "failed"
+    failure = next(f for f in outcome.findings if f.rule == "API001")
+    assert "demo-cli count --json: flag removed (breaking: needs a major release" in failure.message
+    assert "'fix(cli): drop --json' `feat!:`" in failure.fix
+    assert failure.fix.endswith("or restore `demo-cli count --json`")
+
+
+@pytest.mark.cargo
+@needs_cargo
+def test_cli_baseline_without_dump_is_a_note(tmp_path: Path) -> None:
+    repo = rust_repo(tmp_path / "n", "1.2.3")
+    change(repo, "chore: an old CLI", {"crates/cli/src/main.rs": "fn main() {}\n"})
+    repo.tag("demo-cli-v1.2.3")
+    change(repo, "feat(cli): dump the surface", {"crates/cli/src/main.rs": cli_main(dump([], []))})
+    outcome = run_gate("api_compat", repo.root)
+    assert outcome.status == "passed"
+    assert "API006" in outcome.rules
+    assert (
+        "`demo-cli --dump-surface` at demo-cli-v1.2.3 printed no surface document" in outcome.text
+    )
+
+
+@pytest.fixture
+def core_released(tmp_path: Path) -> ReleaseRepo:
+    repo = rust_repo(tmp_path / "k", "1.2.3")
+    repo.tag("demo-core-v1.2.3")
+    return repo
+
+
+@pytest.mark.cargo
+@needs_cargo
+@needs_semver_checks
+def test_rust_function_removed_and_added(core_released: ReleaseRepo) -> None:
+    lib = "crates/core/src/lib.rs"
+    change(core_released, "feat(core): two()", {lib: CORE + "pub fn two() -> u32 {\n    2\n}\n"})
+    outcome = run_gate("api_compat", core_released.root)
+    assert (outcome.status, outcome.rules) == ("passed", ["API005", "API003", "API004"])
+    assert "demo-core rust API: demo_core::two: new public function (additive" in outcome.text
+
+    change(core_released, "fix(core): one() is gone", {lib: "pub fn two() -> u32 {\n    2\n}\n"})
+    outcome = run_gate("api_compat", core_released.root)
+    assert outcome.status == "failed"
+    failure = next(f for f in outcome.findings if f.rule == "API001")
+    assert "demo_core::one" in failure.message and "function_missing" in failure.fix
+    assert failure.path == "crates/core/src/lib.rs" and failure.line == 1
