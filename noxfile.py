@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ci.registry import (
     EXTRA_SESSIONS,
     GIT_CLIFF,
+    GRIFFE,
+    GRIFFE_OLD_PYTHON,
     ORDERED,
     PYYAML,
     RUFF,
@@ -151,14 +153,14 @@ if "bench" in EXTRA_SESSIONS:
 @nox.session
 def release_plan(session: nox.Session) -> None:
     """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
-    install(session, [TOMLI])
+    install(session, [TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])  # griffe: the API check (ci/api)
     session.run("python", "-m", "ci.release", "plan", *session.posargs)
 
 
 @nox.session
 def release_bump(session: nox.Session) -> None:
     """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
-    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])
     session.run("python", "-m", "ci.release", "bump", *session.posargs)
 
 

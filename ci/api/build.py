@@ -36,6 +36,11 @@ def _target(root: str, base: Baseline | None) -> str:
     return work_dir(root, "cargo", "base" if base else "head")
 
 
+def locked(workspace: str) -> list[str]:
+    """``--locked`` when the tree has a Cargo.lock (a release's exact dependencies)."""
+    return ["--locked"] if os.path.isfile(os.path.join(workspace, "Cargo.lock")) else []
+
+
 def _workspace(root: str, base: Baseline | None) -> str:
     """The tree to build: the working tree, or the baseline's export made newer than any output."""
     if base is None:
@@ -78,13 +83,14 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
     if project.cli is None or project.cli_crate is None:
         return None
     target = _target(root, base)
-    cmd = ["cargo", "build", "--locked", "--quiet", "-p", project.cli_crate.name, "--bin", project.cli]  # fmt: skip
+    cmd = ["cargo", "build", *locked(workspace), "--quiet", "-p", project.cli_crate.name,
+           "--bin", project.cli]  # fmt: skip
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": target}
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True)
     where = base.tag if base else "the working tree"
     if proc.returncode != 0:
         tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-3:]
-        raise ApiError(f"cli: `{' '.join(cmd[:6])}` failed for {where}: {' / '.join(tail)}",
+        raise ApiError(f"cli: `cargo build -p {project.cli_crate.name}` failed for {where}: {' / '.join(tail)}",
                        f"make `cargo build -p {project.cli_crate.name}` pass, then re-run")  # fmt: skip
     exe = os.path.join(target, "debug", project.cli + (".exe" if os.name == "nt" else ""))
     # Copied out at once: the next side's build writes the same path.

@@ -44,7 +44,8 @@ def generate(workspace: str, crate_dir: str, package: str, lib: str, target_dir:
              out: str) -> str:  # fmt: skip
     """Rustdoc JSON of ``package``'s lib in the workspace at ``workspace``, copied to ``out``."""
     feats = features(os.path.join(workspace, crate_dir, "Cargo.toml"))
-    cmd = ["cargo", "rustdoc", "--locked", "--quiet", "-p", package, "--lib",
+    locked = ["--locked"] if os.path.isfile(os.path.join(workspace, "Cargo.lock")) else []
+    cmd = ["cargo", "rustdoc", *locked, "--quiet", "-p", package, "--lib",
            *(["--features", ",".join(feats)] if feats else []), "--", *RUSTDOC_FLAGS]  # fmt: skip
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": target_dir}
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True)

@@ -22,6 +22,7 @@ from ci.api import ADDITIVE, BREAKING, ApiError, Change, Incomparable
 from ci.api.baseline import Baseline
 
 LEVEL_OF = {BREAKING: "major", ADDITIVE: "minor"}
+_MARK = {BREAKING: "`feat!:`", ADDITIVE: "`feat:`"}
 
 
 class Surface(NamedTuple):
@@ -56,6 +57,26 @@ class Verdict(NamedTuple):
 
         return [c for c in self.changes
                 if rank(self.needed(c)) > rank(self.declared.get(c.surface, ("", ""))[0])]  # fmt: skip
+
+    def describe(self, change: Change) -> str:
+        """One line: the package, the surface, the item, what happened and what is declared."""
+        level = self.declared.get(change.surface, ("", ""))[0]
+        base = self.baseline.tag if self.baseline else "?"
+        return (f"{self.package} {change.surface} API: {change.item}: {change.what} "
+                f"({change.kind}: needs a {self.needed(change)} release; the commits since "
+                f"{base} declare {level or 'no release'})")  # fmt: skip
+
+    def fix(self, change: Change) -> str:
+        """What makes the release honest for ``change``: the commit's marker, or undoing it."""
+        needed = self.needed(change)
+        mark = _MARK[change.kind]
+        sha, subject = self.newest.get(change.surface, ("", ""))
+        if sha:
+            how = (f"mark commit {sha[:10]} {subject!r} {mark} or give it a `Release: {needed}` "
+                   f"trailer (`git rebase -i {sha[:10]}^`, reword)")  # fmt: skip
+        else:
+            how = f"commit the change as {mark} … or with a `Release: {needed}` trailer"
+        return f"{how}, or {change.restore}" if change.restore else how
 
     @property
     def required(self) -> str:

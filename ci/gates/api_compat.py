@@ -19,27 +19,6 @@ if TYPE_CHECKING:
     from ci.api.verdict import Verdict
 
 GATE = "api_compat"
-_MARK = {"breaking": "`feat!:`", "additive": "`feat:`"}
-
-
-def fix_for(change: Change, verdict: Verdict) -> str:
-    """What makes the release honest for ``change``: the commit marker, or undoing it."""
-    needed = verdict.needed(change)
-    sha, subject = verdict.newest.get(change.surface, ("", ""))
-    if sha:
-        how = (f"mark commit {sha[:10]} {subject!r} {_MARK[change.kind]} or give it a "
-               f"`Release: {needed}` trailer (`git rebase -i {sha[:10]}^`, reword)")  # fmt: skip
-    else:
-        how = f"commit the change as {_MARK[change.kind]} … or with a `Release: {needed}` trailer"
-    return f"{how}, or {change.restore}" if change.restore else how
-
-
-def _text(change: Change, verdict: Verdict) -> str:
-    level, _ = verdict.declared.get(change.surface, ("", ""))
-    base = verdict.baseline.tag if verdict.baseline else "?"
-    return (f"{verdict.package} {change.surface} API: {change.item}: {change.what} "
-            f"({change.kind}: needs a {verdict.needed(change)} release; the commits since "
-            f"{base} declare {level or 'no release'})")  # fmt: skip
 
 
 @rule("API001")
@@ -50,7 +29,7 @@ def breaking_undeclared(change: Change, verdict: Verdict) -> Finding:
     ``feat!:`` or give it a ``Release: major`` trailer (below 1.0.0 a breaking change needs a
     minor release: ``feat!:`` or ``Release: minor``), or restore what was removed or changed.
     """
-    return Finding("API001", _text(change, verdict), change.path, change.line, fix=fix_for(change, verdict))  # fmt: skip
+    return Finding("API001", verdict.describe(change), change.path, change.line, fix=verdict.fix(change))  # fmt: skip
 
 
 @rule("API002")
@@ -60,14 +39,14 @@ def additive_undeclared(change: Change, verdict: Verdict) -> Finding:
     Semantic versioning gives new API a minor release, so users can require it. Mark the
     commit ``feat:`` or give it a ``Release: minor`` trailer. Below 1.0.0 a patch is enough.
     """
-    return Finding("API002", _text(change, verdict), change.path, change.line, fix=fix_for(change, verdict))  # fmt: skip
+    return Finding("API002", verdict.describe(change), change.path, change.line, fix=verdict.fix(change))  # fmt: skip
 
 
 @rule("API003", severity=NOTE)
 def declared_change(change: Change, verdict: Verdict) -> Finding:
     """An API change the commits declare: listed so a reviewer sees what the release changes."""
     why = verdict.declared.get(change.surface, ("", ""))[1]
-    return Finding("API003", f"{_text(change, verdict)}: declared by {why}", change.path,
+    return Finding("API003", f"{verdict.describe(change)}: declared by {why}", change.path,
                    change.line, severity=NOTE)  # fmt: skip
 
 

@@ -249,3 +249,55 @@ def test_rust_function_removed_and_added(core_released: ReleaseRepo) -> None:
     failure = next(f for f in outcome.findings if f.rule == "API001")
     assert "demo_core::one" in failure.message and "function_missing" in failure.fix
     assert failure.path == "crates/core/src/lib.rs" and failure.line == 1
+
+
+# --- the release plan uses the verdict ---------------------------------------------------------
+
+
+def test_plan_refuses_a_fix_over_a_breaking_change(released: ReleaseRepo) -> None:
+    from ci.release.errors import ReleaseError
+    from ci.release.plan import make_plan
+
+    change(released, "fix: drop count_bytes", NO_COUNT_BYTES)
+    assert make_plan(str(released.root)).entries[0].bump == "patch"  # without the API check
+    with pytest.raises(ReleaseError) as refused:
+        make_plan(str(released.root), api=True)
+    lines = str(refused.value).splitlines()
+    assert lines[0] == "the API changed more than the commits declare (`nox -s api_compat`):"
+    assert len(lines) == 2
+    assert "demo python API: demo.count_bytes: public object was removed" in lines[1]
+    assert "needs a major release; the commits since demo-v1.2.3 declare patch" in lines[1]
+    assert "`feat!:` or give it a `Release: major` trailer" in lines[1]
+
+
+def test_plan_with_a_declared_break_carries_the_verdict(released: ReleaseRepo) -> None:
+    import json
+
+    from tests.ci.test_release_plan import run_cli
+
+    change(released, "feat!: drop count_bytes", NO_COUNT_BYTES)
+    proc = run_cli(released.root, "plan", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (entry,) = json.loads(proc.stdout)["packages"]
+    assert (entry["bump"], entry["version"]) == ("major", "2.0.0")
+    assert entry["api"] == {
+        "baseline": "demo-v1.2.3",
+        "surfaces": ["python"],
+        "required": "major",
+        "declared": {"python": "major"},
+        "breaking": ["python: demo.count_bytes: public object was removed"],
+        "additive": [],
+        "uncovered": [],
+        "not_compared": [],
+    }
+
+
+def test_plan_cli_refuses_in_one_line_per_change(released: ReleaseRepo) -> None:
+    from tests.ci.test_release_plan import run_cli
+
+    change(released, "fix(py): clearer keyword for count_file", RENAME)
+    proc = run_cli(released.root, "plan")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 3  # the headline, the removed and the added keyword
+    assert "demo.count_file: parameter was removed: `follow`" in proc.stderr
+    assert run_cli(released.root, "plan", "--no-api").returncode == 0
