@@ -83,9 +83,10 @@ def _values(item: str, old: Doc, new: Doc) -> list[Change]:
             shown = ", ".join(gained) if gained else "any value"
             out.append(_change(item, ADDITIVE, f"now accepts {shown}"))
     if (old.get("default") or []) != (new.get("default") or []):
-        was, now = old.get("default") or ["(none)"], new.get("default") or ["(none)"]
-        out.append(_change(item, BREAKING, f"default {' '.join(was)} -> {' '.join(now)}",
-                           f"restore the default {' '.join(was)} of {item}"))  # fmt: skip
+        was = " ".join(old.get("default") or ["(none)"])
+        became = " ".join(new.get("default") or ["(none)"])
+        out.append(_change(item, BREAKING, f"default {was} -> {became}",
+                           f"restore the default {was} of {item}"))  # fmt: skip
     return out
 
 

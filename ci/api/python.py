@@ -105,7 +105,7 @@ def public_api(obj: Any, prefix: str = "", seen: set[int] | None = None) -> dict
 
 def _public_paths(new: Any) -> dict[str, str]:
     """Real path -> the public path it is exported under (``pkg._native.f`` -> ``pkg.f``)."""
-    out = {}
+    out: dict[str, str] = {}
     for path in public_api(new):
         try:
             target = _target(new[path[len(new.path) + 1 :]]) if path != new.path else new

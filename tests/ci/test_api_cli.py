@@ -13,7 +13,7 @@ from ci.cli_surface import SurfaceError
 
 
 def flag(id: str, long: str | None = None, **kw: Any) -> dict[str, Any]:
-    base = {"id": id, "long": long or id.replace("_", "-"), "short": None, "aliases": [],
+    base: dict[str, Any] = {"id": id, "long": long or id.replace("_", "-"), "short": None, "aliases": [],
             "short_aliases": [], "hidden": False, "action": "set_true", "takes_value": False,
             "num_args": None, "possible_values": [], "required": False, "default": [],
             "global": False, "require_equals": False, "value_names": []}  # fmt: skip
