@@ -202,6 +202,20 @@ def evaluate(root: str, package: str, config: dict[str, Any] | None = None) -> V
     return verdict
 
 
+def semver_checks_needed(root: str, config: dict[str, Any] | None = None) -> list[str]:
+    """The release tags of library crates: with none, the gate never runs cargo-semver-checks."""
+    from ci.api.baseline import find
+    from ci.release.config import load
+
+    packages = load(root, config)
+    tags = []
+    for pkg in packages:
+        if any(s.name == "rust" for s in surfaces(root, pkg, packages)):
+            base = find(root, pkg.name)
+            tags += [base.tag] if base else []
+    return tags
+
+
 def required_bump(root: str, package: str, config: dict[str, Any] | None = None) -> tuple[str, list[Change]]:  # fmt: skip
     """The bump ``package``'s API changes since its last release require, and the changes.
 
