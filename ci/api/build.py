@@ -96,7 +96,10 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
     # Copied out at once: the next side's build writes the same path.
     copy = os.path.join(work_dir(root, "bin"), f"{project.cli}-{base.sha[:12] if base else 'head'}")
     shutil.copy2(exe, copy)
-    run = subprocess.run([copy, "--dump-surface"], capture_output=True, text=True, timeout=60)
+    try:
+        run = subprocess.run([copy, "--dump-surface"], capture_output=True, text=True, timeout=60)
+    finally:
+        os.remove(copy)  # the dump is what is kept
     try:
         data = json.loads(run.stdout) if run.returncode == 0 else None
     except ValueError:
