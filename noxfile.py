@@ -1,7 +1,7 @@
 # /// script
 # dependencies = ["nox>=2025.2.9"]
 # ///
-"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench.
+"""nox sessions, generated from ci/registry.py: one per gate, plus gates/tests/report/ci_local/bench/sync.
 
 ``nox -l`` lists them with their descriptions; ``nox -s <gate>`` runs that gate after the gates
 it requires (nox ``requires=``: a failed prerequisite stops its dependents); ``nox`` alone runs
@@ -133,6 +133,12 @@ def rename(session: nox.Session) -> None:
     """Rename the template: -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]"""
     install(session, [RUFF])  # the rename formats what it rewrote with the pinned ruff
     session.run("python", "-m", "ci.template", "rename", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def sync(session: nox.Session) -> None:
+    """Rewrite what the registry derives: ci.yml's gate steps, README's gate table (--check: report)"""
+    session.run(sys.executable, "-m", "ci.sync", *session.posargs)
 
 
 @nox.session(venv_backend="none")

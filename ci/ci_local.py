@@ -21,9 +21,12 @@ import sys
 import time
 from typing import Any
 
+from ci.gates._wf_thin import SETUP_RUN
+
 CI_FILE = os.path.join(".github", "workflows", "ci.yml")
 LINUX_X86 = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04")
-SETUP = re.compile(r"^(?:uv tool install|pipx install) nox==(\S+)$")
+# The nox install command the workflows gate allows, from its one owner (group 2: the version).
+SETUP = SETUP_RUN
 MATRIX_EXPR = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
 RUNS_AFTER_FAILURE = ("always()", "!cancelled()", "failure()")
 
@@ -103,8 +106,8 @@ def main(root: str | None = None, list_only: bool = False) -> int:
         setup = SETUP.match(line)
         if setup:
             have = nox_version()
-            note = "matches" if have == setup.group(1) else f"differs: this machine has {have}"
-            print(f"ci_local: skip setup step `{line}` (nox {setup.group(1)} {note})", flush=True)
+            note = "matches" if have == setup.group(2) else f"differs: this machine has {have}"
+            print(f"ci_local: skip setup step `{line}` (nox {setup.group(2)} {note})", flush=True)
             results.append((line, "skipped (setup)", 0.0))
             continue
         cond = str(step.get("if", ""))

@@ -116,7 +116,7 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "action_yaml",
-        "Composite actions parse, validate against the schema, take inputs via env",
+        "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
         packages=(PYYAML, CHECK_JSONSCHEMA),
         inputs=WORKFLOW_INPUTS,
     ),
@@ -130,12 +130,12 @@ GATES: tuple[Gate, ...] = (
     ),
     Gate(
         "workflows",
-        "ci.yml is one nox session per step, actions pinned, schema and zizmor clean",
+        "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
         requires=("tool_guard",),
         packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
         commands=("check-jsonschema", "zizmor"),
         inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
-        config=("skip",),
+        config=("skip", "tool-guard"),
     ),
     Gate(
         "fmt",
@@ -302,6 +302,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "dev",
     "rename",
     "adopt",
+    "sync",
     # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
     *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
     # The release layer (ci/release; docs/releasing.md).

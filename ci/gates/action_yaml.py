@@ -1,182 +1,192 @@
-"""Gate ``action_yaml``: the composite actions parse, validate, and take inputs through ``env:``.
+"""Gate ``action_yaml``: the composite actions parse, are well-formed, and validate.
 
-Checked for ``action.yml`` and ``action/cleanup/action.yml`` (both must exist): the file
-parses (pyyaml); ``runs.using`` is ``composite``; every step has ``uses``, or ``run`` with a
-``shell``; every input has a ``description``; no ``${{ … }}`` expression appears inside a
-``run:`` script (GitHub pastes it into the script text before the shell parses it: script
-injection; values reach the script through ``env:``); and the file validates against the
-GitHub action JSON schema (``check-jsonschema --builtin-schema vendor.github-actions``).
+It reads every composite action of the repository (``action.yml``/``action.yaml`` at the
+root, under ``.github/actions/`` and under ``action/``) and checks the shape GitHub needs:
+``runs.using: composite``, steps with ``uses:`` or ``run:`` + ``shell:``, documented inputs,
+and the GitHub action JSON schema (``check-jsonschema --builtin-schema vendor.github-actions``).
+
+What the steps do is the ``workflows`` gate's business, for actions and workflows alike: SHA
+pins (WF003) and ``${{ }}`` inside ``run:`` (WF004/WF005, with a fix that keeps the step's
+behaviour) have one owner there. A project without a composite action skips this gate:
+``[tool.ci-gates] skip = { action_yaml = "no composite action" }``.
 """
 
 from __future__ import annotations
 
-import re
+from ci import ghyaml
+from ci.findings import CannotRun, Finding, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-ACTION_FILES = ("action.yml", "action/cleanup/action.yml")
 SCHEMA = "vendor.github-actions"
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 
 
-def _entry(node: Any, key: str) -> tuple[Any, Any]:
-    """``(key node, value node)`` for ``key`` in a yaml MappingNode, else ``(None, None)``."""
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == key:
-                return k, v
-    return None, None
-
-
-def _get(node: Any, key: str) -> Any:
-    return _entry(node, key)[1]
-
-
-def _line(node: Any) -> int:
-    return int(node.start_mark.line) + 1
-
-
-def _env_name(expression: str) -> str:
-    """A variable name for the ``env:`` suggestion: the expression's last identifier."""
-    names = re.findall(r"[A-Za-z_][A-Za-z0-9_-]*", expression)
-    return names[-1].replace("-", "_").upper() if names else "VALUE"
-
-
-def _run_expressions(rel: str, run: Any) -> list[str]:
-    """One problem per ``${{ … }}`` in a ``run:`` scalar, at the line it is on."""
-    out = []
-    first = _line(run) + (1 if run.style in ("|", ">") else 0)
-    for m in _EXPRESSION.finditer(run.value):
-        line = first + run.value.count("\n", 0, m.start())
-        expr, name = m.group(1).strip(), _env_name(m.group(1))
-        out.append(
-            f"{rel}:{line}: run: script contains ${{{{ {expr} }}}}; GitHub pastes it into the "
-            f"script before the shell parses it (script injection); move it into the step's "
-            f'env: (`{name}: ${{{{ {expr} }}}}`) and use "${name}" in the script'
-        )
-    return out
-
-
-def action_problems(rel: str, text: str) -> list[str]:
-    """Structural problems of one composite action file (not the schema check)."""
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{rel}:{mark.line + 1}" if mark is not None else rel
-        return [f"{where}: invalid YAML ({getattr(exc, 'problem', None) or exc}); fix the syntax"]
-    if not isinstance(root, yaml.MappingNode):
-        return [f"{rel}: not a YAML mapping; an action file has name, description, inputs, runs"]
-    out: list[str] = []
-    inputs = _get(root, "inputs")
-    for key, spec in inputs.value if isinstance(inputs, yaml.MappingNode) else []:
-        description = _get(spec, "description")
-        if not (isinstance(description, yaml.ScalarNode) and description.value.strip()):
-            out.append(
-                f"{rel}:{_line(key)}: input {key.value!r} has no description; add "
-                "`description:` (it is the input's documentation on the Marketplace)"
-            )
-    runs_key, runs = _entry(root, "runs")
-    using = _get(runs, "using")
-    if using is None:
-        where = f"{rel}:{_line(runs_key)}" if runs_key is not None else rel
-        return [*out, f"{where}: runs.using is missing; add `runs: using: composite`"]
-    if not (isinstance(using, yaml.ScalarNode) and using.value == "composite"):
-        value = using.value if isinstance(using, yaml.ScalarNode) else "?"
-        out.append(
-            f"{rel}:{_line(using)}: runs.using is {value!r}, not 'composite'; this repository "
-            "ships composite actions only (`using: composite`)"
-        )
-        return out
-    steps = _get(runs, "steps")
-    if not isinstance(steps, yaml.SequenceNode):
-        return [*out, f"{rel}:{_line(runs)}: runs.steps is missing; a composite action needs steps"]
-    for n, step in enumerate(steps.value, 1):
-        name = _get(step, "name") or _get(step, "id")
-        label = f"step {n}" + (f" ({name.value})" if isinstance(name, yaml.ScalarNode) else "")
-        run, uses, shell = _get(step, "run"), _get(step, "uses"), _get(step, "shell")
-        if run is None and uses is None:
-            out.append(f"{rel}:{_line(step)}: {label} has neither uses: nor run:; add one")
-        elif run is not None and uses is not None:
-            out.append(f"{rel}:{_line(step)}: {label} has both uses: and run:; split it in two")
-        elif run is not None and shell is None:
-            out.append(
-                f"{rel}:{_line(step)}: {label} has run: but no shell:; composite actions "
-                "require one (`shell: bash`)"
-            )
-        if isinstance(run, yaml.ScalarNode):
-            out.extend(_run_expressions(rel, run))
-    return out
-
-
-def _checker() -> list[str] | None:
-    """``check-jsonschema`` for this interpreter, else on PATH, else None."""
-    import importlib.util
-    import shutil
-    import sys
-
-    if importlib.util.find_spec("check_jsonschema") is not None:
-        return [sys.executable, "-m", "check_jsonschema"]
-    exe = shutil.which("check-jsonschema")
-    return [exe] if exe else None
-
-
-def schema_problem(checker: list[str], root: str, rel: str) -> str | None:
-    """check-jsonschema's verdict on one file, as a problem line (None when it validates)."""
-    import subprocess
-
-    argv = [*checker, "--builtin-schema", SCHEMA, rel]
-    proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
-    if proc.returncode == 0:
+@rule("AY001")
+def unparsable(rel: str, parsed: ghyaml.Parsed) -> Finding | None:
+    """An action file is not valid YAML, or not a mapping; nothing else is checked in it."""
+    if parsed.root is not None and ghyaml.is_map(parsed.root):
         return None
-    lines = [ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-    detail = " | ".join(ln for ln in lines if not ln.startswith("Schema validation errors"))
-    return (
-        f"{rel}: does not validate against the GitHub action schema (check-jsonschema "
-        f"--builtin-schema {SCHEMA}): {detail[:600]}; fix what it names"
+    if parsed.root is None:
+        return Finding(
+            "AY001", f"invalid YAML ({parsed.error})", rel, parsed.line, fix="fix the syntax"
+        )
+    return Finding(
+        "AY001",
+        "not a YAML mapping",
+        rel,
+        ghyaml.line(parsed.root),
+        fix="an action file is a mapping with name, description, inputs, runs",
     )
 
 
-def run(root: str | None = None) -> int:
+@rule("AY002")
+def no_action(root: str) -> Finding:
+    """The repository has no composite action where this gate looks.
+
+    The gate looks for ``action.yml``/``action.yaml`` at the root, under ``.github/actions/``
+    and under ``action/``. A project that ships none skips the gate in config, with a reason.
+    """
+    return Finding(
+        "AY002",
+        "no action.yml at the root, under .github/actions/ or under action/",
+        fix='if this project has no composite action, add `skip = { action_yaml = "no composite action" }` '
+        "to [tool.ci-gates] in pyproject.toml",
+    )
+
+
+@rule("AY003")
+def input_without_description(rel: str, doc: Any) -> list[Finding]:
+    """An input of the action has no ``description``; it is the input's documentation."""
+    inputs = ghyaml.get(doc, "inputs")
+    return [
+        Finding(
+            "AY003",
+            f"input {name!r} has no description",
+            rel,
+            ghyaml.key_line(inputs, name),
+            fix="add `description:` (it documents the input on the Marketplace and in editors)",
+        )
+        for name, spec in ghyaml.items(inputs)
+        if not (ghyaml.scalar(ghyaml.get(spec, "description")) or "").strip()
+    ]
+
+
+@rule("AY004")
+def not_composite(rel: str, doc: Any) -> Finding | None:
+    """``runs.using`` is missing or is not ``composite``.
+
+    This gate checks composite actions (steps that run in the caller's job). A JavaScript or
+    Docker action needs other checks; ignore AY004 for its file with a reason if you ship one.
+    """
+    runs = ghyaml.get(doc, "runs")
+    using = ghyaml.get(runs, "using")
+    if ghyaml.scalar(using) == "composite":
+        return None
+    if using is None:
+        where = ghyaml.key_line(doc, "runs") if runs is not None else 1
+        return Finding(
+            "AY004", "runs.using is missing", rel, where, fix="add `runs: using: composite`"
+        )
+    return Finding(
+        "AY004",
+        f"runs.using is {ghyaml.scalar(using) or '?'!r}, not 'composite'",
+        rel,
+        ghyaml.line(using),
+        fix="write `using: composite` (this gate checks composite actions)",
+    )
+
+
+def _label(index: int, step: Any) -> str:
+    name = ghyaml.scalar(ghyaml.get(step, "name")) or ghyaml.scalar(ghyaml.get(step, "id"))
+    return f"step {index + 1}" + (f" ({name})" if name else "")
+
+
+@rule("AY005")
+def malformed_steps(rel: str, doc: Any) -> list[Finding]:
+    """``runs.steps`` is missing, or a step lacks ``uses:``/``run:``, has both, or a ``run:`` lacks ``shell:``.
+
+    Composite actions have no default shell: a ``run:`` step without ``shell:`` is rejected
+    by GitHub when the action is used, not when it is pushed.
+    """
+    runs = ghyaml.get(doc, "runs")
+    steps = ghyaml.get(runs, "steps")
+    if not ghyaml.is_seq(steps):
+        return [
+            Finding(
+                "AY005",
+                "runs.steps is missing",
+                rel,
+                ghyaml.line(runs) or 1,
+                fix="add the action's steps",
+            )
+        ]
+    out = []
+    for index, step in enumerate(steps.value):
+        run, uses = ghyaml.get(step, "run"), ghyaml.get(step, "uses")
+        if run is None and uses is None:
+            problem, fix = "has neither uses: nor run:", "add one"
+        elif run is not None and uses is not None:
+            problem, fix = "has both uses: and run:", "split it in two steps"
+        elif run is not None and ghyaml.get(step, "shell") is None:
+            problem, fix = (
+                "has run: but no shell:",
+                "add `shell: bash` (composite actions have no default)",
+            )
+        else:
+            continue
+        out.append(
+            Finding("AY005", f"{_label(index, step)} {problem}", rel, ghyaml.line(step), fix=fix)
+        )
+    return out
+
+
+@rule("AY006")
+def schema_error(rel: str, json_path: str, message: str, doc: Any) -> Finding:
+    """An action file does not validate against GitHub's action schema (check-jsonschema)."""
+    line = ghyaml.line(ghyaml.node_at(doc, json_path)) if doc is not None else 0
+    return Finding("AY006", f"schema {json_path}: {message}", rel, line, fix="fix what it names")
+
+
+def action_findings(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
+    """The structural rules (AY001, AY003–AY005) on one action file; not the schema."""
+    bad = unparsable(rel, parsed)
+    if bad is not None:
+        return [bad]
+    doc = parsed.root
+    using = not_composite(rel, doc)
+    out = input_without_description(rel, doc) + ([using] if using else [])
+    return out if using else out + malformed_steps(rel, doc)
+
+
+def run(root: str | None = None) -> list[Finding]:
     import os
 
-    from ci import gates
+    from ci.gates import config_for
 
-    root = root or gates.project_root()
+    root, _ = config_for(root)
     try:
         import yaml  # noqa: F401  (fail early and clearly without pyyaml)
     except ImportError:
-        return gates.cannot_run("action_yaml: needs pyyaml; run `nox -s action_yaml`")
-    checker = _checker()
-    if checker is None:
-        return gates.cannot_run(
-            "action_yaml: check-jsonschema not found; install it (ci/registry.py pins it) "
-            "or run `nox -s action_yaml`"
-        )
-    problems: list[str] = []
-    for rel in ACTION_FILES:
-        path = os.path.join(root, rel)
+        raise CannotRun("pyyaml is not installed", "run `nox -s action_yaml`") from None
+    if ghyaml.check_jsonschema() is None:
+        raise CannotRun("check-jsonschema is not installed", "run `nox -s action_yaml`")
+    files = ghyaml.action_files(root)
+    if not files:
+        return [no_action(root)]
+    out: list[Finding] = []
+    docs: dict[str, Any] = {}
+    for rel in files:
         try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except FileNotFoundError:
-            problems.append(f"{rel}: missing; the composite action must exist at this path")
-            continue
+            with open(os.path.join(root, rel), encoding="utf-8") as f:
+                parsed = ghyaml.compose(f.read())
         except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{rel}: cannot read ({exc}); fix the file")
-            continue
-        found = action_problems(rel, text)
-        problems.extend(found)
-        if not any("invalid YAML" in p for p in found):
-            schema = schema_problem(checker, root, rel)
-            if schema:
-                problems.append(schema)
-    for p in problems:
-        gates.problem(p)
-    return gates.verdict(len(problems))
+            parsed = ghyaml.Parsed(None, "", f"cannot read it: {exc}", 0)
+        docs[rel] = parsed.root
+        out += action_findings(rel, parsed)
+    valid = [rel for rel in files if docs[rel] is not None]
+    errors = ghyaml.schema_errors(root, SCHEMA, valid) if valid else []
+    if isinstance(errors, str):
+        raise CannotRun(f"check-jsonschema failed: {errors}", "run `nox -s action_yaml`")
+    return out + [schema_error(rel, path, message, docs.get(rel)) for rel, path, message in errors]

@@ -185,6 +185,22 @@ def rewrite_cargo_toml(text: str, plan: Plan) -> str:
     return "".join(out)
 
 
+def rewrite_pyproject(text: str, plan: Plan) -> str:
+    """Release package names are crate names (or the distribution), not the CLI's name."""
+    out, section = [], ""
+    names_map = {**plan.crates, plan.old.dist: plan.dist}
+    for line in text.splitlines(keepends=True):
+        header = _SECTION.match(line)
+        if header:
+            section = header.group(1).strip()
+        elif section == "tool.ci-gates.release.packages":
+            line = re.sub(
+                r'"([^"]+)"', lambda m: f'"{names_map.get(m.group(1), m.group(1))}"', line
+            )
+        out.append(line)
+    return "".join(out)
+
+
 def _replace_value(line: str, key: str, mapping: dict[str, str]) -> str:
     match = re.match(rf'^(\s*{key}\s*=\s*")([^"]+)(".*)$', line, re.S)
     if match and match.group(2) in mapping:
@@ -251,6 +267,8 @@ def _rewrite_file(root: str, rel: str, plan: Plan, rules: list[tuple[str, str]])
     else:
         if name == "Cargo.toml":
             new = rewrite_cargo_toml(new, plan)
+        elif rel == "pyproject.toml":
+            new = rewrite_pyproject(new, plan)
         new = rewrite(new, rules)
     if new == text:
         return False

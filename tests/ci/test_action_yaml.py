@@ -1,14 +1,16 @@
-"""The ``action_yaml`` gate on fixture composite actions (tests/ci/fixtures/actions/)."""
+"""The ``action_yaml`` gate on fixture composite actions (tests/ci/fixtures/actions/): rule, message, fix, line."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from ci import gates
-from ci.gates import action_yaml
+from ci import ghyaml
+from ci.findings import RULES
+from ci.gates import _wf_security
+from ci.gates import action_yaml as action_yaml  # registers the AY rules for RULES
+from ci.testing import Outcome, run_gate
 from tests.ci.conftest import MakeRepo
 
 FIXTURES = Path(__file__).parent / "fixtures" / "actions"
@@ -20,105 +22,150 @@ def fixture(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-def messages() -> str:
-    return "\n".join(gates.messages)
-
-
-def repo(make_repo: MakeRepo, action: str = GOOD, cleanup: str | None = CLEANUP) -> str:
-    files = {"action.yml": action}
+def gate(
+    make_repo: MakeRepo, action: str | None = GOOD, cleanup: str | None = CLEANUP, **extra: str
+) -> Outcome:
+    files = dict(extra)
+    if action is not None:
+        files["action.yml"] = action
     if cleanup is not None:
         files["action/cleanup/action.yml"] = cleanup
-    return str(make_repo(files, git=False))
+    return run_gate("action_yaml", make_repo(files, git=False))
+
+
+def only(outcome: Outcome, rule: str) -> tuple[str, int, str, str]:
+    """The one finding of ``rule``: (path, line, message, fix)."""
+    hits = [f for f in outcome.findings if f.rule == rule]
+    assert len(hits) == 1, outcome.text
+    return hits[0].path, hits[0].line, hits[0].message, hits[0].fix
+
+
+def test_every_rule_has_help() -> None:
+    for n in range(1, 7):
+        assert RULES[f"AY00{n}"].gate == "action_yaml" and RULES[f"AY00{n}"].summary
 
 
 def test_good_actions_pass(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo)) == 0, messages()
+    outcome = gate(make_repo)
+    assert outcome.status == "passed", outcome.text
+    assert outcome.findings == []
 
 
-def test_missing_runs_using_fails_naming_it(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, fixture("no_using.yml"))) == 1
-    assert re.search(r"action\.yml:12: runs\.using is missing", messages()), messages()
+def test_actions_under_dot_github_actions_are_found(make_repo: MakeRepo) -> None:
+    outcome = gate(
+        make_repo, None, None, **{".github/actions/count/action.yml": fixture("no_using.yml")}
+    )
+    assert only(outcome, "AY004")[:2] == (".github/actions/count/action.yml", 12)
+
+
+def test_missing_runs_using(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, fixture("no_using.yml"))
+    assert outcome.status == "failed"
+    assert only(outcome, "AY004") == (
+        "action.yml",
+        12,
+        "runs.using is missing",
+        "add `runs: using: composite`",
+    )
 
 
 def test_runs_using_must_be_composite(make_repo: MakeRepo) -> None:
-    node = GOOD.replace("using: composite", "using: node20")
-    assert action_yaml.run(repo(make_repo, node)) == 1
-    assert "action.yml:13: runs.using is 'node20', not 'composite'" in messages()
+    outcome = gate(make_repo, GOOD.replace("using: composite", "using: node20"))
+    path, line, message, fix = only(outcome, "AY004")
+    assert (path, line, message) == ("action.yml", 13, "runs.using is 'node20', not 'composite'")
+    assert "using: composite" in fix
 
 
-def test_run_step_without_shell_fails(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, fixture("run_without_shell.yml"))) == 1
-    assert "action.yml:18: step 2 (Count) has run: but no shell:" in messages()
+def test_run_step_without_shell(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, fixture("run_without_shell.yml"))
+    assert only(outcome, "AY005") == (
+        "action.yml",
+        18,
+        "step 2 (Count) has run: but no shell:",
+        "add `shell: bash` (composite actions have no default)",
+    )
 
 
-def test_step_without_uses_or_run_fails(make_repo: MakeRepo) -> None:
-    action = GOOD.replace("    - uses: actions/setup-python@v5\n", "    - name: nothing\n")
-    assert action_yaml.run(repo(make_repo, action)) == 1
-    assert "action.yml:15: step 1 (nothing) has neither uses: nor run:" in messages()
+def test_step_without_uses_or_run(make_repo: MakeRepo) -> None:
+    outcome = gate(
+        make_repo, GOOD.replace("    - uses: actions/setup-python@v5\n", "    - name: nothing\n")
+    )
+    assert only(outcome, "AY005")[:3] == (
+        "action.yml",
+        15,
+        "step 1 (nothing) has neither uses: nor run:",
+    )
 
 
-def test_input_without_description_fails(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, fixture("input_without_description.yml"))) == 1
-    assert "action.yml:5: input 'paths' has no description" in messages()
+def test_step_with_both_uses_and_run(make_repo: MakeRepo) -> None:
+    outcome = gate(
+        make_repo,
+        GOOD.replace("    - uses: actions/setup-python@v5\n", "    - uses: a/b@v1\n      run: x\n"),
+    )
+    assert only(outcome, "AY005")[2:] == ("step 1 has both uses: and run:", "split it in two steps")
 
 
-def test_expression_in_run_fails_naming_line_and_expression(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, fixture("expression_in_run.yml"))) == 1
-    out = messages()
-    assert "action.yml:25: run: script contains ${{ inputs.paths }}" in out, out
-    assert "script injection" in out and "env:" in out and '"$PATHS"' in out
-
-
-def test_expression_in_single_line_run(make_repo: MakeRepo) -> None:
-    cleanup = CLEANUP.replace('"$RUNNER_TEMP/template-cli"', "${{ runner.temp }}/x")
-    assert action_yaml.run(repo(make_repo, cleanup=cleanup)) == 1
-    assert "action/cleanup/action.yml:7: run: script contains ${{ runner.temp }}" in messages()
+def test_input_without_description(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, fixture("input_without_description.yml"))
+    path, line, message, fix = only(outcome, "AY003")
+    assert (path, line, message) == ("action.yml", 5, "input 'paths' has no description")
+    assert "description:" in fix
 
 
 def test_invalid_yaml_names_file_and_line(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, fixture("invalid.yml"))) == 1
-    assert re.search(r"^action\.yml:\d+: invalid YAML", messages(), re.M), messages()
+    outcome = gate(make_repo, fixture("invalid.yml"))
+    path, line, message, fix = only(outcome, "AY001")
+    assert (path, line, fix) == ("action.yml", 8, "fix the syntax")
+    assert message.startswith("invalid YAML (")
+    assert [f.rule for f in outcome.findings] == ["AY001"]  # nothing else is judged in it
 
 
-def test_missing_cleanup_action_fails(make_repo: MakeRepo) -> None:
-    assert action_yaml.run(repo(make_repo, cleanup=None)) == 1
-    assert "action/cleanup/action.yml: missing" in messages()
+def test_not_a_mapping(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, "- a\n")
+    assert only(outcome, "AY001")[:3] == ("action.yml", 1, "not a YAML mapping")
 
 
-def test_missing_root_action_fails(make_repo: MakeRepo) -> None:
-    root = make_repo({"action/cleanup/action.yml": CLEANUP}, git=False)
-    assert action_yaml.run(str(root)) == 1
-    assert "action.yml: missing" in messages()
+def test_no_action_at_all_says_how_to_skip(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, None, None)
+    assert outcome.status == "failed"
+    _, _, message, fix = only(outcome, "AY002")
+    assert "no action.yml" in message
+    assert 'skip = { action_yaml = "no composite action" }' in fix
 
 
-def test_schema_violation_is_passed_on(make_repo: MakeRepo) -> None:
+def test_schema_violation_names_the_line(make_repo: MakeRepo) -> None:
     action = GOOD.replace("name: Count\n", "name: Count\nbranding: {color: not-a-color}\n", 1)
-    assert action_yaml.run(repo(make_repo, action)) == 1
-    out = messages()
-    assert "action.yml: does not validate against the GitHub action schema" in out, out
-    assert "branding" in out
+    outcome = gate(make_repo, action)
+    path, line, message, _ = only(outcome, "AY006")
+    assert (path, line) == ("action.yml", 3)
+    assert message.startswith("schema $.branding.color: 'not-a-color' is not one of")
 
 
 def test_missing_check_jsonschema_cannot_run(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(action_yaml, "_checker", lambda: None)
-    assert action_yaml.run(repo(make_repo)) == 2
-    assert "check-jsonschema" in messages()
+    monkeypatch.setattr(ghyaml, "check_jsonschema", lambda: None)
+    outcome = gate(make_repo)
+    assert outcome.status == "could not run"
+    assert "check-jsonschema" in outcome.text and "nox -s action_yaml" in outcome.text
 
 
-@pytest.mark.parametrize(
-    ("expression", "name"),
-    [
-        ("inputs.paths", "PATHS"),
-        ("github.event.pull_request.title", "TITLE"),
-        ("matrix.os", "OS"),
-        ("format('{0}', x)", "X"),
-    ],
-)
-def test_env_name_suggestion(expression: str, name: str) -> None:
-    assert action_yaml._env_name(expression) == name
+def test_expression_in_run_is_the_workflows_gates_finding_not_this_ones(
+    make_repo: MakeRepo,
+) -> None:
+    """One owner: action_yaml passes it; the workflows gate's WF004 reports it, with the line."""
+    text = fixture("expression_in_run.yml")
+    assert gate(make_repo, text).status == "passed"
+    found = [
+        f
+        for f in _wf_security.file_findings("action.yml", ghyaml.compose(text), False)
+        if f.rule == "WF004"
+    ]
+    assert [(f.line, f.column) for f in found] == [(25, 28)]
+    assert "already has `PATHS: ${{ inputs.paths }}`" in found[0].fix
+    assert "write $PATHS" in found[0].fix or 'write "$PATHS"' in found[0].fix
 
 
-def test_not_a_mapping() -> None:
-    assert "not a YAML mapping" in action_yaml.action_problems("action.yml", "- a\n")[0]
+def test_the_repositorys_own_actions_pass() -> None:
+    outcome = run_gate("action_yaml", Path(__file__).resolve().parents[2])
+    assert outcome.status == "passed", outcome.text

@@ -163,6 +163,10 @@ def test_whole_rename_on_a_clone(tmp_path: Path) -> None:
     assert found.stdout == ""  # nothing but the former-cli-names record spells an old name
     pyproject = (clone / "pyproject.toml").read_text()
     assert f'former-cli-names = ["{old.cli}"]' in pyproject
+    from ci.release.config import load as release_packages
+
+    shipped = {p.name for p in release_packages(str(clone))}  # validated against the manifests
+    assert shipped <= {dist, *(c.name for c in new.crates)} and dist in shipped
     git(clone, "add", "-A")
     git(clone, "commit", "-qm", "chore: rename")
     assert rename.rename(str(clone), dist, package, cli) == []  # a second run: nothing

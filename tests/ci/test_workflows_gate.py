@@ -1,8 +1,11 @@
-"""workflows gate: the real files pass; each seeded fault fails naming the file and line.
+"""workflows gate, end to end: a clean fixture repository passes; each seeded fault fails with its rule and line.
 
-Fixture repositories copy this repository's real workflow and action files (so the clean case
-is the real thing) and seed one fault each. The gate runs check-jsonschema and zizmor; without
-them these tests cannot say anything, so they fail rather than skip.
+The fixture repository holds this repository's real ci.yml and composite actions (so the clean
+case is the real thing) and tests/ci/fixtures/workflows/release.yml, a small thin release
+workflow whose lines the fault cases below edit (the real release.yml is checked by
+test_this_repository_passes). The gate runs check-jsonschema and
+zizmor; without them these tests cannot say anything, so they fail rather than skip. The
+rule functions themselves are table-tested in test_workflow_rules.py.
 """
 
 from __future__ import annotations
@@ -12,17 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from ci import gates
-from ci.gates import workflows
+from ci.testing import Outcome, run_gate
+from tests.ci.conftest import MakeRepo
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_FILES = (
-    ".github/workflows/ci.yml",
-    ".github/workflows/release.yml",
-    "action.yml",
-    "action/cleanup/action.yml",
-    "ci/requirements-dev.txt",
-)
+FIXTURES = Path(__file__).parent / "fixtures" / "workflows"
+CI = ".github/workflows/ci.yml"
+RELEASE = ".github/workflows/release.yml"
+REAL_FILES = (CI, "action.yml", "action/cleanup/action.yml", "ci/requirements-dev.txt")
 
 
 @pytest.fixture(autouse=True)
@@ -32,15 +32,18 @@ def _tools() -> None:
         pytest.fail(f"{', '.join(missing)} not on PATH; run these tests through `nox -s tests`")
 
 
-def _repo(make_repo, edits: dict[str, tuple[str, str]] | None = None, extra=None) -> Path:  # type: ignore[no-untyped-def]
-    files: dict[str, str] = {}
-    for rel in REAL_FILES:
-        files[rel] = (REPO / rel).read_text(encoding="utf-8")
+def _repo(
+    make_repo: MakeRepo,
+    edits: dict[str, tuple[str, str]] | None = None,
+    extra: dict[str, str] | None = None,
+) -> Path:
+    files = {rel: (REPO / rel).read_text(encoding="utf-8") for rel in REAL_FILES}
+    files[RELEASE] = (FIXTURES / "release.yml").read_text(encoding="utf-8")
     for rel, (old, new) in (edits or {}).items():
         assert old in files[rel], f"fixture edit: {old!r} not in {rel}"
         files[rel] = files[rel].replace(old, new, 1)
     files.update(extra or {})
-    return make_repo(files, git=False)  # type: ignore[no-any-return]
+    return make_repo(files, git=False)
 
 
 def _line_of(root: Path, rel: str, needle: str, whole: bool = False) -> int:
@@ -50,207 +53,227 @@ def _line_of(root: Path, rel: str, needle: str, whole: bool = False) -> int:
     raise AssertionError(f"{needle!r} not in {rel}")
 
 
-def _fails_with(root: Path, rel: str, line: int, *words: str) -> None:
-    code = workflows.run(str(root))
-    text = "\n".join(gates.messages)
-    assert code == gates.FAIL, text
-    hits = [m for m in gates.messages if m.startswith(f"{rel}:{line}:")]
-    assert hits, f"no message for {rel}:{line} in:\n{text}"
-    assert any(all(w in m for w in words) for m in hits), text
+def _fails_with(root: Path, rule: str, rel: str, line: int, *words: str) -> Outcome:
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "failed", outcome.text
+    hits = [f for f in outcome.findings if (f.rule, f.path, f.line) == (rule, rel, line)]
+    assert hits, f"no {rule} at {rel}:{line} in:\n{outcome.text}"
+    assert any(all(w in f.text() for w in words) for f in hits), outcome.text
+    return outcome
 
 
-def test_real_files_pass(make_repo) -> None:  # type: ignore[no-untyped-def]
-    root = _repo(make_repo)
-    assert workflows.run(str(root)) == gates.PASS, "\n".join(gates.messages)
+def test_fixture_repository_passes(make_repo: MakeRepo) -> None:
+    outcome = run_gate("workflows", _repo(make_repo))
+    assert outcome.status == "passed", outcome.text
+    assert outcome.findings == []
 
 
 def test_this_repository_passes() -> None:
-    assert workflows.run(str(REPO)) == gates.PASS, "\n".join(gates.messages)
+    """The real ci.yml, release.yml and actions: one nox session a step, nothing ignored."""
+    outcome = run_gate("workflows", REPO)
+    assert outcome.status == "passed", outcome.text
+    assert outcome.findings == [], outcome.text
 
 
-def test_run_pytest_step_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
+def test_run_pytest_step_in_ci_fails(make_repo: MakeRepo) -> None:
+    step = "        run: nox -s cargo_test\n"
+    root = _repo(make_repo, {CI: (step, step + "      - run: pytest\n")})
+    _fails_with(root, "WF011", CI, _line_of(root, CI, "run: pytest"), "`pytest`", "nox -s")
+
+
+def test_inline_shell_in_release_fails(make_repo: MakeRepo) -> None:
     root = _repo(
         make_repo,
-        {
-            ci: (
-                "        run: nox -s cargo_test\n",
-                "        run: nox -s cargo_test\n      - run: pytest\n",
-            )
-        },
+        {RELEASE: ("run: nox -s build", "run: |\n          cargo build --release\n          ls")},
     )
-    _fails_with(root, ci, _line_of(root, ci, "run: pytest"), "pytest", "nox -s")
+    _fails_with(
+        root, "WF011", RELEASE, _line_of(root, RELEASE, "run: |"), "cargo build --release …"
+    )
 
 
-def test_action_pinned_to_tag_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    rel = ".github/workflows/release.yml"
+def test_release_session_arguments_after_double_dash_pass(make_repo: MakeRepo) -> None:
     root = _repo(
-        make_repo,
-        {
-            rel: (
-                "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
-                "actions/download-artifact@v4",
-            )
-        },
+        make_repo, {RELEASE: ("run: nox -s build", "run: nox -s build -- --target x86_64")}
     )
-    _fails_with(root, rel, _line_of(root, rel, "download-artifact@v4"), "@v4", "SHA")
+    assert run_gate("workflows", root).status == "passed"
 
 
-def test_gate_missing_from_ci_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
+def test_action_pinned_to_tag_fails(make_repo: MakeRepo) -> None:
+    pinned = "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093"
+    root = _repo(make_repo, {RELEASE: (pinned, "actions/download-artifact@v4")})
+    outcome = _fails_with(root, "WF003", RELEASE, _line_of(root, RELEASE, "@v4"), "@v4", "SHA")
+    assert not any("unpinned-uses" in f.message for f in outcome.findings), "zizmor duplicate"
+
+
+def test_gate_missing_from_ci_is_stale(make_repo: MakeRepo) -> None:
     step = "      - name: parity\n        if: ${{ !cancelled() }}\n        run: nox -s parity\n"
-    root = _repo(make_repo, {ci: (step, "")})
-    _fails_with(root, ci, _line_of(root, ci, "    steps:"), "nox -s parity")
+    root = _repo(make_repo, {CI: (step, "")})
+    line = _line_of(root, CI, "# >>> ci-gates")
+    _fails_with(root, "SYN001", CI, line, "missing parity", "nox -s sync")
 
 
-def test_unknown_session_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("run: nox -s parity", "run: nox -s parrity")})
-    _fails_with(root, ci, _line_of(root, ci, "nox -s parrity"), "parrity", "known sessions")
+def test_gate_skipped_in_config_needs_no_step(make_repo: MakeRepo) -> None:
+    step = "      - name: parity\n        if: ${{ !cancelled() }}\n        run: nox -s parity\n"
+    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nskip = { parity = "no vectors here" }\n'
+    root = _repo(make_repo, {CI: (step, "")}, {"pyproject.toml": pyproject})
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "passed", outcome.text
 
 
-def test_expression_inside_action_run_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
+def test_hand_written_ci_without_markers_is_checked_step_by_step(make_repo: MakeRepo) -> None:
+    step = "      - name: parity\n        if: ${{ !cancelled() }}\n        run: nox -s parity\n"
+    text = (REPO / CI).read_text(encoding="utf-8").replace(step, "")
+    text = "".join(ln for ln in text.splitlines(keepends=True) if "ci-gates" not in ln)
+    root = _repo(make_repo, extra={CI: text})
+    _fails_with(root, "WF020", CI, _line_of(root, CI, "    steps:"), "nox -s parity")
+
+
+def test_unknown_session_fails(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {RELEASE: ("run: nox -s build", "run: nox -s biuld")})
+    _fails_with(root, "WF012", RELEASE, _line_of(root, RELEASE, "nox -s biuld"), "biuld", "nox -l")
+
+
+def test_expression_inside_action_run_fails_with_its_column(make_repo: MakeRepo) -> None:
     rel = "action.yml"
     root = _repo(
         make_repo, {rel: ("for path in $INPUT_PATHS; do", "for path in ${{ inputs.paths }}; do")}
     )
-    _fails_with(
-        root, rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "${{ inputs.paths }}", "env:"
+    outcome = _fails_with(
+        root, "WF004", rel, _line_of(root, rel, "${{ inputs.paths }}; do"), "inputs.paths"
     )
+    (hit,) = [f for f in outcome.findings if f.rule == "WF004"]
+    assert hit.column == 21
+    # The step's env: already holds it: the fix names that variable, unquoted (a word list).
+    assert "already has `INPUT_PATHS: ${{ inputs.paths }}`" in hit.fix
+    assert not any("template-injection" in f.message for f in outcome.findings), "zizmor duplicate"
 
 
-def test_id_token_at_workflow_level_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    rel = ".github/workflows/release.yml"
-    root = _repo(make_repo, {rel: ("permissions: {}\n", "permissions:\n  id-token: write\n")})
-    _fails_with(root, rel, _line_of(root, rel, "  id-token: write", whole=True), "workflow level")
+def test_trusted_expression_is_a_warning_that_passes(make_repo: MakeRepo) -> None:
+    rel = "action/cleanup/action.yml"
+    root = _repo(
+        make_repo, {rel: ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')}
+    )
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "passed", outcome.text
+    assert outcome.rules == ["WF005"]
+    assert "write ${RUNNER_TEMP} here" in outcome.findings[0].fix
 
 
-def test_id_token_on_a_build_job_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    rel = ".github/workflows/release.yml"
-    old = "    timeout-minutes: 5\n    permissions:\n      contents: read\n"
-    root = _repo(make_repo, {rel: (old, old + "      id-token: write\n")})
+def test_id_token_at_workflow_level_fails(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {RELEASE: ("permissions: {}\n", "permissions:\n  id-token: write\n")})
     _fails_with(
         root,
-        rel,
-        _line_of(root, rel, "      id-token: write", whole=True),
-        "job plan",
-        "not a publish job",
+        "WF008",
+        RELEASE,
+        _line_of(root, RELEASE, "  id-token: write", whole=True),
+        "every job",
     )
 
 
-def test_continue_on_error_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
+def test_id_token_on_a_build_job_fails(make_repo: MakeRepo) -> None:
+    old = "    timeout-minutes: 60\n    permissions:\n      contents: read\n"
+    root = _repo(make_repo, {RELEASE: (old, old + "      id-token: write\n")})
+    line = _line_of(root, RELEASE, "      id-token: write", whole=True)
+    _fails_with(root, "WF009", RELEASE, line, "job build", "not a publish job")
+
+
+def test_registry_token_from_secrets_fails(make_repo: MakeRepo) -> None:
+    old = "          packages-dir: dist/\n"
     root = _repo(
-        make_repo,
-        {
-            ci: (
-                "        run: nox -s ruff\n",
-                "        run: nox -s ruff\n        continue-on-error: true\n",
-            )
-        },
+        make_repo, {RELEASE: (old, old + "          password: ${{ secrets.PYPI_API_TOKEN }}\n")}
     )
-    _fails_with(root, ci, _line_of(root, ci, "continue-on-error"), "green")
+    _fails_with(
+        root, "WF010", RELEASE, _line_of(root, RELEASE, "password:"), "secrets.PYPI_API_TOKEN"
+    )
 
 
-def test_gate_step_without_continuation_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
-    step = "      - name: fmt\n        if: ${{ !cancelled() }}\n"
-    root = _repo(make_repo, {ci: (step, "      - name: fmt\n")})
-    _fails_with(root, ci, _line_of(root, ci, "run: nox -s fmt"), "cancelled")
+def test_continue_on_error_fails(make_repo: MakeRepo) -> None:
+    old = "        run: nox -s build\n"
+    root = _repo(make_repo, {RELEASE: (old, old + "        continue-on-error: true\n")})
+    _fails_with(root, "WF016", RELEASE, _line_of(root, RELEASE, "continue-on-error"), "green")
 
 
-def test_nox_setup_must_match_the_pin(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("uv tool install nox==", "uv tool install nox==1.0.0#")})
-    _fails_with(root, ci, _line_of(root, ci, "uv tool install"), "requirements-dev")
+def test_nox_setup_must_match_the_pin(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {CI: ("uv tool install nox==", "uv tool install nox==1.0.0#")})
+    _fails_with(root, "WF013", CI, _line_of(root, CI, "uv tool install"), "requirements-dev")
 
 
-def test_schema_error_names_the_line(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
+def test_nox_setup_through_env_is_resolved(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {RELEASE: ('NOX_VERSION: "2026.10.20"', 'NOX_VERSION: "2020.1.1"')})
+    _fails_with(root, "WF013", RELEASE, _line_of(root, RELEASE, "uv tool install"), "nox 2020.1.1")
+
+
+def test_setup_uv_must_match_the_pin(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {CI: ('version: "0.13.9"', 'version: "0.5.0"')})
+    _fails_with(root, "WF015", CI, _line_of(root, CI, 'version: "0.5.0"'), "uv 0.5.0", "0.13.9")
+
+
+def test_schema_error_names_the_line(make_repo: MakeRepo) -> None:
+    old = "    timeout-minutes: 60\n"
+    root = _repo(make_repo, {CI: (old, old + "    bogus-key: 1\n")})
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "failed"
+    hits = [f for f in outcome.findings if f.rule == "WF024"]
+    assert hits and hits[0].path == CI and hits[0].line > 0, outcome.text
+
+
+def test_zizmor_finding_fails(make_repo: MakeRepo) -> None:
     root = _repo(
-        make_repo,
-        {ci: ("    timeout-minutes: 60\n", "    timeout-minutes: 60\n    bogus-key: 1\n")},
+        make_repo, {RELEASE: ("        with:\n          persist-credentials: false\n", "")}
     )
-    code = workflows.run(str(root))
-    assert code == gates.FAIL
-    assert any(m.startswith(f"{ci}:") and "schema" in m for m in gates.messages), gates.messages
-
-
-def test_zizmor_finding_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    rel = ".github/workflows/release.yml"
-    root = _repo(make_repo, {rel: ("        with:\n          persist-credentials: false\n", "")})
-    code = workflows.run(str(root))
-    assert code == gates.FAIL
-    assert any(m.startswith(f"{rel}:") and "artipacked" in m for m in gates.messages), (
-        gates.messages
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "failed"
+    assert any(
+        f.rule == "WF025" and f.path == RELEASE and "artipacked" in f.message
+        for f in outcome.findings
     )
 
 
-@pytest.mark.parametrize(
-    ("ref", "ok"),
-    [
-        ("actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd", True),
-        ("./action/cleanup", True),
-        ("docker://alpine@sha256:" + "a" * 64, True),
-        ("actions/checkout@v4", False),
-        ("actions/checkout@main", False),
-        ("actions/checkout@de0fac2", False),
-        ("docker://alpine:3.20", False),
-    ],
-)
-def test_uses_problem(ref: str, ok: bool) -> None:
-    assert (workflows.uses_problem(ref) is None) is ok
-
-
-@pytest.mark.parametrize(
-    ("command", "ok"),
-    [
-        ("nox -s loc", True),
-        ("nox -s report", True),
-        ("uv tool install nox==2026.10.20", True),
-        ("pipx install nox==2026.10.20", True),
-        ("uv tool install nox==2025.1.1", False),
-        ("nox -s loc -- -x", False),
-        ("nox -s nosuch", False),
-        ("nox -s loc && nox -s readme", False),
-        ("pytest", False),
-        ("cargo test", False),
-    ],
-)
-def test_run_problem(command: str, ok: bool) -> None:
-    sessions = ("loc", "readme", "report")
-    assert (workflows.run_problem(command, sessions, "2026.10.20") is None) is ok
-
-
-def test_job_without_timeout_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    rel = ".github/workflows/release.yml"
-    root = _repo(
-        make_repo, {rel: ("    timeout-minutes: 5\n    permissions:\n", "    permissions:\n")}
+def test_job_without_timeout_fails(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {RELEASE: ("    timeout-minutes: 20\n", "")})
+    _fails_with(
+        root, "WF007", RELEASE, _line_of(root, RELEASE, "  publish:", whole=True), "timeout-minutes"
     )
-    _fails_with(root, rel, _line_of(root, rel, "  plan:", whole=True), "timeout-minutes")
 
 
-def test_ci_without_cancel_in_progress_fails(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ("cancel-in-progress: true", "cancel-in-progress: false")})
-    _fails_with(root, ci, 1, "cancel-in-progress")
+def test_ci_without_cancel_in_progress_fails(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, {CI: ("cancel-in-progress: true", "cancel-in-progress: false")})
+    _fails_with(root, "WF017", CI, _line_of(root, CI, "cancel-in-progress"), "cancel-in-progress")
 
 
-def test_missing_tool_cannot_run(make_repo, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unparsable_workflow_fails_naming_the_line(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo, extra={".github/workflows/bad.yml": "on: [push\njobs: {}\n"})
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "failed"
+    (hit,) = [f for f in outcome.findings if f.rule == "WF001"]
+    assert hit.path == ".github/workflows/bad.yml" and hit.line == 2
+
+
+def test_missing_ci_file_fails(make_repo: MakeRepo) -> None:
+    root = _repo(make_repo)
+    (root / CI).unlink()
+    assert "WF002" in run_gate("workflows", root).rules
+
+
+def test_missing_tool_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(make_repo)
     monkeypatch.setenv("PATH", str(root))  # neither zizmor nor check-jsonschema
-    assert workflows.run(str(root)) == gates.CANNOT_RUN
-    assert "not on PATH" in gates.messages[-1]
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "could not run"
+    assert "not on PATH" in outcome.text and "nox -s workflows" in outcome.text
 
 
-def test_setup_uv_must_match_the_pin(make_repo) -> None:  # type: ignore[no-untyped-def]
-    ci = ".github/workflows/ci.yml"
-    root = _repo(make_repo, {ci: ('version: "0.13.9"', 'version: "0.5.0"')})
-    _fails_with(root, ci, _line_of(root, ci, 'version: "0.5.0"'), "uv 0.13.9")
-
-
-def test_pin_of() -> None:
-    text = "# comment\nnox==2026.10.20\nuv == 0.13.9 ; python_version >= '3.9'\n"
-    assert workflows.pin_of(text, "nox") == "2026.10.20"
-    assert workflows.pin_of(text, "uv") == "0.13.9"
-    assert workflows.pin_of(text, "ruff") is None
+def test_trusted_expressions_can_be_ignored_on_their_own(make_repo: MakeRepo) -> None:
+    rel = "action/cleanup/action.yml"
+    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nignore = { WF005 = "runner paths are fine here" }\n'
+    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')
+    root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
+    outcome = run_gate("workflows", root)
+    assert outcome.status == "passed" and outcome.rules == []
+    assert [(f.rule, f.ignored) for f in outcome.findings] == [
+        ("WF005", "runner paths are fine here")
+    ]
+    # the attacker-controlled rule is not covered by that entry
+    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ inputs.keep-cache }}/t"')
+    root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
+    assert run_gate("workflows", root).rules == ["WF004"]
