@@ -145,6 +145,43 @@ def rust_repo(root: Path, version: str) -> ReleaseRepo:
     return repo
 
 
+WHEEL_PACKAGE = """
+[[tool.ci-gates.release.packages]]
+name = "demo"
+kind = "pypi"
+path = "."
+paths = ["python/**", "crates/py/**", "pyproject.toml"]
+depends_on = ["demo-cli"]
+"""
+
+
+def full_repo(root: Path, version: str) -> ReleaseRepo:
+    """:func:`rust_repo` plus a wheel (bindings crate, Python package) that ships the CLI."""
+    pyproject = (
+        '[project]\nname = "demo"\ndynamic = ["version"]\n\n[tool.maturin]\n'
+        'manifest-path = "crates/py/Cargo.toml"\npython-source = "python"\n'
+        'module-name = "demo._native"\n' + RUST_PACKAGES + WHEEL_PACKAGE
+    )
+    repo = rust_repo(root, version)
+    return _commit(repo, "chore: the wheel", {
+        "pyproject.toml": pyproject,
+        "crates/py/Cargo.toml": crate("demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n'),
+        "crates/py/src/lib.rs": "",
+        "python/demo/__init__.py": INIT,
+        "python/demo/_native.pyi": STUB,
+    }, lock=True)  # fmt: skip
+
+
+def _commit(repo: ReleaseRepo, message: str, files: dict[str, str], lock: bool = False) -> ReleaseRepo:  # fmt: skip
+    _write(repo.root, files)
+    if lock:
+        subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=repo.root, check=True,
+                       capture_output=True)  # fmt: skip
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", message)
+    return repo
+
+
 def change(repo: ReleaseRepo, message: str, files: dict[str, str]) -> str:
     """Write ``files`` and commit them with ``message``; the new commit's sha."""
     _write(repo.root, files)

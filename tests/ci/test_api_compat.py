@@ -19,6 +19,7 @@ from tests.ci.apirepos import (
     change,
     cli_main,
     dump,
+    full_repo,
     python_repo,
     rust_repo,
 )
@@ -301,3 +302,30 @@ def test_plan_cli_refuses_in_one_line_per_change(released: ReleaseRepo) -> None:
     assert proc.stderr.count("\n") == 3  # the headline, the removed and the added keyword
     assert "demo.count_file: parameter was removed: `follow`" in proc.stderr
     assert run_cli(released.root, "plan", "--no-api").returncode == 0
+
+
+@pytest.mark.cargo
+@needs_cargo
+def test_plan_raises_the_wheel_for_a_cli_break_its_crate_declares(tmp_path: Path) -> None:
+    from ci.release.errors import ReleaseError
+    from ci.release.plan import make_plan
+
+    repo = full_repo(tmp_path / "w", "1.2.3")
+    repo.tag("demo-cli-v1.2.3")
+    repo.tag("demo-v1.2.3")
+    main = {"crates/cli/src/main.rs": cli_main(dump([], ["path", "lines"]))}
+    change(repo, "fix(cli): drop --json", main)
+    with pytest.raises(ReleaseError) as refused:
+        make_plan(str(repo.root), api=True)
+    lines = str(refused.value).splitlines()[1:]
+    # The CLI crate and the wheel that installs the CLI: both would break their users.
+    assert [line.split(" API: ")[0].strip() for line in lines] == ["demo-cli cli", "demo cli"]
+    repo.git("commit", "-q", "--amend", "-m", "feat(cli)!: drop --json")
+    plan = make_plan(str(repo.root), api=True)
+    assert [(e.name, e.bump, e.version) for e in plan.entries] == [
+        ("demo-core", "first", "1.2.3"),  # never released: nothing to compare
+        ("demo-cli", "major", "2.0.0"),
+        ("demo", "major", "2.0.0"),  # a cascade alone would be a patch
+    ]
+    assert "patch: cascade from demo-cli; api: major for cli demo-cli count --json" in plan.entries[2].reason  # fmt: skip
+    assert run_gate("api_compat", repo.root).status == "passed"
