@@ -34,6 +34,10 @@ def find(root: str, package: str) -> Baseline | None:
     try:
         last = history.last_tag(root, package)
         if last is None:
+            if history.is_shallow(root):
+                raise ApiError(f"{package}: a shallow clone hides the release tags before HEAD",
+                               "fetch the history: `git fetch --unshallow --tags` (actions/checkout: "
+                               "`fetch-depth: 0`)")  # fmt: skip
             return None
         sha = history.rev(root, last[0])
     except ReleaseError as exc:

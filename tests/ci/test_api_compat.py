@@ -329,3 +329,14 @@ def test_plan_raises_the_wheel_for_a_cli_break_its_crate_declares(tmp_path: Path
     ]
     assert "patch: cascade from demo-cli; api: major for cli demo-cli count --json" in plan.entries[2].reason  # fmt: skip
     assert run_gate("api_compat", repo.root).status == "passed"
+
+
+def test_a_shallow_clone_cannot_tell_a_first_release(released: ReleaseRepo, tmp_path: Path) -> None:
+    change(released, "fix: drop count_bytes", NO_COUNT_BYTES)
+    shallow = tmp_path / "shallow"
+    released.git("clone", "-q", "--depth", "1", f"file://{released.root}", str(shallow))
+    outcome = run_gate("api_compat", shallow)
+    assert outcome.status == "could not run"
+    assert (
+        "shallow clone hides the release tags" in outcome.text and "fetch-depth: 0" in outcome.text
+    )
