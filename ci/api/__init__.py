@@ -27,7 +27,7 @@ Change = namedtuple("Change", "surface item kind what restore path line", defaul
 Change.__doc__ = """One difference on a public surface.
 
 ``surface`` is "rust", "python" or "cli"; ``item`` the thing that changed as a user spells
-it (``template_core::count_bytes``, ``pkg.count_file(path)``, ``template-cli count
+it (``acme_core::parse``, ``acme.load(path)``, ``acme-cli run
 --json``); ``kind`` is :data:`BREAKING` or :data:`ADDITIVE`; ``what`` says what happened in
 a few words; ``restore`` how to undo a breaking change ("" for additive ones); ``path`` and
 ``line`` locate it at HEAD (or at the baseline for a removal) when known.
