@@ -124,8 +124,17 @@ GATES: tuple[Gate, ...] = (
         "tool_guard",
         "Commands in workflows, actions, scripts and docs obey the tool rule table",
         packages=(PYYAML,),
-        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py.
-        inputs=(*WORKFLOW_INPUTS, "**/*.sh", "**/*.md", "**/*.py", ".ci/**"),
+        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py; a
+        # `uv run --project DIR` is judged by the pyproject.toml uv would find from DIR.
+        inputs=(
+            *WORKFLOW_INPUTS,
+            "**/*.sh",
+            "**/*.ps1",
+            "**/*.md",
+            "**/*.py",
+            "**/pyproject.toml",
+            ".ci/**",
+        ),
         config=("tool-guard",),
     ),
     Gate(
