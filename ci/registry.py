@@ -53,6 +53,8 @@ PYYAML = "pyyaml>=6"
 GIT_CLIFF = "git-cliff==2.14.2"
 TOMLKIT = "tomlkit>=0.13"
 TOMLI = "tomli>=2; python_version < '3.11'"
+GRIFFE = "griffe==2.4.1; python_version >= '3.11'"
+GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2",)
@@ -95,6 +97,24 @@ GATES: tuple[Gate, ...] = (
         commands=("git",),
         config=("commits",),
         cacheable=False,  # judged from the git history, not from files
+    ),
+    Gate(
+        "api_compat",
+        "The commits' version bump covers each API change since the last release (Rust, Python, CLI)",
+        # griffe 2 needs Python >= 3.11; 1.14 is the last for 3.9/3.10 (same breakage API).
+        packages=(GRIFFE, GRIFFE_OLD_PYTHON, TOMLI),
+        # cargo and cargo-semver-checks are needed only once a package has a release tag: the
+        # gate checks for them then and says how to install them (`nox -s install_semver_checks`).
+        commands=("git",),
+        inputs=(*RUST_INPUTS, *PY_INPUTS),
+        config=("release",),
+        # The baseline is a tag and the declared bump comes from the commits since it.
+        machine=(
+            "git rev-parse HEAD",
+            "git tag --list",
+            "rustc --version",
+            "cargo semver-checks --version",
+        ),  # fmt: skip
     ),
     Gate(
         "action_yaml",
@@ -302,6 +322,8 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "release_notes",
     "publish",
     "install_hooks",
+    # The api_compat gate's Rust tool (cargo install, pinned in ci/api/rust.py; once per machine).
+    "install_semver_checks",
 )
 
 ORDERED: list[Gate] = ordered()
