@@ -53,6 +53,8 @@ PYYAML = "pyyaml>=6"
 GIT_CLIFF = "git-cliff==2.14.2"
 TOMLKIT = "tomlkit>=0.13"
 TOMLI = "tomli>=2; python_version < '3.11'"
+GRIFFE = "griffe==2.4.1; python_version >= '3.11'"
+GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
@@ -84,8 +86,10 @@ GATES: tuple[Gate, ...] = (
     Gate(
         "readme",
         "READMEs exist, stay within size bounds, and name only real nox sessions",
-        inputs=("**/*.md", "noxfile.py"),
-        config=("readme",),
+        # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
+        # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
+        inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
+        config=("readme", "skip"),
     ),
     Gate(
         "commits",
@@ -93,6 +97,24 @@ GATES: tuple[Gate, ...] = (
         commands=("git",),
         config=("commits",),
         cacheable=False,  # judged from the git history, not from files
+    ),
+    Gate(
+        "api_compat",
+        "The commits' version bump covers each API change since the last release (Rust, Python, CLI)",
+        # griffe 2 needs Python >= 3.11; 1.14 is the last for 3.9/3.10 (same breakage API).
+        packages=(GRIFFE, GRIFFE_OLD_PYTHON, TOMLI),
+        # cargo and cargo-semver-checks are needed only once a package has a release tag: the
+        # gate checks for them then and says how to install them (`nox -s install_semver_checks`).
+        commands=("git",),
+        inputs=(*RUST_INPUTS, *PY_INPUTS),
+        config=("release",),
+        # The baseline is a tag and the declared bump comes from the commits since it.
+        machine=(
+            "git rev-parse HEAD",
+            "git tag --list",
+            "rustc --version",
+            "cargo semver-checks --version",
+        ),  # fmt: skip
     ),
     Gate(
         "action_yaml",
@@ -104,8 +126,17 @@ GATES: tuple[Gate, ...] = (
         "tool_guard",
         "Commands in workflows, actions, scripts and docs obey the tool rule table",
         packages=(PYYAML,),
-        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py.
-        inputs=(*WORKFLOW_INPUTS, "**/*.sh", "**/*.md", "**/*.py", ".ci/**"),
+        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py; a
+        # `uv run --project DIR` is judged by the pyproject.toml uv would find from DIR.
+        inputs=(
+            *WORKFLOW_INPUTS,
+            "**/*.sh",
+            "**/*.ps1",
+            "**/*.md",
+            "**/*.py",
+            "**/pyproject.toml",
+            ".ci/**",
+        ),
         config=("tool-guard",),
     ),
     Gate(
@@ -312,6 +343,8 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "release_notes",
     "publish",
     "install_hooks",
+    # The api_compat gate's Rust tool (cargo install, pinned in ci/api/rust.py; once per machine).
+    "install_semver_checks",
 )
 
 ORDERED: list[Gate] = ordered()
