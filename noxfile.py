@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ci.registry import (
     EXTRA_SESSIONS,
     GIT_CLIFF,
+    GRIFFE,
+    GRIFFE_OLD_PYTHON,
     ORDERED,
     PUBLISH_TOOLS,
     PYYAML,
@@ -159,14 +161,14 @@ if "bench" in EXTRA_SESSIONS:
 @nox.session
 def release_plan(session: nox.Session) -> None:
     """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
-    install(session, [TOMLI])
+    install(session, [TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])  # griffe: the API check (ci/api)
     session.run("python", "-m", "ci.release", "plan", *session.posargs)
 
 
 @nox.session
 def release_bump(session: nox.Session) -> None:
     """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
-    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])
     session.run("python", "-m", "ci.release", "bump", *session.posargs)
 
 
@@ -197,6 +199,20 @@ def release_rehearsal(session: nox.Session) -> None:
     gates = packages_union(with_requires(["wheel", "native_import"]))  # built in the clone
     install(session, [GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS, *gates])
     session.run("python", "-m", "ci.release.rehearsal", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def install_semver_checks(session: nox.Session) -> None:
+    """Install the pinned cargo-semver-checks api_compat runs, once a crate is released (~5 min)"""
+    from ci.api.rust import INSTALL, VERSION, installed_version
+    from ci.api.verdict import semver_checks_needed
+
+    if installed_version() == VERSION:
+        session.log(f"cargo-semver-checks {VERSION} is installed")
+    elif "--force" not in session.posargs and not semver_checks_needed("."):
+        session.log("no library crate has a release tag yet: api_compat does not need it (-- --force)")  # fmt: skip
+    else:
+        session.run(*INSTALL.split(), external=True)
 
 
 @nox.session(venv_backend="none")

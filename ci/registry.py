@@ -53,9 +53,11 @@ PYYAML = "pyyaml>=6"
 GIT_CLIFF = "git-cliff==2.14.2"
 TOMLKIT = "tomlkit>=0.13"
 TOMLI = "tomli>=2; python_version < '3.11'"
+GRIFFE = "griffe==2.4.1; python_version >= '3.11'"
+GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
-BUILD_TOOLS = ("build>=1.2",)
+BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
 # Publishing (ci/release/publish.py): uv uploads (trusted publishing in CI), packaging reads the
 # artifacts, pypi-attestations signs PEP 740 attestations under GitHub Actions.
 UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
@@ -101,6 +103,24 @@ GATES: tuple[Gate, ...] = (
         commands=("git",),
         config=("commits",),
         cacheable=False,  # judged from the git history, not from files
+    ),
+    Gate(
+        "api_compat",
+        "The commits' version bump covers each API change since the last release (Rust, Python, CLI)",
+        # griffe 2 needs Python >= 3.11; 1.14 is the last for 3.9/3.10 (same breakage API).
+        packages=(GRIFFE, GRIFFE_OLD_PYTHON, TOMLI),
+        # cargo and cargo-semver-checks are needed only once a package has a release tag: the
+        # gate checks for them then and says how to install them (`nox -s install_semver_checks`).
+        commands=("git",),
+        inputs=(*RUST_INPUTS, *PY_INPUTS),
+        config=("release",),
+        # The baseline is a tag and the declared bump comes from the commits since it.
+        machine=(
+            "git rev-parse HEAD",
+            "git tag --list",
+            "rustc --version",
+            "cargo semver-checks --version",
+        ),  # fmt: skip
     ),
     Gate(
         "action_yaml",
@@ -176,6 +196,8 @@ GATES: tuple[Gate, ...] = (
             "rich",
             "pyelftools",
             "packaging>=24",
+            "filelock>=3.12",
+            "installer>=0.7",
             TOMLKIT,
         ),
         inputs=PY_INPUTS,
@@ -186,7 +208,18 @@ GATES: tuple[Gate, ...] = (
         packages=BUILD_TOOLS,
         commands=("cargo",),
         build_inputs=True,
-        env=("PYO3_PYTHON",),
+        # PYO3_PYTHON, the platform setting, and ci.artifacts.BUILD_ENV_VARS (what the
+        # manifest records as shaping the artifacts; a test keeps the two lists together).
+        env=(
+            "PYO3_PYTHON",
+            "CI_GATES_BUILD_COMPATIBILITY",
+            "MATURIN_PEP517_ARGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_PROFILE_RELEASE_LTO",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+        ),
+        config=("build", "project"),
     ),
     Gate(
         "native_import",
@@ -206,8 +239,16 @@ GATES: tuple[Gate, ...] = (
         "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
         requires=("build",),
         # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
-        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions.
-        packages=("twine>=6.1", "abi3audit", "auditwheel>=6.8", "pyelftools", "packaging>=24"),
+        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions;
+        # installer validates RECORD as installers do.
+        packages=(
+            "twine>=6.1",
+            "abi3audit",
+            "auditwheel>=6.8",
+            "pyelftools",
+            "packaging>=24",
+            "installer>=0.7",
+        ),
     ),
     Gate(
         "stubs",
@@ -320,6 +361,8 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "publish",
     "release_rehearsal",
     "install_hooks",
+    # The api_compat gate's Rust tool (cargo install, pinned in ci/api/rust.py; once per machine).
+    "install_semver_checks",
 )
 
 ORDERED: list[Gate] = ordered()

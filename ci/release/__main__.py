@@ -19,7 +19,7 @@ import sys
 def _plan(root: str, args: argparse.Namespace) -> int:
     from ci.release.plan import make_plan, tagged
 
-    plan = tagged(root) if args.tagged else make_plan(root)
+    plan = tagged(root) if args.tagged else make_plan(root, api=not args.no_api)
     print(plan.as_json() if args.json else plan.table())
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
@@ -33,7 +33,7 @@ def _plan(root: str, args: argparse.Namespace) -> int:
 def _bump(root: str, args: argparse.Namespace) -> int:
     from ci.release.bump import apply
 
-    plan = apply(root)
+    plan = apply(root, api=not args.no_api)
     if not plan.entries:
         print("Nothing to release: no package changed since its last tag.")
         return 0
@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     plan = sub.add_parser("plan", help="what ships, at which version, in which order")
     plan.add_argument("--json", action="store_true", help="one JSON document on stdout")
     plan.add_argument("--tagged", action="store_true", help="the packages tagged at HEAD")
-    sub.add_parser("bump", help="apply the plan: versions, lock, changelog, commit, tags")
+    no_api = "do not compare the APIs with the last releases (ci/api; the api_compat gate)"
+    plan.add_argument("--no-api", action="store_true", help=no_api)
+    bump = sub.add_parser("bump", help="apply the plan: versions, lock, changelog, commit, tags")
+    bump.add_argument("--no-api", action="store_true", help=no_api)
     pub = sub.add_parser("publish", help="upload what the plan says, skipping what is there")
     pub.add_argument("scope", nargs="?", default="all", choices=("all", "crates", "pypi", "github"))
     pub.add_argument("--tagged", action="store_true", help="the packages tagged at HEAD")
@@ -111,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("install-hooks", help="write .git/hooks/commit-msg")
     args = parser.parse_args(argv)
 
+    from ci.api import ApiError
     from ci.config import ConfigError
     from ci.gates import project_root
     from ci.release.errors import ReleaseError
@@ -129,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         handlers = {"plan": _plan, "bump": _bump, "notes": _notes, "publish": _publish, "stage": _stage}  # fmt: skip
         handler = handlers[args.command]
         return handler(root, args)
-    except (ReleaseError, ConfigError) as exc:
-        print(f"release {args.command}: {exc}", file=sys.stderr)
+    except (ReleaseError, ConfigError, ApiError) as exc:
+        fix = f"; {exc.fix}" if isinstance(exc, ApiError) and exc.fix else ""
+        print(f"release {args.command}: {exc}{fix}", file=sys.stderr)
         return 1
 
 

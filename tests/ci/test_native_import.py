@@ -10,7 +10,20 @@ import pytest
 
 from ci import artifacts, gates
 from ci.gates import native_import
-from tests.ci.test_wheel_gate import PKG, SCRIPT, VERSION, default_files, make_wheel
+from tests.ci import wheelfactory as wf
+
+VERSION = "0.1.0"
+PKG = "template_python_rust_cmd"
+SCRIPT = f"{PKG}-{VERSION}.data/scripts/template-cli"
+
+
+def default_files() -> dict[str, wf.Member]:
+    return wf.default_files(PKG, PKG, "template-cli", VERSION, name="template-python-rust-cmd")
+
+
+def make_wheel(directory: Path, files: dict[str, wf.Member]) -> Path:
+    return wf.make_wheel(directory, files, dist=PKG, version=VERSION)
+
 
 CARGO = f'[workspace.package]\nversion = "{VERSION}"\n'
 
