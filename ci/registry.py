@@ -58,12 +58,10 @@ GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
-# Publishing (ci/release/publish.py): uv uploads (trusted publishing in CI), packaging reads the
-# artifacts, pypi-attestations signs PEP 740 attestations under GitHub Actions.
+# Publishing: uv uploads (trusted publishing in CI), pypi-attestations signs (PEP 740) under Actions.
 UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
 PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
-# The rehearsal's package index: a real PyPI-compatible server with htpasswd upload auth.
-REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")
+REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")  # the rehearsal's index (htpasswd auth)
 
 # Input globs shared by several gates (what each gate reads; see Gate.inputs).
 RUST_INPUTS = (
@@ -158,7 +156,7 @@ GATES: tuple[Gate, ...] = (
         "release_doctor",
         "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
         packages=(PYYAML, TOMLI),
-        inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "Cargo.toml", "crates/*/Cargo.toml"),
+        inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "**/Cargo.toml"),
         config=("release",),
     ),
     Gate(
@@ -291,7 +289,6 @@ GATES: tuple[Gate, ...] = (
             "rich",
             GIT_CLIFF,
             TOMLKIT,
-            # the release layer's tests run a real pypiserver and upload with uv
             *REHEARSAL_TOOLS,
             *UPLOAD_TOOLS,
         ),
