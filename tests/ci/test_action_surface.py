@@ -204,8 +204,7 @@ def test_stale_cli_name() -> None:
     f = surface.stale_cli_name("README.md", 4, "acme-old", "acme-cli")
     assert f is not None and (f.rule, f.path, f.line) == ("AS004", "README.md", 4)
     assert (
-        f.message
-        == "calls `acme-old`, which this project does not build (its CLI is `acme-cli`)"
+        f.message == "calls `acme-old`, which this project does not build (its CLI is `acme-cli`)"
     )
     assert f.fix == "call `acme-cli` instead"
     gone = surface.stale_cli_name("README.md", 4, "old-cli", None)

@@ -153,9 +153,7 @@ def test_expression_inside_action_run_fails_with_its_column(make_repo: MakeRepo)
 
 def test_trusted_expression_is_a_warning_that_passes(make_repo: MakeRepo) -> None:
     rel = "action/cleanup/action.yml"
-    root = _repo(
-        make_repo, {rel: (CLEANUP_HOME, 'home="${{ runner.temp }}/t"')}
-    )
+    root = _repo(make_repo, {rel: (CLEANUP_HOME, 'home="${{ runner.temp }}/t"')})
     outcome = run_gate("workflows", root)
     assert outcome.status == "passed", outcome.text
     assert outcome.rules == ["WF005"]
