@@ -35,7 +35,7 @@ ALLOWED = {
 
 
 def name_forms(n: Names) -> tuple[list[str], list[str]]:
-    """(lower-case forms, upper-case forms), longest first so the longest is reported."""
+    """(the names as written, the CLI's UPPER_CASE form), longest first: the longest is reported."""
     forms = {n.dist, n.normalized_dist, n.wheel_dist, n.package}
     upper = set()
     if n.cli:
@@ -47,13 +47,13 @@ def name_forms(n: Names) -> tuple[list[str], list[str]]:
 
 
 def spelling(n: Names) -> re.Pattern[str]:
-    """A form as a word, with the boundaries `nox -s rename` uses (ci/template/rename.py).
+    """A form as a word, bounded as `nox -s rename` bounds it (ci/template/rename.py).
 
     A name may head a derived one (`x-tests`, `X_EOF`) and follow `_` (`CARGO_BIN_EXE_x`);
     `xy`, `x_y` and `my-x` are other words.
     """
-    lower, upper = name_forms(n)
-    words = [rf"(?<![A-Za-z0-9-])(?:{'|'.join(map(re.escape, lower))})(?![A-Za-z0-9_])"]
+    written, upper = name_forms(n)
+    words = [rf"(?<![A-Za-z0-9-])(?:{'|'.join(map(re.escape, written))})(?![A-Za-z0-9_])"]
     if upper:
         words.append(rf"(?<![A-Z0-9_])(?:{'|'.join(map(re.escape, upper))})(?![A-Z0-9])")
     return re.compile("|".join(words))
