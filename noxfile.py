@@ -117,6 +117,12 @@ def report(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "ci.report")
 
 
+@nox.session(venv_backend="none")
+def rules(session: nox.Session) -> None:
+    """Every rule ID of every gate with its explanation (-- GATE ... for some gates)"""
+    gates_cli(session, "--rules", *session.posargs, python=sys.executable)
+
+
 @nox.session
 def ci_local(session: nox.Session) -> None:
     """Run the CI workflow's steps locally, in order, the way CI runs them"""

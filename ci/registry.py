@@ -343,6 +343,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "gates",
     "tests",
     "report",
+    "rules",
     "ci_local",
     "dev",
     "rename",

@@ -10,7 +10,17 @@ import time
 
 from ci.bench.common import Row, verdict
 
-CORE_PROBE = os.path.join("crates", "template-core", "src", "lib.rs")
+
+def _core_probe(root: str) -> str:
+    """The lib.rs of the core crate (neither the bindings nor the CLI), else of the bindings."""
+    from ci.project import names
+
+    n = names(root)
+    libs = [c for c in n.crates if c.lib and c not in (n.bindings, n.cli_crate)]
+    crate = libs[0] if libs else n.bindings
+    if crate is None:
+        raise RuntimeError("bench: the project has no library crate to edit (ci/project.py)")
+    return os.path.join(root, crate.path, "src", "lib.rs")
 
 
 def _nox(root: str, *args: str) -> tuple[float, str]:
@@ -72,7 +82,7 @@ def cache(root: str, runs: int = 5) -> list[Row]:
 
 def _edit_core(root: str, n: int) -> None:
     """A one-line change to code the core compiles (a constant, not a comment)."""
-    path = os.path.join(root, CORE_PROBE)
+    path = _core_probe(root)
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines(keepends=True)
     marker = "pub const BENCH_PROBE: u32 = "
@@ -94,7 +104,7 @@ def dev(root: str, pairs: int = 5) -> list[Row]:
 
     stable_cargo_env()
     env.update({k: os.environ[k] for k in ("PYO3_PYTHON",) if k in os.environ})
-    path = os.path.join(root, CORE_PROBE)
+    path = _core_probe(root)
     with open(path, encoding="utf-8") as f:
         original = f.read()
     raw, nox = [], []

@@ -20,7 +20,7 @@ build-backend = "template_build"
 backend-path = ["build_backend"]
 
 [project]
-name = "template-python-rust-cmd"
+name = "acme-words"
 dynamic = ["version"]
 
 [tool.maturin]

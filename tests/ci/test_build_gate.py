@@ -277,7 +277,7 @@ def test_a_concurrent_build_waits_for_the_lock(repo: Path, frontend: FakeFronten
             "Caused by: GLIBC_2.34 too recent",
         ),
         (
-            ["error[E0432]: unresolved import `x`", "error: could not compile `template-py`"],
+            ["error[E0432]: unresolved import `x`", "error: could not compile `acme-py`"],
             "error[E0432]: unresolved import `x`",
         ),
         (

@@ -142,7 +142,7 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("cargo publish", S, "deny", "TG002"),
     ("cargo publish", REL, "allow", None),
     ("cargo publish", CI, "deny", "TG002"),
-    ("cargo +stable publish -p template-core", S, "deny", "TG002"),
+    ("cargo +stable publish -p acme-core", S, "deny", "TG002"),
     ("cargo publish --dry-run", S, "allow", None),
     ("FOO=1 time nice cargo publish", S, "deny", "TG002"),
     ("twine upload dist/*", S, "deny", "TG002"),
