@@ -29,7 +29,7 @@ CRATES_IO_INDEX = "https://index.crates.io/"
 PYPI_INDEX = "https://pypi.org/simple/"
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 TIMEOUT = 20.0
-USER_AGENT = "ci-release (template-python-rust-cmd release layer)"
+USER_AGENT = "ci-gates-release (the release layer's registry look-ups)"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 DIST_SUFFIXES = (".whl", ".tar.gz", ".zip", ".egg", ".tar.bz2")
 
