@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ci.gates import release_doctor as rd
+from ci.project import names
 from ci.testing import run_gate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +56,7 @@ def test_copy_passes(repo: Path) -> None:
             'environment = "pypi"\n',
             "",
             "RD001",
-            "package 'template-python-rust-cmd' declares no trusted publisher",
+            "package '{dist}' declares no trusted publisher",
         ),  # fmt: skip
         (
             "pyproject.toml",
@@ -69,14 +70,14 @@ def test_copy_passes(repo: Path) -> None:
             'environment = "pypi"',
             'environment = "release"',
             "RD003",
-            "no job with environment: release publishes template-python-rust-cmd (pypi)",
+            "no job with environment: release publishes {dist} (pypi)",
         ),  # fmt: skip
         (
             RELEASE_YML,
             "      id-token: write # PyPI",
             "      # PyPI",
             "RD004",
-            "job pypi publishes template-python-rust-cmd without id-token: write",
+            "job pypi publishes {dist} without id-token: write",
         ),  # fmt: skip
         (
             RELEASE_YML,
@@ -101,23 +102,26 @@ def test_copy_passes(repo: Path) -> None:
         ),  # fmt: skip
         (
             "pyproject.toml",
-            'name = "template-cli"\nkind',
-            'name = "template-cli2"\nkind',
+            'name = "{cli}"\nkind',
+            'name = "{cli}2"\nkind',
             "RD007",
             "no workspace crate has that name",
         ),  # fmt: skip
         (
             RELEASE_YML,
-            "url: https://pypi.org/project/template-python-rust-cmd/",
+            "url: https://pypi.org/project/{dist}/",
             "url: https://pypi.org/project/other/",
             "RD008",
-            "is not https://pypi.org/project/template-python-rust-cmd/",
+            "is not https://pypi.org/project/{dist}/",
         ),  # fmt: skip
     ],
 )
 def test_rule_fires(repo: Path, rel: str, old: str, new: str, rule: str, text: str) -> None:
-    if rule == "RD007":  # a renamed package must keep its dependants' names valid
-        edit(repo, "pyproject.toml", 'depends_on = ["template-core", "template-cli"]', 'depends_on = ["template-core", "template-cli2"]')  # fmt: skip
+    n = names(str(ROOT))
+    assert n.cli_crate is not None
+    old, new, text = (x.replace("{dist}", n.dist).replace("{cli}", n.cli_crate.name) for x in (old, new, text))  # fmt: skip
+    if rule == "RD007":  # its dependants must not name the crate's old name
+        edit(repo, "pyproject.toml", f'"{n.cli_crate.name}"]', f'"{n.cli_crate.name}2"]')
     edit(repo, rel, old, new)
     outcome = run_gate("release_doctor", repo)
     assert outcome.status == "failed"

@@ -199,7 +199,7 @@ def test_pep691_json_and_crate_lines(garbage: str) -> None:
         ("a", "1/a"),
         ("ab", "2/ab"),
         ("abc", "3/a/abc"),
-        ("Template-Core", "te/mp/template-core"),
+        ("Demo-Crate", "de/mo/demo-crate"),
     ],  # fmt: skip
 )
 def test_crate_index_path(name: str, path: str) -> None:
