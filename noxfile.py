@@ -30,8 +30,12 @@ from ci.gates.__main__ import FLAGS as GATES_FLAGS
 from ci.registry import (
     EXTRA_SESSIONS,
     GIT_CLIFF,
+    GRIFFE,
+    GRIFFE_OLD_PYTHON,
     ORDERED,
+    PUBLISH_TOOLS,
     PYYAML,
+    REHEARSAL_TOOLS,
     RUFF,
     TOMLI,
     TOMLKIT,
@@ -125,6 +129,12 @@ def report(session: nox.Session) -> None:
     session.run(sys.executable, "-m", "ci.report")
 
 
+@nox.session(venv_backend="none", default=False)
+def rules(session: nox.Session) -> None:
+    """Every rule ID of every gate with its explanation (-- GATE ... for some gates)"""
+    gates_cli(session, "--rules", *session.posargs, python=sys.executable)
+
+
 @nox.session(default=False)
 def ci_local(session: nox.Session) -> None:
     """Run the CI workflow's steps locally, in order, the way CI runs them"""
@@ -169,14 +179,14 @@ if "bench" in EXTRA_SESSIONS:
 @nox.session(default=False)
 def release_plan(session: nox.Session) -> None:
     """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
-    install(session, [TOMLI])
+    install(session, [TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])  # griffe: the API check (ci/api)
     session.run("python", "-m", "ci.release", "plan", *session.posargs)
 
 
 @nox.session(default=False)
 def release_bump(session: nox.Session) -> None:
     """Apply the plan: versions, Cargo.lock, CHANGELOG.md, one commit, tags (never pushes)"""
-    install(session, [GIT_CLIFF, TOMLKIT, TOMLI])
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, GRIFFE, GRIFFE_OLD_PYTHON])
     session.run("python", "-m", "ci.release", "bump", *session.posargs)
 
 
@@ -187,10 +197,40 @@ def release_notes(session: nox.Session) -> None:
     session.run("python", "-m", "ci.release", "notes", *session.posargs)
 
 
-@nox.session(venv_backend="none", default=False)
+@nox.session(default=False)
+def release_stage(session: nox.Session) -> None:
+    """Copy the built wheel and sdist, with receipts of the gates they passed, for publishing"""
+    install(session, [TOMLI])
+    session.run("python", "-m", "ci.release", "stage", *session.posargs)
+
+
+@nox.session(default=False)
 def publish(session: nox.Session) -> None:
-    """Publish the planned packages to crates.io and PyPI (placeholder)"""
-    session.error("not implemented: see the publish issue (#11)")
+    """Publish the plan: crates, then sdist + wheels, skipping what a registry has (`-- --tagged`)"""
+    install(session, [GIT_CLIFF, TOMLI, *PUBLISH_TOOLS])
+    session.run("python", "-m", "ci.release", "publish", *session.posargs)
+
+
+@nox.session(default=False)
+def release_rehearsal(session: nox.Session) -> None:
+    """The whole release in a throwaway clone against local pypiserver and cargo-http-registry"""
+    gates = packages_union(with_requires(["wheel", "native_import"]))  # built in the clone
+    install(session, [GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS, *gates])
+    session.run("python", "-m", "ci.release.rehearsal", *session.posargs)
+
+
+@nox.session(venv_backend="none", default=False)
+def install_semver_checks(session: nox.Session) -> None:
+    """Install the pinned cargo-semver-checks api_compat runs, once a crate is released (~5 min)"""
+    from ci.api.rust import INSTALL, VERSION, installed_version
+    from ci.api.verdict import semver_checks_needed
+
+    if installed_version() == VERSION:
+        session.log(f"cargo-semver-checks {VERSION} is installed")
+    elif "--force" not in session.posargs and not semver_checks_needed("."):
+        session.log("no library crate has a release tag yet: api_compat does not need it (-- --force)")  # fmt: skip
+    else:
+        session.run(*INSTALL.split(), external=True)
 
 
 @nox.session(venv_backend="none", default=False)

@@ -4,7 +4,8 @@ The ``build`` gate builds once and writes :data:`MANIFEST`; every other gate tha
 artifact calls :func:`current_manifest` (never a glob over a directory, which would happily
 pick up a stale wheel). The manifest is keyed by :func:`inputs_hash`, a hash of exactly the
 files that go into the wheel and sdist, so a change under ``ci/`` or ``tests/`` never makes
-the artifacts stale and never recompiles Rust.
+the artifacts stale and never recompiles Rust; :func:`build_key` adds the environment that
+shapes the artifacts (the key a result cache for artifact gates can use).
 
 :func:`wheel_venv` gives checks a venv holding the built wheel, reused while the wheel is
 unchanged.
@@ -17,6 +18,8 @@ import json
 import os
 import sys
 
+from ci.findings import CannotRun
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -25,8 +28,8 @@ MANIFEST = "target/ci-gates/build/manifest.json"
 DIST_DIR = "target/ci-gates/build/dist"
 VENVS_DIR = "target/ci-gates/venvs"
 
-# What goes into the wheel or the sdist (see [tool.maturin] in pyproject.toml).
-INPUT_DIRS = ("crates", "build_backend", "python")
+# Files at the root that go into the wheel or the sdist; the directories come from the
+# manifests (input_dirs), so a renamed or adopted layout is hashed right.
 INPUT_FILES = (
     "Cargo.toml",
     "Cargo.lock",
@@ -41,23 +44,62 @@ INPUT_FILES = (
 # ruff or pytest settings must not rebuild the wheel.
 PYPROJECT_BUILD_KEYS = (("build-system",), ("project",), ("tool", "maturin"))
 _SKIP_PARTS = {"__pycache__", "target", ".git"}
+# Variables that change the artifacts the backend builds (tag, target, linker, flags).
+BUILD_ENV_VARS = (
+    "MATURIN_PEP517_ARGS",
+    "CARGO_BUILD_TARGET",
+    "CARGO_PROFILE_RELEASE_LTO",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+)
 
 
-class ArtifactError(Exception):
-    """The artifacts are missing or stale; the message (one line) says what to run."""
+class ArtifactError(CannotRun):
+    """The artifacts are missing or stale: a gate that needs them cannot run.
+
+    The message (one line) says what is wrong, the fix what to run.
+    """
+
+    def __init__(self, message: str, fix: str = "run `nox -s build`") -> None:
+        super().__init__(message, fix)
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.fix}" if self.fix else self.message
+
+
+def input_dirs(root: str) -> list[str]:
+    """Directories (relative, "/") whose files go into the wheel or the sdist.
+
+    Every workspace crate (a root crate contributes ``src``), the Python source (or the
+    package directory when it sits at the root) and the build backend's ``backend-path``.
+    """
+    from ci.project import ProjectError, names
+
+    try:
+        n = names(root)
+    except ProjectError as exc:
+        raise ArtifactError(str(exc), "") from None  # the message names the fix
+    dirs = {c.path or "src" for c in n.crates}
+    if n.bindings is not None:
+        dirs.add(n.bindings.path or "src")
+    dirs.add(n.python_source or n.package)
+    build_system = _pyproject(root).get("build-system", {})
+    dirs.update(p.strip("/") for p in build_system.get("backend-path", []) if isinstance(p, str))
+    return sorted(d for d in dirs if d and d != ".")
 
 
 def _abs(root: str, rel: str) -> str:
     return os.path.join(os.path.abspath(root), *rel.split("/"))
 
 
-def _input_paths(root: str) -> list[str]:
+def input_paths(root: str) -> list[str]:
     """Relative (``/``-separated) paths of the build inputs under ``root``, sorted."""
     import subprocess
 
+    dirs = input_dirs(root)
     try:
         out = subprocess.run(
-            ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *INPUT_DIRS],
+            ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *dirs],
             cwd=root,
             capture_output=True,
             check=True,
@@ -66,14 +108,29 @@ def _input_paths(root: str) -> list[str]:
     except (OSError, subprocess.CalledProcessError):
         # Not a git checkout (an unpacked sdist, a fixture): walk the input directories.
         paths = set()
-        for top in INPUT_DIRS:
+        for top in dirs:
             for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
                 dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_PARTS)
                 rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
                 paths.update(f"{rel_dir}/{name}" for name in filenames)
     paths = {p for p in paths if not _SKIP_PARTS.intersection(p.split("/"))}
     paths.update(p for p in INPUT_FILES if os.path.isfile(_abs(root, p)))
+    if os.path.isfile(_abs(root, "build.rs")):  # a root crate's build script
+        paths.add("build.rs")
     return sorted(paths)
+
+
+def _pyproject(root: str) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        with open(_abs(root, "pyproject.toml"), "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _pyproject_build_tables(root: str) -> bytes:
@@ -103,7 +160,7 @@ def _pyproject_build_tables(root: str) -> bytes:
 def inputs_hash(root: str) -> str:
     """sha256 over the paths and contents of the build inputs (not ``ci/``, not ``tests/``)."""
     h = hashlib.sha256()
-    for rel in _input_paths(root):
+    for rel in input_paths(root):
         h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         try:
             with open(_abs(root, rel), "rb") as f:
@@ -112,6 +169,19 @@ def inputs_hash(root: str) -> str:
             h.update(b"<missing>")  # tracked but deleted in the work tree
     h.update(b"pyproject.toml\0" + _pyproject_build_tables(root))
     return h.hexdigest()
+
+
+def build_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The part of the environment that shapes the artifacts (recorded in the manifest)."""
+    env = os.environ if environ is None else environ
+    return {k: env[k] for k in BUILD_ENV_VARS if k in env}
+
+
+def build_key(root: str, env: dict[str, str] | None = None) -> str:
+    """One digest of everything the artifacts are made from: inputs and build environment."""
+    env = build_env() if env is None else env
+    blob = json.dumps({"inputs": inputs_hash(root), "env": env}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def workspace_version(root: str) -> str:
@@ -137,11 +207,12 @@ def workspace_version(root: str) -> str:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except (OSError, ValueError) as exc:
-        raise ArtifactError(f"{path}: cannot read the workspace version ({exc})") from None
+        raise ArtifactError(f"{path}: cannot read the workspace version ({exc})", "") from None
     version = data.get("workspace", {}).get("package", {}).get("version")
     if not isinstance(version, str):
         raise ArtifactError(
-            f"{path}: no version for the wheel: set `version` in the bindings crate's Cargo.toml"
+            f"{path}: no version for the wheel",
+            "set `version` in the bindings crate's Cargo.toml",
         )
     return version
 
@@ -184,15 +255,13 @@ def current_manifest(root: str) -> dict[str, Any]:
     """The manifest if it matches the inputs and its artifacts exist; else :class:`ArtifactError`."""
     manifest = load_manifest(root)
     if manifest is None:
-        raise ArtifactError(f"no build manifest at {MANIFEST}; run `nox -s build` first")
+        raise ArtifactError(f"no build manifest at {MANIFEST}", "run `nox -s build` first")
     if manifest["inputs_hash"] != inputs_hash(root):
-        raise ArtifactError("build manifest is stale (inputs changed); run `nox -s build`")
+        raise ArtifactError("build manifest is stale (inputs changed)")
     for key in ("wheel", "sdist", "sdist_wheel"):
         path = manifest.get(key)
         if path is not None and not os.path.isfile(path):
-            raise ArtifactError(
-                f"build manifest names {key} {path}, which is gone; run `nox -s build`"
-            )
+            raise ArtifactError(f"build manifest names {key} {path}, which is gone")
     return manifest
 
 
@@ -218,7 +287,7 @@ def _run(cmd: list[str]) -> None:
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise ArtifactError(f"`{' '.join(cmd)}` failed: {' | '.join(tail)}")
+        raise ArtifactError(f"`{' '.join(cmd)}` failed: {' | '.join(tail)}", "")
 
 
 def create_venv(venv: str, python: str | None = None) -> None:

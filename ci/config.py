@@ -54,6 +54,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
     },
+    "build": {
+        # "" or "native": a wheel for this machine (linux_x86_64). manylinux2014,
+        # manylinux_X_Y or musllinux_X_Y: a portable wheel linked with zig (maturin --zig).
+        # CI_GATES_BUILD_COMPATIBILITY overrides it for one run.
+        "compatibility": "",
+    },
     "project": {
         # The crate whose binary is the CLI, when more than one member crate has a binary
         # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.

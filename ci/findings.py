@@ -37,17 +37,16 @@ if TYPE_CHECKING:
         name: str
         gate: str
         severity: str
-        summary: str
-        help: str
+        doc: str
 else:
-    from collections import namedtuple
+    from ci import record  # half of namedtuple's import-time cost: hooks import this module
 
-    _Finding = namedtuple(
+    _Finding = record(
         "_Finding",
         "rule message path line column fix severity ignored",
-        defaults=("", 0, 0, "", ERROR, ""),
+        ("", 0, 0, "", ERROR, ""),
     )
-    _Rule = namedtuple("_Rule", "id name gate severity summary help")
+    _Rule = record("_Rule", "id name gate severity doc")
 
 
 class Finding(_Finding):
@@ -77,15 +76,24 @@ class Finding(_Finding):
         return f"{body} [{self.rule}]"
 
     def as_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return dict(zip(self._fields, self))
 
 
 class Rule(_Rule):
     """A declared rule: ``name`` is its function's name, ``gate`` the gate that reports it
     ("" for the runner's own rules), ``summary`` the docstring's first line, ``help`` all of it.
+    The docstring is cleaned only when read (``--rules``, SARIF), never on a hook's import.
     """
 
     __slots__ = ()
+
+    @property
+    def help(self) -> str:
+        return cleandoc(self.doc)
+
+    @property
+    def summary(self) -> str:
+        return self.help.splitlines()[0]
 
 
 def cleandoc(doc: str) -> str:
@@ -108,15 +116,14 @@ RULES: dict[str, Rule] = {}
 def _register(rule_id: str, name: str, gate: str, severity: str, doc: str) -> Rule:
     if severity not in SEVERITIES:
         raise ValueError(f"rule {rule_id}: severity {severity!r} is not one of {SEVERITIES}")
-    text = cleandoc(doc or "")
-    if not text:
+    if not doc or not doc.strip():
         raise ValueError(f"rule {rule_id} ({name}): needs a docstring; it is the rule's help")
     known = RULES.get(rule_id)
     if known is not None and (known.name, known.gate) != (name, gate):
         raise ValueError(
             f"rule {rule_id} is declared twice: {known.gate}.{known.name}, {gate}.{name}"
         )
-    entry = Rule(rule_id, name, gate, severity, text.splitlines()[0], text)
+    entry = Rule(rule_id, name, gate, severity, doc)
     RULES[rule_id] = entry
     return entry
 

@@ -53,9 +53,15 @@ PYYAML = "pyyaml>=6"
 GIT_CLIFF = "git-cliff==2.14.2"
 TOMLKIT = "tomlkit>=0.13"
 TOMLI = "tomli>=2; python_version < '3.11'"
+GRIFFE = "griffe==2.4.1; python_version >= '3.11'"
+GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
-BUILD_TOOLS = ("build>=1.2",)
+BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
+# Publishing: uv uploads (trusted publishing in CI), pypi-attestations signs (PEP 740) under Actions.
+UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
+PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
+REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")  # the rehearsal's index (htpasswd auth)
 
 # The CPython versions that prove the abi3 floor, and where they are (ci/interpreters.py);
 # CI decides whether a missing one could not run.
@@ -89,8 +95,10 @@ GATES: tuple[Gate, ...] = (
     Gate(
         "readme",
         "READMEs exist, stay within size bounds, and name only real nox sessions",
-        inputs=("**/*.md", "noxfile.py"),
-        config=("readme",),
+        # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
+        # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
+        inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
+        config=("readme", "skip"),
     ),
     Gate(
         "commits",
@@ -98,6 +106,24 @@ GATES: tuple[Gate, ...] = (
         commands=("git",),
         config=("commits",),
         cacheable=False,  # judged from the git history, not from files
+    ),
+    Gate(
+        "api_compat",
+        "The commits' version bump covers each API change since the last release (Rust, Python, CLI)",
+        # griffe 2 needs Python >= 3.11; 1.14 is the last for 3.9/3.10 (same breakage API).
+        packages=(GRIFFE, GRIFFE_OLD_PYTHON, TOMLI),
+        # cargo and cargo-semver-checks are needed only once a package has a release tag: the
+        # gate checks for them then and says how to install them (`nox -s install_semver_checks`).
+        commands=("git",),
+        inputs=(*RUST_INPUTS, *PY_INPUTS),
+        config=("release",),
+        # The baseline is a tag and the declared bump comes from the commits since it.
+        machine=(
+            "git rev-parse HEAD",
+            "git tag --list",
+            "rustc --version",
+            "cargo semver-checks --version",
+        ),  # fmt: skip
     ),
     Gate(
         "action_yaml",
@@ -109,8 +135,17 @@ GATES: tuple[Gate, ...] = (
         "tool_guard",
         "Commands in workflows, actions, scripts and docs obey the tool rule table",
         packages=(PYYAML,),
-        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py.
-        inputs=(*WORKFLOW_INPUTS, "**/*.sh", "**/*.md", "**/*.py", ".ci/**"),
+        # Scripts named by `uv run X.py` are read for PEP 723 metadata, hence every .py; a
+        # `uv run --project DIR` is judged by the pyproject.toml uv would find from DIR.
+        inputs=(
+            *WORKFLOW_INPUTS,
+            "**/*.sh",
+            "**/*.ps1",
+            "**/*.md",
+            "**/*.py",
+            "**/pyproject.toml",
+            ".ci/**",
+        ),
         config=("tool-guard",),
     ),
     Gate(
@@ -121,6 +156,13 @@ GATES: tuple[Gate, ...] = (
         commands=("check-jsonschema", "zizmor"),
         inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
         config=("skip", "tool-guard"),
+    ),
+    Gate(
+        "release_doctor",
+        "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
+        packages=(PYYAML, TOMLI),
+        inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "**/Cargo.toml"),
+        config=("release",),
     ),
     Gate(
         "fmt",
@@ -157,6 +199,8 @@ GATES: tuple[Gate, ...] = (
             "rich",
             "pyelftools",
             "packaging>=24",
+            "filelock>=3.12",
+            "installer>=0.7",
             TOMLKIT,
         ),
         inputs=PY_INPUTS,
@@ -167,7 +211,18 @@ GATES: tuple[Gate, ...] = (
         packages=BUILD_TOOLS,
         commands=("cargo",),
         build_inputs=True,
-        env=("PYO3_PYTHON",),
+        # PYO3_PYTHON, the platform setting, and ci.artifacts.BUILD_ENV_VARS (what the
+        # manifest records as shaping the artifacts; a test keeps the two lists together).
+        env=(
+            "PYO3_PYTHON",
+            "CI_GATES_BUILD_COMPATIBILITY",
+            "MATURIN_PEP517_ARGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_PROFILE_RELEASE_LTO",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+        ),
+        config=("build", "project"),
     ),
     Gate(
         "native_import",
@@ -189,8 +244,16 @@ GATES: tuple[Gate, ...] = (
         "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
         requires=("build",),
         # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
-        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions.
-        packages=("twine>=6.1", "abi3audit", "auditwheel>=6.8", "pyelftools", "packaging>=24"),
+        # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions;
+        # installer validates RECORD as installers do.
+        packages=(
+            "twine>=6.1",
+            "abi3audit",
+            "auditwheel>=6.8",
+            "pyelftools",
+            "packaging>=24",
+            "installer>=0.7",
+        ),
     ),
     Gate(
         "stubs",
@@ -237,6 +300,8 @@ GATES: tuple[Gate, ...] = (
             "rich",
             GIT_CLIFF,
             TOMLKIT,
+            *REHEARSAL_TOOLS,
+            *UPLOAD_TOOLS,
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
         inputs=EVERYTHING,
@@ -291,6 +356,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "gates",
     "tests",
     "report",
+    "rules",
     "ci_local",
     "dev",
     "rename",
@@ -303,8 +369,12 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "release_plan",
     "release_bump",
     "release_notes",
+    "release_stage",
     "publish",
+    "release_rehearsal",
     "install_hooks",
+    # The api_compat gate's Rust tool (cargo install, pinned in ci/api/rust.py; once per machine).
+    "install_semver_checks",
 )
 
 ORDERED: list[Gate] = ordered()

@@ -1,33 +1,35 @@
-"""Pure checks of a built wheel, used by the ``wheel`` gate (``ci/gates/wheel.py``).
+"""The ``wheel`` gate's rules on the files themselves (``ci/gates/wheel.py`` runs them).
 
-Each ``check_*`` function takes an open :class:`zipfile.ZipFile` (or names) and returns a list
-of problem messages, so tests can feed it synthetic wheels made with :mod:`zipfile`. Tags come
-from :func:`packaging.utils.parse_wheel_filename`, never from splitting the file name.
+Each rule takes names, an open :class:`zipfile.ZipFile` or plain data and returns findings,
+so tests feed it synthetic wheels made with :mod:`zipfile`. Tags come from
+:func:`packaging.utils.parse_wheel_filename`, never from splitting the file name; RECORD is
+validated by ``installer`` (pypa's reference installer), the ELF files by :mod:`ci.elf`.
+The project's names come from :func:`ci.project.names`, never from constants.
 """
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
 import os
-import re
 import zipfile
+from pathlib import Path
+
+from ci.findings import NOTE, WARNING, Finding, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from packaging.tags import Tag
 
-PACKAGE = "template_python_rust_cmd"
-CLI = "template-cli"
+    from ci.project import Names
+
 HINT = "see docs/packaging.md"
-_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
-_MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
-_GLIBC = re.compile(r"^GLIBC_(\d+)\.(\d+)(?:\.\d+)?$")
-_SIGNATURES = ("RECORD", "RECORD.jws", "RECORD.p7s")
+BUILD = "run `nox -s build`"
+# PEP 427: "sha256 or better"; shake_* are variable-length and crash installers' hashing.
+STRONG_HASHES = frozenset(
+    {"sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s"}
+)
+# Members expected to differ between two builds of the same source: maturin's SBOM carries a
+# random serial number, a timestamp and absolute paths; RECORD lists the hashes of the rest.
+_VOLATILE = (".dist-info/sboms/", ".dist-info/RECORD")
 
 
 def wheel_tags(wheel_name: str) -> frozenset[Tag]:
@@ -36,94 +38,138 @@ def wheel_tags(wheel_name: str) -> frozenset[Tag]:
     return parse_wheel_filename(wheel_name)[3]
 
 
+def platforms(wheel_name: str) -> list[str]:
+    return sorted({t.platform for t in wheel_tags(wheel_name)})
+
+
 def is_windows(wheel_name: str) -> bool:
-    return any(t.platform.startswith("win") for t in wheel_tags(wheel_name))
+    return any(p.startswith("win") for p in platforms(wheel_name))
 
 
-def script_path(version: str, windows: bool = False) -> str:
-    return f"{PACKAGE}-{version}.data/scripts/{CLI}{'.exe' if windows else ''}"
-
-
-def check_dist_dir(
-    entries: list[str], wheel: str, sdist: str, version: str, where: str
-) -> list[str]:
-    """Exactly the manifest's wheel and sdist, both for ``version``, and nothing else."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
-    found = []
-    expected = {os.path.basename(wheel), os.path.basename(sdist)}
-    for extra in sorted(set(entries) - expected):
-        found.append(f"{where}/{extra}: stray file next to the built wheel and sdist; remove it")
-    for missing in sorted(expected - set(entries)):
-        found.append(f"{where}/{missing}: named in the build manifest but missing")
-    try:
-        wheel_version = str(parse_wheel_filename(os.path.basename(wheel))[1])
-        sdist_version = str(parse_sdist_filename(os.path.basename(sdist))[1])
-    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
-        return [*found, f"{where}: {exc}"]
-    for name, got in ((wheel, wheel_version), (sdist, sdist_version)):
-        if got != version:
-            found.append(
-                f"{os.path.basename(name)}: version {got}, but Cargo.toml says {version}; "
-                "rebuild with `nox -s build`"
-            )
-    return found
-
-
-def check_abi3(wheel_name: str) -> list[str]:
-    """Every tag is ``cp3X-abi3-<platform>``: one wheel for every CPython >= the floor."""
-    bad = sorted(
-        str(t)
-        for t in wheel_tags(wheel_name)
-        if t.abi != "abi3" or not t.interpreter.startswith("cp3") or t.platform == "any"
-    )
-    if not bad:
-        return []
-    return [
-        f"{wheel_name}: tag {', '.join(bad)} is not cp3X-abi3-<platform>; build the extension "
-        "with pyo3's abi3-py39 feature (crates/template-py/Cargo.toml)"
-    ]
+def script_path(names: Names, version: str, windows: bool = False) -> str | None:
+    """Where the CLI sits in the wheel, or None for a project without one."""
+    if names.cli is None:
+        return None
+    return f"{names.wheel_dist}-{version}.data/scripts/{names.cli}{'.exe' if windows else ''}"
 
 
 def _mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0o777
 
 
-def check_contents(zf: zipfile.ZipFile, wheel_name: str, version: str) -> list[str]:
-    """The extension, its stub, py.typed, and the CLI as an executable wheel script."""
-    windows = is_windows(wheel_name)
-    ext = f"{PACKAGE}/_native.pyd" if windows else f"{PACKAGE}/_native.abi3.so"
-    names = set(zf.namelist())
-    found = []
-    for path, why in (
-        (ext, "the compiled extension"),
-        (f"{PACKAGE}/__init__.py", "the package"),
-        (f"{PACKAGE}/_native.pyi", "the type stub of the extension"),
-        (f"{PACKAGE}/py.typed", "the PEP 561 marker"),
-    ):
-        if path not in names:
-            found.append(f"{wheel_name}: {path} is missing ({why}); {HINT}")
-    script = script_path(version, windows)
-    if script not in names:
-        found.append(
-            f"{wheel_name}: wheel has no {script}: the CLI is missing from the wheel "
-            f"(the backend's _stage_cli step did not run?); {HINT}"
+@rule("WHL001", gate="wheel")
+def stray_files(entries: list[str], expected: set[str], where: str) -> list[Finding]:
+    """The dist directory holds files besides the manifest's wheel and sdist, or lacks one.
+
+    Release steps upload the directory; a stray or stale file would be published with it.
+    """
+    found = [
+        Finding(
+            "WHL001", f"{where}/{extra}: stray file next to the built wheel and sdist", fix=BUILD
         )
-    elif not windows and _mode(zf.getinfo(script)) != 0o755:
-        found.append(
-            f"{wheel_name}: {script} has mode {_mode(zf.getinfo(script)):o}, expected 755: "
-            f"installers would copy a non-executable {CLI}; {HINT}"
-        )
+        for extra in sorted(set(entries) - expected)
+    ]
+    found += [
+        Finding("WHL001", f"{where}/{gone}: named in the build manifest but missing", fix=BUILD)
+        for gone in sorted(expected - set(entries))
+    ]
     return found
 
 
-def check_entry_points(zf: zipfile.ZipFile, wheel_name: str) -> list[str]:
-    """No console/gui script named like the CLI: its launcher would replace the native file."""
+@rule("WHL002", gate="wheel")
+def version_mismatch(artifact: str, got: str, version: str) -> Finding | None:
+    """A wheel or sdist file name carries another version than the crates' manifests.
+
+    Compared as PEP 440 versions: maturin writes cargo's ``1.0.0-alpha.1`` as ``1.0.0a1``.
+    """
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if Version(got) == Version(version):
+            return None
+    except InvalidVersion:
+        if got == version:
+            return None
+    return Finding(
+        "WHL002",
+        f"{artifact}: version {got}, but Cargo.toml says {version}",
+        "Cargo.toml",
+        fix=BUILD,
+    )
+
+
+@rule("WHL003", gate="wheel")
+def not_abi3(wheel_name: str, names: Names) -> Finding | None:
+    """Every tag is ``cp3X-abi3-<platform>``: one wheel serves every CPython from the floor on."""
+    bad = sorted(
+        str(t)
+        for t in wheel_tags(wheel_name)
+        if t.abi != "abi3" or not t.interpreter.startswith("cp3") or t.platform == "any"
+    )
+    if not bad:
+        return None
+    crate = f"{names.bindings.path}/Cargo.toml" if names.bindings else "Cargo.toml"
+    return Finding(
+        "WHL003",
+        f"{wheel_name}: tag {', '.join(bad)} is not cp3X-abi3-<platform>",
+        crate.lstrip("/"),
+        fix="build the extension with pyo3's abi3-py39 feature (or the project's floor)",
+    )
+
+
+@rule("WHL004", gate="wheel")
+def missing_members(names: set[str], wheel_name: str, project: Names) -> list[Finding]:
+    """The extension, the package, its type stub or the PEP 561 marker is not in the wheel."""
+    pkg = project.package
+    ext_base = project.extension.replace(".", "/")
+    ext = f"{ext_base}.pyd" if is_windows(wheel_name) else f"{ext_base}.abi3.so"
+    stub = f"{ext_base}.pyi"
+    return [
+        Finding("WHL004", f"{wheel_name}: {path} is missing ({why})", fix=HINT)
+        for path, why in (
+            (ext, "the compiled extension"),
+            (f"{pkg}/__init__.py", "the package"),
+            (stub, "the type stub of the extension"),
+            (f"{pkg}/py.typed", "the PEP 561 marker"),
+        )
+        if path not in names
+    ]
+
+
+@rule("WHL005", gate="wheel")
+def cli_missing_or_not_executable(
+    zf: zipfile.ZipFile, wheel_name: str, script: str, cli: str
+) -> Finding | None:
+    """The native CLI is not in ``<dist>-<ver>.data/scripts/``, or not mode 755 there.
+
+    Installers copy wheel scripts to ``bin/`` byte for byte with their mode: a missing file
+    means the backend did not stage the CLI; mode 644 means users get a file they cannot run.
+    """
+    if script not in zf.namelist():
+        return Finding(
+            "WHL005",
+            f"{wheel_name}: no {script}: the CLI {cli} is missing from the wheel "
+            "(the build backend's _stage_cli step did not run?)",
+            fix=HINT,
+        )
+    mode = _mode(zf.getinfo(script))
+    if is_windows(wheel_name) or mode == 0o755:
+        return None
+    return Finding(
+        "WHL005",
+        f"{wheel_name}: {script} has mode {mode:o}, expected 755: installers would copy a "
+        f"non-executable {cli}",
+        fix=HINT,
+    )
+
+
+@rule("WHL006", gate="wheel")
+def launcher_shadows_cli(zf: zipfile.ZipFile, wheel_name: str, cli: str) -> list[Finding]:
+    """A console or GUI script named like the CLI: its Python launcher would replace the binary.
+
+    The launcher starts an interpreter on every call just to run a program; remove the entry
+    from ``[project.scripts]``. An unreadable ``entry_points.txt`` is reported here too.
+    """
     import configparser
 
     found = []
@@ -135,63 +181,155 @@ def check_entry_points(zf: zipfile.ZipFile, wheel_name: str) -> list[str]:
         try:
             parser.read_string(zf.read(path).decode("utf-8"))
         except (configparser.Error, UnicodeDecodeError) as exc:
-            found.append(f"{wheel_name}: {path} is unreadable ({exc})")
+            found.append(Finding("WHL006", f"{wheel_name}: {path} is unreadable ({exc})"))
             continue
         for section in ("console_scripts", "gui_scripts"):
-            if parser.has_section(section):
-                for key, target in parser.items(section):
-                    if key.strip().lower().replace("_", "-") == CLI:
-                        found.append(
+            for key, target in parser.items(section) if parser.has_section(section) else []:
+                if key.strip().lower().replace("_", "-") == cli.lower().replace("_", "-"):
+                    found.append(
+                        Finding(
+                            "WHL006",
                             f"{wheel_name}: {path}: [{section}] {key} = {target}: a Python "
-                            f"launcher would shadow the native {CLI}; remove it from "
-                            f"[project.scripts] in pyproject.toml"
+                            f"launcher would shadow the native {cli}",
+                            "pyproject.toml",
+                            fix="remove it from [project.scripts]",
                         )
+                    )
     return found
 
 
-def _record_hash(algo: str, data: bytes) -> str:
-    digest = hashlib.new(algo, data).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+@rule("WHL007", gate="wheel")
+def weak_record_hashes(rows: list[tuple[str, str, str]], wheel_name: str) -> list[Finding]:
+    """A RECORD row hashes with something weaker than sha256, or unusable (``shake_*``).
+
+    PEP 427 requires sha256 or better; md5 and sha1 are refused, and the variable-length
+    ``shake_128``/``shake_256`` make pip's and installer's hashing crash.
+    """
+    found = []
+    for path, hash_, _size in rows:
+        algo = hash_.partition("=")[0]
+        if hash_ and algo not in STRONG_HASHES:
+            found.append(
+                Finding(
+                    "WHL007",
+                    f"{wheel_name}: RECORD hashes {path} with {algo!r}, not sha256 or stronger",
+                    fix=BUILD,
+                )
+            )
+    return found
 
 
-def check_record(zf: zipfile.ZipFile, wheel_name: str) -> list[str]:
-    """Every file is in RECORD with a verifying sha256 (or stronger) hash and its size."""
+@rule("WHL008", gate="wheel")
+def record_mismatch(wheel_path: str, check_hashes: bool = True) -> list[Finding]:
+    """RECORD does not match the wheel: a file missing from it, a hash or size that differs.
+
+    Validated with ``installer``'s ``WheelFile.validate_record``, the check installers run.
+    ``check_hashes`` is off when a RECORD hash is unusable (WHL007 reports those).
+    """
+    from installer.sources import WheelFile
+
+    name = os.path.basename(wheel_path)
+    try:
+        with WheelFile.open(Path(wheel_path)) as source:
+            source.validate_record(validate_contents=check_hashes)
+    except Exception as exc:  # installer raises ValueError subclasses; anything else is news
+        issues = getattr(exc, "issues", None) or [f"{type(exc).__name__}: {exc}"]
+        prefix = f"In {wheel_path}, "
+        return [
+            Finding("WHL008", f"{name}: {str(i).removeprefix(prefix)}", fix=BUILD) for i in issues
+        ]
+    return []
+
+
+def record_rows(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """RECORD's rows as installer parses them ([] when there is no single RECORD)."""
+    from installer.records import parse_record_file
+
     records = [n for n in zf.namelist() if n.endswith(".dist-info/RECORD")]
     if len(records) != 1:
-        return [f"{wheel_name}: expected one .dist-info/RECORD, found {len(records)}"]
-    record = records[0]
-    dist_info = record.rsplit("/", 1)[0]
-    rows = list(csv.reader(io.StringIO(zf.read(record).decode("utf-8"))))
-    names = set(zf.namelist())
-    listed = set()
-    found = []
-    for row in rows:
-        if not row:
+        return []
+    try:
+        return list(parse_record_file(zf.read(records[0]).decode("utf-8").splitlines()))
+    except (ValueError, UnicodeDecodeError):
+        return []  # record_mismatch reports the unreadable RECORD
+
+
+@rule("WHL009", gate="wheel")
+def no_wheel_from_sdist(sdist_name: str, why: str) -> Finding:
+    """No wheel could be built from the sdist: ``pip install <sdist>`` fails for users."""
+    return Finding(
+        "WHL009",
+        f"{sdist_name}: no wheel could be built from the sdist ({why})",
+        "pyproject.toml",
+        fix="ship what the build needs in the sdist ([tool.maturin] include, the backend-path)",
+    )
+
+
+@rule("WHL010", gate="wheel")
+def sdist_wheel_files_differ(tree: set[str], from_sdist: set[str], sdist: str) -> list[Finding]:
+    """The wheel built from the sdist has other files than the one built from the tree."""
+    fix = "include what it needs in the sdist ([tool.maturin] include in pyproject.toml)"
+    found = [
+        Finding(
+            "WHL010",
+            f"{sdist}: the wheel built from the sdist lacks {p}",
+            "pyproject.toml",
+            fix=fix,
+        )
+        for p in sorted(tree - from_sdist)
+    ]
+    found += [
+        Finding("WHL010", f"{sdist}: the wheel built from the sdist has an extra file {p}")
+        for p in sorted(from_sdist - tree)
+    ]
+    return found
+
+
+@rule("WHL011", gate="wheel")
+def sdist_wheel_content_differs(path: str, sdist: str) -> Finding:
+    """A file of the wheel built from the sdist differs from the tree wheel's.
+
+    The sdist build compiles every project crate again from the sdist's own sources (in the
+    shared target dir, with fresh mtimes), so equal bytes prove the sdist holds the same
+    code; a Python file, stub or metadata that differs means the sdist ships other sources.
+    """
+    return Finding(
+        "WHL011",
+        f"{sdist}: {path} in the wheel built from the sdist differs from the tree wheel's",
+        "pyproject.toml",
+        fix="the sdist ships other sources than the tree: check [tool.maturin] include/exclude",
+    )
+
+
+@rule("WHL012", severity=WARNING, gate="wheel")
+def sdist_native_differs(path: str, sdist: str) -> Finding:
+    """A native file built from the sdist differs from the tree build's (a warning).
+
+    Same sources, same toolchain and target dir give the same bytes on Linux; a linker that
+    stamps times or paths (some Windows setups) makes them differ without a real problem.
+    """
+    return Finding(
+        "WHL012",
+        f"{sdist}: native {path} built from the sdist differs from the tree build's",
+        fix="compare the two builds' cargo output; a non-reproducible linker explains it",
+        severity=WARNING,
+    )
+
+
+def compare_contents(tree: zipfile.ZipFile, other: zipfile.ZipFile, sdist: str) -> list[Finding]:
+    """WHL010-012: the sdist's wheel against the tree's, file by file and byte by byte."""
+    from ci.elf import is_native
+
+    mine, theirs = file_list(tree), file_list(other)
+    found = sdist_wheel_files_differ(mine, theirs, sdist)
+    for path in sorted(mine & theirs):
+        if any(v in path for v in _VOLATILE):
             continue
-        if len(row) != 3:
-            found.append(f"{wheel_name}: {record}: malformed row {row!r}")
+        data = tree.read(path)
+        if data == other.read(path):
             continue
-        path, hash_, size = row
-        listed.add(path)
-        if path not in names:
-            found.append(f"{wheel_name}: {record} lists {path}, which is not in the wheel")
-            continue
-        if path in {f"{dist_info}/{s}" for s in _SIGNATURES}:
-            continue
-        algo, _, expected = hash_.partition("=")
-        if algo not in hashlib.algorithms_guaranteed or algo in {"md5", "sha1"}:
-            found.append(f"{wheel_name}: {record}: {path} has no sha256 hash ({hash_!r})")
-            continue
-        data = zf.read(path)
-        if _record_hash(algo, data) != expected:
-            found.append(f"{wheel_name}: {path}: RECORD hash does not match the file; rebuild")
-        if size != str(len(data)):
-            found.append(
-                f"{wheel_name}: {path}: RECORD size {size} but the file has {len(data)} bytes"
-            )
-    for path in sorted(names - listed):
-        if not path.endswith("/") and path not in {f"{dist_info}/{s}" for s in _SIGNATURES}:
-            found.append(f"{wheel_name}: {path} is not listed in {record}")
+        native = is_native(data)
+        found.append((sdist_native_differs if native else sdist_wheel_content_differs)(path, sdist))
     return found
 
 
@@ -199,140 +337,8 @@ def file_list(zf: zipfile.ZipFile) -> set[str]:
     return {n for n in zf.namelist() if not n.endswith("/")}
 
 
-def compare_file_lists(tree: set[str], from_sdist: set[str], sdist_name: str) -> list[str]:
-    """The wheel built from the sdist has the same files as the one built from the tree."""
-    found = []
-    for path in sorted(tree - from_sdist):
-        found.append(
-            f"{sdist_name}: the wheel built from the sdist lacks {path}; include what it needs "
-            "in the sdist ([tool.maturin] include in pyproject.toml)"
-        )
-    for path in sorted(from_sdist - tree):
-        found.append(f"{sdist_name}: the wheel built from the sdist has an extra file {path}")
-    return found
-
-
-def glibc_floor(platforms: list[str]) -> tuple[int, int] | None:
-    """Lowest glibc a set of platform tags promises to run on; None without manylinux tags."""
-    floors = []
-    for plat in platforms:
-        m = _MANYLINUX.match(plat)
-        if m:
-            floors.append((int(m.group(1)), int(m.group(2))))
-        for legacy, floor in _LEGACY_MANYLINUX.items():
-            if plat.startswith(legacy + "_"):
-                floors.append(floor)
-    return min(floors) if floors else None
-
-
-def _glibc_version(name: str) -> tuple[int, int] | None:
-    m = _GLIBC.match(name)
-    return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def elf_glibc_symbols(data: bytes) -> dict[str, tuple[int, int]]:
-    """Undefined dynamic symbol -> the GLIBC_x.y version it needs, read with pyelftools."""
-    from elftools.elf.elffile import ELFFile
-
-    elf = ELFFile(io.BytesIO(data))
-    verneed: Any = elf.get_section_by_name(".gnu.version_r")
-    versym: Any = elf.get_section_by_name(".gnu.version")
-    dynsym: Any = elf.get_section_by_name(".dynsym")
-    if verneed is None or versym is None or dynsym is None:
-        return {}
-    index_to_version: dict[int, tuple[int, int]] = {}
-    for _need, auxes in verneed.iter_versions():
-        for aux in auxes:
-            version = _glibc_version(aux.name)
-            if version is not None:
-                index_to_version[aux["vna_other"]] = version
-    out = {}
-    for i, sym in enumerate(dynsym.iter_symbols()):
-        if sym["st_shndx"] != "SHN_UNDEF":
-            continue
-        ndx = versym.get_symbol(i)["ndx"]
-        if isinstance(ndx, int) and (ndx & 0x7FFF) in index_to_version:
-            out[sym.name] = index_to_version[ndx & 0x7FFF]
-    return out
-
-
-def is_elf(data: bytes) -> bool:
-    return data[:4] == b"\x7fELF"
-
-
-def elf_members(
-    zf: zipfile.ZipFile, wheel_name: str
-) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str]]:
-    """GLIBC needs of every ELF member (by magic, wherever it sits), and unreadable ones."""
-    from elftools.common.exceptions import ELFError
-
-    needs = {}
-    found = []
-    for name in zf.namelist():
-        with zf.open(name) as f:
-            head = f.read(4)
-        if not is_elf(head):
-            continue
-        try:
-            needs[name] = elf_glibc_symbols(zf.read(name))
-        except (ELFError, ValueError, KeyError) as exc:
-            found.append(f"{wheel_name}: {name}: starts like ELF but is unreadable ({exc})")
-    return needs, found
-
-
-def max_glibc(symbols: dict[str, tuple[int, int]]) -> tuple[tuple[int, int], list[str]] | None:
-    """The newest GLIBC version needed and the symbols that need it."""
-    if not symbols:
-        return None
-    top = max(symbols.values())
-    return top, sorted(s for s, v in symbols.items() if v == top)
-
-
-def _fmt(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
-
-
-def check_glibc(wheel_name: str, elf_needs: dict[str, dict[str, tuple[int, int]]]) -> list[str]:
-    """Every ELF file (extension and bundled executable) within the tag's glibc floor.
-
-    ``elf_needs`` maps each ELF member of the wheel to its :func:`elf_glibc_symbols`.
-    """
-    platforms = sorted({t.platform for t in wheel_tags(wheel_name)})
-    found = []
-    if any(p.startswith("musllinux") for p in platforms):
-        for member, syms in sorted(elf_needs.items()):
-            if syms:
-                found.append(
-                    f"{wheel_name}: {member} needs glibc symbols but the wheel is tagged "
-                    f"musllinux; build it against musl"
-                )
-        return found
-    floor = glibc_floor(platforms)
-    if floor is None:
-        return []  # linux_<arch> (a local build) promises no particular glibc
-    for member, syms in sorted(elf_needs.items()):
-        top = max_glibc(syms)
-        if top is not None and top[0] > floor:
-            found.append(
-                f"{wheel_name}: {member} needs GLIBC_{_fmt(top[0])} ({', '.join(top[1][:3])}) "
-                f"but the wheel's tag {', '.join(platforms)} promises glibc {_fmt(floor)}: "
-                "build in a manylinux container for that floor (or tag the wheel "
-                f"manylinux_{top[0][0]}_{top[0][1]}); {HINT}"
-            )
-    return found
-
-
-def check_auditwheel_policy(wheel_name: str, overall_tag: str) -> list[str]:
-    """The wheel's manylinux tags are no newer than what ``auditwheel show`` allows."""
-    platforms = sorted({t.platform for t in wheel_tags(wheel_name)})
-    claimed = glibc_floor(platforms)
-    if claimed is None:
-        return []
-    allowed = glibc_floor([overall_tag])
-    if allowed is None or claimed < allowed:
-        return [
-            f"{wheel_name}: tagged {', '.join(platforms)} but auditwheel show says its "
-            f"contents are only consistent with {overall_tag}; rebuild in an older manylinux "
-            f"container or tag it {overall_tag}; {HINT}"
-        ]
-    return []
+@rule("WHL013", severity=NOTE, gate="wheel")
+def no_cli(wheel_name: str) -> Finding:
+    """The project has no CLI crate: the checks of the wheel's native script were skipped."""
+    msg = f"{wheel_name}: skipped the CLI checks: the project has no CLI crate"
+    return Finding("WHL013", msg, severity=NOTE)

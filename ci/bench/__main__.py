@@ -12,13 +12,15 @@ from ci.artifacts import ArtifactError, current_manifest, venv_python, venv_scri
 from ci.bench import gates, hooks, startup, throughput
 from ci.bench.common import Row, machine, table
 from ci.gates import project_root
+from ci.project import ProjectError, names
 
+# `{cli}` stands for the project's CLI (ci/project.py).
 METHOD = {
     "hooks": "Each hook command is read from `.claude/settings.json` / `.codex/hooks.json` and run exactly "
     "as the agent runs it (`sh -c COMMAND`, payload on stdin, `CLAUDE_PROJECT_DIR` set, cwd = "
     'project root), interleaved with the floor `python3 -I -S -c "import json"` run the same way '
     "through `sh -c`. Payloads are shaped like Claude Code / Codex PreToolUse payloads.",
-    "startup": "`template-cli --version` from the wheel venv's `bin/`, interleaved with `python3 -c pass`, "
+    "startup": "`{cli} --version` from the wheel venv's `bin/`, interleaved with `python3 -c pass`, "
     "a console-script style launcher (a Python script that imports the package and `execv`s "
     "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
     "gates": "See each row. Gate runs are too long for 10+ repetitions inside a 10-minute session, so "
@@ -26,7 +28,7 @@ METHOD = {
     "size": "File sizes of the wheel built by the `build` gate (from its manifest) and of each native "
     "file inside it (uncompressed / compressed).",
     "throughput": "A deterministic 200 MB file (60% text with every C-locale whitespace byte, 20% long "
-    "lines, 20% random binary) in the page cache. `template-cli count FILE`, "
+    "lines, 20% random binary) in the page cache. `{cli} count FILE`, "
     "`LC_ALL=C wc -l -w -c FILE` and `cat FILE > /dev/null` are interleaved. The Python "
     "figures come from one interpreter in the wheel venv: `count_bytes` vs "
     "`(data.count(b'\\n'), len(data.split()), len(data))` on a 32 MB buffer, and "
@@ -45,20 +47,31 @@ TITLES = {
 def main() -> int:
     root = project_root()
     try:
+        project = names(root)
         manifest = current_manifest(root)
-    except ArtifactError as exc:
+    except (ArtifactError, ProjectError) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 2
+    if project.cli is None:
+        print(
+            "bench: this project builds no CLI (ci/project.py found none); the start-up and "
+            "throughput areas measure it",
+            file=sys.stderr,
+        )
+        return 2
     venv = wheel_venv(root, "bench")
-    cli = os.path.join(venv_scripts(venv), "template-cli")
+    cli = os.path.join(venv_scripts(venv), project.cli)
     started = time.perf_counter()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         areas: tuple[tuple[str, Callable[[], list[Row]]], ...] = (
             ("size", lambda: startup.wheel_size(manifest["wheel"])),
-            ("startup", lambda: startup.cli_startup(cli, venv_python(venv), work)),
+            ("startup", lambda: startup.cli_startup(cli, project.package, venv_python(venv), work)),
             ("hooks", lambda: hooks.measure(root)),
-            ("throughput", lambda: throughput.measure(cli, venv_python(venv), work)),
+            (
+                "throughput",
+                lambda: throughput.measure(cli, project.package, venv_python(venv), work),
+            ),
             ("gates", lambda: gates.measure(root)),
         )
         for area, fn in areas:
@@ -68,13 +81,13 @@ def main() -> int:
                 print(f"  {r.what}: {r.figure} [{r.verdict}]", flush=True)
             rows += area_rows
     elapsed = time.perf_counter() - started
-    write(root, rows, elapsed)
+    write(root, rows, elapsed, project.cli)
     missed = [r for r in rows if r.verdict == "missed"]
     print(f"bench: BENCHMARKS.md rewritten in {elapsed:.0f} s; {len(missed)} target(s) missed")
     return 0
 
 
-def write(root: str, rows: list[Row], elapsed: float) -> None:
+def write(root: str, rows: list[Row], elapsed: float, cli: str) -> None:
     lines = [
         "# Benchmarks",
         "",
@@ -89,7 +102,7 @@ def write(root: str, rows: list[Row], elapsed: float) -> None:
         "",
     ]
     for area in ("hooks", "startup", "gates", "size", "throughput"):
-        lines += [f"## {TITLES[area]}", "", f"How: {METHOD[area]}", ""]
+        lines += [f"## {TITLES[area]}", "", f"How: {METHOD[area].replace('{cli}', cli)}", ""]
         lines += table([r for r in rows if r.area == area]) + [""]
     notes = os.path.join(root, "ci", "bench", "NOTES.md")
     if os.path.exists(notes):

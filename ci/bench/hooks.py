@@ -34,6 +34,14 @@ def _payload(root: str, tool: str, tool_input: dict[str, object]) -> bytes:
     ).encode()
 
 
+def _subdir(root: str) -> str:
+    """A crate's directory (its own Cargo.toml is a false root marker), else ci/gates/."""
+    from ci.project import names
+
+    inner = [c.path for c in names(root).crates if c.path]
+    return os.path.join(root, inner[0] if inner else os.path.join("ci", "gates"))
+
+
 def measure(root: str) -> list[Row]:
     small = "".join(f"x{i} = {i}\n" for i in range(50))
     big = "".join(f"x{i} = {i}\n" for i in range(2000))
@@ -64,6 +72,7 @@ def measure(root: str) -> list[Row]:
         "codex": os.path.join(root, ".codex", "hooks.json"),
     }
     env = {**os.environ, "CLAUDE_PROJECT_DIR": root}
+    subdir = _subdir(root)
     variants = {"floor": run_cmd([FLOOR], shell=True, cwd=root)}
     labels = {}
     for agent, tool, label, tool_input in cases:
@@ -74,8 +83,8 @@ def measure(root: str) -> list[Row]:
         for i, cmd in enumerate(cmds):
             key = f"{agent}:{label}:{i}"
             labels[key] = f"{agent} {label}"
-            # Codex runs hooks in the session's cwd; "(subdir)" cases start two levels down.
-            cwd = os.path.join(root, "crates", "template-core") if "(subdir)" in label else root
+            # Codex runs hooks in the session's cwd; "(subdir)" cases start in a crate.
+            cwd = subdir if "(subdir)" in label else root
             variants[key] = run_cmd([cmd], shell=True, stdin=payload, env=env, cwd=cwd)
     # Each run is ~30 ms, so many runs are cheap and tighten the medians a ±5% target needs.
     t = interleave(variants, runs=max(RUNS, 40))

@@ -11,17 +11,19 @@ from ci.bench.common import RUNS, Row, interleave, ms, run_cmd, verdict
 # What pip writes for a [project.scripts] entry, pointed at a function that execs the real
 # binary — the "Python launcher in front of the program" this template avoids.
 LAUNCHER = """#!{python}
-import os, sys, sysconfig
-exe = os.path.join(sysconfig.get_path("scripts"), "template-cli")
-import template_python_rust_cmd  # a console script imports its package before running
+import os, sys
+exe = {exe!r}
+import {package}  # a console script imports its package before running
 os.execv(exe, [exe, *sys.argv[1:]])
 """
 
 
-def cli_startup(cli: str, venv_python: str, workdir: str) -> list[Row]:
-    launcher = os.path.join(workdir, "template-cli-launcher")
+def cli_startup(cli: str, package: str, venv_python: str, workdir: str) -> list[Row]:
+    """``cli``: the installed executable; ``package``: the import package a launcher loads."""
+    name = os.path.basename(cli)
+    launcher = os.path.join(workdir, f"{name}-launcher")
     with open(launcher, "w", encoding="utf-8") as f:
-        f.write(LAUNCHER.format(python=venv_python))
+        f.write(LAUNCHER.format(python=venv_python, exe=cli, package=package))
     os.chmod(launcher, 0o755)
     t = interleave(  # milliseconds each: many runs cost nothing
         {
@@ -33,24 +35,24 @@ def cli_startup(cli: str, venv_python: str, workdir: str) -> list[Row]:
         runs=max(RUNS, 40),
     )
     return [
-        Row("startup", "`template-cli --version`", ms(t["cli"]), "", "info"),
+        Row("startup", f"`{name} --version`", ms(t["cli"]), "", "info"),
         Row(
             "startup",
-            "`template-cli --version` / `python3 -c pass`",
+            f"`{name} --version` / `python3 -c pass`",
             f"{t['cli'] / t['python']:.3f}× ({ms(t['python'])})",
             "≤ 0.1×",
             verdict(t["cli"] / t["python"] <= 0.1),
         ),
         Row(
             "startup",
-            "`template-cli --version` / `/bin/true`",
+            f"`{name} --version` / `/bin/true`",
             f"{t['cli'] / t['true']:.2f}× ({ms(t['true'])})",
             "≤ 3×",
             verdict(t["cli"] / t["true"] <= 3),
         ),
         Row(
             "startup",
-            "console-script launcher / native `template-cli`",
+            f"console-script launcher / native `{name}`",
             f"{t['launcher'] / t['cli']:.1f}× ({ms(t['launcher'])})",
             "(what the raw script saves)",
             "info",

@@ -39,9 +39,9 @@ def make_file(path: str) -> None:
 # Runs inside the wheel venv: the Python API against the pure-Python equivalent, and count_file
 # from 1, 2 and 4 threads (the GIL is released while reading and counting).
 PY_SCRIPT = r"""
-import json, statistics, sys, threading, time
-from template_python_rust_cmd import count_bytes, count_file
-path, runs = sys.argv[1], int(sys.argv[2])
+import importlib, json, statistics, sys, threading, time
+path, runs, package = sys.argv[1], int(sys.argv[2]), importlib.import_module(sys.argv[3])
+count_bytes, count_file = package.count_bytes, package.count_file
 data = open(path, "rb").read(32 * 1024 * 1024)
 def pure():  # bytes.split() with no argument splits on exactly the C-locale whitespace bytes
     return (data.count(b"\n"), len(data.split()), len(data))
@@ -66,7 +66,9 @@ print(json.dumps({k: statistics.median(v) for k, v in samples.items()}))
 """
 
 
-def measure(cli: str, python: str, workdir: str) -> list[Row]:
+def measure(cli: str, package: str, python: str, workdir: str) -> list[Row]:
+    """``cli``: the installed executable; ``package``: the import package, in ``python``'s venv."""
+    name = os.path.basename(cli)
     path = os.path.join(workdir, "bench-200mb.bin")
     make_file(path)
     mb = SIZE / 1e6  # decimal MB, as MB/s is usually quoted
@@ -79,7 +81,7 @@ def measure(cli: str, python: str, workdir: str) -> list[Row]:
         }
     )
     out = subprocess.run(
-        [python, "-c", PY_SCRIPT, path, str(RUNS)],
+        [python, "-c", PY_SCRIPT, path, str(RUNS), package],
         capture_output=True,
         text=True,
         check=True,
@@ -91,21 +93,21 @@ def measure(cli: str, python: str, workdir: str) -> list[Row]:
     return [
         Row(
             "throughput",
-            f"`template-cli count` on {mb:.0f} MB",
+            f"`{name} count` on {mb:.0f} MB",
             f"{t['cli'] * 1000:.0f} ms ({mb / t['cli']:.0f} MB/s)",
             "",
             "info",
         ),
         Row(
             "throughput",
-            "`LC_ALL=C wc -l -w -c` / `template-cli count`",
+            f"`LC_ALL=C wc -l -w -c` / `{name} count`",
             f"{t['wc'] / t['cli']:.2f}× ({t['wc'] * 1000:.0f} ms)",
             "≥ 2× faster than wc",
             verdict(t["wc"] / t["cli"] >= 2),
         ),
         Row(
             "throughput",
-            "`template-cli count` / `cat FILE > /dev/null`",
+            f"`{name} count` / `cat FILE > /dev/null`",
             f"{t['cli'] / t['cat']:.2f}× ({t['cat'] * 1000:.0f} ms)",
             "≤ 3× the read floor",
             verdict(t["cli"] / t["cat"] <= 3),

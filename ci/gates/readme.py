@@ -3,8 +3,9 @@
 Checked: the root README.md (``root-min-lines``..``root-max-lines``); a README.md in every
 directory matching ``[tool.ci-gates.readme] dirs`` (``min-lines``..``max-lines``); a readme
 declared, and present, for every published crate and for the Python package; and every
-``nox -s NAME`` in a README's shell code blocks names a session in :data:`ci.registry.SESSIONS`.
-The pure functions are what the agent hooks call; they take the session names as an argument
+``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci.markdown`, lexed by
+:mod:`ci.shell`, the same as the tool guard) names a session in :data:`ci.registry.SESSIONS`.
+The rule functions are what the agent hooks call; they take the session names as an argument
 because importing the registry (and ``typing``) would blow a hook's start-up budget.
 """
 
@@ -14,6 +15,7 @@ import re
 from fnmatch import fnmatchcase
 
 from ci.config import DEFAULTS
+from ci.findings import NOTE, Finding, rule
 from ci.gates.loc import count_lines
 
 TYPE_CHECKING = False
@@ -21,16 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Collection
     from typing import Any
 
-SHELL_LANGUAGES = frozenset({"", "sh", "bash", "shell", "console", "zsh", "shell-session"})
 # Directory names a wildcard in ``dirs`` never matches: caches, build output, hidden dirs.
 SKIP_DIRS = ("__pycache__", ".*", "*.egg-info", "*.dist-info", "target", "node_modules")
-_FENCE = r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)"
-_TOKEN = (
-    r"""\s*(?:(&&|\|\||[;&|()<>])|\#.*|((?:[^\s;&|()<>'"\\]|\\.?|'[^']*'?|"(?:[^"\\]|\\.)*"?)+))"""
-)
-_QUOTED = r"""'([^']*)'?|"((?:[^"\\]|\\.)*)"?|\\(.?)"""
 _SESSION_FLAGS = ("-s", "-e", "--session", "--sessions")
-_PROMPT = r"^\s*[$%] "
 
 
 def _readme(config: dict[str, Any]) -> dict[str, Any]:
@@ -70,31 +65,14 @@ def covering_dir(rel_path: str, config: dict[str, Any]) -> str:
     return "/".join(parts)
 
 
-def _words(line: str) -> list[str]:
-    """Shell words and operators of one command line; quotes removed, comments dropped."""
-    out = []
-    for m in re.finditer(_TOKEN, line):
-        if m.group(1):
-            out.append(m.group(1))
-        elif m.group(2):
-            out.append(
-                re.sub(_QUOTED, lambda q: next(g for g in q.groups() if g is not None), m.group(2))
-            )
-    return out
-
-
-def _sessions_in_command(words: list[str]) -> list[str]:
+def _sessions_in_args(args: list[str]) -> list[str]:
+    """The session names in nox's arguments (``-s a b``, ``--session=a``, ``-sa``, ``-e a``)."""
     names: list[str] = []
     collecting = False
-    in_nox = False
-    for word in words:
-        if word in {"&&", "||", ";", "&", "|", "(", ")", "<", ">"}:
-            in_nox = collecting = False
-        elif not in_nox:
-            in_nox = word == "nox" or word.endswith("/nox")
-        elif word == "--":
-            in_nox = collecting = False
-        elif word in _SESSION_FLAGS:
+    for word in args:
+        if word == "--":
+            break
+        if word in _SESSION_FLAGS:
             collecting = True
         elif word.startswith(("--session=", "--sessions=")):
             names.append(word.partition("=")[2])
@@ -111,31 +89,16 @@ def _sessions_in_command(words: list[str]) -> list[str]:
 
 def nox_sessions_in(text: str) -> list[tuple[int, str]]:
     """``(line, session)`` for every ``nox -s NAME`` in the shell code blocks of Markdown."""
+    from ci import shell
+    from ci.calls import calls
+    from ci.markdown import shell_blocks
+
     found: list[tuple[int, str]] = []
-    fence, lang, command, start = "", "", "", 0
-    for number, line in enumerate(text.splitlines(), 1):
-        m = re.match(_FENCE, line)
-        if m and m.group(1)[0] == "`" and "`" in line[m.end(1) :]:
-            m = None  # ```inline``` code, not a fence (CommonMark)
-        if not fence:
-            if m:
-                fence, lang = m.group(1), m.group(2).lower()
-            continue
-        if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2):
-            fence, command = "", ""
-            continue
-        if lang not in SHELL_LANGUAGES:
-            continue
-        if not command:
-            if lang in {"console", "shell-session"} and not re.match(_PROMPT, line):
-                continue  # command output, not a command
-            line, start = re.sub(_PROMPT, "", line, count=1), number
-        command += line
-        if command.endswith("\\"):
-            command = command[:-1] + " "
-            continue
-        found.extend((start, name) for name in _sessions_in_command(_words(command)))
-        command = ""
+    for block in shell_blocks(text):
+        for cmd in shell.commands(block.script, block.line, block.dialect):
+            for call in calls(cmd):
+                if call.tool == "nox":
+                    found += [(cmd.line + 1, n) for n in _sessions_in_args(call.command[1:])]
     return found
 
 
@@ -145,47 +108,110 @@ def _known(name: str, sessions: Collection[str]) -> bool:
     return name in sessions or base in sessions
 
 
-def missing_readme(rel_dir: str, config: dict[str, Any]) -> str:
-    """The message for a covered directory without README.md (the gate's and the hook's)."""
-    readme, where = _readme(config), _norm(rel_dir).strip("/")
-    rel = f"{where}/README.md" if where else "README.md"
-    lo, hi = ("root-min-lines", "root-max-lines") if not where else ("min-lines", "max-lines")
-    what = "the project" if not where else "this directory"
+def _bounds(rel: str) -> tuple[str, str]:
     return (
-        f"{rel}: missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates."
-        f"readme]); add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use "
-        "it and how to test it"
+        ("root-min-lines", "root-max-lines") if rel == "README.md" else ("min-lines", "max-lines")
+    )
+
+
+@rule("RDM001")
+def missing_readme(rel_dir: str, config: dict[str, Any]) -> Finding:
+    """A directory the readme gate covers has no README.md.
+
+    The root always needs one; so does every directory matching ``[tool.ci-gates.readme]
+    dirs`` (crates, the Python package, the gate and hook libraries by default). It says
+    what the directory is for, how to use it and how to test it.
+    """
+    readme, where = _readme(config), _norm(rel_dir)
+    rel = f"{where}/README.md" if where else "README.md"
+    lo, hi = _bounds(rel)
+    what = "the project" if not where else "this directory"
+    return Finding(
+        "RDM001",
+        "missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates.readme])",
+        rel,
+        fix=f"add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use it and "
+        "how to test it",
+    )
+
+
+@rule("RDM002")
+def too_short(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A README is under its minimum length (``root-min-lines`` / ``min-lines``)."""
+    rel = _norm(rel_path)
+    lo = _bounds(rel)[0]
+    if lines >= _readme(config)[lo]:
+        return None
+    counted = "1 line" if lines == 1 else f"{lines} lines"
+    return Finding(
+        "RDM002",
+        f"{counted}, under the {_readme(config)[lo]}-line minimum ({lo})",
+        rel,
+        fix="say what this is, how to use it and how to test it",
+    )
+
+
+@rule("RDM003")
+def too_long(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A README is over its maximum length (``root-max-lines`` / ``max-lines``)."""
+    rel = _norm(rel_path)
+    hi = _bounds(rel)[1]
+    if lines <= _readme(config)[hi]:
+        return None
+    return Finding(
+        "RDM003",
+        f"{lines} lines, over the {_readme(config)[hi]}-line maximum ({hi})",
+        rel,
+        fix="keep the essentials and move reference material into docs/ with a link",
+    )
+
+
+@rule("RDM004")
+def unknown_session(rel: str, line: int, name: str, sessions: Collection[str]) -> Finding | None:
+    """A README's shell code block runs ``nox -s NAME`` for a session that does not exist.
+
+    Sessions are generated from ``ci/registry.py``; ``tests-3.12`` and ``tests(python='3.12')``
+    count as ``tests``. Code blocks are read as :mod:`ci.markdown` says (an unlabelled fence is
+    shell; label data ``text``).
+    """
+    if _known(name, sessions):
+        return None
+    return Finding(
+        "RDM004",
+        f"`nox -s {name}` names no nox session",
+        _norm(rel),
+        line,
+        fix=f"use one of: {', '.join(sessions)}",
     )
 
 
 def readme_problems(
     rel_path: str, text: str, config: dict[str, Any], sessions: Collection[str] | None
-) -> list[str]:
+) -> list[Finding]:
     """Size bounds (root bounds for the root README.md) and unknown ``nox -s`` sessions."""
-    readme, rel = _readme(config), _norm(rel_path)
-    lo, hi = (
-        ("root-min-lines", "root-max-lines") if rel == "README.md" else ("min-lines", "max-lines")
-    )
-    n, out = count_lines(text), []
-    if n < readme[lo]:
-        lines = "1 line" if n == 1 else f"{n} lines"
-        out.append(
-            f"{rel}: {lines}, under the {readme[lo]}-line minimum ({lo}); say what this is, "
-            "how to use it and how to test it"
-        )
-    elif n > readme[hi]:
-        out.append(
-            f"{rel}: {n} lines, over the {readme[hi]}-line maximum ({hi}); keep the "
-            "essentials and move reference material into docs/ with a link"
-        )
+    rel, lines = _norm(rel_path), count_lines(text)
+    found = [too_short(rel, lines, config) or too_long(rel, lines, config)]
     if sessions is not None:
-        for line, name in nox_sessions_in(text):
-            if not _known(name, sessions):
-                out.append(
-                    f"{rel}:{line}: `nox -s {name}` names no nox session; use one of: "
-                    f"{', '.join(sessions)}"
-                )
-    return out
+        found += [unknown_session(rel, ln, name, sessions) for ln, name in nox_sessions_in(text)]
+    return [f for f in found if f is not None]
+
+
+@rule("RDM007")
+def unreadable_readme(rel: str, exc: Exception) -> Finding:
+    """A README.md cannot be read as UTF-8 text."""
+    return Finding("RDM007", f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
+
+
+@rule("RDM008", severity=NOTE)
+def pattern_matches_nothing(pattern: str) -> Finding:
+    """A ``[tool.ci-gates.readme] dirs`` pattern matches no directory (a note: maybe a typo)."""
+    return Finding(
+        "RDM008",
+        f"no directory matches {pattern!r} in [tool.ci-gates.readme] dirs",
+        "pyproject.toml",
+        fix="fix the pattern or remove it",
+        severity=NOTE,
+    )
 
 
 def _toml(path: str) -> dict[str, Any]:
@@ -197,76 +223,110 @@ def _toml(path: str) -> dict[str, Any]:
         return tomllib.load(f)  # type: ignore[no-any-return]
 
 
-def _declared_readmes(root: str) -> list[str]:
-    """Problems with the readme each published crate and the Python package declare."""
+@rule("RDM005")
+def crate_readme(root: str, rel: str, workspace: dict[str, Any]) -> Finding | None:
+    """A published crate declares no readme, or names one that does not exist.
+
+    crates.io shows the crate's readme; ``readme.workspace = true`` needs ``readme`` in the
+    workspace's ``[workspace.package]``; ``readme = true`` means README.md next to the
+    manifest. A crate with ``publish = false`` needs none.
+    """
+    import os
+
+    def problem(message: str, fix: str) -> Finding:
+        return Finding("RDM005", message, rel, fix=fix)
+
+    manifest = os.path.join(root, rel)
+    try:
+        package = _toml(manifest).get("package", {})
+    except (OSError, ValueError) as exc:
+        return problem(f"cannot read ({exc})", "fix the manifest")
+    publish, readme, base = package.get("publish", True), package.get("readme"), manifest
+    if isinstance(publish, dict) and publish.get("workspace"):
+        publish = workspace.get("publish", True)
+    if publish is False or publish == []:
+        return None
+    if isinstance(readme, dict) and readme.get("workspace"):
+        readme, base = workspace.get("readme"), os.path.join(root, "Cargo.toml")
+        if not isinstance(readme, str):
+            return problem(
+                "readme.workspace = true, but Cargo.toml has no readme in [workspace.package]",
+                "add it there or set readme in this crate",
+            )
+    if readme is True:  # Cargo: `readme = true` means README.md next to the manifest
+        readme = "README.md"
+    if not isinstance(readme, str):
+        return problem(
+            "published crate declares no readme",
+            'add readme = "README.md" to [package] (or publish = false if it is not published)',
+        )
+    if not os.path.isfile(os.path.join(os.path.dirname(base), readme)):
+        return problem(f"readme {readme!r} does not exist", "add the file or fix the path")
+    return None
+
+
+@rule("RDM006")
+def package_readme(root: str) -> Finding | None:
+    """The Python package (``[project]`` in pyproject.toml) declares no readme, or a missing one.
+
+    PyPI shows it as the project description. Not needed for a ``dynamic`` readme, an inline
+    ``{text = …}``, or a private package (``Private :: Do Not Upload``).
+    """
+    import os
+
+    project = _toml(os.path.join(root, "pyproject.toml")).get("project")
+    if not isinstance(project, dict) or "readme" in project.get("dynamic", ()):
+        return None
+    if "Private :: Do Not Upload" in project.get("classifiers", ()):
+        return None
+    readme = project.get("readme")
+    if isinstance(readme, dict) and "text" in readme:
+        return None
+    file = readme.get("file") if isinstance(readme, dict) else readme
+    if not isinstance(file, str):
+        return Finding(
+            "RDM006",
+            "[project] declares no readme",
+            "pyproject.toml",
+            fix='add readme = "README.md"',
+        )
+    if not os.path.isfile(os.path.join(root, file)):
+        return Finding(
+            "RDM006",
+            f"[project] readme {file!r} does not exist",
+            "pyproject.toml",
+            fix="add the file or fix the path",
+        )
+    return None
+
+
+def _declared_readmes(root: str) -> list[Finding]:
+    """The readme each published crate and the Python package declare."""
     import glob
     import os
 
-    out: list[str] = []
     try:
         workspace = _toml(os.path.join(root, "Cargo.toml")).get("workspace", {}).get("package", {})
     except (OSError, ValueError):
         workspace = {}
-    for manifest in sorted(glob.glob(os.path.join(root, "crates", "*", "Cargo.toml"))):
-        rel = os.path.relpath(manifest, root).replace(os.sep, "/")
-        try:
-            package = _toml(manifest).get("package", {})
-        except (OSError, ValueError) as exc:
-            out.append(f"{rel}: cannot read ({exc}); fix the manifest")
-            continue
-        publish, readme, base = package.get("publish", True), package.get("readme"), manifest
-        if isinstance(publish, dict) and publish.get("workspace"):
-            publish = workspace.get("publish", True)
-        if publish is False or publish == []:
-            continue
-        if isinstance(readme, dict) and readme.get("workspace"):
-            readme, base = workspace.get("readme"), os.path.join(root, "Cargo.toml")
-            if not isinstance(readme, str):
-                out.append(
-                    f"{rel}: readme.workspace = true, but Cargo.toml has no readme in "
-                    "[workspace.package]; add it there or set readme in this crate"
-                )
-                continue
-        if readme is True:  # Cargo: `readme = true` means README.md next to the manifest
-            readme = "README.md"
-        if not isinstance(readme, str):
-            out.append(
-                f'{rel}: published crate declares no readme; add readme = "README.md" '
-                "to [package] (or publish = false if it is not published)"
-            )
-        elif not os.path.isfile(os.path.join(os.path.dirname(base), readme)):
-            out.append(f"{rel}: readme {readme!r} does not exist; add the file or fix the path")
-    project = _toml(os.path.join(root, "pyproject.toml")).get("project")
-    if not isinstance(project, dict) or "readme" in project.get("dynamic", ()):
-        return out
-    if "Private :: Do Not Upload" in project.get("classifiers", ()):
-        return out
-    readme = project.get("readme")
-    if isinstance(readme, dict) and "text" in readme:
-        return out
-    file = readme.get("file") if isinstance(readme, dict) else readme
-    if not isinstance(file, str):
-        out.append('pyproject.toml: [project] declares no readme; add readme = "README.md"')
-    elif not os.path.isfile(os.path.join(root, file)):
-        out.append(
-            f"pyproject.toml: [project] readme {file!r} does not exist; add the file or "
-            "fix the path"
-        )
-    return out
+    manifests = sorted(glob.glob(os.path.join(root, "crates", "*", "Cargo.toml")))
+    found = [
+        crate_readme(root, os.path.relpath(m, root).replace(os.sep, "/"), workspace)
+        for m in manifests
+    ]
+    found.append(package_readme(root))
+    return [f for f in found if f is not None]
 
 
-def run(root: str | None = None) -> int:
+def run(root: str | None = None) -> list[Finding]:
     import glob
     import os
 
-    from ci.gates import CANNOT_RUN, note, problem, root_and_config, verdict
+    from ci.gates import config_for
     from ci.registry import SESSIONS
 
-    loaded = root_and_config(root)
-    if loaded is None:
-        return CANNOT_RUN
-    root, config = loaded
-    found: list[str] = []
+    root, config = config_for(root)
+    found: list[Finding] = []
     dirs = [""]
     for pattern in config["readme"]["dirs"]:
         matches = sorted(
@@ -275,7 +335,7 @@ def run(root: str | None = None) -> int:
             if os.path.isdir(p)
         )
         if not matches:
-            note(f"readme: no directory matches {pattern!r} in [tool.ci-gates.readme] dirs")
+            found.append(pattern_matches_nothing(pattern))
         dirs += [d for d in matches if covered_dir(d, config) and d not in dirs]
     for rel_dir in dirs:
         rel = f"{rel_dir}/README.md" if rel_dir else "README.md"
@@ -286,10 +346,9 @@ def run(root: str | None = None) -> int:
             found.append(missing_readme(rel_dir, config))
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            found.append(f"{rel}: cannot read as UTF-8 ({exc}); fix the file")
+            found.append(unreadable_readme(rel, exc))
             continue
         found += readme_problems(rel, text, config, SESSIONS)
-    found += _declared_readmes(root)
-    for msg in found:
-        problem(msg)
-    return verdict(len(found))
+    from ci.sync import readme_table_stale  # the gate table `nox -s sync` writes
+
+    return found + _declared_readmes(root) + readme_table_stale(root)

@@ -1,226 +1,347 @@
 """Gate ``tool_guard``: every command this repository tells someone to run obeys ONE rule table.
 
 Checked: the ``run:`` steps of ``.github/workflows/*.yml`` and of the composite actions
-(``action.yml``, ``action/**/action.yml``), shell scripts (``*.sh`` and
-``[tool.ci-gates.tool-guard] scripts``), and shell code blocks in Markdown. The agent hook
-(``ci/hooks/tool_guard.py``) calls :func:`evaluate` on every Bash command with the same
-:data:`RULES`, so a command the gate rejects in a README is the command the hook refuses.
+(``action.yml``, ``action/**/action.yml``), shell scripts (``*.sh``, ``*.ps1`` and
+``[tool.ci-gates.tool-guard] scripts``), and shell code blocks in Markdown (read by
+:mod:`ci.markdown`). The agent hook (``ci/hooks/tool_guard.py``) calls :func:`evaluate` on
+every Bash / PowerShell command with the same rule functions (:data:`CALL_RULES`), so a command
+the gate rejects in a README is the command the hook refuses.
 
-Contexts: ``"shell"`` (an agent's command, a script, a doc block), ``"ci"`` (a ``run:`` step
-of the CI workflow: only ``nox -s <session>``), ``"release"`` (a ``run:`` step of a release
-workflow: publishing allowed). A finding is ``"deny"`` (the gate fails, the hook refuses) or
-``"note"`` (allowed; the hook tells the agent which nox session CI runs).
-Module level imports only the standard library: the hook imports it on every call.
+Contexts: ``"shell"`` (an agent's command, a script, a doc block), ``"ci"`` (a ``run:`` step of
+the CI workflow: only ``nox -s <session>``), ``"release"`` (a release workflow or job:
+publishing allowed). An error fails the gate and makes the hook refuse the command; a note is
+allowed (the hook tells the agent which nox session CI runs). Module level imports only the
+standard library: the hook imports it on every call. Files and workflows: ``_tool_files``.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections import namedtuple
-
 from ci import shell
+from ci.calls import Call, calls
+from ci.findings import ERROR, NOTE, Finding, rule
+from ci.gates._tool_triggers import worth_checking
+from ci.uvrun import SHELL as SHELL
+from ci.uvrun import Scope as Scope
+from ci.uvrun import uv_run_builds
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-Finding = namedtuple("Finding", "action rule reason instead")
-Rule = namedtuple("Rule", "rule action tools sub unless contexts instead")
-# One tool invocation: ``python -m pytest -x`` is Call("pytest", None, ["-x"], "python -m", …).
-Call = namedtuple("Call", "tool sub args via text")
-
-SHELL, CI, RELEASE = "shell", "ci", "release"
-EVERYWHERE, NOT_RELEASE, NOT_CI = (SHELL, CI, RELEASE), (SHELL, CI), (SHELL, RELEASE)
-CI_TOOLS = ("cargo", "pytest", "maturin", "ruff", "mypy", "python -m")
-_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "--deny warnings", "--deny=warnings")
-_PUBLISH = "the release workflow (push a version tag); a dry run is fine anywhere"
-
-# The ONE rule table. ``unless``: flags that make the rule not apply; ``instead``: None means
-# computed from the command (see :func:`_instead`). Texts per rule: :data:`REASONS`.
-RULES: tuple[Rule, ...] = (
-    Rule("uv-run", "deny", ("uv",), "run", ("--no-project", "--script", "-s"), EVERYWHERE, None),
-    Rule("publish", "deny", ("cargo",), "publish", ("--dry-run", "-n"), NOT_RELEASE, _PUBLISH),
-    Rule("publish", "deny", ("twine",), "upload", (), NOT_RELEASE, _PUBLISH),
-    Rule("publish", "deny", ("maturin",), "publish", (), NOT_RELEASE, _PUBLISH),
-    Rule("publish", "deny", ("maturin",), "upload", (), NOT_RELEASE, _PUBLISH),
-    Rule("publish", "deny", ("uv",), "publish", ("--dry-run",), NOT_RELEASE, _PUBLISH),
-    Rule("ci-direct", "deny", CI_TOOLS, None, (), (CI,), None),
-    Rule("clippy", "note", ("cargo",), "clippy", _CLIPPY_STRICT, NOT_CI, "nox -s clippy"),
-    Rule("cargo-test", "note", ("cargo",), "test", ("--locked",), NOT_CI, "nox -s cargo_test"),
-    Rule("pytest", "note", ("pytest",), None, (), NOT_CI, "nox -s pytest"),
-    Rule("ruff", "note", ("ruff",), "check", (), NOT_CI, "nox -s ruff"),
-    Rule("mypy", "note", ("mypy",), None, (), NOT_CI, "nox -s typecheck"),
-    Rule("build", "note", ("maturin",), "build", (), NOT_CI, "nox -s build"),
-    Rule("build", "note", ("maturin",), "develop", (), NOT_CI, "nox -s build"),
-    Rule("build", "note", ("pip",), "wheel", (), NOT_CI, "nox -s build"),
-    Rule("build", "note", ("build",), None, (), NOT_CI, "nox -s build"),
-)
-
-# rule -> (what the command does, why that is denied or differs from CI)
-REASONS = {
-    "uv-run": (
-        "runs without --no-project",
-        "in this maturin project `uv run` first builds and installs the whole wheel (Rust too)",
-    ),
-    "publish": (
-        "publishes a release",
-        "releases are published only by the release workflow, through trusted publishing",
-    ),
-    "ci-direct": (
-        "calls the tool directly in the CI workflow",
-        "each CI step is exactly one `nox -s <session>`, the command developers run",
-    ),
-    "clippy": ("differs from CI", "CI runs clippy on the whole workspace with `-D warnings`"),
-    "cargo-test": ("differs from CI", "CI runs `cargo test --workspace --locked`"),
-    "pytest": ("differs from CI", "CI runs pytest against the installed wheel, not the source"),
-    "ruff": ("differs from CI", "CI runs the pinned ruff: check and format --check"),
-    "mypy": ("differs from CI", "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"),
-    "build": ("builds the wheel", "CI builds the wheel and sdist once, reused while inputs match"),
-}
-
+CI, RELEASE = "ci", "release"
+EVERYWHERE = (SHELL, CI, RELEASE)
 # The nox session that runs a tool the way CI does: (tool, subcommand) first, then the tool.
 SESSIONS: dict[Any, str] = {
     ("cargo", "test"): "nox -s cargo_test",
     ("cargo", "clippy"): "nox -s clippy",
     ("cargo", "fmt"): "nox -s fmt",
     ("cargo", "build"): "nox -s build",
-    "cargo": "nox -s cargo_test (or clippy, fmt, build)",
-    "pytest": "nox -s pytest (or nox -s tests)",
+    "cargo": "nox -s cargo_test",
+    "pytest": "nox -s pytest",
     "ruff": "nox -s ruff",
     "mypy": "nox -s typecheck",
     "maturin": "nox -s build",
     "build": "nox -s build",
     ("pip", "wheel"): "nox -s build",
 }
-_NO_SESSION = "one `nox -s <session>`; add a session to ci/registry.py if none fits"
-
-# Options that take a value, per tool, before the subcommand (or, for uv run, the command).
-_GLOBAL_VALUE = {
-    "cargo": frozenset("--color --config -Z -C".split()),
-    "uv": frozenset(
-        "--directory --project --config-file --cache-dir --color --python-preference "
-        "--allow-insecure-host".split()
-    ),
+CI_TOOLS = ("cargo", "pytest", "maturin", "ruff", "mypy")
+_PUBLISHERS: dict[tuple[str, str | None], tuple[str, ...]] = {  # -> its dry-run flags
+    ("cargo", "publish"): ("--dry-run", "-n"),
+    ("twine", "upload"): (),
+    ("maturin", "publish"): (),
+    ("maturin", "upload"): (),
+    ("uv", "publish"): ("--dry-run",),
 }
-_UV_RUN_VALUE = _GLOBAL_VALUE["uv"] | frozenset(
-    "--with --with-editable --with-requirements --extra --no-extra --group --no-group "
-    "--only-group --python -p --package --env-file --index --default-index --index-url -i "
-    "--extra-index-url --find-links -f --resolution --prerelease --exclude-newer --from "
-    "--index-strategy --keyring-provider --link-mode --refresh-package --reinstall-package "
-    "--upgrade-package -P --no-build-package --no-binary-package --config-setting -C "
-    "--fork-strategy --python-platform --no-sources-package".split()
-)
-_PYTHON = re.compile(r"(python|pypy)([0-9][0-9.]*t?)?|py")
-_TRIGGERS = ("uv", "publish", "upload", "cargo", "py", "ruff", "maturin", "pip", "build")
-_UNQUOTE = str.maketrans("", "", "'\"\\")
+_SAFE = frozenset("_@%+=:,./{}$-")
 
 
-def _split(args: list[str], value_opts: frozenset[str]) -> tuple[list[str], list[str]]:
-    """``(options, rest)``: leading options (with their values) and what follows them."""
-    i = 0
-    while i < len(args) and args[i].startswith(("-", "+")) and args[i] not in ("-", "--"):
-        i += 2 if args[i] in value_opts else 1
-    return args[:i], args[i + 1 if i < len(args) and args[i] == "--" else i :]
+def _quote(word: str) -> str:
+    """``shlex.quote`` without importing shlex (the hook's start-up budget)."""
+    if word and all(c.isalnum() or c in _SAFE for c in word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
 
 
-def _calls(words: list[str], via: str = "") -> list[Call]:
-    """The tool invocations in one simple command, seeing through ``python -m``, ``uvx``,
-    ``uv tool run`` and ``uv run`` (whose own call comes first, its options as ``args``)."""
-    if not words:
-        return []
-    tool, args, text = shell.basename(words[0]), words[1:], " ".join(words)
-    if _PYTHON.fullmatch(tool):
-        i = 0
-        while i < len(args) and args[i].startswith("-") and not args[i].startswith(("-m", "-c")):
-            i += 2 if args[i] in ("-X", "-W", "-Q") else 1
-        if i < len(args) and args[i].startswith("-m"):
-            module = args[i][2:] or (args[i + 1] if i + 1 < len(args) else "")
-            rest = args[i + 1 :] if args[i][2:] else args[i + 2 :]
-            return _calls([module, *rest], "python -m") if module else []
-        return []
-    if tool == "uvx":
-        return _calls(_split(args, _UV_RUN_VALUE)[1], "uvx")
-    if tool == "pipx" and args[:1] == ["run"]:
-        return _calls(_split(args[1:], frozenset({"--spec", "--python"}))[1], "pipx run")
-    opts, rest = _split(args, _GLOBAL_VALUE.get(tool, frozenset()))
-    sub = rest[0] if rest else None
-    if tool == "uv" and sub == "tool" and rest[1:2] == ["run"]:
-        return _calls(_split(rest[2:], _UV_RUN_VALUE)[1], "uv tool run")
-    if tool == "uv" and sub == "run":
-        run_opts, command = _split(rest[1:], _UV_RUN_VALUE)
-        # The uv run call's text is the command it runs (for the suggestion).
-        return [
-            Call("uv", "run", opts + run_opts, via, " ".join(command)),
-            *_calls(command, "uv run"),
-        ]
-    return [Call(tool, sub, opts + rest[1:], via, text)]
+def _shown(call: Call) -> str:
+    """The command as a person would type it, cut to 80 characters."""
+    uv_run = (call.tool, call.sub) == ("uv", "run")
+    words = ["uv", "run", *call.args, *call.command] if uv_run else call.command
+    text = " ".join(_quote(w) for w in words)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _has(args: list[str], flags: tuple[str, ...]) -> bool:
-    joined = f" {' '.join(args)} "
-    return any(f" {flag} " in joined or f" {flag}=" in joined for flag in flags)
+def _joined(words: list[str]) -> str:
+    return " ".join(_quote(w) for w in words)
 
 
-def _instead(rule: Rule, call: Call, inner: Call | None) -> str:
-    if rule.instead is not None:
-        return str(rule.instead)
-    if rule.rule == "uv-run":
-        if inner is not None and inner.tool == "nox":
-            return f"{call.text} (nox is installed as a tool, not in the project)"
-        session = inner and (SESSIONS.get((inner.tool, inner.sub)) or SESSIONS.get(inner.tool))
-        return session or f"uv run --no-project {call.text or '…'}"
-    return SESSIONS.get((call.tool, call.sub)) or SESSIONS.get(call.tool) or _NO_SESSION
+def session_for(call: Call) -> str | None:
+    return SESSIONS.get((call.tool, call.sub)) or SESSIONS.get(call.tool)
 
 
-def _matches(rule: Rule, call: Call, context: str) -> bool:
-    if context not in rule.contexts:
-        return False
-    if call.tool not in rule.tools and not (
-        call.via == "python -m" and "python -m" in rule.tools and call.tool != "nox"
+@rule("TG001")
+def uv_run_syncs_project(call: Call, scope: Scope) -> Finding | None:
+    """``uv run`` that syncs this project first: in a maturin project, a full wheel build.
+
+    ``uv run`` locks and syncs the project environment before running the command, which
+    here means building and installing the whole wheel (Rust too) — minutes, on every call.
+    Not denied: ``--no-project``, ``--no-sync``, ``--only-group G`` / ``--only-dev``,
+    ``--script`` / ``-s`` or a script file with PEP 723 metadata (``# /// script``), a
+    ``--project`` / ``--directory`` (or working directory) in another project or in a job
+    without a checkout of this repository, and ``UV_NO_PROJECT=1`` / ``UV_NO_SYNC=1`` (prefix,
+    ``env``, ``export``, ``$env:``, workflow ``env:``). ``--frozen`` and ``--locked`` still
+    sync and build: denied. Run the nox session instead, which builds once and reuses it.
+    """
+    verdict, why = uv_run_builds(call, scope)
+    if verdict != "builds":
+        return None
+    inner = [c for cmd in shell.unwrap(shell.Command(list(call.command), 0)) for c in calls(cmd)]
+    script = call.command[0] if call.command else "…"
+    if why:
+        fix = (
+            f"give {script} PEP 723 metadata (`uv add --script {script} <dependency>`), or run "
+            f"`uv run --no-project {_joined(call.command)}`"
+        )
+    elif inner and inner[0].tool == "nox":
+        fix = f"run `{_joined(call.command)}` directly (nox is installed as a tool, not in the project)"
+    elif inner and session_for(inner[0]):
+        fix = f"run `{session_for(inner[0])}` instead, or `uv run --no-project …` if it needs no project"
+    else:
+        fix = f"run `uv run --no-project {_joined(call.command) or '…'}` (or add --no-sync / --only-group G)"
+    reason = f" ({why})" if why else ""
+    message = f"`{_shown(call)}` syncs this project first{reason}: in this maturin project that builds and installs the whole wheel (Rust too)"
+    return Finding("TG001", message, fix=fix)
+
+
+@rule("TG006", severity=NOTE)
+def uv_run_undecided(call: Call, scope: Scope) -> Finding | None:
+    """``uv run`` that may or may not build this project: the guard cannot tell.
+
+    A script that is not in the repository (cloned or written at run time) may carry PEP 723
+    metadata, which makes uv ignore the project; a ``--project`` / ``--directory`` / working
+    directory named by a variable may be another project. The note asks for an explicit
+    ``--no-project`` (or ``--script``) where the project is not needed.
+    """
+    verdict, why = uv_run_builds(call, scope)
+    if verdict != "unknown":
+        return None
+    return Finding(
+        "TG006",
+        f"`{_shown(call)}` may sync and build this project: {why}",
+        fix="add `--no-project` (or `--script`) if it does not need this project",
+        severity=NOTE,
+    )
+
+
+@rule("TG002")
+def publishes_outside_release(call: Call, scope: Scope) -> Finding | None:
+    """Publishing outside the release workflow: ``cargo publish``, ``twine upload``,
+    ``maturin publish`` / ``upload``, ``uv publish``.
+
+    Releases are published only by the release workflow, through trusted publishing. A
+    release workflow is a file in ``[tool.ci-gates.tool-guard] release-files``, one that runs
+    only on tags / releases / manual dispatch, or a job (or step) that runs only for those
+    (``if: startsWith(github.ref, 'refs/tags/')``) or publishes with ``id-token: write``.
+    Dry runs (``--dry-run``) are fine anywhere.
+    """
+    dry = _PUBLISHERS.get((call.tool, call.sub))
+    if (
+        dry is None
+        or scope.context == RELEASE
+        or any(a.partition("=")[0] in dry for a in call.args)
     ):
-        return False
-    if rule.sub is not None and call.sub != rule.sub:
-        return False
-    return not (rule.unless and _has(call.args, rule.unless))
+        return None
+    return Finding(
+        "TG002",
+        f"`{_shown(call)}` publishes a release; releases are published only by the release workflow, through trusted publishing",
+        fix="publish from the release workflow (push a version tag); a dry run is fine anywhere",
+    )
 
 
-def check(words: list[str], context: str = SHELL) -> list[Finding]:
-    """Findings for one simple command (launchers already removed, see :mod:`ci.shell`)."""
-    if context not in EVERYWHERE:
-        context = SHELL
-    calls = _calls(list(words))
-    shown = " ".join(words)
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    found: list[Finding] = []
-    for k, call in enumerate(calls):
-        inner = calls[k + 1] if k + 1 < len(calls) else None
-        for rule in RULES:
-            if _matches(rule, call, context):
-                what, why = REASONS[rule.rule]
-                reason = f"`{shown}` {what}; {why}"
-                finding = Finding(rule.action, rule.rule, reason, _instead(rule, call, inner))
-                if finding not in found:
-                    found.append(finding)
-    if any(f.action == "deny" for f in found):
-        found = [f for f in found if f.action == "deny"]
-    return found
+@rule("TG003")
+def ci_step_not_nox(call: Call, scope: Scope) -> Finding | None:
+    """A step of the CI workflow calls a tool directly instead of one ``nox -s <session>``.
+
+    Each CI step is exactly the command developers run, so a red CI step reproduces locally
+    as printed. Add a session to ``ci/registry.py`` if none fits.
+    """
+    if scope.context != CI or call.tool == "nox":
+        return None
+    if call.tool not in CI_TOOLS and call.via != "python -m":
+        return None
+    return Finding(
+        "TG003",
+        f"`{_shown(call)}` calls the tool directly in the CI workflow; each CI step is exactly one `nox -s <session>`, the command developers run",
+        fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to ci/registry.py if none fits)",
+    )
 
 
-def findings(text: str, context: str = SHELL, line: int = 0) -> list[tuple[int, Finding]]:
-    """``(line, finding)`` for every command in shell ``text`` (0-based lines plus ``line``)."""
-    if not any(t in text.translate(_UNQUOTE) for t in _TRIGGERS):
-        return []
-    return [(cmd.line, f) for cmd in shell.commands(text, line) for f in check(cmd.words, context)]
+def _differs(
+    rule_id: str, call: Call, scope: Scope, why: str, strict: tuple[str, ...] = ()
+) -> Finding | None:
+    """A note that ``call`` is not what CI runs, unless it has one of the ``strict`` flags."""
+    joined = f" {' '.join(call.args)} "
+    if scope.context == CI or any(f" {f} " in joined or f" {f}=" in joined for f in strict):
+        return None
+    session = session_for(call) or "nox -s <session>"
+    return Finding(
+        rule_id,
+        f"`{_shown(call)}` differs from CI: {why}",
+        fix=f"run `{session}` to check what CI checks",
+        severity=NOTE,
+    )
 
 
-def evaluate(command: str, context: str = SHELL) -> list[Finding]:
-    """What the rule table says about one command line (or script); the hook denies on "deny"."""
+_CLIPPY_STRICT = ("-D warnings", "-Dwarnings", "--deny warnings", "--deny=warnings")
+
+
+@rule("TG010", severity=NOTE)
+def clippy_differs(call: Call, scope: Scope) -> Finding | None:
+    """``cargo clippy`` without ``-D warnings``: CI runs clippy on the whole workspace with it."""
+    if (call.tool, call.sub) != ("cargo", "clippy"):
+        return None
+    return _differs(
+        "TG010",
+        call,
+        scope,
+        "CI runs clippy on the whole workspace with `-D warnings`",
+        _CLIPPY_STRICT,
+    )
+
+
+@rule("TG011", severity=NOTE)
+def cargo_test_differs(call: Call, scope: Scope) -> Finding | None:
+    """``cargo test`` without ``--locked``: CI runs ``cargo test --workspace --locked``."""
+    if (call.tool, call.sub) != ("cargo", "test"):
+        return None
+    return _differs(
+        "TG011", call, scope, "CI runs `cargo test --workspace --locked`", ("--locked",)
+    )
+
+
+@rule("TG012", severity=NOTE)
+def pytest_differs(call: Call, scope: Scope) -> Finding | None:
+    """``pytest`` from the source tree: CI runs pytest against the installed wheel."""
+    if call.tool != "pytest":
+        return None
+    return _differs(
+        "TG012", call, scope, "CI runs pytest against the installed wheel, not the source"
+    )
+
+
+@rule("TG013", severity=NOTE)
+def ruff_differs(call: Call, scope: Scope) -> Finding | None:
+    """``ruff check``: CI runs the pinned ruff, check and ``format --check``."""
+    if (call.tool, call.sub) != ("ruff", "check"):
+        return None
+    return _differs("TG013", call, scope, "CI runs the pinned ruff: check and format --check")
+
+
+@rule("TG014", severity=NOTE)
+def mypy_differs(call: Call, scope: Scope) -> Finding | None:
+    """``mypy``: CI runs the pinned mypy over ci/, noxfile.py, tasks.py and python/."""
+    if call.tool != "mypy":
+        return None
+    return _differs(
+        "TG014", call, scope, "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"
+    )
+
+
+@rule("TG015", severity=NOTE)
+def build_differs(call: Call, scope: Scope) -> Finding | None:
+    """Building the wheel by hand (``maturin build`` / ``develop``, ``pip wheel``, ``python -m
+    build``): CI builds the wheel and sdist once and reuses them while the inputs match."""
+    if (call.tool, call.sub) not in (
+        ("maturin", "build"),
+        ("maturin", "develop"),
+        ("pip", "wheel"),
+    ) and call.tool != "build":
+        return None
+    return _differs(
+        "TG015", call, scope, "CI builds the wheel and sdist once, reused while inputs match"
+    )
+
+
+@rule("TG004")
+def invalid_yaml(rel: str, exc: Exception) -> Finding:
+    """A workflow or action file is not valid YAML, so its ``run:`` steps cannot be checked."""
+    mark = getattr(exc, "problem_mark", None)
+    return Finding(
+        "TG004",
+        f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
+        rel,
+        mark.line + 1 if mark is not None else 0,
+        fix="fix the syntax so its run: steps can be checked",
+    )
+
+
+@rule("TG005", severity=NOTE)
+def step_not_checked(rel: str, line: int, shell_: str) -> Finding:
+    """A ``run:`` step whose ``shell:`` is not one the guard reads (``cmd``, ``nu``, …).
+
+    The guard reads POSIX shells (``bash``, ``sh``, templates like ``bash -el {0}``) and
+    PowerShell (``pwsh``, ``powershell``, the default on Windows runners); a Python step
+    (``shell: python``, ``python {0}``) is not shell and is skipped. Any other shell's
+    commands are not checked, and this note says so, so nothing passes unseen.
+    """
+    return Finding(
+        "TG005",
+        f"`shell: {shell_}` step not checked: the guard reads POSIX shell and PowerShell only",
+        rel,
+        line,
+        fix="use `shell: bash` or `shell: pwsh` if the step can, or review its commands by hand",
+        severity=NOTE,
+    )
+
+
+CALL_RULES = (
+    uv_run_syncs_project,
+    uv_run_undecided,
+    publishes_outside_release,
+    ci_step_not_nox,
+    clippy_differs,
+    cargo_test_differs,
+    pytest_differs,
+    ruff_differs,
+    mypy_differs,
+    build_differs,
+)
+
+
+def findings(
+    text: str,
+    scope: Scope | None = None,
+    dialect: str = shell.BASH,
+    env: dict[str, str] | None = None,
+    line: int = 0,
+    path: str = "",
+) -> list[Finding]:
+    """Every finding for the commands in ``text``; ``line`` (0-based) is where ``text`` starts
+    in ``path``, so each finding's line is the 1-based line of its command there."""
+    scope = scope or Scope()
+    if scope.context not in EVERYWHERE:
+        scope = scope._replace(context=SHELL)
+    if not worth_checking(text):
+        return []  # the common case in the hook: nothing the rules look at
     out: list[Finding] = []
-    for _, finding in findings(command, context):
-        if finding not in out:
-            out.append(finding)
+    for cmd in shell.commands(text, line, dialect, env):
+        found: list[Finding] = []
+        for call in calls(cmd):
+            for check in CALL_RULES:
+                finding = check(call, scope)
+                if finding is not None:
+                    finding = finding._replace(path=path, line=cmd.line + 1)
+                    found += [finding] if finding not in found else []
+        if any(f.severity == ERROR for f in found):  # a denied command needs no notes
+            found = [f for f in found if f.severity == ERROR]
+        out += [f for f in found if f not in out]
     return out
+
+
+def evaluate(
+    command: str, context: str = SHELL, dialect: str = shell.BASH, scope: Scope | None = None
+) -> list[Finding]:
+    """What the rules say about one command line (or script); the hook refuses on an error."""
+    return findings(command, (scope or Scope())._replace(context=context), dialect)
 
 
 def _section(config: dict[str, Any]) -> dict[str, Any]:
@@ -245,124 +366,15 @@ def context_for(rel_path: str, config: dict[str, Any]) -> str:
     return CI if rel == _norm(section["ci-file"]) else SHELL
 
 
-# --- the gate -------------------------------------------------------------------------------
-
-_ACTION_OR_WORKFLOW = r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml"
-
-
-def _listed(root: str) -> list[str]:
-    """Git-tracked files plus untracked ones git does not ignore (what is about to be committed)."""
-    import subprocess
-
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return sorted({f for f in out.decode("utf-8", "surrogateescape").split("\0") if f})
-
-
-def _is_python_step(step: Any) -> bool:
-    shells = [v.value for k, v in step.value if getattr(k, "value", None) == "shell"]
-    return any(isinstance(v, str) and v.strip().startswith("python") for v in shells)
-
-
 def run_scripts(text: str) -> list[tuple[int, str]]:
-    """``(first_line, script)`` (0-based) of every ``run:`` scalar in a workflow or action."""
-    import yaml
+    """``(first line, script)`` of each non-Python ``run:`` step (kept for action_surface;
+    new code reads :func:`ci.steps.steps`, which also gives the shell, env and checkouts)."""
+    from ci.steps import dialect, steps
 
-    scripts: list[tuple[int, str]] = []
-    stack = [yaml.compose(text, Loader=yaml.SafeLoader)]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if (
-                    isinstance(key, yaml.ScalarNode)
-                    and key.value == "run"
-                    and isinstance(value, yaml.ScalarNode)
-                ):
-                    if _is_python_step(node):
-                        continue  # `shell: python`: the script is Python, not shell
-                    # A block scalar (| or >) starts on the line after its indicator.
-                    block = value.style in ("|", ">")
-                    scripts.append((value.start_mark.line + block, str(value.value)))
-                else:
-                    stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return sorted(scripts)
+    return [(s.line, s.script) for s in steps(text) if dialect(s.shell) != "python"]
 
 
-def file_findings(rel: str, text: str, config: dict[str, Any]) -> list[tuple[int, Finding]]:
-    """``(1-based line, finding)`` for a workflow, action, script or Markdown file.
+def run(root: str | None = None) -> list[Finding]:
+    from ci.gates import _tool_files
 
-    Raises ``yaml.YAMLError`` for a workflow or action file that does not parse.
-    """
-    context = context_for(rel, config)
-    if re.fullmatch(_ACTION_OR_WORKFLOW, rel):
-        blocks = run_scripts(text)
-    elif rel.endswith(".md"):
-        blocks = shell.markdown_blocks(text)
-    else:
-        blocks = [(0, text)]
-    return [
-        (line + 1, f) for start, script in blocks for line, f in findings(script, context, start)
-    ]
-
-
-def run(root: str | None = None) -> int:
-    from fnmatch import fnmatchcase
-
-    from ci import gates
-
-    loaded = gates.root_and_config(root)
-    if loaded is None:
-        return gates.CANNOT_RUN
-    root, config = loaded
-    try:
-        import yaml
-    except ImportError:
-        return gates.cannot_run("tool_guard: needs pyyaml; run `nox -s tool_guard`")
-    try:
-        files = _listed(root)
-    except (OSError, ValueError) as exc:
-        return gates.cannot_run(
-            f"tool_guard: cannot list files with git ({exc}); run it in a "
-            "git checkout with git on PATH"
-        )
-    except Exception as exc:  # CalledProcessError: not a git repository
-        return gates.cannot_run(
-            f"tool_guard: `git ls-files` failed ({exc}); run it in a git checkout"
-        )
-    section = _section(config)
-    scripts = {_norm(p) for p in section["scripts"]}
-    problems = 0
-    for rel in files:
-        if any(fnmatchcase(rel, pattern) for pattern in section["exclude"]) or not (
-            re.fullmatch(_ACTION_OR_WORKFLOW, rel) or rel.endswith((".sh", ".md")) or rel in scripts
-        ):
-            continue
-        try:
-            with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
-                text = f.read()
-            found = file_findings(rel, text, config)
-        except OSError:
-            continue  # listed but deleted in the work tree
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{rel}:{mark.line + 1}" if mark is not None else rel
-            gates.problem(
-                f"{where}: invalid YAML ({getattr(exc, 'problem', exc)}); fix the "
-                "syntax so its run: steps can be checked"
-            )
-            problems += 1
-            continue
-        for line, finding in found:
-            if finding.action == "deny":
-                gates.problem(f"{rel}:{line}: {finding.reason}; use instead: {finding.instead}")
-                problems += 1
-            else:
-                gates.note(f"{rel}:{line}: note: {finding.reason}; CI runs: {finding.instead}")
-    return gates.verdict(problems)
+    return _tool_files.run(root)

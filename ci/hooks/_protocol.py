@@ -56,7 +56,9 @@ class Call:
         self.shaped = isinstance(tool_input, dict)
         self.input: dict[str, Any] = tool_input if isinstance(tool_input, dict) else {}
         cwd = payload.get("cwd")
-        self.cwd = cwd if isinstance(cwd, str) and os.path.isabs(cwd) else os.getcwd()
+        # A cwd this machine cannot use (absent, relative, C:\ on POSIX): the hook's own.
+        self.cwd_given = isinstance(cwd, str) and os.path.isabs(cwd)
+        self.cwd: str = cwd if isinstance(cwd, str) and self.cwd_given else os.getcwd()
         self.warnings: list[str] = []
 
     def expect(self, event: str, tools: tuple[str, ...]) -> None:

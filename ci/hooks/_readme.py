@@ -52,8 +52,9 @@ def _readme_report(call: Call, readme: str, cfg: dict[str, Any], full: bool) -> 
     if text is None:
         if full:  # the README itself was written and is gone again (moved, deleted)
             return []
-        return [missing_readme(os.path.dirname(readme), cfg)]
-    return readme_problems(readme, text, cfg, sessions(call.root) if full else None)
+        return [missing_readme(os.path.dirname(readme), cfg).text()]
+    found = readme_problems(readme, text, cfg, sessions(call.root) if full else None)
+    return [f.text() for f in found]
 
 
 def sessions(root: str) -> list[str]:

@@ -1,10 +1,12 @@
 """PreToolUse guard for shell commands: the ``tool_guard`` gate's rule table, applied live.
 
-Claude Code ``Bash`` / ``PowerShell`` and Codex ``Bash`` calls: the command goes through
-:func:`ci.gates.tool_guard.evaluate` (the same rules the gate applies to workflows, scripts and
-READMEs). A ``deny`` finding refuses the call with the reason and the command to run instead;
-a ``note`` finding (a command that differs from what CI runs) is allowed with a note naming the
-nox session (Claude; Codex gets no notes). A Codex shell call that feeds an ``apply_patch``
+Claude Code ``Bash`` / ``PowerShell`` and Codex ``Bash`` calls: the command (lexed as
+PowerShell for the ``PowerShell`` tool) goes through :func:`ci.gates.tool_guard.evaluate`, the
+same rule functions the gate applies to workflows, scripts and READMEs, in the agent's working
+directory (``uv run`` in another project, or with a PEP 723 script, builds nothing here). An
+error finding refuses the call with its rule ID, what is wrong and what to run instead; a note
+(a command that differs from what CI runs) is allowed with the nox session to use (Claude;
+Codex gets no notes). A Codex shell call that feeds an ``apply_patch``
 here-document is also measured against the line budget, like the ``apply_patch`` tool.
 
 The agent runs it as ``python3 -I -S ci/hooks/tool_guard.py [codex]`` (README.md here).
@@ -18,6 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from ci.findings import Finding
     from ci.hooks._protocol import Answer
 
 SHELL_TOOLS = ("Bash", "PowerShell")
@@ -58,6 +61,20 @@ def _patch_answer(call: Call, command: str) -> Answer:
         call.warnings.extend(patch_call.warnings)
 
 
+def _findings(call: Call, command: str) -> list[Finding]:
+    """What the tool_guard rules say about ``command``, in the agent's directory."""
+    from ci.gates._tool_triggers import worth_checking
+
+    if not worth_checking(command):  # most commands: the rules are not even imported
+        return []
+    from ci.gates.tool_guard import SHELL, Scope, evaluate
+
+    dialect = "powershell" if call.tool == "PowerShell" else "bash"
+    # Without a usable cwd in the payload, assume the agent is in the project (deny, not allow).
+    scope = Scope(SHELL, call.root, call.cwd if call.cwd_given else call.root)
+    return evaluate(command, SHELL, dialect, scope)
+
+
 def _commit_message(command: str) -> str | None:
     """``git commit -m <message>`` whose message the commits gate would reject: why, else None."""
     if "commit" not in command:
@@ -70,14 +87,12 @@ def _commit_message(command: str) -> str | None:
 def check(call: Call) -> Answer:
     call.expect("PreToolUse", SHELL_TOOLS)
     command = _command(call)
-    from ci.gates.tool_guard import evaluate
-
-    findings = evaluate(command, "shell")
-    denied = [f for f in findings if f.action == "deny"]
+    findings = _findings(call, command)
+    denied = [f for f in findings if f.severity == "error"]
     if denied:
         return DENY, "\n".join(
-            f"Blocked by the tool_guard rules (ci/gates/tool_guard.py): {f.reason}. "
-            f"Run instead: {f.instead}"
+            f"Blocked by tool_guard rule {f.rule} (`python -m ci.gates --rules tool_guard`): "
+            f"{f.message}. Instead: {f.fix}"
             for f in denied
         )
     refused = _commit_message(command)
@@ -93,7 +108,8 @@ def check(call: Call) -> Answer:
             return answer
     if findings:
         return NOTE, "\n".join(
-            f"Note (tool_guard): {f.reason}. CI runs: {f.instead}" for f in findings
+            f"Note (tool_guard {f.rule}): {f.message}. {f.fix[:1].upper()}{f.fix[1:]}"
+            for f in findings
         )
     return None
 

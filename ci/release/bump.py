@@ -46,15 +46,18 @@ def subject(plan: Plan) -> str:
     return "chore(release): " + ", ".join(f"{e.name} {e.version}" for e in plan.entries)
 
 
-def apply(root: str) -> Plan:
-    """Bump, commit and tag what :func:`make_plan` says; the plan applied (may be empty)."""
+def apply(root: str, api: bool = False) -> Plan:
+    """Bump, commit and tag what :func:`make_plan` says; the plan applied (may be empty).
+
+    With ``api``, the plan's API check (:func:`ci.release.plan.check_api`) runs first.
+    """
     changes = history.dirty(root)
     if changes:
         raise ReleaseError(
             f"working tree has {len(changes)} uncommitted change(s) (first: {changes[0].strip()}); "
             "commit or stash them first: the release commit holds only the release"
         )
-    plan = make_plan(root)
+    plan = make_plan(root, api=api)
     if not plan.entries:
         return plan
     sections = [notes.render(root, e) for e in plan.entries]  # before any file changes

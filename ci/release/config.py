@@ -3,7 +3,10 @@
 Each entry: ``name``, ``kind`` (``crates`` | ``pypi``), ``path`` (the package's directory),
 ``paths`` (globs: a commit touching one of them changes the package), ``depends_on`` (names of
 packages it embeds or requires) and, for ``pypi``, ``targets`` (``{ target = "<Rust triple>",
-runner = "<GitHub runner>", libc = "manylinux2014" | "musllinux_1_2" | "" }``).
+runner = "<GitHub runner>", libc = "manylinux2014" | "musllinux_1_2" | "" }``). ``workflow``
+and ``environment`` declare the trusted publisher the registry is told about (the workflow
+file name and the GitHub environment of its publish job); ``nox -s release_doctor`` checks
+them against the workflow.
 
 :func:`validate_packages` is what ``ci/config.py`` calls for the section (structure, unknown
 ``depends_on``, cycles, empty or overlapping ``paths``); :func:`load` adds what needs the
@@ -26,6 +29,8 @@ KEYS: dict[str, type] = {
     "paths": list,
     "depends_on": list,
     "targets": list,
+    "workflow": str,
+    "environment": str,
 }
 TARGET_KEYS = ("target", "runner", "libc")
 WHERE = "pyproject.toml [[tool.ci-gates.release.packages]]"
@@ -78,7 +83,8 @@ def _entry(index: int, raw: object) -> dict[str, Any]:
         raise _error(f"{WHERE} {label} targets: only pypi packages have build targets")
     path = raw["path"].strip("/") or "."
     return {"name": raw["name"], "kind": raw["kind"], "path": path, "paths": list(paths),
-            "depends_on": list(deps), "targets": targets}  # fmt: skip
+            "depends_on": list(deps), "targets": targets,
+            "workflow": raw.get("workflow", ""), "environment": raw.get("environment", "")}  # fmt: skip
 
 
 def _target(label: str, raw: object) -> dict[str, str]:

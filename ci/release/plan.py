@@ -34,6 +34,7 @@ class Entry(NamedTuple):
     commits: list[str]  # the commits that count, newest first
     skipped: list[str]  # commits with `Release: skip` (left out of the notes too)
     cascade: tuple[str, ...] = ()  # the shipping dependencies that made it ship
+    api: dict[str, Any] | None = None  # the API verdict (ci.api), when the plan checked it
 
     @property
     def name(self) -> str:
@@ -57,7 +58,7 @@ class Entry(NamedTuple):
             "reason": self.reason,
             "commits": self.commits,
             "tag": self.tag,
-            "api": None,  # filled by an API-compatibility check when one runs
+            "api": self.api,  # None when the plan did not check the API (--no-api, --tagged)
         }
 
 
@@ -137,8 +138,12 @@ def _own(root: str, pkg: Package, since: str | None, version: str) -> tuple[str,
     return level, reason, counted, skipped
 
 
-def make_plan(root: str, config: dict[str, Any] | None = None) -> Plan:
-    """What the next release ships, from the commits since each package's last tag."""
+def make_plan(root: str, config: dict[str, Any] | None = None, api: bool = False) -> Plan:
+    """What the next release ships, from the commits since each package's last tag.
+
+    With ``api``, each shipping package's API is compared with its last release too
+    (:func:`check_api`): the plan then refuses a bump smaller than the API change requires.
+    """
     entries: dict[str, Entry] = {}
     for pkg in load(root, config):
         last = history.last_tag(root, pkg.name)
@@ -161,7 +166,42 @@ def make_plan(root: str, config: dict[str, Any] | None = None) -> Plan:
             entries[pkg.name] = Entry(
                 pkg, base, version, level, reason, counted, skipped, tuple(shipped)
             )
-    return Plan(list(entries.values()))
+    plan = Plan(list(entries.values()))
+    return check_api(root, plan, config) if api else plan
+
+
+def check_api(root: str, plan: Plan, config: dict[str, Any] | None = None) -> Plan:
+    """The plan with each package's API verdict (:mod:`ci.api`), or a refusal.
+
+    A change that needs more than the package's planned bump is fine when the commits touching
+    its surface declare that much (the wheel ships a CLI whose crate's commit says ``feat!:``,
+    while the wheel itself only cascades): the bump is raised, and the reason says why.
+    Otherwise it is refused, one line per change, each with the commit marker that would make
+    the release honest; as is a surface that could not be compared.
+    """
+    from ci.api.verdict import evaluate
+
+    refused: list[str] = []
+    entries = []
+    for e in plan.entries:
+        verdict = evaluate(root, e.name, config)
+        refused += [f"{e.name}: API not compared: {x.message}; {x.fix}" for x in verdict.errors]
+        level, reason = e.bump, e.reason
+        for change in verdict.changes if e.bump != "first" else []:
+            need = verdict.needed(change)
+            declared, why = verdict.declared.get(change.surface, ("", ""))
+            if versions.rank(need) <= versions.rank(level):
+                continue
+            if versions.rank(need) <= versions.rank(declared):
+                level, reason = need, f"{reason}; api: {need} for {change.surface} {change.item} ({why})"  # fmt: skip
+            else:
+                refused.append(f"{verdict.describe(change)}; {verdict.fix(change)}")
+        version = versions.bump(e.previous, level) if e.previous and level != e.bump else e.version
+        entries.append(e._replace(bump=level, version=version, reason=reason, api=verdict.as_dict()))  # fmt: skip
+    if refused:
+        lines = "\n".join(f"  {line}" for line in refused)
+        raise ReleaseError(f"the API changed more than the commits declare (`nox -s api_compat`):\n{lines}")  # fmt: skip
+    return Plan(entries)
 
 
 def tagged(root: str, config: dict[str, Any] | None = None) -> Plan:

@@ -4,7 +4,7 @@ This is the proof that action.yml works without GitHub: its steps run in order a
 would run them, in a throwaway RUNNER_TEMP, installing the wheel the build gate built (from the
 build manifest, never a glob) and counting files of this repository. The wheel tests need that
 wheel: without it they FAIL, naming the command that builds it (`nox -s build`; the `pytest`
-gate requires `native_import`, which requires `build`). TEMPLATE_CLI_WHEEL=path/to.whl runs
+gate requires `native_import`, which requires `build`). ACTION_WHEEL=path/to.whl runs
 them against another wheel, e.g. a release artifact.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ci import actionrun
+from ci.project import names
 
 # The local runner drives bash the way a Linux/macOS runner does; on Windows `bash` may be WSL's, not
 # Git Bash, so these tests would prove the wrong thing there.
@@ -27,11 +28,18 @@ REPO = Path(__file__).resolve().parents[2]
 ACTION = str(REPO / "action.yml")
 CLEANUP = str(REPO / "action" / "cleanup" / "action.yml")
 PATHS = ["Cargo.toml", "pyproject.toml", "action.yml", "ci/actionrun.py"]
+PROJECT = names(REPO)
+
+
+def cli() -> str:
+    """The CLI the action installs and runs (ci/project.py)."""
+    assert PROJECT.cli, "the composite action runs the project's CLI; ci/project.py found none"
+    return PROJECT.cli
 
 
 @pytest.fixture(scope="module")
 def wheel() -> str:
-    override = os.environ.get("TEMPLATE_CLI_WHEEL")
+    override = os.environ.get("ACTION_WHEEL")
     if override:
         return override
     from ci.artifacts import ArtifactError, current_manifest
@@ -64,7 +72,7 @@ def test_counts_within_budget(wheel: str, tmp_path: Path) -> None:
     assert out["over-budget"] == ""
     rows = json.loads(out["json"])
     assert [r["path"] for r in rows] == PATHS
-    assert os.path.basename(out["binary"]).startswith("template-cli")
+    assert os.path.basename(out["binary"]).startswith(cli())
     assert os.access(out["binary"], os.X_OK)
     assert f"{out['lines']}" in result.stdout and "total (4 files)" in result.stdout
     assert "| **total (4 files)** |" in result.summary
@@ -88,7 +96,7 @@ def test_glob_and_missing_file(wheel: str, tmp_path: Path) -> None:
 
 def test_cleanup_removes_the_install(wheel: str, tmp_path: Path) -> None:
     assert _run(wheel, tmp_path).returncode == 0
-    home = tmp_path / "template-cli-action"
+    home = tmp_path / f"{cli()}-action"
     kept = actionrun.run_action(CLEANUP, {"keep-cache": "true"}, temp=str(tmp_path), echo=False)
     assert kept.returncode == 0 and kept.outputs["removed"] == "true"
     assert not (home / "venv").exists() and (home / "uv-cache").exists() == bool(_has_uv())
@@ -123,10 +131,10 @@ def test_evaluate_and_command_files() -> None:
         "inputs": {"paths": "a b"},
         "github": {"action_path": "/act"},
         "runner": {"temp": "/t"},
-        "steps": {"install": {"binary": "/v/bin/template-cli"}},
+        "steps": {"install": {"binary": "/v/bin/acme-cli"}},
     }
     assert actionrun.evaluate("${{ inputs.paths }}|${{ github.action_path }}", ctx) == "a b|/act"
-    assert actionrun.evaluate("${{ steps.install.outputs.binary }}", ctx) == "/v/bin/template-cli"
+    assert actionrun.evaluate("${{ steps.install.outputs.binary }}", ctx) == "/v/bin/acme-cli"
     assert actionrun.evaluate("${{ steps.nope.outputs.x }}", ctx) == ""
     with pytest.raises(actionrun.ActionError):
         actionrun.evaluate("${{ inputs.nope }}", ctx)
@@ -148,8 +156,8 @@ echo "$*" >> "$UV_LOG"
 if [ "$1" = venv ]; then
   venv="${@: -1}"
   mkdir -p "$venv/bin"
-  printf '#!/bin/sh\\necho "template-cli 9.9.9"\\n' > "$venv/bin/template-cli"
-  chmod +x "$venv/bin/template-cli"
+  printf '#!/bin/sh\\necho "@CLI@ 9.9.9"\\n' > "$venv/bin/@CLI@"
+  chmod +x "$venv/bin/@CLI@"
 fi
 """
 
@@ -162,12 +170,12 @@ def test_default_version_is_the_actions_own(
 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "uv").write_text(FAKE_UV)
+    (bin_dir / "uv").write_text(FAKE_UV.replace("@CLI@", cli()))
     (bin_dir / "uv").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("UV_LOG", str(tmp_path / "uv.log"))
     result = actionrun.run_action(ACTION, {"paths": "x"}, temp=str(tmp_path / "t"), echo=False)
     assert result.step_outputs["install"]["version"] == "9.9.9"
     log = (tmp_path / "uv.log").read_text()
-    assert f" --no-build template-python-rust-cmd=={workspace_version(str(REPO))}\n" in log
+    assert f" --no-build {PROJECT.dist}=={workspace_version(str(REPO))}\n" in log
     assert "venv --quiet --python 3.12 " in log

@@ -201,11 +201,10 @@ def test_bad_option_value(
 
 def test_stale_cli_name() -> None:
     assert surface.stale_cli_name("README.md", 4, "acme-cli", "acme-cli") is None
-    f = surface.stale_cli_name("README.md", 4, "template-cli", "acme-cli")
+    f = surface.stale_cli_name("README.md", 4, "acme-old", "acme-cli")
     assert f is not None and (f.rule, f.path, f.line) == ("AS004", "README.md", 4)
     assert (
-        f.message
-        == "calls `template-cli`, which this project does not build (its CLI is `acme-cli`)"
+        f.message == "calls `acme-old`, which this project does not build (its CLI is `acme-cli`)"
     )
     assert f.fix == "call `acme-cli` instead"
     gone = surface.stale_cli_name("README.md", 4, "old-cli", None)
@@ -222,7 +221,7 @@ def test_other_rules() -> None:
         "not valid YAML (mapping values are not allowed here)",
     )
     assert surface.surface_of_another_cli("acme-cli", "acme-cli") is None
-    other = surface.surface_of_another_cli("template-cli", "acme-cli")
+    other = surface.surface_of_another_cli("acme-old", "acme-cli")
     assert other is not None and other.rule == "AS006" and "CARGO_BIN_NAME" in other.fix
     none = surface.no_cli([])
     assert (none.rule, none.severity, none.message) == (

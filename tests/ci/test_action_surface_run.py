@@ -178,7 +178,7 @@ def test_run_flags_a_cli_that_names_itself_otherwise(
     make_repo: MakeRepo, fake_cli: Path, tmp_path: Path
 ) -> None:
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({**REAL, "name": "template-cli"}), encoding="utf-8")
+    other.write_text(json.dumps({**REAL, "name": "other-cli"}), encoding="utf-8")
     fake_cli.write_text(
         f"#!{sys.executable}\nprint(open({str(other)!r}).read())\n", encoding="utf-8"
     )

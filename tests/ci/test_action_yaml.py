@@ -161,7 +161,8 @@ def test_expression_in_run_is_the_workflows_gates_finding_not_this_ones(
         for f in _wf_security.file_findings("action.yml", ghyaml.compose(text), False)
         if f.rule == "WF004"
     ]
-    assert [(f.line, f.column) for f in found] == [(25, 28)]
+    column = text.splitlines()[24].index("${{") + 1  # 1-based, at the expression
+    assert [(f.line, f.column) for f in found] == [(25, column)]
     assert "already has `PATHS: ${{ inputs.paths }}`" in found[0].fix
     assert "write $PATHS" in found[0].fix or 'write "$PATHS"' in found[0].fix
 

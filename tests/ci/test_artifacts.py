@@ -17,9 +17,10 @@ PYPROJECT = """\
 [build-system]
 requires = ["maturin>=1.9,<2"]
 build-backend = "template_build"
+backend-path = ["build_backend"]
 
 [project]
-name = "template-python-rust-cmd"
+name = "acme-words"
 dynamic = ["version"]
 
 [tool.maturin]
@@ -32,6 +33,7 @@ FILES = {
     "Cargo.toml": CARGO,
     "Cargo.lock": "# lock\n",
     "pyproject.toml": PYPROJECT,
+    "crates/core/Cargo.toml": '[package]\nname = "core"\nversion.workspace = true\n',
     "crates/core/src/lib.rs": "pub fn f() {}\n",
     "build_backend/template_build.py": "# backend\n",
     "python/pkg/__init__.py": "",
@@ -76,8 +78,51 @@ def test_ci_tests_and_docs_do_not_change_the_hash(repo: Path, path: str) -> None
 )
 def test_build_inputs_change_the_hash(repo: Path, path: str) -> None:
     before = _hash(repo)
-    (repo / path).write_text("// changed\n")
+    old = (repo / path).read_text() if (repo / path).exists() else ""
+    comment = "#" if path.endswith((".toml", ".lock", ".py")) else "//"
+    (repo / path).write_text(f"{old}\n{comment} changed\n")
     assert _hash(repo) != before
+
+
+def test_input_dirs_come_from_the_manifests(repo: Path) -> None:
+    assert artifacts.input_dirs(str(repo)) == ["build_backend", "crates/core", "python"]
+
+
+def test_a_root_crate_layout_hashes_src_and_the_package(make_repo) -> None:  # type: ignore[no-untyped-def]
+    """The layout `maturin new --bindings pyo3` writes: one crate at the root, no python/."""
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "adopted"\n\n[tool.maturin]\nmodule-name = "adopted._x"\n',
+            "Cargo.toml": '[package]\nname = "adopted"\nversion = "0.1.0"\n\n[lib]\ncrate-type = ["cdylib"]\n',
+            "src/lib.rs": "pub fn f() {}\n",
+            "adopted/__init__.py": "",
+            "tests/test_x.py": "",
+        }
+    )
+    assert artifacts.input_dirs(str(root)) == ["adopted", "src"]
+    before = _hash(root)
+    (root / "tests/test_x.py").write_text("x = 1\n")
+    assert _hash(root) == before
+    for path in ("src/lib.rs", "adopted/__init__.py"):
+        (root / path).write_text("# changed\n")
+        assert _hash(root) != before, path
+        before = _hash(root)
+
+
+def test_unreadable_manifest_cannot_run(make_repo) -> None:  # type: ignore[no-untyped-def]
+    root = make_repo({"pyproject.toml": "[project\n"})
+    with pytest.raises(artifacts.ArtifactError, match="invalid TOML") as info:
+        artifacts.inputs_hash(str(root))
+    assert info.value.finding().rule == "GATE001"
+
+
+def test_build_key_follows_inputs_and_environment(repo: Path) -> None:
+    key = artifacts.build_key(str(repo), {})
+    assert artifacts.build_key(str(repo), {}) == key
+    assert artifacts.build_key(str(repo), {"MATURIN_PEP517_ARGS": "--zig"}) != key
+    assert artifacts.build_env({"RUSTFLAGS": "-Cx", "HOME": "/h"}) == {"RUSTFLAGS": "-Cx"}
+    (repo / "crates/core/src/lib.rs").write_text("// changed\n")
+    assert artifacts.build_key(str(repo), {}) != key
 
 
 def test_ignored_and_generated_files_do_not_count(repo: Path) -> None:

@@ -6,14 +6,11 @@ on the template's own names.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import stat
 import subprocess
-import zipfile
 from pathlib import Path
-from typing import Callable, Union
+from typing import Callable
 
 import pytest
 
@@ -23,9 +20,10 @@ from ci.gates import native_import
 from ci.project import names
 from ci.runner import CANNOT_RUN, FAILED, PASSED
 from ci.testing import run_gate
+from tests.ci import wheelfactory as wf
 
 MakeRepo = Callable[..., Path]
-Member = Union[bytes, tuple[bytes, int]]
+Member = wf.Member
 
 VERSION = "0.1.0"
 PKG = "acme_wc"
@@ -47,25 +45,10 @@ CLI_CRATE = {
 
 
 def make_wheel(directory: Path, files: dict[str, Member]) -> Path:
-    """A minimal valid wheel of ``acme_wc`` holding ``files`` (mode 644 unless given)."""
-    dist_info = f"{PKG}-{VERSION}.dist-info"
-    files = {
-        **files,
-        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: acme-wc\nVersion: {VERSION}\n".encode(),
-        f"{dist_info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: py3-none-any\n",
-    }
-    path = directory / f"{PKG}-{VERSION}-py3-none-any.whl"
-    rows = []
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, content in files.items():
-            data, mode = content if isinstance(content, tuple) else (content, 0o644)
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = (0o100000 | mode) << 16
-            zf.writestr(info, data)
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            rows.append(f"{name},sha256={digest},{len(data)}")
-        zf.writestr(f"{dist_info}/RECORD", "\n".join([*rows, f"{dist_info}/RECORD,,"]) + "\n")
-    return path
+    """A minimal valid pure wheel of ``acme_wc`` holding ``files`` (it installs on any CPython)."""
+    metadata = f"Metadata-Version: 2.1\nName: acme-wc\nVersion: {VERSION}\n".encode()
+    files = {**files, f"{PKG}-{VERSION}.dist-info/METADATA": metadata}
+    return wf.make_wheel(directory, files, dist=PKG, version=VERSION, tag="py3-none-any")
 
 
 def importable(

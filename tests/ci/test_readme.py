@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci import gates
 from ci.config import DEFAULTS
 from ci.gates import readme
 from ci.registry import SESSIONS
+from ci.testing import run_gate
 
 MakeRepo = Callable[..., Path]
 CONFIG = dict(DEFAULTS)
@@ -56,15 +56,15 @@ CLEAN = {
     [
         ("", True),
         (".", True),
-        ("crates/template-core", True),
-        ("crates/template-core/", True),
-        ("./crates/template-core", True),
-        ("crates\\template-core", True),
-        ("python/template_python_rust_cmd", True),
+        ("crates/acme-core", True),
+        ("crates/acme-core/", True),
+        ("./crates/acme-core", True),
+        ("crates\\acme-core", True),
+        ("python/acme_words", True),
         ("ci/gates", True),
         ("ci/hooks", True),
         ("crates", False),
-        ("crates/template-core/src", False),
+        ("crates/acme-core/src", False),
         ("python/__pycache__", False),
         ("python/.mypy_cache", False),
         ("python/pkg.egg-info", False),
@@ -98,83 +98,14 @@ def test_covering_dir(rel_path: str, expected: str) -> None:
     assert readme.covering_dir(rel_path, CONFIG) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (f"{FENCE}sh\nnox -s gates\n{FENCE}\n", [(2, "gates")]),
-        (f"{FENCE}bash\nnox --session tests\n{FENCE}\n", [(2, "tests")]),
-        (f"{FENCE}shell\nnox -s a b\n{FENCE}\n", [(2, "a"), (2, "b")]),
-        (
-            f"{FENCE}console\n$ nox -s lint\nnox > Running session nox -s output\n{FENCE}\n",
-            [(2, "lint")],
-        ),
-        (f"{FENCE}\nnox -s plain\n{FENCE}\n", [(2, "plain")]),
-        ("~~~sh\nnox -s tilde\n~~~\n", [(2, "tilde")]),
-        (f"{FENCE}python\nnox -s ignored\n{FENCE}\n", []),
-        ("Run `nox -s inprose` or nox -s prose.\n", []),
-        (f"{FENCE}sh\nnox -s x\n{FENCE}\nnox -s after\n", [(2, "x")]),
-        (f"{FENCE}sh\n# nox -s comment\nnox -s real # nox -s c2\n{FENCE}\n", [(3, "real")]),
-        (f'{FENCE}sh\ngit commit -m "nox -s quoted"\n{FENCE}\n', []),
-        (
-            f"{FENCE}sh\nuvx nox -s a && nox -s b; python -m nox --sessions=c\n{FENCE}\n",
-            [(2, "a"), (2, "b"), (2, "c")],
-        ),
-        (f"{FENCE}sh\nnox -R -s a -p 3.12 -- -k foo\n{FENCE}\n", [(2, "a")]),
-        (f'{FENCE}sh\nnox -sgates\nnox -e "tests"\n{FENCE}\n', [(2, "gates"), (3, "tests")]),
-        (f"{FENCE}sh\nnox \\\n  -s cont\n{FENCE}\n", [(2, "cont")]),
-        (f'{FENCE}sh\nnox -s "$SESSION"\nnox -l\nnox\n{FENCE}\n', []),
-        (f"{FENCE}sh\n$ nox -s prompt\n{FENCE}\n", [(2, "prompt")]),
-        (f"{FENCE}sh\nnox -s=eq\n{FENCE}\n", [(2, "eq")]),
-        (f"{FENCE}nox -s inline{FENCE}\n{FENCE}sh\nnox -s after\n{FENCE}\n", [(3, "after")]),
-        (f"````sh\n{FENCE}\nnox -s inner\n````\n", [(3, "inner")]),
-        (f"{FENCE}sh\nnox -s 'unclosed\n{FENCE}\n", [(2, "unclosed")]),
-    ],
-)
-def test_nox_sessions_in(text: str, expected: list[tuple[int, str]]) -> None:
-    assert readme.nox_sessions_in(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("rel_path", "text", "words"),
-    [
-        ("README.md", body(30), []),
-        ("README.md", body(5), ["README.md: 5 lines", "20-line minimum", "root-min-lines"]),
-        ("README.md", body(401), ["README.md: 401 lines", "400-line maximum", "root-max-lines"]),
-        ("crates/a/README.md", body(5), []),
-        ("crates/a/README.md", body(4), ["crates/a/README.md: 4 lines", "5-line minimum"]),
-        ("crates/a/README.md", body(301), ["crates/a/README.md: 301 lines", "300-line maximum"]),
-        ("README.md", body(30, f"{FENCE}sh\nnox -s gates\nnox -s tests-3.12\n{FENCE}\n"), []),
-        (
-            "README.md",
-            body(30, f"# t\n{FENCE}sh\nnox -s nosuch\n{FENCE}\n"),
-            ["README.md:3: `nox -s nosuch` names no nox session", "gates, tests"],
-        ),
-    ],
-)
-def test_readme_problems(rel_path: str, text: str, words: list[str]) -> None:
-    found = readme.readme_problems(rel_path, text, CONFIG, SESSIONS)
-    if not words:
-        assert found == []
-    else:
-        assert len(found) == 1
-        for word in words:
-            assert word in found[0]
-
-
-def test_readme_problems_takes_sessions_from_the_caller() -> None:
-    text = body(30, f"{FENCE}sh\nnox -s custom\n{FENCE}\n")
-    assert readme.readme_problems("README.md", text, CONFIG, ("custom",)) == []
-    assert readme.readme_problems("README.md", text, CONFIG, None) == []
-    assert len(readme.readme_problems("README.md", text, CONFIG, ("gates",))) == 1
-
-
 # --- run() on fixture repositories -------------------------------------------------------
 
 
 def test_clean_repo_passes(make_repo: MakeRepo) -> None:
     root = make_repo(CLEAN)
     (root / "python" / "__pycache__").mkdir()
-    assert readme.run(str(root)) == 0, gates.messages
+    outcome = run_gate("readme", root)
+    assert outcome.status == "passed", outcome.text
 
 
 def without(path: str) -> dict[str, str]:
@@ -182,39 +113,51 @@ def without(path: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("files", "words"),
+    ("files", "rule", "words"),
     [
-        (without("README.md"), ["README.md: missing"]),
-        ({**CLEAN, "README.md": "# x\n"}, ["README.md: 1 line", "20-line minimum"]),
-        ({**CLEAN, "README.md": body(500)}, ["README.md: 500 lines", "400-line maximum"]),
+        (without("README.md"), "RDM001", ["README.md: missing"]),
+        ({**CLEAN, "README.md": "# x\n"}, "RDM002", ["README.md: 1 line", "20-line minimum"]),
+        ({**CLEAN, "README.md": body(500)}, "RDM003", ["README.md: 500 lines", "400-line maximum"]),
         (
             {**without("ci/hooks/README.md"), "ci/hooks/guard.py": ""},
+            "RDM001",
             ["ci/hooks/README.md: missing"],
         ),
-        ({**CLEAN, "crates/new/src/lib.rs": ""}, ["crates/new/README.md: missing"]),
-        ({**CLEAN, "crates/core/README.md": "x\n"}, ["crates/core/README.md: 1 line"]),
+        ({**CLEAN, "crates/new/src/lib.rs": ""}, "RDM001", ["crates/new/README.md: missing"]),
+        ({**CLEAN, "crates/core/README.md": "x\n"}, "RDM002", ["crates/core/README.md: 1 line"]),
         (
             {**CLEAN, "crates/core/Cargo.toml": crate("core", "")},
+            "RDM005",
             ["crates/core/Cargo.toml: published crate declares no readme", 'readme = "README.md"'],
         ),
         (
             {**CLEAN, "crates/core/Cargo.toml": crate("core", 'readme = "READ.md"\n')},
+            "RDM005",
             ["crates/core/Cargo.toml: readme 'READ.md' does not exist"],
         ),
         (
+            {**CLEAN, "crates/core/Cargo.toml": "[package\n"},
+            "RDM005",
+            ["crates/core/Cargo.toml: cannot read", "fix the manifest"],
+        ),
+        (
             {**CLEAN, "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n'},
+            "RDM005",
             ["crates/cli/Cargo.toml: readme.workspace = true", "[workspace.package]"],
         ),
         (
             {**CLEAN, "pyproject.toml": PYPROJECT.replace("README.md", "docs/missing.md")},
+            "RDM006",
             ["pyproject.toml: [project] readme 'docs/missing.md' does not exist"],
         ),
         (
             {**CLEAN, "pyproject.toml": PYPROJECT.replace('"README.md"', '{file = "nope.md"}')},
+            "RDM006",
             ["pyproject.toml: [project] readme 'nope.md' does not exist"],
         ),
         (
             {**CLEAN, "pyproject.toml": PYPROJECT.replace('readme = "README.md"\n', "")},
+            "RDM006",
             ["pyproject.toml: [project] declares no readme"],
         ),
         (
@@ -222,23 +165,43 @@ def without(path: str) -> dict[str, str]:
                 **CLEAN,
                 "README.md": body(30, f"# x\n\n{FENCE}sh\nnox -s gates\nnox -s nosuch\n{FENCE}\n"),
             },
+            "RDM004",
             ["README.md:5: `nox -s nosuch` names no nox session", "gates"],
         ),
         (
             {**CLEAN, "ci/gates/README.md": body(10, f"{FENCE}console\n$ nox -s nope\n{FENCE}\n")},
+            "RDM004",
             ["ci/gates/README.md:2: `nox -s nope`"],
+        ),
+        (
+            {**CLEAN, "ci/gates/README.md": body(10, f"{FENCE}\nnox -s unlabelled\n{FENCE}\n")},
+            "RDM004",
+            ["ci/gates/README.md:2: `nox -s unlabelled`"],
+        ),
+        (
+            {**CLEAN, "ci/gates/README.md": b"\xff\xfe not utf-8\n"},
+            "RDM007",
+            ["ci/gates/README.md: cannot read as UTF-8"],
         ),
     ],
 )
 def test_violation_fails_naming_the_file(
-    make_repo: MakeRepo, files: dict[str, str], words: list[str]
+    make_repo: MakeRepo, files: dict[str, str], rule: str, words: list[str]
 ) -> None:
-    root = make_repo(files)
-    assert readme.run(str(root)) == 1
+    outcome = run_gate("readme", make_repo(files))
+    assert outcome.status == "failed"
     # Only the seeded problem; a missing root README also leaves the readmes declared for it dangling.
-    assert len(gates.messages) == (3 if "README.md" not in files else 1), gates.messages
+    expected = [rule, "RDM005", "RDM006"] if "README.md" not in files else [rule]
+    assert sorted(outcome.rules) == sorted(expected), outcome.text
+    first = next(f for f in outcome.findings if f.rule == rule)
     for word in words:
-        assert word in gates.messages[0]
+        assert word in first.text()
+
+
+def test_a_dirs_pattern_matching_nothing_is_a_note(make_repo: MakeRepo) -> None:
+    files = {**CLEAN, "pyproject.toml": PYPROJECT + '[tool.ci-gates.readme]\ndirs = ["tools/*"]\n'}
+    outcome = run_gate("readme", make_repo(files))
+    assert outcome.status == "passed" and outcome.rules == ["RDM008"], outcome.text
 
 
 @pytest.mark.parametrize(
@@ -253,16 +216,16 @@ def test_violation_fails_naming_the_file(
     ],
 )
 def test_allowed_variants_pass(make_repo: MakeRepo, files: dict[str, str]) -> None:
-    root = make_repo(files)
-    assert readme.run(str(root)) == 0, gates.messages
+    outcome = run_gate("readme", make_repo(files))
+    assert outcome.status == "passed", outcome.text
 
 
 def test_bad_config_cannot_run(make_repo: MakeRepo) -> None:
     root = make_repo(
         {**CLEAN, "pyproject.toml": PYPROJECT + "[tool.ci-gates.readme]\nmin-lines = 'x'\n"}
     )
-    assert readme.run(str(root)) == 2
-    assert "min-lines" in gates.messages[0]
+    outcome = run_gate("readme", root)
+    assert outcome.status == "could not run" and "min-lines" in outcome.text
 
 
 MARKDOWNISH = st.text(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ci.config import ConfigError, validate
+from ci.project import names
 from ci.release.config import load
 from ci.release.errors import ReleaseError
 from tests.ci.releasing import PACKAGES, ReleaseRepo
@@ -102,12 +103,16 @@ def test_names_must_agree_with_the_manifests(tmp_path: Path) -> None:
 
 
 def test_the_project_declares_its_three_packages_in_publish_order() -> None:
+    project = names(REPO)
+    cli, bindings = project.cli_crate, project.bindings
+    assert cli is not None and bindings is not None
+    (core,) = [c for c in project.crates if c not in (cli, bindings)]
     packages = load(str(REPO))
     assert [(p.name, p.kind, p.manifest) for p in packages] == [
-        ("template-core", "crates", "crates/template-core/Cargo.toml"),
-        ("template-cli", "crates", "crates/template-cli/Cargo.toml"),
-        ("template-python-rust-cmd", "pypi", "crates/template-py/Cargo.toml"),
+        (core.name, "crates", f"{core.path}/Cargo.toml"),
+        (cli.name, "crates", f"{cli.path}/Cargo.toml"),
+        (project.dist, "pypi", f"{bindings.path}/Cargo.toml"),
     ]
     wheel = packages[-1]
-    assert set(wheel.depends_on) == {"template-core", "template-cli"}
+    assert set(wheel.depends_on) == {core.name, cli.name}
     assert {t.libc for t in wheel.targets} == {"manylinux2014", "musllinux_1_2", ""}

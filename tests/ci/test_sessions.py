@@ -197,3 +197,8 @@ def test_pytest_session_passes_its_posargs_to_the_gate(
     ran.clear()
     nox_sessions["ruff"](Session(str(tmp_path)))  # type: ignore[operator]
     assert ran[0][1] == {}  # only the pytest gate takes arguments
+
+
+def test_nox_alone_runs_only_the_gates_session(nox_sessions: dict[str, object]) -> None:
+    defaults = [name for name, func in nox_sessions.items() if getattr(func, "default", True)]
+    assert defaults == ["gates"]  # every other session says `default=False`

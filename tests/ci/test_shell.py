@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ci.findings import ERROR
 from ci.gates.tool_guard import evaluate
-from ci.shell import basename, commands, lex, markdown_blocks
+from ci.markdown import shell_blocks
+from ci.shell import basename, commands, lex
 
 
 def argvs(text: str) -> list[list[str]]:
@@ -67,11 +69,70 @@ def argvs(text: str) -> list[list[str]]:
         ("cat <<-'EOF'\n\tuv run x\n\tEOF\nb", [["cat"], ["b"]]),
         ("a # comment $(b)", [["a"]]),
         ("a#b", [["a#b"]]),
-        ("if a; then b; elif c; then d; else e; fi", [["a"], ["b"], ["c"], ["d"], ["e"], ["fi"]]),
-        ("while a; do b; done", [["a"], ["b"], ["done"]]),
+        ("if a; then b; elif c; then d; else e; fi", [["a"], ["b"], ["c"], ["d"], ["e"]]),
+        ("while a; do b; done", [["a"], ["b"]]),
+        ("while read l; do b; done < list", [["read", "l"], ["b"]]),
         ("! a", [["a"]]),
-        ("f() { a; }", [["f"], ["a"]]),
         ("a\r\nb", [["a"], ["b"]]),
+        # headers are not commands: for, select, case patterns, function definitions
+        ("for f in a b; do c $f; done", [["c", "$f"]]),
+        ("for f in $(ls *.whl); do c; done", [["ls", "*.whl"], ["c"]]),
+        ("for ((i = 0; i < 3; i++)); do c; done", [["c"]]),
+        ("select x in a b; do c; done", [["c"]]),
+        ("case $1 in\n  a|b) c ;;\n  (d) e ;;\n  *) f ;;\nesac\ng", [["c"], ["e"], ["f"], ["g"]]),
+        ("case x in uv) cargo x;; esac", [["cargo", "x"]]),
+        ('case "$os" in linux) a ;& mac) b ;;& *) c; esac', [["a"], ["b"], ["c"]]),
+        ("f() { a; }", [["a"]]),
+        ("f () {\n  a\n}", [["a"]]),
+        ("function f { a; }", [["a"]]),
+        ("function f() { a; }", [["a"]]),
+        # tests and arithmetic are one thing, not commands split at || and &&
+        ("[[ a || b ]] && c", [["[[", "a", "||", "b", "]]"], ["c"]]),
+        (
+            "if [[ -n $x && $y == z ]]; then c; fi",
+            [["[[", "-n", "$x", "&&", "$y", "==", "z", "]]"], ["c"]],
+        ),
+        ("[[ $(a) == b ]]", [["a"], ["[[", "$(a)", "==", "b", "]]"]]),
+        (
+            "if [[ ! $x =~ ^v ||\n  $y != z ]]; then c; fi",
+            [["[[", "!", "$x", "=~", "^v", "||", "$y", "!=", "z", "]]"], ["c"]],
+        ),
+        ("(( a || b )) && c", [["c"]]),
+        ("if (( n > 1 )); then c; fi", [["c"]]),
+        # substitutions inside ${…}, and eval of a substitution, are seen once
+        ("echo ${X:-$(a b)}", [["a", "b"], ["echo", "${X:-$(a b)}"]]),
+        ("echo ${X:-`a`}", [["a"], ["echo", "${X:-`a`}"]]),
+        ('eval "$(a -s)"', [["a", "-s"], ["$(a -s)"]]),
+        # shells reading a script from stdin: here-documents, here-strings, echo | bash
+        ("bash <<'EOF'\na x\nEOF\nb", [["a", "x"], ["b"]]),
+        ("sh -s -- arg <<EOF\na\nEOF", [["a"]]),
+        ("bash -euo pipefail <<-EOF\n\ta\n\tEOF", [["a"]]),
+        ("bash script.sh <<EOF\na\nEOF", []),
+        ("python - <<EOF\na\nEOF", [["python", "-"]]),
+        ("bash <<< 'a x'", [["a", "x"]]),
+        ("echo 'a x' | bash", [["echo", "a x"], ["a", "x"]]),
+        ("echo -n 'a' | sh -s", [["echo", "-n", "a"], ["a"]]),
+        ("printf '%s\\n' 'a x' | bash", [["printf", "%s\\n", "a x"], ["a", "x"]]),
+        ("cat <<EOF | bash\na\nEOF", [["cat"], ["a"]]),
+        ("curl -sSf https://x | sh", [["curl", "-sSf", "https://x"]]),
+        ("echo a | tee log", [["echo", "a"], ["tee", "log"]]),
+        # find -exec and xargs run their command
+        (
+            "find . -name '*.py' -exec a {} \\;",
+            [["find", ".", "-name", "*.py", "-exec", "a", "{}", ";"], ["a", "{}"]],
+        ),
+        (
+            "find . -execdir a {} + -o -exec b ';'",
+            [
+                ["find", ".", "-execdir", "a", "{}", "+", "-o", "-exec", "b", ";"],
+                ["a", "{}"],
+                ["b"],
+            ],
+        ),
+        ("xargs -i a {}", [["a", "{}"]]),
+        ("xargs -0 -I {} a {}", [["a", "{}"]]),
+        ("xargs -l -P 4 a", [["a"]]),
+        ('cmd /c "a && b"', [["a"], ["b"]]),
     ],
 )
 def test_commands(text: str, expected: list[list[str]]) -> None:
@@ -93,12 +154,12 @@ def test_substitution_ends_where_the_shell_ends_it() -> None:
 
 
 def test_internal_error_falls_back_to_a_split(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ci import shell
+    from ci import posix
 
     def boom(self: object, i: int = 0) -> int:
         raise RuntimeError("lexer bug")
 
-    monkeypatch.setattr(shell._Lexer, "run", boom)
+    monkeypatch.setattr(posix._Lexer, "run", boom)
     assert [c.words for c in lex("a 'b';c\nd")] == [["a", "b"], ["c"], ["d"]]
 
 
@@ -139,46 +200,34 @@ def test_never_raises_on_shell_like_noise(text: str) -> None:
 @given(st.text(max_size=200))
 def test_never_raises_on_any_text(text: str) -> None:
     commands(text)
-    markdown_blocks(text)
+    commands(text, dialect="powershell")
+    shell_blocks(text)
 
 
-def test_markdown_blocks() -> None:
-    text = "\n".join(
-        [
-            "# Title",  # 0
-            "```sh",  # 1
-            "$ nox -s gates",  # 2
-            "uv run x",  # 3
-            "```",  # 4
-            "```python",  # 5
-            "uv run y",  # 6
-            "```",  # 7
-            "```console",  # 8
-            "$ a \\",  # 9
-            "  --flag",  # 10
-            "output line",  # 11
-            "```",  # 12
-            "  ~~~bash",  # 13
-            "  b",  # 14
-            "  ~~~",  # 15
-            "````text",  # 16
-            "```sh",  # 17
-            "````",  # 18
-            "```shell",  # 19
-            "unclosed",  # 20
-        ]
-    )
-    blocks = markdown_blocks(text)
-    assert [start for start, _ in blocks] == [2, 9, 14, 20]
-    assert blocks[0][1] == "nox -s gates\nuv run x"
-    assert blocks[1][1] == "a \\\n  --flag\n"
-    assert blocks[2][1] == "b"
-    assert blocks[3][1] == "unclosed"
-    assert [c.words for c in commands(blocks[1][1])] == [["a", "--flag"]]
+def test_environment_is_tracked() -> None:
+    def env(text: str) -> list[dict[str, str]]:
+        return [dict(c.env) for c in commands(text, env={"CI": "true"})]
+
+    assert env("X=1 a") == [{"CI": "true", "X": "1"}]
+    assert env("env X=1 Y=2 a") == [{"CI": "true", "X": "1", "Y": "2"}]
+    assert env("env -i X=1 a") == [{"X": "1"}]
+    assert env("env -u CI a") == [{}]
+    assert env("export X=1\na") == [{"CI": "true"}, {"CI": "true", "X": "1"}]
+    assert env("X=1\nexport X\na")[-1] == {"CI": "true", "X": "1"}
+    assert env("X=1\na") == [{"CI": "true"}]  # not exported: the child does not see it
+    assert env("export X=1; unset X; a")[-1] == {"CI": "true"}
+    assert env("bash -c 'export X=1; a'; b") == [
+        {"CI": "true"},
+        {"CI": "true", "X": "1"},
+        {"CI": "true"},
+    ]
 
 
-def test_console_block_without_prompts_is_all_commands() -> None:
-    assert markdown_blocks("```console\na\nb\n```") == [(1, "a\nb")]
+def test_pipe_and_stdin_are_recorded() -> None:
+    first, second = lex("cat <<EOF | bash\na\nEOF")
+    assert first.stdin == (1, "a") and second.pipe == first
+    assert lex("a <<< 'x y'")[0].stdin == (0, "x y")
+    assert lex("a | b")[1].pipe.words == ["a"] and lex("a || b")[1].pipe is None
 
 
 def test_import_is_light() -> None:
@@ -224,13 +273,24 @@ WRAPPERS = [
     "timeout 5 {}",
     "xargs {}",
     "eval '{}'",
+    "bash <<'EOF'\n{}\nEOF",
+    "sh -s <<EOF\n{}\nEOF",
+    "echo '{}' | bash",
+    "find . -exec {} \\;",
+    "echo ${{X:-$({})}}",
+    "[[ -f x ]] && {}",
+    "case $1 in x) {} ;; esac",
+    "f() {{ {}; }}",
+    "for x in a; do {}; done",
+    "pwsh -Command '{}'",
+    'cmd /c "{}"',
 ]
 
 
 @pytest.mark.parametrize("wrapper", WRAPPERS)
 @pytest.mark.parametrize("command", DENIED)
 def test_wrapped_denials_stay_denied(wrapper: str, command: str) -> None:
-    assert {f.action for f in evaluate(wrapper.format(command))} == {"deny"}
+    assert {f.severity for f in evaluate(wrapper.format(command))} == {ERROR}
 
 
 @pytest.mark.parametrize("quote", ["echo '{}'", 'echo "{}"', "git commit -m '{}'", "# {}"])

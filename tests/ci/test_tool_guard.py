@@ -1,4 +1,4 @@
-"""The tool-guard rule table (shared with the agent hook) and the ``tool_guard`` gate."""
+"""The tool-guard rules on commands (shared with the agent hook): a table of real-looking commands."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ci import gates
+from ci.findings import ERROR, NOTE, RULES, Finding
 from ci.gates import tool_guard
-from ci.gates.tool_guard import Finding, context_for, evaluate
-from tests.ci.conftest import MakeRepo
+from ci.gates.tool_guard import context_for, evaluate
 
 S, CI, REL = "shell", "ci", "release"
 
@@ -19,51 +18,106 @@ S, CI, REL = "shell", "ci", "release"
 # findings the rule named must be among them.
 CASES: list[tuple[str, str, str, str | None]] = [
     # uv run without --no-project: denied everywhere, however it is launched
-    ("uv run pytest", S, "deny", "uv-run"),
-    ("uv run pytest", CI, "deny", "uv-run"),
-    ("uv run pytest", REL, "deny", "uv-run"),
-    ("uv run ruff check .", S, "deny", "uv-run"),
-    ("uv run python -c 'print(1)'", S, "deny", "uv-run"),
-    ("uv --quiet run pytest", S, "deny", "uv-run"),
-    ("uv --directory sub run pytest", S, "deny", "uv-run"),
-    ("uv run --python 3.12 pytest", S, "deny", "uv-run"),
-    ("uv run pytest --no-project", S, "deny", "uv-run"),
-    ("/home/me/.local/bin/uv run pytest", S, "deny", "uv-run"),
-    ("env X=1 uv run pytest", S, "deny", "uv-run"),
-    ("env -i PATH=/bin uv run pytest", S, "deny", "uv-run"),
-    ("env -S 'uv run pytest'", S, "deny", "uv-run"),
-    ("X=1 Y=2 uv run pytest", S, "deny", "uv-run"),
-    ("bash -c 'uv run pytest'", S, "deny", "uv-run"),
-    ('sh -c "cd sub && uv run pytest"', S, "deny", "uv-run"),
-    ("bash -lc 'uv run pytest'", S, "deny", "uv-run"),
-    ("bash -euo pipefail -c 'uv run pytest'", S, "deny", "uv-run"),
-    ("sudo -u ci bash -c 'uv run pytest'", S, "deny", "uv-run"),
-    ("nox -s gates && uv run ruff check", S, "deny", "uv-run"),
-    ("false || uv run pytest", S, "deny", "uv-run"),
-    ("cd x; uv run pytest", S, "deny", "uv-run"),
-    ("cat log | uv run python -m json.tool", S, "deny", "uv-run"),
-    ("sleep 1 & uv run pytest", S, "deny", "uv-run"),
-    ("echo ok\nuv run pytest", S, "deny", "uv-run"),
-    ("uv run \\\n  pytest", S, "deny", "uv-run"),
-    ("(cd sub && uv run pytest)", S, "deny", "uv-run"),
-    ("$(uv run foo)", S, "deny", "uv-run"),
-    ('echo "$(uv run foo)"', S, "deny", "uv-run"),
-    ("echo `uv run foo`", S, "deny", "uv-run"),
-    ("time uv run pytest", S, "deny", "uv-run"),
-    ("nice -n 5 uv run pytest", S, "deny", "uv-run"),
-    ("command uv run pytest", S, "deny", "uv-run"),
-    ("exec uv run pytest", S, "deny", "uv-run"),
-    ("timeout 60 uv run pytest", S, "deny", "uv-run"),
-    ("eval 'uv run pytest'", S, "deny", "uv-run"),
-    ("if uv run pytest; then echo ok; fi", S, "deny", "uv-run"),
-    ("for f in a b; do uv run $f; done", S, "deny", "uv-run"),
-    ('u"v" run pytest', S, "deny", "uv-run"),
-    ("uv run nox -s gates", S, "deny", "uv-run"),
+    ("uv run pytest", S, "deny", "TG001"),
+    ("uv run pytest", CI, "deny", "TG001"),
+    ("uv run pytest", REL, "deny", "TG001"),
+    ("uv run ruff check .", S, "deny", "TG001"),
+    ("uv run python -c 'print(1)'", S, "deny", "TG001"),
+    ("uv --quiet run pytest", S, "deny", "TG001"),
+    ("uv --directory sub run pytest", S, "deny", "TG001"),  # no file system: see test_uvrun.py
+    ("uv run --python 3.12 pytest", S, "deny", "TG001"),
+    ("uv run pytest --no-project", S, "deny", "TG001"),
+    ("/home/me/.local/bin/uv run pytest", S, "deny", "TG001"),
+    ("env X=1 uv run pytest", S, "deny", "TG001"),
+    ("env -i PATH=/bin uv run pytest", S, "deny", "TG001"),
+    ("env -S 'uv run pytest'", S, "deny", "TG001"),
+    ("X=1 Y=2 uv run pytest", S, "deny", "TG001"),
+    ("bash -c 'uv run pytest'", S, "deny", "TG001"),
+    ('sh -c "cd sub && uv run pytest"', S, "deny", "TG001"),
+    ("bash -lc 'uv run pytest'", S, "deny", "TG001"),
+    ("bash -euo pipefail -c 'uv run pytest'", S, "deny", "TG001"),
+    ("sudo -u ci bash -c 'uv run pytest'", S, "deny", "TG001"),
+    ("nox -s gates && uv run ruff check", S, "deny", "TG001"),
+    ("false || uv run pytest", S, "deny", "TG001"),
+    ("cd x; uv run pytest", S, "deny", "TG001"),
+    ("cat log | uv run python -m json.tool", S, "deny", "TG001"),
+    ("sleep 1 & uv run pytest", S, "deny", "TG001"),
+    ("echo ok\nuv run pytest", S, "deny", "TG001"),
+    ("uv run \\\n  pytest", S, "deny", "TG001"),
+    ("(cd sub && uv run pytest)", S, "deny", "TG001"),
+    ("$(uv run foo)", S, "deny", "TG001"),
+    ('echo "$(uv run foo)"', S, "deny", "TG001"),
+    ("echo `uv run foo`", S, "deny", "TG001"),
+    ("time uv run pytest", S, "deny", "TG001"),
+    ("nice -n 5 uv run pytest", S, "deny", "TG001"),
+    ("command uv run pytest", S, "deny", "TG001"),
+    ("exec uv run pytest", S, "deny", "TG001"),
+    ("timeout 60 uv run pytest", S, "deny", "TG001"),
+    ("eval 'uv run pytest'", S, "deny", "TG001"),
+    ("if uv run pytest; then echo ok; fi", S, "deny", "TG001"),
+    ("for f in a b; do uv run $f; done", S, "deny", "TG001"),
+    ('u"v" run pytest', S, "deny", "TG001"),
+    ("uv run nox -s gates", S, "deny", "TG001"),
     # ... but fine with --no-project / --script, and as data
     ("uv run --no-project python x.py", S, "allow", None),
     ("uv run --no-project --with rich python x.py", S, "allow", None),
     ("uv run --script s.py", S, "allow", None),
     ("uv run -s s.py", S, "allow", None),
+    ("uv run --gui-script app.pyw", S, "allow", None),
+    ("uv run --locked --python 3.12 --no-build --script scripts/sync.py", S, "allow", None),
+    # ... and with anything else that keeps uv from syncing this project (issue #13)
+    ("uv run --no-sync pytest --ignore=tests/test_docstrings.py", S, "note", "TG012"),
+    ("uv run --no-sync python -c 'import pkg; print(pkg.__version__)'", S, "allow", None),
+    ("uv run --only-group docs mkdocs build --strict -f mkdocs.yml", S, "allow", None),
+    ("uv run --only-group=check ruff format --diff .", S, "allow", None),
+    ("uv run --only-group lint ruff check .", S, "note", "TG013"),
+    ("uv run --only-dev python -V", S, "allow", None),
+    ("UV_NO_PROJECT=1 uv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=1 uv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=true uv run python -V", S, "allow", None),
+    ("env UV_NO_SYNC=1 uv run python -V", S, "allow", None),
+    ("export UV_NO_PROJECT=1\nuv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=1 bash -c 'uv run python -V'", S, "allow", None),
+    ("UV_NO_SYNC=0 uv run python -V", S, "deny", "TG001"),
+    ("UV_NO_SYNC=1; uv run python -V", S, "deny", "TG001"),  # a shell variable, not exported
+    ("export UV_NO_SYNC=1; unset UV_NO_SYNC; uv run python -V", S, "deny", "TG001"),
+    ("env -u UV_NO_SYNC uv run python -V", S, "deny", "TG001"),
+    ("uv run --frozen pytest", S, "deny", "TG001"),
+    ("uv run --locked python -V", S, "deny", "TG001"),
+    ("uv run --isolated python -V", S, "deny", "TG001"),
+    ("uv run --group codspeed pytest tests/benchmarks --codspeed", S, "deny", "TG001"),
+    ("uv run --with rich python -V", S, "deny", "TG001"),
+    ("uv run python x.py --no-project", S, "deny", "TG001"),
+    ("uv run x.py", S, "note", "TG006"),  # a script the guard cannot read here
+    ("uv run https://example.com/x.py", S, "note", "TG006"),
+    # seen through: here-documents, pipes into a shell, find -exec, xargs
+    ("bash <<'EOF'\nset -e\nuv run pytest\nEOF", S, "deny", "TG001"),
+    ("sh -s <<EOF\ncargo publish\nEOF", S, "deny", "TG002"),
+    ("bash -euxo pipefail <<-'SCRIPT'\n\tuv run ruff check\n\tSCRIPT", S, "deny", "TG001"),
+    ('echo "uv run pytest" | bash', S, "deny", "TG001"),
+    ("printf 'cargo publish\\n' | sh", S, "deny", "TG002"),
+    ('echo "uv run pytest" > notes.txt', S, "allow", None),
+    ("cat <<'EOF' > run.sh\nuv run pytest\nEOF", S, "allow", None),
+    ("find tests -name 'test_*.py' -exec uv run python {} \\;", S, "deny", "TG001"),
+    ("find dist -name '*.crate' -exec cargo publish {} +", S, "deny", "TG002"),
+    ("find . -name '*.py' -exec ruff format {} +", S, "allow", None),
+    ("git ls-files '*.py' | xargs uv run ruff check", S, "deny", "TG001"),
+    ("ls dist/*.whl | xargs -I{} twine upload {}", S, "deny", "TG002"),
+    ("ls | xargs -i echo {}", S, "allow", None),
+    # lexer details: tests, headers and substitutions are read the way bash reads them
+    ("[[ -f uv.lock ]] || uv sync --frozen", S, "allow", None),
+    ("[[ $GITHUB_REF == refs/tags/* || $FORCE == 1 ]] && echo release", S, "allow", None),
+    (
+        'case "$1" in\n  publish) cargo publish --dry-run ;;\n  *) nox -s gates ;;\nesac',
+        S,
+        "allow",
+        None,
+    ),
+    ("case $x in uv) echo uv ;; esac", S, "allow", None),
+    ("for uv in run sync; do echo $uv; done", S, "allow", None),
+    ("f() { uv run --no-project x; }\nf", S, "allow", None),
+    ("echo ${VERSION:-$(uv run python -c 'print(1)')}", S, "deny", "TG001"),
+    ('eval "$(uv run python -m setuptools_scm)"', S, "deny", "TG001"),
     ("uv tool install nox", S, "allow", None),
     ("uv pip install -r ci/requirements-dev.txt", S, "allow", None),
     ("uvx zizmor .github/workflows", S, "allow", None),
@@ -85,58 +139,58 @@ CASES: list[tuple[str, str, str, str | None]] = [
     ("cargo fmt --all --check", S, "allow", None),
     ("cargo build --release", S, "allow", None),
     # publishing: only in the release workflow; dry runs anywhere
-    ("cargo publish", S, "deny", "publish"),
+    ("cargo publish", S, "deny", "TG002"),
     ("cargo publish", REL, "allow", None),
-    ("cargo publish", CI, "deny", "publish"),
-    ("cargo +stable publish -p template-core", S, "deny", "publish"),
+    ("cargo publish", CI, "deny", "TG002"),
+    ("cargo +stable publish -p acme-core", S, "deny", "TG002"),
     ("cargo publish --dry-run", S, "allow", None),
-    ("FOO=1 time nice cargo publish", S, "deny", "publish"),
-    ("twine upload dist/*", S, "deny", "publish"),
-    ("python3 -m twine upload dist/*", S, "deny", "publish"),
-    ("maturin publish", S, "deny", "publish"),
-    ("maturin upload dist/*.whl", S, "deny", "publish"),
-    ("uv publish", S, "deny", "publish"),
+    ("FOO=1 time nice cargo publish", S, "deny", "TG002"),
+    ("twine upload dist/*", S, "deny", "TG002"),
+    ("python3 -m twine upload dist/*", S, "deny", "TG002"),
+    ("maturin publish", S, "deny", "TG002"),
+    ("maturin upload dist/*.whl", S, "deny", "TG002"),
+    ("uv publish", S, "deny", "TG002"),
     ("uv publish", REL, "allow", None),
     ("uv publish --dry-run", S, "allow", None),
-    ("sudo -E cargo publish --token x", S, "deny", "publish"),
-    ("uv run twine upload dist/*", S, "deny", "publish"),
+    ("sudo -E cargo publish --token x", S, "deny", "TG002"),
+    ("uv run twine upload dist/*", S, "deny", "TG002"),
     # the CI workflow: one nox session per step, no direct tools
-    ("cargo build", CI, "deny", "ci-direct"),
-    ("cargo test --workspace --locked", CI, "deny", "ci-direct"),
-    ("pytest -q", CI, "deny", "ci-direct"),
-    ("python -m pytest", CI, "deny", "ci-direct"),
-    ("python3.12 -m mypy ci", CI, "deny", "ci-direct"),
-    ("python3 -m pip install nox", CI, "deny", "ci-direct"),
-    ("ruff check .", CI, "deny", "ci-direct"),
-    ("mypy", CI, "deny", "ci-direct"),
-    ("maturin build --release", CI, "deny", "ci-direct"),
-    ("uvx ruff check", CI, "deny", "ci-direct"),
+    ("cargo build", CI, "deny", "TG003"),
+    ("cargo test --workspace --locked", CI, "deny", "TG003"),
+    ("pytest -q", CI, "deny", "TG003"),
+    ("python -m pytest", CI, "deny", "TG003"),
+    ("python3.12 -m mypy ci", CI, "deny", "TG003"),
+    ("python3 -m pip install nox", CI, "deny", "TG003"),
+    ("ruff check .", CI, "deny", "TG003"),
+    ("mypy", CI, "deny", "TG003"),
+    ("maturin build --release", CI, "deny", "TG003"),
+    ("uvx ruff check", CI, "deny", "TG003"),
     ("cargo build", REL, "allow", None),
-    ("echo building && cargo build", CI, "deny", "ci-direct"),
+    ("echo building && cargo build", CI, "deny", "TG003"),
     # notes: allowed, with the nox session CI runs
-    ("cargo clippy", S, "note", "clippy"),
-    ("cargo clippy --workspace --all-targets", S, "note", "clippy"),
+    ("cargo clippy", S, "note", "TG010"),
+    ("cargo clippy --workspace --all-targets", S, "note", "TG010"),
     ("cargo clippy -- -D warnings", S, "allow", None),
     ("cargo clippy --all-targets -- -Dwarnings", S, "allow", None),
-    ("cargo test", S, "note", "cargo-test"),
+    ("cargo test", S, "note", "TG011"),
     ("cargo test --locked", S, "allow", None),
-    ("pytest", S, "note", "pytest"),
-    ("pytest tests/ci -q", S, "note", "pytest"),
-    ("python -m pytest", S, "note", "pytest"),
-    ("uv run --no-project pytest", S, "note", "pytest"),
-    ("ruff check ci", S, "note", "ruff"),
+    ("pytest", S, "note", "TG012"),
+    ("pytest tests/ci -q", S, "note", "TG012"),
+    ("python -m pytest", S, "note", "TG012"),
+    ("uv run --no-project pytest", S, "note", "TG012"),
+    ("ruff check ci", S, "note", "TG013"),
     ("ruff format ci", S, "allow", None),
-    ("mypy ci", S, "note", "mypy"),
-    ("maturin build", S, "note", "build"),
-    ("maturin develop", S, "note", "build"),
-    ("pip wheel .", S, "note", "build"),
-    ("python -m build", S, "note", "build"),
+    ("mypy ci", S, "note", "TG014"),
+    ("maturin build", S, "note", "TG015"),
+    ("maturin develop", S, "note", "TG015"),
+    ("pip wheel .", S, "note", "TG015"),
+    ("python -m build", S, "note", "TG015"),
 ]
 
 
 def decision(findings: list[Finding]) -> str:
-    actions = {f.action for f in findings}
-    return "deny" if "deny" in actions else "note" if "note" in actions else "allow"
+    severities = {f.severity for f in findings}
+    return "deny" if ERROR in severities else "note" if NOTE in severities else "allow"
 
 
 @pytest.mark.parametrize(
@@ -144,42 +198,49 @@ def decision(findings: list[Finding]) -> str:
 )
 def test_rule_table(command: str, context: str, expected: str, rule: str | None) -> None:
     findings = evaluate(command, context)
-    assert decision(findings) == expected, findings
+    assert decision(findings) == expected, [f.text() for f in findings]
     if rule is not None:
-        assert rule in {f.rule for f in findings if f.action == expected}
+        assert rule in {f.rule for f in findings}
     for f in findings:
-        assert f.reason and f.instead and f.action in ("deny", "note")
+        assert f.message and f.fix and f.rule in RULES and RULES[f.rule].gate == "tool_guard"
+        assert f.severity == RULES[f.rule].severity and f.line >= 1
 
 
 def test_enough_cases() -> None:
-    assert len(CASES) >= 60
+    assert len(CASES) >= 150
+
+
+def test_eval_of_a_substitution_is_one_finding() -> None:
+    assert [f.rule for f in evaluate('eval "$(uv run python -m setuptools_scm)"')] == ["TG001"]
 
 
 @pytest.mark.parametrize(
     ("command", "instead"),
     [
-        ("uv run pytest", "nox -s pytest"),
-        ("uv run ruff check", "nox -s ruff"),
-        ("uv run mypy ci", "nox -s typecheck"),
-        ("uv run nox -s gates", "nox -s gates"),
-        ("uv run python x.py", "uv run --no-project python x.py"),
-        ("cargo clippy", "nox -s clippy"),
-        ("cargo test", "nox -s cargo_test"),
+        ("uv run pytest", "run `nox -s pytest` instead"),
+        ("uv run ruff check", "run `nox -s ruff` instead"),
+        ("uv run mypy ci", "run `nox -s typecheck` instead"),
+        ("uv run nox -s gates", "run `nox -s gates` directly"),
+        ("uv run python x.py", "run `uv run --no-project python x.py`"),
+        ("uv run bash -c 'cd .. && make'", "run `uv run --no-project bash -c 'cd .. && make'`"),
+        ("cargo clippy", "run `nox -s clippy`"),
+        ("cargo test", "run `nox -s cargo_test`"),
     ],
 )
-def test_instead_names_the_command_to_use(command: str, instead: str) -> None:
-    assert any(f.instead.startswith(instead) for f in evaluate(command))
+def test_fix_names_the_command_to_use(command: str, instead: str) -> None:
+    assert any(f.fix.startswith(instead) for f in evaluate(command)), evaluate(command)
 
 
 def test_ci_direct_names_the_matching_session() -> None:
-    assert evaluate("cargo clippy --workspace", CI)[0].instead == "nox -s clippy"
-    assert evaluate("python -m pytest", CI)[0].instead.startswith("nox -s pytest")
+    assert evaluate("cargo clippy --workspace", CI)[0].fix.startswith("run `nox -s clippy`")
+    assert evaluate("python -m pytest", CI)[0].fix.startswith("run `nox -s pytest`")
 
 
-def test_every_session_named_by_the_table_exists() -> None:
+def test_every_session_named_by_the_rules_exists() -> None:
     from ci.registry import SESSIONS
 
-    texts = [r.instead or "" for r in tool_guard.RULES] + list(tool_guard.SESSIONS.values())
+    texts = list(tool_guard.SESSIONS.values())
+    texts += [RULES[r].help for r in RULES if RULES[r].gate == "tool_guard"]
     named = {m for t in texts for m in re.findall(r"nox -s (\w+)", t)}
     assert named and named <= set(SESSIONS), named - set(SESSIONS)
 
@@ -238,12 +299,6 @@ def test_big_input_is_handled() -> None:
     assert decision(evaluate("echo " + "x " * 100_000 + "; uv run pytest")) == "deny"
 
 
-def test_python_steps_are_not_shell(make_repo: MakeRepo) -> None:
-    step = "      - shell: python\n        run: |\n          import os  # uv run pytest\n"
-    root = make_repo({".github/workflows/ci.yml": CI_OK + step})
-    assert tool_guard.run(str(root)) == 0, messages()
-
-
 TOKENS = [*"ab $()`'\"\\;&|<>#\n-=", "uv", " run ", "cargo", " publish", "bash -c ", "env "]
 
 
@@ -251,124 +306,56 @@ TOKENS = [*"ab $()`'\"\\;&|<>#\n-=", "uv", " run ", "cargo", " publish", "bash -
 @given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.sampled_from([S, CI, REL]))
 def test_evaluate_never_raises(text: str, context: str) -> None:
     for f in evaluate(text, context):
-        assert f.action in ("deny", "note") and f.rule and f.reason and f.instead
+        assert f.severity in (ERROR, NOTE) and f.rule and f.message and f.fix
 
 
-# --- the gate --------------------------------------------------------------------------------
-
-CI_OK = """\
-name: ci
-on: [push]
-jobs:
-  gates:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - run: nox -s gates
-"""
-
-
-def messages() -> str:
-    return "\n".join(gates.messages)
+# (text, context, rule, 1-based line in the file, message part, fix part): each rule's finding
+RULE_FINDINGS: list[tuple[str, str, str, int, str, str]] = [
+    ("echo hi\nuv run pytest", S, "TG001", 12, "`uv run pytest` syncs this project first", "run `nox -s pytest` instead"),
+    ("uv run --frozen x.py", S, "TG006", 11, "may sync and build this project: x.py is not a file", "add `--no-project`"),
+    ("cargo publish -p core", S, "TG002", 11, "`cargo publish -p core` publishes a release", "publish from the release workflow"),
+    ("\n\ncargo build", CI, "TG003", 13, "`cargo build` calls the tool directly in the CI workflow", "run `nox -s build`"),
+    ("cargo clippy", S, "TG010", 11, "`cargo clippy` differs from CI: CI runs clippy", "run `nox -s clippy`"),
+    ("cargo test -p core", S, "TG011", 11, "`cargo test -p core` differs from CI", "run `nox -s cargo_test`"),
+    ("python -m pytest -x", S, "TG012", 11, "`pytest -x` differs from CI", "run `nox -s pytest`"),
+    ("ruff check ci", REL, "TG013", 11, "`ruff check ci` differs from CI", "run `nox -s ruff`"),
+    ("mypy ci", S, "TG014", 11, "`mypy ci` differs from CI", "run `nox -s typecheck`"),
+    ("maturin develop -r", S, "TG015", 11, "`maturin develop -r` differs from CI", "run `nox -s build`"),
+]  # fmt: skip
 
 
-def test_gate_clean_repo_passes(make_repo: MakeRepo) -> None:
-    root = make_repo(
-        {
-            ".github/workflows/ci.yml": CI_OK,
-            "README.md": "# x\n\n```sh\nnox -s gates\n```\n",
-            "scripts/dev.sh": "#!/bin/sh\nnox -s tests\n",
-        }
-    )
-    assert tool_guard.run(str(root)) == 0, messages()
-
-
-def test_gate_ci_step_calling_cargo_fails_naming_file_and_line(make_repo: MakeRepo) -> None:
-    bad = (
-        CI_OK + "      - name: build\n        run: |\n          echo start\n          cargo build\n"
-    )
-    root = make_repo({".github/workflows/ci.yml": bad})
-    assert tool_guard.run(str(root)) == 1
-    assert ".github/workflows/ci.yml:12: `cargo build`" in messages()
-    assert "nox -s build" in messages()
-
-
-def test_gate_single_line_run_step(make_repo: MakeRepo) -> None:
-    root = make_repo({".github/workflows/ci.yml": CI_OK + "      - run: cargo build\n"})
-    assert tool_guard.run(str(root)) == 1
-    assert ".github/workflows/ci.yml:9:" in messages()
-
-
-def test_gate_readme_block_with_uv_run_fails(make_repo: MakeRepo) -> None:
-    readme = "# x\n\nText.\n\n```sh\nnox -s gates\nuv run pytest\n```\n"
-    root = make_repo({"README.md": readme})
-    assert tool_guard.run(str(root)) == 1
-    assert "README.md:7: `uv run pytest`" in messages()
-
-
-def test_gate_console_block_prompt_and_output(make_repo: MakeRepo) -> None:
-    readme = "```console\n$ nox -s gates\nuv run pytest is what you must not do\n$ uv run x\n```\n"
-    root = make_repo({"docs/guide.md": readme})
-    assert tool_guard.run(str(root)) == 1
-    assert messages().count("docs/guide.md:") == 1 and "docs/guide.md:4:" in messages()
-
-
-def test_gate_text_blocks_are_not_commands(make_repo: MakeRepo) -> None:
-    root = make_repo({"README.md": "```text\nuv run pytest\n```\n```python\nuv = 1\n```\n"})
-    assert tool_guard.run(str(root)) == 0, messages()
-
-
-def test_gate_publish_in_release_workflow_passes(make_repo: MakeRepo) -> None:
-    release = CI_OK.replace("nox -s gates", "cargo publish")
-    root = make_repo({".github/workflows/release.yml": release})
-    assert tool_guard.run(str(root)) == 0, messages()
-
-
-def test_gate_publish_in_script_fails(make_repo: MakeRepo) -> None:
-    root = make_repo({"scripts/release.sh": "#!/bin/sh\nset -e\ncargo publish\n"})
-    assert tool_guard.run(str(root)) == 1
-    assert "scripts/release.sh:3: `cargo publish`" in messages()
-
-
-def test_gate_extensionless_ci_run_script(make_repo: MakeRepo) -> None:
-    root = make_repo({".ci/run": "#!/bin/sh\nuv run pytest\n"})
-    assert tool_guard.run(str(root)) == 1
-    assert ".ci/run:2:" in messages()
-
-
-def test_gate_action_files(make_repo: MakeRepo) -> None:
-    action = (
-        "name: a\ndescription: d\nruns:\n  using: composite\n  steps:\n"
-        "    - shell: bash\n      run: |\n        twine upload dist/*\n"
-    )
-    root = make_repo({"action/cleanup/action.yml": action})
-    assert tool_guard.run(str(root)) == 1
-    assert "action/cleanup/action.yml:8: `twine upload dist/*`" in messages()
-
-
-def test_gate_notes_are_not_failures(
-    make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("text", "context", "rule", "line", "message", "fix"), RULE_FINDINGS)
+def test_each_rule_finding(
+    text: str, context: str, rule: str, line: int, message: str, fix: str
 ) -> None:
-    root = make_repo({"CONTRIBUTING.md": "```bash\ncargo clippy\n```\n"})
-    assert tool_guard.run(str(root)) == 0
-    assert "CONTRIBUTING.md:2: note:" in capsys.readouterr().out
+    (found,) = tool_guard.findings(text, tool_guard.Scope(context), line=10, path="docs/x.md")
+    assert (found.rule, found.path, found.line) == (rule, "docs/x.md", line)
+    assert message in found.message and found.fix.startswith(fix)
+    assert found.severity == RULES[rule].severity
+    assert found.text().startswith(f"docs/x.md:{line}: ") and found.text().endswith(f"[{rule}]")
 
 
-def test_gate_invalid_yaml_names_the_line(make_repo: MakeRepo) -> None:
-    root = make_repo({".github/workflows/ci.yml": "jobs:\n  a: [\n"})
-    assert tool_guard.run(str(root)) == 1
-    assert re.search(r"\.github/workflows/ci\.yml:\d+: invalid YAML", messages())
+def test_every_tool_guard_rule_is_tested_and_explained() -> None:
+    import ci.gates._tool_files  # noqa: F401  (declares TG004 and TG005)
+
+    ids = {r for r in RULES if RULES[r].gate == "tool_guard"}
+    assert ids == {f"TG00{k}" for k in range(1, 7)} | {f"TG01{k}" for k in range(6)}
+    assert {row[2] for row in RULE_FINDINGS} == ids - {"TG004", "TG005"}  # those: gate tests
+    for rule_id in ids:
+        assert len(RULES[rule_id].help.splitlines()) >= 1 and RULES[rule_id].summary
 
 
-def test_gate_excluded_fixtures_and_untracked_files(make_repo: MakeRepo) -> None:
-    root = make_repo({"tests/ci/fixtures/bad.sh": "uv run pytest\n"})
-    assert tool_guard.run(str(root)) == 0, messages()
-    (root / "new.sh").write_text("uv run pytest\n")  # untracked, not ignored: checked
-    assert tool_guard.run(str(root)) == 1
+def test_gate_only_rules() -> None:
+    import yaml
 
+    from ci.gates.tool_guard import invalid_yaml, step_not_checked
 
-def test_gate_outside_git_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_repo({"x.sh": "ls\n"}, git=False)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(root.parent))
-    assert tool_guard.run(str(root)) == 2
-    assert "git" in messages()
+    try:
+        yaml.safe_load("a: [\n")
+    except yaml.YAMLError as exc:
+        found = invalid_yaml(".github/workflows/x.yml", exc)
+    assert (found.rule, found.path, found.line) == ("TG004", ".github/workflows/x.yml", 2)
+    assert found.message.startswith("invalid YAML (") and found.fix.startswith("fix the syntax")
+    note = step_not_checked("action.yml", 9, "cmd")
+    assert (note.rule, note.line, note.severity) == ("TG005", 9, NOTE)
+    assert "`shell: cmd` step not checked" in note.message and "shell: bash" in note.fix

@@ -1,11 +1,9 @@
-"""wheel gate: its checks on synthetic wheels built with zipfile, and on the real wheel retagged."""
+"""wheel gate: its rules on synthetic wheels of a fixture project (names from its manifests)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import shutil
 import sys
 import zipfile
 from pathlib import Path
@@ -14,291 +12,337 @@ import pytest
 
 from ci import artifacts
 from ci import wheel_checks as wc
+from ci.findings import NOTE, RULES, WARNING
 from ci.gates import wheel as gate
+from ci.project import Names, names
+from ci.testing import run_gate
+from tests.ci import wheelfactory as wf
 
-VERSION = "0.1.0"
-PKG = "template_python_rust_cmd"
-DIST_INFO = f"{PKG}-{VERSION}.dist-info"
-SCRIPT = f"{PKG}-{VERSION}.data/scripts/template-cli"
+VERSION = "0.3.0"
+DIST = "zz_fixture"  # the wheel's spelling of [project].name "zz-fixture"
+PKG = "zz_fixture"
+CLI = "zz-tool"  # a [[bin]] named unlike its crate (zz-cli)
+DIST_INFO = f"{DIST}-{VERSION}.dist-info"
+SCRIPT = f"{DIST}-{VERSION}.data/scripts/{CLI}"
 TAG = "cp39-abi3-linux_x86_64"
-NATIVE_PY = "__version__ = '0.1.0'\n"
+MANYLINUX = "cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64"
+PROJECT = {
+    "pyproject.toml": (
+        '[project]\nname = "zz-fixture"\n\n[tool.maturin]\n'
+        'manifest-path = "crates/zz-py/Cargo.toml"\npython-source = "python"\n'
+        'module-name = "zz_fixture._native"\n'
+    ),
+    "Cargo.toml": f'[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "{VERSION}"\n',
+    "crates/zz-py/Cargo.toml": '[package]\nname = "zz-py"\nversion.workspace = true\n\n[lib]\nname = "_native"\n',
+    "crates/zz-py/src/lib.rs": "",
+    "crates/zz-cli/Cargo.toml": (
+        '[package]\nname = "zz-cli"\nversion.workspace = true\n\n'
+        '[[bin]]\nname = "zz-tool"\npath = "src/main.rs"\n'
+    ),
+    "crates/zz-cli/src/main.rs": "fn main() {}\n",
+    "python/zz_fixture/__init__.py": "",
+    ".gitignore": "target/\n",
+}
+
+
+@pytest.fixture
+def project(make_repo) -> Path:  # type: ignore[no-untyped-def]
+    root: Path = make_repo(PROJECT)
+    return root
+
+
+@pytest.fixture
+def n(project: Path) -> Names:
+    return names(project)
 
 
 def wheel_name(tag: str = TAG, version: str = VERSION) -> str:
-    return f"{PKG}-{version}-{tag}.whl"
+    return f"{DIST}-{version}-{tag}.whl"
 
 
-def default_files(version: str = VERSION) -> dict[str, bytes | tuple[bytes, int]]:
+def default_files(version: str = VERSION) -> dict[str, wf.Member]:
     """Members of a well-formed wheel (mode 644 unless given as ``(data, mode)``)."""
-    return {
-        f"{PKG}/__init__.py": f"from {PKG}._native import __version__\n".encode(),
-        f"{PKG}/_native.abi3.so": b"not really an extension",
-        f"{PKG}/_native.pyi": b"__version__: str\n",
-        f"{PKG}/py.typed": b"",
-        f"{PKG}-{version}.data/scripts/template-cli": (b"fake executable", 0o755),
-        f"{PKG}-{version}.dist-info/METADATA": (
-            f"Metadata-Version: 2.4\nName: template-python-rust-cmd\nVersion: {version}\n".encode()
-        ),
-    }
+    return wf.default_files(PKG, DIST, CLI, version, name="zz-fixture")
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+_b64 = wf.b64
 
 
 def make_wheel(
     directory: str | Path,
-    files: dict[str, bytes | tuple[bytes, int]] | None = None,
+    files: dict[str, wf.Member] | None = None,
     tag: str = TAG,
     version: str = VERSION,
     record_override: dict[str, str] | None = None,
 ) -> Path:
-    """A wheel with WHEEL and a correct RECORD (``record_override``: path -> bad hash)."""
-    files = dict(default_files(version) if files is None else files)
-    dist_info = f"{PKG}-{version}.dist-info"
-    files[f"{dist_info}/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\nTag: {tag}\n".encode()
+    files = default_files(version) if files is None else files
+    return wf.make_wheel(
+        directory, files, dist=DIST, version=version, tag=tag, record_override=record_override
     )
-    path = Path(directory) / wheel_name(tag, version)
-    rows = []
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, content in files.items():
-            data, mode = content if isinstance(content, tuple) else (content, 0o644)
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.external_attr = (0o100000 | mode) << 16
-            zf.writestr(info, data)
-            digest = (record_override or {}).get(name, f"sha256={_b64(data)}")
-            rows.append(f"{name},{digest},{len(data)}")
-        rows.append(f"{dist_info}/RECORD,,")
-        zf.writestr(f"{dist_info}/RECORD", "\n".join(rows) + "\n")
-    return path
 
 
-def all_checks(path: Path) -> list[str]:
+def file_checks(path: Path, n: Names) -> list[str]:
+    """Rule IDs and messages of the checks that need only the wheel."""
+    found = [f for f in [wc.not_abi3(path.name, n)] if f]
     with zipfile.ZipFile(path) as zf:
-        return [
-            *wc.check_abi3(path.name),
-            *wc.check_contents(zf, path.name, VERSION),
-            *wc.check_entry_points(zf, path.name),
-            *wc.check_record(zf, path.name),
-        ]
+        found += wc.missing_members(set(zf.namelist()), path.name, n)
+        script = wc.script_path(n, VERSION, wc.is_windows(path.name))
+        assert script is not None and n.cli is not None
+        found += [f for f in [wc.cli_missing_or_not_executable(zf, path.name, script, n.cli)] if f]
+        found += wc.launcher_shadows_cli(zf, path.name, n.cli)
+        rows = wc.record_rows(zf)
+    found += wc.weak_record_hashes(rows, path.name)
+    found += wc.record_mismatch(str(path), not any(h.startswith("shake_") for _, h, _ in rows))
+    return [f"{f.rule} {f.message}" for f in found]
 
 
-def test_well_formed_wheel_passes(tmp_path: Path) -> None:
-    assert all_checks(make_wheel(tmp_path)) == []
+def test_names_come_from_the_fixture_manifests(n: Names) -> None:
+    assert (n.wheel_dist, n.package, n.cli) == (DIST, PKG, CLI)
+    assert wc.script_path(n, VERSION) == SCRIPT
+    assert wc.script_path(n, VERSION, windows=True) == SCRIPT + ".exe"
 
 
-def test_missing_cli_fails_naming_it(tmp_path: Path) -> None:
+def test_well_formed_wheel_passes(tmp_path: Path, n: Names) -> None:
+    assert file_checks(make_wheel(tmp_path), n) == []
+
+
+def test_missing_cli_fails_naming_it(tmp_path: Path, n: Names) -> None:
     files = default_files()
     del files[SCRIPT]
-    found = all_checks(make_wheel(tmp_path, files))
-    assert len(found) == 1
-    assert "template-cli" in found[0] and "missing from the wheel" in found[0]
+    found = file_checks(make_wheel(tmp_path, files), n)
+    assert len(found) == 1 and found[0].startswith("WHL005")
+    assert f"the CLI {CLI} is missing from the wheel" in found[0]
 
 
-def test_cli_mode_644_fails(tmp_path: Path) -> None:
+def test_cli_mode_644_fails(tmp_path: Path, n: Names) -> None:
     files = default_files()
     files[SCRIPT] = b"fake executable"
-    found = all_checks(make_wheel(tmp_path, files))
+    found = file_checks(make_wheel(tmp_path, files), n)
     assert len(found) == 1 and "mode 644, expected 755" in found[0] and SCRIPT in found[0]
 
 
-@pytest.mark.parametrize("member", ["_native.pyi", "py.typed", "_native.abi3.so"])
-def test_missing_package_file_fails(tmp_path: Path, member: str) -> None:
+@pytest.mark.parametrize("member", ["_native.pyi", "py.typed", "_native.abi3.so", "__init__.py"])
+def test_missing_package_file_fails(tmp_path: Path, n: Names, member: str) -> None:
     files = default_files()
     del files[f"{PKG}/{member}"]
-    found = all_checks(make_wheel(tmp_path, files))
-    assert len(found) == 1 and f"{PKG}/{member} is missing" in found[0]
-
-
-def test_bad_record_hash_fails_naming_the_file(tmp_path: Path) -> None:
-    bad = {f"{PKG}/_native.pyi": "sha256=" + _b64(b"something else")}
-    found = all_checks(make_wheel(tmp_path, record_override=bad))
+    found = file_checks(make_wheel(tmp_path, files), n)
     assert found == [
-        f"{wheel_name()}: {PKG}/_native.pyi: RECORD hash does not match the file; rebuild"
+        f"WHL004 {wheel_name()}: {PKG}/{member} is missing " + found[0].split("missing ")[1]
     ]
 
 
-def test_file_missing_from_record_and_weak_hash(tmp_path: Path) -> None:
-    path = make_wheel(tmp_path, record_override={f"{PKG}/py.typed": "md5=abc"})
+def test_bad_record_hash_fails_naming_the_file(tmp_path: Path, n: Names) -> None:
+    bad = {f"{PKG}/_native.pyi": "sha256=" + _b64(b"something else")}
+    found = file_checks(make_wheel(tmp_path, record_override=bad), n)
+    assert found == [f"WHL008 {wheel_name()}: hash / size of {PKG}/_native.pyi didn't match RECORD"]
+
+
+def test_file_missing_from_record_and_weak_hash(tmp_path: Path, n: Names) -> None:
+    path = make_wheel(tmp_path, record_override={f"{PKG}/py.typed": "md5=" + _b64(b"", "md5")})
     with zipfile.ZipFile(path, "a") as zf:
         zf.writestr(f"{PKG}/sneaky.py", "x = 1\n")
-    found = all_checks(path)
-    assert any(f"{PKG}/py.typed has no sha256 hash" in m for m in found)
-    assert any(f"{PKG}/sneaky.py is not listed in" in m for m in found)
+    found = file_checks(path, n)
+    assert (
+        f"WHL007 {wheel_name()}: RECORD hashes {PKG}/py.typed with 'md5', not sha256 or stronger"
+        in found
+    )
+    assert f"WHL008 {wheel_name()}: {PKG}/sneaky.py is not mentioned in RECORD" in found
+
+
+@pytest.mark.parametrize("algo", ["shake_128", "shake_256"])
+def test_shake_record_row_is_a_finding_not_a_crash(tmp_path: Path, n: Names, algo: str) -> None:
+    """installer's (and pip's) hashing calls digest() without a length: shake_* crashed it."""
+    data = default_files()[f"{PKG}/_native.pyi"]
+    assert isinstance(data, bytes)
+    digest = base64.urlsafe_b64encode(hashlib.new(algo, data).digest(32)).rstrip(b"=").decode()
+    path = make_wheel(tmp_path, record_override={f"{PKG}/_native.pyi": f"{algo}={digest}"})
+    found = file_checks(path, n)
+    assert found == [
+        f"WHL007 {wheel_name()}: RECORD hashes {PKG}/_native.pyi with '{algo}', not sha256 or stronger"
+    ]
+
+
+def test_unreadable_record_is_a_finding(tmp_path: Path) -> None:
+    path = make_wheel(tmp_path)
+    (tmp_path / "copy").mkdir()
+    copy = tmp_path / "copy" / path.name
+    with zipfile.ZipFile(path) as zf, zipfile.ZipFile(copy, "w") as out:
+        for info in zf.infolist():
+            if not info.filename.endswith("RECORD"):
+                out.writestr(info, zf.read(info))
+    found = wc.record_mismatch(str(copy))
+    assert len(found) == 1 and found[0].rule == "WHL008", found
+    assert found[0].message.startswith(f"{path.name}: Unable to retrieve `RECORD`")
 
 
 @pytest.mark.parametrize(
     "tag", ["cp311-cp311-linux_x86_64", "py3-none-any", "cp39-abi3-any", "pp39-abi3-linux_x86_64"]
 )
-def test_non_abi3_tag_fails(tmp_path: Path, tag: str) -> None:
-    found = wc.check_abi3(wheel_name(tag))
-    assert len(found) == 1 and "is not cp3X-abi3-<platform>" in found[0]
+def test_non_abi3_tag_fails(n: Names, tag: str) -> None:
+    found = wc.not_abi3(wheel_name(tag), n)
+    assert found is not None and found.rule == "WHL003"
+    assert "is not cp3X-abi3-<platform>" in found.message
+    assert found.path == "crates/zz-py/Cargo.toml"
 
 
-def test_abi3_tags_pass() -> None:
-    assert wc.check_abi3(wheel_name("cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")) == []
-    assert wc.check_abi3(wheel_name("cp39-abi3-win_amd64")) == []
+def test_abi3_tags_pass(n: Names) -> None:
+    assert wc.not_abi3(wheel_name(MANYLINUX), n) is None
+    assert wc.not_abi3(wheel_name("cp39-abi3-win_amd64"), n) is None
 
 
-@pytest.mark.parametrize("key", ["template-cli", "template_cli"])
-def test_console_script_for_the_cli_fails(tmp_path: Path, key: str) -> None:
+@pytest.mark.parametrize("key", ["zz-tool", "zz_tool", "ZZ-Tool"])
+def test_console_script_for_the_cli_fails(tmp_path: Path, n: Names, key: str) -> None:
     files = default_files()
     files[f"{DIST_INFO}/entry_points.txt"] = (
         f"[console_scripts]\n{key} = {PKG}.cli:main\nother-tool = {PKG}.x:main\n".encode()
     )
-    found = all_checks(make_wheel(tmp_path, files))
-    assert len(found) == 1
-    assert "[console_scripts] " + key in found[0] and "shadow the native template-cli" in found[0]
+    found = file_checks(make_wheel(tmp_path, files), n)
+    assert len(found) == 1 and found[0].startswith("WHL006")
+    assert f"[console_scripts] {key}" in found[0] and f"shadow the native {CLI}" in found[0]
 
 
 def test_dist_dir_stray_file_and_version() -> None:
-    wheel, sdist = f"/d/{wheel_name()}", f"/d/{PKG}-{VERSION}.tar.gz"
-    entries = [os.path.basename(wheel), os.path.basename(sdist)]
-    assert wc.check_dist_dir(entries, wheel, sdist, VERSION, "dist") == []
-    found = wc.check_dist_dir([*entries, "old.whl"], wheel, sdist, VERSION, "dist")
-    assert found == ["dist/old.whl: stray file next to the built wheel and sdist; remove it"]
-    found = wc.check_dist_dir(entries, wheel, sdist, "0.2.0", "dist")
-    assert len(found) == 2 and all("Cargo.toml says 0.2.0" in m for m in found)
+    wheel, sdist = wheel_name(), f"{DIST}-{VERSION}.tar.gz"
+    assert wc.stray_files([wheel, sdist], {wheel, sdist}, "dist") == []
+    found = wc.stray_files([wheel, sdist, "old.whl"], {wheel, sdist}, "dist")
+    assert [f.message for f in found] == [
+        "dist/old.whl: stray file next to the built wheel and sdist"
+    ]
+    assert [f.message for f in wc.stray_files([wheel], {wheel, sdist}, "dist")] == [
+        f"dist/{sdist}: named in the build manifest but missing"
+    ]
+    finding = wc.version_mismatch(wheel, VERSION, "0.4.0")
+    assert (
+        finding is not None
+        and finding.rule == "WHL002"
+        and "Cargo.toml says 0.4.0" in finding.message
+    )
+    assert wc.version_mismatch(wheel, VERSION, VERSION) is None
+    assert wc.version_mismatch(wheel, "1.0.0a1", "1.0.0-alpha.1") is None, "maturin's PEP 440 form"
 
 
-def test_wheel_from_sdist_file_list() -> None:
-    tree = {f"{PKG}/__init__.py", SCRIPT}
-    assert wc.compare_file_lists(tree, set(tree), "x.tar.gz") == []
-    found = wc.compare_file_lists(tree, {f"{PKG}/__init__.py"}, "x.tar.gz")
-    assert len(found) == 1 and f"lacks {SCRIPT}" in found[0]
+def _compare(tmp_path: Path, tree: dict, other: dict) -> list[str]:  # type: ignore[type-arg]
+    (tmp_path / "a").mkdir(parents=True)
+    (tmp_path / "b").mkdir(parents=True)
+    with (
+        zipfile.ZipFile(make_wheel(tmp_path / "a", tree)) as a,
+        zipfile.ZipFile(make_wheel(tmp_path / "b", other)) as b,
+    ):
+        return [f"{f.rule} {f.severity} {f.message}" for f in wc.compare_contents(a, b, "x.tar.gz")]
 
 
-@pytest.mark.parametrize(
-    ("platforms", "floor"),
-    [
-        (["linux_x86_64"], None),
-        (["manylinux_2_17_x86_64", "manylinux2014_x86_64"], (2, 17)),
-        (["manylinux1_x86_64"], (2, 5)),
-        (["manylinux_2_28_aarch64"], (2, 28)),
-        (["musllinux_1_2_x86_64"], None),
-    ],
-)
-def test_glibc_floor(platforms: list[str], floor: tuple[int, int] | None) -> None:
-    assert wc.glibc_floor(platforms) == floor
+def test_wheel_from_sdist_must_equal_the_tree_wheel(tmp_path: Path) -> None:
+    tree = default_files()
+    same = dict(tree)
+    same[f"{DIST_INFO}/sboms/x.cyclonedx.json"] = b'{"serialNumber": "urn:uuid:1"}'
+    tree[f"{DIST_INFO}/sboms/x.cyclonedx.json"] = b'{"serialNumber": "urn:uuid:2"}'
+    assert _compare(tmp_path / "1", tree, same) == [], "SBOM and RECORD are expected to differ"
+    lacking = dict(tree)
+    del lacking[f"{PKG}/_native.pyi"]
+    found = _compare(tmp_path / "2", tree, lacking)
+    assert found == [
+        f"WHL010 error x.tar.gz: the wheel built from the sdist lacks {PKG}/_native.pyi"
+    ]
+    other = dict(tree)
+    other[f"{PKG}/__init__.py"] = b"# another version of the sources\n"
+    other[SCRIPT] = (b"\x7fELF another build", 0o755)
+    tree[SCRIPT] = (b"\x7fELF one build", 0o755)
+    found = _compare(tmp_path / "3", tree, other)
+    assert found == [
+        f"WHL012 warning x.tar.gz: native {SCRIPT} built from the sdist differs from the tree build's",
+        f"WHL011 error x.tar.gz: {PKG}/__init__.py in the wheel built from the sdist differs "
+        "from the tree wheel's",
+    ]
 
 
-def test_glibc_check_holds_every_elf_file_to_the_tag() -> None:
-    needs = {
-        f"{PKG}/_native.abi3.so": {"memcpy": (2, 14)},
-        SCRIPT: {"__libc_start_main": (2, 34), "memcpy": (2, 14)},
-    }
-    tagged = wheel_name("cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")
-    found = wc.check_glibc(tagged, needs)
-    assert len(found) == 1
-    assert SCRIPT in found[0] and "GLIBC_2.34 (__libc_start_main)" in found[0]
-    assert "glibc 2.17" in found[0]
-    assert wc.check_glibc(wheel_name("cp39-abi3-manylinux_2_34_x86_64"), needs) == []
-    assert wc.check_glibc(wheel_name(), needs) == []  # linux_x86_64 promises nothing
-
-
-def test_auditwheel_policy_consistency() -> None:
-    old = wheel_name("cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")
-    found = wc.check_auditwheel_policy(old, "manylinux_2_34_x86_64")
-    assert len(found) == 1 and "only consistent with manylinux_2_34_x86_64" in found[0]
-    assert wc.check_auditwheel_policy(old, "manylinux_2_17_x86_64") == []
-    assert wc.check_auditwheel_policy(wheel_name(), "linux_x86_64") == []
-    assert wc.check_auditwheel_policy(old, "linux_x86_64") != []
-
-
-def _system_elf() -> Path:
-    exe = shutil.which("true") or "/bin/true"
-    return Path(os.path.realpath(exe))
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc ELF checks are Linux-only")
-def test_real_elf_cli_in_an_older_manylinux_tag_is_caught(tmp_path: Path) -> None:
-    """A real glibc executable as the CLI, tagged one glibc minor below what it needs."""
-    data = _system_elf().read_bytes()
-    top = wc.max_glibc(wc.elf_glibc_symbols(data))
-    assert top is not None, "the system `true` has no GLIBC symbol versions"
-    (major, minor), symbols = top
-    files = default_files()
-    files[SCRIPT] = (data, 0o755)
-    tag = f"cp39-abi3-manylinux_{major}_{minor - 1}_x86_64"
-    path = make_wheel(tmp_path, files, tag=tag)
-    with zipfile.ZipFile(path) as zf:
-        needs, unreadable = wc.elf_members(zf, path.name)
-    assert unreadable == []
-    found = wc.check_glibc(path.name, needs)
-    assert len(found) == 1 and SCRIPT in found[0]
-    assert f"GLIBC_{major}.{minor} ({symbols[0]}" in found[0]
-
-
-def test_corrupt_elf_is_a_problem_not_a_crash(tmp_path: Path) -> None:
-    files = default_files()
-    files[f"{PKG}/_native.abi3.so"] = b"\x7fELF but truncated"
-    with zipfile.ZipFile(make_wheel(tmp_path, files)) as zf:
-        needs, found = wc.elf_members(zf, wheel_name())
-    assert needs == {} and len(found) == 1 and "_native.abi3.so: starts like ELF" in found[0]
-
-
-def test_check_artifacts_on_a_fixture_repo(make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    root = make_repo({"Cargo.toml": f'[workspace.package]\nversion = "{VERSION}"\n'})
+def _fixture_build(root: Path, tmp_path: Path, sdist_files: dict | None = None) -> dict:  # type: ignore[type-arg]
     dist = root / artifacts.DIST_DIR
     dist.mkdir(parents=True)
     wheel = make_wheel(dist)
-    sdist = dist / f"{PKG}-{VERSION}.tar.gz"
+    sdist = dist / f"{DIST}-{VERSION}.tar.gz"
     sdist.write_bytes(b"")
     other = tmp_path / "from-sdist"
-    other.mkdir()
+    other.mkdir(exist_ok=True)
+    manifest = {
+        "inputs_hash": artifacts.inputs_hash(str(root)),
+        "version": VERSION,
+        "wheel": str(wheel),
+        "sdist": str(sdist),
+        "sdist_wheel": str(make_wheel(other, sdist_files)),
+    }
+    artifacts.write_manifest(str(root), manifest)
+    return manifest
+
+
+def test_check_artifacts_on_a_fixture_project(project: Path, n: Names, tmp_path: Path) -> None:
     files = default_files()
     del files[f"{PKG}/_native.pyi"]
-    sdist_wheel = make_wheel(other, files)
-    manifest = {"wheel": str(wheel), "sdist": str(sdist), "sdist_wheel": str(sdist_wheel)}
-    found = gate.check_artifacts(str(root), manifest, VERSION)
-    assert len(found) == 1 and f"lacks {PKG}/_native.pyi" in found[0]
-    manifest["sdist_wheel"] = str(make_wheel(other))
-    assert gate.check_artifacts(str(root), manifest, VERSION) == []
+    manifest = _fixture_build(project, tmp_path, files)
+    found, needs = gate.check_artifacts(str(project), manifest, VERSION, n)
+    assert [f.rule for f in found] == ["WHL010"] and needs == {}
+    manifest["sdist_wheel"] = str(make_wheel(tmp_path / "from-sdist"))
+    assert gate.check_artifacts(str(project), manifest, VERSION, n)[0] == []
     del manifest["sdist_wheel"]
     manifest["sdist_wheel_error"] = "`python -m build --wheel` on the unpacked sdist failed"
-    found = gate.check_artifacts(str(root), manifest, VERSION)
-    assert len(found) == 1 and "no wheel could be built from the sdist (`python -m" in found[0]
+    found, _ = gate.check_artifacts(str(project), manifest, VERSION, n)
+    assert [f.rule for f in found] == ["WHL009"]
+    assert "no wheel could be built from the sdist (`python -m" in found[0].message
 
 
-def test_gate_fails_without_a_build(make_repo) -> None:  # type: ignore[no-untyped-def]
-    from ci import gates
-
-    root = make_repo({"Cargo.toml": f'[workspace.package]\nversion = "{VERSION}"\n'})
-    assert gate.run(str(root)) == 1
-    assert "no build manifest" in gates.messages[0] and "nox -s build" in gates.messages[0]
-
-
-def _retag(real: Path, directory: Path, tag: str) -> Path:
-    """Copy a real wheel under a new platform tag with WHEEL and RECORD rewritten."""
-    files: dict[str, bytes | tuple[bytes, int]] = {}
-    with zipfile.ZipFile(real) as zf:
-        for info in zf.infolist():
-            if info.filename.endswith(("/RECORD", "/WHEEL")):
-                continue
-            files[info.filename] = (zf.read(info), (info.external_attr >> 16) & 0o777)
-    return make_wheel(directory, files, tag=tag, version=VERSION)
+def test_gate_without_its_tools_cannot_run_and_names_them(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fixture_build(project, tmp_path)
+    monkeypatch.setattr(gate, "_tool", lambda module, exe: None)
+    monkeypatch.setattr(sys, "platform", "linux")
+    outcome = run_gate("wheel", project)
+    assert (outcome.status, outcome.rules) == ("could not run", ["GATE001"])
+    assert "wheel: needs twine, abi3audit, auditwheel" in outcome.text
+    assert "nox -s wheel" in outcome.text
 
 
-@pytest.mark.cargo
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc ELF checks are Linux-only")
-def test_real_wheel_retagged_manylinux2014_is_caught(tmp_path: Path) -> None:
-    """The seeded fault: the real wheel tagged manylinux_2_17 on a newer-glibc build machine."""
-    root = Path(__file__).resolve().parents[2]
-    manifest = artifacts.load_manifest(str(root))
-    if manifest is None or not os.path.isfile(manifest["wheel"]):
-        pytest.skip("needs the real wheel: run `nox -s build` (the pytest gate always has it)")
-    real = Path(manifest["wheel"])
-    if manifest.get("version") != VERSION:
-        pytest.skip(f"test assumes version {VERSION}, the build is {manifest.get('version')}")
-    path = _retag(real, tmp_path, "cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64")
-    with zipfile.ZipFile(path) as zf:
-        needs, _ = wc.elf_members(zf, path.name)
-        assert wc.check_record(zf, path.name) == []
-    assert SCRIPT in needs, "the real wheel has no template-cli"
-    cli_top = wc.max_glibc(needs[SCRIPT])
-    found = wc.check_glibc(path.name, needs)
-    if cli_top is not None and cli_top[0] > (2, 17):
-        assert any(SCRIPT in m and "promises glibc 2.17" in m for m in found)
-    else:  # built on an old glibc: nothing to catch
-        assert not any(SCRIPT in m for m in found)
+def test_a_tool_that_rejects_the_wheel_is_a_finding() -> None:
+    script = (
+        "import sys; print('checking'); print('ERROR  `long_description` is empty'); sys.exit(1)"
+    )
+    cmd = [sys.executable, "-c", script]
+    found = gate._run_tool(cmd, "w.whl")
+    assert found is not None and found.rule == "WHL018"
+    assert found.message.endswith("failed: checking | ERROR  `long_description` is empty")
+    assert gate._run_tool([sys.executable, "-c", "pass"], "w.whl") is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="auditwheel is Linux-only")
+def test_auditwheel_on_a_wheel_without_elf_files_is_a_finding(tmp_path: Path) -> None:
+    tool = gate._tool("auditwheel", "auditwheel")
+    if tool is None:
+        pytest.skip("needs auditwheel (the pytest gate has it)")
+    found = gate._auditwheel(tool, str(make_wheel(tmp_path)), {})
+    assert [f.rule for f in found] == ["WHL019"]
+
+
+def test_gate_cannot_run_without_a_build(project: Path) -> None:
+    outcome = run_gate("wheel", project)
+    assert outcome.status == "could not run"
+    assert "no build manifest" in outcome.text and "nox -s build" in outcome.text
+
+
+def test_project_without_a_cli_notes_it(make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = {k: v for k, v in PROJECT.items() if "zz-cli" not in k}
+    root = make_repo(files)
+    n = names(root)
+    assert n.cli is None
+    wheel_files = default_files()
+    del wheel_files[SCRIPT]
+    manifest = _fixture_build(root, tmp_path, wheel_files)
+    Path(manifest["wheel"]).unlink()
+    manifest["wheel"] = str(make_wheel(root / artifacts.DIST_DIR, wheel_files))
+    found, _ = gate.check_artifacts(str(root), manifest, VERSION, n)
+    assert [(f.rule, f.severity) for f in found] == [("WHL013", NOTE)]
+
+
+def test_rules_are_declared_for_the_wheel_gate() -> None:
+    ids = [r for r in RULES if r.startswith("WHL")]
+    assert len(ids) >= 19
+    assert all(RULES[r].gate == "wheel" and RULES[r].summary for r in ids)
+    assert RULES["WHL012"].severity == WARNING and RULES["WHL017"].severity == NOTE

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from ci.project import names
 from ci.testing import Outcome, run_gate
 from tests.ci.conftest import MakeRepo
 
@@ -23,6 +24,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "workflows"
 CI = ".github/workflows/ci.yml"
 RELEASE = ".github/workflows/release.yml"
 REAL_FILES = (CI, "action.yml", "action/cleanup/action.yml", "ci/requirements-dev.txt")
+# The cleanup action's line that removes the action's home, named after the project's CLI.
+CLEANUP_HOME = f'home="$RUNNER_TEMP/{names(REPO).cli}-action"'
 
 
 @pytest.fixture(autouse=True)
@@ -150,9 +153,7 @@ def test_expression_inside_action_run_fails_with_its_column(make_repo: MakeRepo)
 
 def test_trusted_expression_is_a_warning_that_passes(make_repo: MakeRepo) -> None:
     rel = "action/cleanup/action.yml"
-    root = _repo(
-        make_repo, {rel: ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')}
-    )
+    root = _repo(make_repo, {rel: (CLEANUP_HOME, 'home="${{ runner.temp }}/t"')})
     outcome = run_gate("workflows", root)
     assert outcome.status == "passed", outcome.text
     assert outcome.rules == ["WF005"]
@@ -266,7 +267,7 @@ def test_missing_tool_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.Monkey
 def test_trusted_expressions_can_be_ignored_on_their_own(make_repo: MakeRepo) -> None:
     rel = "action/cleanup/action.yml"
     pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nignore = { WF005 = "runner paths are fine here" }\n'
-    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ runner.temp }}/t"')
+    edit = (CLEANUP_HOME, 'home="${{ runner.temp }}/t"')
     root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
     outcome = run_gate("workflows", root)
     assert outcome.status == "passed" and outcome.rules == []
@@ -274,6 +275,6 @@ def test_trusted_expressions_can_be_ignored_on_their_own(make_repo: MakeRepo) ->
         ("WF005", "runner paths are fine here")
     ]
     # the attacker-controlled rule is not covered by that entry
-    edit = ('home="$RUNNER_TEMP/template-cli-action"', 'home="${{ inputs.keep-cache }}/t"')
+    edit = (CLEANUP_HOME, 'home="${{ inputs.keep-cache }}/t"')
     root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
     assert run_gate("workflows", root).rules == ["WF004"]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from ci.gates.commits import command_denial
 from ci.gates.loc import count_lines, is_counted
-from ci.gates.tool_guard import evaluate
+from ci.gates.tool_guard import Scope, evaluate
 from ci.hooks._protocol import Call
 from tests.hooks.conftest import GUARDS, Result, copy_project, decision, run_hook, text_of
 
@@ -187,7 +187,11 @@ def check_by_design(guard: str, data: Any, agent: str, result: Result, root: Pat
         assert guard in ("loc_guard", "tool_guard") and event == "PreToolUse" and shaped
     command = ti.get("command")
     if guard == "tool_guard" and event == "PreToolUse" and tool in ("Bash", "PowerShell"):
-        if isinstance(command, str) and any(f.action == "deny" for f in evaluate(command)):
+        call = Call(data, agent, str(root))
+        scope = Scope("shell", str(root), call.cwd if call.cwd_given else str(root))
+        dialect = "powershell" if tool == "PowerShell" else "bash"
+        found = evaluate(command, "shell", dialect, scope) if isinstance(command, str) else []
+        if any(f.severity == "error" for f in found):
             assert kind == "deny", (command, result)
         elif kind == "deny" and isinstance(command, str) and command_denial(command):
             assert "commits gate" in text_of(result)  # a `git commit -m` the gate would reject

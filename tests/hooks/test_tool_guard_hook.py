@@ -25,6 +25,21 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("uv run nox -s gates", "deny", "nox -s gates"),
     ("cargo publish", "deny", "release workflow"),
     ("twine upload dist/*", "deny", "release workflow"),
+    ("uv run --frozen pytest", "deny", "nox -s pytest"),
+    ("bash <<'EOF'\nuv run pytest\nEOF", "deny", "nox -s pytest"),
+    ('echo "uv run pytest" | sh', "deny", "nox -s pytest"),
+    ("find tests -name '*.py' -exec uv run python {} \\;", "deny", "uv run --no-project"),
+    ("git ls-files '*.whl' | xargs -n1 twine upload", "deny", "release workflow"),
+    ("uv run --no-sync python -V", "allow", ""),
+    ("uv run --only-group docs mkdocs build", "allow", ""),
+    ("UV_NO_SYNC=1 uv run python -V", "allow", ""),
+    ("env UV_NO_PROJECT=1 uv run python -V", "allow", ""),
+    ("uv run scripts/meta.py", "allow", ""),
+    ("uv run scripts/plain.py", "deny", "PEP 723"),
+    ("uv run --project docs mkdocs build", "allow", ""),
+    ("uv run --project ../elsewhere python -m http.server", "allow", ""),
+    ("[[ -f uv.lock ]] || echo no lock", "allow", ""),
+    ("case $1 in uv) echo uv ;; esac", "allow", ""),
     ("nox -s gates", "allow", ""),
     ("nox -s tests", "allow", ""),
     ('git commit -m "docs: uv run"', "allow", ""),
@@ -41,13 +56,27 @@ COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
+@pytest.fixture
+def project(project: Path) -> Path:
+    """The hooks' project, plus scripts with and without PEP 723 metadata and a docs project."""
+    meta = "# /// script\n# dependencies = []\n# ///\nprint(1)\n"
+    files = {"scripts/meta.py": meta, "scripts/plain.py": "print(1)\n", "docs/pyproject.toml": ""}
+    for rel, text in files.items():
+        (project / rel).parent.mkdir(parents=True, exist_ok=True)
+        (project / rel).write_text(text)
+    (project.parent / "elsewhere").mkdir()
+    (project.parent / "elsewhere" / "pyproject.toml").write_text("")
+    return project
+
+
 @pytest.mark.parametrize(("command", "expected", "needle"), COMMANDS)
 def test_claude_bash(hook: Hook, project: Path, command: str, expected: str, needle: str) -> None:
     result = hook("tool_guard", payload("claude_pre_bash", project, command=command))
     assert decision(result) == expected, result
     assert needle in text_of(result)
     if expected == "deny":
-        assert "Run instead:" in text_of(result)
+        assert text_of(result).startswith("Blocked by tool_guard rule TG00")
+        assert "Instead: " in text_of(result)
 
 
 @pytest.mark.parametrize(("command", "expected", "needle"), COMMANDS)
@@ -64,6 +93,45 @@ def test_fixtures_as_recorded(hook: Hook, project: Path) -> None:
     assert decision(hook("tool_guard", payload("codex_pre_bash", project), agent="codex")) == "deny"
     powershell = payload("claude_pre_powershell", project)
     assert decision(hook("tool_guard", powershell)) == "deny"
+
+
+# PowerShell commands as Claude Code on Windows sends them (tool "PowerShell").
+POWERSHELL: list[tuple[str, str, str]] = [
+    ("uv run pytest", "deny", "nox -s pytest"),
+    ("uv run `\n  pytest -q", "deny", "nox -s pytest"),
+    ('& "$env:USERPROFILE\\.local\\bin\\uv.exe" run pytest', "deny", "nox -s pytest"),
+    (
+        "Get-ChildItem dist\\*.whl | ForEach-Object { twine upload $_.FullName }",
+        "deny",
+        "release workflow",
+    ),
+    ("$env:UV_NO_SYNC = 1; uv run python -V", "allow", ""),
+    ('Write-Host "uv run pytest"', "allow", ""),
+    ("git commit -m 'test: uv run pytest'", "allow", ""),
+    ("# uv run pytest\nnox -s gates", "allow", ""),
+    ("cargo clippy", "note", "nox -s clippy"),
+]
+
+
+@pytest.mark.parametrize(("command", "expected", "needle"), POWERSHELL)
+def test_claude_powershell(
+    hook: Hook, project: Path, command: str, expected: str, needle: str
+) -> None:
+    data = payload("claude_pre_powershell", project, command=command)
+    result = hook("tool_guard", data)
+    assert decision(result) == expected, result
+    assert needle in text_of(result)
+
+
+def test_the_agents_directory_decides_which_project_uv_run_builds(
+    hook: Hook, project: Path
+) -> None:
+    data = payload("claude_pre_bash", project, command="uv run mkdocs build")
+    assert decision(hook("tool_guard", data)) == "deny"
+    data["cwd"] = str(project / "docs")  # its own pyproject.toml: another project
+    assert decision(hook("tool_guard", data)) == "allow"
+    data["cwd"] = str(project.parent / "elsewhere")
+    assert decision(hook("tool_guard", data)) == "allow"
 
 
 def test_exec_style_argv(hook: Hook, project: Path) -> None:

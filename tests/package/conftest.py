@@ -1,13 +1,14 @@
 """Package tests run against the installed wheel or the `nox -s dev` venv, never a bare tree.
 
-If ``template_python_rust_cmd`` is missing, or is imported from anywhere but an
-installation directory (site-packages), the whole run stops with a message saying how to
-run these tests: a skip would let a broken build pass silently. In the dev venv (``.venv``,
+If the package (named by the manifests, through ``ci.project.names``) is missing, or is
+imported from anywhere but an installation directory (site-packages), the whole run stops with
+a message saying how to run these tests: a skip would let a broken build pass silently. In the dev venv (``.venv``,
 made by ``nox -s dev``) the run stops when the extension is older than the Rust sources.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import site
 import sys
@@ -15,6 +16,8 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+
+from ci.project import Names, ProjectError, names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOW_TO = (
@@ -31,15 +34,23 @@ def _install_dirs() -> list[Path]:
     return [Path(d).resolve() for d in dirs if d]
 
 
-def _require_installed_package() -> Path:
+def _names() -> Names:
     try:
-        import template_python_rust_cmd
+        return names(REPO_ROOT)
+    except ProjectError as exc:
+        pytest.exit(f"tests/package: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def _require_installed_package() -> Path:
+    package = _names().package
+    try:
+        module = importlib.import_module(package)
     except ImportError as exc:
         pytest.exit(
-            f"tests/package: template_python_rust_cmd is not installed ({exc}); {HOW_TO}",
+            f"tests/package: {package} is not installed ({exc}); {HOW_TO}",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
-    location = Path(template_python_rust_cmd.__file__).resolve().parent
+    location = Path(str(module.__file__)).resolve().parent
     if (Path(sys.prefix) / "ci-gates-dev.json").is_file():  # the `nox -s dev` venv
         from ci.dev import stale
 
@@ -50,7 +61,7 @@ def _require_installed_package() -> Path:
     inside_install = any(location.is_relative_to(d) for d in _install_dirs())
     if not inside_install or location.is_relative_to(REPO_ROOT / "python"):
         pytest.exit(
-            f"tests/package: template_python_rust_cmd is imported from {location}, not from an "
+            f"tests/package: {package} is imported from {location}, not from an "
             f"installed wheel in site-packages (an editable install or the source tree?); {HOW_TO}",
             returncode=pytest.ExitCode.USAGE_ERROR,
         )
@@ -63,18 +74,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def repo_root() -> Path:
-    return REPO_ROOT
-
-
-@pytest.fixture(scope="session")
 def cli() -> Path:
-    """The ``template-cli`` executable the wheel installed into this environment."""
-    name = "template-cli.exe" if os.name == "nt" else "template-cli"
+    """The project's CLI executable, as the wheel installed it into this environment."""
+    cli = _names().cli
+    if cli is None:
+        pytest.fail("ci/project.py finds no CLI crate in this project; these tests need one")
+    name = f"{cli}.exe" if os.name == "nt" else cli
     candidates = [Path(sysconfig.get_path("scripts")) / name, Path(sys.executable).parent / name]
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    pytest.fail(
-        f"template-cli not found in {', '.join(map(str, candidates))}: the wheel must install it"
-    )
+    pytest.fail(f"{cli} not found in {', '.join(map(str, candidates))}: the wheel must install it")

@@ -14,27 +14,20 @@ from typing import Any, Callable
 
 import pytest
 
-import template_python_rust_cmd as pkg
-from template_python_rust_cmd import Stats, count_bytes, count_file
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+from tests.package.installed import NAMES, PACKAGE, Stats, count_bytes, count_file, pkg
 
 
 def test_public_names() -> None:
     assert sorted(pkg.__all__) == ["Stats", "__version__", "count_bytes", "count_file"]
     for name in pkg.__all__:
         assert getattr(pkg, name) is getattr(pkg._native, name)
-    assert Stats.__module__ == "template_python_rust_cmd"
+    assert Stats.__module__ == PACKAGE
 
 
-def test_version_is_the_bindings_crate_version(repo_root: Path) -> None:
+def test_version_is_the_bindings_crate_version() -> None:
     """One version per package: the wheel's is the bindings crate's (docs/releasing.md)."""
-    with open(repo_root / "crates" / "template-py" / "Cargo.toml", "rb") as f:
-        cargo = tomllib.load(f)
-    assert pkg.__version__ == cargo["package"]["version"]
+    assert NAMES.bindings is not None and NAMES.bindings.version
+    assert pkg.__version__ == NAMES.bindings.version
 
 
 def test_docstrings_come_from_rust() -> None:
@@ -175,9 +168,10 @@ def test_count_file_rejects_nul_like_open(path: Any) -> None:
 # The child's reader thread blocks in count_file() opening a FIFO until the main thread (Python
 # code, which needs the GIL) opens the other end: it finishes only if count_file released the
 # GIL; otherwise it hangs and subprocess.run's timeout fails the test.
-GIL_CHILD = """
+GIL_CHILD = (
+    f"from {PACKAGE} import count_file\n"
+    + """
 import os, sys, threading, time
-from template_python_rust_cmd import count_file
 fifo = os.fsencode(sys.argv[1])
 result = []
 reader = threading.Thread(target=lambda: result.append(count_file(fifo)))
@@ -188,6 +182,7 @@ with open(fifo, "wb") as w:
 reader.join()
 print(result[0])
 """
+)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX)")
@@ -248,15 +243,17 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 # As root, drop the two capabilities that bypass permission checks (for this child only) and
 # ask the same question: CI runs as root, and the mapping must still be proven there.
-ROOT_CHILD = """
+ROOT_CHILD = (
+    f"from {PACKAGE} import count_file\n"
+    + """
 import errno, sys
-from template_python_rust_cmd import count_file
 try:
     count_file(sys.argv[1])
 except PermissionError as exc:
     assert exc.errno == errno.EACCES and exc.filename == sys.argv[1] and sys.argv[1] in str(exc)
     print("PermissionError")
 """
+)
 
 
 @pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""The ``template-cli`` executable the wheel installs: native, versioned, agreeing with the API."""
+"""The CLI executable the wheel installs: native, versioned, agreeing with the API."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from template_python_rust_cmd import count_file
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+from tests.package.installed import NAMES, cli_name, count_file
 
 # Executable formats: ELF; Mach-O 64-bit (both byte orders), 32-bit, universal; PE ("MZ").
 NATIVE_MAGIC = (
@@ -45,17 +40,17 @@ def test_cli_is_a_native_executable_not_a_script(cli: Path) -> None:
         assert head == b"\x7fELF"
 
 
-def cli_crate_version(repo_root: Path) -> str:
-    """Each crate has its own version; the CLI reports template-cli's (docs/releasing.md)."""
-    with open(repo_root / "crates" / "template-cli" / "Cargo.toml", "rb") as f:
-        return str(tomllib.load(f)["package"]["version"])
+def cli_crate_version() -> str:
+    """Each crate has its own version; the CLI reports its crate's (docs/releasing.md)."""
+    assert NAMES.cli_crate is not None and NAMES.cli_crate.version
+    return NAMES.cli_crate.version
 
 
-def test_version_is_the_cli_crate_version(cli: Path, repo_root: Path) -> None:
-    version = cli_crate_version(repo_root)
+def test_version_is_the_cli_crate_version(cli: Path) -> None:
+    version = cli_crate_version()
     out = run(cli, "--version")
     assert out.returncode == 0
-    assert out.stdout.decode() == f"template-cli {version}\n"
+    assert out.stdout.decode() == f"{cli_name()} {version}\n"
 
 
 def test_help_states_the_exit_code_policy(cli: Path) -> None:
@@ -121,7 +116,7 @@ def test_unreadable_input_is_named_and_the_rest_counted(cli: Path, tmp_path: Pat
     out = run(cli, "count", str(missing), str(good))
     assert out.returncode == 2
     assert out.stderr.decode().splitlines() == [
-        f"template-cli: {missing}: No such file or directory"
+        f"{cli_name()}: {missing}: No such file or directory"
     ]
     assert out.stdout.decode().splitlines()[0].split() == ["1", "2", "4", str(good)]
 
@@ -131,17 +126,17 @@ def test_over_budget_inputs_are_named(cli: Path, tmp_path: Path) -> None:
     big.write_bytes(b"x\n" * 612)
     out = run(cli, "count", "--max-lines", "600", str(big))
     assert out.returncode == 1
-    assert out.stderr.decode() == f"template-cli: {big}: 612 lines, over --max-lines 600\n"
+    assert out.stderr.decode() == f"{cli_name()}: {big}: 612 lines, over --max-lines 600\n"
 
 
-def test_dump_surface_is_hidden_json_of_the_command_tree(cli: Path, repo_root: Path) -> None:
+def test_dump_surface_is_hidden_json_of_the_command_tree(cli: Path) -> None:
     out = run(cli, "--dump-surface")
     assert out.returncode == 0, out.stderr
     surface = json.loads(out.stdout)
     assert (surface["format"], surface["name"], surface["version"]) == (
         1,
-        cli.stem,
-        cli_crate_version(repo_root),
+        cli_name(),
+        cli_crate_version(),
     )
     count = next(s for s in surface["subcommands"] if s["name"] == "count")
     assert {f["long"] for f in count["flags"]} == {"json", "max-lines", "help"}

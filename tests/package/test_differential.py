@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from template_python_rust_cmd import Stats, count_bytes, count_file
+from tests.package.installed import Stats, count_bytes, count_file
 
 WC = shutil.which("wc")
 needs_wc = pytest.mark.skipif(WC is None, reason="wc is not on PATH; nothing to compare against")
