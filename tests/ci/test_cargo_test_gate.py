@@ -16,9 +16,9 @@ from ci.testing import run_gate
 MakeRepo = Callable[..., Path]
 
 FAILING_RUN = """\
-   Compiling template-core v0.1.0 (/w/crates/template-core)
+   Compiling acme-core v0.1.0 (/w/crates/acme-core)
     Finished `test` profile [unoptimized + debuginfo] target(s) in 1.00s
-     Running unittests src/lib.rs (target/debug/deps/template_core-abc)
+     Running unittests src/lib.rs (target/debug/deps/acme_core-abc)
 
 running 3 tests
 test tests::counts_words ... ok
@@ -29,54 +29,54 @@ failures:
 
 ---- tests::counts_lines stdout ----
 
-thread 'tests::counts_lines' (4242) panicked at crates/template-core/src/tests.rs:12:5:
+thread 'tests::counts_lines' (4242) panicked at crates/acme-core/src/tests.rs:12:5:
 assertion `left == right` failed
 ---- scan::tests::empty stdout ----
-thread 'scan::tests::empty' panicked at crates/template-core/src/scan.rs:88:9:
+thread 'scan::tests::empty' panicked at crates/acme-core/src/scan.rs:88:9:
 boom
 
 test result: FAILED. 1 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out
 
-error: test failed, to rerun pass `-p template-core --lib`
+error: test failed, to rerun pass `-p acme-core --lib`
      Running tests/cli.rs (target/debug/deps/cli-def)
 
 running 1 test
 test src/lib.rs - count (line 5) ... FAILED
 
-error: test failed, to rerun pass `-p template-cli --test cli`
+error: test failed, to rerun pass `-p acme-count --test cli`
 error: 2 targets failed:
-    `-p template-core --lib`
-    `-p template-cli --test cli`
+    `-p acme-core --lib`
+    `-p acme-count --test cli`
 """
 
 COMPILE_ERROR = """\
-   Compiling template-py v0.1.0 (/w/crates/template-py)
+   Compiling acme-py v0.1.0 (/w/crates/acme-py)
 error[E0432]: unresolved import `pyo3::buffer`
- --> crates/template-py/src/lib.rs:3:5
+ --> crates/acme-py/src/lib.rs:3:5
   |
 3 | use pyo3::buffer;
-error: could not compile `template-py` (lib test) due to 1 previous error
+error: could not compile `acme-py` (lib test) due to 1 previous error
 """
 
 
 def test_failing_tests_are_named_with_their_location() -> None:
     found = cargo_test.failures(FAILING_RUN.splitlines(keepends=True))
     assert [(f.rule, f.location(), f.message) for f in found] == [
-        ("CT001", "crates/template-core/src/tests.rs:12:5", "test tests::counts_lines failed"),
-        ("CT001", "crates/template-core/src/scan.rs:88:9", "test scan::tests::empty failed"),
+        ("CT001", "crates/acme-core/src/tests.rs:12:5", "test tests::counts_lines failed"),
+        ("CT001", "crates/acme-core/src/scan.rs:88:9", "test scan::tests::empty failed"),
         ("CT001", "", "test src/lib.rs - count (line 5) failed"),
     ]
     assert [f.fix for f in found] == [
-        "rerun it alone: `cargo test -p template-core --lib -- --exact tests::counts_lines`",
-        "rerun it alone: `cargo test -p template-core --lib -- --exact scan::tests::empty`",
-        "rerun it alone: `cargo test -p template-cli --test cli -- --exact 'src/lib.rs - count (line 5)'`",
+        "rerun it alone: `cargo test -p acme-core --lib -- --exact tests::counts_lines`",
+        "rerun it alone: `cargo test -p acme-core --lib -- --exact scan::tests::empty`",
+        "rerun it alone: `cargo test -p acme-count --test cli -- --exact 'src/lib.rs - count (line 5)'`",
     ]
 
 
 def test_compile_error_is_named_with_file_line_and_column() -> None:
     (found,) = cargo_test.failures(COMPILE_ERROR.splitlines())
     assert found.text() == (
-        "crates/template-py/src/lib.rs:3:5: does not compile: unresolved import `pyo3::buffer`; "
+        "crates/acme-py/src/lib.rs:3:5: does not compile: unresolved import `pyo3::buffer`; "
         "fix it [CT002]"
     )
 

@@ -251,4 +251,5 @@ def test_sigterm_stops_the_server(tmp_path: Path) -> None:
     assert not _gone(pid)
     owner.terminate()
     assert owner.wait(timeout=20) == 130
+    owner.stdout.close()
     assert _gone(pid)
