@@ -20,7 +20,6 @@ import traceback
 from typing import Any, NamedTuple
 
 from ci import cache
-from ci import gates as gate_helpers
 from ci.cache import Digester
 from ci.findings import (
     CANNOT_RUN_RULE,
@@ -40,7 +39,6 @@ RESULTS_DIR = os.path.join("target", "ci-gates", "results")
 PASSED, FAILED, CANNOT_RUN = "passed", "failed", "could not run"
 SKIPPED = "not run"  # a prerequisite did not pass
 CONFIG_SKIPPED = "skipped"  # [tool.ci-gates] skip, with its reason
-_LEGACY_STATUS = {0: PASSED, 1: FAILED, 2: CANNOT_RUN}
 
 
 class Result(NamedTuple):
@@ -75,22 +73,16 @@ def _call_gate(name: str, root: str) -> object:
     try:
         return module.run(root)
     except SystemExit as exc:  # a gate that calls sys.exit() must not end a whole --all run
-        code = exc.code if exc.code in _LEGACY_STATUS else 2
-        return code
-
-
-def _legacy(code: int, messages: list[str]) -> list[Finding]:
-    """Findings for a gate that still returns an exit code and prints messages."""
-    if code == 0:
-        return []
-    rule = CANNOT_RUN_RULE if code == 2 else "GATE000"
-    texts = messages or ["the gate failed without saying why"]
-    return [Finding(rule, text) for text in texts]
+        return [
+            Finding(
+                CRASHED_RULE,
+                f"{name}: run() called sys.exit({exc.code!r})",
+                fix=f"return findings from ci/gates/{name}.py instead",
+            )
+        ]
 
 
 def _as_findings(name: str, value: object) -> list[Finding]:
-    if isinstance(value, int) and not isinstance(value, bool) and value in _LEGACY_STATUS:
-        return _legacy(value, list(gate_helpers.messages))
     if isinstance(value, (list, tuple)) and all(isinstance(f, Finding) for f in value):
         return list(value)
     return [
@@ -105,7 +97,7 @@ def _as_findings(name: str, value: object) -> list[Finding]:
 def _declared(findings: list[Finding]) -> list[Finding]:
     out = []
     for f in findings:
-        if f.rule in RULES or f.rule == "GATE000":
+        if f.rule in RULES:
             out.append(f)
         else:
             why = f"finding under undeclared rule {f.rule!r}: {f.message}"
@@ -199,7 +191,6 @@ def _execute(name: str, root: str) -> list[Finding]:
 
 def run_one(name: str, root: str) -> Result:
     stable_cargo_env()
-    gate_helpers.messages.clear()
     start = time.perf_counter()
     findings = _declared(_execute(name, root))
     ignore = ignore_table(root)
@@ -215,8 +206,6 @@ def print_findings(findings: list[Finding]) -> None:
 
     annotate = os.environ.get("GITHUB_ACTIONS") == "true"
     for f in findings:
-        if f.rule == "GATE000":
-            continue  # a legacy gate printed its own messages already
         label = f"ignored ({f.ignored}): " if f.ignored else f"{f.severity}: "
         print(label + f.text(), file=sys.stderr, flush=True)
         if annotate and f.path and not f.ignored:

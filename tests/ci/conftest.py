@@ -57,10 +57,3 @@ def make_repo(tmp_path: Path) -> MakeRepo:
         return root
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _clean_gate_messages() -> None:
-    from ci import gates
-
-    gates.messages.clear()
