@@ -27,22 +27,19 @@ import nox
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from ci.gates.__main__ import FLAGS as GATES_FLAGS
-from ci.registry import (
-    EXTRA_SESSIONS,
+from ci.pins import (
     GIT_CLIFF,
     GRIFFE,
     GRIFFE_OLD_PYTHON,
-    ORDERED,
     PUBLISH_TOOLS,
     PYYAML,
     REHEARSAL_TOOLS,
     RUFF,
     TOMLI,
     TOMLKIT,
-    Gate,
-    packages_union,
-    with_requires,
 )
+from ci.registry import ORDERED, Gate, packages_union, with_requires
+from ci.sessions import EXTRA_SESSIONS
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"

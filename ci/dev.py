@@ -35,7 +35,7 @@ def rust_digest(root: str) -> str:
     import hashlib
 
     from ci.cache import Digester, _glob_regex
-    from ci.registry import RUST_INPUTS
+    from ci.pins import RUST_INPUTS
 
     digester = Digester(root)
     regexes = [_glob_regex(p) for p in RUST_INPUTS]

@@ -8,8 +8,30 @@ never turn into a gate that silently does not run.
 
 from __future__ import annotations
 
-import os
 from typing import NamedTuple
+
+from ci.pins import (
+    BUILD_TOOLS,
+    CHECK_JSONSCHEMA,
+    EVERYTHING,
+    FLOOR_ENV,
+    FLOOR_MACHINE,
+    GIT_CLIFF,
+    GRIFFE,
+    GRIFFE_OLD_PYTHON,
+    MYPY,
+    PY_INPUTS,
+    PYYAML,
+    REHEARSAL_TOOLS,
+    RUFF,
+    RUST_INPUTS,
+    TOMLI,
+    TOMLKIT,
+    UPLOAD_TOOLS,
+    WORKFLOW_INPUTS,
+    ZIZMOR,
+)
+from ci.sessions import EXTRA_SESSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,47 +64,6 @@ class Gate(NamedTuple):
 class RegistryError(Exception):
     """The gate list is inconsistent (unknown ``requires``, a cycle, a duplicate name)."""
 
-
-# Pins for tools whose findings or formatting can change between releases.
-RUFF = "ruff==0.17.6"
-MYPY = "mypy==2.4.1"
-CHECK_JSONSCHEMA = "check-jsonschema==0.39.0"
-ZIZMOR = "zizmor==1.32.0"
-PYYAML = "pyyaml>=6"
-# The release layer (ci/release): git-cliff renders the notes, tomlkit edits the manifests.
-GIT_CLIFF = "git-cliff==2.14.2"
-TOMLKIT = "tomlkit>=0.13"
-TOMLI = "tomli>=2; python_version < '3.11'"
-GRIFFE = "griffe==2.4.1; python_version >= '3.11'"
-GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
-# The build gate runs `python -m build` with build isolation: the backend's own requirements
-# (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
-BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
-# Publishing: uv uploads (trusted publishing in CI), pypi-attestations signs (PEP 740) under Actions.
-UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
-PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
-REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")  # the rehearsal's index (htpasswd auth)
-
-# The CPython versions that prove the abi3 floor, and where they are (ci/interpreters.py);
-# CI decides whether a missing one could not run.
-FLOOR_MACHINE = ("python -m ci.interpreters",)
-FLOOR_ENV = ("CI",)
-
-# Input globs shared by several gates (what each gate reads; see Gate.inputs).
-RUST_INPUTS = (
-    "**/*.rs",
-    "**/Cargo.toml",
-    "Cargo.lock",
-    ".cargo/**",
-    "rust-toolchain*",
-    "**/rustfmt.toml",
-    "**/.rustfmt.toml",
-    "**/clippy.toml",
-    "**/.clippy.toml",
-)
-PY_INPUTS = ("**/*.py", "**/*.pyi", "pyproject.toml")
-WORKFLOW_INPUTS = (".github/**", "**/action.yml", "**/action.yaml")
-EVERYTHING = ("**",)
 
 GATES: tuple[Gate, ...] = (
     Gate(
@@ -350,32 +331,6 @@ def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
         visit(gate.name)
     return [by_name[name] for name in done]
 
-
-# nox sessions that are not gates; noxfile.py defines exactly these plus one per gate.
-EXTRA_SESSIONS: tuple[str, ...] = (
-    "gates",
-    "tests",
-    "report",
-    "rules",
-    "ci_local",
-    "dev",
-    "rename",
-    "adopt",
-    "sync",
-    "fix",
-    # The template's own benchmarks (of its wc domain); `nox -s adopt` does not copy them.
-    *(("bench",) if os.path.isdir(os.path.join(os.path.dirname(__file__), "bench")) else ()),
-    # The release layer (ci/release; docs/releasing.md).
-    "release_plan",
-    "release_bump",
-    "release_notes",
-    "release_stage",
-    "publish",
-    "release_rehearsal",
-    "install_hooks",
-    # The api_compat gate's Rust tool (cargo install, pinned in ci/api/rust.py; once per machine).
-    "install_semver_checks",
-)
 
 ORDERED: list[Gate] = ordered()
 BY_NAME: dict[str, Gate] = {gate.name: gate for gate in ORDERED}

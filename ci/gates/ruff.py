@@ -98,7 +98,7 @@ def pinned_ruff() -> list[str]:
     """The command of the pinned ruff; :class:`CannotRun` when ruff is missing or another version."""
     import subprocess
 
-    from ci.registry import RUFF
+    from ci.pins import RUFF
 
     ruff = find_tool("ruff")
     if ruff is None:

@@ -71,7 +71,7 @@ def pinned_mypy() -> list[str]:
     import subprocess
 
     from ci.gates.ruff import find_tool
-    from ci.registry import MYPY
+    from ci.pins import MYPY
 
     mypy = find_tool("mypy")
     if mypy is None:

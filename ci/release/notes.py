@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-from ci.registry import GIT_CLIFF
+from ci.pins import GIT_CLIFF
 from ci.release.errors import ReleaseError
 from ci.release.plan import Entry
 
