@@ -1,7 +1,7 @@
 """``python -m ci.fix`` (``nox -s fix``): apply the mechanical fixes the gates ask for.
 
 With the pinned tools, from the project root: ``ruff check --fix`` (safe fixes only) and
-``ruff format`` (the ruff gate's RUF001/RUF002), ``cargo fmt --all`` (fmt's FMT001), and
+``ruff format`` (the ruff gate's RUFF001/RUFF002), ``cargo fmt --all`` (fmt's FMT001), and
 ``cargo update --workspace --offline`` when cargo's ``--locked`` refuses Cargo.lock (clippy's
 CLP003, cargo_test's CT003) — that updates only the workspace's own entries, never a
 dependency. Steps whose tool the project does not use (no Cargo.toml) are skipped with a note.

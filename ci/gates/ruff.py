@@ -20,7 +20,7 @@ CHECK = ("check", "--no-fix", "--output-format", "json", ".")
 FORMAT = ("format", "--check", "--output-format", "json", ".")
 
 
-@rule("RUF001")
+@rule("RUFF001")
 def violation(path: str, line: int, column: int, code: str, message: str, fix: str) -> Finding:
     """``ruff check`` reports a lint violation (the message starts with ruff's own code).
 
@@ -28,14 +28,14 @@ def violation(path: str, line: int, column: int, code: str, message: str, fix: s
     code. A violation ruff can fix safely is fixed by ``nox -s fix``; the others by hand, or,
     where the rule is wrong for that line, ``# noqa: CODE`` with a reason.
     """
-    return Finding("RUF001", f"{code} {message}", path, line, column, fix=fix)
+    return Finding("RUFF001", f"{code} {message}", path, line, column, fix=fix)
 
 
-@rule("RUF002")
+@rule("RUFF002")
 def unformatted(path: str, line: int) -> Finding:
     """A Python file is not formatted the way ``ruff format`` wants."""
     return Finding(
-        "RUF002",
+        "RUFF002",
         "not formatted the way `ruff format` wants",
         path,
         line,
@@ -43,10 +43,10 @@ def unformatted(path: str, line: int) -> Finding:
     )
 
 
-@rule("RUF003")
+@rule("RUFF003")
 def syntax_error(path: str, line: int, column: int, message: str) -> Finding:
     """ruff cannot parse a Python file: a syntax error (for ruff's target version)."""
-    return Finding("RUF003", f"syntax error: {message}", path, line, column, fix="fix the syntax")
+    return Finding("RUFF003", f"syntax error: {message}", path, line, column, fix="fix the syntax")
 
 
 def _rel(path: str, root: str) -> str:

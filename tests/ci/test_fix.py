@@ -24,14 +24,14 @@ def test_fix_repairs_python_findings_and_leaves_what_needs_a_hand(
 ) -> None:
     # F841 (an unused local) has only an unsafe fix: ruff leaves it, and so does `nox -s fix`.
     root = make_repo({"pkg/ugly.py": UGLY_PY, "pkg/hand.py": "def f():\n    x = 1\n"})
-    assert sorted(run_gate("ruff", root).rules) == ["RUF001", "RUF001", "RUF002"]
+    assert sorted(run_gate("ruff", root).rules) == ["RUFF001", "RUFF001", "RUFF002"]
     monkeypatch.chdir(root)
     assert fix.main([]) == 0
     assert (
         root / "pkg/ugly.py"
     ).read_text() == '"""Doc."""\n\nimport sys\n\nVALUE = {1: 2, "p": sys.path}\n'
     outcome = run_gate("ruff", root)
-    assert outcome.rules == ["RUF001"] and "F841" in outcome.text  # unsafe to fix: by hand
+    assert outcome.rules == ["RUFF001"] and "F841" in outcome.text  # unsafe to fix: by hand
     out = capsys.readouterr().out
     assert "fix: ruff format:" in out and "no Cargo.toml; skipped" in out
 

@@ -28,7 +28,17 @@ def crate(lib_rs: str) -> dict[str, str]:
 
 
 def test_every_rule_of_these_gates_is_declared_with_help() -> None:
-    ids = {"FMT001", "FMT002", "CLP001", "CLP002", "CLP003", "RUF001", "RUF002", "RUF003", "TYP001"}
+    ids = {
+        "FMT001",
+        "FMT002",
+        "CLP001",
+        "CLP002",
+        "CLP003",
+        "RUFF001",
+        "RUFF002",
+        "RUFF003",
+        "TYP001",
+    }
     for rule_id in ids:
         assert (
             RULES[rule_id].gate
@@ -56,10 +66,10 @@ def test_ruff_parse_maps_each_diagnostic_to_a_rule_with_its_location() -> None:
     found = ruff.parse(json.dumps(RUFF_JSON), "/r")
     assert found is not None
     assert [(f.rule, f.path, f.line, f.column) for f in found] == [
-        ("RUF001", "pkg/a.py", 3, 8),
-        ("RUF001", "pkg/a.py", 9, 12),
-        ("RUF002", "pkg/b.py", 4, 0),
-        ("RUF003", "pkg/c.py", 1, 7),
+        ("RUFF001", "pkg/a.py", 3, 8),
+        ("RUFF001", "pkg/a.py", 9, 12),
+        ("RUFF002", "pkg/b.py", 4, 0),
+        ("RUFF003", "pkg/c.py", 1, 7),
     ]
     fixable, by_hand, unformatted, syntax = found
     assert fixable.message == "F401 `os` imported but unused"
@@ -77,16 +87,16 @@ def test_ruff_passes_a_clean_repo(make_repo: MakeRepo) -> None:
 def test_ruff_fails_on_formatting_naming_the_file(make_repo: MakeRepo) -> None:
     root = make_repo({"pkg/ok.py": "VALUE = 1\n", "pkg/ugly.py": "VALUE = {1:2}\n"})
     outcome = run_gate("ruff", root)
-    assert outcome.status == FAILED and outcome.rules == ["RUF002"]
+    assert outcome.status == FAILED and outcome.rules == ["RUFF002"]
     assert outcome.text == (
         "pkg/ugly.py:1: not formatted the way `ruff format` wants; "
-        "run `nox -s fix` (it runs the pinned `ruff format`) [RUF002]"
+        "run `nox -s fix` (it runs the pinned `ruff format`) [RUFF002]"
     )
 
 
 def test_ruff_fails_on_a_lint_naming_file_line_and_column(make_repo: MakeRepo) -> None:
     outcome = run_gate("ruff", make_repo({"pkg/lint.py": '"""Doc."""\n\nimport os\n'}))
-    assert outcome.status == FAILED and outcome.rules == ["RUF001"]
+    assert outcome.status == FAILED and outcome.rules == ["RUFF001"]
     assert outcome.text.startswith(
         "pkg/lint.py:3:8: F401 `os` imported but unused; run `nox -s fix`"
     )
@@ -94,7 +104,7 @@ def test_ruff_fails_on_a_lint_naming_file_line_and_column(make_repo: MakeRepo) -
 
 def test_ruff_syntax_error_is_reported_once(make_repo: MakeRepo) -> None:
     outcome = run_gate("ruff", make_repo({"pkg/bad.py": "def f(:\n"}))
-    assert outcome.status == FAILED and set(outcome.rules) == {"RUF003"}
+    assert outcome.status == FAILED and set(outcome.rules) == {"RUFF003"}
     assert len(outcome.findings) == len({(f.line, f.column) for f in outcome.findings})
 
 
@@ -114,7 +124,7 @@ def test_ruff_other_version_could_not_run(
 
 
 def test_ruff_rule_can_be_ignored_with_a_reason(make_repo: MakeRepo) -> None:
-    pyproject = '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.ignore]\n"RUF002:gen/*" = "generated"\n'
+    pyproject = '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.ignore]\n"RUFF002:gen/*" = "generated"\n'
     root = make_repo({"pyproject.toml": pyproject, "gen/ugly.py": "VALUE = {1:2}\n"})
     outcome = run_gate("ruff", root)
     assert outcome.status == PASSED and [f.ignored for f in outcome.findings] == ["generated"]
