@@ -1,6 +1,6 @@
 """Gate ``ruff``: ``ruff check`` and ``ruff format --check`` over the repository.
 
-ruff is the version pinned in ``ci/registry.py`` (a different ruff formats differently, so
+ruff is the version pinned in ``ci/pins.py`` (a different ruff formats differently, so
 any other version could not run, never a silent pass). Settings: ``[tool.ruff]``. Both
 commands report JSON, so each diagnostic is a finding at ``path:line:column``; ``nox -s fix``
 applies ruff's safe fixes and formats.
@@ -107,7 +107,7 @@ def pinned_ruff() -> list[str]:
     found = version.stdout.split()[-1] if version.stdout.split() else "unknown"
     if found != RUFF.partition("==")[2]:
         raise CannotRun(
-            f"ruff {found} found but ci/registry.py pins {RUFF}",
+            f"ruff {found} found but ci/pins.py pins {RUFF}",
             "run `nox -s ruff` (it installs the pinned ruff)",
         )
     return ruff

@@ -80,7 +80,7 @@ def pinned_mypy() -> list[str]:
     found = (version.stdout.split() or ["", "unknown"])[1]
     if found != MYPY.partition("==")[2]:
         raise CannotRun(
-            f"mypy {found} found but ci/registry.py pins {MYPY}",
+            f"mypy {found} found but ci/pins.py pins {MYPY}",
             "run `nox -s typecheck` (it installs the pinned mypy)",
         )
     return mypy
