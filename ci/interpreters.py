@@ -196,8 +196,41 @@ def for_gate(root: str) -> tuple[list[Interpreter], list[Finding]]:
     return found or [current()], notes
 
 
+@rule("PYV003", severity=NOTE, gate="")
+def checked_under(it: Interpreter) -> Finding:
+    """The gate checked the installed wheel under this CPython: one row of the results table.
+
+    The table shows a row per interpreter under the gate's row; a finding counts for every
+    interpreter unless its message starts ``on CPython X.Y:`` (see :func:`applies_to`).
+    """
+    where = it.path or sys.executable
+    return Finding("PYV003", f"checked under CPython {it.version} ({where})", severity=NOTE)
+
+
+LABEL = "on CPython "
+
+
+def applies_to(finding: Finding, version: str) -> bool:
+    """Does ``finding`` (as :func:`merge` labels it) concern the run under CPython ``version``?"""
+    if not finding.message.startswith(LABEL):
+        return True
+    label = finding.message[len(LABEL) :].partition(":")[0]
+    return version in [v.strip() for v in label.split(",")]
+
+
+def row_versions(findings: list[Finding] | tuple[Finding, ...]) -> list[str]:
+    """The interpreters a floor gate ran under, from its :func:`checked_under` notes."""
+    prefix = "checked under CPython "
+    return [
+        f.message[len(prefix) :].partition(" ")[0]
+        for f in findings
+        if f.rule == "PYV003" and f.message.startswith(prefix)
+    ]
+
+
 def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
-    """The findings of one check run under several interpreters, in order.
+    """The findings of one check run under several interpreters, in order, then one
+    :func:`checked_under` note per interpreter.
 
     A finding every interpreter reports is one finding; one that only some report says which:
     ``on CPython 3.9: <message>``.
@@ -214,9 +247,9 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
     out = []
     for key, f in first.items():
         if len(who[key]) < len(per):
-            f = f._replace(message=f"on CPython {', '.join(who[key])}: {f.message}")
+            f = f._replace(message=f"{LABEL}{', '.join(who[key])}: {f.message}")
         out.append(f)
-    return out
+    return out + [checked_under(it) for it, _ in per]
 
 
 if __name__ == "__main__":  # `python -m ci.interpreters`: the matrix (the result cache reads it)

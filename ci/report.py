@@ -77,11 +77,27 @@ def ok(results: list[Result]) -> bool:
     return bool(results) and all(r.status in (PASSED, CONFIG_SKIPPED) for r in results)
 
 
+def _interpreter_rows(result: Result) -> list[tuple[str, str, str, str, str]]:
+    """One row per CPython a floor gate ran under (its ``PYV003`` notes), below the gate's row."""
+    from ci.interpreters import applies_to, row_versions
+
+    rows = []
+    for version in row_versions(result.findings):
+        mine = [f for f in result.counted() if f.rule != "PYV003" and applies_to(f, version)]
+        failed = any(f.severity == "error" for f in mine)
+        first = mine[0].text().splitlines()[0] if mine else ""
+        rows.append(
+            (f"  └ CPython {version}", FAILED if failed else PASSED, "", str(len(mine)), first)
+        )
+    return rows
+
+
 def _rows(results: list[Result]) -> list[tuple[str, ...]]:
-    return [
-        (r.gate, status_text(r), duration(r.seconds), count_text(r), reason_text(r))
-        for r in results
-    ]
+    out: list[tuple[str, ...]] = []
+    for r in results:
+        out.append((r.gate, status_text(r), duration(r.seconds), count_text(r), reason_text(r)))
+        out += _interpreter_rows(r)
+    return out
 
 
 def summary_line(results: list[Result]) -> str:
@@ -152,6 +168,9 @@ def markdown(results: list[Result]) -> str:
         status = _MD_STATUS.get(r.status, f"⏭️ {status_text(r)}")
         cells = (f"`{r.gate}`", status, duration(r.seconds), count_text(r), reason_text(r))
         lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        for row in _interpreter_rows(r):
+            cells = (row[0].strip().replace("└ ", "↳ "), _MD_STATUS[row[1]], *row[2:])
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n\n"
 
 
@@ -162,6 +181,7 @@ def print_table(results: list[Result], stream: TextIO | None = None) -> None:
         try:
             from rich.console import Console
             from rich.table import Table
+            from rich.text import Text
         except ImportError:
             pass
         else:
@@ -171,9 +191,11 @@ def print_table(results: list[Result], stream: TextIO | None = None) -> None:
                 table.add_column(
                     header, no_wrap=not last, overflow="fold", ratio=1 if last else None
                 )
-            for r, row in zip(results, _rows(results)):
-                style = _RICH_STYLE.get(r.status, "")
-                table.add_row(row[0], f"[{style}]{row[1]}[/]", *row[2:])
+            for row in _rows(results):
+                style = _RICH_STYLE.get(row[1].split(" (")[0], "")
+                if row[1].startswith("not run") or row[1].startswith("skipped because"):
+                    style = _RICH_STYLE[SKIPPED]
+                table.add_row(row[0], Text(row[1], style=style), *row[2:])
             console = Console(file=out)
             console.print(table, markup=False, highlight=False)
             console.print(summary_line(results), highlight=False, markup=False)

@@ -210,7 +210,8 @@ def floor_runs(root: str, package: str) -> list[Finding]:
         exe, env = _venv_python(root, name, list(PACKAGE_TEST_DEPS), package, it.path)
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
         got = run_suite(exe, root, env, (PACKAGE_TESTS,), parallel=False, junit=junit)
-        found += [f._replace(message=f"on CPython {it.version}: {f.message}") for f in got]
+        found += [f._replace(message=f"{interpreters.LABEL}{it.version}: {f.message}") for f in got]
+        found.append(interpreters.checked_under(it))
     return found + notes
 
 
@@ -232,4 +233,11 @@ def run(root: str | None = None) -> list[Finding]:
     found = run_suite(python, root, env, tuple(shlex.split(args)))
     if args:  # a chosen subset: the floor runs belong to the full gate only
         return [*found, partial_run(args)]
-    return [*found, *floor_runs(root, package)]
+    floor = floor_runs(root, package)
+    if not any(f.rule == "PYV003" for f in floor):
+        return [*found, *floor]
+    from ci import interpreters  # one table row per interpreter: label the whole suite's too
+
+    here = interpreters.current()
+    mine = [f._replace(message=f"{interpreters.LABEL}{here.version}: {f.message}") for f in found]
+    return [*mine, interpreters.checked_under(here), *floor]

@@ -102,8 +102,16 @@ def test_merge_keeps_common_findings_once_and_names_the_version_of_the_rest() ->
     old, new = Interpreter("3.9", "a"), Interpreter("3.13", "b")
     both, only_old = Finding("NI003", "version differs"), Finding("NI002", "import failed")
     merged = interpreters.merge([(old, [both, only_old, only_old]), (new, [both])])
-    assert [f.message for f in merged] == ["version differs", "on CPython 3.9: import failed"]
-    assert interpreters.merge([(old, [only_old])]) == [only_old]  # one interpreter: no label
+    assert [f.message for f in merged] == [
+        "version differs",
+        "on CPython 3.9: import failed",
+        "checked under CPython 3.9 (a)",
+        "checked under CPython 3.13 (b)",
+    ]
+    assert interpreters.row_versions(merged) == ["3.9", "3.13"]
+    assert [interpreters.applies_to(f, "3.13") for f in merged[:2]] == [True, False]
+    single = interpreters.merge([(old, [only_old])])
+    assert single[0] == only_old  # one interpreter: no label
 
 
 def test_native_import_runs_once_per_supported_interpreter(

@@ -176,3 +176,18 @@ def test_sarif_is_valid_and_agrees_with_the_findings(tmp_path: Path) -> None:
     assert note["descriptor"] == {"id": "GATE001"} and "typecheck:" in note["message"]["text"]
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "LOC001" in ids and "GATE001" in ids
+
+
+def test_a_floor_gate_has_one_row_per_interpreter() -> None:
+    from ci.interpreters import LABEL
+
+    found = (
+        Finding("NI002", f"{LABEL}3.9: import failed", "x.whl"),
+        Finding("PYV003", "checked under CPython 3.9 (/py39)", severity="note"),
+        Finding("PYV003", "checked under CPython 3.13 (/py313)", severity="note"),
+    )
+    result = Result("native_import", FAILED, 2.0, found[0].text(), found)
+    lines = report.plain([result]).splitlines()
+    assert lines[2].split()[:4] == ["└", "CPython", "3.9", "failed"]
+    assert lines[3].split()[:5] == ["└", "CPython", "3.13", "passed", "0"]
+    assert "| ↳ CPython 3.9 | ❌ failed |" in report.markdown([result])
