@@ -24,6 +24,8 @@ BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
 # Publishing: uv uploads (trusted publishing in CI), pypi-attestations signs (PEP 740) under Actions.
 UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
 PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
+# The cibuildwheel seed path's configuration is validated by cibuildwheel itself (tests).
+CIBUILDWHEEL = "cibuildwheel==4.3.5"
 REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")  # the rehearsal's index (htpasswd auth)
 
 # The CPython versions that prove the abi3 floor, and where they are (ci/interpreters.py);

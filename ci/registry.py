@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from ci.pins import (
     BUILD_TOOLS,
+    CIBUILDWHEEL,
     CHECK_JSONSCHEMA,
     EVERYTHING,
     FLOOR_ENV,
@@ -282,6 +283,7 @@ GATES: tuple[Gate, ...] = (
             GIT_CLIFF,
             TOMLKIT,
             *REHEARSAL_TOOLS,
+            CIBUILDWHEEL,
             *UPLOAD_TOOLS,
         ),
         # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
