@@ -1,57 +1,7 @@
-"""invoke tasks, generated from ci/registry.py: one per gate, plus ``gates`` and ``tests``.
-
-``inv gates`` runs every gate and prints the table; ``inv <gate>`` runs one gate after the
-gates it requires; ``inv tests`` runs cargo test and pytest with their prerequisites. Every
-task runs ``python -m ci.gates ...``, the same entry nox uses, with the interpreter running
-invoke and no venv of its own: a gate whose tool is not installed there says "could not run".
-(``nox -s <name>`` installs what each gate needs; use invoke when your environment has it.)
-
-Task names: invoke turns underscores into dashes, and we keep its convention rather than
-fight it (an underscore alias is folded back into the same dashed name). So the gate
-``native_import`` is ``inv native-import``, ``cargo_test`` is ``inv cargo-test``;
-``inv --list`` shows them. (An ``invoke.yaml`` with ``tasks: {auto_dash_names: false}`` would
-switch a checkout to underscores; the template does not ship one.)
-"""
+"""invoke tasks (``inv --list``): defined in ci/invoke_tasks.py, generated from ci/registry.py."""
 
 from __future__ import annotations
 
-import shlex
-import sys
-from typing import Callable
+from ci.invoke_tasks import ns
 
-from invoke.collection import Collection
-from invoke.context import Context
-from invoke.tasks import Task
-
-from ci.registry import ORDERED
-
-TESTS = ("cargo_test", "pytest")
-GATES_DOC = "Every gate in dependency order, then the results table"
-TESTS_DOC = "cargo test and pytest, after the gates they require"
-
-
-def gates_cli(c: Context, *args: str) -> None:
-    """Run ``python -m ci.gates ARGS`` with this interpreter; a non-zero exit fails the task."""
-    command = shlex.join([sys.executable, "-m", "ci.gates", *args])
-    c.run(command, echo=True, pty=sys.stdout.isatty())
-
-
-def make_task(name: str, doc: str, *args: str) -> Task[Callable[[Context], None]]:
-    def body(c: Context) -> None:
-        gates_cli(c, *args)
-
-    body.__name__ = body.__qualname__ = name
-    body.__doc__ = doc
-    return Task(body, name=name)
-
-
-def collection() -> Collection:
-    ns = Collection()
-    for gate in ORDERED:
-        ns.add_task(make_task(gate.name, gate.description, "--with-requires", gate.name))
-    ns.add_task(make_task("gates", GATES_DOC, "--all", "--report"))
-    ns.add_task(make_task("tests", TESTS_DOC, "--with-requires", "--report", *TESTS))
-    return ns
-
-
-ns = collection()
+__all__ = ["ns"]

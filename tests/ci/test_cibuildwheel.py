@@ -79,6 +79,9 @@ def test_the_test_command_passes_on_the_built_wheel_and_fails_on_a_broken_instal
     broken = artifacts.wheel_venv(str(ROOT), "cibw-test-broken")
     exe = Path(artifacts.venv_scripts(broken)) / (n.cli + (".exe" if os.name == "nt" else ""))
     try:
+        # Unlink first: uv installs by hard-linking from its cache, and writing through the
+        # link would change every venv holding this wheel.
+        exe.unlink()
         exe.write_text(f"#!{sys.executable}\nprint('a launcher, not the native CLI')\n")
         exe.chmod(0o755)
         proc = subprocess.run(_test_command(broken), cwd="/", capture_output=True, text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -39,9 +40,10 @@ def loaded_noxfile() -> tuple[ModuleType, dict[str, object]]:
 
     saved = dict(nox.registry._REGISTRY)
     nox.registry._REGISTRY.clear()
+    sys.modules.pop("ci.nox_sessions", None)  # importing it again registers the sessions
     try:
-        module = load("noxfile")
-        return module, dict(nox.registry._REGISTRY)
+        load("noxfile")
+        return sys.modules["ci.nox_sessions"], dict(nox.registry._REGISTRY)
     finally:
         nox.registry._REGISTRY.clear()
         nox.registry._REGISTRY.update(saved)
@@ -175,8 +177,11 @@ def test_no_install_leaves_no_marker_claiming_an_install(
 
 def test_noxfile_reads_no_private_nox_state_and_runs_as_a_script() -> None:
     text = (ROOT / "noxfile.py").read_text()
-    assert "._runner" not in text and "global_config" not in text
+    sessions = (ROOT / "ci" / "nox_sessions.py").read_text()
+    for source in (text, sessions):
+        assert "._runner" not in source and "global_config" not in source
     assert text.startswith("#!") and 'if __name__ == "__main__":\n    nox.main()' in text
+    assert run(sys.executable, "noxfile.py", "-l").returncode == 0
 
 
 def test_pytest_session_passes_its_posargs_to_the_gate(
@@ -202,3 +207,18 @@ def test_pytest_session_passes_its_posargs_to_the_gate(
 def test_nox_alone_runs_only_the_gates_session(nox_sessions: dict[str, object]) -> None:
     defaults = [name for name, func in nox_sessions.items() if getattr(func, "default", True)]
     assert defaults == ["gates"]  # every other session says `default=False`
+
+
+@pytest.mark.parametrize(("env", "escapes"), [({}, False), ({"FORCE_COLOR": "1"}, True)])
+def test_invoke_prints_no_ansi_escapes_into_a_pipe(env: dict[str, str], escapes: bool) -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "invoke", "loc"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert ("\x1b[" in proc.stdout + proc.stderr) is escapes
