@@ -9,7 +9,7 @@ import time
 from typing import Callable
 
 from ci.artifacts import ArtifactError, current_manifest, venv_python, venv_scripts, wheel_venv
-from ci.bench import gates, hooks, startup, throughput
+from ci.bench import gates, hooks, loop, startup, throughput
 from ci.bench.common import Row, machine, table
 from ci.gates import project_root
 from ci.project import ProjectError, names
@@ -25,6 +25,12 @@ METHOD = {
     "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
     "gates": "See each row. Gate runs are too long for 10+ repetitions inside a 10-minute session, so "
     "this area uses the run count stated in the row.",
+    "loop": "On this checkout, after a full passing `nox -s gates`: (a) the warm no-change "
+    "`nox -s gates` (every gate served by the result cache), median of 5 runs; (b) one line "
+    "appended to a file under `tests/ci/`, then `nox -s gates`, naming the gates that ran "
+    "(the file is restored after); (c) the dev loop: a one-line change to a constant in the core "
+    "crate, then `cargo build --locked -p <bindings> -p <cli>` (debug), and another one-line "
+    "change, then `nox -s dev` (same crates, same profile), 5 pairs, medians.",
     "size": "File sizes of the wheel built by the `build` gate (from its manifest) and of each native "
     "file inside it (uncompressed / compressed).",
     "throughput": "A deterministic 200 MB file (60% text with every C-locale whitespace byte, 20% long "
@@ -41,6 +47,7 @@ TITLES = {
     "gates": "3. Gate overhead",
     "size": "4. Wheel size",
     "throughput": "5. Counting throughput",
+    "loop": "6. Development loop",
 }
 
 
@@ -73,6 +80,7 @@ def main() -> int:
                 lambda: throughput.measure(cli, project.package, venv_python(venv), work),
             ),
             ("gates", lambda: gates.measure(root)),
+            ("loop", lambda: loop.cache(root) + loop.dev(root)),
         )
         for area, fn in areas:
             print(f"bench: {TITLES[area]} …", flush=True)
@@ -101,7 +109,7 @@ def write(root: str, rows: list[Row], elapsed: float, cli: str) -> None:
         f"- Whole bench session: {elapsed:.0f} s",
         "",
     ]
-    for area in ("hooks", "startup", "gates", "size", "throughput"):
+    for area in ("hooks", "startup", "gates", "size", "throughput", "loop"):
         lines += [f"## {TITLES[area]}", "", f"How: {METHOD[area].replace('{cli}', cli)}", ""]
         lines += table([r for r in rows if r.area == area]) + [""]
     notes = os.path.join(root, "ci", "bench", "NOTES.md")
