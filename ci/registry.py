@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from ci.pins import (
     BUILD_TOOLS,
-    CIBUILDWHEEL,
     CHECK_JSONSCHEMA,
+    CIBUILDWHEEL,
     EVERYTHING,
     FLOOR_ENV,
     FLOOR_MACHINE,
@@ -313,25 +313,15 @@ def _check(gates: tuple[Gate, ...]) -> dict[str, Gate]:
 
 def ordered(gates: tuple[Gate, ...] = GATES) -> list[Gate]:
     """Gates in dependency order (stable: declaration order among independent gates)."""
+    from ci.toposort import Cycle
+    from ci.toposort import ordered as dependency_order
+
     by_name = _check(gates)
-    done: dict[str, None] = {}
-    visiting: list[str] = []
-
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
-            raise RegistryError(f"ci/registry.py: requires cycle: {cycle}")
-        visiting.append(name)
-        for req in by_name[name].requires:
-            visit(req)
-        visiting.pop()
-        done[name] = None
-
-    for gate in gates:
-        visit(gate.name)
-    return [by_name[name] for name in done]
+    try:
+        names = dependency_order(by_name, {g.name: g.requires for g in gates})
+    except Cycle as exc:
+        raise RegistryError(f"ci/registry.py: requires cycle: {exc}") from None
+    return [by_name[name] for name in names]
 
 
 ORDERED: list[Gate] = ordered()

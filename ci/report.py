@@ -61,7 +61,7 @@ def count_text(result: Result) -> str:
     if result.status in (SKIPPED, CONFIG_SKIPPED):
         return ""
     counted = len(result.counted())
-    ignored = len(result.findings) - counted
+    ignored = sum(1 for f in result.findings if f.ignored)
     return f"{counted} ({ignored} ignored)" if ignored else str(counted)
 
 

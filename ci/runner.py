@@ -50,8 +50,8 @@ class Result(NamedTuple):
     cached: bool = False  # a pass reused from the result cache; ``seconds`` is the original run
 
     def counted(self) -> list[Finding]:
-        """Findings that are not ignored."""
-        return [f for f in self.findings if not f.ignored]
+        """Findings that are not ignored (nor the per-interpreter row markers)."""
+        return [f for f in self.findings if not f.ignored and f.rule not in ROW_MARKERS]
 
     def as_dict(self) -> dict[str, object]:
         data = self._asdict()
@@ -140,8 +140,12 @@ def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
     return PASSED
 
 
+# Notes that only make the table's per-interpreter rows (ci/interpreters.py): not a reason.
+ROW_MARKERS = frozenset({"PYV003"})
+
+
 def first_reason(findings: list[Finding] | tuple[Finding, ...]) -> str:
-    counted = [f for f in findings if not f.ignored]
+    counted = [f for f in findings if not f.ignored and f.rule not in ROW_MARKERS]
     if not counted:
         return ""
     order = {CANNOT_RUN_RULE: 0, CRASHED_RULE: 0, UNKNOWN_RULE: 0}

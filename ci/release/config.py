@@ -162,25 +162,13 @@ def validate_packages(raw: list[Any]) -> list[dict[str, Any]]:
 
 def topological(entries: list[dict[str, Any]]) -> list[str]:
     """Names in dependency order (declaration order among independent ones); cycles raise."""
-    deps = {e["name"]: e["depends_on"] for e in entries}
-    done: dict[str, None] = {}
-    visiting: list[str] = []
+    from ci.toposort import Cycle, ordered
 
-    def visit(name: str) -> None:
-        if name in done:
-            return
-        if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
-            raise _error(f"{WHERE} {name!r} depends_on: cycle {cycle}; remove one edge")
-        visiting.append(name)
-        for dep in deps[name]:
-            visit(dep)
-        visiting.pop()
-        done[name] = None
-
-    for e in entries:
-        visit(e["name"])
-    return list(done)
+    try:
+        return ordered([e["name"] for e in entries], {e["name"]: e["depends_on"] for e in entries})
+    except Cycle as exc:
+        name = exc.path[0]
+        raise _error(f"{WHERE} {name!r} depends_on: cycle {exc}; remove one edge") from None
 
 
 def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
