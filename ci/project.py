@@ -42,6 +42,7 @@ class Names(NamedTuple):
     cli_crate: Crate | None
     cli: str | None  # the CLI executable's name
     crates: tuple[Crate, ...]
+    abi3: bool = False  # the bindings build the stable ABI (a pyo3 `abi3*` feature is on)
 
     @property
     def normalized_dist(self) -> str:
@@ -150,7 +151,29 @@ def names(root: str | os.PathLike[str]) -> Names:
     cli_crate = _cli_crate(crates, bindings, chosen)
     cli = cli_crate.bins[0] if cli_crate else None
     source = str(maturin.get("python-source", "")).strip("/").replace("\\", "/")
-    return Names(dist, package, module, source, bindings, cli_crate, cli, tuple(crates))
+    abi3 = _declares_abi3(root, bindings, cargo, maturin)
+    return Names(dist, package, module, source, bindings, cli_crate, cli, tuple(crates), abi3)
+
+
+def _declares_abi3(root: str, bindings: Crate | None, cargo: dict, maturin: dict) -> bool:  # type: ignore[type-arg]
+    """Is a pyo3 ``abi3`` feature on: in the bindings' dependency, the workspace's, or maturin's?"""
+    if any(str(f).startswith("pyo3/abi3") for f in maturin.get("features", [])):
+        return True
+    tables = [cargo.get("workspace", {}).get("dependencies", {})]
+    if bindings is not None:
+        manifest = _toml(os.path.join(root, bindings.path, "Cargo.toml"))
+        tables.append(manifest.get("dependencies", {}))
+        features = manifest.get("features", {})
+        tables += [
+            {"pyo3": {"features": [f.partition("/")[2] for f in v]}} for v in features.values()
+        ]
+    for deps in tables:
+        pyo3 = deps.get("pyo3") if isinstance(deps, dict) else None
+        if isinstance(pyo3, dict) and any(
+            str(f).startswith("abi3") for f in pyo3.get("features", [])
+        ):
+            return True
+    return False
 
 
 def _cli_crate(crates: list[Crate], bindings: Crate | None, chosen: object) -> Crate | None:

@@ -100,7 +100,13 @@ def version_mismatch(artifact: str, got: str, version: str) -> Finding | None:
 
 @rule("WHL003", gate="wheel")
 def not_abi3(wheel_name: str, names: Names) -> Finding | None:
-    """Every tag is ``cp3X-abi3-<platform>``: one wheel serves every CPython from the floor on."""
+    """The bindings enable pyo3's ``abi3`` but a tag is not ``cp3X-abi3-<platform>``.
+
+    One abi3 wheel serves every CPython from the floor on. A project that does not enable
+    ``abi3`` builds one wheel per CPython, and its tags are not judged here.
+    """
+    if not names.abi3:
+        return None
     bad = sorted(
         str(t)
         for t in wheel_tags(wheel_name)
@@ -117,23 +123,46 @@ def not_abi3(wheel_name: str, names: Names) -> Finding | None:
     )
 
 
+def _extension_present(names: set[str], ext_base: str, wheel_name: str, abi3: bool) -> bool:
+    if is_windows(wheel_name):
+        return any(n.startswith(ext_base + ".") and n.endswith(".pyd") for n in names)
+    if abi3:
+        return f"{ext_base}.abi3.so" in names
+    return any(n.startswith(ext_base + ".") and n.endswith(".so") for n in names)
+
+
 @rule("WHL004", gate="wheel")
-def missing_members(names: set[str], wheel_name: str, project: Names) -> list[Finding]:
-    """The extension, the package, its type stub or the PEP 561 marker is not in the wheel."""
-    pkg = project.package
+def missing_members(
+    names: set[str],
+    wheel_name: str,
+    project: Names,
+    in_source: set[str] | frozenset[str] = frozenset(),
+) -> list[Finding]:
+    """The extension, or a file the package's sources hold (``__init__.py``, a type stub, the
+    PEP 561 marker ``py.typed``), is not in the wheel.
+
+    ``in_source`` are the package's files under the python source directory, relative to it.
+    """
     ext_base = project.extension.replace(".", "/")
-    ext = f"{ext_base}.pyd" if is_windows(wheel_name) else f"{ext_base}.abi3.so"
-    stub = f"{ext_base}.pyi"
-    return [
-        Finding("WHL004", f"{wheel_name}: {path} is missing ({why})", fix=HINT)
-        for path, why in (
-            (ext, "the compiled extension"),
-            (f"{pkg}/__init__.py", "the package"),
-            (stub, "the type stub of the extension"),
-            (f"{pkg}/py.typed", "the PEP 561 marker"),
+    # A module name without a dot (maturin's pure-Rust layout) lands inside a package of the
+    # same name that maturin writes: `pkg/pkg.<tag>.so`.
+    bases = [ext_base] if "." in project.extension else [ext_base, f"{ext_base}/{ext_base}"]
+    found = []
+    if not any(_extension_present(names, b, wheel_name, project.abi3) for b in bases):
+        shown = f"{ext_base}.abi3.so" if project.abi3 and not is_windows(wheel_name) else ext_base
+        found.append(
+            Finding(
+                "WHL004", f"{wheel_name}: {shown} is missing (the compiled extension)", fix=HINT
+            )
         )
-        if path not in names
-    ]
+    for path in sorted(in_source):
+        if path.endswith((".py", ".pyi", "py.typed")) and path not in names:
+            found.append(
+                Finding(
+                    "WHL004", f"{wheel_name}: {path} is missing (it is in the sources)", fix=HINT
+                )
+            )
+    return found
 
 
 @rule("WHL005", gate="wheel")

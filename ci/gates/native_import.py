@@ -175,11 +175,15 @@ def check_installed(venv: str, n: Names, version: str, cli_version: str = "") ->
     from ci.artifacts import venv_python, venv_scripts
 
     code = (
-        "import importlib, sys; ext = importlib.import_module(sys.argv[1]); "
-        "pkg = importlib.import_module(sys.argv[2]); print(pkg.__version__); print(ext.__file__)"
+        "import importlib, importlib.metadata as md, sys; "
+        "ext = importlib.import_module(sys.argv[1]); pkg = importlib.import_module(sys.argv[2]); "
+        # A package without __version__ (maturin new's) is judged by its installed metadata.
+        "print(getattr(pkg, '__version__', None) or md.version(sys.argv[3])); print(ext.__file__)"
     )
     proc = subprocess.run(
-        [venv_python(venv), "-c", code, n.extension, n.package], capture_output=True, text=True
+        [venv_python(venv), "-c", code, n.extension, n.package, n.dist],
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         return [import_failed(n.extension, (proc.stderr.strip().splitlines() or ["?"])[-1])]

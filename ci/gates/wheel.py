@@ -77,7 +77,7 @@ def check_artifacts(
     found += _versions(name, sdist_name, version)
     found += [f for f in [wc.not_abi3(name, n)] if f]
     with zipfile.ZipFile(wheel) as zf:
-        found += wc.missing_members(set(zf.namelist()), name, n)
+        found += wc.missing_members(set(zf.namelist()), name, n, _package_sources(root, n))
         script = wc.script_path(n, version, wc.is_windows(name))
         if script is None or n.cli is None:
             found.append(wc.no_cli(name))
@@ -99,6 +99,17 @@ def check_artifacts(
     hashable = not any(h.startswith("shake_") for _path, h, _size in rows)
     found += wc.record_mismatch(wheel, check_hashes=hashable)
     return found, needs
+
+
+def _package_sources(root: str, n: Names) -> set[str]:
+    """The package's files in the python source directory, as the wheel names them."""
+    base = os.path.join(root, n.python_source)
+    out: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(os.path.join(base, n.package)):
+        dirnames[:] = [d for d in dirnames if d != "__pycache__"]
+        rel = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        out.update(f"{rel}/{f}" for f in filenames if f.endswith((".py", ".pyi", "py.typed")))
+    return out
 
 
 def _versions(wheel: str, sdist: str, version: str) -> list[Finding]:
@@ -135,8 +146,15 @@ def check_tools(manifest: dict[str, Any], needs: dict[str, Any]) -> list[Finding
     if twine is None:
         missing.append("twine")
     else:
-        found += [f for f in [_run_tool([*twine, "check", "--strict", wheel, sdist], name)] if f]
-    if abi3audit is None:
+        empty = no_long_description(wheel, name)
+        # twine --strict fails on the missing description alone; WHL020 says that once.
+        strict = [] if empty else ["--strict"]
+        found += [
+            f for f in [empty, _run_tool([*twine, "check", *strict, wheel, sdist], name)] if f
+        ]
+    if "abi3" not in name:
+        print(f"wheel: {name} is not an abi3 wheel; abi3audit does not apply")
+    elif abi3audit is None:
         missing.append("abi3audit")
     else:
         found += [f for f in [_run_tool([*abi3audit, "--strict", wheel], name)] if f]
@@ -155,6 +173,31 @@ def check_tools(manifest: dict[str, Any], needs: dict[str, Any]) -> list[Finding
             CannotRun(f"wheel: needs {', '.join(missing)}", "run `nox -s wheel`").finding()
         )
     return found
+
+
+@rule("WHL020", gate="wheel")
+def no_long_description(wheel: str, name: str) -> Finding | None:
+    """The wheel's metadata has no long description: its PyPI page would be empty.
+
+    Set ``[project] readme`` in pyproject.toml. (``twine check --strict`` refuses such a wheel;
+    with this finding reported, twine runs without ``--strict`` so its other checks still run.)
+    """
+    import email
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        meta = next((m for m in zf.namelist() if m.endswith(".dist-info/METADATA")), None)
+        if meta is None:
+            return None  # installer's RECORD check reports a wheel without metadata
+        message = email.message_from_bytes(zf.read(meta))
+    if str(message.get_payload() or "").strip() or message.get("Description"):
+        return None
+    return Finding(
+        "WHL020",
+        f"{name}: no long description (its PyPI page would be empty)",
+        "pyproject.toml",
+        fix='set `readme = "README.md"` in [project]',
+    )
 
 
 @rule("WHL019")

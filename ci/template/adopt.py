@@ -75,7 +75,34 @@ def skips(project: str, n: Names) -> dict[str, str]:
         out["pytest"] = "no tests/ directory yet; add tests and remove this skip"
     if not os.path.isfile(os.path.join(project, "README.md")):
         out["readme"] = "no README.md yet; write one and remove this skip"
+    out["release_doctor"] = (
+        "no [[tool.ci-gates.release.packages]] declared yet; declare them (docs/releasing.md in "
+        "the template) and remove this skip"
+    )
     return out
+
+
+def ignores(project: str) -> dict[str, str]:
+    """Rules to ignore, with why: what the project lacks that only its maintainers can write."""
+    from ci.project import _toml
+
+    out = {}
+    if "readme" not in _toml(os.path.join(project, "pyproject.toml")).get("project", {}):
+        out["WHL020"] = "no [project] readme yet: set it (its PyPI page is empty) and remove this"
+    return out
+
+
+def _head(project: str) -> str:
+    """The commit the project is at ("" before its first): history before adoption is not judged."""
+    import subprocess
+
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 _PUBLISH = re.compile(
@@ -93,12 +120,27 @@ def release_files(project: str) -> list[str]:
     return out
 
 
-def section(n: Names, skipped: dict[str, str], releases: list[str]) -> str:
+def section(
+    n: Names,
+    skipped: dict[str, str],
+    releases: list[str],
+    ignored: dict[str, str] | None = None,
+    since: str = "",
+) -> str:
     lines = [
         "",
         "# The CI gate library (ci/, noxfile.py): `nox -s gates` runs them all; ci/gates/README.md",
         "# explains each. Written by `nox -s adopt`; every skip says what would make it apply.",
     ]
+    if since:
+        lines.append("[tool.ci-gates.commits]")
+        lines.append("# Commits before the adoption are not judged by the commits gate.")
+        lines.append(f'since = "{since}"')
+        lines.append("")
+    if ignored:
+        lines.append("[tool.ci-gates.ignore]")
+        lines.extend(f'{rule_id} = "{why}"' for rule_id, why in sorted(ignored.items()))
+        lines.append("")
     if releases:
         lines.append("[tool.ci-gates.tool-guard]")
         lines.append("# Workflows that publish; publishing anywhere else is refused.")
@@ -145,7 +187,7 @@ def adopt(template: str, project: str, force: bool = False) -> str:
         shutil.copy2(os.path.join(template, rel), dest)
     skipped = skips(project, n)
     with open(os.path.join(project, "pyproject.toml"), "a", encoding="utf-8") as f:
-        f.write(section(n, skipped, release_files(project)))
+        f.write(section(n, skipped, release_files(project), ignores(project), _head(project)))
     _write_ruff_config(template, project)
     return _report(project, n, files, skipped)
 

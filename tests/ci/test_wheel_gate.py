@@ -33,7 +33,10 @@ PROJECT = {
         'module-name = "zz_fixture._native"\n'
     ),
     "Cargo.toml": f'[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "{VERSION}"\n',
-    "crates/zz-py/Cargo.toml": '[package]\nname = "zz-py"\nversion.workspace = true\n\n[lib]\nname = "_native"\n',
+    "crates/zz-py/Cargo.toml": (
+        '[package]\nname = "zz-py"\nversion.workspace = true\n\n[lib]\nname = "_native"\n\n'
+        '[dependencies]\npyo3 = { version = "0.30", features = ["abi3-py39"] }\n'
+    ),
     "crates/zz-py/src/lib.rs": "",
     "crates/zz-cli/Cargo.toml": (
         '[package]\nname = "zz-cli"\nversion.workspace = true\n\n'
@@ -41,8 +44,12 @@ PROJECT = {
     ),
     "crates/zz-cli/src/main.rs": "fn main() {}\n",
     "python/zz_fixture/__init__.py": "",
+    "python/zz_fixture/_native.pyi": "",
+    "python/zz_fixture/py.typed": "",
     ".gitignore": "target/\n",
 }
+# The package's files in the python sources, as the wheel names them (the wheel must hold them).
+SOURCES = {f"{PKG}/__init__.py", f"{PKG}/_native.pyi", f"{PKG}/py.typed"}
 
 
 @pytest.fixture
@@ -85,7 +92,7 @@ def file_checks(path: Path, n: Names) -> list[str]:
     """Rule IDs and messages of the checks that need only the wheel."""
     found = [f for f in [wc.not_abi3(path.name, n)] if f]
     with zipfile.ZipFile(path) as zf:
-        found += wc.missing_members(set(zf.namelist()), path.name, n)
+        found += wc.missing_members(set(zf.namelist()), path.name, n, SOURCES)
         script = wc.script_path(n, VERSION, wc.is_windows(path.name))
         assert script is not None and n.cli is not None
         found += [f for f in [wc.cli_missing_or_not_executable(zf, path.name, script, n.cli)] if f]
@@ -129,6 +136,19 @@ def test_missing_package_file_fails(tmp_path: Path, n: Names, member: str) -> No
     assert found == [
         f"WHL004 {wheel_name()}: {PKG}/{member} is missing " + found[0].split("missing ")[1]
     ]
+
+
+def test_a_project_without_abi3_is_judged_by_its_own_tags(tmp_path: Path, n: Names) -> None:
+    plain = n._replace(abi3=False)
+    files = default_files()
+    files[f"{PKG}/_native.cpython-311-x86_64-linux-gnu.so"] = files.pop(f"{PKG}/_native.abi3.so")
+    del files[f"{PKG}/py.typed"], files[f"{PKG}/_native.pyi"]
+    path = make_wheel(tmp_path, files, tag="cp311-cp311-linux_x86_64")
+    assert wc.not_abi3(path.name, plain) is None
+    with zipfile.ZipFile(path) as zf:  # no stub or marker in its sources: none expected
+        assert (
+            wc.missing_members(set(zf.namelist()), path.name, plain, {f"{PKG}/__init__.py"}) == []
+        )
 
 
 def test_bad_record_hash_fails_naming_the_file(tmp_path: Path, n: Names) -> None:
@@ -346,3 +366,32 @@ def test_rules_are_declared_for_the_wheel_gate() -> None:
     assert len(ids) >= 19
     assert all(RULES[r].gate == "wheel" and RULES[r].summary for r in ids)
     assert RULES["WHL012"].severity == WARNING and RULES["WHL017"].severity == NOTE
+
+
+def test_a_wheel_without_a_long_description_is_named_once(tmp_path: Path) -> None:
+    from ci.gates.wheel import no_long_description
+
+    bare = make_wheel(tmp_path)  # the factory's METADATA has no body
+    found = no_long_description(str(bare), bare.name)
+    assert found is not None and found.rule == "WHL020" and "[project]" in found.fix
+    files = default_files()
+    meta = f"{DIST}-{VERSION}.dist-info/METADATA"
+    body = f"Metadata-Version: 2.4\nName: zz-fixture\nVersion: {VERSION}\n\n# zz\n\nCounts.\n"
+    files[meta] = body.encode()
+    (tmp_path / "described").mkdir()
+    described = make_wheel(tmp_path / "described", files)
+    assert no_long_description(str(described), described.name) is None
+
+
+def test_abi3_is_read_from_the_pyo3_features(make_repo) -> None:  # type: ignore[no-untyped-def]
+    plain = {
+        **PROJECT,
+        "crates/zz-py/Cargo.toml": PROJECT["crates/zz-py/Cargo.toml"].split("[dependencies]")[0],
+    }
+    assert names(make_repo(PROJECT)).abi3 is True
+    assert names(make_repo(plain)).abi3 is False
+    via_maturin = {
+        **plain,
+        "pyproject.toml": PROJECT["pyproject.toml"] + 'features = ["pyo3/abi3-py310"]\n',
+    }
+    assert names(make_repo(via_maturin)).abi3 is True
