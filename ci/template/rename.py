@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from typing import NamedTuple
 
 from ci.project import Names, names
@@ -74,33 +75,39 @@ def make_plan(root: str, dist: str, package: str, cli: str, prefix: str | None) 
     valid.check_crate_prefix(
         new_prefix, list(crates.values()), _lock_dependencies(root, set(crate_names))
     )
-    plan = Plan(old, dist, package, cli, crates)
-    _check_unused(root, plan)
-    return plan
+    return Plan(old, dist, package, cli, crates)
 
 
-def _check_unused(root: str, plan: Plan) -> None:
-    """A new name must appear nowhere yet: else a later rename could not tell it apart."""
+def already_used(root: str, plan: Plan) -> list[str]:
+    """Warnings for new names that already appear as words: a later rename would rewrite them.
+
+    This rename leaves them alone (it rewrites only the old names), so it is a warning, not a
+    refusal: the next rename from these names would also rewrite those other occurrences.
+    """
     old = plan.old
     pairs = [("--dist", plan.dist, old.dist), ("--package", plan.package, old.package)]
     pairs += [("--cli", plan.cli, old.cli or "")]
     pairs += [("--crate-prefix", new, o) for o, new in plan.crates.items()]
     files = [p for p in _git(root, "ls-files", "-z").split("\0") if p]
+    out = []
     for flag, new, before in pairs:
         if new == before:
             continue
         pattern = re.compile(_word(new))
+        hits = []
         for rel in files:
             try:
                 with open(os.path.join(root, rel), encoding="utf-8") as f:
-                    hit = pattern.search(f.read())
+                    if pattern.search(f.read()):
+                        hits.append(rel)
             except (OSError, UnicodeDecodeError):
                 continue
-            if hit:
-                raise RenameError(
-                    f"{flag}: {new!r} already appears in {rel}; choose a name that appears "
-                    "nowhere in the project, so this rename (and the next) can tell it apart"
-                )
+        if hits:
+            out.append(
+                f"{flag} {new!r} already appears in {len(hits)} file(s) (e.g. {hits[0]}); this "
+                "rename leaves those alone, but a later rename from it would rewrite them too"
+            )
+    return out
 
 
 _BEFORE = r"(?:(?<![A-Za-z0-9-])|(?<=\\[nt]))"  # a `\n`/`\t` escape in source text ends a word
@@ -329,6 +336,8 @@ def rename(root: str, dist: str, package: str, cli: str, prefix: str | None = No
     if same:
         return []
     ensure_clean(root)
+    for warning in already_used(root, plan):
+        print(f"rename: warning: {warning}", file=sys.stderr)
     for src, dst in _moves(plan):
         _git(root, "mv", src, dst)
     rules = text_rules(plan)
