@@ -70,18 +70,18 @@ def test_zig_target_honours_cargo_build_target(monkeypatch: pytest.MonkeyPatch) 
 def test_cli_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CARGO", raising=False)
-    assert backend.cli_command("zz-cli", "zz-tool", None) == [
+    assert backend.cli_command("qf-cli", "qf-tool", None) == [
         "cargo",
         "build",
         "--release",
         "--package",
-        "zz-cli",
+        "qf-cli",
         "--bin",
-        "zz-tool",
+        "qf-tool",
         "--message-format=json-render-diagnostics",
     ]
     (tmp_path / "Cargo.lock").write_text("")
-    zig = backend.cli_command("zz-cli", "zz-tool", "x86_64-unknown-linux-gnu.2.17", "/t/czb")
+    zig = backend.cli_command("qf-cli", "qf-tool", "x86_64-unknown-linux-gnu.2.17", "/t/czb")
     assert zig[:4] == ["/t/czb", "zigbuild", "--target", "x86_64-unknown-linux-gnu.2.17"]
     assert zig[-1] == "--locked"
 
@@ -104,57 +104,57 @@ def _metadata(*packages: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-PY = _package("zz-py", "crates/zz-py", [["cdylib"]], ["_native"])
-CORE = _package("zz-core", "crates/zz-core", [["lib"]], ["zz_core"])
-CLI = _package("zz-cli", "crates/zz-cli", [["bin"], ["bin"]], ["zz-tool", "zz-extra"])
-OTHER = _package("zz-bench", "crates/zz-bench", [["bin"]], ["zz-bench"])
+PY = _package("qf-py", "crates/qf-py", [["cdylib"]], ["_native"])
+CORE = _package("qf-core", "crates/qf-core", [["lib"]], ["qf_core"])
+CLI = _package("qf-cli", "crates/qf-cli", [["bin"], ["bin"]], ["qf-tool", "qf-extra"])
+OTHER = _package("qf-bench", "crates/qf-bench", [["bin"]], ["qf-bench"])
 
 
 def test_find_cli_is_the_one_member_with_a_binary() -> None:
     meta = _metadata(PY, CORE, CLI)
-    assert backend.find_cli(meta, "/ws/crates/zz-py/Cargo.toml") == ("zz-cli", "zz-tool")
-    assert backend.find_cli(_metadata(PY, CORE), "/ws/crates/zz-py/Cargo.toml") is None
+    assert backend.find_cli(meta, "/ws/crates/qf-py/Cargo.toml") == ("qf-cli", "qf-tool")
+    assert backend.find_cli(_metadata(PY, CORE), "/ws/crates/qf-py/Cargo.toml") is None
     # A bindings crate with a binary of its own is never the CLI.
-    py_bin = _package("zz-py", "crates/zz-py", [["cdylib"], ["bin"]], ["_native", "gen"])
-    assert backend.find_cli(_metadata(py_bin), "/ws/crates/zz-py/Cargo.toml") is None
+    py_bin = _package("qf-py", "crates/qf-py", [["cdylib"], ["bin"]], ["_native", "gen"])
+    assert backend.find_cli(_metadata(py_bin), "/ws/crates/qf-py/Cargo.toml") is None
 
 
 def test_find_cli_with_several_candidates_needs_the_setting() -> None:
     meta = _metadata(PY, CLI, OTHER)
     with pytest.raises(
-        SystemExit, match=r"several workspace members have a binary \(zz-bench, zz-cli\)"
+        SystemExit, match=r"several workspace members have a binary \(qf-bench, qf-cli\)"
     ):
-        backend.find_cli(meta, "/ws/crates/zz-py/Cargo.toml")
-    for chosen in ("zz-cli", "crates/zz-cli", "crates/zz-cli/"):
-        assert backend.find_cli(meta, "/ws/crates/zz-py/Cargo.toml", chosen) == (
-            "zz-cli",
-            "zz-tool",
+        backend.find_cli(meta, "/ws/crates/qf-py/Cargo.toml")
+    for chosen in ("qf-cli", "crates/qf-cli", "crates/qf-cli/"):
+        assert backend.find_cli(meta, "/ws/crates/qf-py/Cargo.toml", chosen) == (
+            "qf-cli",
+            "qf-tool",
         )
     with pytest.raises(SystemExit, match="names no workspace member"):
-        backend.find_cli(meta, "/ws/crates/zz-py/Cargo.toml", "crates/nope")
+        backend.find_cli(meta, "/ws/crates/qf-py/Cargo.toml", "crates/nope")
     with pytest.raises(SystemExit, match="has no binary target"):
-        backend.find_cli(_metadata(PY, CORE), "/ws/crates/zz-py/Cargo.toml", "zz-core")
+        backend.find_cli(_metadata(PY, CORE), "/ws/crates/qf-py/Cargo.toml", "qf-core")
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
 def test_backend_finds_the_cli_of_a_fixture_workspace(
     make_repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """`cargo metadata` on a workspace whose CLI crate `zz-cli` builds a binary `zz-tool`."""
+    """`cargo metadata` on a workspace whose CLI crate `qf-cli` builds a binary `qf-tool`."""
     root = make_repo(
         {
-            "pyproject.toml": '[project]\nname = "zz"\n\n[tool.maturin]\nmanifest-path = "crates/zz-py/Cargo.toml"\n',
+            "pyproject.toml": '[project]\nname = "qf"\n\n[tool.maturin]\nmanifest-path = "crates/qf-py/Cargo.toml"\n',
             "Cargo.toml": '[workspace]\nresolver = "2"\nmembers = ["crates/*"]\n',
-            "crates/zz-py/Cargo.toml": '[package]\nname = "zz-py"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\nname = "_native"\ncrate-type = ["cdylib"]\n',
-            "crates/zz-py/src/lib.rs": "",
-            "crates/zz-cli/Cargo.toml": '[package]\nname = "zz-cli"\nversion = "0.1.0"\nedition = "2021"\n\n[[bin]]\nname = "zz-tool"\npath = "src/main.rs"\n',
-            "crates/zz-cli/src/main.rs": "fn main() {}\n",
+            "crates/qf-py/Cargo.toml": '[package]\nname = "qf-py"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\nname = "_native"\ncrate-type = ["cdylib"]\n',
+            "crates/qf-py/src/lib.rs": "",
+            "crates/qf-cli/Cargo.toml": '[package]\nname = "qf-cli"\nversion = "0.1.0"\nedition = "2021"\n\n[[bin]]\nname = "qf-tool"\npath = "src/main.rs"\n',
+            "crates/qf-cli/src/main.rs": "fn main() {}\n",
         }
     )
     monkeypatch.chdir(root)
     backend._metadata.cache_clear()
     try:
-        assert backend._cli(backend._pyproject()) == ("zz-cli", "zz-tool")
+        assert backend._cli(backend._pyproject()) == ("qf-cli", "qf-tool")
         meta = backend._metadata()
         assert Path(meta["target_directory"]) == root / "target"
     finally:

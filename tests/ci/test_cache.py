@@ -62,9 +62,9 @@ def test_each_declared_input_changes_the_digest(
 
 @pytest.mark.parametrize("gate", [g for g in GATES if "**" not in g.inputs], ids=lambda g: g.name)
 def test_an_unrelated_file_keeps_the_digest(make_repo: MakeRepo, gate: Gate) -> None:
-    root = make_repo({"unrelated/zz.bin": "one\n"})
+    root = make_repo({"unrelated/qf.bin": "one\n"})
     before = digest(root, gate)
-    (root / "unrelated/zz.bin").write_text("two\n", encoding="utf-8")
+    (root / "unrelated/qf.bin").write_text("two\n", encoding="utf-8")
     (root / "unrelated/new-untracked.bin").write_text("new\n", encoding="utf-8")
     assert digest(root, gate) == before
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
         (valid.check_dist, "a b", ["not a valid distribution name"]),
         (valid.check_package, "json", ["standard-library module 'json'"]),
         (valid.check_package, "class", ["keyword"]),
-        (valid.check_package, "zz-new", ["not a Python identifier"]),
+        (valid.check_package, "qf-new", ["not a Python identifier"]),
         (valid.check_package, "ci", ["this repository's ci/"]),
         (valid.check_cli, "a b", ["--cli 'a b'", "portable executable name"]),
         (valid.check_cli, "-x", ["portable executable name"]),
@@ -40,7 +40,7 @@ def test_invalid_names_get_one_line(check: object, value: str, words: list[str])
         assert word in text
 
 
-@pytest.mark.parametrize("value", ["zz-new", "Zz.New_2", "a"])
+@pytest.mark.parametrize("value", ["qf-new", "Qf.New_2", "a"])
 def test_valid_distribution_names(value: str) -> None:
     valid.check_dist(value)
 

@@ -19,33 +19,33 @@ from ci.testing import run_gate
 from tests.ci import wheelfactory as wf
 
 VERSION = "0.3.0"
-DIST = "zz_fixture"  # the wheel's spelling of [project].name "zz-fixture"
-PKG = "zz_fixture"
-CLI = "zz-tool"  # a [[bin]] named unlike its crate (zz-cli)
+DIST = "qf_fixture"  # the wheel's spelling of [project].name "qf-fixture"
+PKG = "qf_fixture"
+CLI = "qf-tool"  # a [[bin]] named unlike its crate (qf-cli)
 DIST_INFO = f"{DIST}-{VERSION}.dist-info"
 SCRIPT = f"{DIST}-{VERSION}.data/scripts/{CLI}"
 TAG = "cp39-abi3-linux_x86_64"
 MANYLINUX = "cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64"
 PROJECT = {
     "pyproject.toml": (
-        '[project]\nname = "zz-fixture"\n\n[tool.maturin]\n'
-        'manifest-path = "crates/zz-py/Cargo.toml"\npython-source = "python"\n'
-        'module-name = "zz_fixture._native"\n'
+        '[project]\nname = "qf-fixture"\n\n[tool.maturin]\n'
+        'manifest-path = "crates/qf-py/Cargo.toml"\npython-source = "python"\n'
+        'module-name = "qf_fixture._native"\n'
     ),
     "Cargo.toml": f'[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "{VERSION}"\n',
-    "crates/zz-py/Cargo.toml": (
-        '[package]\nname = "zz-py"\nversion.workspace = true\n\n[lib]\nname = "_native"\n\n'
+    "crates/qf-py/Cargo.toml": (
+        '[package]\nname = "qf-py"\nversion.workspace = true\n\n[lib]\nname = "_native"\n\n'
         '[dependencies]\npyo3 = { version = "0.30", features = ["abi3-py39"] }\n'
     ),
-    "crates/zz-py/src/lib.rs": "",
-    "crates/zz-cli/Cargo.toml": (
-        '[package]\nname = "zz-cli"\nversion.workspace = true\n\n'
-        '[[bin]]\nname = "zz-tool"\npath = "src/main.rs"\n'
+    "crates/qf-py/src/lib.rs": "",
+    "crates/qf-cli/Cargo.toml": (
+        '[package]\nname = "qf-cli"\nversion.workspace = true\n\n'
+        '[[bin]]\nname = "qf-tool"\npath = "src/main.rs"\n'
     ),
-    "crates/zz-cli/src/main.rs": "fn main() {}\n",
-    "python/zz_fixture/__init__.py": "",
-    "python/zz_fixture/_native.pyi": "",
-    "python/zz_fixture/py.typed": "",
+    "crates/qf-cli/src/main.rs": "fn main() {}\n",
+    "python/qf_fixture/__init__.py": "",
+    "python/qf_fixture/_native.pyi": "",
+    "python/qf_fixture/py.typed": "",
     ".gitignore": "target/\n",
 }
 # The package's files in the python sources, as the wheel names them (the wheel must hold them).
@@ -69,7 +69,7 @@ def wheel_name(tag: str = TAG, version: str = VERSION) -> str:
 
 def default_files(version: str = VERSION) -> dict[str, wf.Member]:
     """Members of a well-formed wheel (mode 644 unless given as ``(data, mode)``)."""
-    return wf.default_files(PKG, DIST, CLI, version, name="zz-fixture")
+    return wf.default_files(PKG, DIST, CLI, version, name="qf-fixture")
 
 
 _b64 = wf.b64
@@ -202,7 +202,7 @@ def test_non_abi3_tag_fails(n: Names, tag: str) -> None:
     found = wc.not_abi3(wheel_name(tag), n)
     assert found is not None and found.rule == "WHL003"
     assert "is not cp3X-abi3-<platform>" in found.message
-    assert found.path == "crates/zz-py/Cargo.toml"
+    assert found.path == "crates/qf-py/Cargo.toml"
 
 
 def test_abi3_tags_pass(n: Names) -> None:
@@ -210,7 +210,7 @@ def test_abi3_tags_pass(n: Names) -> None:
     assert wc.not_abi3(wheel_name("cp39-abi3-win_amd64"), n) is None
 
 
-@pytest.mark.parametrize("key", ["zz-tool", "zz_tool", "ZZ-Tool"])
+@pytest.mark.parametrize("key", ["qf-tool", "qf_tool", "QF-Tool"])
 def test_console_script_for_the_cli_fails(tmp_path: Path, n: Names, key: str) -> None:
     files = default_files()
     files[f"{DIST_INFO}/entry_points.txt"] = (
@@ -348,7 +348,7 @@ def test_gate_cannot_run_without_a_build(project: Path) -> None:
 
 
 def test_project_without_a_cli_notes_it(make_repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    files = {k: v for k, v in PROJECT.items() if "zz-cli" not in k}
+    files = {k: v for k, v in PROJECT.items() if "qf-cli" not in k}
     root = make_repo(files)
     n = names(root)
     assert n.cli is None
@@ -376,7 +376,7 @@ def test_a_wheel_without_a_long_description_is_named_once(tmp_path: Path) -> Non
     assert found is not None and found.rule == "WHL020" and "[project]" in found.fix
     files = default_files()
     meta = f"{DIST}-{VERSION}.dist-info/METADATA"
-    body = f"Metadata-Version: 2.4\nName: zz-fixture\nVersion: {VERSION}\n\n# zz\n\nCounts.\n"
+    body = f"Metadata-Version: 2.4\nName: qf-fixture\nVersion: {VERSION}\n\n# qf\n\nCounts.\n"
     files[meta] = body.encode()
     (tmp_path / "described").mkdir()
     described = make_wheel(tmp_path / "described", files)
@@ -386,7 +386,7 @@ def test_a_wheel_without_a_long_description_is_named_once(tmp_path: Path) -> Non
 def test_abi3_is_read_from_the_pyo3_features(make_repo) -> None:  # type: ignore[no-untyped-def]
     plain = {
         **PROJECT,
-        "crates/zz-py/Cargo.toml": PROJECT["crates/zz-py/Cargo.toml"].split("[dependencies]")[0],
+        "crates/qf-py/Cargo.toml": PROJECT["crates/qf-py/Cargo.toml"].split("[dependencies]")[0],
     }
     assert names(make_repo(PROJECT)).abi3 is True
     assert names(make_repo(plain)).abi3 is False
