@@ -45,6 +45,9 @@ ZIG_REQUIREMENTS = ("ziglang==0.17.1", "cargo-zigbuild==0.24.1")
 # maturin's --compatibility value -> the glibc version zig links the CLI against.
 _LEGACY_GLIBC = {"manylinux1": "2.5", "manylinux2010": "2.12", "manylinux2014": "2.17"}
 _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)$")
+# maturin warns on every build that `build-backend` is not `maturin`; this backend wraps maturin
+# on purpose (docs/packaging.md), so the warning would only be noise, three times per build.
+os.environ.setdefault("MATURIN_NO_MISSING_BUILD_BACKEND_WARNING", "1")
 
 
 def _say(msg: str) -> None:

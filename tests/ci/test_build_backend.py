@@ -216,3 +216,18 @@ def test_a_missing_rust_target_is_one_clear_line() -> None:
         match=rf"standard library for {triple} is not installed.*rustup target add {triple}",
     ):
         backend._require_std(triple + ".2.17")
+
+
+def test_the_backend_silences_maturins_own_backend_warning() -> None:
+    code = (
+        "import importlib.util, os, sys; "
+        "spec = importlib.util.spec_from_file_location('tb', sys.argv[1]); "
+        "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod); "
+        "print(os.environ.get('MATURIN_NO_MISSING_BUILD_BACKEND_WARNING'))"
+    )
+    path = str(Path(__file__).resolve().parents[2] / "build_backend" / "template_build.py")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("MATURIN_NO")}
+    out = subprocess.run(
+        [sys.executable, "-c", code, path], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "1"
