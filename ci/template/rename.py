@@ -120,38 +120,47 @@ def _word(text: str) -> str:
 
 
 def text_rules(plan: Plan) -> list[tuple[str, str]]:
-    """(regex, replacement) in the order they apply; see the module docstring."""
+    """(regex, replacement) in the order they apply: longest old name first.
+
+    A name may be the head of another (a CLI ``ab`` and crates ``ab-new-core``), and a name is
+    matched with a ``-`` allowed after it (``ab-action`` derives from ``ab``), so the longer
+    names must be taken out first. Among rules for names of one length, context rules (a crate
+    after ``-p``, in cargo's ``Compiling x v1``) come before the plain name.
+    """
     old = plan.old
-    rules: list[tuple[str, str]] = []
+    assert old.cli is not None
+    rules: list[tuple[int, str, str]] = []  # (length of the old literal, regex, replacement)
     for crate in old.crates:
         parent, _, leaf = crate.path.rpartition("/")
         if leaf == crate.name:
             new_path = f"{parent}/{plan.crates[crate.name]}" if parent else plan.crates[crate.name]
-            rules.append((re.escape(crate.path) + r"(?![\w-])", new_path))
-    by_length = sorted(plan.crates.items(), key=lambda kv: -len(kv[0]))
-    for old_crate, new_crate in by_length:
+            rules.append((len(crate.path), re.escape(crate.path) + r"(?![\w-])", new_path))
+    for old_crate, new_crate in plan.crates.items():
         for flag in ("-p ", "-p=", "--package ", "--package="):
-            rules.append((re.escape(flag + old_crate) + r"(?![\w-])", flag + new_crate))
-        rules.append((_word(old_crate) + r"(?= v\d)", new_crate))  # cargo's "Compiling x v0.1.0"
-        rules.append((_word(old_crate.replace("-", "_")), new_crate.replace("-", "_")))
+            regex = re.escape(flag + old_crate) + r"(?![\w-])"
+            rules.append((len(flag + old_crate), regex, flag + new_crate))
+        # cargo's "Compiling x v0.1.0" names the crate, even when the CLI has its name
+        rules.append((len(old_crate), _word(old_crate) + r"(?= v\d)", new_crate))
+        ident = old_crate.replace("-", "_")
+        rules.append((len(ident), _word(ident), new_crate.replace("-", "_")))
     wheel_dist = re.sub(r"[-_.]+", "_", plan.dist).lower()
+    # pkg-0.1.0.dist-info, pkg-0.1.0-cp39-abi3-….whl
     rules.append(
-        (_BEFORE + re.escape(old.wheel_dist) + r"(?=-\d)", wheel_dist)
-    )  # pkg-0.1.0.dist-info
-    rules.append((_word(old.package), plan.package))
-    rules.append((_word(old.dist), plan.dist))
-    if old.normalized_dist != old.dist:
-        rules.append((_word(old.normalized_dist), plan.dist))
-    assert old.cli is not None
-    rules.append((_word(old.cli), plan.cli))
-    upper_old = old.cli.upper().replace("-", "_")
-    rules.append(
-        (rf"(?<![A-Z0-9_]){re.escape(upper_old)}(?=_|\b)", plan.cli.upper().replace("-", "_"))
+        (len(old.wheel_dist), _BEFORE + re.escape(old.wheel_dist) + r"(?=-\d)", wheel_dist)
     )
-    for old_crate, new_crate in by_length:
+    rules.append((len(old.package), _word(old.package), plan.package))
+    rules.append((len(old.dist), _word(old.dist), plan.dist))
+    if old.normalized_dist != old.dist:
+        rules.append((len(old.normalized_dist), _word(old.normalized_dist), plan.dist))
+    rules.append((len(old.cli), _word(old.cli), plan.cli))
+    upper_old = old.cli.upper().replace("-", "_")
+    upper_new = plan.cli.upper().replace("-", "_")
+    rules.append((len(upper_old), rf"(?<![A-Z0-9_]){re.escape(upper_old)}(?=_|\b)", upper_new))
+    for old_crate, new_crate in plan.crates.items():
         if old_crate != old.cli:
-            rules.append((_word(old_crate), new_crate))
-    return rules
+            rules.append((len(old_crate), _word(old_crate), new_crate))
+    ranked = sorted(enumerate(rules), key=lambda item: (-item[1][0], item[0]))
+    return [(regex, new) for _, (_, regex, new) in ranked]
 
 
 def rewrite(text: str, rules: list[tuple[str, str]]) -> str:

@@ -162,8 +162,9 @@ def test_whole_rename_on_a_clone(tmp_path: Path, capsys: pytest.CaptureFixture[s
         text=True,
     )
     assert found.stdout == ""  # nothing but the former-cli-names record spells an old name
-    pyproject = (clone / "pyproject.toml").read_text()
-    assert f'former-cli-names = ["{old.cli}"]' in pyproject
+    from ci.config import parse
+
+    assert old.cli in parse(clone)["project"]["former-cli-names"]
     from ci.release.config import load as release_packages
 
     shipped = {p.name for p in release_packages(str(clone))}  # validated against the manifests
@@ -172,3 +173,19 @@ def test_whole_rename_on_a_clone(tmp_path: Path, capsys: pytest.CaptureFixture[s
     git(clone, "commit", "-qm", "chore: rename")
     assert rename.rename(str(clone), dist, package, cli) == []  # a second run: nothing
     assert git(clone, "status", "--porcelain") == ""
+
+
+def test_a_cli_named_like_the_head_of_the_other_names_renames_each_once() -> None:
+    from ci.project import Crate, Names
+
+    crates = tuple(
+        Crate(f"ab-new-{s}", f"crates/ab-new-{s}", "0.1.0", b, lib, True)
+        for s, b, lib in (("core", (), "ab_new_core"), ("cli", ("ab",), ""), ("py", (), "_native"))
+    )
+    old = Names("ab-new", "ab_new", "ab_new._native", "python", crates[2], crates[1], "ab", crates)
+    new_crates = {c.name: "cd-" + c.name.rpartition("-")[2] for c in crates}
+    plan = rename.Plan(old, "cd-dist", "cd_pkg", "cd", new_crates)
+    text = "ab-new-core ab_new_core ab-new ab_new ab ab-action crates/ab-new-cli AB_EOF"
+    assert rename.rewrite(text, rename.text_rules(plan)) == (
+        "cd-core cd_core cd-dist cd_pkg cd cd-action crates/cd-cli CD_EOF"
+    )
