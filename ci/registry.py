@@ -8,6 +8,7 @@ never turn into a gate that silently does not run.
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from ci.pins import (
@@ -348,10 +349,12 @@ def packages_union(names: list[str] | tuple[str, ...] = tuple(NAMES)) -> list[st
 
 
 def load_rules() -> dict[str, Rule]:
-    """Every declared rule (``ci.findings.RULES``), after importing every gate module.
+    """Every declared rule (``ci.findings.RULES``), after importing every module declaring one.
 
-    Gate modules import only the standard library at module level, so this is cheap; a gate
-    module that is missing is left out (the runner reports it when the gate runs).
+    Gate modules, and the helpers some import only inside ``run()`` (``ci/wheel_checks.py``,
+    ``ci/elf.py``, ...), import only the standard library at module level, so this is cheap.
+    Which helpers declare rules is read from their source (``@rule(``), so a new one needs no
+    list kept by hand. A missing gate module is left out (the runner reports it when it runs).
     """
     import importlib
 
@@ -363,4 +366,14 @@ def load_rules() -> dict[str, Rule]:
         except ModuleNotFoundError as exc:
             if exc.name != f"ci.gates.{name}":
                 raise
+    here = os.path.dirname(os.path.abspath(__file__))
+    for dirpath, dirnames, filenames in os.walk(here):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")) and d != "bench")
+        for filename in sorted(f for f in filenames if f.endswith(".py")):
+            path = os.path.join(dirpath, filename)
+            with open(path, encoding="utf-8") as f:
+                if "@rule(" not in f.read():
+                    continue
+            rel = os.path.relpath(path, os.path.dirname(here))[: -len(".py")]
+            importlib.import_module(rel.replace(os.sep, ".").removesuffix(".__init__"))
     return dict(RULES)
