@@ -51,7 +51,35 @@ TITLES = {
 }
 
 
-def main() -> int:
+ROWS_FILE = os.path.join("target", "ci-gates", "bench-rows.json")
+
+
+def _saved_rows(root: str) -> list[Row]:
+    import json
+
+    try:
+        with open(os.path.join(root, ROWS_FILE), encoding="utf-8") as f:
+            return [Row(*r) for r in json.load(f)]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _save_rows(root: str, rows: list[Row]) -> None:
+    import json
+
+    os.makedirs(os.path.dirname(os.path.join(root, ROWS_FILE)), exist_ok=True)
+    with open(os.path.join(root, ROWS_FILE), "w", encoding="utf-8") as f:
+        json.dump([list(r) for r in rows], f)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m ci.bench [AREA ...]``: every area, or the named ones (the others' last rows
+    are kept from ``target/ci-gates/bench-rows.json``, so a long area can be re-taken alone)."""
+    wanted = list(argv or [])
+    unknown = [a for a in wanted if a not in TITLES]
+    if unknown:
+        print(f"bench: unknown area {unknown[0]!r}; areas: {', '.join(TITLES)}", file=sys.stderr)
+        return 2
     root = project_root()
     try:
         project = names(root)
@@ -69,6 +97,7 @@ def main() -> int:
     venv = wheel_venv(root, "bench")
     cli = os.path.join(venv_scripts(venv), project.cli)
     started = time.perf_counter()
+    kept = [r for r in _saved_rows(root) if wanted and r.area not in wanted]
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
         areas: tuple[tuple[str, Callable[[], list[Row]]], ...] = (
@@ -83,11 +112,15 @@ def main() -> int:
             ("loop", lambda: loop.cache(root) + loop.dev(root)),
         )
         for area, fn in areas:
+            if wanted and area not in wanted:
+                continue
             print(f"bench: {TITLES[area]} …", flush=True)
             area_rows = fn()
             for r in area_rows:
                 print(f"  {r.what}: {r.figure} [{r.verdict}]", flush=True)
             rows += area_rows
+            _save_rows(root, kept + rows)  # a later failure keeps what was measured
+    rows = kept + rows
     elapsed = time.perf_counter() - started
     write(root, rows, elapsed, project.cli)
     missed = [r for r in rows if r.verdict == "missed"]
@@ -121,4 +154,4 @@ def write(root: str, rows: list[Row], elapsed: float, cli: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

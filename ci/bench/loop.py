@@ -54,7 +54,7 @@ def cache(root: str, runs: int = 5) -> list[Row]:
         original = f.read()
     try:
         with open(path, "a", encoding="utf-8") as f:
-            f.write("\n# bench: one edited line\n")
+            f.write("\n\n# bench: one edited line\n")  # as `ruff format` would leave it
         edited, _ = _nox(root, "-s", "gates")
         ran = _ran(root)
     finally:
