@@ -11,7 +11,8 @@ A gate's digest (:func:`digest`) covers everything its registry entry declares i
 - the build's input hash for gates that declare ``build_inputs`` (see :mod:`ci.artifacts`);
 - what it reads off the machine (``machine``: commands whose output goes in the digest, e.g.
   ``wc --version``) and the environment variables in ``env``;
-- the digests of the gates it requires, so a gate downstream of a rebuilt wheel runs again.
+- the digests of the gates it requires that build or use the artifacts (:func:`artifact_chain`),
+  so a gate downstream of a rebuilt wheel runs again.
 
 Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``); a failure is never cached.
 ``--no-cache`` or ``CI_GATES_NO_CACHE=1`` runs everything. A gate with ``cacheable=False``
@@ -156,9 +157,20 @@ class Digester:
 
             add("build inputs", inputs_hash(self.root))
         for req in gate.requires:
-            add(f"requires {req}", self.digest(by_name[req], by_name))
+            if artifact_chain(by_name[req], by_name):
+                add(f"requires {req}", self.digest(by_name[req], by_name))
         self._digests[gate.name] = h.hexdigest()
         return self._digests[gate.name]
+
+
+def artifact_chain(gate: Gate, by_name: dict[str, Gate]) -> bool:
+    """Does ``gate`` produce or use the build's artifacts (``build_inputs``, or requires one)?
+
+    Such a prerequisite's digest is part of its dependents' (a rebuilt wheel re-runs every
+    check of it). Other ``requires`` only order the run: their inputs are not their
+    dependents' inputs, and the runner already refuses to run a dependent of a failure.
+    """
+    return gate.build_inputs or any(artifact_chain(by_name[r], by_name) for r in gate.requires)
 
 
 def _module_path(root: str, module: str) -> str | None:

@@ -211,3 +211,14 @@ def test_a_corrupt_cache_file_is_ignored_with_a_note(
     (result,) = runner.run_many(["a"], str(root))
     assert result.status == runner.PASSED and not result.cached and calls == ["ran", "ran"]
     assert "ignoring unreadable cache entry" in capsys.readouterr().err
+
+
+def test_an_ordering_prerequisite_does_not_pass_on_its_inputs(make_repo: MakeRepo) -> None:
+    first = Gate("first", "x", inputs=("a/**",))
+    then = Gate("then", "y", requires=("first",), inputs=("b/**",))
+    gates = (first, then)
+    root = make_repo({"a/x": "1", "b/y": "1"})
+    before = digest(root, then, gates)
+    (root / "a/x").write_text("2", encoding="utf-8")
+    assert digest(root, then, gates) == before  # `requires` orders the run, it is not an input
+    assert not cache.artifact_chain(then, {g.name: g for g in gates})
