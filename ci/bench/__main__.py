@@ -143,7 +143,7 @@ def write(
         *machine(),
         f"- Bench session: {elapsed:.0f} s"
         + (
-            f" (re-took {', '.join(areas)}; the other areas are from the last full run)"
+            f" (re-took {', '.join(areas)}; the other areas are from earlier runs of this checkout)"
             if areas
             else ""
         ),
