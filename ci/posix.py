@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ci import record
+from ci.words import WordLexer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def _match(text: str, i: int) -> int:
     return n
 
 
-class _Lexer:
+class _Lexer(WordLexer):
     """One pass over shell text; appends every simple command (and nested ones) to ``out``."""
 
     def __init__(
@@ -93,17 +94,10 @@ class _Lexer:
         self.cases = 0  # open case … esac
         self.pattern = False  # reading a case pattern, up to its ``)``
 
-    def add(self, s: str) -> None:
-        if self.word is None:
-            self.word = []
-            if not self.words:
-                self.cmd_line = self.line
-        self.word.append(s)
-
     def end_word(self) -> None:
-        if self.word is None:
+        word = self.take_word()
+        if word is None:
             return
-        word, self.word = "".join(self.word), None
         if self.pattern:  # a case pattern is not a command; ``esac`` may close the case
             if word == "esac":
                 self.cases, self.pattern = self.cases - 1, False

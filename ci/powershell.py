@@ -16,6 +16,7 @@ raises; standard library only.
 from __future__ import annotations
 
 from ci.posix import MAX_DEPTH, Command
+from ci.words import WordLexer
 
 KEYWORDS = frozenset(
     "if elseif else foreach for while do until switch try catch finally trap function filter "
@@ -63,7 +64,7 @@ def _is_number(word: str) -> bool:
     return word[:1].isdigit()
 
 
-class _Lexer:
+class _Lexer(WordLexer):
     def __init__(self, text: str, line: int, depth: int, out: list[Command], stop: str) -> None:
         self.text, self.line, self.depth, self.out, self.stop = text, line, depth, out, stop
         self.words: list[str] = []
@@ -72,17 +73,10 @@ class _Lexer:
         self.mode = "start"  # start of a statement / "command" / "pipe" (next is one) / "skip"
         self.skip_next = False  # the next word is a redirection target
 
-    def add(self, s: str) -> None:
-        if self.word is None:
-            self.word = []
-            if not self.words:
-                self.cmd_line = self.line
-        self.word.append(s)
-
     def end_word(self) -> None:
-        if self.word is None:
+        word = self.take_word()
+        if word is None:
             return
-        word, self.word = "".join(self.word), None
         if self.mode == "skip" and word.lower() == "in":
             self.mode = "start"  # ``foreach ($x in <pipeline>)``: a statement follows
         elif self.skip_next:
