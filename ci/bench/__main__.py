@@ -8,11 +8,17 @@ import tempfile
 import time
 from typing import Callable
 
-from ci.artifacts import ArtifactError, current_manifest, venv_python, venv_scripts, wheel_venv
+from ci_gates.checks.artifacts import (
+    ArtifactError,
+    current_manifest,
+    venv_python,
+    venv_scripts,
+    wheel_venv,
+)
 from ci.bench import gates, hooks, loop, startup, throughput
 from ci.bench.common import Row, machine, table
-from ci.gates import project_root
-from ci.project import ProjectError, names
+from ci_gates.core.context import project_root
+from ci_gates.core.project import ProjectError, names
 
 # `{cli}` stands for the project's CLI (ci/project.py).
 METHOD = {

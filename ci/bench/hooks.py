@@ -36,7 +36,7 @@ def _payload(root: str, tool: str, tool_input: dict[str, object]) -> bytes:
 
 def _subdir(root: str) -> str:
     """A crate's directory (its own Cargo.toml is a false root marker), else ci/gates/."""
-    from ci.project import names
+    from ci_gates.core.project import names
 
     inner = [c.path for c in names(root).crates if c.path]
     return os.path.join(root, inner[0] if inner else os.path.join("ci", "gates"))

@@ -14,7 +14,7 @@ from ci.bench.common import Row, verdict
 
 def _core_probe(root: str) -> str:
     """The lib.rs of the core crate (neither the bindings nor the CLI), else of the bindings."""
-    from ci.project import names
+    from ci_gates.core.project import names
 
     n = names(root)
     libs = [c for c in n.crates if c.lib and c not in (n.bindings, n.cli_crate)]
@@ -84,8 +84,8 @@ def cache(root: str, runs: int = 5) -> list[Row]:
 
 def _expected(root: str, rel: str) -> set[str]:
     """Gates whose declared inputs match ``rel``, the uncacheable ones, and their artifact chain."""
-    from ci.cache import _glob_regex, artifact_chain
-    from ci.registry import BY_NAME, ORDERED
+    from ci_gates.core.cache import _glob_regex, artifact_chain
+    from ci_gates.core.registry import BY_NAME, ORDERED
 
     direct = {
         g.name
@@ -113,13 +113,13 @@ def _edit_core(root: str, n: int) -> None:
 
 def dev(root: str, pairs: int = 5) -> list[Row]:
     """`nox -s dev` vs `cargo build` of the same crates, each after its own one-line change."""
-    from ci.project import names
+    from ci_gates.core.project import names
 
     n = names(root)
     crates = [c.name for c in (n.bindings, n.cli_crate) if c is not None]
     cargo = ["cargo", "build", "--locked", *(f"-p={c}" for c in crates)]
     env = dict(os.environ)
-    from ci.runner import stable_cargo_env
+    from ci_gates.core.runner import stable_cargo_env
 
     stable_cargo_env()
     env.update({k: os.environ[k] for k in ("PYO3_PYTHON",) if k in os.environ})
@@ -127,7 +127,7 @@ def dev(root: str, pairs: int = 5) -> list[Row]:
     with open(path, encoding="utf-8") as f:
         original = f.read()
     raw, direct, nox = [], [], []
-    dev_cmd = [sys.executable, "-m", "ci.dev"]
+    dev_cmd = [sys.executable, "-m", "ci_gates.commands.dev"]
     try:
         _nox(root, "-s", "dev")  # the venv exists and everything is built once
         for i in range(pairs):
@@ -151,7 +151,7 @@ def dev(root: str, pairs: int = 5) -> list[Row]:
         Row("loop", "`nox -s dev` after a one-line core change", f"{d:.2f} s", "", "info"),
         Row(
             "loop",
-            "`python -m ci.dev` (what the session runs, without nox's start-up) / raw `cargo build`",
+            "`python -m ci_gates.commands.dev` (what the session runs, without nox's start-up) / raw `cargo build`",
             f"{p / r:.2f}× ({p:.2f} s)",
             "",
             "info",

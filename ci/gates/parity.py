@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 
-from ci.findings import NOTE, CannotRun, Finding, rule
-from ci.parity_vectors import (  # noqa: F401  (re-exported: the gate's vector API)
+from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci.gates.parity_vectors import (  # noqa: F401  (re-exported: the gate's vector API)
     FIELDS,
     MAX_GENERATED,
     VECTORS,
@@ -24,6 +24,19 @@ from ci.parity_vectors import (  # noqa: F401  (re-exported: the gate's vector A
     generator,
     load_vectors,
     vector_bytes,
+)
+
+from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
+from ci_gates.core.registry import Gate
+
+GATE = Gate(
+    "parity",
+    "tests/vectors through the CLI and the Python API agree (and with wc)",
+    requires=("native_import",),
+    inputs=("tests/vectors/**",),
+    # The gate compares with this machine's wc, whose word rule depends on its version.
+    machine=("wc --version", *FLOOR_MACHINE),
+    env=FLOOR_ENV,
 )
 
 # Runs in the wheel venv with the import package's name as argv[1]: stdin is
@@ -220,7 +233,7 @@ def _python_findings(
     venv: str, package: str, vectors: list[Vector], paths: dict[str, str]
 ) -> list[Finding]:
     """The Python surfaces of the wheel installed in ``venv``, compared on every vector."""
-    from ci import artifacts
+    from ci_gates.checks import artifacts
 
     inputs = [[v.name, paths[v.name]] for v in vectors]
     py, error = _python_answers(artifacts.venv_python(venv), package, inputs, venv)
@@ -268,9 +281,9 @@ def _native_findings(
 
 
 def run(root: str | None = None) -> list[Finding]:
-    from ci import artifacts, interpreters
-    from ci.gates import config_for
-    from ci.project import ProjectError, names
+    from ci_gates.checks import artifacts, interpreters
+    from ci_gates.core.context import config_for
+    from ci_gates.core.project import ProjectError, names
 
     root, _ = config_for(root)
     vectors, found = _read_vectors(root)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ci.project import Names, ProjectError, names
+from ci_gates.core.project import Names, ProjectError, names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOW_TO = (
@@ -52,7 +52,7 @@ def _require_installed_package() -> Path:
         )
     location = Path(str(module.__file__)).resolve().parent
     if (Path(sys.prefix) / "ci-gates-dev.json").is_file():  # the `nox -s dev` venv
-        from ci.dev import stale
+        from ci_gates.commands.dev import stale
 
         why = stale(str(REPO_ROOT), sys.prefix)
         if why:

@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from ci.project import names
+from ci_gates.core.project import names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMES = names(REPO_ROOT)

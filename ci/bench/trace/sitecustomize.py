@@ -1,6 +1,6 @@
 """Loaded only by ``nox -s bench`` (via PYTHONPATH) to log the commands the gate runner starts.
 
-Logs argv, cwd and wall time of every subprocess started by the ``python -m ci.gates`` process
+Logs argv, cwd and wall time of every subprocess started by the ``python -m ci_gates.gates`` process
 itself (not by its children), so the bench can re-run exactly those commands directly.
 """
 
@@ -17,7 +17,7 @@ if _TRACE:
     def _traced_run(*args, **kwargs):  # type: ignore[no-untyped-def]
         main = sys.modules.get("__main__")
         spec = getattr(main, "__spec__", None)
-        if getattr(spec, "name", "") != "ci.gates.__main__":
+        if getattr(spec, "name", "") != "ci_gates.__main__":
             return _orig_run(*args, **kwargs)
         start = time.perf_counter()
         try:

@@ -1,0 +1,308 @@
+"""The build manifest: where the built wheel and sdist are, and whether they are current.
+
+The ``build`` gate builds once and writes :data:`MANIFEST`; every other gate that needs an
+artifact calls :func:`current_manifest` (never a glob over a directory, which would happily
+pick up a stale wheel). The manifest is keyed by :func:`inputs_hash`, a hash of exactly the
+files that go into the wheel and sdist, so a change under ``ci/`` or ``tests/`` never makes
+the artifacts stale and never recompiles Rust; :func:`build_key` adds the environment that
+shapes the artifacts (the key a result cache for artifact gates can use).
+
+:func:`wheel_venv` gives checks a venv holding the built wheel, reused while the wheel is
+unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+
+from ci_gates.core.findings import CannotRun
+from ci_gates.core.venvs import create_venv, pip_install, venv_python, venv_scripts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+MANIFEST = "target/ci-gates/build/manifest.json"
+DIST_DIR = "target/ci-gates/build/dist"
+VENVS_DIR = "target/ci-gates/venvs"
+
+# Files at the root that go into the wheel or the sdist; the directories come from the
+# manifests (input_dirs), so a renamed or adopted layout is hashed right.
+INPUT_FILES = (
+    "Cargo.toml",
+    "Cargo.lock",
+    "rust-toolchain.toml",
+    "rust-toolchain",
+    ".cargo/config.toml",
+    ".cargo/config",
+    "LICENSE",
+    "LICENSE-MIT",
+)
+# Of pyproject.toml only the tables that shape the build count: editing the gate config,
+# ruff or pytest settings must not rebuild the wheel.
+PYPROJECT_BUILD_KEYS = (("build-system",), ("project",), ("tool", "maturin"))
+_SKIP_PARTS = {"__pycache__", "target", ".git"}
+# Variables that change the artifacts the backend builds (tag, target, linker, flags).
+BUILD_ENV_VARS = (
+    "MATURIN_PEP517_ARGS",
+    "CARGO_BUILD_TARGET",
+    "CARGO_PROFILE_RELEASE_LTO",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+)
+
+
+class ArtifactError(CannotRun):
+    """The artifacts are missing or stale: a gate that needs them cannot run.
+
+    The message (one line) says what is wrong, the fix what to run.
+    """
+
+    def __init__(self, message: str, fix: str = "run `nox -s build`") -> None:
+        super().__init__(message, fix)
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.fix}" if self.fix else self.message
+
+
+def input_dirs(root: str) -> list[str]:
+    """Directories (relative, "/") whose files go into the wheel or the sdist.
+
+    Every workspace crate (a root crate contributes ``src``), the Python source (or the
+    package directory when it sits at the root) and the build backend's ``backend-path``.
+    """
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        n = names(root)
+    except ProjectError as exc:
+        raise ArtifactError(str(exc), "") from None  # the message names the fix
+    dirs = {c.path or "src" for c in n.crates}
+    if n.bindings is not None:
+        dirs.add(n.bindings.path or "src")
+    dirs.add(n.python_source or n.package)
+    build_system = _pyproject(root).get("build-system", {})
+    dirs.update(p.strip("/") for p in build_system.get("backend-path", []) if isinstance(p, str))
+    return sorted(d for d in dirs if d and d != ".")
+
+
+def _abs(root: str, rel: str) -> str:
+    return os.path.join(os.path.abspath(root), *rel.split("/"))
+
+
+def input_paths(root: str) -> list[str]:
+    """Relative (``/``-separated) paths of the build inputs under ``root``, sorted."""
+    import subprocess
+
+    dirs = input_dirs(root)
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "-co", "--exclude-standard", "-z", "--", *dirs],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8", "surrogateescape")
+        paths = {p for p in out.split("\0") if p}
+    except (OSError, subprocess.CalledProcessError):
+        # Not a git checkout (an unpacked sdist, a fixture): walk the input directories.
+        paths = set()
+        for top in dirs:
+            for dirpath, dirnames, filenames in os.walk(os.path.join(root, top)):
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_PARTS)
+                rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                paths.update(f"{rel_dir}/{name}" for name in filenames)
+    paths = {p for p in paths if not _SKIP_PARTS.intersection(p.split("/"))}
+    paths.update(p for p in INPUT_FILES if os.path.isfile(_abs(root, p)))
+    if os.path.isfile(_abs(root, "build.rs")):  # a root crate's build script
+        paths.add("build.rs")
+    return sorted(paths)
+
+
+def _pyproject(root: str) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        with open(_abs(root, "pyproject.toml"), "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _pyproject_build_tables(root: str) -> bytes:
+    path = _abs(root, "pyproject.toml")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return b"<missing>"
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return raw  # unparsable: any edit counts
+    picked = {}
+    for keys in PYPROJECT_BUILD_KEYS:
+        node: object = data
+        for key in keys:
+            node = node.get(key) if isinstance(node, dict) else None
+        picked[".".join(keys)] = node
+    return json.dumps(picked, sort_keys=True).encode()
+
+
+def inputs_hash(root: str) -> str:
+    """sha256 over the paths and contents of the build inputs (not ``ci/``, not ``tests/``)."""
+    h = hashlib.sha256()
+    for rel in input_paths(root):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(_abs(root, rel), "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        except OSError:
+            h.update(b"<missing>")  # tracked but deleted in the work tree
+    h.update(b"pyproject.toml\0" + _pyproject_build_tables(root))
+    return h.hexdigest()
+
+
+def build_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The part of the environment that shapes the artifacts (recorded in the manifest)."""
+    env = os.environ if environ is None else environ
+    return {k: env[k] for k in BUILD_ENV_VARS if k in env}
+
+
+def build_key(root: str, env: dict[str, str] | None = None) -> str:
+    """One digest of everything the artifacts are made from: inputs and build environment."""
+    env = build_env() if env is None else env
+    blob = json.dumps({"inputs": inputs_hash(root), "env": env}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def workspace_version(root: str) -> str:
+    """The wheel's version: the bindings crate's ``version`` (what maturin reads).
+
+    Each crate has its own version (docs/releasing.md); a project whose crates still inherit
+    ``[workspace.package] version`` gets that one, as maturin would.
+    """
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        bindings = names(root).bindings
+    except ProjectError:
+        bindings = None
+    if bindings is not None and bindings.version:
+        return bindings.version
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    path = _abs(root, "Cargo.toml")
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"{path}: cannot read the workspace version ({exc})", "") from None
+    version = data.get("workspace", {}).get("package", {}).get("version")
+    if not isinstance(version, str):
+        raise ArtifactError(
+            f"{path}: no version for the wheel",
+            "set `version` in the bindings crate's Cargo.toml",
+        )
+    return version
+
+
+def cli_version(root: str) -> str:
+    """The CLI crate's version (what the CLI's ``--version`` prints); the wheel's if unknown."""
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        crate = names(root).cli_crate
+    except ProjectError:
+        crate = None
+    return crate.version if crate is not None and crate.version else workspace_version(root)
+
+
+def load_manifest(root: str) -> dict[str, Any] | None:
+    """The manifest as written by the build gate, or None when missing or unreadable."""
+    try:
+        with open(_abs(root, MANIFEST), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("inputs_hash", "version", "wheel", "sdist")
+    ):
+        return None
+    return data
+
+
+def write_manifest(root: str, manifest: dict[str, Any]) -> None:
+    path = _abs(root, MANIFEST)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def current_manifest(root: str) -> dict[str, Any]:
+    """The manifest if it matches the inputs and its artifacts exist; else :class:`ArtifactError`."""
+    manifest = load_manifest(root)
+    if manifest is None:
+        raise ArtifactError(f"no build manifest at {MANIFEST}", "run `nox -s build` first")
+    if manifest["inputs_hash"] != inputs_hash(root):
+        raise ArtifactError("build manifest is stale (inputs changed)")
+    for key in ("wheel", "sdist", "sdist_wheel"):
+        path = manifest.get(key)
+        if path is not None and not os.path.isfile(path):
+            raise ArtifactError(f"build manifest names {key} {path}, which is gone")
+    return manifest
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def install_wheel(venv: str, wheel: str) -> None:
+    """Install ``wheel`` offline: no index, no dependencies, no build."""
+    pip_install(venv, ["--no-index", "--no-deps", wheel])
+
+
+def wheel_venv(
+    root: str, name: str, extra: list[str] | None = None, python: str | None = None
+) -> str:
+    """A venv ``target/ci-gates/venvs/<name>`` of ``python`` (default: this interpreter) with
+    the current wheel (and ``extra``) installed.
+
+    Recreated when the wheel, ``extra`` or the interpreter changed (a marker file records
+    them), reused otherwise. Raises :class:`ArtifactError` when there is no current build.
+    """
+    wheel = current_manifest(root)["wheel"]
+    extra = list(extra or [])
+    venv = _abs(root, f"{VENVS_DIR}/{name}")
+    marker = os.path.join(venv, ".ci-gates-wheel.json")
+    want = {"wheel": file_sha256(wheel), "extra": extra, "python": python or sys.executable}
+    try:
+        with open(marker, encoding="utf-8") as f:
+            if json.load(f) == want and os.path.exists(venv_python(venv)):
+                return venv
+    except (OSError, ValueError):
+        pass
+    create_venv(venv, python)
+    if extra:
+        pip_install(venv, extra)
+    install_wheel(venv, wheel)
+    with open(marker, "w", encoding="utf-8") as f:
+        json.dump(want, f)
+    return venv

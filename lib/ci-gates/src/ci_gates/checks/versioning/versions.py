@@ -1,0 +1,136 @@
+"""Versions: which bump a commit calls for, the next version, and where versions are written.
+
+Reading uses ``tomllib``; writing uses ``tomlkit`` (imported only by :func:`write_version` and
+:func:`write_requirements`), so comments and layout of the manifests survive a bump.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.checks.versioning.history import semver
+
+LEVELS = ("patch", "minor", "major")  # ascending; "skip" and "" mean no bump
+DEP_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
+def rank(level: str) -> int:
+    return LEVELS.index(level) + 1 if level in LEVELS else 0
+
+
+def effective(level: str, version: str, from_trailer: bool) -> str:
+    """The bump applied to ``version``: below 1.0.0, Cargo's rule, unless a trailer said it.
+
+    Cargo treats ``0.y.z`` → ``0.(y+1).0`` as breaking, so a breaking change bumps the minor
+    and everything else the patch. A ``Release:`` trailer is taken literally: ``Release:
+    major`` on 0.4.2 is how a project reaches 1.0.0.
+    """
+    parts = semver(version)
+    if from_trailer or parts is None or parts[0] > 0 or level not in LEVELS:
+        return level
+    return "minor" if level == "major" else "patch"
+
+
+def bump(version: str, level: str) -> str:
+    """``1.2.3`` + ``minor`` → ``1.3.0`` (a pre-release or build suffix is dropped)."""
+    parts = semver(version)
+    if parts is None:
+        raise ReleaseError(f"version {version!r} is not semver x.y.z; fix the manifest")
+    major, minor, patch = parts
+    if level == "major":
+        return f"{major + 1}.0.0"
+    if level == "minor":
+        return f"{major}.{minor + 1}.0"
+    if level == "patch":
+        return f"{major}.{minor}.{patch + 1}"
+    raise ReleaseError(f"unknown bump {level!r}")
+
+
+def level_between(old: str | None, new: str) -> str:
+    """The bump that leads from ``old`` to ``new`` ("first" when there is no ``old``)."""
+    a, b = semver(old or ""), semver(new)
+    if a is None or b is None:
+        return "first"
+    return "major" if b[0] != a[0] else "minor" if b[1] != a[1] else "patch"
+
+
+def _toml(path: str) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)  # type: ignore[no-any-return]
+    except (OSError, ValueError) as exc:
+        raise ReleaseError(f"{path}: cannot read ({exc})") from None
+
+
+def read_version(root: str, manifest: str) -> str:
+    """``[package].version`` of ``manifest``: a literal string, each crate its own."""
+    package = _toml(os.path.join(root, manifest)).get("package", {})
+    version = package.get("version")
+    if not isinstance(version, str):
+        raise ReleaseError(
+            f"{manifest}: [package] version is not set in this manifest (inherited or missing); "
+            'give the crate its own `version = "x.y.z"` (docs/releasing.md, one-time migration)'
+        )
+    if semver(version) is None:
+        raise ReleaseError(f"{manifest}: version {version!r} is not semver x.y.z")
+    return version
+
+
+def _load_doc(path: str) -> Any:
+    import tomlkit
+
+    with open(path, encoding="utf-8") as f:
+        return tomlkit.parse(f.read())
+
+
+def _save_doc(path: str, doc: Any) -> None:
+    import tomlkit
+
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(tomlkit.dumps(doc))
+
+
+def write_version(root: str, manifest: str, version: str) -> None:
+    path = os.path.join(root, manifest)
+    doc = _load_doc(path)
+    doc["package"]["version"] = version
+    _save_doc(path, doc)
+
+
+def _requirement(old: object, version: str) -> str:
+    """Keep the operator the manifest used (``=`` pins exactly; none means caret)."""
+    text = str(old or "").strip()
+    op = next((o for o in ("=", "^", "~") if text.startswith(o)), "")
+    return f"{op}{version}"
+
+
+def write_requirements(root: str, manifests: list[str], crate: str, version: str) -> list[str]:
+    """Set the ``version`` of every path dependency on ``crate``; the manifests changed."""
+    changed = []
+    for manifest in manifests:
+        path = os.path.join(root, manifest)
+        doc = _load_doc(path)
+        tables = [doc.get(t) for t in DEP_TABLES]
+        workspace = doc.get("workspace")
+        if workspace is not None:
+            tables.append(workspace.get("dependencies"))
+        edited = False
+        for table in tables:
+            if table is None:
+                continue
+            for key, dep in table.items():
+                if not hasattr(dep, "get") or "path" not in dep or "version" not in dep:
+                    continue
+                if dep.get("package", key) == crate:
+                    dep["version"] = _requirement(dep["version"], version)
+                    edited = True
+        if edited:
+            _save_doc(path, doc)
+            changed.append(manifest)
+    return changed

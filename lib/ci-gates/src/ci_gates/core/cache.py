@@ -1,0 +1,317 @@
+"""Result cache: a gate whose declared inputs did not change since its last pass is not run.
+
+A gate's digest (:func:`digest`) covers everything its registry entry declares it reads:
+
+- the files matching its ``inputs`` globs (content, not mtime; tracked or untracked but not
+  git-ignored, so a new test file counts); a gate that declares none depends on every file;
+- the ``[tool.ci-gates]`` sections it names in ``config``, plus ``ignore`` (which changes verdicts);
+- the environment it runs in (:func:`environment`): the interpreter (its real path and version),
+  every installed distribution with its version, and the library's own files that ran; plus the
+  ``--version`` of every command it runs (a new cargo or ruff means a new result), so a pass
+  from another environment is never served;
+- for a project's own gate (a plugin), its module and the project modules it imports;
+- the build's input hash for gates that declare ``build_inputs`` (see :mod:`ci.artifacts`);
+- what it reads off the machine (``machine``: commands whose output goes in the digest, e.g.
+  ``wc --version``) and the environment variables in ``env``;
+- the digests of the gates it requires that build or use the artifacts (:func:`artifact_chain`),
+  so a gate downstream of a rebuilt wheel runs again.
+
+Nothing in a digest depends on where the checkout lives (paths are relative to the root) or on
+modification times, so a cache directory copied to another clone, or restored on another machine
+of the same image (CI's ``actions/cache``), serves the same passes.
+
+Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``, or under ``CI_GATES_CACHE_DIR``);
+a failure is never cached.
+``--no-cache`` or ``CI_GATES_NO_CACHE=1`` runs everything. A gate with ``cacheable=False``
+always runs. A cache file that cannot be read is ignored with a note.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ci_gates.core.registry import Gate
+
+CACHE_DIR = os.path.join("target", "ci-gates", "cache")
+FORMAT = 2  # bump when the digest's recipe changes, so old entries stop matching
+ENV_DISABLE = "CI_GATES_NO_CACHE"
+ENV_DIR = "CI_GATES_CACHE_DIR"  # the cache directory, when not <root>/target/ci-gates/cache
+
+
+def disabled() -> bool:
+    return os.environ.get(ENV_DISABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """``**`` spans directories, ``*`` and ``?`` stay inside one path segment."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class Digester:
+    """Per-run memo of what several gates' digests share (file list, file hashes, versions)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._files: list[str] | None = None
+        self._hashes: dict[str, str] = {}
+        self._outputs: dict[str, str] = {}
+        self._modules: dict[str, set[str]] = {}
+        self._digests: dict[str, str] = {}
+
+    def files(self) -> list[str]:
+        """Repo-relative paths of tracked and untracked, not ignored, files."""
+        if self._files is None:
+            try:
+                out = subprocess.run(
+                    ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+                    cwd=self.root,
+                    capture_output=True,
+                    check=True,
+                ).stdout.decode("utf-8", "surrogateescape")
+                self._files = sorted(p for p in out.split("\0") if p)
+            except (OSError, subprocess.CalledProcessError):
+                self._files = []  # not a git checkout: globs match nothing; see digest()
+        return self._files
+
+    def file_hash(self, rel: str) -> str:
+        if rel not in self._hashes:
+            try:
+                with open(os.path.join(self.root, rel), "rb") as f:
+                    self._hashes[rel] = hashlib.sha256(f.read()).hexdigest()
+            except OSError:
+                self._hashes[rel] = "missing"  # deleted but still in the index
+        return self._hashes[rel]
+
+    def output(self, command: str) -> str:
+        """What ``command`` prints (``cargo --version``); part of the digest, memoised."""
+        if command not in self._outputs:
+            try:
+                proc = subprocess.run(
+                    command.split(), cwd=self.root, capture_output=True, text=True, check=False
+                )
+                self._outputs[command] = f"{proc.returncode}:{proc.stdout}{proc.stderr}"
+            except OSError as exc:
+                self._outputs[command] = f"cannot run: {exc.strerror}"
+        return self._outputs[command]
+
+    def modules(self, module: str) -> set[str]:
+        """A project module and every module of its top package it imports, transitively, as
+        file paths relative to the root (what a plugin gate runs of the project's own code)."""
+        if module in self._modules:
+            return self._modules[module]
+        top = module.partition(".")[0]
+        seen: set[str] = set()
+        stack = [module]
+        while stack:
+            name = stack.pop()
+            path = _module_path(self.root, name)
+            if path is None or path in seen:
+                continue
+            seen.add(path)
+            stack.extend(_package_imports(os.path.join(self.root, path), name, top))
+        self._modules[module] = seen
+        return seen
+
+    def digest(self, gate: Gate, by_name: dict[str, Gate]) -> str:
+        if gate.name in self._digests:
+            return self._digests[gate.name]
+        h = hashlib.sha256()
+
+        def add(label: str, value: str) -> None:
+            h.update(f"{label}\0{value}\0".encode("utf-8", "surrogateescape"))
+
+        add("format", str(FORMAT))
+        add("gate", gate.name)
+        add("environment", environment())
+        for pattern in gate.inputs:
+            regex = _glob_regex(pattern)
+            for rel in self.files():
+                if regex.match(rel):
+                    add(f"file {rel}", self.file_hash(rel))
+        if not gate.module.startswith("ci_gates."):
+            for path in sorted(self.modules(gate.module)):
+                add(f"module {path}", self.file_hash(path))
+        add("config", _config_part(self.root, gate.config))
+        for requirement in sorted(gate.packages):
+            add(f"package {requirement}", requirement)
+        for command in (*(f"{c} --version" for c in gate.commands), *gate.machine):
+            add(f"machine {command}", self.output(command))
+        for var in gate.env:
+            add(f"env {var}", os.environ.get(var, "<unset>"))
+        if gate.build_inputs:
+            from ci_gates.checks.artifacts import inputs_hash
+
+            add("build inputs", inputs_hash(self.root))
+        for req in gate.requires:
+            if artifact_chain(by_name[req], by_name):
+                add(f"requires {req}", self.digest(by_name[req], by_name))
+        self._digests[gate.name] = h.hexdigest()
+        return self._digests[gate.name]
+
+
+def artifact_chain(gate: Gate, by_name: dict[str, Gate]) -> bool:
+    """Does ``gate`` produce or use the build's artifacts (``build_inputs``, or requires one)?
+
+    Such a prerequisite's digest is part of its dependents' (a rebuilt wheel re-runs every
+    check of it). Other ``requires`` only order the run: their inputs are not their
+    dependents' inputs, and the runner already refuses to run a dependent of a failure.
+    """
+    return gate.build_inputs or any(artifact_chain(by_name[r], by_name) for r in gate.requires)
+
+
+def _module_path(root: str, module: str) -> str | None:
+    base = module.replace(".", "/")
+    for rel in (f"{base}.py", f"{base}/__init__.py"):
+        if os.path.isfile(os.path.join(root, rel)):
+            return rel
+    return None
+
+
+def _package_imports(path: str, module: str, top: str) -> list[str]:
+    """The modules of package ``top`` imported anywhere in ``path`` (also inside functions)."""
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                anchor = ".".join(parts[: len(parts) - node.level + 1])
+                base = f"{anchor}.{base}" if base else anchor
+            found.append(base)
+            found.extend(f"{base}.{a.name}" for a in node.names)  # `from ci import shell`
+    parents = {m.rpartition(".")[0] for m in found if "." in m}
+    return [m for m in {*found, *parents} if m == top or m.startswith(f"{top}.")]
+
+
+def _config_part(root: str, sections: tuple[str, ...]) -> str:
+    from ci_gates.core.config import ConfigError, load
+
+    try:
+        config = load(root)
+    except ConfigError as exc:
+        return f"invalid: {exc}"
+    wanted = {name: config.get(name) for name in (*sections, "ignore")}
+    return json.dumps(wanted, sort_keys=True)
+
+
+_ENVIRONMENT: list[str] = []
+
+
+def environment() -> str:
+    """What this process runs on: the interpreter, every installed distribution, the library.
+
+    The base interpreter's real path and version (a venv's own path differs per checkout, the
+    interpreter it was made from does not), ``name==version`` of every distribution importable
+    here, and a hash of the library's own files as loaded (an in-tree or reinstalled library of
+    the same version is still a different library). Computed once per process.
+    """
+    if not _ENVIRONMENT:
+        from importlib import metadata
+
+        h = hashlib.sha256()
+        base = getattr(sys, "_base_executable", "") or sys.executable
+        h.update(f"{os.path.realpath(base)}\0{sys.version}\0".encode())
+        dists = set()
+        for dist in metadata.distributions():
+            name = dist.metadata["Name"] if dist.metadata else None
+            if name:
+                dists.add(f"{re.sub(r'[-_.]+', '-', name).lower()}=={dist.version}")
+        for line in sorted(dists):
+            h.update(f"{line}\0".encode())
+        h.update(library_hash().encode())
+        _ENVIRONMENT.append(h.hexdigest())
+    return _ENVIRONMENT[0]
+
+
+def library_hash() -> str:
+    """sha256 over the library's Python files, as this process loads them."""
+    import ci_gates
+
+    top = os.path.dirname(os.path.abspath(ci_gates.__file__))
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith((".py", ".json", ".txt")):
+                path = os.path.join(dirpath, name)
+                with open(path, "rb") as f:
+                    rel = os.path.relpath(path, top).replace(os.sep, "/")
+                    h.update(f"{rel}\0".encode() + hashlib.sha256(f.read()).digest())
+    return h.hexdigest()
+
+
+def cache_dir(root: str) -> str:
+    """Where passes are stored: ``CI_GATES_CACHE_DIR`` when set, else under the root's target/."""
+    chosen = os.environ.get(ENV_DIR, "").strip()
+    return os.path.abspath(chosen) if chosen else os.path.join(root, CACHE_DIR)
+
+
+def _path(root: str, gate: str) -> str:
+    return os.path.join(cache_dir(root), f"{gate}.json")
+
+
+def lookup(root: str, gate: str, digest: str) -> dict[str, object] | None:
+    """The stored passing result for ``digest``, or None (a corrupt entry is noted, ignored)."""
+    path = _path(root, gate)
+    try:
+        with open(path, encoding="utf-8") as f:
+            entry = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        print(f"note: ignoring unreadable cache entry {path} ({exc})", file=sys.stderr)
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
+        print(f"note: ignoring malformed cache entry {path}", file=sys.stderr)
+        return None
+    result: dict[str, object] = entry["result"]
+    return result if entry.get("digest") == digest else None
+
+
+def store(root: str, gate: str, digest: str, result: dict[str, object]) -> None:
+    path = _path(root, gate)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"digest": digest, "result": result}, f, indent=1)
+    os.replace(tmp, path)
+
+
+def forget(root: str, gate: str) -> None:
+    try:
+        os.remove(_path(root, gate))
+    except OSError:
+        pass

@@ -1,0 +1,270 @@
+"""``[tool.ci-gates]`` from pyproject.toml: defaults, validation, and a start-up cache.
+
+Every key has a default here, so an empty table is a valid config. A key that is not
+known, or a value of the wrong type, is a :class:`ConfigError` naming the key and what to
+do, never a silent fallback.
+
+The agent hooks run on every tool call, and ``tomllib`` alone costs more to import than
+the whole hook may take. :func:`load` therefore keeps the validated config as JSON under
+``target/ci-gates/`` keyed by pyproject.toml's size and mtime; the hot path is one
+``stat`` and one ``json.load``. This module imports nothing heavier than ``json`` at
+import time for that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    Config = dict[str, Any]
+
+CACHE_DIR = os.path.join("target", "ci-gates")
+CACHE_FILE = os.path.join(CACHE_DIR, "config.json")
+
+# section -> key -> default. The default's type is the key's type.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "loc": {
+        "extensions": [".py", ".pyi", ".rs", ".sh"],
+        "warn": 400,
+        "fail": 600,
+        # path -> reason; an entry without a reason is a config error.
+        "allow": {},
+    },
+    "readme": {
+        "root-min-lines": 20,
+        "root-max-lines": 400,
+        "min-lines": 5,
+        "max-lines": 300,
+        "dirs": ["crates/*", "python/*", "ci/gates", "ci/hooks"],
+    },
+    "tool-guard": {
+        # Files whose commands may publish (releases go through trusted publishing only).
+        "release-files": [".github/workflows/release.yml"],
+        "ci-file": ".github/workflows/ci.yml",
+        # Extensionless shell scripts to check besides every git-tracked *.sh.
+        "scripts": [".ci/run"],
+        # fnmatch patterns of repo-relative paths not checked (fixtures that show bad commands).
+        "exclude": ["tests/*fixtures/*"],
+    },
+    "stubs": {
+        "allowlist": "ci/stubtest-allowlist.txt",
+    },
+    "build": {
+        # "" or "native": a wheel for this machine (linux_x86_64). manylinux2014,
+        # manylinux_X_Y or musllinux_X_Y: a portable wheel linked with zig (maturin --zig).
+        # CI_GATES_BUILD_COMPATIBILITY overrides it for one run.
+        "compatibility": "",
+    },
+    "project": {
+        # The crate whose binary is the CLI, when more than one member crate has a binary
+        # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.
+        "cli-crate": "",
+        # CLI names this project no longer builds (the rename tool appends the old name): a
+        # call of one in the docs, actions or workflows is an action_surface finding.
+        "former-cli-names": [],
+    },
+    "release": {
+        # [[tool.ci-gates.release.packages]]: checked by ci/release/config.py (one line per error).
+        "packages": [],
+    },
+    "commits": {
+        # Commits reachable from here are not judged (history from before the gate).
+        "since": "",
+        # The branch whose merge base starts a branch's range (origin/HEAD is tried first).
+        "default-branch": "main",
+    },
+    # Not sections: the project's own gates, modules under its root ("ci.gates.parity"), each
+    # declaring GATE = Gate(...) (ci_gates.core.registry).
+    "plugins": [],
+    # Flat tables of name -> reason (see REASON_TABLES).
+    # gate -> why it is skipped in this project; its dependents are skipped too.
+    "skip": {},
+    # RULE or "RULE:path-glob" -> why its findings are ignored (still listed, as ignored).
+    "ignore": {},
+}
+
+
+# Lists of tables, each validated by its owner (a function taking the raw list).
+TABLE_LISTS = {("release", "packages"): "ci_gates.checks.versioning.config:validate_packages"}
+
+# Top-level tables whose keys are names (a gate, a rule) and whose values are reasons.
+REASON_TABLES = ("ignore", "skip")
+# Top-level lists of module names.
+MODULE_LISTS = ("plugins",)
+
+
+class ConfigError(Exception):
+    """The ``[tool.ci-gates]`` table is unreadable or invalid; the message says how to fix it."""
+
+
+def _type_name(value: object) -> str:
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def validate(raw: object, root: str = ".") -> Config:
+    """Merge ``raw`` (the ``[tool.ci-gates]`` table) over the defaults, rejecting unknown keys.
+
+    ``root`` is the project's: its plugins are imported to know their gates and rules.
+    """
+    if not isinstance(raw, dict):
+        raise ConfigError("pyproject.toml: [tool.ci-gates] must be a table")
+    config: Config = {name: _copy(value) for name, value in DEFAULTS.items()}
+    config["plugins"] = _modules(raw.get("plugins", []))
+    for name in REASON_TABLES:
+        config[name] = _reasons(name, raw.get(name, {}), root, config["plugins"])
+    for section, table in raw.items():
+        where = f"pyproject.toml [tool.ci-gates.{section}]"
+        if section in REASON_TABLES or section in MODULE_LISTS:
+            continue
+        if section not in DEFAULTS:
+            known = ", ".join(sorted(DEFAULTS))
+            raise ConfigError(f"{where}: unknown section; known sections: {known}")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: must be a table, not {_type_name(table)}")
+        for key, value in table.items():
+            if key not in DEFAULTS[section]:
+                known = ", ".join(sorted(DEFAULTS[section]))
+                raise ConfigError(f"{where} {key}: unknown key; known keys: {known}")
+            default = DEFAULTS[section][key]
+            # bool is an int subclass; `warn = true` must not pass as a line count.
+            if type(value) is not type(default):
+                raise ConfigError(
+                    f"{where} {key}: expected {_type_name(default)}, got {_type_name(value)} "
+                    f"({value!r}); default is {default!r}"
+                )
+            if (section, key) in TABLE_LISTS:
+                value = _table_list(section, key, value)
+            elif isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where} {key}: every entry must be a string")
+            if isinstance(value, dict):
+                for k, v in value.items():
+                    if not isinstance(v, str) or not v.strip():
+                        raise ConfigError(
+                            f"{where} {key}: entry {k!r} needs a non-empty reason string"
+                        )
+            config[section][key] = value
+    loc = config["loc"]
+    if not 0 < loc["warn"] <= loc["fail"]:
+        raise ConfigError(
+            f"pyproject.toml [tool.ci-gates.loc]: need 0 < warn <= fail, got warn={loc['warn']} "
+            f"fail={loc['fail']}"
+        )
+    return config
+
+
+def _table_list(section: str, key: str, value: list[Any]) -> list[Any]:
+    import importlib
+
+    module, _, func = TABLE_LISTS[(section, key)].partition(":")
+    return getattr(importlib.import_module(module), func)(value)  # type: ignore[no-any-return]
+
+
+def _copy(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else list(value)
+
+
+def _modules(value: object) -> list[str]:
+    """``plugins``: a list of dotted module names."""
+    where = "pyproject.toml [tool.ci-gates] plugins"
+    if not isinstance(value, list):
+        raise ConfigError(f'{where}: must be a list of module names, e.g. ["ci.gates.mygate"]')
+    for item in value:
+        if not isinstance(item, str) or not all(p.isidentifier() for p in item.split(".")):
+            raise ConfigError(f"{where}: {item!r} is not a module name (dotted identifiers)")
+    return list(value)
+
+
+def _reasons(name: str, table: object, root: str, plugins: list[str]) -> dict[str, str]:
+    """``skip`` (gate -> reason) or ``ignore`` (RULE or RULE:path-glob -> reason), checked."""
+    where = f"pyproject.toml [tool.ci-gates] {name}"
+    if not isinstance(table, dict):
+        raise ConfigError(f'{where}: must be a table of name = "reason", not {_type_name(table)}')
+    for key, reason in table.items():
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where}: {key!r} needs a non-empty reason string")
+    if not table:
+        return {}
+    known = _known_gates(root, plugins) if name == "skip" else _known_rules(root, plugins)
+    for key in table:
+        ident = key if name == "skip" else key.partition(":")[0]
+        if ident not in known:
+            what = "gate" if name == "skip" else "rule"
+            hint = "nox -s gates -- --help" if name == "skip" else "nox -s rules"
+            raise ConfigError(f"{where}: unknown {what} {ident!r}; `{hint}` lists them")
+    return dict(table)
+
+
+def _known_gates(root: str, plugins: list[str]) -> set[str]:
+    from ci_gates.core.registry import gate_names
+
+    return set(gate_names(root, plugins))
+
+
+def _known_rules(root: str, plugins: list[str]) -> set[str]:
+    from ci_gates.core.findings import UNIGNORABLE
+    from ci_gates.core.registry import RegistryError, load_rules
+
+    try:
+        return set(load_rules(root, plugins)) - UNIGNORABLE
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def parse(root: str | Path) -> Config:
+    """Read and validate pyproject.toml under ``root`` (no cache)."""
+    path = os.path.join(root, "pyproject.toml")
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; run from the project root") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc}); fix the syntax") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    return validate(data.get("tool", {}).get("ci-gates", {}), os.fspath(root))
+
+
+def load(root: str | Path) -> Config:
+    """The validated config, from the JSON cache when pyproject.toml has not changed."""
+    pyproject = os.path.join(root, "pyproject.toml")
+    cache = os.path.join(root, CACHE_FILE)
+    try:
+        st = os.stat(pyproject)
+        key = [st.st_size, st.st_mtime_ns]
+    except OSError:
+        key = None
+    if key is not None:
+        try:
+            with open(cache, encoding="utf-8") as f:
+                cached = json.load(f)
+            if cached.get("key") == key:
+                return cached["config"]  # type: ignore[no-any-return]
+        except (OSError, ValueError, AttributeError, KeyError):
+            pass
+    config = parse(root)
+    if key is not None:
+        try:
+            os.makedirs(os.path.dirname(cache), exist_ok=True)
+            tmp = f"{cache}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump({"key": key, "config": config}, f)
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only checkout still works, just without the cache
+    return config

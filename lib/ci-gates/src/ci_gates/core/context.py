@@ -1,0 +1,51 @@
+"""Shared helpers for gate modules.
+
+A gate module ``ci/gates/<name>.py`` exposes ``run(root: str | None = None) -> list[Finding]``
+and keeps its rules in small pure functions, each declared with :func:`ci.findings.rule`, that
+the agent hooks import. The runner derives the verdict from the findings. A gate that cannot
+do its job raises :class:`ci.findings.CannotRun` (or returns :func:`ci.findings.cannot_run`).
+Gate modules import neither nox nor invoke, and import heavy modules (yaml, rich, subprocess
+users) inside ``run`` so a hook importing the pure functions stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+
+def note(msg: str) -> None:
+    """Progress output that is not a finding (what was checked, how long it took)."""
+    print(msg, flush=True)
+
+
+def config_for(root: str | Path | None) -> tuple[str, dict[str, Any]]:
+    """The gate's root (default :func:`project_root`) and its validated ``[tool.ci-gates]``.
+
+    An unreadable config raises :class:`ci.findings.CannotRun` naming the file and the fix.
+    """
+    from ci_gates.core.config import ConfigError, load
+    from ci_gates.core.findings import CannotRun
+
+    where = os.fspath(root) if root is not None else project_root()
+    try:
+        return where, load(where)
+    except ConfigError as exc:
+        raise CannotRun(str(exc), path="pyproject.toml") from None
+
+
+def project_root(start: str | Path | None = None) -> str:
+    """The nearest directory at or above ``start`` (default: cwd) holding pyproject.toml."""
+    here = os.path.abspath(start if start is not None else os.getcwd())
+    probe = here
+    while True:
+        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return here
+        probe = parent

@@ -1,0 +1,366 @@
+"""Gate ``readme``: READMEs exist, stay within size bounds, and name only real nox sessions.
+
+Checked: the root README.md (``root-min-lines``..``root-max-lines``); a README.md in every
+directory matching ``[tool.ci-gates.readme] dirs`` (``min-lines``..``max-lines``); a readme
+declared, and present, for every published crate and for the Python package; and every
+``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci.markdown`, lexed by
+:mod:`ci.shell`, the same as the tool guard) names a session in :func:`ci_gates.core.sessions.session_names`.
+The rule functions are what the agent hooks call; they take the session names as an argument
+because importing the registry (and ``typing``) would blow a hook's start-up budget.
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+from ci_gates.core.config import DEFAULTS
+from ci_gates.core.findings import NOTE, Finding, rule
+from ci_gates.gates.loc import count_lines
+
+from ci_gates.core.registry import Gate
+
+GATE = Gate(
+    "readme",
+    "READMEs exist, stay within size bounds, and name only real nox sessions",
+    # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
+    # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
+    inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
+    config=("readme", "skip"),
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any
+
+# Directory names a wildcard in ``dirs`` never matches: caches, build output, hidden dirs.
+SKIP_DIRS = ("__pycache__", ".*", "*.egg-info", "*.dist-info", "target", "node_modules")
+_SESSION_FLAGS = ("-s", "-e", "--session", "--sessions")
+
+
+def _readme(config: dict[str, Any]) -> dict[str, Any]:
+    """The ``readme`` section over its defaults; accepts the whole config or the section."""
+    section = config.get("readme")
+    return {**DEFAULTS["readme"], **(section if isinstance(section, dict) else config)}
+
+
+def _norm(path: str) -> str:
+    path = path.replace("\\", "/").strip("/")
+    while path.startswith("./"):
+        path = path[2:]
+    return "" if path == "." else path
+
+
+def covered_dir(rel_dir: str, config: dict[str, Any]) -> bool:
+    """Must this repo-relative directory have a README.md? (The root always must.)"""
+    parts = _norm(rel_dir).split("/") if _norm(rel_dir) else []
+    if not parts:
+        return True
+    for pattern in _readme(config)["dirs"]:
+        globs = _norm(pattern).split("/")
+        if len(globs) == len(parts) and all(
+            fnmatchcase(part, glob)
+            and (glob == part or not any(fnmatchcase(part, skip) for skip in SKIP_DIRS))
+            for part, glob in zip(parts, globs)
+        ):
+            return True
+    return False
+
+
+def covering_dir(rel_path: str, config: dict[str, Any]) -> str:
+    """The deepest covered directory holding the file ``rel_path`` ("" is the root)."""
+    parts = _norm(rel_path).split("/")[:-1]
+    while parts and not covered_dir("/".join(parts), config):
+        parts.pop()
+    return "/".join(parts)
+
+
+def _sessions_in_args(args: list[str]) -> list[str]:
+    """The session names in nox's arguments (``-s a b``, ``--session=a``, ``-sa``, ``-e a``)."""
+    names: list[str] = []
+    collecting = False
+    for word in args:
+        if word == "--":
+            break
+        if word in _SESSION_FLAGS:
+            collecting = True
+        elif word.startswith(("--session=", "--sessions=")):
+            names.append(word.partition("=")[2])
+            collecting = False
+        elif word.startswith(("-s", "-e")) and not word.startswith("--") and len(word) > 2:
+            names.append(word[2:].lstrip("="))
+            collecting = False
+        elif word.startswith("-"):
+            collecting = False
+        elif collecting:
+            names.append(word)
+    return [n for n in names if n and "$" not in n and "{" not in n]
+
+
+def nox_sessions_in(text: str) -> list[tuple[int, str]]:
+    """``(line, session)`` for every ``nox -s NAME`` in the shell code blocks of Markdown."""
+    from ci_gates.parsers import shell
+    from ci_gates.parsers.calls import calls
+    from ci_gates.parsers.markdown import shell_blocks
+
+    found: list[tuple[int, str]] = []
+    for block in shell_blocks(text):
+        for cmd in shell.commands(block.script, block.line, block.dialect):
+            for call in calls(cmd):
+                if call.tool == "nox":
+                    found += [(cmd.line + 1, n) for n in _sessions_in_args(call.command[1:])]
+    return found
+
+
+def _known(name: str, sessions: Collection[str]) -> bool:
+    """``tests`` and parametrised forms like ``tests-3.12`` or ``tests(python='3.12')``."""
+    base = re.sub(r"(-[0-9][0-9.]*|\(.*\))$", "", name)
+    return name in sessions or base in sessions
+
+
+def _bounds(rel: str) -> tuple[str, str]:
+    return (
+        ("root-min-lines", "root-max-lines") if rel == "README.md" else ("min-lines", "max-lines")
+    )
+
+
+@rule("RDM001")
+def missing_readme(rel_dir: str, config: dict[str, Any]) -> Finding:
+    """A directory the readme gate covers has no README.md.
+
+    The root always needs one; so does every directory matching ``[tool.ci-gates.readme]
+    dirs`` (crates, the Python package, the gate and hook libraries by default). It says
+    what the directory is for, how to use it and how to test it.
+    """
+    readme, where = _readme(config), _norm(rel_dir)
+    rel = f"{where}/README.md" if where else "README.md"
+    lo, hi = _bounds(rel)
+    what = "the project" if not where else "this directory"
+    return Finding(
+        "RDM001",
+        "missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates.readme])",
+        rel,
+        fix=f"add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use it and "
+        "how to test it",
+    )
+
+
+@rule("RDM002")
+def too_short(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A README is under its minimum length (``root-min-lines`` / ``min-lines``)."""
+    rel = _norm(rel_path)
+    lo = _bounds(rel)[0]
+    if lines >= _readme(config)[lo]:
+        return None
+    counted = "1 line" if lines == 1 else f"{lines} lines"
+    return Finding(
+        "RDM002",
+        f"{counted}, under the {_readme(config)[lo]}-line minimum ({lo})",
+        rel,
+        fix="say what this is, how to use it and how to test it",
+    )
+
+
+@rule("RDM003")
+def too_long(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | None:
+    """A README is over its maximum length (``root-max-lines`` / ``max-lines``)."""
+    rel = _norm(rel_path)
+    hi = _bounds(rel)[1]
+    if lines <= _readme(config)[hi]:
+        return None
+    return Finding(
+        "RDM003",
+        f"{lines} lines, over the {_readme(config)[hi]}-line maximum ({hi})",
+        rel,
+        fix="keep the essentials and move reference material into docs/ with a link",
+    )
+
+
+@rule("RDM004")
+def unknown_session(rel: str, line: int, name: str, sessions: Collection[str]) -> Finding | None:
+    """A README's shell code block runs ``nox -s NAME`` for a session that does not exist.
+
+    Sessions are generated from ``ci/registry.py``; ``tests-3.12`` and ``tests(python='3.12')``
+    count as ``tests``. Code blocks are read as :mod:`ci.markdown` says (an unlabelled fence is
+    shell; label data ``text``).
+    """
+    if _known(name, sessions):
+        return None
+    return Finding(
+        "RDM004",
+        f"`nox -s {name}` names no nox session",
+        _norm(rel),
+        line,
+        fix=f"use one of: {', '.join(sessions)}",
+    )
+
+
+def readme_problems(
+    rel_path: str, text: str, config: dict[str, Any], sessions: Collection[str] | None
+) -> list[Finding]:
+    """Size bounds (root bounds for the root README.md) and unknown ``nox -s`` sessions."""
+    rel, lines = _norm(rel_path), count_lines(text)
+    found = [too_short(rel, lines, config) or too_long(rel, lines, config)]
+    if sessions is not None:
+        found += [unknown_session(rel, ln, name, sessions) for ln, name in nox_sessions_in(text)]
+    return [f for f in found if f is not None]
+
+
+@rule("RDM007")
+def unreadable_readme(rel: str, exc: Exception) -> Finding:
+    """A README.md cannot be read as UTF-8 text."""
+    return Finding("RDM007", f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
+
+
+@rule("RDM008", severity=NOTE)
+def pattern_matches_nothing(pattern: str) -> Finding:
+    """A ``[tool.ci-gates.readme] dirs`` pattern matches no directory (a note: maybe a typo)."""
+    return Finding(
+        "RDM008",
+        f"no directory matches {pattern!r} in [tool.ci-gates.readme] dirs",
+        "pyproject.toml",
+        fix="fix the pattern or remove it",
+        severity=NOTE,
+    )
+
+
+def _toml(path: str) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    with open(path, "rb") as f:
+        return tomllib.load(f)  # type: ignore[no-any-return]
+
+
+@rule("RDM005")
+def crate_readme(root: str, rel: str, workspace: dict[str, Any]) -> Finding | None:
+    """A published crate declares no readme, or names one that does not exist.
+
+    crates.io shows the crate's readme; ``readme.workspace = true`` needs ``readme`` in the
+    workspace's ``[workspace.package]``; ``readme = true`` means README.md next to the
+    manifest. A crate with ``publish = false`` needs none.
+    """
+    import os
+
+    def problem(message: str, fix: str) -> Finding:
+        return Finding("RDM005", message, rel, fix=fix)
+
+    manifest = os.path.join(root, rel)
+    try:
+        package = _toml(manifest).get("package", {})
+    except (OSError, ValueError) as exc:
+        return problem(f"cannot read ({exc})", "fix the manifest")
+    publish, readme, base = package.get("publish", True), package.get("readme"), manifest
+    if isinstance(publish, dict) and publish.get("workspace"):
+        publish = workspace.get("publish", True)
+    if publish is False or publish == []:
+        return None
+    if isinstance(readme, dict) and readme.get("workspace"):
+        readme, base = workspace.get("readme"), os.path.join(root, "Cargo.toml")
+        if not isinstance(readme, str):
+            return problem(
+                "readme.workspace = true, but Cargo.toml has no readme in [workspace.package]",
+                "add it there or set readme in this crate",
+            )
+    if readme is True:  # Cargo: `readme = true` means README.md next to the manifest
+        readme = "README.md"
+    if not isinstance(readme, str):
+        return problem(
+            "published crate declares no readme",
+            'add readme = "README.md" to [package] (or publish = false if it is not published)',
+        )
+    if not os.path.isfile(os.path.join(os.path.dirname(base), readme)):
+        return problem(f"readme {readme!r} does not exist", "add the file or fix the path")
+    return None
+
+
+@rule("RDM006")
+def package_readme(root: str) -> Finding | None:
+    """The Python package (``[project]`` in pyproject.toml) declares no readme, or a missing one.
+
+    PyPI shows it as the project description. Not needed for a ``dynamic`` readme, an inline
+    ``{text = …}``, or a private package (``Private :: Do Not Upload``).
+    """
+    import os
+
+    project = _toml(os.path.join(root, "pyproject.toml")).get("project")
+    if not isinstance(project, dict) or "readme" in project.get("dynamic", ()):
+        return None
+    if "Private :: Do Not Upload" in project.get("classifiers", ()):
+        return None
+    readme = project.get("readme")
+    if isinstance(readme, dict) and "text" in readme:
+        return None
+    file = readme.get("file") if isinstance(readme, dict) else readme
+    if not isinstance(file, str):
+        return Finding(
+            "RDM006",
+            "[project] declares no readme",
+            "pyproject.toml",
+            fix='add readme = "README.md"',
+        )
+    if not os.path.isfile(os.path.join(root, file)):
+        return Finding(
+            "RDM006",
+            f"[project] readme {file!r} does not exist",
+            "pyproject.toml",
+            fix="add the file or fix the path",
+        )
+    return None
+
+
+def _declared_readmes(root: str) -> list[Finding]:
+    """The readme each published crate and the Python package declare."""
+    import glob
+    import os
+
+    try:
+        workspace = _toml(os.path.join(root, "Cargo.toml")).get("workspace", {}).get("package", {})
+    except (OSError, ValueError):
+        workspace = {}
+    manifests = sorted(glob.glob(os.path.join(root, "crates", "*", "Cargo.toml")))
+    found = [
+        crate_readme(root, os.path.relpath(m, root).replace(os.sep, "/"), workspace)
+        for m in manifests
+    ]
+    found.append(package_readme(root))
+    return [f for f in found if f is not None]
+
+
+def run(root: str | None = None) -> list[Finding]:
+    import glob
+    import os
+
+    from ci_gates.core.context import config_for
+    from ci_gates.core.sessions import session_names
+
+    root, config = config_for(root)
+    sessions = session_names(root)
+    found: list[Finding] = []
+    dirs = [""]
+    for pattern in config["readme"]["dirs"]:
+        matches = sorted(
+            os.path.relpath(p, root).replace(os.sep, "/")
+            for p in glob.glob(os.path.join(root, pattern))
+            if os.path.isdir(p)
+        )
+        if not matches:
+            found.append(pattern_matches_nothing(pattern))
+        dirs += [d for d in matches if covered_dir(d, config) and d not in dirs]
+    for rel_dir in dirs:
+        rel = f"{rel_dir}/README.md" if rel_dir else "README.md"
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            found.append(missing_readme(rel_dir, config))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            found.append(unreadable_readme(rel, exc))
+            continue
+        found += readme_problems(rel, text, config, sessions)
+    from ci_gates.core.sync import readme_table_stale  # the gate table `nox -s sync` writes
+
+    return found + _declared_readmes(root) + readme_table_stale(root)

@@ -1,0 +1,282 @@
+"""Gate ``stubs``: mypy's stubtest holds the extension's ``.pyi`` to the INSTALLED module.
+
+stubtest runs in a venv holding the built wheel and mypy, on the import package (which
+includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``.
+Every allowlist entry needs a reason, and stubtest itself reports an entry that no longer
+matches anything (we never pass ``--ignore-unused-allowlist``). stubtest skips a *private*
+module that has no stub at all, so the gate first checks that the wheel installed the stub.
+
+The allowlist stays a file rather than ``[tool.ci-gates] ignore``: stubtest excuses one
+symbol (a regex over its dotted name), while ``ignore`` works per rule and path, which would
+excuse every mismatch in the stub at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+
+from ci_gates.core.findings import CannotRun, Finding, rule
+
+from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
+from ci_gates.core.registry import Gate
+
+GATE = Gate(
+    "stubs",
+    "mypy stubtest: _native.pyi matches the installed module",
+    requires=("native_import",),
+    # Installed with the wheel into the venv stubtest runs in (ci/gates/stubs.py).
+    packages=(MYPY,),
+    inputs=("ci/stubtest-allowlist.txt",),
+    config=("stubs",),
+    machine=FLOOR_MACHINE,
+    env=FLOOR_ENV,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ci_gates.checks.interpreters import Interpreter
+    from ci_gates.core.project import Names
+
+AllowEntry = collections.namedtuple("AllowEntry", "line entry reason")
+# One stubtest error: the stub's repo-relative path (or ""), its line (or 0), the message.
+StubError = collections.namedtuple("StubError", "path line message")
+
+
+@rule("STB001")
+def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
+    """A stubtest allowlist entry has no reason.
+
+    An entry's reason is its own trailing ``# comment`` or the comment lines just above it;
+    one comment covers the entries below it up to the next blank line. An excuse nobody can
+    explain is a bug nobody will fix.
+    """
+    return Finding(
+        "STB001",
+        f"allowlist entry {entry!r} has no reason",
+        allowlist,
+        line,
+        fix="put a `# why` comment on the line above it (or after it), or fix the stub and drop the entry",
+    )
+
+
+@rule("STB002")
+def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Finding:
+    """A stubtest allowlist entry is not a valid regular expression."""
+    return Finding(
+        "STB002",
+        f"allowlist entry {entry!r} is not a valid regex ({error})",
+        allowlist,
+        line,
+        fix="fix the pattern",
+    )
+
+
+@rule("STB003")
+def allowlist_unreadable(allowlist: str, error: str) -> Finding:
+    """The stubtest allowlist named by ``[tool.ci-gates.stubs] allowlist`` cannot be read."""
+    return Finding(
+        "STB003",
+        f"cannot read the stubtest allowlist ({error})",
+        allowlist,
+        fix="create it (comments only is fine) or fix [tool.ci-gates.stubs] allowlist",
+    )
+
+
+@rule("STB004")
+def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
+    """The wheel does not install the extension's ``.pyi`` stub.
+
+    Without it type checkers see an untyped module, and stubtest silently skips a private
+    module that has no stub, so this gate would prove nothing.
+    """
+    return Finding(
+        "STB004",
+        f"not in the installed wheel ({installed_dir})",
+        stub,
+        fix="ship it next to the extension (maturin includes .pyi files under python-source)",
+    )
+
+
+@rule("STB005")
+def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding:
+    """stubtest finds the stub and the installed extension disagree."""
+    return Finding(
+        "STB005",
+        f"stubtest: {message}",
+        path,
+        line,
+        fix=f"fix the stub (or allowlist the symbol in {allowlist} with a reason)",
+    )
+
+
+@rule("STB006")
+def entry_unused(allowlist: str, line: int, entry: str) -> Finding:
+    """A stubtest allowlist entry no longer matches anything: delete it, so the list only shrinks."""
+    return Finding(
+        "STB006",
+        f"unused allowlist entry {entry!r}: stubtest has nothing to excuse there any more",
+        allowlist,
+        line,
+        fix="delete it",
+    )
+
+
+def parse_allowlist(text: str, allowlist: str) -> tuple[list[AllowEntry], list[Finding]]:
+    """Entries of a stubtest allowlist, and the findings about entries (no reason, bad regex)."""
+    entries: list[AllowEntry] = []
+    found: list[Finding] = []
+    reason = ""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            reason = ""
+            continue
+        entry, _, comment = line.partition("#")
+        entry, comment = entry.strip(), comment.strip()
+        if not entry:
+            reason = comment or reason
+            continue
+        reason = comment or reason
+        if not reason:
+            found.append(entry_without_reason(allowlist, number, entry))
+        try:
+            re.compile(entry)
+        except re.error as exc:
+            found.append(entry_not_a_regex(allowlist, number, entry, str(exc)))
+        entries.append(AllowEntry(number, entry, reason))
+    return entries, found
+
+
+_ERROR = re.compile(r"^error: (.*)$")
+_STUB_AT = re.compile(r"^Stub: in file (.*?)(?::(\d+))?$")
+_UNUSED = re.compile(r"^note: unused allowlist entry (.*)$")
+
+
+def source_dir(n: Names) -> str:
+    """Where the import package's files live in the repository (``python/<pkg>``)."""
+    return f"{n.python_source}/{n.package}" if n.python_source else n.package
+
+
+def stub_path(n: Names) -> str:
+    """The extension's stub in the repository: ``python/pkg/_native.pyi`` for ``pkg._native``."""
+    return "/".join([source_dir(n), *n.extension.split(".")[1:]]) + ".pyi"
+
+
+def repo_path(installed: str, n: Names) -> str:
+    """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged."""
+    parts = installed.replace(os.sep, "/").split("/")
+    if n.package in parts:
+        rest = parts[len(parts) - parts[::-1].index(n.package) :]
+        return "/".join([source_dir(n), *rest])
+    return installed
+
+
+def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
+    """stubtest's errors (with the stub file and line it names) and its unused allowlist entries."""
+    errors: list[StubError] = []
+    unused: list[str] = []
+    for line in output.splitlines():
+        error, stub_at, unused_entry = _ERROR.match(line), _STUB_AT.match(line), _UNUSED.match(line)
+        if error:
+            errors.append(StubError("", 0, error.group(1)))
+        elif stub_at and errors and not errors[-1].path:
+            at = stub_at.group(2)
+            errors[-1] = errors[-1]._replace(
+                path=repo_path(stub_at.group(1), n), line=int(at) if at else 0
+            )
+        elif unused_entry:
+            unused.append(unused_entry.group(1).strip())
+    return errors, unused
+
+
+# mypy 2 no longer runs on Python < 3.10: there stubtest comes from the newest mypy that does.
+MYPY_PYTHON_FLOOR = (3, 10)
+
+
+def mypy_requirement(version: str) -> list[str]:
+    """The stubs venv's mypy for CPython ``version``: the pinned one where it runs."""
+    if tuple(int(p) for p in version.split(".")) < MYPY_PYTHON_FLOOR:
+        return ["mypy<2"]
+    return list(GATE.packages)
+
+
+def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str, int, str]:
+    """stubtest's output, its exit code and the installed package directory, in the wheel venv
+    of interpreter ``it``.
+
+    The output is "" and the code -1 when the installed package has no stub for the extension.
+    :class:`CannotRun` without a current build or when the package does not import.
+    """
+    import subprocess
+
+    from ci_gates.checks import artifacts
+
+    try:
+        venv = artifacts.wheel_venv(
+            root, f"stubs-py{it.version}", extra=mypy_requirement(it.version), python=it.path
+        )
+    except artifacts.ArtifactError as exc:
+        raise CannotRun(str(exc)) from None
+    python = artifacts.venv_python(venv)
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
+    code = "import importlib, os, sys; print(os.path.dirname(importlib.import_module(sys.argv[1]).__file__))"
+    where = subprocess.run(
+        [python, "-c", code, n.package], capture_output=True, text=True, cwd=venv, env=env
+    )
+    pkg_dir = where.stdout.strip()
+    if where.returncode != 0 or not pkg_dir:
+        why = (where.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CannotRun(f"cannot import {n.package} in {venv}: {why}", "see the native_import gate")
+    if not os.path.isfile(os.path.join(pkg_dir, *n.extension.split(".")[1:]) + ".pyi"):
+        return "", -1, pkg_dir
+    cmd = [python, "-m", "mypy.stubtest", n.package, "--allowlist", os.path.abspath(allowlist)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
+    return proc.stdout + proc.stderr, proc.returncode, pkg_dir
+
+
+def _check(
+    root: str, n: Names, allow_rel: str, entries: list[AllowEntry], it: Interpreter
+) -> list[Finding]:
+    """stubtest under one interpreter, as findings."""
+    from ci_gates.core.findings import cannot_run
+
+    output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel), it)
+    if code == -1:
+        return [stub_not_shipped(stub_path(n), pkg_dir)]
+    print(output, end="", flush=True)
+    errors, unused = parse_stubtest(output, n)
+    by_entry = {e.entry: e.line for e in entries}
+    found = [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
+    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
+    if code != 0 and not errors and not unused:
+        found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
+    return found
+
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci_gates.checks import interpreters
+    from ci_gates.core.findings import cannot_run
+    from ci_gates.core.context import config_for
+    from ci_gates.core.project import ProjectError, names
+
+    root, config = config_for(root)
+    allow_rel = config["stubs"]["allowlist"]
+    try:
+        with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
+            entries, found = parse_allowlist(f.read(), allow_rel)
+    except OSError as exc:
+        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
+    try:
+        n = names(root)
+    except ProjectError as exc:
+        return [*found, *cannot_run(str(exc), path="pyproject.toml")]
+    pythons, notes = interpreters.for_gate(root)
+    per = []
+    for it in pythons:  # the oldest and the newest supported CPython
+        try:
+            per.append((it, _check(root, n, allow_rel, entries, it)))
+        except CannotRun as exc:  # a bad allowlist is reported too, build or not
+            return [*found, exc.finding()]
+    return [*found, *interpreters.merge(per), *notes]

@@ -1,0 +1,132 @@
+"""The tool_guard gate over the repository's files: workflows, actions, scripts, Markdown.
+
+Which files: git-tracked ones plus untracked ones git does not ignore (what is about to be
+committed), minus ``[tool.ci-gates.tool-guard] exclude``. Workflow and action steps are read
+by :mod:`ci.steps` (shell, ``env:``, working directory, checkouts, release-only jobs),
+Markdown by :mod:`ci.markdown`; the commands go through :func:`ci.gates.tool_guard.findings`.
+Gate-only (yaml, subprocess): the hook never imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ci_gates.parsers import shell
+from ci_gates.core.findings import CannotRun, Finding
+from ci_gates.gates.tool_guard.rules import (
+    RELEASE,
+    Scope,
+    _norm,
+    _section,
+    context_for,
+    findings,
+    invalid_yaml,
+    step_not_checked,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_ACTION_OR_WORKFLOW = r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml"
+
+
+def listed(root: str) -> list[str]:
+    """Git-tracked files plus untracked ones git does not ignore."""
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise CannotRun(
+            f"cannot run git ({exc})", "install git and re-run `nox -s tool_guard`"
+        ) from None
+    if proc.returncode != 0:
+        why = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["git failed"]
+        raise CannotRun(
+            f"{root}: cannot list files with `git ls-files` ({why[0]})",
+            "run the tool_guard gate in a git checkout",
+        )
+    return sorted({f for f in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if f})
+
+
+def step_findings(rel: str, text: str, context: str, root: str) -> list[Finding]:
+    """Findings for the ``run:`` steps of a workflow or action; raises ``yaml.YAMLError``."""
+    from ci_gates.parsers.steps import dialect, steps
+
+    out: list[Finding] = []
+    for step in steps(text):
+        if "{0}" in step.shell:  # a template is itself a command: `uv run python {0}` builds
+            template = step.shell.replace("{0}", "step.script")
+            out += findings(template, Scope(context, root), line=step.shell_line, path=rel)
+        kind = dialect(step.shell)
+        if kind is None:
+            out.append(step_not_checked(rel, step.shell_line + 1, step.shell))
+        elif kind != "python":
+            scope = Scope(RELEASE if step.release else context, root, step.cwd, step.checkouts)
+            out += findings(step.script, scope, kind, step.env, step.line, rel)
+    return out
+
+
+def file_findings(rel: str, text: str, config: dict[str, Any], root: str = "") -> list[Finding]:
+    """The findings for a workflow, action, script or Markdown file (``rel`` repo-relative)."""
+    from ci_gates.parsers.markdown import shell_blocks
+
+    context = context_for(rel, config)
+    if re.fullmatch(_ACTION_OR_WORKFLOW, rel):
+        import yaml
+
+        try:
+            return step_findings(rel, text, context, root)
+        except yaml.YAMLError as exc:
+            return [invalid_yaml(rel, exc)]
+    scope = Scope(context, root, "", None)
+    if rel.endswith(".md"):
+        return [
+            f
+            for block in shell_blocks(text)
+            for f in findings(block.script, scope, block.dialect, None, block.line, rel)
+        ]
+    dialect = shell.POWERSHELL if rel.endswith(".ps1") else shell.BASH
+    return findings(text, scope, dialect, None, 0, rel)
+
+
+def checked(rel: str, section: dict[str, Any]) -> bool:
+    from fnmatch import fnmatchcase
+
+    if any(fnmatchcase(rel, pattern) for pattern in section["exclude"]):
+        return False
+    scripts = {_norm(p) for p in section["scripts"]}
+    return bool(
+        re.fullmatch(_ACTION_OR_WORKFLOW, rel)
+        or rel.endswith((".sh", ".ps1", ".md"))
+        or rel in scripts
+    )
+
+
+def run(root: str | None = None) -> list[Finding]:
+    from ci_gates.core.context import config_for
+
+    root, config = config_for(root)
+    try:
+        import yaml  # noqa: F401
+    except ImportError:
+        raise CannotRun("tool_guard: needs pyyaml", "run `nox -s tool_guard`") from None
+    section = _section(config)
+    out: list[Finding] = []
+    for rel in listed(root):
+        if not checked(rel, section):
+            continue
+        try:
+            with open(os.path.join(root, rel), encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue  # listed but deleted in the work tree
+        out += file_findings(rel, text, config, root)
+    return out

@@ -1,0 +1,146 @@
+"""Does a ``uv run`` call sync and build this project? Where do its paths lead?
+
+``uv run`` locks and syncs the project it finds (from ``--project``, ``--directory`` or the
+current directory, walking up to a ``pyproject.toml``) before running its command, unless told
+not to (``--no-project``, ``--no-sync``, ``--only-group``, ``--script``, ``UV_NO_PROJECT``,
+``UV_NO_SYNC``) or given a script with PEP 723 metadata. :func:`uv_run_builds` answers for one
+:class:`ci.calls.Call` in a :data:`Scope` (the agent's directory, or a workflow job's working
+directory and checkouts). Standard library only (the tool_guard hook imports it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ci_gates.core.records import record
+from ci_gates.parsers.calls import Call, option
+
+SHELL = "shell"
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class Scope(NamedTuple):
+        context: str = SHELL
+        root: str = ""
+        cwd: str | None = ""
+        checkouts: tuple[tuple[str, bool], ...] | None = None
+
+else:
+    Scope = record("Scope", "context root cwd checkouts", (SHELL, "", "", None))
+Scope.__doc__ = """Where commands run.
+
+``context``: shell / ci / release. ``root``: the project root ("" when the file system is not
+consulted: the current directory is taken to be the project and files are unknown).
+``checkouts``: None for the plain file system (``cwd`` absolute, "" = ``root``); in a workflow
+job, the ``(workspace path, is this repository)`` checkouts so far, ``cwd`` workspace-relative
+("" = the workspace) or None when it is an expression.
+"""
+
+
+_NO_BUILD = ("--no-project", "--no-sync", "--only-dev", "--script", "-s", "--gui-script")
+_TRUE = frozenset({"1", "true", "yes", "y", "on", "t"})  # clap's boolish values
+_PEP723 = r"(?m)^# /// script$\s(^#(| .*)$\s)+^# ///$"
+
+
+def _workspace_prefix(path: str) -> int:
+    """Length of a leading ``${{ github.workspace }}`` / ``$GITHUB_WORKSPACE``; 0 if none."""
+    if path.startswith("${{"):
+        end = path.find("}}")
+        if end > 0 and path[3:end].strip() == "github.workspace":
+            return end + 2 if path[end + 2 : end + 3] in ("", "/") else 0
+    for var in ("${GITHUB_WORKSPACE}", "$GITHUB_WORKSPACE"):
+        if path.startswith(var) and path[len(var) : len(var) + 1] in ("", "/"):
+            return len(var)
+    return 0
+
+
+def _where(path: str, scope: Scope) -> tuple[str, str]:
+    """``("this", file system path)`` when ``path`` (from the command's directory) is in this
+    repository's checkout, ``("other", "")`` when it is elsewhere, ``("unknown", "")``."""
+    m = _workspace_prefix(path)
+    path = path[m:].lstrip("/") if m else path
+    if "$" in path or "{{" in path or "%" in path:
+        return "unknown", ""
+    if scope.checkouts is None:
+        base = scope.root if m or not scope.cwd else scope.cwd
+        return (
+            ("this", os.path.normpath(os.path.join(base, path or "."))) if base else ("unknown", "")
+        )
+    if scope.cwd is None or os.path.isabs(path):
+        return "unknown", ""
+    ws = os.path.normpath(os.path.join("" if m else scope.cwd, path or ".")).replace("\\", "/")
+    ws = "" if ws == "." else ws
+    inside = [
+        (p, this) for p, this in scope.checkouts if not p or ws == p or ws.startswith(p + "/")
+    ]
+    if not inside or ws.startswith(".."):
+        return "other", ""
+    best, this = max(inside, key=lambda c: len(c[0]))
+    if not this:
+        return "other", ""
+    rel = ws[len(best) :].lstrip("/")
+    return ("this", os.path.join(scope.root, rel)) if scope.root else ("unknown", "")
+
+
+def _project(fs: str, root: str) -> str:
+    """ "this" / "other" / "unknown": which project ``uv`` finds from ``fs`` (it walks up)."""
+    if not os.path.exists(fs):
+        return "unknown"
+    here = fs if os.path.isdir(fs) else os.path.dirname(fs)
+    while not os.path.isfile(os.path.join(here, "pyproject.toml")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return "other"  # no project at all
+        here = parent
+    return (
+        "this"
+        if os.path.normcase(os.path.abspath(here)) == os.path.normcase(os.path.abspath(root))
+        else "other"
+    )
+
+
+def _has_metadata(fs: str) -> bool | None:
+    """Does the script carry a PEP 723 ``# /// script`` block? None when it cannot be read."""
+    try:
+        with open(fs, encoding="utf-8", errors="replace") as f:
+            return re.search(_PEP723, f.read(1 << 20)) is not None
+    except OSError:
+        return None
+
+
+def uv_run_builds(call: Call, scope: Scope) -> tuple[str, str]:
+    """``("builds" | "unknown" | "no", why)``: does this ``uv run`` sync and build this project?"""
+    if (call.tool, call.sub) != ("uv", "run"):
+        return "no", ""
+    if any(o.partition("=")[0] in _NO_BUILD for o in call.args):
+        return "no", ""
+    if option(call.args, ("--only-group",)) is not None:
+        return "no", ""  # only that group: "the project and its dependencies are omitted"
+    if any(call.env.get(v, "").strip().lower() in _TRUE for v in ("UV_NO_PROJECT", "UV_NO_SYNC")):
+        return "no", ""
+    directory = option(call.args, ("--directory",)) or ""
+    target = option(call.args, ("--project",)) or directory or "."
+    kind, fs = _where(target, scope)
+    if kind == "unknown" and scope.root:
+        return "unknown", f"cannot tell whether `{target}` is this project"
+    if kind == "other" or (fs and _project(fs, scope.root) == "other"):
+        return "no", ""
+    if fs and _project(fs, scope.root) == "unknown":
+        return "unknown", f"`{target}` does not exist in this repository"
+    script = call.command[0] if call.command else ""
+    if script.startswith(("http://", "https://")):
+        return "unknown", f"whether {script} carries PEP 723 metadata (`# /// script`) is unknown"
+    if script.endswith((".py", ".pyw")):
+        kind, fs = _where(os.path.join(directory, script) if directory else script, scope)
+        metadata = _has_metadata(fs) if kind == "this" else None
+        if metadata:
+            return "no", ""
+        if metadata is None:
+            return "unknown", (
+                f"{script} is not a file in this repository, so whether it carries PEP 723 "
+                "metadata (`# /// script`, which makes uv ignore the project) is unknown"
+            )
+        return "builds", f"{script} has no PEP 723 metadata (`# /// script`)"
+    return "builds", ""

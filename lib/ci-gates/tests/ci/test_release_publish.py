@@ -1,0 +1,194 @@
+"""publish: checks before any upload, order, skip-if-there, tags, the one-line error; GitHub Release.
+
+The registries are replaced by recorders here (the look-ups themselves are tested against real
+servers in test_release_registries.py, the whole flow by `nox -s release_rehearsal`).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from ci_gates.release import ghrelease, publish, registries
+from ci_gates.checks.versioning.errors import ReleaseError
+from tests.ci.releasing import ReleaseRepo
+from tests.ci.test_release_dist import sdist, wheel
+
+LINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
+MAC = "macosx_11_0_arm64"
+
+
+def stage(repo: ReleaseRepo, version: str = "0.1.0", meta_version: str | None = None) -> Path:
+    """The demo's sdist and its two planned wheels, with receipts, in <repo>/dist (ignored)."""
+    out = repo.root / "dist"
+    out.mkdir(exist_ok=True)
+    sdist(out, version, name="demo")
+    for platform in (LINUX, MAC):
+        wheel(out, platform, version, meta_version, name="demo")
+    return out
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> ReleaseRepo:
+    r = ReleaseRepo.create(tmp_path / "repo")
+    with (r.root / ".gitignore").open("a") as f:
+        f.write("dist/\n")
+    r.git("commit", "-qam", "chore: ignore dist")
+    return r
+
+
+class Recorder:
+    """Stands in for cargo, uv and the registries: what is there, what was uploaded."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, crates: frozenset[str] = frozenset(), files: frozenset[str] = frozenset()) -> None:  # fmt: skip
+        self.crates, self.files = set(crates), set(files)
+        self.calls: list[list[str]] = []
+        monkeypatch.setattr(registries, "crate_versions", self.crate_versions)
+        monkeypatch.setattr(registries, "index_files", self.index_files)
+        monkeypatch.setattr(publish, "_tool", self.tool)
+        monkeypatch.setattr("shutil.which", lambda name: f"/fake/{name}")
+
+    def crate_versions(self, index: str, name: str) -> set[str]:
+        return {v.split("@")[1] for v in self.crates if v.split("@")[0] == name}
+
+    def index_files(self, index: str, dist: str) -> set[str]:
+        return set(self.files)
+
+    def tool(self, cmd: list[str], env: object = None, cwd: object = None) -> tuple[int, str]:
+        self.calls.append(cmd)
+        if cmd[:2] == ["cargo", "publish"]:
+            self.crates.add(f"{cmd[cmd.index('-p') + 1]}@0.1.0")
+        elif "publish" in cmd:
+            self.files.add(os.path.basename(cmd[-1]))
+        return 0, ""
+
+
+def run(repo: ReleaseRepo, use_tags: bool = False) -> list[publish.Outcome]:
+    s = publish.Settings(dist="dist")
+    return publish.publish(str(repo.root), "all", use_tags, s, say=lambda _line: None)
+
+
+def test_first_release_in_order_with_tags(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    stage(repo)
+    rec = Recorder(monkeypatch)
+    outcomes = run(repo)
+    uploads = [(o.package, o.item) for o in outcomes if o.action == "published"]
+    assert uploads == [("demo-core", "crate"), ("demo-cli", "crate"), ("demo", "demo-0.1.0.tar.gz"),
+                       ("demo", f"demo-0.1.0-cp39-abi3-{LINUX}.whl"), ("demo", f"demo-0.1.0-cp39-abi3-{MAC}.whl")]  # fmt: skip
+    assert rec.calls[0] == ["cargo", "publish", "--locked", "-p", "demo-core"]
+    tags = repo.git("tag", "--points-at", "HEAD").split()
+    assert sorted(tags) == ["demo-cli-v0.1.0", "demo-core-v0.1.0", "demo-v0.1.0"]
+    # the re-run: every item already there, nothing uploaded, the tags exist
+    rec.calls.clear()
+    again = run(repo, use_tags=True)
+    assert rec.calls == []
+    assert {o.action for o in again} == {"already published", "exists"}
+
+
+def test_wheel_version_mismatch_uploads_nothing(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    stage(repo, meta_version="0.1.1")
+    rec = Recorder(monkeypatch)
+    with pytest.raises(ReleaseError, match=r"its metadata says version '0.1.1', the plan \(manifest, tag\) says 0.1.0"):  # fmt: skip
+        run(repo)
+    assert rec.calls == []
+    assert repo.git("tag").split() == []
+
+
+def test_manifest_behind_the_plan(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.tag_all()
+    repo.commit("feat(core): more", "crates/core/src/lib.rs")
+    stage(repo)
+    Recorder(monkeypatch)
+    with pytest.raises(ReleaseError, match=r"demo-core: crates/core/Cargo.toml says 0.1.0, the plan says 0.1.1; run `nox -s release_bump`"):  # fmt: skip
+        run(repo)
+
+
+def test_tag_on_another_commit(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit("fix: elsewhere", "python/demo/__init__.py")
+    repo.tag("demo-v0.1.0")
+    repo.git("checkout", "-q", "main")
+    stage(repo)
+    Recorder(monkeypatch)
+    with pytest.raises(ReleaseError, match=r"demo: tag demo-v0.1.0 exists on \w{10}, not on HEAD"):
+        run(repo)
+
+
+def test_index_down_after_the_crates(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    stage(repo)
+    rec = Recorder(monkeypatch, crates=frozenset({"demo-core@0.1.0"}))
+
+    def down(index: str, dist: str) -> set[str]:
+        raise registries.RegistryError(f"cannot reach the package index at {index}{dist}/: refused")
+
+    monkeypatch.setattr(registries, "index_files", down)
+    with pytest.raises(ReleaseError) as err:
+        run(repo)
+    message = str(err.value)
+    assert message.startswith("cannot reach the package index at https://pypi.org/simple/demo/: refused; ")  # fmt: skip
+    assert "uploaded: demo-cli 0.1.0 crate; already there: demo-core 0.1.0 crate; nothing uploaded after demo-cli 0.1.0 crate" in message  # fmt: skip
+    assert message.endswith(f"left: demo-0.1.0.tar.gz, demo-0.1.0-cp39-abi3-{LINUX}.whl, demo-0.1.0-cp39-abi3-{MAC}.whl; re-run to publish the rest")  # fmt: skip
+    assert [c[:2] for c in rec.calls] == [["cargo", "publish"]]  # demo-cli only
+    assert "demo-v0.1.0" not in repo.git("tag").split()
+
+
+def test_trusted_publishing_under_github_actions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # fmt: skip
+    rec = Recorder(monkeypatch)
+    for key in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    p = publish.Publisher(str(tmp_path), publish.Settings())
+    assert p._uv_publish("x.whl") == (0, "")
+    assert rec.calls[0][-3:] == ["pypi_attestations", "sign", "x.whl"]
+    assert rec.calls[1] == ["/fake/uv", "publish", "--no-progress", "--publish-url", registries.PYPI_UPLOAD, "--trusted-publishing", "always", "x.whl"]  # fmt: skip
+    monkeypatch.setenv("UV_PUBLISH_TOKEN", "t")  # a token given: no OIDC, no attestation
+    rec.calls.clear()
+    p._uv_publish("x.whl")
+    assert rec.calls == [["/fake/uv", "publish", "--no-progress", "--publish-url", registries.PYPI_UPLOAD, "x.whl"]]  # fmt: skip
+
+
+def test_settings_options_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELEASE_INDEX_URL", "http://env/simple/")
+    monkeypatch.setenv("RELEASE_CRATE_REGISTRY", "local")
+    s = publish.settings(index_url="http://option/simple/", crate_registry=None)
+    assert (s.index_url, s.crate_registry, s.upload_url) == ("http://option/simple/", "local", registries.PYPI_UPLOAD)  # fmt: skip
+
+
+FAKE_GH = """#!/bin/sh
+printf '%s\\n' "$*" >> "$GH_LOG"
+if [ "$1 $2" = "release view" ]; then exit "$GH_VIEW_STATUS"; fi
+if [ "$1 $2" = "release create" ]; then
+  for a in "$@"; do case "$a" in */SHA256SUMS) cp "$a" "$GH_LOG.sums";; *.md) cp "$a" "$GH_LOG.notes";; esac; done
+fi
+"""
+
+
+def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (repo.root / "CHANGELOG.md").write_text("# Changelog\n\n## demo-v0.1.0\n\nFirst.\n\n## demo-cli-v0.1.0\n\nCLI.\n\n## demo-core-v0.1.0\n\nCore.\n")  # fmt: skip
+    repo.commit("chore(release): demo 0.1.0")
+    repo.tag_all()
+    staged = stage(repo)
+    gh = tmp_path / "bin" / "gh"
+    gh.parent.mkdir()
+    gh.write_text(FAKE_GH)
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "gh.log"
+    monkeypatch.setenv("PATH", f"{gh.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("GH_LOG", str(log))
+    monkeypatch.setenv("GH_VIEW_STATUS", "1")
+    assert ghrelease.release(str(repo.root), "dist") == ["demo-core-v0.1.0", "demo-cli-v0.1.0", "demo-v0.1.0"]  # fmt: skip
+    creates = [ln for ln in log.read_text().splitlines() if ln.startswith("release create")]
+    assert len(creates) == 3
+    assert "--verify-tag --title demo 0.1.0 --notes-file" in creates[2]
+    assert creates[2].count(".whl") == 2 and "demo-0.1.0.tar.gz" in creates[2] and creates[2].endswith("SHA256SUMS")  # fmt: skip
+    assert ".whl" not in creates[0]  # a crate's release carries its notes only
+    sums = Path(str(log) + ".sums").read_text().splitlines()
+    assert sorted(s.split("  ")[1] for s in sums) == sorted(p.name for p in staged.iterdir() if not p.name.endswith(".json"))  # fmt: skip
+    assert Path(str(log) + ".notes").read_text().startswith("## demo-v0.1.0")
+    log.write_text("")
+    monkeypatch.setenv("GH_VIEW_STATUS", "0")  # the re-run: every release exists
+    ghrelease.release(str(repo.root), "dist")
+    assert not [ln for ln in log.read_text().splitlines() if ln.startswith("release create")]

@@ -1,0 +1,361 @@
+"""The tool-guard rules on commands (shared with the agent hook): a table of real-looking commands."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ci_gates.core.findings import ERROR, NOTE, RULES, Finding
+from ci_gates.gates.tool_guard import rules as tool_guard
+from ci_gates.gates.tool_guard.rules import context_for, evaluate
+
+S, CI, REL = "shell", "ci", "release"
+
+# (command, context, decision, rule): decision is "deny", "note" or "allow"; for several
+# findings the rule named must be among them.
+CASES: list[tuple[str, str, str, str | None]] = [
+    # uv run without --no-project: denied everywhere, however it is launched
+    ("uv run pytest", S, "deny", "TG001"),
+    ("uv run pytest", CI, "deny", "TG001"),
+    ("uv run pytest", REL, "deny", "TG001"),
+    ("uv run ruff check .", S, "deny", "TG001"),
+    ("uv run python -c 'print(1)'", S, "deny", "TG001"),
+    ("uv --quiet run pytest", S, "deny", "TG001"),
+    ("uv --directory sub run pytest", S, "deny", "TG001"),  # no file system: see test_uvrun.py
+    ("uv run --python 3.12 pytest", S, "deny", "TG001"),
+    ("uv run pytest --no-project", S, "deny", "TG001"),
+    ("/home/me/.local/bin/uv run pytest", S, "deny", "TG001"),
+    ("env X=1 uv run pytest", S, "deny", "TG001"),
+    ("env -i PATH=/bin uv run pytest", S, "deny", "TG001"),
+    ("env -S 'uv run pytest'", S, "deny", "TG001"),
+    ("X=1 Y=2 uv run pytest", S, "deny", "TG001"),
+    ("bash -c 'uv run pytest'", S, "deny", "TG001"),
+    ('sh -c "cd sub && uv run pytest"', S, "deny", "TG001"),
+    ("bash -lc 'uv run pytest'", S, "deny", "TG001"),
+    ("bash -euo pipefail -c 'uv run pytest'", S, "deny", "TG001"),
+    ("sudo -u ci bash -c 'uv run pytest'", S, "deny", "TG001"),
+    ("nox -s gates && uv run ruff check", S, "deny", "TG001"),
+    ("false || uv run pytest", S, "deny", "TG001"),
+    ("cd x; uv run pytest", S, "deny", "TG001"),
+    ("cat log | uv run python -m json.tool", S, "deny", "TG001"),
+    ("sleep 1 & uv run pytest", S, "deny", "TG001"),
+    ("echo ok\nuv run pytest", S, "deny", "TG001"),
+    ("uv run \\\n  pytest", S, "deny", "TG001"),
+    ("(cd sub && uv run pytest)", S, "deny", "TG001"),
+    ("$(uv run foo)", S, "deny", "TG001"),
+    ('echo "$(uv run foo)"', S, "deny", "TG001"),
+    ("echo `uv run foo`", S, "deny", "TG001"),
+    ("time uv run pytest", S, "deny", "TG001"),
+    ("nice -n 5 uv run pytest", S, "deny", "TG001"),
+    ("command uv run pytest", S, "deny", "TG001"),
+    ("exec uv run pytest", S, "deny", "TG001"),
+    ("timeout 60 uv run pytest", S, "deny", "TG001"),
+    ("eval 'uv run pytest'", S, "deny", "TG001"),
+    ("if uv run pytest; then echo ok; fi", S, "deny", "TG001"),
+    ("for f in a b; do uv run $f; done", S, "deny", "TG001"),
+    ('u"v" run pytest', S, "deny", "TG001"),
+    ("uv run nox -s gates", S, "deny", "TG001"),
+    # ... but fine with --no-project / --script, and as data
+    ("uv run --no-project python x.py", S, "allow", None),
+    ("uv run --no-project --with rich python x.py", S, "allow", None),
+    ("uv run --script s.py", S, "allow", None),
+    ("uv run -s s.py", S, "allow", None),
+    ("uv run --gui-script app.pyw", S, "allow", None),
+    ("uv run --locked --python 3.12 --no-build --script scripts/sync.py", S, "allow", None),
+    # ... and with anything else that keeps uv from syncing this project (issue #13)
+    ("uv run --no-sync pytest --ignore=tests/test_docstrings.py", S, "note", "TG012"),
+    ("uv run --no-sync python -c 'import pkg; print(pkg.__version__)'", S, "allow", None),
+    ("uv run --only-group docs mkdocs build --strict -f mkdocs.yml", S, "allow", None),
+    ("uv run --only-group=check ruff format --diff .", S, "allow", None),
+    ("uv run --only-group lint ruff check .", S, "note", "TG013"),
+    ("uv run --only-dev python -V", S, "allow", None),
+    ("UV_NO_PROJECT=1 uv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=1 uv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=true uv run python -V", S, "allow", None),
+    ("env UV_NO_SYNC=1 uv run python -V", S, "allow", None),
+    ("export UV_NO_PROJECT=1\nuv run python -V", S, "allow", None),
+    ("UV_NO_SYNC=1 bash -c 'uv run python -V'", S, "allow", None),
+    ("UV_NO_SYNC=0 uv run python -V", S, "deny", "TG001"),
+    ("UV_NO_SYNC=1; uv run python -V", S, "deny", "TG001"),  # a shell variable, not exported
+    ("export UV_NO_SYNC=1; unset UV_NO_SYNC; uv run python -V", S, "deny", "TG001"),
+    ("env -u UV_NO_SYNC uv run python -V", S, "deny", "TG001"),
+    ("uv run --frozen pytest", S, "deny", "TG001"),
+    ("uv run --locked python -V", S, "deny", "TG001"),
+    ("uv run --isolated python -V", S, "deny", "TG001"),
+    ("uv run --group codspeed pytest tests/benchmarks --codspeed", S, "deny", "TG001"),
+    ("uv run --with rich python -V", S, "deny", "TG001"),
+    ("uv run python x.py --no-project", S, "deny", "TG001"),
+    ("uv run x.py", S, "note", "TG006"),  # a script the guard cannot read here
+    ("uv run https://example.com/x.py", S, "note", "TG006"),
+    # seen through: here-documents, pipes into a shell, find -exec, xargs
+    ("bash <<'EOF'\nset -e\nuv run pytest\nEOF", S, "deny", "TG001"),
+    ("sh -s <<EOF\ncargo publish\nEOF", S, "deny", "TG002"),
+    ("bash -euxo pipefail <<-'SCRIPT'\n\tuv run ruff check\n\tSCRIPT", S, "deny", "TG001"),
+    ('echo "uv run pytest" | bash', S, "deny", "TG001"),
+    ("printf 'cargo publish\\n' | sh", S, "deny", "TG002"),
+    ('echo "uv run pytest" > notes.txt', S, "allow", None),
+    ("cat <<'EOF' > run.sh\nuv run pytest\nEOF", S, "allow", None),
+    ("find tests -name 'test_*.py' -exec uv run python {} \\;", S, "deny", "TG001"),
+    ("find dist -name '*.crate' -exec cargo publish {} +", S, "deny", "TG002"),
+    ("find . -name '*.py' -exec ruff format {} +", S, "allow", None),
+    ("git ls-files '*.py' | xargs uv run ruff check", S, "deny", "TG001"),
+    ("ls dist/*.whl | xargs -I{} twine upload {}", S, "deny", "TG002"),
+    ("ls | xargs -i echo {}", S, "allow", None),
+    # lexer details: tests, headers and substitutions are read the way bash reads them
+    ("[[ -f uv.lock ]] || uv sync --frozen", S, "allow", None),
+    ("[[ $GITHUB_REF == refs/tags/* || $FORCE == 1 ]] && echo release", S, "allow", None),
+    (
+        'case "$1" in\n  publish) cargo publish --dry-run ;;\n  *) nox -s gates ;;\nesac',
+        S,
+        "allow",
+        None,
+    ),
+    ("case $x in uv) echo uv ;; esac", S, "allow", None),
+    ("for uv in run sync; do echo $uv; done", S, "allow", None),
+    ("f() { uv run --no-project x; }\nf", S, "allow", None),
+    ("echo ${VERSION:-$(uv run python -c 'print(1)')}", S, "deny", "TG001"),
+    ('eval "$(uv run python -m setuptools_scm)"', S, "deny", "TG001"),
+    ("uv tool install nox", S, "allow", None),
+    ("uv pip install -r ci/requirements-dev.txt", S, "allow", None),
+    ("uvx zizmor .github/workflows", S, "allow", None),
+    ('git commit -m "uv run"', S, "allow", None),
+    ("git commit -m 'uv run pytest; cargo publish'", S, "allow", None),
+    ('echo "cargo publish"', S, "allow", None),
+    ("echo 'uv run pytest' > notes.txt", S, "allow", None),
+    ('grep -r "twine upload" .', S, "allow", None),
+    ("rg 'uv run' docs/", S, "allow", None),
+    ("# uv run pytest", S, "allow", None),
+    ("echo hi # uv run pytest", S, "allow", None),
+    ("cat <<EOF\nuv run pytest\ncargo publish\nEOF", S, "allow", None),
+    ("command -v uv", S, "allow", None),
+    ("nox -s gates", S, "allow", None),
+    ("nox -s tests", CI, "allow", None),
+    ("nox --non-interactive -s clippy", CI, "allow", None),
+    ("python3 -m nox -s tests", CI, "allow", None),
+    ("cargo fmt", S, "allow", None),
+    ("cargo fmt --all --check", S, "allow", None),
+    ("cargo build --release", S, "allow", None),
+    # publishing: only in the release workflow; dry runs anywhere
+    ("cargo publish", S, "deny", "TG002"),
+    ("cargo publish", REL, "allow", None),
+    ("cargo publish", CI, "deny", "TG002"),
+    ("cargo +stable publish -p acme-core", S, "deny", "TG002"),
+    ("cargo publish --dry-run", S, "allow", None),
+    ("FOO=1 time nice cargo publish", S, "deny", "TG002"),
+    ("twine upload dist/*", S, "deny", "TG002"),
+    ("python3 -m twine upload dist/*", S, "deny", "TG002"),
+    ("maturin publish", S, "deny", "TG002"),
+    ("maturin upload dist/*.whl", S, "deny", "TG002"),
+    ("uv publish", S, "deny", "TG002"),
+    ("uv publish", REL, "allow", None),
+    ("uv publish --dry-run", S, "allow", None),
+    ("sudo -E cargo publish --token x", S, "deny", "TG002"),
+    ("uv run twine upload dist/*", S, "deny", "TG002"),
+    # the CI workflow: one nox session per step, no direct tools
+    ("cargo build", CI, "deny", "TG003"),
+    ("cargo test --workspace --locked", CI, "deny", "TG003"),
+    ("pytest -q", CI, "deny", "TG003"),
+    ("python -m pytest", CI, "deny", "TG003"),
+    ("python3.12 -m mypy ci", CI, "deny", "TG003"),
+    ("python3 -m pip install nox", CI, "deny", "TG003"),
+    ("ruff check .", CI, "deny", "TG003"),
+    ("mypy", CI, "deny", "TG003"),
+    ("maturin build --release", CI, "deny", "TG003"),
+    ("uvx ruff check", CI, "deny", "TG003"),
+    ("cargo build", REL, "allow", None),
+    ("echo building && cargo build", CI, "deny", "TG003"),
+    # notes: allowed, with the nox session CI runs
+    ("cargo clippy", S, "note", "TG010"),
+    ("cargo clippy --workspace --all-targets", S, "note", "TG010"),
+    ("cargo clippy -- -D warnings", S, "allow", None),
+    ("cargo clippy --all-targets -- -Dwarnings", S, "allow", None),
+    ("cargo test", S, "note", "TG011"),
+    ("cargo test --locked", S, "allow", None),
+    ("pytest", S, "note", "TG012"),
+    ("pytest tests/ci -q", S, "note", "TG012"),
+    ("python -m pytest", S, "note", "TG012"),
+    ("uv run --no-project pytest", S, "note", "TG012"),
+    ("ruff check ci", S, "note", "TG013"),
+    ("ruff format ci", S, "allow", None),
+    ("mypy ci", S, "note", "TG014"),
+    ("maturin build", S, "note", "TG015"),
+    ("maturin develop", S, "note", "TG015"),
+    ("pip wheel .", S, "note", "TG015"),
+    ("python -m build", S, "note", "TG015"),
+]
+
+
+def decision(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return "deny" if ERROR in severities else "note" if NOTE in severities else "allow"
+
+
+@pytest.mark.parametrize(
+    ("command", "context", "expected", "rule"), CASES, ids=[f"{c[1]}:{c[0][:40]}" for c in CASES]
+)
+def test_rule_table(command: str, context: str, expected: str, rule: str | None) -> None:
+    findings = evaluate(command, context)
+    assert decision(findings) == expected, [f.text() for f in findings]
+    if rule is not None:
+        assert rule in {f.rule for f in findings}
+    for f in findings:
+        assert f.message and f.fix and f.rule in RULES and RULES[f.rule].gate == "tool_guard"
+        assert f.severity == RULES[f.rule].severity and f.line >= 1
+
+
+def test_enough_cases() -> None:
+    assert len(CASES) >= 150
+
+
+def test_eval_of_a_substitution_is_one_finding() -> None:
+    assert [f.rule for f in evaluate('eval "$(uv run python -m setuptools_scm)"')] == ["TG001"]
+
+
+@pytest.mark.parametrize(
+    ("command", "instead"),
+    [
+        ("uv run pytest", "run `nox -s pytest` instead"),
+        ("uv run ruff check", "run `nox -s ruff` instead"),
+        ("uv run mypy ci", "run `nox -s typecheck` instead"),
+        ("uv run nox -s gates", "run `nox -s gates` directly"),
+        ("uv run python x.py", "run `uv run --no-project python x.py`"),
+        ("uv run bash -c 'cd .. && make'", "run `uv run --no-project bash -c 'cd .. && make'`"),
+        ("cargo clippy", "run `nox -s clippy`"),
+        ("cargo test", "run `nox -s cargo_test`"),
+    ],
+)
+def test_fix_names_the_command_to_use(command: str, instead: str) -> None:
+    assert any(f.fix.startswith(instead) for f in evaluate(command)), evaluate(command)
+
+
+def test_ci_direct_names_the_matching_session() -> None:
+    assert evaluate("cargo clippy --workspace", CI)[0].fix.startswith("run `nox -s clippy`")
+    assert evaluate("python -m pytest", CI)[0].fix.startswith("run `nox -s pytest`")
+
+
+def test_every_session_named_by_the_rules_exists() -> None:
+    from ci_gates.core.registry import SESSIONS
+
+    texts = list(tool_guard.SESSIONS.values())
+    texts += [RULES[r].help for r in RULES if RULES[r].gate == "tool_guard"]
+    named = {m for t in texts for m in re.findall(r"nox -s (\w+)", t)}
+    assert named and named <= set(SESSIONS), named - set(SESSIONS)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'echo "unbalanced',
+        "uv run 'pytest",
+        "$(",
+        "`",
+        "bash -c",
+        "env -S",
+        "x <<",
+        "$((1+",
+        "${",
+        'cargo publish "',
+        "(((((",
+        ")))",
+        "\\",
+        "a=(",
+        "sudo",
+        "timeout",
+        "\0\x01\x02",
+    ],
+)
+def test_unparseable_input_never_raises(command: str) -> None:
+    assert decision(evaluate(command)) in ("allow", "deny", "note")
+
+
+def test_unbalanced_quote_still_sees_the_command_before_it() -> None:
+    assert decision(evaluate('uv run pytest "unterminated')) == "deny"
+
+
+def test_unknown_context_is_treated_as_shell() -> None:
+    assert decision(evaluate("cargo publish", "nonsense")) == "deny"
+
+
+def test_context_for() -> None:
+    config = {
+        "tool-guard": {
+            "release-files": [".github/workflows/release.yml"],
+            "ci-file": ".github/workflows/ci.yml",
+        }
+    }
+    assert context_for(".github/workflows/release.yml", config) == "release"
+    assert context_for("./.github/workflows/ci.yml", config) == "ci"
+    assert context_for(".github\\workflows\\ci.yml", config) == "ci"
+    assert context_for("README.md", config) == "shell"
+    assert context_for(".github/workflows/ci.yml", config["tool-guard"]) == "ci"
+    assert context_for(".github/workflows/ci.yml", {}) == "ci"  # defaults
+
+
+def test_big_input_is_handled() -> None:
+    assert evaluate("echo " + "x " * 200_000) == []
+    assert decision(evaluate("echo " + "x " * 100_000 + "; uv run pytest")) == "deny"
+
+
+TOKENS = [*"ab $()`'\"\\;&|<>#\n-=", "uv", " run ", "cargo", " publish", "bash -c ", "env "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=25).map("".join), st.sampled_from([S, CI, REL]))
+def test_evaluate_never_raises(text: str, context: str) -> None:
+    for f in evaluate(text, context):
+        assert f.severity in (ERROR, NOTE) and f.rule and f.message and f.fix
+
+
+# (text, context, rule, 1-based line in the file, message part, fix part): each rule's finding
+RULE_FINDINGS: list[tuple[str, str, str, int, str, str]] = [
+    ("echo hi\nuv run pytest", S, "TG001", 12, "`uv run pytest` syncs this project first", "run `nox -s pytest` instead"),
+    ("uv run --frozen x.py", S, "TG006", 11, "may sync and build this project: x.py is not a file", "add `--no-project`"),
+    ("cargo publish -p core", S, "TG002", 11, "`cargo publish -p core` publishes a release", "publish from the release workflow"),
+    ("\n\ncargo build", CI, "TG003", 13, "`cargo build` calls the tool directly in the CI workflow", "run `nox -s build`"),
+    ("cargo clippy", S, "TG010", 11, "`cargo clippy` differs from CI: CI runs clippy", "run `nox -s clippy`"),
+    ("cargo test -p core", S, "TG011", 11, "`cargo test -p core` differs from CI", "run `nox -s cargo_test`"),
+    ("python -m pytest -x", S, "TG012", 11, "`pytest -x` differs from CI", "run `nox -s pytest`"),
+    ("ruff check ci", REL, "TG013", 11, "`ruff check ci` differs from CI", "run `nox -s ruff`"),
+    ("mypy ci", S, "TG014", 11, "`mypy ci` differs from CI", "run `nox -s typecheck`"),
+    ("maturin develop -r", S, "TG015", 11, "`maturin develop -r` differs from CI", "run `nox -s build`"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "context", "rule", "line", "message", "fix"), RULE_FINDINGS)
+def test_each_rule_finding(
+    text: str, context: str, rule: str, line: int, message: str, fix: str
+) -> None:
+    (found,) = tool_guard.findings(text, tool_guard.Scope(context), line=10, path="docs/x.md")
+    assert (found.rule, found.path, found.line) == (rule, "docs/x.md", line)
+    assert message in found.message and found.fix.startswith(fix)
+    assert found.severity == RULES[rule].severity
+    assert found.text().startswith(f"docs/x.md:{line}: ") and found.text().endswith(f"[{rule}]")
+
+
+def test_every_tool_guard_rule_is_tested_and_explained() -> None:
+    import ci_gates.gates.tool_guard.files
+
+    ids = {r for r in RULES if RULES[r].gate == "tool_guard"}
+    assert ids == {f"TG00{k}" for k in range(1, 7)} | {f"TG01{k}" for k in range(6)}
+    assert {row[2] for row in RULE_FINDINGS} == ids - {"TG004", "TG005"}  # those: gate tests
+    for rule_id in ids:
+        assert len(RULES[rule_id].help.splitlines()) >= 1 and RULES[rule_id].summary
+
+
+def test_gate_only_rules() -> None:
+    import yaml
+
+    from ci_gates.gates.tool_guard.rules import invalid_yaml, step_not_checked
+
+    try:
+        yaml.safe_load("a: [\n")
+    except yaml.YAMLError as exc:
+        found = invalid_yaml(".github/workflows/x.yml", exc)
+    assert (found.rule, found.path, found.line) == ("TG004", ".github/workflows/x.yml", 2)
+    assert found.message.startswith("invalid YAML (") and found.fix.startswith("fix the syntax")
+    note = step_not_checked("action.yml", 9, "cmd")
+    assert (note.rule, note.line, note.severity) == ("TG005", 9, NOTE)
+    assert "`shell: cmd` step not checked" in note.message and "shell: bash" in note.fix
