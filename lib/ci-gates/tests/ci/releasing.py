@@ -9,6 +9,8 @@ version, as a previous release would have.
 
 from __future__ import annotations
 
+from ci_gates.release.notes import DEFAULT_CONFIG
+
 import os
 import subprocess
 from pathlib import Path
@@ -75,7 +77,7 @@ def files(version: str, packages: str = PACKAGES) -> dict[str, str]:
         ),
         "crates/py/src/lib.rs": "",
         "python/demo/__init__.py": "",
-        "cliff.toml": (Path(__file__).resolve().parents[2] / "cliff.toml").read_text("utf-8"),
+        "cliff.toml": Path(DEFAULT_CONFIG).read_text("utf-8"),
         ".gitignore": "target/\n",
     }
 

@@ -167,6 +167,6 @@ def test_expression_in_run_is_the_workflows_gates_finding_not_this_ones(
     assert "write $PATHS" in found[0].fix or 'write "$PATHS"' in found[0].fix
 
 
-def test_the_repositorys_own_actions_pass() -> None:
-    outcome = run_gate("action_yaml", Path(__file__).resolve().parents[2])
+def test_a_template_projects_actions_pass() -> None:
+    outcome = run_gate("action_yaml", Path(__file__).parent / "fixtures" / "project")
     assert outcome.status == "passed", outcome.text

@@ -1,4 +1,4 @@
-"""ci.artifacts: inputs hash, manifest staleness, workspace version, wheel venvs."""
+"""ci_gates.checks.artifacts: inputs hash, manifest staleness, workspace version, wheel venvs."""
 
 from __future__ import annotations
 

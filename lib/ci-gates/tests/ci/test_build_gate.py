@@ -344,8 +344,6 @@ def test_sdist_wheel_builds_in_the_work_trees_target_dir(
 
 def test_the_result_cache_sees_what_shapes_the_artifacts() -> None:
     """A change the manifest would rebuild for must also invalidate the cached build result."""
-    from ci_gates.core.registry import BY_NAME
-
-    gate = BY_NAME["build"]
+    gate = build.GATE
     assert {*artifacts.BUILD_ENV_VARS, build.COMPAT_ENV} <= set(gate.env)
     assert gate.build_inputs and {"build", "project"} <= set(gate.config)

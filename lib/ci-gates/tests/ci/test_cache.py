@@ -11,9 +11,10 @@ import pytest
 
 from ci_gates.core import cache, runner
 from ci_gates.core.findings import Finding
-from ci_gates.core.registry import GATES, Gate, ordered
+from ci_gates.core.registry import Gate, Registry, builtin
 
 MakeRepo = Callable[..., Path]
+GATES = tuple(builtin())
 
 
 def example_path(pattern: str) -> str:
@@ -46,6 +47,7 @@ def digest(root: Path, gate: Gate, gates: tuple[Gate, ...] = GATES) -> str:
 
 
 INPUT_CASES = [(g.name, p) for g in GATES for p in g.inputs]
+NARROW = [g for g in GATES if "**" not in g.inputs and g.inputs]
 
 
 @pytest.mark.parametrize(("name", "pattern"), INPUT_CASES)
@@ -60,7 +62,7 @@ def test_each_declared_input_changes_the_digest(
     assert digest(root, gate) != before, f"{name}: editing {rel} ({pattern}) must re-run it"
 
 
-@pytest.mark.parametrize("gate", [g for g in GATES if "**" not in g.inputs], ids=lambda g: g.name)
+@pytest.mark.parametrize("gate", NARROW, ids=lambda g: g.name)
 def test_an_unrelated_file_keeps_the_digest(make_repo: MakeRepo, gate: Gate) -> None:
     root = make_repo({"unrelated/qf.bin": "one\n"})
     before = digest(root, gate)
@@ -122,24 +124,24 @@ def test_build_inputs_and_prerequisites_change_dependents(
 
     root = make_repo({})
     by_name = {g.name: g for g in GATES}
-    monkeypatch.setattr(ci.artifacts, "inputs_hash", lambda root: "h1")
+    monkeypatch.setattr(ci_gates.checks.artifacts, "inputs_hash", lambda root: "h1")
     before = {n: digest(root, by_name[n]) for n in ("build", "native_import", "pytest", "ruff")}
-    monkeypatch.setattr(ci.artifacts, "inputs_hash", lambda root: "h2")
+    monkeypatch.setattr(ci_gates.checks.artifacts, "inputs_hash", lambda root: "h2")
     after = {n: digest(root, by_name[n]) for n in before}
     assert [n for n in before if before[n] != after[n]] == ["build", "native_import", "pytest"]
 
 
-def test_the_gate_module_and_the_ci_modules_it_imports_count(make_repo: MakeRepo) -> None:
+def test_a_plugin_module_and_the_project_modules_it_imports_count(make_repo: MakeRepo) -> None:
     root = make_repo(
         {
             "ci/__init__.py": "",
             "ci/gates/__init__.py": "",
-            "ci/gates/loc.py": "def run(root):\n    from ci import shell\n    return []\n",
+            "ci/gates/mine.py": "def run(root):\n    from ci import shell\n    return []\n",
             "ci/shell.py": "X = 1\n",
             "ci/other.py": "Y = 1\n",
         }
     )
-    gate = Gate("loc", "x")
+    gate = Gate("mine", "x", inputs=(), module="ci_gates.gates.mine")
     before = digest(root, gate, (gate,))
     (root / "ci/other.py").write_text("Y = 2\n", encoding="utf-8")
     assert digest(root, gate, (gate,)) == before
@@ -157,11 +159,11 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[str]]:
 
     def install(out: list[Finding], inputs: tuple[str, ...] = ("src/**",)) -> list[str]:
         gate = Gate("a", "A", inputs=inputs)
-        monkeypatch.setattr(runner, "ORDERED", ordered((gate,)))
-        monkeypatch.setattr(runner, "BY_NAME", {"a": gate})
-        module = types.ModuleType("ci.gates.a")
+        reg = Registry((gate,))
+        monkeypatch.setattr(runner, "load", lambda root, plugins=None: reg)
+        module = types.ModuleType(gate.module)
         module.run = lambda root: calls.append("ran") or list(out)  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "ci.gates.a", module)
+        monkeypatch.setitem(sys.modules, gate.module, module)
         return calls
 
     monkeypatch.delenv(cache.ENV_DISABLE, raising=False)

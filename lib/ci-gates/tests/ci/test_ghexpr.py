@@ -1,4 +1,4 @@
-"""Who controls a ``${{ }}`` (ci.ghexpr), where it stands in a script and how to move it (ci.ghadvice)."""
+"""Who controls a ``${{ }}`` (ci_gates.parsers.ghexpr), where it stands in a script and how to move it (ci_gates.parsers.ghadvice)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ci.interpreters: which CPython versions prove the abi3 floor, how they are found, and what a
+"""ci_gates.checks.interpreters: which CPython versions prove the abi3 floor, how they are found, and what a
 missing one means locally and in CI."""
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def test_ruff_missing_could_not_run(make_repo: MakeRepo, monkeypatch: pytest.Mon
 def test_ruff_other_version_could_not_run(
     make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("ci.pins.RUFF", "ruff==0.0.1")
+    monkeypatch.setattr("ci_gates.core.pins.RUFF", "ruff==0.0.1")
     outcome = run_gate("ruff", make_repo({}))
     assert outcome.status == CANNOT_RUN and "pins ruff==0.0.1" in outcome.text
 

@@ -22,10 +22,13 @@ def test_the_gate_module_does_not_shadow_pytest() -> None:
     assert pytest_gate.__name__ == "ci_gates.gates.pytest"
     assert hasattr(pytest, "fixture") and pytest.__name__ == "pytest"
     proc = subprocess.run(
-        [sys.executable, "-c", "import ci.gates.pytest, pytest; print(pytest.__file__)"],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert os.path.join("ci", "gates") not in proc.stdout
+        [sys.executable, "-c", "import ci_gates.gates.pytest, pytest; print(pytest.__file__)"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert os.path.join("ci_gates", "gates") not in proc.stdout
 
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?>

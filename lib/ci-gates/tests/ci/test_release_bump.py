@@ -18,7 +18,6 @@ from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release.plan import make_plan
 from tests.ci.releasing import ReleaseRepo
 
-REPO = Path(__file__).resolve().parents[2]
 CORE, PY = "crates/core/src/lib.rs", "python/demo/__init__.py"
 
 
@@ -100,7 +99,7 @@ def test_notes_cli_prints_the_changelog_section_of_a_tagged_release(bumped: Rele
     proc = subprocess.run(
         [sys.executable, "-m", "ci_gates.release", "notes", "demo-core"],
         cwd=bumped.root, capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=dict(os.environ),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == notes.from_changelog(str(bumped.root), "demo-core-v1.3.0")

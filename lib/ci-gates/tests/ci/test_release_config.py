@@ -13,7 +13,6 @@ from ci_gates.checks.versioning.config import load
 from ci_gates.checks.versioning.errors import ReleaseError
 from tests.ci.releasing import PACKAGES, ReleaseRepo
 
-REPO = Path(__file__).resolve().parents[2]
 
 
 def pkg(name: str, paths: list[str], deps: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -100,19 +99,3 @@ def test_names_must_agree_with_the_manifests(tmp_path: Path) -> None:
     repo = ReleaseRepo.create(tmp_path / "s", packages=renamed.replace('"demo", ', ""))
     with pytest.raises(ReleaseError, match="'demo-wheel' .* differs from the distribution 'demo'"):
         load(str(repo.root))
-
-
-def test_the_project_declares_its_three_packages_in_publish_order() -> None:
-    project = names(REPO)
-    cli, bindings = project.cli_crate, project.bindings
-    assert cli is not None and bindings is not None
-    (core,) = [c for c in project.crates if c not in (cli, bindings)]
-    packages = load(str(REPO))
-    assert [(p.name, p.kind, p.manifest) for p in packages] == [
-        (core.name, "crates", f"{core.path}/Cargo.toml"),
-        (cli.name, "crates", f"{cli.path}/Cargo.toml"),
-        (project.dist, "pypi", f"{bindings.path}/Cargo.toml"),
-    ]
-    wheel = packages[-1]
-    assert set(wheel.depends_on) == {core.name, cli.name}
-    assert {t.libc for t in wheel.targets} == {"manylinux2014", "musllinux_1_2", ""}

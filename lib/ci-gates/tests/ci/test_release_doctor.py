@@ -11,7 +11,7 @@ from ci_gates.gates import release_doctor as rd
 from ci_gates.core.project import names
 from ci_gates.testing import run_gate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).parent / "fixtures" / "project"  # a template project's manifests + workflows
 RELEASE_YML = ".github/workflows/release.yml"
 
 
@@ -22,7 +22,7 @@ def repo(tmp_path: Path) -> Path:
         src, dst = ROOT / rel, tmp_path / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dst)
-    for manifest in ROOT.glob("crates/*/Cargo.toml"):
+    for manifest in sorted(ROOT.glob("crates/*/Cargo.toml")):
         dst = tmp_path / manifest.relative_to(ROOT)
         dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(manifest, dst)

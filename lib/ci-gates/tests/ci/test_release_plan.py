@@ -14,7 +14,6 @@ from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release.plan import Plan, make_plan, tagged
 from tests.ci.releasing import ReleaseRepo
 
-REPO = Path(__file__).resolve().parents[2]
 CORE, CLI, PY = "crates/core/src/lib.rs", "crates/cli/src/main.rs", "python/demo/__init__.py"
 
 
@@ -176,7 +175,7 @@ def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subpro
     return subprocess.run(
         [sys.executable, "-m", "ci_gates.release", *args],
         cwd=root, capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
 
 

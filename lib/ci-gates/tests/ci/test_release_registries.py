@@ -225,8 +225,8 @@ def test_keyboard_interrupt_stops_the_server(tmp_path: Path) -> None:
 
 SCRIPT = """
 import signal, sys, time
-from ci.release.rehearsal import _sigterm
-from ci.release.servers import PackageIndex
+from ci_gates.release.rehearsal import _sigterm
+from ci_gates.release.servers import PackageIndex
 signal.signal(signal.SIGTERM, _sigterm)
 try:
     with PackageIndex(sys.argv[1]) as server:

@@ -11,7 +11,7 @@ import pytest
 
 from ci_gates.core import runner
 from ci_gates.core.findings import CannotRun, Finding, cannot_run, rule
-from ci_gates.core.registry import Gate, ordered
+from ci_gates.core.registry import Gate, Registry
 
 FakeRun = Callable[[str], object]
 
@@ -28,16 +28,15 @@ def _restore_pyo3_python(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def fake_registry(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Install fake gates: ``install(Gate(...), run_function, ...)`` pairs as ci.gates.<name>."""
+    """Install fake gates: ``install(Gate(...), run_function, ...)`` pairs as their modules."""
 
     def install(*pairs: tuple[Gate, FakeRun]) -> None:
-        gate_list = ordered(tuple(g for g, _ in pairs))
-        monkeypatch.setattr(runner, "ORDERED", gate_list)
-        monkeypatch.setattr(runner, "BY_NAME", {g.name: g for g in gate_list})
+        reg = Registry(g for g, _ in pairs)
+        monkeypatch.setattr(runner, "load", lambda root, plugins=None: reg)
         for gate, run in pairs:
-            module = types.ModuleType(f"ci.gates.{gate.name}")
+            module = types.ModuleType(gate.module)
             module.run = run  # type: ignore[attr-defined]
-            monkeypatch.setitem(sys.modules, f"ci.gates.{gate.name}", module)
+            monkeypatch.setitem(sys.modules, gate.module, module)
 
     return install
 
@@ -143,11 +142,10 @@ def test_missing_command_means_could_not_run(
 
 def test_missing_gate_module_could_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = Gate("no_such_gate_xyz", "missing")
-    monkeypatch.setattr(runner, "ORDERED", [gate])
-    monkeypatch.setattr(runner, "BY_NAME", {gate.name: gate})
+    monkeypatch.setattr(runner, "load", lambda root, plugins=None: Registry((gate,)))
     (result,) = runner.run_many([gate.name], str(tmp_path))
     assert result.status == runner.CANNOT_RUN
-    assert result.reason.startswith("ci/gates/no_such_gate_xyz.py: no such gate module")
+    assert result.reason.startswith("ci_gates.gates.no_such_gate_xyz: no such gate module")
 
 
 def test_only_the_named_gates_run_and_results_are_saved(
@@ -163,10 +161,10 @@ def test_only_the_named_gates_run_and_results_are_saved(
 def test_cli_exit_codes(
     fake_registry: Callable[..., None], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ci_gates import __main__ as cli
+    from ci_gates.commands import run as cli
 
     fake_registry((Gate("a", "A"), fails), (Gate("b", "B"), cannot), (Gate("c", "C"), passes))
-    monkeypatch.setattr(cli, "NAMES", ["a", "b", "c"])
+    monkeypatch.setattr(cli, "load", runner.load)
     monkeypatch.setattr(cli, "project_root", lambda: str(tmp_path))
     assert cli.main(["c"]) == 0
     assert cli.main(["a", "c"]) == 1
@@ -178,10 +176,10 @@ def test_cli_exit_codes(
 def test_cli_with_requires_runs_prerequisites_first(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from ci_gates import __main__ as cli
+    from ci_gates.commands import run as cli
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(cli, "run_many", lambda names, root, use_cache: seen.append(names) or [])
+    monkeypatch.setattr(cli, "run_many", lambda names, root, use_cache, reg: seen.append(names) or [])
     monkeypatch.setattr(cli, "project_root", lambda: str(tmp_path))
     assert cli.main(["--with-requires", "clippy"]) == 0
     assert seen == [["fmt", "clippy"]]
@@ -229,7 +227,7 @@ def test_skip_in_config_skips_the_gate_and_its_dependents(
         (Gate("b", "B", requires=("a",)), lambda root: ran.append("b") or []),
         (Gate("c", "C"), passes),
     )
-    monkeypatch.setattr(config, "_known_gates", lambda: {"a", "b", "c"})
+    monkeypatch.setattr(config, "_known_gates", lambda root, plugins: {"a", "b", "c"})
     write_pyproject(tmp_path, '[tool.ci-gates.skip]\na = "no composite action here"\n')
     got = status(runner.run_many(["a", "b", "c"], str(tmp_path)))
     assert got == {

@@ -10,10 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import ci_gates
 from ci_gates.core.findings import ERROR
 from ci_gates.gates.tool_guard.rules import evaluate
 from ci_gates.parsers.markdown import shell_blocks
 from ci_gates.parsers.shell import basename, commands, lex
+
+LIBRARY = str(Path(ci_gates.__file__).resolve().parents[1])  # where the library is installed
 
 
 def argvs(text: str) -> list[list[str]]:
@@ -233,8 +236,9 @@ def test_pipe_and_stdin_are_recorded() -> None:
 def test_import_is_light() -> None:
     """The agent hook imports the rule module on every Bash call: stdlib only, no typing."""
     code = (
-        "import sys, ci.gates.tool_guard\n"
-        "heavy = {'yaml', 'typing', 'dataclasses', 'tomllib', 'subprocess', 'ci_gates.core.registry'}\n"
+        f"import sys; sys.path.append({LIBRARY!r})\n"
+        "import ci_gates.gates.tool_guard.rules\n"
+        "heavy = {'yaml', 'typing', 'dataclasses', 'tomllib', 'subprocess', 'ci_gates.core.runner'}\n"
         "print(sorted(heavy & set(sys.modules)))"
     )
     root = Path(__file__).resolve().parents[2]

@@ -79,7 +79,7 @@ def test_wf016_continue_on_error_outside_sync_block() -> None:
         10,
         "continue-on-error makes a failed step green",
     )
-    # inside the sync markers ci.sync owns the step (SYN001), so no second finding
+    # inside the sync markers ci_gates.core.sync owns the step (SYN001), so no second finding
     assert _wf_thin.thin_findings(W, parsed, SESSIONS, PINS, {9}) == []
 
 

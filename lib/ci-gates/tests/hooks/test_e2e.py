@@ -95,7 +95,8 @@ AGENTS = ["claude", "codex"]
 
 
 def test_every_configured_command_is_exercised(root: Path) -> None:
-    scripts = {(h.agent, re.search(r"ci/hooks/(\w+)\.py", h.command)[1]) for h in configured(root)}  # type: ignore[index]
+    guards = {(h.agent, re.search(r'ci/hooks/guard\.py" (\w+)', h.command)) for h in configured(root)}
+    scripts = {(agent, m[1]) for agent, m in guards if m is not None}
     assert scripts == {(a, s) for a in AGENTS for s in ("loc_guard", "tool_guard", "readme_guard")}
 
 

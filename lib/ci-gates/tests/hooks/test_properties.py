@@ -253,8 +253,8 @@ def test_generated_payloads_as_subprocesses(tmp_path: Path) -> None:
 
     collect()
     for guard, agent, data in seen:
-        script = str(root / "ci" / "hooks" / f"{guard}.py")
-        argv = [sys.executable, "-I", "-S", script, *(["codex"] if agent == "codex" else [])]
+        script = str(root / "ci" / "hooks" / "guard.py")
+        argv = [sys.executable, "-I", "-S", script, guard, *(["codex"] if agent == "codex" else [])]
         proc = subprocess.run(argv, input=json.dumps(data).encode(), capture_output=True,
                               cwd=root / "ci" / "sub", timeout=60)  # fmt: skip
         answer = json.loads(proc.stdout) if proc.stdout else None

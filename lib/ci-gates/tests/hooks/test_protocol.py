@@ -71,7 +71,7 @@ def test_a_crashing_gate_never_blocks(
     def boom(*args: object) -> None:
         raise exc
 
-    monkeypatch.setattr("ci.gates.loc.budget_findings", boom)
+    monkeypatch.setattr("ci_gates.gates.loc.budget_findings", boom)
     result = hook("loc_guard", payload("claude_pre_write", project, content="x\n" * 2000))
     assert decision(result) == "allow"
     assert (
@@ -154,7 +154,7 @@ def test_config_without_tomllib_enables_site_once(
     import ci_gates.core.config
 
     calls: list[str] = []
-    real = ci.config.load
+    real = ci_gates.core.config.load
 
     def load(root: str) -> object:
         if not calls or calls[-1] != "site":
@@ -162,7 +162,7 @@ def test_config_without_tomllib_enables_site_once(
             raise ModuleNotFoundError("No module named 'tomli'")
         return real(root)
 
-    monkeypatch.setattr(ci.config, "load", load)
+    monkeypatch.setattr(ci_gates.core.config, "load", load)
     monkeypatch.setattr(site, "main", lambda: calls.append("site"))
     assert _protocol.config(str(project))["loc"]["fail"] == 600
     assert calls == ["load", "site"]

@@ -4,7 +4,7 @@
 ``aliases``, ``flags``, ``positionals``, ``subcommands``, recursively; see the CLI crate's
 ``surface.rs``) into :class:`Cmd` trees the ``action_surface`` gate walks a call through.
 :func:`calls` finds the calls of given program names in a shell script through
-:mod:`ci.shell`, also through a variable that holds the program's path. Standard library only.
+:mod:`ci_gates.parsers.shell`, also through a variable that holds the program's path. Standard library only.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def calls(
 ) -> list[Invocation]:
     """Every call of one of ``programs`` in a shell script whose first line is ``first_line``.
 
-    :mod:`ci.shell` finds the commands (through ``env``, ``bash -c``, ``$( )``, pipes and line
+    :mod:`ci_gates.parsers.shell` finds the commands (through ``env``, ``bash -c``, ``$( )``, pipes and line
     continuations; quoted text of other commands, comments and here-documents are data). A
     call through a variable holding a program's path (``"$binary" --version``) counts too.
     """

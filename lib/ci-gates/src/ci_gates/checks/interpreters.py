@@ -111,7 +111,7 @@ def _project_table(root: str) -> dict[str, object]:
         with open(os.path.join(root, "pyproject.toml"), "rb") as f:
             project = tomllib.load(f).get("project", {})
     except (OSError, ValueError):
-        return {}  # the gates report an unreadable pyproject.toml through ci.project
+        return {}  # the gates report an unreadable pyproject.toml through ci_gates.core.project
     return project if isinstance(project, dict) else {}
 
 

@@ -3,8 +3,8 @@
 Each rule takes names, an open :class:`zipfile.ZipFile` or plain data and returns findings,
 so tests feed it synthetic wheels made with :mod:`zipfile`. Tags come from
 :func:`packaging.utils.parse_wheel_filename`, never from splitting the file name; RECORD is
-validated by ``installer`` (pypa's reference installer), the ELF files by :mod:`ci.elf`.
-The project's names come from :func:`ci.project.names`, never from constants.
+validated by ``installer`` (pypa's reference installer), the ELF files by :mod:`ci_gates.checks.elf`.
+The project's names come from :func:`ci_gates.core.project.names`, never from constants.
 """
 
 from __future__ import annotations

@@ -167,13 +167,13 @@ def main(argv: list[str]) -> int:
         elif arg == "--python" and rest:
             python = rest.pop(0)
         else:
-            print(f"ci.dev: unknown argument {arg!r}\n{USAGE}", file=sys.stderr)
+            print(f"ci_gates.commands.dev: unknown argument {arg!r}\n{USAGE}", file=sys.stderr)
             return 2
     root = project_root()
     try:
         venv = develop(root, release, python)
     except DevError as exc:
-        print(f"ci.dev: {exc}", file=sys.stderr)
+        print(f"ci_gates.commands.dev: {exc}", file=sys.stderr)
         return 1
     rel = os.path.relpath(venv, root)
     print(f"dev venv ready: {rel} (activate: source {rel}/bin/activate)")

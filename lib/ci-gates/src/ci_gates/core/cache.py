@@ -10,7 +10,7 @@ A gate's digest (:func:`digest`) covers everything its registry entry declares i
   ``--version`` of every command it runs (a new cargo or ruff means a new result), so a pass
   from another environment is never served;
 - for a project's own gate (a plugin), its module and the project modules it imports;
-- the build's input hash for gates that declare ``build_inputs`` (see :mod:`ci.artifacts`);
+- the build's input hash for gates that declare ``build_inputs`` (see :mod:`ci_gates.checks.artifacts`);
 - what it reads off the machine (``machine``: commands whose output goes in the digest, e.g.
   ``wc --version``) and the environment variables in ``env``;
 - the digests of the gates it requires that build or use the artifacts (:func:`artifact_chain`),

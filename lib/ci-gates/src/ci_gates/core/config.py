@@ -178,7 +178,7 @@ def _modules(value: object) -> list[str]:
     """``plugins``: a list of dotted module names."""
     where = "pyproject.toml [tool.ci-gates] plugins"
     if not isinstance(value, list):
-        raise ConfigError(f'{where}: must be a list of module names, e.g. ["ci.gates.mygate"]')
+        raise ConfigError(f'{where}: must be a list of module names, e.g. ["ci_gates.gates.mygate"]')
     for item in value:
         if not isinstance(item, str) or not all(p.isidentifier() for p in item.split(".")):
             raise ConfigError(f"{where}: {item!r} is not a module name (dotted identifiers)")

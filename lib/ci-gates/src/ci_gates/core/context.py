@@ -1,9 +1,9 @@
 """Shared helpers for gate modules.
 
 A gate module ``ci/gates/<name>.py`` exposes ``run(root: str | None = None) -> list[Finding]``
-and keeps its rules in small pure functions, each declared with :func:`ci.findings.rule`, that
+and keeps its rules in small pure functions, each declared with :func:`ci_gates.core.findings.rule`, that
 the agent hooks import. The runner derives the verdict from the findings. A gate that cannot
-do its job raises :class:`ci.findings.CannotRun` (or returns :func:`ci.findings.cannot_run`).
+do its job raises :class:`ci_gates.core.findings.CannotRun` (or returns :func:`ci_gates.core.findings.cannot_run`).
 Gate modules import neither nox nor invoke, and import heavy modules (yaml, rich, subprocess
 users) inside ``run`` so a hook importing the pure functions stays fast.
 """
@@ -26,7 +26,7 @@ def note(msg: str) -> None:
 def config_for(root: str | Path | None) -> tuple[str, dict[str, Any]]:
     """The gate's root (default :func:`project_root`) and its validated ``[tool.ci-gates]``.
 
-    An unreadable config raises :class:`ci.findings.CannotRun` naming the file and the fix.
+    An unreadable config raises :class:`ci_gates.core.findings.CannotRun` naming the file and the fix.
     """
     from ci_gates.core.config import ConfigError, load
     from ci_gates.core.findings import CannotRun

@@ -1,7 +1,7 @@
 """Tool pins and the input globs the gates share: what ``ci/registry.py`` builds its entries from.
 
 A pin lives here once; a gate's registry entry lists it in ``packages`` (nox installs exactly
-that), and the result cache (:mod:`ci.cache`) keys on the installed version.
+that), and the result cache (:mod:`ci_gates.core.cache`) keys on the installed version.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The gate library: one registry of checks run the same way by nox, invoke, CI and agent hooks.
 
 :func:`record` lives here because every agent hook imports this package anyway: the hooks'
-record types (``ci.posix.Command``, ``ci.calls.Call``, ``ci.uvrun.Scope``) cost no extra import.
+record types (``ci_gates.parsers.posix.Command``, ``ci_gates.parsers.calls.Call``, ``ci_gates.parsers.uvrun.Scope``) cost no extra import.
 """
 
 from __future__ import annotations

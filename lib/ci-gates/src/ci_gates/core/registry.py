@@ -155,10 +155,15 @@ class Registry:
 
 
 def plugin_modules(root: str) -> list[str]:
-    """``[tool.ci-gates] plugins`` of the project at ``root`` (module names)."""
+    """``[tool.ci-gates] plugins`` of the project at ``root`` (module names); none when the
+    config cannot be read (every gate then reports the broken config itself)."""
+    from ci_gates.core.config import ConfigError
     from ci_gates.core.config import load as load_config
 
-    return list(load_config(root).get("plugins", []))
+    try:
+        return list(load_config(root).get("plugins", []))
+    except ConfigError:
+        return []
 
 
 def gate_names(root: str, plugins: Iterable[str] | None = None) -> list[str]:
@@ -181,7 +186,7 @@ def import_plugin(root: str, module: str) -> object:
     except ImportError as exc:
         raise RegistryError(
             f"pyproject.toml [tool.ci-gates] plugins: cannot import {module!r} ({exc}); "
-            "name a module under the project root, e.g. \"ci.gates.mygate\""
+            "name a module under the project root, e.g. \"ci_gates.gates.mygate\""
         ) from None
 
 
@@ -200,18 +205,22 @@ def declaration(module_name: str, module: object) -> Gate:
 _LOADED: dict[tuple[str, tuple[str, ...]], Registry] = {}
 
 
-def load(root: str, plugins: Iterable[str] | None = None) -> Registry:
-    """The registry of the project at ``root``: built-in gates plus its plugins (memoised)."""
+def builtin() -> list[Gate]:
+    """The library's own gates (``ci_gates.gates.BUILTIN``), as declared."""
     import importlib
 
     from ci_gates.gates import BUILTIN
 
+    names = [f"ci_gates.gates.{name}" for name in BUILTIN]
+    return [declaration(m, importlib.import_module(m)) for m in names]
+
+
+def load(root: str, plugins: Iterable[str] | None = None) -> Registry:
+    """The registry of the project at ``root``: built-in gates plus its plugins (memoised)."""
     mods = tuple(plugin_modules(root) if plugins is None else plugins)
     key = (os.path.abspath(root), mods)
     if key not in _LOADED:
-        builtin = [f"ci_gates.gates.{name}" for name in BUILTIN]
-        gates = [declaration(m, importlib.import_module(m)) for m in builtin]
-        gates += [declaration(m, import_plugin(root, m)) for m in mods]
+        gates = builtin() + [declaration(m, import_plugin(root, m)) for m in mods]
         _LOADED[key] = Registry(gates)
     return _LOADED[key]
 

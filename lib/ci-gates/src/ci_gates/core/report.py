@@ -4,7 +4,7 @@ One row per gate: name, status (passed / failed / could not run / skipped / not 
 failed), duration, how many findings count, and the first of them (or why the gate did not
 run). Rendered with rich on a terminal, as plain aligned text otherwise; ``--verbose`` adds
 every finding. The same results are saved as ``target/ci-gates/report.json`` (every finding,
-ignored ones marked), ``target/ci-gates/report.sarif`` (SARIF 2.1.0, :mod:`ci.sarif`) and,
+ignored ones marked), ``target/ci-gates/report.sarif`` (SARIF 2.1.0, :mod:`ci_gates.core.sarif`) and,
 when ``$GITHUB_STEP_SUMMARY`` is set, appended to it as a Markdown table. rich is imported only
 inside :func:`print_table`, so importing this module stays cheap.
 """

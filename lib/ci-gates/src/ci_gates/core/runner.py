@@ -279,7 +279,7 @@ def run_many(
     Prerequisites that are not in ``names`` are not run here (nox runs them as sessions of
     their own); use :meth:`Registry.with_requires` to include them. A gate skipped in
     config is ``skipped`` with its reason, and so are the gates that require it. A gate whose
-    inputs match its last pass is reused from the result cache (:mod:`ci.cache`) unless
+    inputs match its last pass is reused from the result cache (:mod:`ci_gates.core.cache`) unless
     ``use_cache`` is false or ``CI_GATES_NO_CACHE`` is set.
     """
     reg = load(root) if reg is None else reg

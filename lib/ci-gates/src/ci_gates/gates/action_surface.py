@@ -1,6 +1,6 @@
 """Gate ``action_surface``: every call of the project's CLI in actions, workflows and docs is real.
 
-The CLI is ``names(root).cli`` (:mod:`ci.project`). The gate runs the BUILT CLI's hidden
+The CLI is ``names(root).cli`` (:mod:`ci_gates.core.project`). The gate runs the BUILT CLI's hidden
 ``--dump-surface`` (its clap command tree as JSON: subcommands at every depth, flags with
 aliases, hidden ones included, values and possible values) and walks each call found in
 ``run:`` scripts of composite actions and workflows and in shell blocks of the Markdown docs
@@ -127,7 +127,7 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
 
 @rule("AS007", severity=NOTE)
 def no_cli(former: list[str]) -> Finding:
-    """The project builds no CLI (``ci.project.names().cli`` is None): no call to check."""
+    """The project builds no CLI (``ci_gates.core.project.names().cli`` is None): no call to check."""
     stale = f"; still checked for calls of former names {', '.join(former)}" if former else ""
     return Finding("AS007", f"no CLI in this project, nothing to check{stale}", severity=NOTE)
 

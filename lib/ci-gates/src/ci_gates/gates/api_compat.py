@@ -3,7 +3,7 @@
 For each release package (``[[tool.ci-gates.release.packages]]``) with a release tag, each
 surface it exposes — a library crate's Rust API (cargo-semver-checks), the Python import
 package (griffe, stubs included), the CLI (``--dump-surface``) — is compared with the tag
-(:mod:`ci.api`). A breaking change needs a major release, an additive one a minor release
+(:mod:`ci_gates.checks.api`). A breaking change needs a major release, an additive one a minor release
 (below 1.0.0, Cargo's rule: minor and patch); the commits since the tag that touch the
 surface must declare at least that (``feat!:``, ``feat:``, a ``Release:`` trailer), or the
 change must be undone. A first release has nothing to compare and passes with a note.

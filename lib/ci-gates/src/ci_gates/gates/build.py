@@ -14,7 +14,7 @@ touched first, so cargo compiles the project's own crates again from the sdist's
 portable wheel: ``manylinux2014`` / ``manylinux_X_Y`` / ``musllinux_X_Y`` build with zig as
 the linker (maturin ``--zig``; the backend builds the CLI the same way), no container.
 
-The manifest (:mod:`ci.artifacts`) is keyed by the hash of the build inputs plus the
+The manifest (:mod:`ci_gates.checks.artifacts`) is keyed by the hash of the build inputs plus the
 environment that shapes the artifacts; with both unchanged and every artifact present, the
 gate reuses the artifacts without running cargo at all.
 """
@@ -35,7 +35,7 @@ GATE = Gate(
     packages=BUILD_TOOLS,
     commands=("cargo",),
     build_inputs=True,
-    # PYO3_PYTHON, the platform setting, and ci.artifacts.BUILD_ENV_VARS (what the
+    # PYO3_PYTHON, the platform setting, and ci_gates.checks.artifacts.BUILD_ENV_VARS (what the
     # manifest records as shaping the artifacts; a test keeps the two lists together).
     env=(
         "PYO3_PYTHON",
@@ -47,6 +47,10 @@ GATE = Gate(
         "CARGO_ENCODED_RUSTFLAGS",
     ),
     config=("build", "project"),
+    # What goes into the artifacts is the build input hash (build_inputs), not a file list.
+    inputs=(),
+    # A cached pass stands only while the artifacts it built are still there.
+    outputs=("target/ci-gates/build/manifest.json",),
 )
 
 TYPE_CHECKING = False

@@ -5,9 +5,9 @@ installed with ``--no-index --no-deps``: no network, no build from source, so wh
 is exactly the file users download. Then: the extension module imports, the package's
 ``__version__`` equals the wheel's version (the bindings crate's), and the venv's CLI is a
 native executable (not a ``#!`` launcher) that prints ``<cli> <version>`` with the CLI crate's
-version (each crate has its own). Every name comes from the manifests (:func:`ci.project.names`);
+version (each crate has its own). Every name comes from the manifests (:func:`ci_gates.core.project.names`);
 a project without a CLI gets a note, and the CLI checks are skipped. All of it under the oldest
-and the newest supported CPython (:mod:`ci.interpreters`).
+and the newest supported CPython (:mod:`ci_gates.checks.interpreters`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ GATE = Gate(
     "native_import",
     "Install the built wheel offline in a fresh venv; import it, run the CLI",
     requires=("build",),
+    # Reads the artifacts (the build chain is in its digest) and the names the build hashed.
+    inputs=(),
     machine=FLOOR_MACHINE,
     env=FLOOR_ENV,
 )
@@ -144,7 +146,7 @@ def install_failed(wheel: str, error: str) -> Finding:
 def no_cli() -> Finding:
     """The project builds no CLI executable, so the CLI checks are skipped (a note).
 
-    ``ci.project.names`` finds the CLI as the one workspace crate with a binary target; set
+    ``ci_gates.core.project.names`` finds the CLI as the one workspace crate with a binary target; set
     ``[tool.ci-gates.project] cli-crate`` when several have one.
     """
     return Finding("NI009", "skipped the CLI checks: this project has no CLI crate", severity=NOTE)

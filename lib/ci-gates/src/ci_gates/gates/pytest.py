@@ -7,13 +7,13 @@ Python source directory is never on ``sys.path``: the gate checks that the packa
 the venv before it starts. Tests run in parallel (pytest-xdist, ``-n auto``); "no tests ran"
 (pytest exit 5) is a failure, not a pass. Each failing test is a finding at its file and line
 (from pytest's JUnit XML). Then ``tests/package`` runs again under the oldest and the newest
-CPython the project supports (:mod:`ci.interpreters`), each in a wheel venv of its own, so the
+CPython the project supports (:mod:`ci_gates.checks.interpreters`), each in a wheel venv of its own, so the
 abi3 floor is proven, not promised.
 
 Extra pytest arguments come from ``CI_GATES_PYTEST_ARGS`` (``nox -s pytest -- -m "not slow"``
 sets it); a run with them is a partial run, and says so in a note.
 
-This module is ``ci.gates.pytest``; it never imports the real ``pytest`` (it runs it in a
+This module is ``ci_gates.gates.pytest``; it never imports the real ``pytest`` (it runs it in a
 subprocess), and absolute imports elsewhere are unaffected by its name.
 """
 

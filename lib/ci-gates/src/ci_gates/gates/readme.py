@@ -3,8 +3,8 @@
 Checked: the root README.md (``root-min-lines``..``root-max-lines``); a README.md in every
 directory matching ``[tool.ci-gates.readme] dirs`` (``min-lines``..``max-lines``); a readme
 declared, and present, for every published crate and for the Python package; and every
-``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci.markdown`, lexed by
-:mod:`ci.shell`, the same as the tool guard) names a session in :func:`ci_gates.core.sessions.session_names`.
+``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci_gates.parsers.markdown`, lexed by
+:mod:`ci_gates.parsers.shell`, the same as the tool guard) names a session in :func:`ci_gates.core.sessions.session_names`.
 The rule functions are what the agent hooks call; they take the session names as an argument
 because importing the registry (and ``typing``) would blow a hook's start-up budget.
 """
@@ -182,7 +182,7 @@ def unknown_session(rel: str, line: int, name: str, sessions: Collection[str]) -
     """A README's shell code block runs ``nox -s NAME`` for a session that does not exist.
 
     Sessions are generated from ``ci/registry.py``; ``tests-3.12`` and ``tests(python='3.12')``
-    count as ``tests``. Code blocks are read as :mod:`ci.markdown` says (an unlabelled fence is
+    count as ``tests``. Code blocks are read as :mod:`ci_gates.parsers.markdown` says (an unlabelled fence is
     shell; label data ``text``).
     """
     if _known(name, sessions):

@@ -6,8 +6,8 @@ and the CLI in ``.data/scripts`` (mode 755) with no console-script shadowing it;
 (``installer``'s validation); ``twine check --strict``; ``abi3audit --strict``; ``auditwheel
 show`` consistent with the tag and every ELF file within the tag's glibc floor (the bundled
 executable included); and the wheel built from the sdist equal to the tree wheel, file by
-file. The rules live in :mod:`ci.wheel_checks` and :mod:`ci.elf`; the names (package,
-extension, CLI) come from :func:`ci.project.names`.
+file. The rules live in :mod:`ci_gates.checks.wheel_files` and :mod:`ci_gates.checks.elf`; the names (package,
+extension, CLI) come from :func:`ci_gates.core.project.names`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ GATE = Gate(
     "wheel",
     "Wheel and sdist contents, RECORD, twine, abi3audit, auditwheel, glibc floor",
     requires=("build",),
+    # Reads the artifacts (the build chain is in its digest) and the names the build hashed.
+    inputs=(),
     # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
     # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions;
     # installer validates RECORD as installers do.

@@ -1,10 +1,10 @@
 """PostToolUse guard: after a write, tell the agent what the ``readme`` gate will want.
 
 For every project file a Claude ``Write`` / ``Edit`` / ``MultiEdit`` or a Codex ``apply_patch``
-wrote, the deepest directory the readme gate covers (:func:`ci.gates.readme.covering_dir`; the
+wrote, the deepest directory the readme gate covers (:func:`ci_gates.gates.readme.covering_dir`; the
 root always counts) must have a README.md within the gate's size bounds: a missing or
 out-of-bounds one is reported with what to add. A README.md that was itself written is checked
-with :func:`ci.gates.readme.readme_problems` in full, including that every ``nox -s NAME``
+with :func:`ci_gates.gates.readme.readme_problems` in full, including that every ``nox -s NAME``
 names a real session. The answer is ``{"decision": "block", "reason": ...}``, which both agents
 show to the model (the write has already happened; nothing is undone).
 

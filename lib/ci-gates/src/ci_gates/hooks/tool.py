@@ -1,7 +1,7 @@
 """PreToolUse guard for shell commands: the ``tool_guard`` gate's rule table, applied live.
 
 Claude Code ``Bash`` / ``PowerShell`` and Codex ``Bash`` calls: the command (lexed as
-PowerShell for the ``PowerShell`` tool) goes through :func:`ci.gates.tool_guard.evaluate`, the
+PowerShell for the ``PowerShell`` tool) goes through :func:`ci_gates.gates.tool_guard.rules.evaluate`, the
 same rule functions the gate applies to workflows, scripts and READMEs, in the agent's working
 directory (``uv run`` in another project, or with a PEP 723 script, builds nothing here). An
 error finding refuses the call with its rule ID, what is wrong and what to run instead; a note

@@ -1,6 +1,6 @@
 """GitHub Actions YAML as pyyaml nodes: every value keeps the line and column it came from.
 
-The workflows and action_yaml gates, and ``ci.sync``, read workflow and composite-action files
+The workflows and action_yaml gates, and ``ci_gates.core.sync``, read workflow and composite-action files
 through this module, so they agree on what a step is and where it stands. ``compose`` keeps
 pyyaml's node marks (``start_mark.line``/``column``, 0-based), which the rules turn into the
 1-based ``line``/``column`` of a finding. The helpers accept ``None`` and nodes of the wrong

@@ -115,7 +115,7 @@ def dialect_of(lang: str) -> str | None:
 
 
 def shell_blocks(text: str) -> list[Block]:
-    """The shell code blocks of Markdown ``text``, ready for :func:`ci.shell.commands`."""
+    """The shell code blocks of Markdown ``text``, ready for :func:`ci_gates.parsers.shell.commands`."""
     out: list[Block] = []
     for fence in fences(text):
         dialect = dialect_of(fence.lang)

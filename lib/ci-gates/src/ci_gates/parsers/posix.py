@@ -5,7 +5,7 @@ a 0-based line, the here-document or here-string fed to the command (``stdin``) 
 command piped into it (``pipe``). ``$( … )``, backticks and ``<( … )`` are lexed as commands
 wherever they appear (in double quotes, in ``${…}``); quoted arguments, here-document bodies,
 ``[[ … ]]`` tests, ``(( … ))`` arithmetic, and ``for`` / ``case`` / function headers are not
-commands. Launchers (``env``, ``sudo``, ``bash -c``) are seen through by :mod:`ci.shell`.
+commands. Launchers (``env``, ``sudo``, ``bash -c``) are seen through by :mod:`ci_gates.parsers.shell`.
 Hand-written, not :mod:`shlex`, which cannot tell ``"$(uv run x)"`` from ``"uv run x"`` and
 has no backticks, here-documents or lines. Never raises (an unbalanced quote runs to the end;
 an internal error falls back to a whitespace split). Standard library only: the agent hook

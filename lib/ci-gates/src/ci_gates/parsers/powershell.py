@@ -1,6 +1,6 @@
 """A lexer for PowerShell text: the commands it runs, with their lines.
 
-The counterpart of :mod:`ci.posix` for the agent's ``PowerShell`` tool and workflow steps with
+The counterpart of :mod:`ci_gates.parsers.posix` for the agent's ``PowerShell`` tool and workflow steps with
 ``shell: pwsh`` / ``powershell`` (and Windows runners' default shell). A statement is a command
 only when it starts with a bare word (``uv run x``) or the call operator (``& "uv" run x``,
 ``. ./x.ps1``); one that starts with a string, a number, a variable or a parenthesis is an

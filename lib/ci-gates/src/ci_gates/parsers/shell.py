@@ -1,7 +1,7 @@
 """The commands a piece of shell text runs, launchers seen through.
 
 :func:`commands` lexes text (an agent's Bash or PowerShell command, a ``run:`` step, a script,
-a Markdown block) with :mod:`ci.posix` or :mod:`ci.powershell` and returns the simple
+a Markdown block) with :mod:`ci_gates.parsers.posix` or :mod:`ci_gates.parsers.powershell` and returns the simple
 commands it runs: argument words (quotes removed), a 0-based line, and the environment
 exported to each (prefix assignments, ``env``, ``export``, ``$env:X = …``, and what the
 caller passes, e.g. a workflow's ``env:``). It sees through ``VAR=1``, ``env``, ``time``,
@@ -253,7 +253,7 @@ def commands(
 
 
 def markdown_blocks(text: str) -> list[tuple[int, str]]:
-    """Deprecated: ``(line, script)`` of the POSIX shell blocks of Markdown; use :mod:`ci.markdown`."""
+    """Deprecated: ``(line, script)`` of the POSIX shell blocks of Markdown; use :mod:`ci_gates.parsers.markdown`."""
     from ci_gates.parsers.markdown import shell_blocks
 
     return [(b.line, b.script) for b in shell_blocks(text) if b.dialect == BASH]

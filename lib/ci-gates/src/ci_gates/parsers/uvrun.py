@@ -4,7 +4,7 @@
 current directory, walking up to a ``pyproject.toml``) before running its command, unless told
 not to (``--no-project``, ``--no-sync``, ``--only-group``, ``--script``, ``UV_NO_PROJECT``,
 ``UV_NO_SYNC``) or given a script with PEP 723 metadata. :func:`uv_run_builds` answers for one
-:class:`ci.calls.Call` in a :data:`Scope` (the agent's directory, or a workflow job's working
+:class:`ci_gates.parsers.calls.Call` in a :data:`Scope` (the agent's directory, or a workflow job's working
 directory and checkouts). Standard library only (the tool_guard hook imports it).
 """
 

@@ -50,7 +50,7 @@ def subject(plan: Plan) -> str:
 def apply(root: str, api: bool = False) -> Plan:
     """Bump, commit and tag what :func:`make_plan` says; the plan applied (may be empty).
 
-    With ``api``, the plan's API check (:func:`ci.release.plan.check_api`) runs first.
+    With ``api``, the plan's API check (:func:`ci_gates.release.plan.check_api`) runs first.
     """
     changes = history.dirty(root)
     if changes:

@@ -1,6 +1,6 @@
 """git's ``commit-msg`` hook: the commits gate's check on the message being committed.
 
-Two ways in, one check (:func:`ci.gates.commits.check_message`): the pre-commit framework
+Two ways in, one check (:func:`ci_gates.gates.commits.check_message`): the pre-commit framework
 (``.pre-commit-config.yaml``, a local hook at ``stages: [commit-msg]``; ``pre-commit install``
 or prek) or, without it, ``nox -s install_hooks``, which writes :data:`SCRIPT` to git's hooks
 directory (``git rev-parse --git-path hooks``, so worktrees and ``core.hooksPath`` work).
@@ -12,11 +12,14 @@ import os
 import sys
 
 MARKER = "installed by `nox -s install_hooks`"
+ENV_PYTHON = "target/ci-gates/env/bin/python"
 SCRIPT = f"""#!/bin/sh
-# commit-msg: {MARKER} (ci/release/githooks.py).
-# The commits gate's check on the message; `git commit --no-verify` skips it.
-command -v python3 >/dev/null 2>&1 && exec python3 -m ci_gates.release check-msg "$1"
-exec python -m ci_gates.release check-msg "$1"
+# commit-msg: {MARKER} (ci_gates/release/githooks.py).
+# The commits gate's check on the message; `git commit --no-verify` skips it. The gates
+# environment holds the library; before it exists, the ci-gates the developer installed.
+py="$(git rev-parse --show-toplevel)/{ENV_PYTHON}"
+[ -x "$py" ] || py=python3
+exec "$py" -m ci_gates release check-msg "$1"
 """
 
 

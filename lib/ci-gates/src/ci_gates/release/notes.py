@@ -23,6 +23,7 @@ from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release.plan import Entry
 
 CONFIG = "cliff.toml"
+DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cliff.toml")
 CHANGELOG = "CHANGELOG.md"
 HEADER = "# Changelog\n"
 
@@ -43,7 +44,7 @@ def render(root: str, entry: Entry) -> str:
     """The Markdown section of ``entry``'s release (not yet tagged), from git-cliff."""
     config = os.path.join(root, CONFIG)
     if not os.path.isfile(config):
-        raise ReleaseError(f"{config}: not found; the release notes need git-cliff's config")
+        config = DEFAULT_CONFIG  # the project has none of its own
     pattern = "^" + re.escape(entry.name) + r"-v[0-9]"
     args = [executable(), "--config", config, "--repository", root, "--tag-pattern", pattern,
             "--tag", entry.tag, "--strip", "header", "--with-tag-message", entry.reason]  # fmt: skip

@@ -34,7 +34,7 @@ class Entry(NamedTuple):
     commits: list[str]  # the commits that count, newest first
     skipped: list[str]  # commits with `Release: skip` (left out of the notes too)
     cascade: tuple[str, ...] = ()  # the shipping dependencies that made it ship
-    api: dict[str, Any] | None = None  # the API verdict (ci.api), when the plan checked it
+    api: dict[str, Any] | None = None  # the API verdict (ci_gates.checks.api), when the plan checked it
 
     @property
     def name(self) -> str:
@@ -171,7 +171,7 @@ def make_plan(root: str, config: dict[str, Any] | None = None, api: bool = False
 
 
 def check_api(root: str, plan: Plan, config: dict[str, Any] | None = None) -> Plan:
-    """The plan with each package's API verdict (:mod:`ci.api`), or a refusal.
+    """The plan with each package's API verdict (:mod:`ci_gates.checks.api`), or a refusal.
 
     A change that needs more than the package's planned bump is fine when the commits touching
     its surface declare that much (the wheel ships a CLI whose crate's commit says ``feat!:``,

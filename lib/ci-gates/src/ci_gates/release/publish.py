@@ -1,9 +1,9 @@
 """Publish what the plan says: crates in dependency order, then each sdist and its wheels.
 
 Before anything is uploaded, every package in scope is checked: its manifest's version is the
-plan's, its tag (if it exists) points at HEAD, and its artifacts (:mod:`ci.release.dist`) are
+plan's, its tag (if it exists) points at HEAD, and its artifacts (:mod:`ci_gates.release.dist`) are
 complete, of that version, and passed the wheel gate. Then, one item at a time, the registry
-is asked whether it already has that exact version or file (:mod:`ci.release.registries`):
+is asked whether it already has that exact version or file (:mod:`ci_gates.release.registries`):
 if so the item is skipped, saying so; otherwise it is uploaded (``cargo publish --locked``,
 ``uv publish``). After each package its annotated tag is created if missing (never pushed).
 

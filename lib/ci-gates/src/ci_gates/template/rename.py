@@ -1,7 +1,7 @@
 """``nox -s rename -- --dist NAME --package NAME --cli NAME [--crate-prefix NAME]``.
 
 Renames the project consistently, reading the current names from the manifests
-(:mod:`ci.project`): the crate directories and the Python package directory (``git mv``), the
+(:mod:`ci_gates.core.project`): the crate directories and the Python package directory (``git mv``), the
 Cargo manifests (section-aware: ``[package]`` names, ``[[bin]]`` names, dependency keys), then
 every other tracked text file with ordered rules — crate paths, ``-p <crate>`` forms, Rust
 crate identifiers, the import package, the distribution (and its wheel-file spelling), the CLI
@@ -10,7 +10,7 @@ placeholder so a new name that contains an old one is never rewritten twice. The
 the old CLI name in ``[tool.ci-gates.project] former-cli-names`` (so ``action_surface`` flags a
 call the rename missed), refreshes Cargo.lock offline and runs the formatters.
 
-It refuses a dirty tree and invalid names (:mod:`ci.template.names`), prints what it changed,
+It refuses a dirty tree and invalid names (:mod:`ci_gates.template.names`), prints what it changed,
 and a second run with the same names changes nothing.
 """
 

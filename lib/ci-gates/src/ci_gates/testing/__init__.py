@@ -2,7 +2,7 @@
 
 ``outcome = run_gate("loc", root)`` calls ``ci_gates.gates.loc.run(root)``, turns ``CannotRun`` into
 its ``GATE001`` finding and applies the fixture's ``[tool.ci-gates] ignore``, exactly as
-:func:`ci.runner.run_one` does; ``outcome.status`` is ``passed`` / ``failed`` /
+:func:`ci_gates.core.runner.run_one` does; ``outcome.status`` is ``passed`` / ``failed`` /
 ``could not run`` and ``outcome.rules`` the rule IDs found, in order (without the
 per-interpreter ``PYV003`` notes; :func:`interpreter_rows` returns those).
 """

@@ -4,15 +4,15 @@ Three surfaces, one shape of answer. Each module compares one surface at a basel
 package's last release tag ``{name}-v{version}``) with the working tree and returns
 :class:`Change` records, each ``breaking`` or ``additive``:
 
-- :mod:`ci.api.rust` — a library crate's public API: cargo-semver-checks on rustdoc JSON of
+- :mod:`ci_gates.checks.api.rust` — a library crate's public API: cargo-semver-checks on rustdoc JSON of
   both sides (breaking), new public item paths from the same JSON (additive);
-- :mod:`ci.api.python` — the import package, stubs included: griffe's breakage check, and new
+- :mod:`ci_gates.checks.api.python` — the import package, stubs included: griffe's breakage check, and new
   public names or parameters;
-- :mod:`ci.api.cli` — the CLI's ``--dump-surface`` tree: subcommands, flags, positionals,
+- :mod:`ci_gates.checks.api.cli` — the CLI's ``--dump-surface`` tree: subcommands, flags, positionals,
   values, exit codes and ``--json`` fields.
 
-:mod:`ci.api.verdict` maps packages to surfaces and turns changes into the bump they require
-(:func:`ci.api.verdict.required_bump`), which the ``api_compat`` gate and the release plan
+:mod:`ci_gates.checks.api.verdict` maps packages to surfaces and turns changes into the bump they require
+(:func:`ci_gates.checks.api.verdict.required_bump`), which the ``api_compat`` gate and the release plan
 compare with the bump the commits declare.
 """
 

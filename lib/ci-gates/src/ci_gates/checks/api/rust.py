@@ -1,7 +1,7 @@
 """The Rust surface of one library crate: cargo-semver-checks, plus the public items added.
 
 cargo-semver-checks (pinned: :data:`VERSION`) runs on the rustdoc JSON of both sides
-(:mod:`ci.api.build`), with ``--release-type patch`` so every lint runs whatever the
+(:mod:`ci_gates.checks.api.build`), with ``--release-type patch`` so every lint runs whatever the
 manifests' versions say; each lint it fails is reported per item, as breaking when the lint
 requires a major release and additive (a minor one) otherwise. The human output is parsed
 (it has no machine format); the pinned version keeps that stable, and a test runs it.

@@ -9,7 +9,7 @@ A release package (``[[tool.ci-gates.release.packages]]``) exposes:
 
 Each change requires a bump (breaking: major, additive: minor; below 1.0.0 Cargo's rule makes
 those minor and patch). The commits since the baseline *declare* one per surface: the highest
-that :func:`ci.release.plan.classify` gives the commits touching the package's ``paths`` or,
+that :func:`ci_gates.release.plan.classify` gives the commits touching the package's ``paths`` or,
 for the CLI, the CLI crate's. :func:`evaluate` returns both; the ``api_compat`` gate fails a
 change its surface's declaration does not cover, and the release plan uses the same verdict.
 """
@@ -104,7 +104,7 @@ def _short(change: Change) -> str:
 
 
 def surfaces(root: str, package: Any, packages: list[Any]) -> tuple[Surface, ...]:
-    """The surfaces ``package`` (a :class:`ci.release.config.Package`) exposes."""
+    """The surfaces ``package`` (a :class:`ci_gates.checks.versioning.config.Package`) exposes."""
     from ci_gates.core.project import names
 
     project = names(root)

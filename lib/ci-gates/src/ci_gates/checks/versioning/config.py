@@ -135,7 +135,7 @@ def _overlap(a: str, b: str) -> bool:
 
 
 def validate_packages(raw: list[Any]) -> list[dict[str, Any]]:
-    """The checked, normalised entries; a :class:`ci.config.ConfigError` naming the entry."""
+    """The checked, normalised entries; a :class:`ci_gates.core.config.ConfigError` naming the entry."""
     entries = [_entry(i, r) for i, r in enumerate(raw)]
     names = [e["name"] for e in entries]
     for e in entries:

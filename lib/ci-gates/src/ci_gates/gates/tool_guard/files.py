@@ -2,8 +2,8 @@
 
 Which files: git-tracked ones plus untracked ones git does not ignore (what is about to be
 committed), minus ``[tool.ci-gates.tool-guard] exclude``. Workflow and action steps are read
-by :mod:`ci.steps` (shell, ``env:``, working directory, checkouts, release-only jobs),
-Markdown by :mod:`ci.markdown`; the commands go through :func:`ci.gates.tool_guard.findings`.
+by :mod:`ci_gates.parsers.steps` (shell, ``env:``, working directory, checkouts, release-only jobs),
+Markdown by :mod:`ci_gates.parsers.markdown`; the commands go through :func:`ci_gates.gates.tool_guard.rules.findings`.
 Gate-only (yaml, subprocess): the hook never imports this module.
 """
 

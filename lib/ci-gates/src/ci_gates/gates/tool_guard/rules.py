@@ -3,7 +3,7 @@
 Checked: the ``run:`` steps of ``.github/workflows/*.yml`` and of the composite actions
 (``action.yml``, ``action/**/action.yml``), shell scripts (``*.sh``, ``*.ps1`` and
 ``[tool.ci-gates.tool-guard] scripts``), and shell code blocks in Markdown (read by
-:mod:`ci.markdown`). The agent hook (``ci/hooks/tool_guard.py``) calls :func:`evaluate` on
+:mod:`ci_gates.parsers.markdown`). The agent hook (``ci/hooks/tool_guard.py``) calls :func:`evaluate` on
 every Bash / PowerShell command with the same rule functions (:data:`CALL_RULES`), so a command
 the gate rejects in a README is the command the hook refuses.
 
@@ -368,7 +368,7 @@ def context_for(rel_path: str, config: dict[str, Any]) -> str:
 
 def run_scripts(text: str) -> list[tuple[int, str]]:
     """``(first line, script)`` of each non-Python ``run:`` step (kept for action_surface;
-    new code reads :func:`ci.steps.steps`, which also gives the shell, env and checkouts)."""
+    new code reads :func:`ci_gates.parsers.steps.steps`, which also gives the shell, env and checkouts)."""
     from ci_gates.parsers.steps import dialect, steps
 
     return [(s.line, s.script) for s in steps(text) if dialect(s.shell) != "python"]

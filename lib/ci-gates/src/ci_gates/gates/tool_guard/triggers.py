@@ -2,7 +2,7 @@
 
 The agent hook tests them before it imports the rules: most commands an agent runs (``git``,
 ``ls``, ``rg``) contain none, and then the hook costs little more than Python's start-up.
-:func:`ci.gates.tool_guard.findings` tests them too, so the two cannot drift apart.
+:func:`ci_gates.gates.tool_guard.rules.findings` tests them too, so the two cannot drift apart.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ per rule, each rule a small function whose docstring is its help (``python -m ci
   ``[tool.ci-gates.tool-guard]``): every ``run:`` is one ``nox -s <session>`` (WF011–WF016),
   ci.yml cancels superseded runs (WF017);
 - ``_wf_ci`` — ci.yml's gate steps when written by hand (WF018–WF023); between the
-  ``nox -s sync`` markers ``ci.sync`` owns them (SYN001: "run `nox -s sync`").
+  ``nox -s sync`` markers ``ci_gates.core.sync`` owns them (SYN001: "run `nox -s sync`").
 
 Here: the file parses (WF001), ci.yml exists (WF002), ``check-jsonschema --builtin-schema
 vendor.github-workflows`` (WF024) and ``zizmor --offline`` (WF025, minus the audits that

@@ -1,6 +1,6 @@
 """workflows gate, rules for every workflow and composite action: pins, injection, permissions.
 
-Each rule takes a parsed file (``ci.ghyaml``) and returns its findings; ``workflows.run``
+Each rule takes a parsed file (``ci_gates.parsers.ghyaml``) and returns its findings; ``workflows.run``
 calls them on ``.github/workflows/*`` and on the composite actions. They are the only place
 these things are checked: zizmor's ``unpinned-uses`` and its ``template-injection`` findings
 on ``run:`` are dropped by the gate because WF003, WF004 and WF005 own them.

@@ -1,6 +1,6 @@
 """workflows gate, ci.yml's gate steps when they are written by hand (no ``nox -s sync`` markers).
 
-With the markers, ``ci.sync`` writes these steps from the registry and SYN001 reports a stale
+With the markers, ``ci_gates.core.sync`` writes these steps from the registry and SYN001 reports a stale
 block; without them (a project that adopted the gates into its own ci.yml) these rules check
 the same shape step by step: every gate CI runs, once, in registry order, each with
 ``if: ${{ !cancelled() }}``, and ``nox -s report`` last with ``if: always()``. A gate skipped

@@ -6,7 +6,7 @@ exactly ``nox -s <session>`` (arguments after ``--`` allowed) or the one nox ins
 so whatever CI or a release does can be run on a laptop. ci.yml also runs every registry gate
 that CI runs (not those skipped in ``[tool.ci-gates] skip``), in order, each continuing after
 a failure, and ``nox -s report`` last; when its gate steps sit between the ``nox -s sync``
-markers, ``ci.sync`` owns them (SYN001) and the structure rules here leave them alone.
+markers, ``ci_gates.core.sync`` owns them (SYN001) and the structure rules here leave them alone.
 """
 
 from __future__ import annotations
