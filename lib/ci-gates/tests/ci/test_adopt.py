@@ -1,4 +1,4 @@
-"""``nox -s adopt``: what it copies into a maturin project, what it skips and why, what it refuses.
+"""``ci-gates adopt``: a pin and a config written into a maturin project, never the library.
 
 Running every gate in the adopted project is the end-to-end proof in ``.ci/run`` (it builds
 the project); here the adopted tree is checked as files.
@@ -6,20 +6,26 @@ the project); here the adopted tree is checked as files.
 
 from __future__ import annotations
 
-import re
+import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 
 from ci_gates.core.config import parse
-from ci_gates.core.project import names
-from ci_gates.template import adopt
+from ci_gates.core.env import library_requirement
+from ci_gates.core.pins import NOX
+from ci_gates.core.project import _toml
+from ci_gates.template import adopt, adoptfiles
 
-ROOT = Path(__file__).resolve().parents[2]
+
+def parse_toml(root: Path) -> dict[str, Any]:
+    return _toml(str(root / "pyproject.toml"))
+
 MakeRepo = Callable[..., Path]
+REQUIREMENT = "ci-gates @ file:///opt/ci-gates"
 
 MATURIN_LIKE = {
     "pyproject.toml": (
@@ -35,61 +41,94 @@ MATURIN_LIKE = {
 }
 
 
-def test_adopt_copies_the_library_and_writes_reasoned_skips(make_repo: MakeRepo) -> None:
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts and "target" not in p.parts
+    }
+
+
+def test_adopt_writes_a_pin_and_a_config_never_the_library(make_repo: MakeRepo) -> None:
     project = make_repo(MATURIN_LIKE)
-    before = {p: (project / p).read_bytes() for p in ("src/lib.rs", "Cargo.toml")}
-    report = adopt.adopt(str(ROOT), str(project))
-    assert "copied" in report and "next: `cargo generate-lockfile`" in report
-    for rel in (
-        "ci/runner.py",
-        "ci/gates/loc.py",
-        "noxfile.py",
-        "tasks.py",
+    before = _tree(project)
+    report = adopt.adopt(str(project), REQUIREMENT)
+    after = _tree(project)
+    added = sorted(set(after) - set(before))
+    assert added == [
         ".claude/settings.json",
-    ):
-        assert (project / rel).is_file(), rel
-    assert not (project / "ci/bench").exists()  # the template's own benchmarks stay home
-    assert {p: (project / p).read_bytes() for p in before} == before  # its code is untouched
+        ".codex/hooks.json",
+        "ci/hooks/guard.py",
+        "ci/requirements-dev.txt",
+        "noxfile.py",
+    ]
+    changed = [p for p in before if before[p] != after[p]]
+    assert changed == ["pyproject.toml"]  # the project's code is untouched
+    written = sum(after[p].count(b"\n") for p in added)
+    written += after["pyproject.toml"].count(b"\n") - before["pyproject.toml"].count(b"\n")
+    assert written <= 300 and f"wrote {written} lines" in report
+    assert not any(p.endswith(".py") and p not in ("noxfile.py", "ci/hooks/guard.py") for p in added)
+    assert (project / "ci/requirements-dev.txt").read_text().splitlines()[-1] == REQUIREMENT
+    assert "next: `cargo generate-lockfile`" in report
     config = parse(project)  # the written section is valid config
     assert set(config["skip"]) >= {"action_yaml", "workflows", "action_surface", "stubs", "pytest"}
     assert all(reason.strip() for reason in config["skip"].values())
     assert config["tool-guard"]["release-files"] == [".github/workflows/CI.yml"]
-    ruff = (project / "ci/ruff.toml").read_text()
-    assert 'known-first-party = ["ci"]' in ruff
 
 
-def test_nothing_adopted_names_the_template(make_repo: MakeRepo) -> None:
+def test_a_second_adopt_changes_nothing(make_repo: MakeRepo) -> None:
     project = make_repo(MATURIN_LIKE)
-    adopt.adopt(str(ROOT), str(project))
-    own = names(ROOT)
-    forms = {own.dist, own.package, *(c.name for c in own.crates), *(own.cli or "",)} - {""}
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
-    hits = [
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file()
-        and ".git" not in path.parts
-        and pattern.search(path.read_text("utf-8", "replace"))
-    ]
-    assert hits == []
+    adopt.adopt(str(project), REQUIREMENT)
+    once = _tree(project)
+    report = adopt.adopt(str(project), REQUIREMENT)
+    assert _tree(project) == once and "nothing changed" in report
 
 
-def test_adopt_refuses_what_it_would_break(make_repo: MakeRepo, tmp_path: Path) -> None:
+def test_the_pin_goes_where_the_project_keeps_its_dev_tools(make_repo: MakeRepo) -> None:
+    grouped = MATURIN_LIKE["pyproject.toml"] + '\n[dependency-groups]\ndev = ["pytest>=8"]\n'
+    project = make_repo({**MATURIN_LIKE, "pyproject.toml": grouped})
+    adopt.adopt(str(project), REQUIREMENT)
+    assert parse_toml(project)["dependency-groups"]["dev"] == ["pytest>=8", REQUIREMENT, NOX]
+    listed = make_repo({**MATURIN_LIKE, "requirements-dev.txt": "pytest\nnox==2025.1.1\n"})
+    adopt.adopt(str(listed), REQUIREMENT)
+    lines = (listed / "requirements-dev.txt").read_text().splitlines()
+    assert lines[:2] == ["pytest", "nox==2025.1.1"] and lines[-1] == REQUIREMENT  # their nox kept
+    assert not (listed / "ci/requirements-dev.txt").exists()
+
+
+def test_existing_files_of_the_project_are_kept(make_repo: MakeRepo) -> None:
+    settings = '{"permissions": {"allow": ["Bash(ls:*)"]}}\n'
+    project = make_repo(
+        {**MATURIN_LIKE, "noxfile.py": "# the project's own\n", ".claude/settings.json": settings}
+    )
+    report = adopt.adopt(str(project), REQUIREMENT)
+    assert (project / "noxfile.py").read_text() == "# the project's own\n"
+    assert "add these two lines" in report and "register()" in report
+    merged = json.loads((project / ".claude/settings.json").read_text())
+    assert merged["permissions"] == {"allow": ["Bash(ls:*)"]} and "PreToolUse" in merged["hooks"]
+
+
+def test_nothing_adopted_names_the_template_or_copies_it(make_repo: MakeRepo) -> None:
+    project = make_repo(MATURIN_LIKE)
+    adopt.adopt(str(project), REQUIREMENT)
+    text = "\n".join(v.decode("utf-8", "replace") for v in _tree(project).values())
+    assert "template" not in text.lower().replace("ci-gates adopt", "")
+
+
+def test_adopt_refuses_what_it_cannot_work_on(tmp_path: Path) -> None:
     with pytest.raises(adopt.AdoptError, match="no pyproject.toml"):
-        adopt.adopt(str(ROOT), str(tmp_path))
+        adopt.adopt(str(tmp_path))
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "pyproject.toml").write_text('[project]\nname = "x"\n')
     with pytest.raises(adopt.AdoptError, match="run `git init`"):
-        adopt.adopt(str(ROOT), str(plain))
-    project = make_repo({**MATURIN_LIKE, "noxfile.py": "# the project's own\n"})
-    with pytest.raises(adopt.AdoptError, match="already has noxfile.py"):
-        adopt.adopt(str(ROOT), str(project))
-    assert (project / "noxfile.py").read_text() == "# the project's own\n"  # nothing written
-    assert not (project / "ci").exists()
-    adopt.adopt(str(ROOT), str(project), force=True)
-    with pytest.raises(adopt.AdoptError, match="already has \\[tool.ci-gates\\]"):
-        adopt.adopt(str(ROOT), str(project), force=True)
+        adopt.adopt(str(plain))
+
+
+def test_the_default_pin_is_the_library_that_runs() -> None:
+    pin = adoptfiles.pinned(library_requirement())
+    assert pin.startswith("ci-gates")
+    assert adoptfiles.released().startswith("ci-gates==")
 
 
 @pytest.mark.cargo
@@ -104,6 +143,6 @@ def test_adopt_on_a_real_maturin_new_project(tmp_path: Path) -> None:
     )
     project = tmp_path / "fresh"
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    report = adopt.adopt(str(ROOT), str(project))
+    report = adopt.adopt(str(project), REQUIREMENT)
     assert "distribution fresh, package fresh, extension fresh, CLI (none)" in report
     assert parse(project)["skip"]["action_surface"].startswith("no CLI crate")

@@ -141,7 +141,7 @@ def test_a_plugin_module_and_the_project_modules_it_imports_count(make_repo: Mak
             "ci/other.py": "Y = 1\n",
         }
     )
-    gate = Gate("mine", "x", inputs=(), module="ci_gates.gates.mine")
+    gate = Gate("mine", "x", inputs=(), module="ci.gates.mine")
     before = digest(root, gate, (gate,))
     (root / "ci/other.py").write_text("Y = 2\n", encoding="utf-8")
     assert digest(root, gate, (gate,)) == before

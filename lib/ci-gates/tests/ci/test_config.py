@@ -133,3 +133,13 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
 def test_repository_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[2]
     config.parse(root)
+
+
+def test_a_renamed_key_names_its_new_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ci_gates.core import config
+
+    monkeypatch.setattr(config, "RENAMED", {"loc.max": "fail", "lines": "loc"})
+    with pytest.raises(config.ConfigError, match=r"\[tool.ci-gates.loc\] max: renamed to 'fail'"):
+        config.validate({"loc": {"max": 600}})
+    with pytest.raises(config.ConfigError, match=r"renamed to \[tool.ci-gates.loc\]"):
+        config.validate({"lines": {}})

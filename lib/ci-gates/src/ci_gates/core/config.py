@@ -89,6 +89,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+# Keys a release renamed: "section.key" (or "section") -> its new name, so a project that
+# upgrades the pin gets an error naming the new key instead of "unknown key".
+RENAMED: dict[str, str] = {}
+
 # Lists of tables, each validated by its owner (a function taking the raw list).
 TABLE_LISTS = {("release", "packages"): "ci_gates.checks.versioning.config:validate_packages"}
 
@@ -127,12 +131,17 @@ def validate(raw: object, root: str = ".") -> Config:
         where = f"pyproject.toml [tool.ci-gates.{section}]"
         if section in REASON_TABLES or section in MODULE_LISTS:
             continue
+        if section in RENAMED:
+            raise ConfigError(f"{where}: renamed to [tool.ci-gates.{RENAMED[section]}]; rename it")
         if section not in DEFAULTS:
             known = ", ".join(sorted(DEFAULTS))
             raise ConfigError(f"{where}: unknown section; known sections: {known}")
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: must be a table, not {_type_name(table)}")
         for key, value in table.items():
+            if f"{section}.{key}" in RENAMED:
+                new = RENAMED[f"{section}.{key}"]
+                raise ConfigError(f"{where} {key}: renamed to {new!r} in this ci-gates; rename it")
             if key not in DEFAULTS[section]:
                 known = ", ".join(sorted(DEFAULTS[section]))
                 raise ConfigError(f"{where} {key}: unknown key; known keys: {known}")
@@ -178,7 +187,7 @@ def _modules(value: object) -> list[str]:
     """``plugins``: a list of dotted module names."""
     where = "pyproject.toml [tool.ci-gates] plugins"
     if not isinstance(value, list):
-        raise ConfigError(f'{where}: must be a list of module names, e.g. ["ci_gates.gates.mygate"]')
+        raise ConfigError(f'{where}: must be a list of module names, e.g. ["ci.gates.mygate"]')
     for item in value:
         if not isinstance(item, str) or not all(p.isidentifier() for p in item.split(".")):
             raise ConfigError(f"{where}: {item!r} is not a module name (dotted identifiers)")

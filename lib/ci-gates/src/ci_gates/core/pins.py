@@ -21,8 +21,11 @@ GRIFFE_OLD_PYTHON = "griffe==1.14.0; python_version < '3.11'"
 # The build gate runs `python -m build` with build isolation: the backend's own requirements
 # (maturin) go into build's throwaway env, exactly as for users; only the front end is ours.
 BUILD_TOOLS = ("build>=1.2", "filelock>=3.12")
+# The developer tools a project installs once (adopt writes them next to the library's pin).
+NOX = "nox==2026.10.20"
+UV = "uv==0.13.9"
 # Publishing: uv uploads (trusted publishing in CI), pypi-attestations signs (PEP 740) under Actions.
-UPLOAD_TOOLS = ("uv==0.13.9", "packaging>=24")
+UPLOAD_TOOLS = (UV, "packaging>=24")
 PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
 # The cibuildwheel seed path's configuration is validated by cibuildwheel itself (tests).
 CIBUILDWHEEL = "cibuildwheel==4.3.5"

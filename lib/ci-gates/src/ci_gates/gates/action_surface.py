@@ -20,6 +20,17 @@ from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
+def _applies(root: str) -> str:
+    """Skipped where the project builds no CLI."""
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        cli = names(root).cli
+    except ProjectError:
+        return ""
+    return "" if cli else "no CLI crate (a workspace member with a binary) in this project"
+
+
 GATE = Gate(
     "action_surface",
     "Every call of the project's CLI in actions, workflows and docs is real",
@@ -27,6 +38,7 @@ GATE = Gate(
     packages=(PYYAML,),
     inputs=(*WORKFLOW_INPUTS, "**/*.md"),
     config=("project",),
+    applies=_applies,
 )
 
 TYPE_CHECKING = False

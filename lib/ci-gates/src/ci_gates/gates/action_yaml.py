@@ -19,11 +19,23 @@ from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
+def _applies(root: str) -> str:
+    """Skipped where there is no composite action to check."""
+    import glob
+    import os
+
+    found = glob.glob(os.path.join(root, "action.y*ml")) + glob.glob(
+        os.path.join(root, "action", "**", "action.y*ml"), recursive=True
+    ) + glob.glob(os.path.join(root, ".github", "actions", "**", "action.y*ml"), recursive=True)
+    return "" if found else "no composite action (action.yml) in this project"
+
+
 GATE = Gate(
     "action_yaml",
     "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
     packages=(PYYAML, CHECK_JSONSCHEMA),
     inputs=WORKFLOW_INPUTS,
+    applies=_applies,
 )
 
 TYPE_CHECKING = False

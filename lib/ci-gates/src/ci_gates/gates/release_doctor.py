@@ -21,12 +21,28 @@ from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import PYYAML, TOMLI, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
+def _applies(root: str) -> str:
+    """Skipped until the project declares what it releases."""
+    from ci_gates.core.config import ConfigError, load
+
+    try:
+        if load(root)["release"]["packages"]:
+            return ""
+    except ConfigError:
+        return ""
+    return (
+        "no [[tool.ci-gates.release.packages]] declared yet; declare them (see the library's "
+        "release guide) and remove this skip"
+    )
+
+
 GATE = Gate(
     "release_doctor",
     "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
     packages=(PYYAML, TOMLI),
     inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "**/Cargo.toml"),
     config=("release",),
+    applies=_applies,
 )
 
 TYPE_CHECKING = False

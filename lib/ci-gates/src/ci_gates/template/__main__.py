@@ -1,5 +1,5 @@
-"""``python -m ci_gates.template rename --dist D --package P --cli C [--crate-prefix X]`` and
-``python -m ci_gates.template adopt PATH``: what ``nox -s rename`` and ``nox -s adopt`` run."""
+"""``ci-gates rename --dist D --package P --cli C [--crate-prefix X]`` and ``ci-gates adopt PATH``:
+what ``nox -s rename`` and ``nox -s adopt`` run."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ci_gates.template")
+    parser = argparse.ArgumentParser(prog="ci-gates")
     sub = parser.add_subparsers(dest="command", required=True)
     rename = sub.add_parser("rename", help="rename the distribution, package, CLI and crates")
     rename.add_argument("--dist", required=True, help="distribution name ([project].name)")
@@ -17,9 +17,11 @@ def _parser() -> argparse.ArgumentParser:
     rename.add_argument(
         "--crate-prefix", help="prefix of the crate names (default: the --dist name)"
     )
-    adopt = sub.add_parser("adopt", help="copy the gate library into an existing maturin project")
+    adopt = sub.add_parser("adopt", help="bring the gates to an existing maturin project")
     adopt.add_argument("path", help="the project's root (its pyproject.toml's directory)")
-    adopt.add_argument("--force", action="store_true", help="overwrite files the gates own there")
+    adopt.add_argument(
+        "--requirement", help="how the project pins ci-gates (default: the library running now)"
+    )
     return parser
 
 
@@ -47,7 +49,7 @@ def main(argv: list[str]) -> int:
     from ci_gates.template.adopt import AdoptError, adopt
 
     try:
-        report = adopt(project_root(), args.path, force=args.force)
+        report = adopt(args.path, args.requirement)
     except AdoptError as exc:
         print(f"adopt: {exc}", file=sys.stderr)
         return 2

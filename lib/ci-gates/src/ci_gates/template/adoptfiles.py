@@ -1,0 +1,225 @@
+"""The files ``ci-gates adopt`` writes into a project, each step idempotent.
+
+Every writer returns ``[(path, lines written)]`` (empty when the project has it already) and adds
+to ``notes`` what it would not do by itself (a noxfile of the project's own, a hook script it
+did not write).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+from ci_gates.core.pins import NOX, UV
+
+DIST = "ci-gates"
+DEV_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
+NEW_DEV_FILE = "ci/requirements-dev.txt"
+NOXFILE = '''"""nox sessions: the ci-gates library's gates and tools (`nox -l`); [tool.ci-gates] configures them."""
+
+from ci_gates.commands.nox_sessions import register
+
+register()
+'''
+NOX_LINES = "from ci_gates.commands.nox_sessions import register\nregister()"
+
+
+def pinned(requirement: str) -> str:
+    """The requirement line for the library: a local source directory becomes a file URL."""
+    if requirement.startswith((DIST, DIST.replace("-", "_"))):
+        return requirement
+    from pathlib import Path
+
+    return f"{DIST} @ {Path(requirement).resolve().as_uri()}"
+
+
+def released() -> str:
+    """What the pin becomes once the library is on PyPI."""
+    import ci_gates
+
+    return f"{DIST}=={ci_gates.__version__}"
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+
+
+def _write(project: str, rel: str, text: str, mode: str = "w") -> None:
+    path = os.path.join(project, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, mode, encoding="utf-8", newline="\n") as f:
+        f.write(text)
+
+
+def _read(project: str, rel: str) -> str | None:
+    try:
+        with open(os.path.join(project, rel), encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _dev_group(project: str) -> list[str] | None:
+    from ci_gates.core.project import _toml
+
+    groups = _toml(os.path.join(project, "pyproject.toml")).get("dependency-groups", {})
+    dev = groups.get("dev") if isinstance(groups, dict) else None
+    return dev if isinstance(dev, list) else None
+
+
+def _names_in(entries: list[str]) -> set[str]:
+    return {re.split(r"[\s<>=!~;\[@]", e.strip(), maxsplit=1)[0].lower() for e in entries if e}
+
+
+def where_pinned(project: str) -> str:
+    """Where the project keeps its dev tools: ``pyproject.toml`` (a dev group) or a file."""
+    if _dev_group(project) is not None:
+        return "pyproject.toml"
+    return next((f for f in (*DEV_FILES, NEW_DEV_FILE) if _read(project, f) is not None), "")
+
+
+def install_hint(project: str) -> str:
+    where = where_pinned(project) or NEW_DEV_FILE
+    return "--group dev" if where == "pyproject.toml" else f"-r {where}"
+
+
+def pin(project: str, requirement: str, notes: list[str]) -> list[tuple[str, int]]:
+    """The pinned library (and nox, when missing) where the project keeps its dev tools."""
+    where = where_pinned(project)
+    if where == "pyproject.toml":
+        return _pin_group(project, requirement)
+    if where:
+        text = _read(project, where) or ""
+        present = _names_in([ln for ln in text.splitlines() if not ln.lstrip().startswith("#")])
+        add = [r for r in (requirement, NOX) if _names_in([r]).isdisjoint(present)]
+        if not add:
+            return []
+        block = "# The CI gates (`nox -s gates`), written by `ci-gates adopt`.\n"
+        block += "".join(f"{r}\n" for r in add)
+        prefix = "" if not text or text.endswith("\n") else "\n"
+        _write(project, where, prefix + block, "a")
+        return [(where, _lines(prefix + block))]
+    text = (
+        "# The developer tools, installed once: `python -m pip install -r ci/requirements-dev.txt`.\n"
+        "# nox runs the CI gates (`nox -s gates`); every other tool is installed by the gates.\n"
+        f"{NOX}\n{UV}\n{requirement}\n"
+    )
+    _write(project, NEW_DEV_FILE, text)
+    return [(NEW_DEV_FILE, _lines(text))]
+
+
+def _pin_group(project: str, requirement: str) -> list[tuple[str, int]]:
+    import tomlkit
+
+    path = os.path.join(project, "pyproject.toml")
+    with open(path, encoding="utf-8") as f:
+        doc = tomlkit.parse(f.read())
+    dev = doc["dependency-groups"]["dev"]  # type: ignore[index]
+    present = _names_in([str(e) for e in dev if isinstance(e, str)])  # type: ignore[union-attr]
+    add = [r for r in (requirement, NOX) if _names_in([r]).isdisjoint(present)]
+    for r in add:
+        dev.append(r)  # type: ignore[union-attr]
+    if not add:
+        return []
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(tomlkit.dumps(doc))
+    return [("pyproject.toml", len(add))]
+
+
+def noxfile(project: str, notes: list[str]) -> list[tuple[str, int]]:
+    text = _read(project, "noxfile.py")
+    if text is None:
+        _write(project, "noxfile.py", NOXFILE)
+        return [("noxfile.py", _lines(NOXFILE))]
+    if "ci_gates" not in text:
+        notes.append(
+            "noxfile.py is the project's own: add these two lines to it (the sessions it "
+            f"defines keep their names): {NOX_LINES!r}"
+        )
+    return []
+
+
+def hooks(project: str, notes: list[str]) -> list[tuple[str, int]]:
+    """The entry script and both agents' settings; existing settings get our hooks merged in."""
+    from ci_gates.template import hookfiles
+
+    out = []
+    for rel, text in hookfiles.files().items():
+        have = _read(project, rel)
+        if have == text:
+            continue
+        if have is None:
+            _write(project, rel, text)
+            out.append((rel, _lines(text)))
+        elif rel.endswith(".json"):
+            merged = _merge_settings(have, text, rel)
+            if merged != have:
+                _write(project, rel, merged)
+                out.append((rel, max(_lines(merged) - _lines(have), 0)))
+        elif have.startswith(text.split("\n", 1)[0]):  # our entry script, an older version
+            _write(project, rel, text)
+            out.append((rel, _lines(text)))
+        else:
+            notes.append(f"{rel} is the project's own; the agent hooks need the library's")
+    return out
+
+
+def _merge_settings(have: str, ours: str, rel: str) -> str:
+    """``have`` with every hook group of ``ours`` whose command it lacks; theirs kept as is."""
+    try:
+        doc = json.loads(have)
+    except ValueError:
+        return have  # not JSON: leave it, the note below says so
+    if not isinstance(doc, dict):
+        return have
+    hooks = doc.setdefault("hooks", {})
+    known = json.dumps(hooks)
+    for event, groups in json.loads(ours)["hooks"].items():
+        for group in groups:
+            command = group["hooks"][0]["command"]
+            if json.dumps(command) not in known:
+                hooks.setdefault(event, []).append(group)
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def config(project: str, skipped: dict[str, str], since: str) -> list[tuple[str, int]]:
+    """The fitted ``[tool.ci-gates]`` section, appended to pyproject.toml once."""
+    text = _read(project, "pyproject.toml") or ""
+    if "[tool.ci-gates" in text:
+        return []
+    lines = [
+        "",
+        "# The CI gates (ci-gates): `nox -s gates` runs them all, `nox -s rules` explains each",
+        "# rule. Written by `ci-gates adopt`; each skip says what would make the gate apply.",
+    ]
+    releases = release_files(project)
+    if since:
+        lines += ["[tool.ci-gates.commits]", "# Commits before the adoption are not judged."]
+        lines += [f'since = "{since}"', ""]
+    if releases:
+        lines += ["[tool.ci-gates.tool-guard]", "# Workflows that publish; nowhere else may."]
+        lines += ["release-files = [" + ", ".join(json.dumps(r) for r in releases) + "]", ""]
+    if skipped:
+        lines.append("[tool.ci-gates.skip]")
+        lines += [f"{gate} = {json.dumps(why)}" for gate, why in sorted(skipped.items())]
+    section = "\n".join(lines) + "\n"
+    _write(project, "pyproject.toml", ("" if text.endswith("\n") else "\n") + section, "a")
+    return [("pyproject.toml", _lines(section))]
+
+
+_PUBLISH = re.compile(
+    r"\b(uv publish|twine upload|maturin (publish|upload)|cargo publish|command: (upload|publish))\b"
+)
+
+
+def release_files(project: str) -> list[str]:
+    """Workflows that publish (maturin's generated CI.yml does, on tags): the release files."""
+    import glob
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(project, ".github", "workflows", "*.y*ml"))):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            if _PUBLISH.search(f.read()):
+                out.append(os.path.relpath(path, project).replace(os.sep, "/"))
+    return out
