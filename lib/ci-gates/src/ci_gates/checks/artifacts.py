@@ -280,7 +280,11 @@ def install_wheel(venv: str, wheel: str) -> None:
 
 
 def wheel_venv(
-    root: str, name: str, extra: list[str] | None = None, python: str | None = None
+    root: str,
+    name: str,
+    extra: list[str] | None = None,
+    python: str | None = None,
+    stamp: str = "",
 ) -> str:
     """A venv ``target/ci-gates/venvs/<name>`` of ``python`` (default: this interpreter) with
     the current wheel (and ``extra``) installed.
@@ -292,7 +296,13 @@ def wheel_venv(
     extra = list(extra or [])
     venv = _abs(root, f"{VENVS_DIR}/{name}")
     marker = os.path.join(venv, ".ci-gates-wheel.json")
-    want = {"wheel": file_sha256(wheel), "extra": extra, "python": python or sys.executable}
+    # ``stamp``: what ``extra`` cannot say itself (the digest of a local source it names).
+    want = {
+        "wheel": file_sha256(wheel),
+        "extra": extra,
+        "python": python or sys.executable,
+        "stamp": stamp,
+    }
     try:
         with open(marker, encoding="utf-8") as f:
             if json.load(f) == want and os.path.exists(venv_python(venv)):

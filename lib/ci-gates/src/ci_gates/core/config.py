@@ -51,6 +51,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         # fnmatch patterns of repo-relative paths not checked (fixtures that show bad commands).
         "exclude": ["tests/*fixtures/*"],
     },
+    "pytest": {
+        # More test suites, each a directory with its own pytest configuration (a library
+        # developed in the same repository), run after the project's own in the same venv.
+        "suites": [],
+    },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
     },

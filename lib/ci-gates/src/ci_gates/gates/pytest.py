@@ -204,7 +204,12 @@ def run_suite(
 
 
 def _venv_python(
-    root: str, name: str, extra: list[str], package: str, python: str | None = None
+    root: str,
+    name: str,
+    extra: list[str],
+    package: str,
+    python: str | None = None,
+    stamp: str = "",
 ) -> tuple[str, dict[str, str]]:
     """A wheel venv's python and the suite's environment; CannotRun unless the package imports
     from that venv (never from the source tree)."""
@@ -213,7 +218,7 @@ def _venv_python(
     from ci_gates.checks import artifacts
 
     try:
-        venv = artifacts.wheel_venv(root, name, extra=extra, python=python)
+        venv = artifacts.wheel_venv(root, name, extra=extra, python=python, stamp=stamp)
     except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc)) from None
     exe = artifacts.venv_python(venv)
@@ -231,6 +236,33 @@ def _venv_python(
         )
     print(f"pytest: {package} from {location}", flush=True)
     return exe, env
+
+
+def _library() -> tuple[str, str]:
+    """The gate library as the suite's venv installs it (the tests import it), and a stamp
+    that changes when a local source of it changes."""
+    from ci_gates.core.env import library_requirement, source_digest, source_dir
+
+    requirement, source = library_requirement(), source_dir()
+    return requirement, (source_digest(source) if source else "")
+
+
+def _suite_of(args: list[str], suites: list[str]) -> tuple[str, list[str]]:
+    """The suite directory the first path argument lies in ("" for the project's own), and
+    the arguments relative to it."""
+    for suite in suites:
+        prefix = suite.rstrip("/") + "/"
+        if any(a.startswith(prefix) for a in args if not a.startswith("-")):
+            return suite, [a[len(prefix) :] if a.startswith(prefix) else a for a in args]
+    return "", args
+
+
+def _under(suite: str, found: list[Finding]) -> list[Finding]:
+    """Findings of a suite run in ``suite``, their paths made relative to the project root."""
+    if not suite:
+        return found
+    prefix = suite.rstrip("/") + "/"
+    return [f._replace(path=prefix + f.path) if f.path else f for f in found]
 
 
 def floor_runs(root: str, package: str) -> list[Finding]:
@@ -263,17 +295,24 @@ def run(root: str | None = None) -> list[Finding]:
     from ci_gates.core.project import ProjectError, names
     from ci_gates.core.registry import load
 
-    root, _ = config_for(root)
-    extra = sorted(set(load(root).packages()) | set(GATE.packages))
+    root, config = config_for(root)
+    library, stamp = _library()
+    extra = sorted({*load(root).packages(), *GATE.packages, library})
     try:
         package = names(root).package
     except ProjectError as exc:
         raise CannotRun(str(exc)) from None
-    python, env = _venv_python(root, "pytest", extra, package)
+    python, env = _venv_python(root, "pytest", extra, package, stamp=stamp)
     args = os.environ.get(ARGS_ENV, "").strip()
-    found = run_suite(python, root, env, tuple(shlex.split(args)))
-    if args:  # a chosen subset: the floor runs belong to the full gate only
-        return [*found, partial_run(args)]
+    suites = list(config["pytest"]["suites"])
+    if args:  # a chosen subset: in the suite its first path names; no floor runs
+        where, rest = _suite_of(shlex.split(args), suites)
+        found = run_suite(python, os.path.join(root, where), env, tuple(rest))
+        return [*_under(where, found), partial_run(args)]
+    found = run_suite(python, root, env)
+    for suite in suites:
+        junit = f"{JUNIT[: -len('.xml')]}-{len(found)}.xml"
+        found += _under(suite, run_suite(python, os.path.join(root, suite), env, junit=junit))
     floor = floor_runs(root, package)
     if not any(f.rule == "PYV003" for f in floor):
         return [*found, *floor]
