@@ -34,8 +34,8 @@ METHOD = {
     "release_plan": "`make_plan` (what `python -m ci.release plan --no-api --json` runs) in a fresh "
     "interpreter, the history read per package (two git calls each: before) and in one pass "
     "(now), interleaved, on synthetic Cargo workspaces written by `git fast-import` "
-    "(ci/bench/release_plan.py: every package tagged on the first commit, then ~2% merged "
-    "side branches, most commits touching one package's files, some two); "
+    "(ci/bench/release_plan.py: every package tagged on the first commit, then commits touching "
+    "one package's files, some two, and side branches merged back, ~1.5% of commits merges); "
     f"{release_plan.RUNS} runs after 2 warm-up rounds, medians. Both plans must be identical.",
     "size": "File sizes of the wheel built by the `build` gate (from its manifest) and of each native "
     "file inside it (uncompressed / compressed).",
