@@ -89,9 +89,14 @@ def tag_name(name: str, version: str) -> str:
 
 
 def last_tag(root: str, name: str, head: str = "HEAD") -> tuple[str, str] | None:
-    """``(tag, version)`` of the highest ``{name}-v<semver>`` tag reachable from ``head``."""
+    """``(tag, version)`` of the highest ``{name}-v<semver>`` tag reachable from ``head``.
+
+    Equal versions (``1.1.0`` and ``1.1.0-rc.1``) go to the first by name, whatever the user's
+    ``tag.sort`` says.
+    """
     prefix = tag_name(name, "")
-    return highest(prefix, git(root, "tag", "--merged", head, "--list", f"{prefix}*").split())
+    listed = git(root, "tag", "--merged", head, "--sort=refname", "--list", f"{prefix}*")
+    return highest(prefix, listed.split())
 
 
 def highest(prefix: str, tags: list[str]) -> tuple[str, str] | None:

@@ -143,6 +143,7 @@ SCENARIOS: dict[str, list[tuple[str, ...]]] = {
         ("commit", "fix: outside every package", "README.md"),
     ],
     "a pre-release and its release share a semver key": [
+        ("git", "config", "tag.sort", "-refname"),  # `git tag` would list the rc first
         ("tags", "1.0.0"),
         ("commit", "feat(core): a", CORE),
         ("tag", "demo-core-v1.1.0-rc.1"),
