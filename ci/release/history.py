@@ -233,7 +233,12 @@ def since_last_tags(
 def _one_pass(
     root: str, matchers: dict[str, Callable[[bytes], bool]], head: str
 ) -> dict[str, Since]:
-    """:func:`since_last_tags` for the packages whose globs ``matchers`` answer for."""
+    """:func:`since_last_tags` for the packages whose globs ``matchers`` answer for.
+
+    Each package's commits keep the union's order, which is its own ``git log``'s: git walks
+    by commit date, and a commit of a range is queued only by its children in that range, so
+    the order among them does not depend on what else is walked (the tests hold it to that).
+    """
     lasts = _last_tags(root, list(matchers), head)
     tips = sorted({last[2] for last in lasts.values() if last})
     bases: list[str] = []
@@ -273,7 +278,7 @@ def _last_tags(root: str, names: list[str], head: str) -> dict[str, tuple[str, s
             commit_of[tag] = sha if kind == "commit" else peeled
         elif (deep := rev(root, f"refs/tags/{tag}")) is not None:  # a tag of a tag (older git)
             commit_of[tag] = deep
-    ordered = sorted(commit_of)  # `git tag --list` order: by name
+    ordered = sorted(commit_of)  # by name, as last_tag lists them
     result: dict[str, tuple[str, str, str] | None] = {}
     for name in names:
         prefix = tag_name(name, "")
