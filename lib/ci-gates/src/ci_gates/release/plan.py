@@ -121,11 +121,10 @@ def classify(sha: str, message: str, version: str) -> tuple[str, str]:
     return level, f"{why} in {sha[:10]} {msg.subject!r}"
 
 
-def _own(root: str, pkg: Package, since: str | None, version: str) -> tuple[str, str, list[str], list[str]]:  # fmt: skip
+def _own(logged: list[tuple[str, bytes]], version: str) -> tuple[str, str, list[str], list[str]]:
     """The package's own bump: ``(level, reason, counted commits, skipped commits)``."""
-    revs = ["HEAD", f"^{since}"] if since else ["HEAD"]
     level, reason, counted, skipped = "", "", [], []
-    for sha, message in history.log(root, revs, list(pkg.paths)):
+    for sha, message in [(sha, history.message(raw)) for sha, raw in logged]:
         this, why = classify(sha, message, version)
         if this == "skip":
             skipped.append(sha)
@@ -138,18 +137,26 @@ def _own(root: str, pkg: Package, since: str | None, version: str) -> tuple[str,
     return level, reason, counted, skipped
 
 
-def make_plan(root: str, config: dict[str, Any] | None = None, api: bool = False) -> Plan:
+def make_plan(
+    root: str, config: dict[str, Any] | None = None, api: bool = False, *, per_package: bool = False
+) -> Plan:
     """What the next release ships, from the commits since each package's last tag.
 
     With ``api``, each shipping package's API is compared with its last release too
     (:func:`check_api`): the plan then refuses a bump smaller than the API change requires.
+    The history is read in a constant number of git calls (:func:`history.since_last_tags`);
+    ``per_package`` reads it with two calls per package instead, the reference the tests and
+    the benchmark hold it to.
     """
+    packages = load(root, config)
+    read = history.per_package if per_package else history.since_last_tags
+    since = read(root, {pkg.name: pkg.paths for pkg in packages})
     entries: dict[str, Entry] = {}
-    for pkg in load(root, config):
-        last = history.last_tag(root, pkg.name)
+    for pkg in packages:
+        last, logged = since[pkg.name]
         manifest_version = versions.read_version(root, pkg.manifest)
         base = last[1] if last else manifest_version
-        level, reason, counted, skipped = _own(root, pkg, last[0] if last else None, base)
+        level, reason, counted, skipped = _own(logged, base)
         shipped = [d for d in pkg.depends_on if d in entries]
         if last is None:
             reason = f"first release: no tag {history.tag_name(pkg.name, '*')}; version from {pkg.manifest}"  # fmt: skip
