@@ -8,6 +8,8 @@ import tempfile
 import time
 from typing import Callable
 
+from ci.bench import gates, hooks, loop, release_plan, startup, throughput
+from ci.bench.common import Row, machine, table
 from ci_gates.checks.artifacts import (
     ArtifactError,
     current_manifest,
@@ -15,8 +17,6 @@ from ci_gates.checks.artifacts import (
     venv_scripts,
     wheel_venv,
 )
-from ci.bench import gates, hooks, loop, release_plan, startup, throughput
-from ci.bench.common import Row, machine, table
 from ci_gates.core.context import project_root
 from ci_gates.core.project import ProjectError, names
 

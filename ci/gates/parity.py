@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci.gates.parity_vectors import (  # noqa: F401  (re-exported: the gate's vector API)
     FIELDS,
     MAX_GENERATED,
@@ -25,7 +24,7 @@ from ci.gates.parity_vectors import (  # noqa: F401  (re-exported: the gate's ve
     load_vectors,
     vector_bytes,
 )
-
+from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
 
@@ -166,8 +165,11 @@ def _read_vectors(root: str) -> tuple[list[Vector], list[Finding]]:
     except OSError as exc:
         return [], [bad_vector(0, f"cannot read ({exc.strerror})", "the parity vectors live there")]
     listed = {v.file for v in vectors}
-    found += [unlisted_file(name) for name in sorted(os.listdir(directory))
-              if name.endswith(".bin") and name not in listed]  # fmt: skip
+    found += [
+        unlisted_file(name)
+        for name in sorted(os.listdir(directory))
+        if name.endswith(".bin") and name not in listed
+    ]
     return vectors, found
 
 
@@ -177,8 +179,13 @@ def _python_answers(
     """``{vector: {surface: answer}}`` from one Python process in the wheel venv, and its error."""
     import subprocess
 
-    proc = subprocess.run([python, "-c", PY_SURFACES, package], input=json.dumps(inputs),
-                          capture_output=True, text=True, cwd=cwd)  # fmt: skip
+    proc = subprocess.run(
+        [python, "-c", PY_SURFACES, package],
+        input=json.dumps(inputs),
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
     try:
         answers = json.loads(proc.stdout) if proc.returncode == 0 else {}
     except ValueError:

@@ -267,8 +267,9 @@ def test_unreadable_file_as_root_without_dac_override(tmp_path: Path) -> None:
     drop = "--bounding-set=-dac_override,-dac_read_search"
     proc = subprocess.run(
         ["setpriv", drop, sys.executable, "-c", ROOT_CHILD, str(secret)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "PermissionError"
 

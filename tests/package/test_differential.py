@@ -155,8 +155,11 @@ def test_odd_file_names_print_exactly_like_wc(tmp_path: Path, cli: Path) -> None
     ).stdout
     theirs = subprocess.run(
         [os.fsencode(WC or "wc"), b"-l", b"-w", b"-c", *ODD_NAMES],
-        cwd=tmp_path, env=env, capture_output=True, check=True,
-    ).stdout  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        check=True,
+    ).stdout
     assert ours.decode("latin-1").splitlines() == theirs.decode("latin-1").splitlines()
     assert ours == theirs
     assert b" 'we\"ird'$'\\n''name.txt'\n" in ours

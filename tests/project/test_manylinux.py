@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from ci_gates.checks import artifacts
-from ci_gates.gates import build
 from ci_gates.core.project import names
+from ci_gates.gates import build
 from ci_gates.testing import run_gate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,8 +11,8 @@ from typing import Callable
 
 import pytest
 
-from ci_gates.core.findings import CANNOT_RUN_RULE
 from ci.gates import parity
+from ci_gates.core.findings import CANNOT_RUN_RULE
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
 from ci_gates.testing import run_gate
 from ci_gates.testing.wheels import CARGO, CLI_CRATE, PYPROJECT
@@ -54,15 +54,36 @@ def test_repository_vectors_load_cleanly_and_match_the_reference_model() -> None
         ([{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], None),
         ([{"name": "g", "generate": [["ab \u00ff", 2]], "lines": 0, "words": 2, "bytes": 8}], None),
         ([{"file": "a.bin", "lines": 0, "words": 0, "bytes": 1}], "vector #1 has no usable name"),
-        ([{"name": "a", "file": "a.bin", "lines": 0, "words": -1, "bytes": 1}], "words must be non-negative"),
-        ([{"name": "a", "file": "a.bin", "lines": 0, "words": True, "bytes": 1}], "words must be non-negative"),
-        ([{"name": "a", "lines": 0, "words": 0, "bytes": 0}], 'needs exactly one of "file" and "generate"'),
-        ([{"name": "a", "file": "missing.bin", "lines": 0, "words": 0, "bytes": 0}], "'missing.bin' is not in"),
-        ([{"name": "a", "generate": [["\u0100", 1]], "lines": 0, "words": 1, "bytes": 2}], "latin-1"),
-        ([{"name": "a", "generate": [["x", 1 << 30]], "lines": 0, "words": 1, "bytes": 1 << 30}], "at most"),
-        ([{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}] * 2, "duplicate name"),
+        (
+            [{"name": "a", "file": "a.bin", "lines": 0, "words": -1, "bytes": 1}],
+            "words must be non-negative",
+        ),
+        (
+            [{"name": "a", "file": "a.bin", "lines": 0, "words": True, "bytes": 1}],
+            "words must be non-negative",
+        ),
+        (
+            [{"name": "a", "lines": 0, "words": 0, "bytes": 0}],
+            'needs exactly one of "file" and "generate"',
+        ),
+        (
+            [{"name": "a", "file": "missing.bin", "lines": 0, "words": 0, "bytes": 0}],
+            "'missing.bin' is not in",
+        ),
+        (
+            [{"name": "a", "generate": [["\u0100", 1]], "lines": 0, "words": 1, "bytes": 2}],
+            "latin-1",
+        ),
+        (
+            [{"name": "a", "generate": [["x", 1 << 30]], "lines": 0, "words": 1, "bytes": 1 << 30}],
+            "at most",
+        ),
+        (
+            [{"name": "a", "file": "a.bin", "lines": 0, "words": 0, "bytes": 1}] * 2,
+            "duplicate name",
+        ),
     ],
-)  # fmt: skip
+)
 def test_load_vectors(tmp_path: Path, vectors: list[object], message: str | None) -> None:
     (tmp_path / "a.bin").write_bytes(b" ")
     text = json.dumps({"vectors": vectors}, indent=1)
@@ -94,12 +115,20 @@ CRLF = parity.Vector("crlf", 14, "crlf.bin", None, {"lines": 2, "words": 3, "byt
     [
         ([2, 3, 16], []),
         ([2, 2, 16], [("PAR002", "vector 'crlf' words: expected 3, S says 2")]),
-        ([1, 3, 15], [("PAR002", "vector 'crlf' lines: expected 2, S says 1"),
-                      ("PAR002", "vector 'crlf' bytes: expected 16, S says 15")]),
+        (
+            [1, 3, 15],
+            [
+                ("PAR002", "vector 'crlf' lines: expected 2, S says 1"),
+                ("PAR002", "vector 'crlf' bytes: expected 16, S says 15"),
+            ],
+        ),
         ("exit 2: boom", [("PAR003", "vector 'crlf': S failed: exit 2: boom")]),
-        ({"lines": 2}, [("PAR003", "vector 'crlf': S failed: gave {'lines': 2}, not [lines, words, bytes]")]),
+        (
+            {"lines": 2},
+            [("PAR003", "vector 'crlf': S failed: gave {'lines': 2}, not [lines, words, bytes]")],
+        ),
     ],
-)  # fmt: skip
+)
 def test_compare(got: object, expected: list[tuple[str, str]]) -> None:
     found = parity.compare(CRLF, "S", got)
     assert [(f.rule, f.message) for f in found] == expected
@@ -183,9 +212,14 @@ def vectors_repo(make_repo: MakeRepo, words_off: int = 0, cli: bool = True) -> P
     vectors = [
         {"name": "crlf", "file": "crlf.bin", "lines": 2, "words": 3 + words_off, "bytes": 16},
         {"name": "nul", "file": "nul.bin", "lines": 1, "words": 2, "bytes": 6},
-        {"name": "big", "generate": [["abcdefg hij\n", 30000]], "lines": 30000, "words": 60000,
-         "bytes": 360000},
-    ]  # fmt: skip
+        {
+            "name": "big",
+            "generate": [["abcdefg hij\n", 30000]],
+            "lines": 30000,
+            "words": 60000,
+            "bytes": 360000,
+        },
+    ]
     return make_repo(
         {
             "pyproject.toml": PYPROJECT,
@@ -218,8 +252,12 @@ def test_run_names_vector_field_and_every_disagreeing_surface(
     assert all(f.location() == "tests/vectors/vectors.json:4" for f in errors)
     head = "vector 'crlf' words: expected 4, "
     surfaces = {f.message[len(head) :] for f in errors if f.message.startswith(head)}
-    assert {"acme-count (file) says 3", "acme-count (stdin) says 3", "count_file says 3",
-            "count_bytes says 3"} <= surfaces  # fmt: skip
+    assert {
+        "acme-count (file) says 3",
+        "acme-count (stdin) says 3",
+        "count_file says 3",
+        "count_bytes says 3",
+    } <= surfaces
     assert all("vector 'crlf'" in f.message for f in errors)
 
 

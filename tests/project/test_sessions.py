@@ -40,7 +40,9 @@ def loaded_noxfile() -> tuple[ModuleType, dict[str, object]]:
 
     saved = dict(nox.registry._REGISTRY)
     nox.registry._REGISTRY.clear()
-    sys.modules.pop("ci_gates.commands.nox_sessions", None)  # importing it again registers the sessions
+    sys.modules.pop(
+        "ci_gates.commands.nox_sessions", None
+    )  # importing it again registers the sessions
     try:
         load("noxfile")
         return sys.modules["ci_gates.commands.nox_sessions"], dict(nox.registry._REGISTRY)

@@ -87,33 +87,65 @@ def python_repo(root: Path, version: str) -> ReleaseRepo:
         'manifest-path = "crates/py/Cargo.toml"\npython-source = "python"\n'
         'module-name = "demo._native"\n' + PY_PACKAGES
     )
-    return _init(root, {
-        "pyproject.toml": pyproject,
-        "Cargo.toml": '[workspace]\nresolver = "2"\nmembers = ["crates/*"]\n',
-        "crates/py/Cargo.toml": crate("demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n'),
-        "crates/py/src/lib.rs": BINDING,
-        "python/demo/__init__.py": INIT,
-        "python/demo/_native.pyi": STUB,
-    })  # fmt: skip
+    return _init(
+        root,
+        {
+            "pyproject.toml": pyproject,
+            "Cargo.toml": '[workspace]\nresolver = "2"\nmembers = ["crates/*"]\n',
+            "crates/py/Cargo.toml": crate(
+                "demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n'
+            ),
+            "crates/py/src/lib.rs": BINDING,
+            "python/demo/__init__.py": INIT,
+            "python/demo/_native.pyi": STUB,
+        },
+    )
 
 
 def dump(flags: list[str], fields: list[str]) -> dict[str, Any]:
     """A one-subcommand ``--dump-surface`` document with these long flags and JSON fields."""
 
     def flag(name: str, hidden: bool = False) -> dict[str, Any]:
-        return {"id": name.replace("-", "_"), "long": name, "short": None, "aliases": [],
-                "short_aliases": [], "hidden": hidden, "action": "set_true",
-                "takes_value": False, "num_args": None, "possible_values": [],
-                "required": False, "default": [], "global": False, "require_equals": False,
-                "value_names": []}  # fmt: skip
+        return {
+            "id": name.replace("-", "_"),
+            "long": name,
+            "short": None,
+            "aliases": [],
+            "short_aliases": [],
+            "hidden": hidden,
+            "action": "set_true",
+            "takes_value": False,
+            "num_args": None,
+            "possible_values": [],
+            "required": False,
+            "default": [],
+            "global": False,
+            "require_equals": False,
+            "value_names": [],
+        }
 
-    count = {"name": "count", "aliases": [], "hidden": False, "subcommand_required": False,
-             "flags": [flag(f) for f in flags], "positionals": [], "subcommands": [],
-             "json_fields": fields}  # fmt: skip
-    return {"format": 1, "name": "demo-cli", "version": "0", "aliases": [], "hidden": False,
-            "subcommand_required": False, "flags": [flag("dump-surface", hidden=True)],
-            "positionals": [], "subcommands": [count],
-            "exit_codes": [{"code": 0, "meaning": "ok"}, {"code": 2, "meaning": "error"}]}  # fmt: skip
+    count = {
+        "name": "count",
+        "aliases": [],
+        "hidden": False,
+        "subcommand_required": False,
+        "flags": [flag(f) for f in flags],
+        "positionals": [],
+        "subcommands": [],
+        "json_fields": fields,
+    }
+    return {
+        "format": 1,
+        "name": "demo-cli",
+        "version": "0",
+        "aliases": [],
+        "hidden": False,
+        "subcommand_required": False,
+        "flags": [flag("dump-surface", hidden=True)],
+        "positionals": [],
+        "subcommands": [count],
+        "exit_codes": [{"code": 0, "meaning": "ok"}, {"code": 2, "meaning": "error"}],
+    }
 
 
 def cli_main(document: dict[str, Any]) -> str:
@@ -130,16 +162,20 @@ def cli_main(document: dict[str, Any]) -> str:
 
 def rust_repo(root: Path, version: str) -> ReleaseRepo:
     pyproject = '[project]\nname = "demo"\ndynamic = ["version"]\n' + RUST_PACKAGES
-    repo = _init(root, {
-        "pyproject.toml": pyproject,
-        "Cargo.toml": '[workspace]\nresolver = "2"\nmembers = ["crates/*"]\n',
-        "crates/core/Cargo.toml": crate("demo-core", version),
-        "crates/core/src/lib.rs": CORE,
-        "crates/cli/Cargo.toml": crate("demo-cli", version),
-        "crates/cli/src/main.rs": cli_main(dump(["json"], ["path", "lines"])),
-    })  # fmt: skip
-    subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=root, check=True,
-                   capture_output=True)  # fmt: skip
+    repo = _init(
+        root,
+        {
+            "pyproject.toml": pyproject,
+            "Cargo.toml": '[workspace]\nresolver = "2"\nmembers = ["crates/*"]\n',
+            "crates/core/Cargo.toml": crate("demo-core", version),
+            "crates/core/src/lib.rs": CORE,
+            "crates/cli/Cargo.toml": crate("demo-cli", version),
+            "crates/cli/src/main.rs": cli_main(dump(["json"], ["path", "lines"])),
+        },
+    )
+    subprocess.run(
+        ["cargo", "generate-lockfile", "--offline"], cwd=root, check=True, capture_output=True
+    )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "chore: lock")
     return repo
@@ -163,20 +199,33 @@ def full_repo(root: Path, version: str) -> ReleaseRepo:
         'module-name = "demo._native"\n' + RUST_PACKAGES + WHEEL_PACKAGE
     )
     repo = rust_repo(root, version)
-    return _commit(repo, "chore: the wheel", {
-        "pyproject.toml": pyproject,
-        "crates/py/Cargo.toml": crate("demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n'),
-        "crates/py/src/lib.rs": "",
-        "python/demo/__init__.py": INIT,
-        "python/demo/_native.pyi": STUB,
-    }, lock=True)  # fmt: skip
+    return _commit(
+        repo,
+        "chore: the wheel",
+        {
+            "pyproject.toml": pyproject,
+            "crates/py/Cargo.toml": crate(
+                "demo-py", version, 'publish = false\n\n[lib]\nname = "_native"\n'
+            ),
+            "crates/py/src/lib.rs": "",
+            "python/demo/__init__.py": INIT,
+            "python/demo/_native.pyi": STUB,
+        },
+        lock=True,
+    )
 
 
-def _commit(repo: ReleaseRepo, message: str, files: dict[str, str], lock: bool = False) -> ReleaseRepo:  # fmt: skip
+def _commit(
+    repo: ReleaseRepo, message: str, files: dict[str, str], lock: bool = False
+) -> ReleaseRepo:
     _write(repo.root, files)
     if lock:
-        subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=repo.root, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["cargo", "generate-lockfile", "--offline"],
+            cwd=repo.root,
+            check=True,
+            capture_output=True,
+        )
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", message)
     return repo

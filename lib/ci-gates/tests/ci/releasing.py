@@ -9,11 +9,11 @@ version, as a previous release would have.
 
 from __future__ import annotations
 
-from ci_gates.release.notes import DEFAULT_CONFIG
-
 import os
 import subprocess
 from pathlib import Path
+
+from ci_gates.release.notes import DEFAULT_CONFIG
 
 PACKAGES = """
 [[tool.ci-gates.release.packages]]
@@ -68,12 +68,12 @@ def files(version: str, packages: str = PACKAGES) -> dict[str, str]:
         "crates/core/src/lib.rs": "pub fn one() -> u32 { 1 }\n",
         "crates/cli/Cargo.toml": crate(
             "demo-cli", version, "\n[dependencies]\ndemo-core.workspace = true\n"
-        ),  # fmt: skip
+        ),
         "crates/cli/src/main.rs": 'fn main() { println!("{}", demo_core::one()); }\n',
         "crates/py/Cargo.toml": crate(
             "demo-py",
             version,
-            'publish = false\n\n[lib]\nname = "_native"\n\n[dependencies]\ndemo-core.workspace = true\n',  # fmt: skip
+            'publish = false\n\n[lib]\nname = "_native"\n\n[dependencies]\ndemo-core.workspace = true\n',
         ),
         "crates/py/src/lib.rs": "",
         "python/demo/__init__.py": "",
@@ -88,8 +88,9 @@ class ReleaseRepo:
         self.counter = 0
 
     @classmethod
-    def create(cls, root: Path, version: str = "0.1.0", packages: str = PACKAGES,
-               lock: bool = False) -> ReleaseRepo:  # fmt: skip
+    def create(
+        cls, root: Path, version: str = "0.1.0", packages: str = PACKAGES, lock: bool = False
+    ) -> ReleaseRepo:
         root.mkdir(parents=True, exist_ok=True)
         for rel, text in files(version, packages).items():
             path = root / rel
@@ -98,8 +99,12 @@ class ReleaseRepo:
         repo = cls(root)
         repo.git("init", "-q", "-b", "main")
         if lock:
-            subprocess.run(["cargo", "generate-lockfile", "--offline"], cwd=root, check=True,
-                           capture_output=True)  # fmt: skip
+            subprocess.run(
+                ["cargo", "generate-lockfile", "--offline"],
+                cwd=root,
+                check=True,
+                capture_output=True,
+            )
         repo.git("add", "-A")
         repo.git("commit", "-q", "-m", "chore: initial layout")
         return repo
@@ -114,8 +119,13 @@ class ReleaseRepo:
             "GIT_CONFIG_GLOBAL": os.devnull,
             "GIT_CONFIG_NOSYSTEM": "1",
         }
-        proc = subprocess.run(["git", "-C", str(self.root), *args], env=env, capture_output=True,
-                              text=True, check=True)  # fmt: skip
+        proc = subprocess.run(
+            ["git", "-C", str(self.root), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return proc.stdout
 
     def commit(self, message: str, *paths: str) -> str:

@@ -20,8 +20,16 @@ REAL: dict[str, Any] = json.loads((FIXTURES / "acme-cli.json").read_text(encodin
 
 
 def flag(long: str | None = None, short: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"long": long, "short": short, "aliases": [], "short_aliases": [], "hidden": False,
-            "takes_value": False, "action": "set_true", **extra}  # fmt: skip
+    return {
+        "long": long,
+        "short": short,
+        "aliases": [],
+        "short_aliases": [],
+        "hidden": False,
+        "takes_value": False,
+        "action": "set_true",
+        **extra,
+    }
 
 
 def value(long: str | None = None, short: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -36,30 +44,62 @@ HELP, VERSION = flag("help", "h", action="help"), flag("version", "V", action="v
 # Shapes the real CLI lacks: aliases, a hidden flag and subcommand, counted and optional-value
 # flags, possible values, a command with both positionals and subcommands, nesting.
 DEMO: dict[str, Any] = {
-    "format": 1, "name": "acme-cli", "version": "1.0.0",
+    "format": 1,
+    "name": "acme-cli",
+    "version": "1.0.0",
     "flags": [HELP, VERSION, flag("dump-surface", hidden=True)],
     "positionals": [],
     "subcommands": [
-        {"name": "demo", "aliases": ["d", "dm"], "hidden": False, "positionals": [],
-         "flags": [
-             flag("verbose", "v", action="count"),
-             value("output", "o", aliases=["out"]),
-             value("color", num_args={"min": 0, "max": 1}, possible_values=["auto", "never"]),
-             value(None, "n", aliases=["num", "count-of"], short_aliases=["N"]),
-             value("exclude", hidden=True),
-             HELP,
-         ],
-         "subcommands": [
-             {"name": "deep", "aliases": [], "hidden": True, "flags": [flag("force"), HELP],
-              "positionals": [{"id": "x"}], "subcommands": []},
-         ]},
-        {"name": "remote", "aliases": [], "hidden": False, "flags": [HELP],
-         "positionals": [{"id": "name"}],
-         "subcommands": [{"name": "add", "aliases": [], "flags": [HELP], "positionals": [], "subcommands": []}]},
-        {"name": "help", "aliases": [], "hidden": False, "flags": [], "positionals": [],
-         "subcommands": [{"name": "demo", "flags": [], "positionals": [], "subcommands": []}]},
+        {
+            "name": "demo",
+            "aliases": ["d", "dm"],
+            "hidden": False,
+            "positionals": [],
+            "flags": [
+                flag("verbose", "v", action="count"),
+                value("output", "o", aliases=["out"]),
+                value("color", num_args={"min": 0, "max": 1}, possible_values=["auto", "never"]),
+                value(None, "n", aliases=["num", "count-of"], short_aliases=["N"]),
+                value("exclude", hidden=True),
+                HELP,
+            ],
+            "subcommands": [
+                {
+                    "name": "deep",
+                    "aliases": [],
+                    "hidden": True,
+                    "flags": [flag("force"), HELP],
+                    "positionals": [{"id": "x"}],
+                    "subcommands": [],
+                },
+            ],
+        },
+        {
+            "name": "remote",
+            "aliases": [],
+            "hidden": False,
+            "flags": [HELP],
+            "positionals": [{"id": "name"}],
+            "subcommands": [
+                {
+                    "name": "add",
+                    "aliases": [],
+                    "flags": [HELP],
+                    "positionals": [],
+                    "subcommands": [],
+                }
+            ],
+        },
+        {
+            "name": "help",
+            "aliases": [],
+            "hidden": False,
+            "flags": [],
+            "positionals": [],
+            "subcommands": [{"name": "demo", "flags": [], "positionals": [], "subcommands": []}],
+        },
     ],
-}  # fmt: skip
+}
 
 
 # --- the surface model ---------------------------------------------------------------------
@@ -114,24 +154,35 @@ PROGRAMS = frozenset({"acme-cli", "old-cli"})
         ('echo "acme-cli run"', []),
         ("echo acme-cli count --bad", []),
         ("# acme-cli frobnicate", []),
-        ("x=$(acme-cli count --json a) && echo \"$(old-cli help)\"",
-         [(1, "acme-cli", ["count", "--json", "a"]), (1, "old-cli", ["help"])]),
-        ("env A=1 time acme-cli count --max-lines=3 > out.txt 2>&1", [(1, "acme-cli", ["count", "--max-lines=3"])]),
+        (
+            'x=$(acme-cli count --json a) && echo "$(old-cli help)"',
+            [(1, "acme-cli", ["count", "--json", "a"]), (1, "old-cli", ["help"])],
+        ),
+        (
+            "env A=1 time acme-cli count --max-lines=3 > out.txt 2>&1",
+            [(1, "acme-cli", ["count", "--max-lines=3"])],
+        ),
         ('bash -c "acme-cli count -q"', [(1, "acme-cli", ["count", "-q"])]),
-        ("cat <<EOF\nacme-cli nope\nEOF\nacme-cli count \\\n  --no-such --json",
-         [(4, "acme-cli", ["count", "--no-such", "--json"])]),
-        ('"$VENV/bin/acme-cli" count "${X}" ${{ inputs.paths }} | tee x',
-         [(1, "acme-cli", ["count", "${X}", "${{ inputs.paths }}"])]),
+        (
+            "cat <<EOF\nacme-cli nope\nEOF\nacme-cli count \\\n  --no-such --json",
+            [(4, "acme-cli", ["count", "--no-such", "--json"])],
+        ),
+        (
+            '"$VENV/bin/acme-cli" count "${X}" ${{ inputs.paths }} | tee x',
+            [(1, "acme-cli", ["count", "${X}", "${{ inputs.paths }}"])],
+        ),
         ("python -c '\nacme-cli run\n'\nacme-cli --version", [(4, "acme-cli", ["--version"])]),
         ("./target/release/old-cli.exe count", [(1, "old-cli", ["count"])]),
         # through a variable that holds the CLI's path (a composite action does this)
-        ('binary="$bin/acme-cli$exe"\n[ -x "$binary" ] || exit 1\nv="$("$binary" --version)"',
-         [(3, "acme-cli", ["--version"])]),
+        (
+            'binary="$bin/acme-cli$exe"\n[ -x "$binary" ] || exit 1\nv="$("$binary" --version)"',
+            [(3, "acme-cli", ["--version"])],
+        ),
         ("export T=/x/old-cli.exe; ${T} frob", [(1, "old-cli", ["frob"])]),
         ('binary="$bin/other-tool"\n"$binary" --version\necho "$binary"', []),
         ("acme-cli-extra count", []),
     ],
-)  # fmt: skip
+)
 def test_calls(script: str, expected: list[tuple[int, str, list[str]]]) -> None:
     assert [(c.line, c.program, c.args) for c in calls(script, PROGRAMS)] == expected
 
@@ -175,16 +226,33 @@ def test_unknown_option() -> None:
     ("flag_", "option", "given", "attached", "message"),
     [
         ("--json", Option("none", (), False), None, False, None),
-        ("--json", Option("none", (), False), "yes", True, "option '--json' takes no value (got --json=yes)"),
+        (
+            "--json",
+            Option("none", (), False),
+            "yes",
+            True,
+            "option '--json' takes no value (got --json=yes)",
+        ),
         ("--max-lines", Option("required", (), False), "3", False, None),
-        ("--max-lines", Option("required", (), False), None, False, "option '--max-lines' needs a value"),
+        (
+            "--max-lines",
+            Option("required", (), False),
+            None,
+            False,
+            "option '--max-lines' needs a value",
+        ),
         ("--color", Option("optional", ("auto", "never"), False), None, False, None),
         ("--color", Option("optional", ("auto", "never"), False), "auto", True, None),
         ("--color", Option("optional", ("auto", "never"), False), "$C", True, None),
-        ("--color", Option("optional", ("auto", "never"), False), "blue", True,
-         "option '--color' takes one of auto, never (got 'blue')"),
+        (
+            "--color",
+            Option("optional", ("auto", "never"), False),
+            "blue",
+            True,
+            "option '--color' takes one of auto, never (got 'blue')",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_option_value(
     flag_: str, option: Option, given: str | None, attached: bool, message: str | None
 ) -> None:
@@ -254,15 +322,24 @@ def test_other_rules() -> None:
         ('acme-cli "$SUB" --anything', None),
         ("acme-cli count ${{ inputs.paths }} --json", None),
         ("acme-cli frobnicate", ("AS001", "`acme-cli` has no subcommand 'frobnicate'")),
-        ("acme-cli help frob", ("AS001", "`acme-cli help` has no subcommand 'frob' (subcommands: count)")),
-        ("acme-cli count --no-such-flag=1", ("AS002", "`acme-cli count` has no option '--no-such-flag'")),
+        (
+            "acme-cli help frob",
+            ("AS001", "`acme-cli help` has no subcommand 'frob' (subcommands: count)"),
+        ),
+        (
+            "acme-cli count --no-such-flag=1",
+            ("AS002", "`acme-cli count` has no option '--no-such-flag'"),
+        ),
         ("acme-cli count -j", ("AS002", "has no option '-j'")),
         ("acme-cli --frob count", ("AS002", "`acme-cli` has no option '--frob'")),
-        ("acme-cli count --dump-surface", ("AS002", "`acme-cli count` has no option '--dump-surface'")),
+        (
+            "acme-cli count --dump-surface",
+            ("AS002", "`acme-cli count` has no option '--dump-surface'"),
+        ),
         ("acme-cli count --json=yes", ("AS003", "option '--json' takes no value (got --json=yes)")),
         ("acme-cli count a --max-lines", ("AS003", "option '--max-lines' needs a value")),
     ],
-)  # fmt: skip
+)
 def test_check_real_surface(command: str, expected: tuple[str, str] | None) -> None:
     (call,) = calls(command, PROGRAMS)
     found = surface.check(call, TOP, "f.md")
@@ -286,9 +363,12 @@ def test_check_real_surface(command: str, expected: tuple[str, str] | None) -> N
         ("acme-cli demo -o", ("AS003", "option '-o' needs a value")),
         ("acme-cli demo --color=blue", ("AS003", "takes one of auto, never (got 'blue')")),
         ("acme-cli demo --color blue", ("AS001", "`acme-cli demo` has no subcommand 'blue'")),
-        ("acme-cli demo shallow", ("AS001", "`acme-cli demo` has no subcommand 'shallow' (subcommands: none)")),
+        (
+            "acme-cli demo shallow",
+            ("AS001", "`acme-cli demo` has no subcommand 'shallow' (subcommands: none)"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_check_aliases_nesting_and_values(command: str, expected: tuple[str, str] | None) -> None:
     (call,) = calls(command, PROGRAMS)
     found = surface.check(call, DEMO_TOP, "f.md")

@@ -59,8 +59,13 @@ acme-cli count --json README.md
 acme-cli frobnicate   (not a shell block: not checked)
 ```
 """
-FILES = {"pyproject.toml": PYPROJECT, **CARGO, "action.yml": ACTION,
-         ".github/workflows/ci.yml": WORKFLOW, "README.md": README}  # fmt: skip
+FILES = {
+    "pyproject.toml": PYPROJECT,
+    **CARGO,
+    "action.yml": ACTION,
+    ".github/workflows/ci.yml": WORKFLOW,
+    "README.md": README,
+}
 
 
 @pytest.fixture
@@ -92,19 +97,56 @@ def test_run_passes_a_clean_project_with_a_summary(make_repo: MakeRepo, fake_cli
 @pytest.mark.parametrize(
     ("rel", "old", "new", "rule", "line", "message"),
     [
-        ("action.yml", "acme-cli --version", "acme-cli frobnicate", "AS001", 13,
-         "`acme-cli` has no subcommand 'frobnicate' (subcommands: count)"),
-        ("action/cleanup/action.yml", "count --json", "count --jsn", "AS002", 11,
-         "`acme-cli count` has no option '--jsn'"),
-        (".github/workflows/ci.yml", "--max-lines 400", "--max-line 400", "AS002", 6,
-         "`acme-cli count` has no option '--max-line'"),
-        ("README.md", "--json README.md", "--no-such-flag README.md", "AS002", 4,
-         "`acme-cli count` has no option '--no-such-flag'"),
-        ("docs/guide.md", "acme-cli count --json", "old-cli count --json", "AS004", 4,
-         "calls `old-cli`, which this project does not build (its CLI is `acme-cli`)"),
-        (".github/workflows/ci.yml", "run: acme-cli", "run: old-cli", "AS004", 6, "calls `old-cli`"),
+        (
+            "action.yml",
+            "acme-cli --version",
+            "acme-cli frobnicate",
+            "AS001",
+            13,
+            "`acme-cli` has no subcommand 'frobnicate' (subcommands: count)",
+        ),
+        (
+            "action/cleanup/action.yml",
+            "count --json",
+            "count --jsn",
+            "AS002",
+            11,
+            "`acme-cli count` has no option '--jsn'",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "--max-lines 400",
+            "--max-line 400",
+            "AS002",
+            6,
+            "`acme-cli count` has no option '--max-line'",
+        ),
+        (
+            "README.md",
+            "--json README.md",
+            "--no-such-flag README.md",
+            "AS002",
+            4,
+            "`acme-cli count` has no option '--no-such-flag'",
+        ),
+        (
+            "docs/guide.md",
+            "acme-cli count --json",
+            "old-cli count --json",
+            "AS004",
+            4,
+            "calls `old-cli`, which this project does not build (its CLI is `acme-cli`)",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "run: acme-cli",
+            "run: old-cli",
+            "AS004",
+            6,
+            "calls `old-cli`",
+        ),
     ],
-)  # fmt: skip
+)
 def test_run_names_file_line_and_culprit(
     make_repo: MakeRepo,
     fake_cli: Path,
@@ -115,8 +157,13 @@ def test_run_names_file_line_and_culprit(
     line: int,
     message: str,
 ) -> None:
-    source = {"action.yml": ACTION, "action/cleanup/action.yml": ACTION, ".github/workflows/ci.yml": WORKFLOW,
-              "README.md": README, "docs/guide.md": README}[rel]  # fmt: skip
+    source = {
+        "action.yml": ACTION,
+        "action/cleanup/action.yml": ACTION,
+        ".github/workflows/ci.yml": WORKFLOW,
+        "README.md": README,
+        "docs/guide.md": README,
+    }[rel]
     outcome = run_gate(
         "action_surface", make_repo({**FILES, rel: source.replace(old, new)}, git=False)
     )
@@ -131,8 +178,13 @@ def test_run_without_a_cli_notes_it_and_still_finds_stale_names(make_repo: MakeR
     clean = run_gate("action_surface", make_repo({"README.md": README}, git=False))
     assert (clean.status, clean.rules) == ("passed", ["AS007"])
     assert "no CLI in this project" in clean.text
-    stale = make_repo({"pyproject.toml": PYPROJECT, "README.md": README.replace("acme-cli count", "old-cli count")},
-                      git=False)  # fmt: skip
+    stale = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "README.md": README.replace("acme-cli count", "old-cli count"),
+        },
+        git=False,
+    )
     outcome = run_gate("action_surface", stale)
     assert (outcome.status, outcome.rules) == ("failed", ["AS007", "AS004"])
     assert "calls `old-cli`, which this project does not build (it builds no CLI)" in outcome.text

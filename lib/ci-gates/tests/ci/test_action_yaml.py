@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.parsers import ghyaml
 from ci_gates.core.findings import RULES
-from ci_gates.gates.workflows import security as _wf_security
 from ci_gates.gates import action_yaml as action_yaml  # registers the AY rules for RULES
+from ci_gates.gates.workflows import security as _wf_security
+from ci_gates.parsers import ghyaml
 from ci_gates.testing import Outcome, run_gate
 from ci_gates.testing.plugin import MakeRepo
 

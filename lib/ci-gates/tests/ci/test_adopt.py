@@ -24,6 +24,7 @@ from ci_gates.template import adopt, adoptfiles
 def parse_toml(root: Path) -> dict[str, Any]:
     return _toml(str(root / "pyproject.toml"))
 
+
 MakeRepo = Callable[..., Path]
 REQUIREMENT = "ci-gates @ file:///opt/ci-gates"
 
@@ -67,7 +68,9 @@ def test_adopt_writes_a_pin_and_a_config_never_the_library(make_repo: MakeRepo) 
     written = sum(after[p].count(b"\n") for p in added)
     written += after["pyproject.toml"].count(b"\n") - before["pyproject.toml"].count(b"\n")
     assert written <= 300 and f"wrote {written} lines" in report
-    assert not any(p.endswith(".py") and p not in ("noxfile.py", "ci/hooks/guard.py") for p in added)
+    assert not any(
+        p.endswith(".py") and p not in ("noxfile.py", "ci/hooks/guard.py") for p in added
+    )
     assert (project / "ci/requirements-dev.txt").read_text().splitlines()[-1] == REQUIREMENT
     assert "next: `cargo generate-lockfile`" in report
     config = parse(project)  # the written section is valid config

@@ -138,7 +138,9 @@ def test_required_bump_is_the_plan_hook(released: ReleaseRepo, early: ReleaseRep
     change(released, "fix: drop count_bytes", NO_COUNT_BYTES)
     bump, changes = required_bump(str(released.root), "demo")
     assert bump == "major"
-    assert [(c.surface, c.item, c.kind) for c in changes] == [("python", "demo.count_bytes", BREAKING)]  # fmt: skip
+    assert [(c.surface, c.item, c.kind) for c in changes] == [
+        ("python", "demo.count_bytes", BREAKING)
+    ]
     change(early, "feat: count text too", ADDED)
     assert required_bump(str(early.root), "demo")[0] == "patch"
     verdict = evaluate(str(early.root), "demo")
@@ -164,7 +166,9 @@ def test_rule_texts_without_a_commit() -> None:
     from ci_gates.checks.api.verdict import Verdict
 
     verdict = Verdict("demo", Baseline("demo-v2.0.0", "2.0.0", "0" * 40), (), [], {}, {}, [], [])
-    gone = Change("cli", "demo count --json", BREAKING, "flag removed", "restore `demo count --json`")  # fmt: skip
+    gone = Change(
+        "cli", "demo count --json", BREAKING, "flag removed", "restore `demo count --json`"
+    )
     finding = api_compat.breaking_undeclared(gone, verdict)
     assert finding.rule == "API001"
     assert finding.message == (
@@ -198,12 +202,18 @@ def cli_released(tmp_path: Path) -> ReleaseRepo:
 @needs_cargo
 def test_cli_flag_added_and_removed(cli_released: ReleaseRepo) -> None:
     main = "crates/cli/src/main.rs"
-    change(cli_released, "feat(cli): --zero", {main: cli_main(dump(["json", "zero"], ["path", "lines"]))})  # fmt: skip
+    change(
+        cli_released,
+        "feat(cli): --zero",
+        {main: cli_main(dump(["json", "zero"], ["path", "lines"]))},
+    )
     outcome = run_gate("api_compat", cli_released.root)
     assert (outcome.status, outcome.rules) == ("passed", ["API004", "API005", "API003"])
     assert "demo-cli cli API: demo-cli count --zero: new flag (additive" in outcome.text
 
-    change(cli_released, "fix(cli): drop --json", {main: cli_main(dump(["zero"], ["path", "lines"]))})  # fmt: skip
+    change(
+        cli_released, "fix(cli): drop --json", {main: cli_main(dump(["zero"], ["path", "lines"]))}
+    )
     outcome = run_gate("api_compat", cli_released.root)
     assert outcome.status == "failed"
     failure = next(f for f in outcome.findings if f.rule == "API001")
@@ -327,7 +337,10 @@ def test_plan_raises_the_wheel_for_a_cli_break_its_crate_declares(tmp_path: Path
         ("demo-cli", "major", "2.0.0"),
         ("demo", "major", "2.0.0"),  # a cascade alone would be a patch
     ]
-    assert "patch: cascade from demo-cli; api: major for cli demo-cli count --json" in plan.entries[2].reason  # fmt: skip
+    assert (
+        "patch: cascade from demo-cli; api: major for cli demo-cli count --json"
+        in plan.entries[2].reason
+    )
     assert run_gate("api_compat", repo.root).status == "passed"
 
 

@@ -9,8 +9,8 @@ from typing import Callable
 import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE
-from ci_gates.gates import cargo_test
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
+from ci_gates.gates import cargo_test
 from ci_gates.testing import run_gate
 
 MakeRepo = Callable[..., Path]

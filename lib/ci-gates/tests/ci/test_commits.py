@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.gates import commits
 from ci_gates.checks.versioning import conventional as cc
+from ci_gates.gates import commits
 from ci_gates.testing import run_gate
 from tests.ci.releasing import ReleaseRepo
 from tests.hooks.conftest import decision, payload, run_hook, text_of
-
 
 
 @pytest.mark.parametrize(
@@ -58,14 +57,19 @@ def test_parse_reads_type_scope_breaking_trailers() -> None:
     msg = cc.parse("feat(core)!: add\n\nbody\n\nRelease: minor\nRefs: #1")
     assert (msg.type, msg.scope, msg.breaking, msg.release) == ("feat", "core", True, "minor")
     assert msg.trailers == [("Release", "minor"), ("Refs", "#1")]
-    assert cc.clean("fix: a\n# comment\n# ------------------------ >8 ------------------------\ndiff") == "fix: a"  # fmt: skip
+    assert (
+        cc.clean("fix: a\n# comment\n# ------------------------ >8 ------------------------\ndiff")
+        == "fix: a"
+    )
 
 
 def branch_repo(tmp_path: Path, *branch_messages: str, since: str = "") -> ReleaseRepo:
     repo = ReleaseRepo.create(tmp_path / "r")
     if since:
         pyproject = repo.root / "pyproject.toml"
-        pyproject.write_text(pyproject.read_text() + f'\n[tool.ci-gates.commits]\nsince = "{since}"\n')  # fmt: skip
+        pyproject.write_text(
+            pyproject.read_text() + f'\n[tool.ci-gates.commits]\nsince = "{since}"\n'
+        )
         repo.git("commit", "-qam", "chore: config")
     repo.commit("old style subject on main", "a.txt")
     repo.git("checkout", "-q", "-b", "topic")
@@ -175,5 +179,3 @@ def test_installed_commit_msg_hook_rejects_a_bad_message(tmp_path: Path) -> None
     assert "CMT001" in err.value.stderr
     repo.git("commit", "-q", "-m", "feat: add x")
     assert repo.git("log", "-1", "--format=%s").strip() == "feat: add x"
-
-

@@ -11,8 +11,8 @@ from typing import Callable
 import pytest
 
 from ci_gates.checks import interpreters
-from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE, Finding
 from ci_gates.checks.interpreters import Interpreter
+from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE, Finding
 from ci_gates.core.runner import CANNOT_RUN
 from ci_gates.testing import run_gate
 
@@ -23,16 +23,32 @@ HERE = f"{sys.version_info[0]}.{sys.version_info[1]}"
 @pytest.mark.parametrize(
     ("project", "expected"),
     [
-        ({"requires-python": ">=3.9", "classifiers": ["Programming Language :: Python :: 3.13",
-          "Programming Language :: Python :: 3.10", "Programming Language :: Python :: 3"]}, ["3.9", "3.13"]),
+        (
+            {
+                "requires-python": ">=3.9",
+                "classifiers": [
+                    "Programming Language :: Python :: 3.13",
+                    "Programming Language :: Python :: 3.10",
+                    "Programming Language :: Python :: 3",
+                ],
+            },
+            ["3.9", "3.13"],
+        ),
         ({"requires-python": ">= 3.10"}, ["3.10"]),
         ({"requires-python": ">=3.9,<4"}, ["3.9"]),
-        ({"classifiers": ["Programming Language :: Python :: 3.11", "Programming Language :: Python :: 3.12"]},
-         ["3.11", "3.12"]),
+        (
+            {
+                "classifiers": [
+                    "Programming Language :: Python :: 3.11",
+                    "Programming Language :: Python :: 3.12",
+                ]
+            },
+            ["3.11", "3.12"],
+        ),
         ({"classifiers": "not a list"}, [HERE]),
         ({}, [HERE]),
     ],
-)  # fmt: skip
+)
 def test_supported(project: dict[str, object], expected: list[str]) -> None:
     assert interpreters.supported(project) == expected
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE, RULES, CannotRun
-from ci_gates.gates import clippy, fmt, ruff, typecheck
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
+from ci_gates.gates import clippy, fmt, ruff, typecheck
 from ci_gates.testing import run_gate
 
 MakeRepo = Callable[..., Path]
@@ -50,16 +50,37 @@ def test_every_rule_of_these_gates_is_declared_with_help() -> None:
 # --- ruff -------------------------------------------------------------------------------------
 
 RUFF_JSON = [
-    {"code": "F401", "filename": "/r/pkg/a.py", "location": {"row": 3, "column": 8},
-     "message": "`os` imported but unused", "fix": {"applicability": "safe"},
-     "url": "https://docs.astral.sh/ruff/rules/unused-import"},
-    {"code": "B006", "filename": "/r/pkg/a.py", "location": {"row": 9, "column": 12},
-     "message": "Do not use mutable data structures for argument defaults", "fix": None, "url": None},
-    {"code": "unformatted", "filename": "/r/pkg/b.py", "location": {"row": 4, "column": 1},
-     "message": "File would be reformatted", "fix": {"applicability": "safe"}},
-    {"code": "invalid-syntax", "filename": "/r/pkg/c.py", "location": {"row": 1, "column": 7},
-     "message": "Expected a parameter", "fix": None},
-]  # fmt: skip
+    {
+        "code": "F401",
+        "filename": "/r/pkg/a.py",
+        "location": {"row": 3, "column": 8},
+        "message": "`os` imported but unused",
+        "fix": {"applicability": "safe"},
+        "url": "https://docs.astral.sh/ruff/rules/unused-import",
+    },
+    {
+        "code": "B006",
+        "filename": "/r/pkg/a.py",
+        "location": {"row": 9, "column": 12},
+        "message": "Do not use mutable data structures for argument defaults",
+        "fix": None,
+        "url": None,
+    },
+    {
+        "code": "unformatted",
+        "filename": "/r/pkg/b.py",
+        "location": {"row": 4, "column": 1},
+        "message": "File would be reformatted",
+        "fix": {"applicability": "safe"},
+    },
+    {
+        "code": "invalid-syntax",
+        "filename": "/r/pkg/c.py",
+        "location": {"row": 1, "column": 7},
+        "message": "Expected a parameter",
+        "fix": None,
+    },
+]
 
 
 def test_ruff_parse_maps_each_diagnostic_to_a_rule_with_its_location() -> None:
@@ -135,11 +156,35 @@ def test_ruff_rule_can_be_ignored_with_a_reason(make_repo: MakeRepo) -> None:
 MYPY_JSON = "\n".join(
     json.dumps(item)
     for item in (
-        {"file": "ci/bad.py", "line": 2, "column": 11, "message": 'Incompatible return value type (got "str", expected "int")', "hint": None, "code": "return-value", "severity": "error"},
-        {"file": "ci/bad.py", "line": 5, "column": 12, "message": 'Revealed type is "int"', "hint": None, "code": "misc", "severity": "note"},
-        {"file": "ci/x.py", "line": 1, "column": -1, "message": "Library stubs not installed", "hint": 'Hint: "python3 -m pip install types-PyYAML"', "code": "import-untyped", "severity": "error"},
+        {
+            "file": "ci/bad.py",
+            "line": 2,
+            "column": 11,
+            "message": 'Incompatible return value type (got "str", expected "int")',
+            "hint": None,
+            "code": "return-value",
+            "severity": "error",
+        },
+        {
+            "file": "ci/bad.py",
+            "line": 5,
+            "column": 12,
+            "message": 'Revealed type is "int"',
+            "hint": None,
+            "code": "misc",
+            "severity": "note",
+        },
+        {
+            "file": "ci/x.py",
+            "line": 1,
+            "column": -1,
+            "message": "Library stubs not installed",
+            "hint": 'Hint: "python3 -m pip install types-PyYAML"',
+            "code": "import-untyped",
+            "severity": "error",
+        },
     )
-)  # fmt: skip
+)
 
 
 def test_typecheck_parse_keeps_errors_with_one_based_columns_and_codes() -> None:
@@ -257,8 +302,10 @@ def test_clippy_findings_from_cargo_json_deduplicated(tmp_path: Path) -> None:
     out = "\n".join([ptr, ptr, unused, broken, summary, '{"reason": "build-finished"}'])
     found = clippy.findings(out, "", 101, str(tmp_path))
     assert [(f.rule, f.path, f.line, f.column) for f in found] == [
-        ("CLP001", "src/lib.rs", 1, 16), ("CLP001", "src/lib.rs", 2, 9), ("CLP002", "src/main.rs", 3, 5),
-    ]  # fmt: skip
+        ("CLP001", "src/lib.rs", 1, 16),
+        ("CLP001", "src/lib.rs", 2, 9),
+        ("CLP002", "src/main.rs", 3, 5),
+    ]
     assert found[0].message == "clippy::ptr_arg: writing `&Vec` instead of `&[_]`"
     assert found[1].message == "unused_variables: unused variable: `y`"
     assert found[2].message == "does not compile: E0425: cannot find value `z`"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 import ci_gates
 from ci_gates.core.config import DEFAULTS
 from ci_gates.core.findings import WARNING, Finding
-from ci_gates.gates import loc
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
+from ci_gates.gates import loc
 from ci_gates.testing import run_gate
 
 LIBRARY = str(Path(ci_gates.__file__).resolve().parents[1])  # where the library is installed

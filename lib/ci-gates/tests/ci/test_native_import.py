@@ -10,15 +10,14 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from ci_gates.checks import artifacts
 from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE
-from ci_gates.gates import native_import
 from ci_gates.core.project import names
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
+from ci_gates.gates import native_import
 from ci_gates.testing import run_gate
 from ci_gates.testing.plugin import MakeRepo
 from ci_gates.testing.wheels import (
@@ -32,11 +31,18 @@ from ci_gates.testing.wheels import (
     repo_with_wheel,
 )
 
+
 @pytest.mark.parametrize(
     ("head", "kind"),
-    [(b"\x7fELF\x02\x01", "ELF"), (b"\xcf\xfa\xed\xfe", "Mach-O"), (b"\xca\xfe\xba\xbe", "Mach-O"),
-     (b"MZ\x90\x00", "PE"), (b"#!/usr/bin/env python", None), (b"", None)],
-)  # fmt: skip
+    [
+        (b"\x7fELF\x02\x01", "ELF"),
+        (b"\xcf\xfa\xed\xfe", "Mach-O"),
+        (b"\xca\xfe\xba\xbe", "Mach-O"),
+        (b"MZ\x90\x00", "PE"),
+        (b"#!/usr/bin/env python", None),
+        (b"", None),
+    ],
+)
 def test_executable_kind(head: bytes, kind: str | None) -> None:
     assert native_import.executable_kind(head) == kind
 

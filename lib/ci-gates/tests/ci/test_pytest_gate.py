@@ -11,8 +11,8 @@ from typing import Callable
 import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE, Finding
-from ci_gates.gates import pytest as pytest_gate
 from ci_gates.core.runner import CANNOT_RUN
+from ci_gates.gates import pytest as pytest_gate
 from ci_gates.testing import run_gate
 
 MakeRepo = Callable[..., Path]
@@ -47,21 +47,35 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 def test_failed_tests_are_findings_at_their_definition() -> None:
     found = pytest_gate.failed_tests(JUNIT)
     assert [(f.rule, f.location(), f.message) for f in found] == [
-        ("PY001", "tests/ci/test_x.py:10", "tests/ci/test_x.py::test_bad[a-1] failed: AssertionError: assert 1 == 2"),
+        (
+            "PY001",
+            "tests/ci/test_x.py:10",
+            "tests/ci/test_x.py::test_bad[a-1] failed: AssertionError: assert 1 == 2",
+        ),
         ("PY001", "tests/ci/test_x.py:21", "tests/ci/test_x.py::TestThing::test_method failed"),
-        ("PY001", "tests/ci/test_y.py:1", 'tests/ci/test_y.py::test_fixture failed: failed on setup with "OSError: boom"'),
-    ]  # fmt: skip
+        (
+            "PY001",
+            "tests/ci/test_y.py:1",
+            'tests/ci/test_y.py::test_fixture failed: failed on setup with "OSError: boom"',
+        ),
+    ]
     assert found[0].fix == "rerun it alone: `nox -s pytest -- tests/ci/test_x.py::test_bad[a-1]`"
     assert pytest_gate.failed_tests("not xml") == []
 
 
 @pytest.mark.parametrize(
     ("code", "xml", "rules", "words"),
-    [(0, "", [], ""), (1, JUNIT, ["PY001"] * 3, "failed"), (1, "", ["PY003"], "without a failing test"),
-     (2, "", ["PY003"], "interrupted"), (3, "", ["PY003"], "internal error"),
-     (4, "", ["PY003"], "usage error"), (5, "", ["PY002"], "no tests ran"),
-     (137, "", ["PY003"], "pytest exited 137")],
-)  # fmt: skip
+    [
+        (0, "", [], ""),
+        (1, JUNIT, ["PY001"] * 3, "failed"),
+        (1, "", ["PY003"], "without a failing test"),
+        (2, "", ["PY003"], "interrupted"),
+        (3, "", ["PY003"], "internal error"),
+        (4, "", ["PY003"], "usage error"),
+        (5, "", ["PY002"], "no tests ran"),
+        (137, "", ["PY003"], "pytest exited 137"),
+    ],
+)
 def test_verdict(code: int, xml: str, rules: list[str], words: str) -> None:
     found = pytest_gate.verdict(code, xml)
     assert [f.rule for f in found] == rules
@@ -88,8 +102,13 @@ def test_command_runs_in_parallel_with_its_cache_and_report_under_target() -> No
 
 
 def _suite(make_repo: MakeRepo, files: dict[str, str]) -> Path:
-    return make_repo({"pyproject.toml": '[project]\nname = "x"\nversion = "0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
-                      **files}, git=False)  # fmt: skip
+    return make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "x"\nversion = "0"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+            **files,
+        },
+        git=False,
+    )
 
 
 def _run_suite(root: Path) -> list[Finding]:

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ci_gates.core.config import DEFAULTS
-from ci_gates.gates import readme
 from ci_gates.core.registry import builtin
 from ci_gates.core.sessions import EXTRA_SESSIONS
+from ci_gates.gates import readme
+from ci_gates.testing import run_gate
 
 SESSIONS = [g.name for g in builtin()] + list(EXTRA_SESSIONS)
-from ci_gates.testing import run_gate
 
 MakeRepo = Callable[..., Path]
 CONFIG = dict(DEFAULTS)

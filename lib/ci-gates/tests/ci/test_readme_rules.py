@@ -6,9 +6,9 @@ import pytest
 
 from ci_gates.core.config import DEFAULTS
 from ci_gates.core.findings import RULES, Finding
-from ci_gates.gates import readme
 from ci_gates.core.registry import builtin
 from ci_gates.core.sessions import EXTRA_SESSIONS
+from ci_gates.gates import readme
 
 SESSIONS = [g.name for g in builtin()] + list(EXTRA_SESSIONS)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-from ci_gates.core import registry
-from ci_gates.core import pins
+from ci_gates.core import pins, registry
 from ci_gates.core.registry import Gate, Registry, RegistryError, ordered
 from ci_gates.core.sessions import EXTRA_SESSIONS, session_names
 from ci_gates.gates import BUILTIN
@@ -125,7 +123,9 @@ def run(root=None):
 """
 
 
-def test_a_plugin_that_cannot_be_imported_or_declares_badly_is_an_error(make_repo: MakeRepo) -> None:
+def test_a_plugin_that_cannot_be_imported_or_declares_badly_is_an_error(
+    make_repo: MakeRepo,
+) -> None:
     root = make_repo(
         {
             "pyproject.toml": '[project]\nname = "x"\n\n[tool.ci-gates]\nplugins = ["nowhere.gate"]\n',

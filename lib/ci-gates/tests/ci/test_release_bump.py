@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.release import bump, notes
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import bump, notes
 from ci_gates.release.plan import make_plan
 from tests.ci.releasing import ReleaseRepo
 
@@ -62,9 +62,13 @@ def test_one_release_commit_and_annotated_tags_nothing_pushed(bumped: ReleaseRep
     assert "Release: skip" in bumped.git("log", "-1", "--format=%B")
     changed = set(bumped.git("show", "--name-only", "--format=", "HEAD").split())
     assert changed == {
-        "CHANGELOG.md", "Cargo.lock", "Cargo.toml", "crates/core/Cargo.toml",
-        "crates/cli/Cargo.toml", "crates/py/Cargo.toml",
-    }  # fmt: skip
+        "CHANGELOG.md",
+        "Cargo.lock",
+        "Cargo.toml",
+        "crates/core/Cargo.toml",
+        "crates/cli/Cargo.toml",
+        "crates/py/Cargo.toml",
+    }
     at_head = set(bumped.git("tag", "--points-at", "HEAD").split())
     assert at_head == {"demo-core-v1.3.0", "demo-cli-v1.2.4", "demo-v1.2.4"}
     for tag in at_head:
@@ -98,9 +102,12 @@ def test_second_bump_finds_nothing(bumped: ReleaseRepo) -> None:
 def test_notes_cli_prints_the_changelog_section_of_a_tagged_release(bumped: ReleaseRepo) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ci_gates.release", "notes", "demo-core"],
-        cwd=bumped.root, capture_output=True, text=True, check=False,
+        cwd=bumped.root,
+        capture_output=True,
+        text=True,
+        check=False,
         env=dict(os.environ),
-    )  # fmt: skip
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == notes.from_changelog(str(bumped.root), "demo-core-v1.3.0")
 

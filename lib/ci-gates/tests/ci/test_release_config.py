@@ -7,12 +7,10 @@ from typing import Any
 
 import pytest
 
-from ci_gates.core.config import ConfigError, validate
-from ci_gates.core.project import names
 from ci_gates.checks.versioning.config import load
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.core.config import ConfigError, validate
 from tests.ci.releasing import PACKAGES, ReleaseRepo
-
 
 
 def pkg(name: str, paths: list[str], deps: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -78,7 +76,7 @@ def test_disjoint_paths_pass() -> None:
                 "targets": [{"target": "t", "runner": "r", "libc": "glibc"}],
             },
             "libc 'glibc'",
-        ),  # fmt: skip
+        ),
         ("not a table", "entry 1: must be a table"),
     ],
 )
@@ -93,7 +91,10 @@ def test_duplicate_names() -> None:
 def test_names_must_agree_with_the_manifests(tmp_path: Path) -> None:
     wrong = PACKAGES.replace('path = "crates/cli"', 'path = "crates/cli2"')
     repo = ReleaseRepo.create(tmp_path / "r", packages=wrong)
-    with pytest.raises(ReleaseError, match=r"'demo-cli' path 'crates/cli2' differs from crate demo-cli at 'crates/cli'"):  # fmt: skip
+    with pytest.raises(
+        ReleaseError,
+        match=r"'demo-cli' path 'crates/cli2' differs from crate demo-cli at 'crates/cli'",
+    ):
         load(str(repo.root))
     renamed = PACKAGES.replace('name = "demo"\n', 'name = "demo-wheel"\n')
     repo = ReleaseRepo.create(tmp_path / "s", packages=renamed.replace('"demo", ', ""))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.release import dist
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import dist
 
 DIST = "demo-pkg"
 TARGETS = [("x86_64-unknown-linux-gnu", "manylinux2014"), ("aarch64-apple-darwin", "")]
@@ -31,18 +31,28 @@ def _receipt(path: Path, gates: dict[str, str] | None = None, sha: str | None = 
     Path(str(path) + dist.RECEIPT).write_text(json.dumps(receipt))
 
 
-def wheel(d: Path, platform: str, version: str = "1.0.0", meta_version: str | None = None, name: str = "demo_pkg") -> Path:  # fmt: skip
+def wheel(
+    d: Path,
+    platform: str,
+    version: str = "1.0.0",
+    meta_version: str | None = None,
+    name: str = "demo_pkg",
+) -> Path:
     path = d / f"{name}-{version}-cp39-abi3-{platform}.whl"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"{name}-{version}.dist-info/METADATA",
-                    f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n")  # fmt: skip
+        zf.writestr(
+            f"{name}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n",
+        )
     _receipt(path)
     return path
 
 
-def sdist(d: Path, version: str = "1.0.0", meta_version: str | None = None, name: str = "demo_pkg") -> Path:  # fmt: skip
+def sdist(
+    d: Path, version: str = "1.0.0", meta_version: str | None = None, name: str = "demo_pkg"
+) -> Path:
     path = d / f"{name}-{version}.tar.gz"
-    data = f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n".encode()  # fmt: skip
+    data = f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {meta_version or version}\n".encode()
     with tarfile.open(path, "w:gz") as tar:
         info = tarfile.TarInfo(f"{name}-{version}/PKG-INFO")
         info.size = len(data)
@@ -61,7 +71,11 @@ def good(tmp_path: Path) -> Path:
 
 def test_good_directory(good: Path) -> None:
     found = dist.check(str(good), DIST, "1.0.0", TARGETS)
-    assert [(a.kind, a.target) for a in found] == [("sdist", ""), ("wheel", TARGETS[0][0]), ("wheel", TARGETS[1][0])]  # fmt: skip
+    assert [(a.kind, a.target) for a in found] == [
+        ("sdist", ""),
+        ("wheel", TARGETS[0][0]),
+        ("wheel", TARGETS[1][0]),
+    ]
     assert found[0].path.endswith(".tar.gz")
 
 
@@ -75,7 +89,10 @@ def test_wheel_metadata_version_differs_from_tag(tmp_path: Path) -> None:
     sdist(tmp_path)
     wheel(tmp_path, LINUX, meta_version="1.0.1")
     wheel(tmp_path, MAC)
-    _fails(tmp_path, r"demo_pkg-1.0.0-cp39-abi3-manylinux.*: its metadata says version '1.0.1', the plan \(manifest, tag\) says 1.0.0")  # fmt: skip
+    _fails(
+        tmp_path,
+        r"demo_pkg-1.0.0-cp39-abi3-manylinux.*: its metadata says version '1.0.1', the plan \(manifest, tag\) says 1.0.0",
+    )
 
 
 def test_file_name_version_differs(good: Path) -> None:
@@ -124,7 +141,9 @@ def test_no_receipt(good: Path) -> None:
 
 
 def test_receipt_of_a_failed_gate(good: Path) -> None:
-    _receipt(good / f"demo_pkg-1.0.0-cp39-abi3-{MAC}.whl", gates={"build": "passed", "wheel": "failed"})  # fmt: skip
+    _receipt(
+        good / f"demo_pkg-1.0.0-cp39-abi3-{MAC}.whl", gates={"build": "passed", "wheel": "failed"}
+    )
     _fails(good, "its receipt says gate wheel 'failed'")
 
 
@@ -161,7 +180,9 @@ def test_platform_matches(platform: str, target: str, libc: str, ok: bool) -> No
     assert dist.platform_matches(platform, target, libc) is ok
 
 
-def _built(root: Path, monkeypatch: pytest.MonkeyPatch, results: dict[str, str], age: float = 10.0) -> None:  # fmt: skip
+def _built(
+    root: Path, monkeypatch: pytest.MonkeyPatch, results: dict[str, str], age: float = 10.0
+) -> None:
     """A build manifest (current) and saved gate results, ``age`` seconds newer than it."""
     import os
 
@@ -169,8 +190,13 @@ def _built(root: Path, monkeypatch: pytest.MonkeyPatch, results: dict[str, str],
 
     build = root / "target/ci-gates/build"
     build.mkdir(parents=True)
-    manifest = {"inputs_hash": "x", "version": "1.0.0", "wheel": str(wheel(build, LINUX)),
-                "sdist": str(sdist(build)), "build_env": {}}  # fmt: skip
+    manifest = {
+        "inputs_hash": "x",
+        "version": "1.0.0",
+        "wheel": str(wheel(build, LINUX)),
+        "sdist": str(sdist(build)),
+        "build_env": {},
+    }
     (build / "manifest.json").write_text(json.dumps(manifest))
     os.utime(build / "manifest.json", (1000.0, 1000.0))
     monkeypatch.setattr(artifacts, "current_manifest", lambda _root: manifest)
@@ -184,7 +210,9 @@ def _built(root: Path, monkeypatch: pytest.MonkeyPatch, results: dict[str, str],
 def test_stage_copies_with_receipts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _built(tmp_path, monkeypatch, {"build": "passed", "wheel": "passed"})
     staged = dist.stage(str(tmp_path))
-    assert sorted(Path(p).name for p in staged) == sorted([f"demo_pkg-1.0.0-cp39-abi3-{LINUX}.whl", "demo_pkg-1.0.0.tar.gz"])  # fmt: skip
+    assert sorted(Path(p).name for p in staged) == sorted(
+        [f"demo_pkg-1.0.0-cp39-abi3-{LINUX}.whl", "demo_pkg-1.0.0.tar.gz"]
+    )
     receipt = json.loads(Path(staged[0] + dist.RECEIPT).read_text())
     assert receipt["gates"] == {"build": "passed", "wheel": "passed", "native_import": "not run"}
     assert dist.check(str(tmp_path / dist.STAGE_DIR), DIST, "1.0.0", TARGETS[:1])
@@ -197,16 +225,22 @@ def test_stage_copies_with_receipts(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             {"build": "passed", "wheel": "failed"},
             10.0,
             "gate wheel is 'failed' for the current build",
-        ),  # fmt: skip
+        ),
         ({"build": "passed"}, 10.0, "gate wheel is 'not run'"),
         (
             {"build": "passed", "wheel": "passed"},
             -10.0,
             "gate build is 'passed before the last build'",
-        ),  # fmt: skip
+        ),
     ],
 )
-def test_stage_refuses_what_did_not_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, results: dict[str, str], age: float, message: str) -> None:  # fmt: skip
+def test_stage_refuses_what_did_not_pass(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    results: dict[str, str],
+    age: float,
+    message: str,
+) -> None:
     _built(tmp_path, monkeypatch, results, age)
     with pytest.raises(ReleaseError, match=message):
         dist.stage(str(tmp_path))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.gates import release_doctor as rd
 from ci_gates.core.project import names
+from ci_gates.gates import release_doctor as rd
 from ci_gates.testing import run_gate
 
 ROOT = Path(__file__).parent / "fixtures" / "project"  # a template project's manifests + workflows
@@ -57,69 +57,71 @@ def test_copy_passes(repo: Path) -> None:
             "",
             "RD001",
             "package '{dist}' declares no trusted publisher",
-        ),  # fmt: skip
+        ),
         (
             "pyproject.toml",
             'workflow = "release.yml"\nenvironment = "pypi"',
             'workflow = "publish.yml"\nenvironment = "pypi"',
             "RD002",
             ".github/workflows/publish.yml does not exist",
-        ),  # fmt: skip
+        ),
         (
             "pyproject.toml",
             'environment = "pypi"',
             'environment = "release"',
             "RD003",
             "no job with environment: release publishes {dist} (pypi)",
-        ),  # fmt: skip
+        ),
         (
             RELEASE_YML,
             "      id-token: write # PyPI",
             "      # PyPI",
             "RD004",
             "job pypi publishes {dist} without id-token: write",
-        ),  # fmt: skip
+        ),
         (
             RELEASE_YML,
             "      contents: write # create",
             "      id-token: write\n      contents: write # create",
             "RD005",
             "job github has id-token: write but publishes no declared package",
-        ),  # fmt: skip
+        ),
         (
             RELEASE_YML,
             "permissions: {}",
             "permissions:\n  id-token: write",
             "RD005",
             "the workflow has id-token: write",
-        ),  # fmt: skip
+        ),
         (
             RELEASE_YML,
             "CARGO_REGISTRY_TOKEN: ${{ steps.auth.outputs.token }}",
             "CARGO_REGISTRY_TOKEN: ${{ secrets.CARGO_REGISTRY_TOKEN }}",
             "RD006",
             "reads the registry token secrets.CARGO_REGISTRY_TOKEN",
-        ),  # fmt: skip
+        ),
         (
             "pyproject.toml",
             'name = "{cli}"\nkind',
             'name = "{cli}2"\nkind',
             "RD007",
             "no workspace crate has that name",
-        ),  # fmt: skip
+        ),
         (
             RELEASE_YML,
             "url: https://pypi.org/project/{dist}/",
             "url: https://pypi.org/project/other/",
             "RD008",
             "is not https://pypi.org/project/{dist}/",
-        ),  # fmt: skip
+        ),
     ],
 )
 def test_rule_fires(repo: Path, rel: str, old: str, new: str, rule: str, text: str) -> None:
     n = names(str(ROOT))
     assert n.cli_crate is not None
-    old, new, text = (x.replace("{dist}", n.dist).replace("{cli}", n.cli_crate.name) for x in (old, new, text))  # fmt: skip
+    old, new, text = (
+        x.replace("{dist}", n.dist).replace("{cli}", n.cli_crate.name) for x in (old, new, text)
+    )
     if rule == "RD007":  # its dependants must not name the crate's old name
         edit(repo, "pyproject.toml", f'"{n.cli_crate.name}"]', f'"{n.cli_crate.name}2"]')
     edit(repo, rel, old, new)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.testing.histories import Shape, workspace
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release.plan import Plan, make_plan
+from ci_gates.testing.histories import Shape, workspace
 from tests.ci.releasing import PACKAGES, ReleaseRepo
 
 CORE, CLI, PY = "crates/core/src/lib.rs", "crates/cli/src/main.rs", "python/demo/__init__.py"

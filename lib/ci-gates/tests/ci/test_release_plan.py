@@ -171,19 +171,24 @@ def test_tagged_reads_the_tags_at_head(released: ReleaseRepo) -> None:
     assert len(plan.entries[0].commits) == 1  # the feat; the release commit says skip
 
 
-def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def run_cli(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ci_gates.release", *args],
-        cwd=root, capture_output=True, text=True, check=False,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    )
 
 
 def test_json_is_one_document_with_the_matrix(released: ReleaseRepo, tmp_path: Path) -> None:
     released.commit("feat(core): x", CORE)
     output = tmp_path / "github_output"
     # --no-api: these crates have no API to compare (tests/ci/test_api_compat.py does that).
-    proc = run_cli(released.root, "plan", "--json", "--no-api", env={"GITHUB_OUTPUT": str(output)})  # fmt: skip
+    proc = run_cli(released.root, "plan", "--json", "--no-api", env={"GITHUB_OUTPUT": str(output)})
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)  # the whole stdout is one JSON document
     assert set(doc) == {"packages", "matrix"}

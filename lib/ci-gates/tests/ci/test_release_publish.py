@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.release import ghrelease, publish, registries
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import ghrelease, publish, registries
 from tests.ci.releasing import ReleaseRepo
 from tests.ci.test_release_dist import sdist, wheel
 
@@ -43,7 +43,12 @@ def repo(tmp_path: Path) -> ReleaseRepo:
 class Recorder:
     """Stands in for cargo, uv and the registries: what is there, what was uploaded."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, crates: frozenset[str] = frozenset(), files: frozenset[str] = frozenset()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        crates: frozenset[str] = frozenset(),
+        files: frozenset[str] = frozenset(),
+    ) -> None:
         self.crates, self.files = set(crates), set(files)
         self.calls: list[list[str]] = []
         monkeypatch.setattr(registries, "crate_versions", self.crate_versions)
@@ -71,13 +76,20 @@ def run(repo: ReleaseRepo, use_tags: bool = False) -> list[publish.Outcome]:
     return publish.publish(str(repo.root), "all", use_tags, s, say=lambda _line: None)
 
 
-def test_first_release_in_order_with_tags(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_first_release_in_order_with_tags(
+    repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stage(repo)
     rec = Recorder(monkeypatch)
     outcomes = run(repo)
     uploads = [(o.package, o.item) for o in outcomes if o.action == "published"]
-    assert uploads == [("demo-core", "crate"), ("demo-cli", "crate"), ("demo", "demo-0.1.0.tar.gz"),
-                       ("demo", f"demo-0.1.0-cp39-abi3-{LINUX}.whl"), ("demo", f"demo-0.1.0-cp39-abi3-{MAC}.whl")]  # fmt: skip
+    assert uploads == [
+        ("demo-core", "crate"),
+        ("demo-cli", "crate"),
+        ("demo", "demo-0.1.0.tar.gz"),
+        ("demo", f"demo-0.1.0-cp39-abi3-{LINUX}.whl"),
+        ("demo", f"demo-0.1.0-cp39-abi3-{MAC}.whl"),
+    ]
     assert rec.calls[0] == ["cargo", "publish", "--locked", "-p", "demo-core"]
     tags = repo.git("tag", "--points-at", "HEAD").split()
     assert sorted(tags) == ["demo-cli-v0.1.0", "demo-core-v0.1.0", "demo-v0.1.0"]
@@ -88,10 +100,15 @@ def test_first_release_in_order_with_tags(repo: ReleaseRepo, monkeypatch: pytest
     assert {o.action for o in again} == {"already published", "exists"}
 
 
-def test_wheel_version_mismatch_uploads_nothing(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_wheel_version_mismatch_uploads_nothing(
+    repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stage(repo, meta_version="0.1.1")
     rec = Recorder(monkeypatch)
-    with pytest.raises(ReleaseError, match=r"its metadata says version '0.1.1', the plan \(manifest, tag\) says 0.1.0"):  # fmt: skip
+    with pytest.raises(
+        ReleaseError,
+        match=r"its metadata says version '0.1.1', the plan \(manifest, tag\) says 0.1.0",
+    ):
         run(repo)
     assert rec.calls == []
     assert repo.git("tag").split() == []
@@ -102,7 +119,10 @@ def test_manifest_behind_the_plan(repo: ReleaseRepo, monkeypatch: pytest.MonkeyP
     repo.commit("feat(core): more", "crates/core/src/lib.rs")
     stage(repo)
     Recorder(monkeypatch)
-    with pytest.raises(ReleaseError, match=r"demo-core: crates/core/Cargo.toml says 0.1.0, the plan says 0.1.1; run `nox -s release_bump`"):  # fmt: skip
+    with pytest.raises(
+        ReleaseError,
+        match=r"demo-core: crates/core/Cargo.toml says 0.1.0, the plan says 0.1.1; run `nox -s release_bump`",
+    ):
         run(repo)
 
 
@@ -128,14 +148,23 @@ def test_index_down_after_the_crates(repo: ReleaseRepo, monkeypatch: pytest.Monk
     with pytest.raises(ReleaseError) as err:
         run(repo)
     message = str(err.value)
-    assert message.startswith("cannot reach the package index at https://pypi.org/simple/demo/: refused; ")  # fmt: skip
-    assert "uploaded: demo-cli 0.1.0 crate; already there: demo-core 0.1.0 crate; nothing uploaded after demo-cli 0.1.0 crate" in message  # fmt: skip
-    assert message.endswith(f"left: demo-0.1.0.tar.gz, demo-0.1.0-cp39-abi3-{LINUX}.whl, demo-0.1.0-cp39-abi3-{MAC}.whl; re-run to publish the rest")  # fmt: skip
+    assert message.startswith(
+        "cannot reach the package index at https://pypi.org/simple/demo/: refused; "
+    )
+    assert (
+        "uploaded: demo-cli 0.1.0 crate; already there: demo-core 0.1.0 crate; nothing uploaded after demo-cli 0.1.0 crate"
+        in message
+    )
+    assert message.endswith(
+        f"left: demo-0.1.0.tar.gz, demo-0.1.0-cp39-abi3-{LINUX}.whl, demo-0.1.0-cp39-abi3-{MAC}.whl; re-run to publish the rest"
+    )
     assert [c[:2] for c in rec.calls] == [["cargo", "publish"]]  # demo-cli only
     assert "demo-v0.1.0" not in repo.git("tag").split()
 
 
-def test_trusted_publishing_under_github_actions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # fmt: skip
+def test_trusted_publishing_under_github_actions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     rec = Recorder(monkeypatch)
     for key in ("UV_PUBLISH_TOKEN", "UV_PUBLISH_USERNAME", "UV_PUBLISH_PASSWORD"):
         monkeypatch.delenv(key, raising=False)
@@ -143,18 +172,33 @@ def test_trusted_publishing_under_github_actions(monkeypatch: pytest.MonkeyPatch
     p = publish.Publisher(str(tmp_path), publish.Settings())
     assert p._uv_publish("x.whl") == (0, "")
     assert rec.calls[0][-3:] == ["pypi_attestations", "sign", "x.whl"]
-    assert rec.calls[1] == ["/fake/uv", "publish", "--no-progress", "--publish-url", registries.PYPI_UPLOAD, "--trusted-publishing", "always", "x.whl"]  # fmt: skip
+    assert rec.calls[1] == [
+        "/fake/uv",
+        "publish",
+        "--no-progress",
+        "--publish-url",
+        registries.PYPI_UPLOAD,
+        "--trusted-publishing",
+        "always",
+        "x.whl",
+    ]
     monkeypatch.setenv("UV_PUBLISH_TOKEN", "t")  # a token given: no OIDC, no attestation
     rec.calls.clear()
     p._uv_publish("x.whl")
-    assert rec.calls == [["/fake/uv", "publish", "--no-progress", "--publish-url", registries.PYPI_UPLOAD, "x.whl"]]  # fmt: skip
+    assert rec.calls == [
+        ["/fake/uv", "publish", "--no-progress", "--publish-url", registries.PYPI_UPLOAD, "x.whl"]
+    ]
 
 
 def test_settings_options_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELEASE_INDEX_URL", "http://env/simple/")
     monkeypatch.setenv("RELEASE_CRATE_REGISTRY", "local")
     s = publish.settings(index_url="http://option/simple/", crate_registry=None)
-    assert (s.index_url, s.crate_registry, s.upload_url) == ("http://option/simple/", "local", registries.PYPI_UPLOAD)  # fmt: skip
+    assert (s.index_url, s.crate_registry, s.upload_url) == (
+        "http://option/simple/",
+        "local",
+        registries.PYPI_UPLOAD,
+    )
 
 
 FAKE_GH = """#!/bin/sh
@@ -167,7 +211,9 @@ fi
 
 
 def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (repo.root / "CHANGELOG.md").write_text("# Changelog\n\n## demo-v0.1.0\n\nFirst.\n\n## demo-cli-v0.1.0\n\nCLI.\n\n## demo-core-v0.1.0\n\nCore.\n")  # fmt: skip
+    (repo.root / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## demo-v0.1.0\n\nFirst.\n\n## demo-cli-v0.1.0\n\nCLI.\n\n## demo-core-v0.1.0\n\nCore.\n"
+    )
     repo.commit("chore(release): demo 0.1.0")
     repo.tag_all()
     staged = stage(repo)
@@ -179,14 +225,24 @@ def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("PATH", f"{gh.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("GH_LOG", str(log))
     monkeypatch.setenv("GH_VIEW_STATUS", "1")
-    assert ghrelease.release(str(repo.root), "dist") == ["demo-core-v0.1.0", "demo-cli-v0.1.0", "demo-v0.1.0"]  # fmt: skip
+    assert ghrelease.release(str(repo.root), "dist") == [
+        "demo-core-v0.1.0",
+        "demo-cli-v0.1.0",
+        "demo-v0.1.0",
+    ]
     creates = [ln for ln in log.read_text().splitlines() if ln.startswith("release create")]
     assert len(creates) == 3
     assert "--verify-tag --title demo 0.1.0 --notes-file" in creates[2]
-    assert creates[2].count(".whl") == 2 and "demo-0.1.0.tar.gz" in creates[2] and creates[2].endswith("SHA256SUMS")  # fmt: skip
+    assert (
+        creates[2].count(".whl") == 2
+        and "demo-0.1.0.tar.gz" in creates[2]
+        and creates[2].endswith("SHA256SUMS")
+    )
     assert ".whl" not in creates[0]  # a crate's release carries its notes only
     sums = Path(str(log) + ".sums").read_text().splitlines()
-    assert sorted(s.split("  ")[1] for s in sums) == sorted(p.name for p in staged.iterdir() if not p.name.endswith(".json"))  # fmt: skip
+    assert sorted(s.split("  ")[1] for s in sums) == sorted(
+        p.name for p in staged.iterdir() if not p.name.endswith(".json")
+    )
     assert Path(str(log) + ".notes").read_text().startswith("## demo-v0.1.0")
     log.write_text("")
     monkeypatch.setenv("GH_VIEW_STATUS", "0")  # the re-run: every release exists

@@ -22,20 +22,29 @@ import pytest
 from ci_gates.release import registries
 from ci_gates.release.registries import RegistryError, crate_versions, index_files
 
-pytest.importorskip("pypiserver", reason="pypiserver (ci/registry.py REHEARSAL_TOOLS) not installed")  # fmt: skip
+pytest.importorskip(
+    "pypiserver", reason="pypiserver (ci/registry.py REHEARSAL_TOOLS) not installed"
+)
 pytest.importorskip("passlib", reason="passlib (ci/registry.py REHEARSAL_TOOLS) not installed")
 
 from ci_gates.release.servers import CrateRegistry, PackageIndex, free_port, install_crate_registry
 
-TOOLS = os.path.join(os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo"), "ci-gates-tools")  # fmt: skip
+TOOLS = os.path.join(
+    os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo"), "ci-gates-tools"
+)
 
 
 def _wheel(directory: Path, name: str, version: str) -> Path:
     path = directory / f"{name}-{version}-py3-none-any.whl"
     dist_info = f"{name}-{version}.dist-info"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")  # fmt: skip
-        zf.writestr(f"{dist_info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")  # fmt: skip
+        zf.writestr(
+            f"{dist_info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        zf.writestr(
+            f"{dist_info}/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
         zf.writestr(f"{dist_info}/RECORD", "")
     return path
 
@@ -57,8 +66,13 @@ def _upload(index: PackageIndex, path: Path, password: str) -> subprocess.Comple
     uv = shutil.which("uv") or os.path.join(os.path.dirname(sys.executable), "uv")
     env = {**os.environ, "UV_PUBLISH_USERNAME": index.user, "UV_PUBLISH_PASSWORD": password}
     env.pop("GITHUB_ACTIONS", None)
-    return subprocess.run([uv, "publish", "--no-progress", "--publish-url", index.upload_url, str(path)],
-                          env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [uv, "publish", "--no-progress", "--publish-url", index.upload_url, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_package_index_absent_then_present(index: PackageIndex, tmp_path: Path) -> None:
@@ -82,10 +96,20 @@ def test_crate_registry_absent_then_present(crates: CrateRegistry, tmp_path: Pat
         '[package]\nname = "demo-crate"\nversion = "0.3.1"\nedition = "2021"\n'
         'description = "d"\nlicense = "MIT"\n\n[workspace]\n'
     )
-    env = {**os.environ, **crates.cargo_env("local"), "CARGO_HOME": str(tmp_path / "cargo-home"),
-           "CARGO_TARGET_DIR": str(tmp_path / "target")}  # fmt: skip
-    proc = subprocess.run(["cargo", "publish", "--registry", "local", "--allow-dirty", "--no-verify"],
-                          cwd=project, env=env, capture_output=True, text=True, check=False)  # fmt: skip
+    env = {
+        **os.environ,
+        **crates.cargo_env("local"),
+        "CARGO_HOME": str(tmp_path / "cargo-home"),
+        "CARGO_TARGET_DIR": str(tmp_path / "target"),
+    }
+    proc = subprocess.run(
+        ["cargo", "publish", "--registry", "local", "--allow-dirty", "--no-verify"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert crate_versions(crates.sparse_base, "demo-crate") == {"0.3.1"}
     assert crate_versions(crates.sparse_base, "demo-crat") == set()
@@ -147,12 +171,12 @@ def garbage() -> Iterator[str]:
             "/simple/demo/",
             (200, registries.SIMPLE_JSON, b"{not json"),
             "answered garbage (PEP 691 JSON",
-        ),  # fmt: skip
+        ),
         (
             "/simple/demo/",
             (200, "text/html", b"<a href='/login'>log in</a>"),
             "links are not distribution files",
-        ),  # fmt: skip
+        ),
         ("/simple/demo/", (200, "application/octet-stream", b"x"), "not a simple index"),
         ("/simple/demo/", (503, "text/plain", b"down"), "HTTP 503"),
         ("/crates/de/mo/demo", (200, "text/plain", b"<html>"), "answered garbage"),
@@ -160,7 +184,7 @@ def garbage() -> Iterator[str]:
             "/crates/de/mo/demo",
             (200, "text/plain", b'{"name":"other","vers":"1.0.0"}'),
             "names crate 'other'",
-        ),  # fmt: skip
+        ),
         (
             "/crates/de/mo/demo",
             (405, "text/plain", b"no"),
@@ -168,7 +192,9 @@ def garbage() -> Iterator[str]:
         ),  # 405 without a registry's config.json
     ],
 )
-def test_garbage_is_an_error(garbage: str, path: str, answer: tuple[int, str, bytes], message: str) -> None:  # fmt: skip
+def test_garbage_is_an_error(
+    garbage: str, path: str, answer: tuple[int, str, bytes], message: str
+) -> None:
     _Garbage.answers = {path: answer}
     with pytest.raises(RegistryError, match=message.replace("(", r"\(")):
         if path.startswith("/simple/"):
@@ -178,7 +204,7 @@ def test_garbage_is_an_error(garbage: str, path: str, answer: tuple[int, str, by
 
 
 def test_pep691_json_and_crate_lines(garbage: str) -> None:
-    files = b'{"meta": {"api-version": "1.0"}, "name": "demo", "files": [{"filename": "demo-1.0.tar.gz"}]}'  # fmt: skip
+    files = b'{"meta": {"api-version": "1.0"}, "name": "demo", "files": [{"filename": "demo-1.0.tar.gz"}]}'
     lines = b'{"name":"Demo","vers":"1.0.0"}\n{"name":"demo","vers":"1.1.0","yanked":true}\n'
     _Garbage.answers = {
         "/simple/demo/": (200, registries.SIMPLE_JSON, files),
@@ -195,7 +221,7 @@ def test_pep691_json_and_crate_lines(garbage: str) -> None:
         ("ab", "2/ab"),
         ("abc", "3/a/abc"),
         ("Demo-Crate", "de/mo/demo-crate"),
-    ],  # fmt: skip
+    ],
 )
 def test_crate_index_path(name: str, path: str) -> None:
     assert registries.crate_index_path(name) == path
@@ -239,8 +265,12 @@ except KeyboardInterrupt:
 
 def test_sigterm_stops_the_server(tmp_path: Path) -> None:
     """What nox or CI does to a session it ends: the rehearsal's servers go with it."""
-    owner = subprocess.Popen([sys.executable, "-c", SCRIPT, str(tmp_path)], stdout=subprocess.PIPE,
-                             text=True, cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    owner = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert owner.stdout is not None
     pid = int(owner.stdout.readline())
     assert not _gone(pid)

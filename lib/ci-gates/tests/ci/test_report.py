@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.core.registry import builtin
 from ci_gates.core import report, runner
 from ci_gates.core.findings import Finding
+from ci_gates.core.registry import builtin
 from ci_gates.core.runner import CANNOT_RUN, CONFIG_SKIPPED, FAILED, PASSED, SKIPPED, Result
 
 FMT = Finding("LOC004", "not formatted", "src/lib.rs", 3, fix="run `nox -s fix`")

@@ -179,7 +179,9 @@ def test_cli_with_requires_runs_prerequisites_first(
     from ci_gates.commands import run as cli
 
     seen: list[list[str]] = []
-    monkeypatch.setattr(cli, "run_many", lambda names, root, use_cache, reg: seen.append(names) or [])
+    monkeypatch.setattr(
+        cli, "run_many", lambda names, root, use_cache, reg: seen.append(names) or []
+    )
     monkeypatch.setattr(cli, "project_root", lambda: str(tmp_path))
     assert cli.main(["--with-requires", "clippy"]) == 0
     assert seen == [["fmt", "clippy"]]

@@ -8,9 +8,9 @@ from typing import Callable
 import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE
-from ci_gates.gates import stubs
 from ci_gates.core.project import Names, names
 from ci_gates.core.runner import CANNOT_RUN, FAILED
+from ci_gates.gates import stubs
 from ci_gates.testing import run_gate
 
 MakeRepo = Callable[..., Path]

@@ -314,17 +314,66 @@ def test_evaluate_never_raises(text: str, context: str) -> None:
 
 # (text, context, rule, 1-based line in the file, message part, fix part): each rule's finding
 RULE_FINDINGS: list[tuple[str, str, str, int, str, str]] = [
-    ("echo hi\nuv run pytest", S, "TG001", 12, "`uv run pytest` syncs this project first", "run `nox -s pytest` instead"),
-    ("uv run --frozen x.py", S, "TG006", 11, "may sync and build this project: x.py is not a file", "add `--no-project`"),
-    ("cargo publish -p core", S, "TG002", 11, "`cargo publish -p core` publishes a release", "publish from the release workflow"),
-    ("\n\ncargo build", CI, "TG003", 13, "`cargo build` calls the tool directly in the CI workflow", "run `nox -s build`"),
-    ("cargo clippy", S, "TG010", 11, "`cargo clippy` differs from CI: CI runs clippy", "run `nox -s clippy`"),
-    ("cargo test -p core", S, "TG011", 11, "`cargo test -p core` differs from CI", "run `nox -s cargo_test`"),
+    (
+        "echo hi\nuv run pytest",
+        S,
+        "TG001",
+        12,
+        "`uv run pytest` syncs this project first",
+        "run `nox -s pytest` instead",
+    ),
+    (
+        "uv run --frozen x.py",
+        S,
+        "TG006",
+        11,
+        "may sync and build this project: x.py is not a file",
+        "add `--no-project`",
+    ),
+    (
+        "cargo publish -p core",
+        S,
+        "TG002",
+        11,
+        "`cargo publish -p core` publishes a release",
+        "publish from the release workflow",
+    ),
+    (
+        "\n\ncargo build",
+        CI,
+        "TG003",
+        13,
+        "`cargo build` calls the tool directly in the CI workflow",
+        "run `nox -s build`",
+    ),
+    (
+        "cargo clippy",
+        S,
+        "TG010",
+        11,
+        "`cargo clippy` differs from CI: CI runs clippy",
+        "run `nox -s clippy`",
+    ),
+    (
+        "cargo test -p core",
+        S,
+        "TG011",
+        11,
+        "`cargo test -p core` differs from CI",
+        "run `nox -s cargo_test`",
+    ),
     ("python -m pytest -x", S, "TG012", 11, "`pytest -x` differs from CI", "run `nox -s pytest`"),
     ("ruff check ci", REL, "TG013", 11, "`ruff check ci` differs from CI", "run `nox -s ruff`"),
     ("mypy ci", S, "TG014", 11, "`mypy ci` differs from CI", "run `nox -s typecheck`"),
-    ("maturin develop -r", S, "TG015", 11, "`maturin develop -r` differs from CI", "run `nox -s build`"),
-]  # fmt: skip
+    (
+        "maturin develop -r",
+        S,
+        "TG015",
+        11,
+        "`maturin develop -r` differs from CI",
+        "run `nox -s build`",
+    ),
+]
 
 
 @pytest.mark.parametrize(("text", "context", "rule", "line", "message", "fix"), RULE_FINDINGS)
@@ -339,7 +388,6 @@ def test_each_rule_finding(
 
 
 def test_every_tool_guard_rule_is_tested_and_explained() -> None:
-    import ci_gates.gates.tool_guard.files
 
     ids = {r for r in RULES if RULES[r].gate == "tool_guard"}
     assert ids == {f"TG00{k}" for k in range(1, 7)} | {f"TG01{k}" for k in range(6)}

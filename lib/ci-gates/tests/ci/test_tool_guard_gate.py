@@ -148,38 +148,167 @@ def test_gate_ignore_config(make_repo: MakeRepo) -> None:
 # (job body, expected rule IDs; an empty list: the gate passes with no finding)
 STEPS: list[tuple[str, list[str]]] = [
     # shells: pwsh lexed as PowerShell, cmd and other shells noted, Python templates skipped
-    ("    runs-on: windows-latest\n    steps:\n" + CHECKOUT + "      - run: uv run `\n          pytest\n", ["TG001"]),
-    ("    runs-on: windows-latest\n    steps:\n" + CHECKOUT + '      - run: Write-Host "uv run pytest"\n', []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: pwsh\n        run: $env:UV_NO_SYNC = 1; uv run python -V\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: cmd\n        run: uv run pytest\n", ["TG005"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: nu {0}\n        run: uv run pytest\n", ["TG005"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: python {0}\n        run: print('uv run pytest')\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: python3 -u {0}\n        run: import os\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: uv run python {0}\n        run: import os\n", ["TG001"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - shell: bash -el {0}\n        run: uv run pytest\n", ["TG001"]),
-    ("    runs-on: ubuntu-latest\n    defaults:\n      run:\n        shell: pwsh\n    steps:\n" + CHECKOUT + "      - run: '\"uv run pytest\" | Out-File x'\n", []),
-    ("    runs-on: ${{ matrix.platform.runner }}\n    strategy:\n      matrix:\n        platform:\n          - runner: windows-2025\n          - runner: windows-11-arm\n    steps:\n" + CHECKOUT + '      - run: echo "C:\\x" | Out-File -FilePath $env:GITHUB_PATH -Append\n', []),
-    ("    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n        os: [windows-latest]\n        include:\n          - os: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run pytest\n", ["TG001"]),
+    (
+        "    runs-on: windows-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run `\n          pytest\n",
+        ["TG001"],
+    ),
+    (
+        "    runs-on: windows-latest\n    steps:\n"
+        + CHECKOUT
+        + '      - run: Write-Host "uv run pytest"\n',
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: pwsh\n        run: $env:UV_NO_SYNC = 1; uv run python -V\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: cmd\n        run: uv run pytest\n",
+        ["TG005"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: nu {0}\n        run: uv run pytest\n",
+        ["TG005"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: python {0}\n        run: print('uv run pytest')\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: python3 -u {0}\n        run: import os\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: uv run python {0}\n        run: import os\n",
+        ["TG001"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - shell: bash -el {0}\n        run: uv run pytest\n",
+        ["TG001"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    defaults:\n      run:\n        shell: pwsh\n    steps:\n"
+        + CHECKOUT
+        + "      - run: '\"uv run pytest\" | Out-File x'\n",
+        [],
+    ),
+    (
+        "    runs-on: ${{ matrix.platform.runner }}\n    strategy:\n      matrix:\n        platform:\n          - runner: windows-2025\n          - runner: windows-11-arm\n    steps:\n"
+        + CHECKOUT
+        + '      - run: echo "C:\\x" | Out-File -FilePath $env:GITHUB_PATH -Append\n',
+        [],
+    ),
+    (
+        "    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n        os: [windows-latest]\n        include:\n          - os: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run pytest\n",
+        ["TG001"],
+    ),
     # an action that runs its `run` input as a script
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - uses: CodSpeedHQ/action@v4\n        with:\n          run: uv run pytest --codspeed\n", ["TG001"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - uses: uraimo/run-on-arch-action@v3\n        with:\n          shell: /bin/sh\n          run: |\n            pip install x\n            cargo publish\n", ["TG002"]),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - uses: CodSpeedHQ/action@v4\n        with:\n          run: uv run pytest --codspeed\n",
+        ["TG001"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - uses: uraimo/run-on-arch-action@v3\n        with:\n          shell: /bin/sh\n          run: |\n            pip install x\n            cargo publish\n",
+        ["TG002"],
+    ),
     # environments: workflow, job and step env: turn uv's sync off
-    ("    runs-on: ubuntu-latest\n    env:\n      UV_NO_SYNC: 1\n    steps:\n" + CHECKOUT + "      - run: uv run pytest -x\n", ["TG012"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run python -V\n        env:\n          UV_NO_PROJECT: 'true'\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run python -V\n        env:\n          UV_NO_SYNC: ${{ inputs.no-sync }}\n", ["TG001"]),
+    (
+        "    runs-on: ubuntu-latest\n    env:\n      UV_NO_SYNC: 1\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run pytest -x\n",
+        ["TG012"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run python -V\n        env:\n          UV_NO_PROJECT: 'true'\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run python -V\n        env:\n          UV_NO_SYNC: ${{ inputs.no-sync }}\n",
+        ["TG001"],
+    ),
     # checkouts: no checkout, another repository, a working directory inside it
-    ("    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/download-artifact@v4\n      - run: ./uv run python -c ''\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: pydantic/pydantic\n          path: pydantic\n      - uses: actions/checkout@v4\n        with:\n          path: core\n      - run: uv run bash -c 'cd ../core && maturin develop'\n        working-directory: pydantic\n", ["TG015"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          path: core\n      - run: uv run python -V\n        working-directory: core\n", ["TG001"]),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv run python -V\n        working-directory: ${{ matrix.dir }}\n", ["TG006"]),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/download-artifact@v4\n      - run: ./uv run python -c ''\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          repository: pydantic/pydantic\n          path: pydantic\n      - uses: actions/checkout@v4\n        with:\n          path: core\n      - run: uv run bash -c 'cd ../core && maturin develop'\n        working-directory: pydantic\n",
+        ["TG015"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          path: core\n      - run: uv run python -V\n        working-directory: core\n",
+        ["TG001"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv run python -V\n        working-directory: ${{ matrix.dir }}\n",
+        ["TG006"],
+    ),
     # release jobs: tag-only, trusted publishing, release triggers
-    ("    if: startsWith(github.ref, 'refs/tags/')\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: uv publish\n", []),
-    ("    if: ${{ always() && startsWith(github.ref, 'refs/tags/') }}\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: cargo publish\n", []),
-    ("    if: ${{ !startsWith(github.ref, 'refs/tags/') }}\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: cargo publish\n", ["TG002"]),
-    ("    if: startsWith(github.ref, 'refs/tags/') || github.event_name == 'pull_request'\n    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - run: cargo publish\n", ["TG002"]),
-    ("    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n" + CHECKOUT + "      - run: uv publish -v wheels/*\n", []),
-    ("    runs-on: ubuntu-latest\n    steps:\n" + CHECKOUT + "      - if: github.ref_type == 'tag'\n        run: twine upload dist/*\n      - run: twine upload dist/*\n", ["TG002"]),
-]  # fmt: skip
+    (
+        "    if: startsWith(github.ref, 'refs/tags/')\n    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv publish\n",
+        [],
+    ),
+    (
+        "    if: ${{ always() && startsWith(github.ref, 'refs/tags/') }}\n    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: cargo publish\n",
+        [],
+    ),
+    (
+        "    if: ${{ !startsWith(github.ref, 'refs/tags/') }}\n    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: cargo publish\n",
+        ["TG002"],
+    ),
+    (
+        "    if: startsWith(github.ref, 'refs/tags/') || github.event_name == 'pull_request'\n    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - run: cargo publish\n",
+        ["TG002"],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    permissions:\n      id-token: write\n    steps:\n"
+        + CHECKOUT
+        + "      - run: uv publish -v wheels/*\n",
+        [],
+    ),
+    (
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        + CHECKOUT
+        + "      - if: github.ref_type == 'tag'\n        run: twine upload dist/*\n      - run: twine upload dist/*\n",
+        ["TG002"],
+    ),
+]
 
 
 @pytest.mark.parametrize(("job", "rules"), STEPS, ids=[f"step{k}" for k in range(len(STEPS))])

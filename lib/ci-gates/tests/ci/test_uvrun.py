@@ -94,8 +94,20 @@ JOBS: list[tuple[str, tuple[tuple[str, bool], ...], str | None, str, str | None]
     ("./uv run python -c ''", (), "", "allow", None),
     ("uv run pytest", (("pydantic", False), ("pydantic-core", True)), "pydantic", "allow", None),
     ("uv run pytest", (("pydantic", False), ("pydantic-core", True)), "", "allow", None),
-    ("uv run pytest", (("pydantic", False), ("pydantic-core", True)), "pydantic-core", "deny", "TG001"),
-    ("uv run --project ../pydantic-core pytest", (("pydantic", False), ("pydantic-core", True)), "pydantic", "deny", "TG001"),
+    (
+        "uv run pytest",
+        (("pydantic", False), ("pydantic-core", True)),
+        "pydantic-core",
+        "deny",
+        "TG001",
+    ),
+    (
+        "uv run --project ../pydantic-core pytest",
+        (("pydantic", False), ("pydantic-core", True)),
+        "pydantic",
+        "deny",
+        "TG001",
+    ),
     ("uv run pytest", (("", True),), None, "note", "TG006"),  # working-directory: ${{ … }}
     ("uv run --directory ${{ github.workspace }} pytest", (("", True),), "docs", "deny", "TG001"),
     ("uv run --directory ${{ github.workspace }}/docs x", (("", True),), "", "allow", None),
@@ -103,7 +115,7 @@ JOBS: list[tuple[str, tuple[tuple[str, bool], ...], str | None, str, str | None]
     ("uv run astral-versions/scripts/x.py", (("", True),), "", "note", "TG006"),
     ("uv run scripts/meta.py", (("", True),), "", "allow", None),
     ("uv run pytest", (("", True), ("vendor/other", False)), "vendor/other", "allow", None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("command", "checkouts", "cwd", "expected", "rule"), JOBS)

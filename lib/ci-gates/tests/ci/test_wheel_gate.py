@@ -13,8 +13,8 @@ import pytest
 from ci_gates.checks import artifacts
 from ci_gates.checks import wheel_files as wc
 from ci_gates.core.findings import NOTE, RULES, WARNING
-from ci_gates.gates import wheel as gate
 from ci_gates.core.project import Names, names
+from ci_gates.gates import wheel as gate
 from ci_gates.testing import run_gate
 from ci_gates.testing import wheels as wf
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from ci_gates.core.findings import RULES, WARNING
-from ci_gates.gates.workflows import security as _wf_security
 from ci_gates.gates import workflows as workflows  # registers every WF and SYN rule
+from ci_gates.gates.workflows import security as _wf_security
 from tests.ci.wfcases import SHA, W, parse, steps_block, workflow
 
 

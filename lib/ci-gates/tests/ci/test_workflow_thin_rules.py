@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ci_gates.parsers import ghyaml
-from ci_gates.gates.workflows import structure as _wf_ci, thin as _wf_thin
 from ci_gates.gates import workflows
+from ci_gates.gates.workflows import structure as _wf_ci
+from ci_gates.gates.workflows import thin as _wf_thin
+from ci_gates.parsers import ghyaml
 from tests.ci.wfcases import PINS, SESSIONS, SHA, W, parse, steps_block, workflow
 
 

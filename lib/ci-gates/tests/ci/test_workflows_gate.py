@@ -110,7 +110,9 @@ def test_gate_missing_from_ci_is_stale(make_repo: MakeRepo) -> None:
 
 def test_gate_skipped_in_config_needs_no_step(make_repo: MakeRepo) -> None:
     step = "      - name: wheel\n        if: ${{ !cancelled() }}\n        run: nox -s wheel\n"
-    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nskip = { wheel = "no wheel checks here" }\n'
+    pyproject = (
+        '[project]\nname = "x"\n\n[tool.ci-gates]\nskip = { wheel = "no wheel checks here" }\n'
+    )
     root = _repo(make_repo, {CI: (step, "")}, {"pyproject.toml": pyproject})
     outcome = run_gate("workflows", root)
     assert outcome.status == "passed", outcome.text

@@ -12,7 +12,10 @@ from typing import Any, Callable
 
 import pytest
 
-from ci_gates.hooks import loc as _loc, protocol as _protocol, readme as _readme, tool as _tool
+from ci_gates.hooks import loc as _loc
+from ci_gates.hooks import protocol as _protocol
+from ci_gates.hooks import readme as _readme
+from ci_gates.hooks import tool as _tool
 
 PAYLOADS = Path(__file__).parent / "payloads"
 GUARDS = {"loc_guard": _loc.check, "tool_guard": _tool.check, "readme_guard": _readme.check}

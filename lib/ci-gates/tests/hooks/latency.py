@@ -41,8 +41,14 @@ WRITE = _payload("PreToolUse", "Write", {"file_path": EXAMPLE, "content": "x = 1
 BASH = _payload("PreToolUse", "Bash", {"command": "git status && git diff --stat"})
 POST = _payload("PostToolUse", "Write", {"file_path": EXAMPLE, "content": "x = 1\n"})
 README = _payload("PostToolUse", "Write", {"file_path": os.path.join(ROOT, "README.md")})
-PATCH = _payload("PreToolUse", "apply_patch", {"command": "*** Begin Patch\n*** Add File: "
-                 "ci/example.py\n" + "+x = 1\n" * 120 + "*** End Patch\n"})  # fmt: skip
+PATCH = _payload(
+    "PreToolUse",
+    "apply_patch",
+    {
+        "command": "*** Begin Patch\n*** Add File: "
+        "ci/example.py\n" + "+x = 1\n" * 120 + "*** End Patch\n"
+    },
+)
 
 
 def _script(name: str) -> list[str]:
@@ -64,17 +70,31 @@ CASES: dict[str, tuple[list[str], bytes, list[str]]] = {  # run from the project
     "readme_guard Write ci/x.py": (_script("readme_guard.py"), POST, FLOOR),
     "readme_guard Write README.md": (_script("readme_guard.py"), README, FLOOR),
     "configured claude loc_guard": (
-        _configured(".claude/settings.json", "PreToolUse", "Write"), WRITE, SH_FLOOR),
+        _configured(".claude/settings.json", "PreToolUse", "Write"),
+        WRITE,
+        SH_FLOOR,
+    ),
     "configured claude tool_guard": (
-        _configured(".claude/settings.json", "PreToolUse", "Bash"), BASH, SH_FLOOR),
+        _configured(".claude/settings.json", "PreToolUse", "Bash"),
+        BASH,
+        SH_FLOOR,
+    ),
     "configured codex apply_patch": (
-        _configured(".codex/hooks.json", "PreToolUse", "apply_patch"), PATCH, SH_FLOOR),
+        _configured(".codex/hooks.json", "PreToolUse", "apply_patch"),
+        PATCH,
+        SH_FLOOR,
+    ),
     "configured codex tool_guard": (
-        _configured(".codex/hooks.json", "PreToolUse", "Bash"), BASH, SH_FLOOR),
+        _configured(".codex/hooks.json", "PreToolUse", "Bash"),
+        BASH,
+        SH_FLOOR,
+    ),
     "configured codex tool_guard, in ci/": (
         ["sh", "-c", "cd ci && " + _configured(".codex/hooks.json", "PreToolUse", "Bash")[2]],
-        BASH, SH_FLOOR),
-}  # fmt: skip
+        BASH,
+        SH_FLOOR,
+    ),
+}
 
 
 def _time(cmd: list[str], stdin: bytes, env: dict[str, str]) -> tuple[float, float]:
@@ -96,8 +116,10 @@ def main(runs: int) -> int:
             times.setdefault(name, []).append(_time(cmd, stdin, env))
 
     def medians(name: str) -> tuple[float, float]:
-        return (statistics.median(t[0] for t in times[name]),
-                statistics.median(t[1] for t in times[name]))  # fmt: skip
+        return (
+            statistics.median(t[0] for t in times[name]),
+            statistics.median(t[1] for t in times[name]),
+        )
 
     print(f"{'':34} {'wall ms':>8} {'ratio':>6} {'cpu ms':>8} {'ratio':>6}   ({runs} runs)")
     for floor in (FLOOR, SH_FLOOR):

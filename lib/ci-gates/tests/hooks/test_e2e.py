@@ -43,15 +43,23 @@ def run_as_agent(
 ) -> Ran:
     """Every configured command matching this call, run like the agent: its combined result."""
     event, tool = data["hook_event_name"], str(data["tool_name"])
-    cmds = [h.command for h in configured(root) if h.agent == agent and h.event == event
-            and re.fullmatch(h.matcher, tool)]  # fmt: skip
+    cmds = [
+        h.command
+        for h in configured(root)
+        if h.agent == agent and h.event == event and re.fullmatch(h.matcher, tool)
+    ]
     assert len(cmds) == 1, (agent, event, tool, cmds)
     base = {k: v for k, v in os.environ.items() if k != "CLAUDE_PROJECT_DIR"}
     if agent == "claude":
         base["CLAUDE_PROJECT_DIR"] = str(root)
-    proc = subprocess.run([SH, "-c", cmds[0]], input=json.dumps(data).encode(),
-                          capture_output=True, cwd=root / where,
-                          env={**base, **(env or {})}, timeout=60)  # fmt: skip
+    proc = subprocess.run(
+        [SH, "-c", cmds[0]],
+        input=json.dumps(data).encode(),
+        capture_output=True,
+        cwd=root / where,
+        env={**base, **(env or {})},
+        timeout=60,
+    )
     return Ran(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
 
 
@@ -82,8 +90,9 @@ def _patch(path: str, lines: int) -> str:
 
 def _write(root: Path, agent: str, lines: int) -> dict[str, object]:
     if agent == "claude":
-        return payload("claude_pre_write", root, file_path=str(root / "ci/new.py"),
-                       content="x = 1\n" * lines)  # fmt: skip
+        return payload(
+            "claude_pre_write", root, file_path=str(root / "ci/new.py"), content="x = 1\n" * lines
+        )
     return payload("codex_pre_apply_patch", root, command=_patch("ci/new.py", lines))
 
 
@@ -95,7 +104,9 @@ AGENTS = ["claude", "codex"]
 
 
 def test_every_configured_command_is_exercised(root: Path) -> None:
-    guards = {(h.agent, re.search(r'ci/hooks/guard\.py" (\w+)', h.command)) for h in configured(root)}
+    guards = {
+        (h.agent, re.search(r'ci/hooks/guard\.py" (\w+)', h.command)) for h in configured(root)
+    }
     scripts = {(agent, m[1]) for agent, m in guards if m is not None}
     assert scripts == {(a, s) for a in AGENTS for s in ("loc_guard", "tool_guard", "readme_guard")}
 

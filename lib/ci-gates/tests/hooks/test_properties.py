@@ -34,11 +34,51 @@ json_values = st.recursive(
     max_leaves=12,
 )
 WORDS = [
-    "uv", "run", "pytest", "nox", "-s", "gates", "cargo", "publish", "clippy", "twine", "upload",
-    "maturin", "git", "commit", "-m", '"uv run"', "'cargo publish'", "&&", "||", ";", "|", "bash",
-    "-c", "-lc", "env", "X=1", "$(", ")", "`", "python", "-m", "--no-project", "echo", "\\", "\n",
-    "'", '"', "#", "<<'EOF'", "EOF", "apply_patch", "*** Begin Patch", "*** End Patch", "sudo",
-]  # fmt: skip
+    "uv",
+    "run",
+    "pytest",
+    "nox",
+    "-s",
+    "gates",
+    "cargo",
+    "publish",
+    "clippy",
+    "twine",
+    "upload",
+    "maturin",
+    "git",
+    "commit",
+    "-m",
+    '"uv run"',
+    "'cargo publish'",
+    "&&",
+    "||",
+    ";",
+    "|",
+    "bash",
+    "-c",
+    "-lc",
+    "env",
+    "X=1",
+    "$(",
+    ")",
+    "`",
+    "python",
+    "-m",
+    "--no-project",
+    "echo",
+    "\\",
+    "\n",
+    "'",
+    '"',
+    "#",
+    "<<'EOF'",
+    "EOF",
+    "apply_patch",
+    "*** Begin Patch",
+    "*** End Patch",
+    "sudo",
+]
 CORES = [
     "uv run pytest",
     "cargo publish",
@@ -78,7 +118,7 @@ rel_paths = (
     | st.sampled_from(["ci/new.py", "ci/big.py", "python/p/m.pyi", "build.sh"])
     | st.text(max_size=24)
 )
-# fmt: skip
+
 sizes = (
     st.sampled_from([0, 50, 401, 600, 601, 700, 1400])
     | st.integers(550, 700)
@@ -87,21 +127,35 @@ sizes = (
 contents = sizes.map(lambda n: "x = 1\n" * n) | st.text(max_size=80)
 patch_ops: st.SearchStrategy[tuple[str, str, list[str]]] = st.one_of(
     st.tuples(st.just("*** Add File: "), rel_paths, sizes.map(lambda n: ["+x"] * n)),
-    st.tuples(st.just("*** Update File: "), rel_paths,
-              st.lists(st.sampled_from(["@@", " x = 1", "-x = 1", "+y", "", "*** End of File",
-                                         "@@ def f():", "-VALUE = 1"]), max_size=8)),
+    st.tuples(
+        st.just("*** Update File: "),
+        rel_paths,
+        st.lists(
+            st.sampled_from(
+                ["@@", " x = 1", "-x = 1", "+y", "", "*** End of File", "@@ def f():", "-VALUE = 1"]
+            ),
+            max_size=8,
+        ),
+    ),
     st.tuples(st.just("*** Delete File: "), rel_paths, st.just([])),
-)  # fmt: skip
+)
 patches = st.lists(patch_ops, max_size=3).map(
     lambda ops: "\n".join(
-        ["*** Begin Patch", *[line for head, path, body in ops for line in (head + path, *body)],
-         "*** End Patch"]
+        [
+            "*** Begin Patch",
+            *[line for head, path, body in ops for line in (head + path, *body)],
+            "*** End Patch",
+        ]
     )
-)  # fmt: skip
+)
 edits = st.fixed_dictionaries(
-    {}, optional={"old_string": contents | json_values, "new_string": contents | json_values,
-                  "replace_all": st.booleans() | json_values}
-)  # fmt: skip
+    {},
+    optional={
+        "old_string": contents | json_values,
+        "new_string": contents | json_values,
+        "replace_all": st.booleans() | json_values,
+    },
+)
 tool_inputs = st.fixed_dictionaries(
     {},
     optional={
@@ -115,9 +169,12 @@ tool_inputs = st.fixed_dictionaries(
     },
 )
 events = st.sampled_from(["PreToolUse", "PostToolUse", "Stop", "SessionStart", ""]) | json_values
-tools = st.sampled_from(
-    ["Write", "Edit", "MultiEdit", "Bash", "PowerShell", "apply_patch", "Read", "mcp__a__b"]
-) | json_values  # fmt: skip
+tools = (
+    st.sampled_from(
+        ["Write", "Edit", "MultiEdit", "Bash", "PowerShell", "apply_patch", "Read", "mcp__a__b"]
+    )
+    | json_values
+)
 
 
 @st.composite
@@ -130,14 +187,24 @@ def wellformed(draw: st.DrawFn, root: Path, guard: str) -> dict[str, Any]:
     old = st.sampled_from(["x = 1\n", "VALUE = 1\n", "", "nope"])
     makers: dict[str, Callable[[], dict[str, Any]]] = {
         "Write": lambda: {"file_path": path, "content": draw(contents)},
-        "Edit": lambda: {"file_path": path, "old_string": draw(old),
-                         "new_string": draw(contents), "replace_all": draw(st.booleans())},
-        "MultiEdit": lambda: {"file_path": path, "edits": draw(st.lists(
-            st.fixed_dictionaries({"old_string": old, "new_string": contents}), max_size=3))},
+        "Edit": lambda: {
+            "file_path": path,
+            "old_string": draw(old),
+            "new_string": draw(contents),
+            "replace_all": draw(st.booleans()),
+        },
+        "MultiEdit": lambda: {
+            "file_path": path,
+            "edits": draw(
+                st.lists(
+                    st.fixed_dictionaries({"old_string": old, "new_string": contents}), max_size=3
+                )
+            ),
+        },
         "Bash": lambda: {"command": draw(commands)},
         "PowerShell": lambda: {"command": draw(commands)},
         "apply_patch": lambda: {"command": draw(patches)},
-    }  # fmt: skip
+    }
     ti = makers[tool]()
     return {
         "session_id": "s",
@@ -159,11 +226,20 @@ def payloads(draw: st.DrawFn, root: Path, guard: str) -> Any:
         return draw(json_values)  # not even an object, sometimes
     if shape >= 4:
         return draw(wellformed(root, guard))
-    data = draw(st.fixed_dictionaries(
-        {"hook_event_name": events, "tool_name": tools, "tool_input": tool_inputs | json_values},
-        optional={"session_id": st.text(max_size=10), "transcript_path": st.none() | st.text(),
-                  "cwd": st.sampled_from([str(root), str(root / "ci"), "/", "rel"]) | json_values},
-    ))  # fmt: skip
+    data = draw(
+        st.fixed_dictionaries(
+            {
+                "hook_event_name": events,
+                "tool_name": tools,
+                "tool_input": tool_inputs | json_values,
+            },
+            optional={
+                "session_id": st.text(max_size=10),
+                "transcript_path": st.none() | st.text(),
+                "cwd": st.sampled_from([str(root), str(root / "ci"), "/", "rel"]) | json_values,
+            },
+        )
+    )
     ti: Any = data["tool_input"]
     path = ti.get("file_path") if isinstance(ti, dict) else None
     if isinstance(path, str) and draw(st.booleans()):
@@ -246,8 +322,11 @@ def test_generated_payloads_as_subprocesses(tmp_path: Path) -> None:
     seen: list[tuple[str, str, Any]] = []
 
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(guard=st.sampled_from(sorted(GUARDS)), agent=st.sampled_from(["claude", "codex"]),
-           data=st.data())  # fmt: skip
+    @given(
+        guard=st.sampled_from(sorted(GUARDS)),
+        agent=st.sampled_from(["claude", "codex"]),
+        data=st.data(),
+    )
     def collect(guard: str, agent: str, data: st.DataObject) -> None:
         seen.append((guard, agent, data.draw(payloads(root, guard))))
 
@@ -255,8 +334,13 @@ def test_generated_payloads_as_subprocesses(tmp_path: Path) -> None:
     for guard, agent, data in seen:
         script = str(root / "ci" / "hooks" / "guard.py")
         argv = [sys.executable, "-I", "-S", script, guard, *(["codex"] if agent == "codex" else [])]
-        proc = subprocess.run(argv, input=json.dumps(data).encode(), capture_output=True,
-                              cwd=root / "ci" / "sub", timeout=60)  # fmt: skip
+        proc = subprocess.run(
+            argv,
+            input=json.dumps(data).encode(),
+            capture_output=True,
+            cwd=root / "ci" / "sub",
+            timeout=60,
+        )
         answer = json.loads(proc.stdout) if proc.stdout else None
         err = proc.stderr.decode("utf-8", "replace")
         check_by_design(guard, data, agent, Result(proc.returncode, proc.stdout, err, answer), root)
@@ -273,13 +357,21 @@ def test_write_and_command_oracles(root: Path, agent: str) -> None:
     @given(path=rel_paths, absolute=st.booleans(), lines=st.integers(0, 1500), cmd=commands)
     def prop(path: str, absolute: bool, lines: int, cmd: str) -> None:
         path = os.path.join(str(root), path) if absolute else path
-        write = {"hook_event_name": "PreToolUse", "tool_name": "Write", "cwd": str(root),
-                 "tool_input": {"file_path": path, "content": "x = 1\n" * lines}}  # fmt: skip
+        write = {
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Write",
+            "cwd": str(root),
+            "tool_input": {"file_path": path, "content": "x = 1\n" * lines},
+        }
         result = run_hook("loc_guard", write, root, agent)
         check_by_design("loc_guard", write, agent, result, root)
         kinds.append("loc " + decision(result))
-        bash = {"hook_event_name": "PreToolUse", "tool_name": "Bash", "cwd": str(root),
-                "tool_input": {"command": cmd}}  # fmt: skip
+        bash = {
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "cwd": str(root),
+            "tool_input": {"command": cmd},
+        }
         result = run_hook("tool_guard", bash, root, agent)
         check_by_design("tool_guard", bash, agent, result, root)
         kinds.append("tool " + decision(result))

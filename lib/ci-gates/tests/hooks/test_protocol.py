@@ -10,7 +10,8 @@ from typing import Callable
 
 import pytest
 
-from ci_gates.hooks import loc as _loc, protocol as _protocol
+from ci_gates.hooks import loc as _loc
+from ci_gates.hooks import protocol as _protocol
 from ci_gates.hooks.protocol import Call
 from tests.hooks.conftest import GUARDS, Result, decision, payload, text_of
 

@@ -20,26 +20,60 @@ from ci_gates.hooks.entry import GUARDS
 from ci_gates.template.hookfiles import files
 
 CLAUDE_EVENTS = {
-    "PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied",
-    "Notification", "UserPromptSubmit", "Stop", "StopFailure", "SubagentStart", "SubagentStop",
-    "PreCompact", "PostCompact", "Elicitation", "ElicitationResult", "TeammateIdle",
-    "TaskCompleted", "Setup", "InstructionsLoaded", "SessionStart", "SessionEnd",
-}  # fmt: skip
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "PermissionRequest",
+    "PermissionDenied",
+    "Notification",
+    "UserPromptSubmit",
+    "Stop",
+    "StopFailure",
+    "SubagentStart",
+    "SubagentStop",
+    "PreCompact",
+    "PostCompact",
+    "Elicitation",
+    "ElicitationResult",
+    "TeammateIdle",
+    "TaskCompleted",
+    "Setup",
+    "InstructionsLoaded",
+    "SessionStart",
+    "SessionEnd",
+}
 CLAUDE_HANDLER_KEYS = {
-    "type", "command", "timeout", "async", "asyncRewake", "shell", "if", "statusMessage", "args",
-}  # fmt: skip
+    "type",
+    "command",
+    "timeout",
+    "async",
+    "asyncRewake",
+    "shell",
+    "if",
+    "statusMessage",
+    "args",
+}
 # Tool names of the schema's permission-rule pattern that these hooks match on.
 CLAUDE_TOOLS = {"Write", "Edit", "MultiEdit", "Bash", "PowerShell"}
 CODEX_EVENTS = {
-    "PreToolUse", "PostToolUse", "PermissionRequest", "SessionStart", "UserPromptSubmit", "Stop",
-    "PreCompact", "PostCompact", "SubagentStart", "SubagentStop", "StopFailure",
-}  # fmt: skip
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "SessionStart",
+    "UserPromptSubmit",
+    "Stop",
+    "PreCompact",
+    "PostCompact",
+    "SubagentStart",
+    "SubagentStop",
+    "StopFailure",
+}
 CODEX_HANDLER_KEYS = {"type", "command", "timeout", "statusMessage"}
 CODEX_TOOLS = {"Bash", "apply_patch"}
 # Codex has no project-dir variable: walk up from cwd to the directory holding the script,
 # with shell builtins only (no git process on the hot path).
-CODEX_ROOT = (
-    re.escape('r=$PWD; until [ -f "$r/ci/hooks/guard.py" ] || [ -z "$r" ]; do r=${r%/*}; done; ')
+CODEX_ROOT = re.escape(
+    'r=$PWD; until [ -f "$r/ci/hooks/guard.py" ] || [ -z "$r" ]; do r=${r%/*}; done; '
 )
 
 
@@ -73,10 +107,14 @@ def _check_handler(
     timeout = handler.get("timeout", 1)
     assert isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
     m = re.fullmatch(
-        prefix + r'python3 -I -S "' + re.escape(script_root) + r'/ci/hooks/guard\.py" (?P<guard>\w+)' + agent_arg
+        prefix
+        + r'python3 -I -S "'
+        + re.escape(script_root)
+        + r'/ci/hooks/guard\.py" (?P<guard>\w+)'
+        + agent_arg
         + r" \|\| true",
         command,
-    )  # fmt: skip
+    )
     assert m, f"not the fail-safe command shape: {command}"
     guard = m["guard"]
     assert guard in GUARDS
@@ -98,10 +136,13 @@ def test_claude_settings() -> None:
             guard = _check_handler(handler, CLAUDE_HANDLER_KEYS, "", "$CLAUDE_PROJECT_DIR", "")
             wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
     assert wired >= {
-        ("PreToolUse", "Write", "loc_guard"), ("PreToolUse", "Edit", "loc_guard"),
-        ("PreToolUse", "Bash", "tool_guard"), ("PreToolUse", "PowerShell", "tool_guard"),
-        ("PostToolUse", "Write", "readme_guard"), ("PostToolUse", "Edit", "readme_guard"),
-    }  # fmt: skip
+        ("PreToolUse", "Write", "loc_guard"),
+        ("PreToolUse", "Edit", "loc_guard"),
+        ("PreToolUse", "Bash", "tool_guard"),
+        ("PreToolUse", "PowerShell", "tool_guard"),
+        ("PostToolUse", "Write", "readme_guard"),
+        ("PostToolUse", "Edit", "readme_guard"),
+    }
 
 
 def test_codex_hooks() -> None:
@@ -114,9 +155,10 @@ def test_codex_hooks() -> None:
             guard = _check_handler(handler, CODEX_HANDLER_KEYS, CODEX_ROOT, "$r", " codex")
             wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
     assert wired == {
-        ("PreToolUse", "apply_patch", "loc_guard"), ("PreToolUse", "Bash", "tool_guard"),
+        ("PreToolUse", "apply_patch", "loc_guard"),
+        ("PreToolUse", "Bash", "tool_guard"),
         ("PostToolUse", "apply_patch", "readme_guard"),
-    }  # fmt: skip
+    }
 
 
 def test_the_entry_script_stays_thin() -> None:
@@ -131,8 +173,16 @@ def test_the_entry_script_stays_thin() -> None:
 
 
 def test_schema_check_rejects_bad_settings(tmp_path: Path) -> None:
-    bad = {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command",
-           "command": "python3 x.py", "timeout": 5}]}]}}  # fmt: skip
+    bad = {
+        "hooks": {
+            "PreToolUse": [
+                {
+                    "matcher": "Bash",
+                    "hooks": [{"type": "command", "command": "python3 x.py", "timeout": 5}],
+                }
+            ]
+        }
+    }
     with pytest.raises(AssertionError):
         _check_handler(bad["hooks"]["PreToolUse"][0]["hooks"][0], CLAUDE_HANDLER_KEYS, "", "$X", "")
     with pytest.raises(AssertionError):

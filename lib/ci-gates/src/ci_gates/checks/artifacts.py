@@ -19,7 +19,7 @@ import os
 import sys
 
 from ci_gates.core.findings import CannotRun
-from ci_gates.core.venvs import create_venv, pip_install, venv_python, venv_scripts
+from ci_gates.core.venvs import create_venv, pip_install, venv_python
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

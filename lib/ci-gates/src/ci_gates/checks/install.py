@@ -19,8 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def main() -> int:
     sys.path.insert(0, ROOT)
     from ci_gates.checks.artifacts import cli_version, workspace_version
-    from ci_gates.gates.native_import import check_installed
     from ci_gates.core.project import names
+    from ci_gates.gates.native_import import check_installed
 
     n = names(ROOT)
     found = check_installed(sys.prefix, n, workspace_version(ROOT), cli_version(ROOT))

@@ -252,6 +252,8 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
     return out + [checked_under(it) for it, _ in per]
 
 
-if __name__ == "__main__":  # `python -m ci_gates.checks.interpreters`: the matrix (the result cache reads it)
+if (
+    __name__ == "__main__"
+):  # `python -m ci_gates.checks.interpreters`: the matrix (the result cache reads it)
     for _it in matrix(os.getcwd()):
         print(_it.version, _it.path or "-")

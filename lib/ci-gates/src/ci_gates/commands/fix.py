@@ -15,8 +15,8 @@ import shutil
 import subprocess
 import sys
 
-from ci_gates.core.findings import CannotRun
 from ci_gates.core.context import project_root
+from ci_gates.core.findings import CannotRun
 
 
 def step(title: str, cmd: list[str], root: str, ok: tuple[int, ...] = (0,)) -> bool:
@@ -67,7 +67,10 @@ def fix_rust(root: str) -> bool:
 
 def main(argv: list[str]) -> int:
     if argv:
-        print("usage: python -m ci_gates.commands.fix  (no arguments; run from the project)", file=sys.stderr)
+        print(
+            "usage: python -m ci_gates.commands.fix  (no arguments; run from the project)",
+            file=sys.stderr,
+        )
         return 2
     root = project_root()
     ok = fix_python(root)

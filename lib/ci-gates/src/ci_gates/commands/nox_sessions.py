@@ -192,7 +192,9 @@ def install_semver_checks(session: nox.Session) -> None:
     if installed_version() == VERSION:
         session.log(f"cargo-semver-checks {VERSION} is installed")
     elif "--force" not in session.posargs and not semver_checks_needed(os.getcwd()):
-        session.log("no library crate has a release tag yet: api_compat does not need it (-- --force)")
+        session.log(
+            "no library crate has a release tag yet: api_compat does not need it (-- --force)"
+        )
     else:
         session.run(*INSTALL.split(), external=True)
 

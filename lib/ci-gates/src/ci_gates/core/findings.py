@@ -39,7 +39,9 @@ if TYPE_CHECKING:
         severity: str
         doc: str
 else:
-    from ci_gates.core.records import record  # half of namedtuple's import-time cost: hooks import this module
+    from ci_gates.core.records import (
+        record,  # half of namedtuple's import-time cost: hooks import this module
+    )
 
     _Finding = record(
         "_Finding",

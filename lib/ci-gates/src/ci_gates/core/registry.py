@@ -186,7 +186,7 @@ def import_plugin(root: str, module: str) -> object:
     except ImportError as exc:
         raise RegistryError(
             f"pyproject.toml [tool.ci-gates] plugins: cannot import {module!r} ({exc}); "
-            "name a module under the project root, e.g. \"ci.gates.mygate\""
+            'name a module under the project root, e.g. "ci.gates.mygate"'
         ) from None
 
 

@@ -66,7 +66,9 @@ def _call_gate(gate: Gate, root: str) -> object:
     except ModuleNotFoundError as exc:
         if exc.name != gate.module:
             raise
-        raise CannotRun(f"{gate.module}: no such gate module", "write it, or fix its name") from None
+        raise CannotRun(
+            f"{gate.module}: no such gate module", "write it, or fix its name"
+        ) from None
     try:
         return module.run(root)
     except SystemExit as exc:  # a gate that calls sys.exit() must not end a whole --all run

@@ -149,10 +149,14 @@ def _targets(root: str) -> tuple[Registry, dict[str, str], list[tuple[str, str]]
     from ci_gates.core.registry import load
 
     config = load_config(root)
-    return load(root), dict(config.get("skip", {})), [
-        (config["tool-guard"]["ci-file"], "ci"),
-        (README, "readme"),
-    ]
+    return (
+        load(root),
+        dict(config.get("skip", {})),
+        [
+            (config["tool-guard"]["ci-file"], "ci"),
+            (README, "readme"),
+        ],
+    )
 
 
 def _gates_in(block: str) -> list[str]:

@@ -16,9 +16,9 @@ import os
 
 from ci_gates.checks.cli_surface import Cmd, Invocation, Option, calls, is_dynamic
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
-
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
+
 
 def _applies(root: str) -> str:
     """Skipped where the project builds no CLI."""
@@ -45,8 +45,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-YAML_GLOBS = ("action.yml", "action.yaml", "action/**/action.yml", "action/**/action.yaml",
-              ".github/workflows/*.yml", ".github/workflows/*.yaml")  # fmt: skip
+YAML_GLOBS = (
+    "action.yml",
+    "action.yaml",
+    "action/**/action.yml",
+    "action/**/action.yaml",
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+)
 MARKDOWN_GLOBS = (
     "*.md",
     "docs/**/*.md",
@@ -67,8 +73,13 @@ def unknown_subcommand(rel: str, line: int, prog: str, cmd: Cmd, word: str) -> F
     if word in cmd.commands:
         return None
     names = ", ".join(n for n in cmd.visible if n != "help") or "none"
-    return Finding("AS001", f"`{prog}` has no subcommand {word!r} (subcommands: {names})",
-                   rel, line, fix=ADD_IT)  # fmt: skip
+    return Finding(
+        "AS001",
+        f"`{prog}` has no subcommand {word!r} (subcommands: {names})",
+        rel,
+        line,
+        fix=ADD_IT,
+    )
 
 
 @rule("AS002")
@@ -82,13 +93,19 @@ def unknown_option(rel: str, line: int, prog: str, cmd: Cmd, flag: str) -> Findi
     shown = sorted(
         {f for f in cmd.options if not f.startswith("--dump")}, key=lambda f: f.lstrip("-")
     )
-    return Finding("AS002", f"`{prog}` has no option {flag!r} (options: {', '.join(shown) or 'none'})",
-                   rel, line, fix=ADD_IT)  # fmt: skip
+    return Finding(
+        "AS002",
+        f"`{prog}` has no option {flag!r} (options: {', '.join(shown) or 'none'})",
+        rel,
+        line,
+        fix=ADD_IT,
+    )
 
 
 @rule("AS003")
-def bad_option_value(rel: str, line: int, prog: str, flag: str, option: Option,
-                     value: str | None, attached: bool) -> Finding | None:  # fmt: skip
+def bad_option_value(
+    rel: str, line: int, prog: str, flag: str, option: Option, value: str | None, attached: bool
+) -> Finding | None:
     """An option's value is wrong: given to a flag that takes none, missing, or not allowed.
 
     ``--flag=value`` on a plain flag, a value-taking option at the end of the call, and a
@@ -114,8 +131,13 @@ def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding
     if called == cli:
         return None
     builds = f"its CLI is `{cli}`" if cli else "it builds no CLI"
-    return Finding("AS004", f"calls `{called}`, which this project does not build ({builds})",
-                   rel, line, fix=f"call `{cli}` instead" if cli else "remove the call")  # fmt: skip
+    return Finding(
+        "AS004",
+        f"calls `{called}`, which this project does not build ({builds})",
+        rel,
+        line,
+        fix=f"call `{cli}` instead" if cli else "remove the call",
+    )
 
 
 @rule("AS005")
@@ -133,8 +155,11 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
     """
     if dump_name == cli:
         return None
-    return Finding("AS006", f"the built `{cli}` names itself `{dump_name}` (clap `name`)",
-                   fix='set `#[command(name = env!("CARGO_BIN_NAME"))]` in the CLI crate')  # fmt: skip
+    return Finding(
+        "AS006",
+        f"the built `{cli}` names itself `{dump_name}` (clap `name`)",
+        fix='set `#[command(name = env!("CARGO_BIN_NAME"))]` in the CLI crate',
+    )
 
 
 @rule("AS007", severity=NOTE)
@@ -180,8 +205,9 @@ def check(call: Invocation, top: Cmd, rel: str) -> list[Finding]:
     return found
 
 
-def _long_flag(line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
-               ) -> tuple[Finding | None, int, bool]:  # fmt: skip
+def _long_flag(
+    line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
+) -> tuple[Finding | None, int, bool]:
     flag, eq, value = arg.partition("=")
     option = cmd.options.get(flag)
     if option is None:
@@ -192,8 +218,9 @@ def _long_flag(line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[st
     return bad_option_value(rel, line, prog, flag, option, given, bool(eq)), i, option.stops
 
 
-def _short_flags(line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
-                 ) -> tuple[Finding | None, int, bool]:  # fmt: skip
+def _short_flags(
+    line: int, rel: str, prog: str, cmd: Cmd, arg: str, args: list[str], i: int
+) -> tuple[Finding | None, int, bool]:
     """``-abc``: plain flags until one takes a value (the rest of the word, or the next word)."""
     for j, c in enumerate(arg[1:], 1):
         flag, option = f"-{c}", cmd.options.get(f"-{c}")
@@ -263,8 +290,9 @@ def load_surface(root: str, cli: str) -> tuple[Cmd, str]:
         raise CannotRun(str(exc), "run `nox -s build`, then `nox -s action_surface`") from None
     exe = os.path.join(scripts, cli + (".exe" if os.name == "nt" else ""))
     if not os.path.isfile(exe):
-        raise CannotRun(f"the built wheel installs no `{cli}` ({exe})",
-                        "see the wheel and native_import gates")  # fmt: skip
+        raise CannotRun(
+            f"the built wheel installs no `{cli}` ({exe})", "see the wheel and native_import gates"
+        )
     proc = subprocess.run([exe, "--dump-surface"], capture_output=True, text=True, timeout=60)
     try:
         if proc.returncode != 0:
@@ -295,8 +323,11 @@ def run(root: str | None = None) -> list[Finding]:
     former = [n for n in config["project"]["former-cli-names"] if n != cli]
     programs = frozenset([*former, *([cli] if cli else [])])
     found: list[Finding] = []
-    mine = [(rel, c) for rel, first, script in sources(root, found)
-            for c in calls(script, programs, first)]  # fmt: skip
+    mine = [
+        (rel, c)
+        for rel, first, script in sources(root, found)
+        for c in calls(script, programs, first)
+    ]
     found.extend(f for rel, c in mine if (f := stale_cli_name(rel, c.line, c.program, cli)))
     if cli is None:
         return [no_cli(former), *found]

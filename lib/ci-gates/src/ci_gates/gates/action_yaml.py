@@ -13,20 +13,22 @@ behaviour) have one owner there. A project without a composite action skips this
 
 from __future__ import annotations
 
-from ci_gates.parsers import ghyaml
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
+from ci_gates.parsers import ghyaml
+
 
 def _applies(root: str) -> str:
     """Skipped where there is no composite action to check."""
     import glob
     import os
 
-    found = glob.glob(os.path.join(root, "action.y*ml")) + glob.glob(
-        os.path.join(root, "action", "**", "action.y*ml"), recursive=True
-    ) + glob.glob(os.path.join(root, ".github", "actions", "**", "action.y*ml"), recursive=True)
+    found = (
+        glob.glob(os.path.join(root, "action.y*ml"))
+        + glob.glob(os.path.join(root, "action", "**", "action.y*ml"), recursive=True)
+        + glob.glob(os.path.join(root, ".github", "actions", "**", "action.y*ml"), recursive=True)
+    )
     return "" if found else "no composite action (action.yml) in this project"
 
 

@@ -12,7 +12,6 @@ change must be undone. A first release has nothing to compare and passes with a 
 from __future__ import annotations
 
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
-
 from ci_gates.core.pins import GRIFFE, GRIFFE_OLD_PYTHON, PY_INPUTS, RUST_INPUTS, TOMLI
 from ci_gates.core.registry import Gate
 
@@ -32,7 +31,7 @@ GATE = Gate(
         "git tag --list",
         "rustc --version",
         "cargo semver-checks --version",
-    ),  # fmt: skip
+    ),
 )
 
 TYPE_CHECKING = False
@@ -49,7 +48,9 @@ def breaking_undeclared(change: Change, verdict: Verdict) -> Finding:
     ``feat!:`` or give it a ``Release: major`` trailer (below 1.0.0 a breaking change needs a
     minor release: ``feat!:`` or ``Release: minor``), or restore what was removed or changed.
     """
-    return Finding("API001", verdict.describe(change), change.path, change.line, fix=verdict.fix(change))  # fmt: skip
+    return Finding(
+        "API001", verdict.describe(change), change.path, change.line, fix=verdict.fix(change)
+    )
 
 
 @rule("API002")
@@ -59,22 +60,33 @@ def additive_undeclared(change: Change, verdict: Verdict) -> Finding:
     Semantic versioning gives new API a minor release, so users can require it. Mark the
     commit ``feat:`` or give it a ``Release: minor`` trailer. Below 1.0.0 a patch is enough.
     """
-    return Finding("API002", verdict.describe(change), change.path, change.line, fix=verdict.fix(change))  # fmt: skip
+    return Finding(
+        "API002", verdict.describe(change), change.path, change.line, fix=verdict.fix(change)
+    )
 
 
 @rule("API003", severity=NOTE)
 def declared_change(change: Change, verdict: Verdict) -> Finding:
     """An API change the commits declare: listed so a reviewer sees what the release changes."""
     why = verdict.declared.get(change.surface, ("", ""))[1]
-    return Finding("API003", f"{verdict.describe(change)}: declared by {why}", change.path,
-                   change.line, severity=NOTE)  # fmt: skip
+    return Finding(
+        "API003",
+        f"{verdict.describe(change)}: declared by {why}",
+        change.path,
+        change.line,
+        severity=NOTE,
+    )
 
 
 @rule("API004", severity=NOTE)
 def first_release(package: str) -> Finding:
     """A package without a release tag: nothing to compare; its first release sets the baseline."""
-    return Finding("API004", f"{package}: no release tag {package}-v<version> yet: a first "
-                   "release, no API to compare with", severity=NOTE)  # fmt: skip
+    return Finding(
+        "API004",
+        f"{package}: no release tag {package}-v<version> yet: a first "
+        "release, no API to compare with",
+        severity=NOTE,
+    )
 
 
 @rule("API005", severity=NOTE)
@@ -84,8 +96,11 @@ def compared(verdict: Verdict) -> Finding:
     found = f"{kinds.count('breaking')} breaking, {kinds.count('additive')} additive change(s)"
     names = ", ".join(verdict.declared) or "no API surface"
     base = verdict.baseline.tag if verdict.baseline else "?"
-    return Finding("API005", f"{verdict.package}: {names} compared with {base}: "
-                   f"{found if kinds else 'no API change'}", severity=NOTE)  # fmt: skip
+    return Finding(
+        "API005",
+        f"{verdict.package}: {names} compared with {base}: {found if kinds else 'no API change'}",
+        severity=NOTE,
+    )
 
 
 @rule("API006", severity=NOTE)
@@ -100,9 +115,13 @@ def not_compared(package: str, why: str) -> Finding:
 @rule("API007", severity=NOTE)
 def no_packages() -> Finding:
     """No ``[[tool.ci-gates.release.packages]]``: there are no releases to compare with."""
-    return Finding("API007", "no release packages declared: nothing to compare",
-                   "pyproject.toml", severity=NOTE,
-                   fix="declare them in [[tool.ci-gates.release.packages]] (docs/releasing.md)")  # fmt: skip
+    return Finding(
+        "API007",
+        "no release packages declared: nothing to compare",
+        "pyproject.toml",
+        severity=NOTE,
+        fix="declare them in [[tool.ci-gates.release.packages]] (docs/releasing.md)",
+    )
 
 
 def findings(verdict: Verdict) -> list[Finding]:
@@ -129,9 +148,9 @@ def findings(verdict: Verdict) -> list[Finding]:
 def run(root: str | None = None) -> list[Finding]:
     from ci_gates.checks.api import ApiError, build
     from ci_gates.checks.api.verdict import evaluate
-    from ci_gates.core.context import config_for
     from ci_gates.checks.versioning.config import load
     from ci_gates.checks.versioning.errors import ReleaseError
+    from ci_gates.core.context import config_for
 
     root, config = config_for(root)
     build.reset()

@@ -25,7 +25,6 @@ import os
 import re
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import BUILD_TOOLS
 from ci_gates.core.registry import Gate
 

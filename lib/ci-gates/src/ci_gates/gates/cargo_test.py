@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 

@@ -14,9 +14,8 @@ the standard library and the parser: the agent hook imports this on every Bash c
 
 from __future__ import annotations
 
-from ci_gates.core.findings import Finding, rule
 from ci_gates.checks.versioning import conventional as cc
-
+from ci_gates.core.findings import Finding, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -128,8 +127,8 @@ def command_denial(command: str) -> str | None:
 
 
 def run(root: str | None = None) -> list[Finding]:
-    from ci_gates.core.context import config_for
     from ci_gates.checks.versioning import history
+    from ci_gates.core.context import config_for
 
     root, config = config_for(root)
     section: dict[str, Any] = config["commits"]

@@ -11,7 +11,6 @@ import os
 import re
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 

@@ -13,7 +13,6 @@ import os
 
 from ci_gates.core.config import DEFAULTS
 from ci_gates.core.findings import WARNING, CannotRun, Finding, rule
-
 from ci_gates.core.pins import EVERYTHING
 from ci_gates.core.registry import Gate
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
-
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
 

@@ -22,9 +22,20 @@ from __future__ import annotations
 import os
 
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
-
-from ci_gates.core.pins import CIBUILDWHEEL, EVERYTHING, FLOOR_ENV, FLOOR_MACHINE, GIT_CLIFF, PYYAML, REHEARSAL_TOOLS, TOMLI, TOMLKIT, UPLOAD_TOOLS
+from ci_gates.core.pins import (
+    CIBUILDWHEEL,
+    EVERYTHING,
+    FLOOR_ENV,
+    FLOOR_MACHINE,
+    GIT_CLIFF,
+    PYYAML,
+    REHEARSAL_TOOLS,
+    TOMLI,
+    TOMLKIT,
+    UPLOAD_TOOLS,
+)
 from ci_gates.core.registry import Gate
+
 
 def _applies(root: str) -> str:
     """Skipped until the project has a tests/ directory."""
@@ -316,7 +327,9 @@ def run(root: str | None = None) -> list[Finding]:
     floor = floor_runs(root, package)
     if not any(f.rule == "PYV003" for f in floor):
         return [*found, *floor]
-    from ci_gates.checks import interpreters  # one table row per interpreter: label the whole suite's too
+    from ci_gates.checks import (
+        interpreters,  # one table row per interpreter: label the whole suite's too
+    )
 
     here = interpreters.current()
     mine = [f._replace(message=f"{interpreters.LABEL}{here.version}: {f.message}") for f in found]

@@ -16,9 +16,9 @@ from fnmatch import fnmatchcase
 
 from ci_gates.core.config import DEFAULTS
 from ci_gates.core.findings import NOTE, Finding, rule
+from ci_gates.core.registry import Gate
 from ci_gates.gates.loc import count_lines
 
-from ci_gates.core.registry import Gate
 
 def _applies(root: str) -> str:
     """Skipped until the project has a README.md."""

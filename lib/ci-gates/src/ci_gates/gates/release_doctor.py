@@ -17,9 +17,9 @@ import os
 import re
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import PYYAML, TOMLI, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
+
 
 def _applies(root: str) -> str:
     """Skipped until the project declares what it releases."""
@@ -52,7 +52,9 @@ if TYPE_CHECKING:
 WORKFLOWS = ".github/workflows"
 CONFIG = "pyproject.toml"
 PUBLISH_ACTIONS = ("pypa/gh-action-pypi-publish", "rust-lang/crates-io-auth-action")
-SECRET = re.compile(r"secrets\.([A-Za-z0-9_]*(?:PYPI|CARGO|CRATES|TWINE|UV_PUBLISH|MATURIN)[A-Za-z0-9_]*)", re.I)  # fmt: skip
+SECRET = re.compile(
+    r"secrets\.([A-Za-z0-9_]*(?:PYPI|CARGO|CRATES|TWINE|UV_PUBLISH|MATURIN)[A-Za-z0-9_]*)", re.I
+)
 NOX_PUBLISH = re.compile(r"^nox -s publish\b(?: -- (.*))?$")
 
 
@@ -96,9 +98,13 @@ def no_trust_policy(pkg: dict[str, Any]) -> Finding | None:
     """
     if pkg.get("workflow") and pkg.get("environment"):
         return None
-    return Finding("RD001", f"package {pkg['name']!r} declares no trusted publisher", CONFIG,
-                   fix='add `workflow = "release.yml"` and `environment = "<name>"` to its '
-                   "[[tool.ci-gates.release.packages]] entry, the same as on the registry")  # fmt: skip
+    return Finding(
+        "RD001",
+        f"package {pkg['name']!r} declares no trusted publisher",
+        CONFIG,
+        fix='add `workflow = "release.yml"` and `environment = "<name>"` to its '
+        "[[tool.ci-gates.release.packages]] entry, the same as on the registry",
+    )
 
 
 @rule("RD002")
@@ -106,8 +112,12 @@ def no_workflow(pkg: dict[str, Any], exists: bool) -> Finding | None:
     """The declared publishing workflow is not a file under ``.github/workflows``."""
     if exists:
         return None
-    return Finding("RD002", f"package {pkg['name']!r}: {WORKFLOWS}/{pkg['workflow']} does not exist", CONFIG,  # fmt: skip
-                   fix="fix `workflow` (a file name, as configured on the registry) or add the workflow")  # fmt: skip
+    return Finding(
+        "RD002",
+        f"package {pkg['name']!r}: {WORKFLOWS}/{pkg['workflow']} does not exist",
+        CONFIG,
+        fix="fix `workflow` (a file name, as configured on the registry) or add the workflow",
+    )
 
 
 @rule("RD003")
@@ -116,17 +126,28 @@ def no_publish_job(pkg: dict[str, Any], rel: str, jobs: dict[str, Any]) -> Findi
     for job in jobs.values():
         if environment(job)[0] == pkg["environment"] and publishes(job, pkg["kind"]):
             return None
-    return Finding("RD003", f"no job with environment: {pkg['environment']} publishes {pkg['name']} ({pkg['kind']})", rel,  # fmt: skip
-                   fix=f"run `nox -s publish -- {pkg['kind']} --tagged` in the job with environment: {pkg['environment']}, or fix `environment`")  # fmt: skip
+    return Finding(
+        "RD003",
+        f"no job with environment: {pkg['environment']} publishes {pkg['name']} ({pkg['kind']})",
+        rel,
+        fix=f"run `nox -s publish -- {pkg['kind']} --tagged` in the job with environment: {pkg['environment']}, or fix `environment`",
+    )
 
 
 @rule("RD004")
-def publish_job_without_id_token(pkg: dict[str, Any], rel: str, name: str, job: dict[str, Any], line: int) -> Finding | None:  # fmt: skip
+def publish_job_without_id_token(
+    pkg: dict[str, Any], rel: str, name: str, job: dict[str, Any], line: int
+) -> Finding | None:
     """The job that publishes a package cannot mint the OIDC token trusted publishing needs."""
     if id_token(job.get("permissions")):
         return None
-    return Finding("RD004", f"job {name} publishes {pkg['name']} without id-token: write", rel, line,
-                   fix=f"add `id-token: write` to jobs.{name}.permissions")  # fmt: skip
+    return Finding(
+        "RD004",
+        f"job {name} publishes {pkg['name']} without id-token: write",
+        rel,
+        line,
+        fix=f"add `id-token: write` to jobs.{name}.permissions",
+    )
 
 
 @rule("RD005")
@@ -141,7 +162,7 @@ def id_token_elsewhere(rel: str, name: str, line: int) -> Finding:
         "RD005",
         f"{what} has id-token: write but publishes no declared package",
         rel,
-        line,  # fmt: skip
+        line,
         fix="remove it; grant it only on the publish jobs (jobs.<id>.permissions)",
     )
 
@@ -153,14 +174,24 @@ def token_from_secrets(rel: str, secret: str, line: int) -> Finding:
     With trusted publishing nothing long-lived is needed; a stored token works from any
     machine that steals it. Delete the secret (and revoke the token on the registry).
     """
-    return Finding("RD006", f"reads the registry token secrets.{secret}", rel, line,
-                   fix="publish with trusted publishing; delete the secret and revoke the token")  # fmt: skip
+    return Finding(
+        "RD006",
+        f"reads the registry token secrets.{secret}",
+        rel,
+        line,
+        fix="publish with trusted publishing; delete the secret and revoke the token",
+    )
 
 
 @rule("RD007")
 def names_disagree(message: str) -> Finding:
     """The release config's package names and paths disagree with the manifests."""
-    return Finding("RD007", message, CONFIG, fix="make [[tool.ci-gates.release.packages]] name the crates and the distribution as the manifests do")  # fmt: skip
+    return Finding(
+        "RD007",
+        message,
+        CONFIG,
+        fix="make [[tool.ci-gates.release.packages]] name the crates and the distribution as the manifests do",
+    )
 
 
 @rule("RD008")
@@ -169,7 +200,13 @@ def environment_url(pkg: dict[str, Any], rel: str, url: str, line: int) -> Findi
     want = f"https://pypi.org/project/{pkg['name']}/"
     if not url or url.rstrip("/") + "/" == want or "${{" in url:
         return None
-    return Finding("RD008", f"environment {pkg['environment']} url {url} is not {want}", rel, line, fix=f"set url: {want}")  # fmt: skip
+    return Finding(
+        "RD008",
+        f"environment {pkg['environment']} url {url} is not {want}",
+        rel,
+        line,
+        fix=f"set url: {want}",
+    )
 
 
 def _workflows(root: str) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -184,7 +221,11 @@ def _workflows(root: str) -> dict[str, tuple[str, dict[str, Any]]]:
             try:
                 doc = yaml.safe_load(text)
             except yaml.YAMLError as exc:
-                raise CannotRun(f"{WORKFLOWS}/{name}: not YAML ({exc.__class__.__name__})", "fix the file", f"{WORKFLOWS}/{name}") from None  # fmt: skip
+                raise CannotRun(
+                    f"{WORKFLOWS}/{name}: not YAML ({exc.__class__.__name__})",
+                    "fix the file",
+                    f"{WORKFLOWS}/{name}",
+                ) from None
             out[name] = (text, doc if isinstance(doc, dict) else {})
     return out
 
@@ -221,31 +262,57 @@ def run(root: str | None = None) -> list[Finding]:
             if env_name == pkg["environment"] and publishes(job, pkg["kind"]):
                 publish_jobs.add((pkg["workflow"], name))
                 line = _line(text, rf"^  {re.escape(name)}:")
-                found += [f for f in (publish_job_without_id_token(pkg, rel, name, job, line),
-                                      environment_url(pkg, rel, url, _line(text, r"^\s+url:")) if pkg["kind"] == "pypi" else None) if f]  # fmt: skip
+                found += [
+                    f
+                    for f in (
+                        publish_job_without_id_token(pkg, rel, name, job, line),
+                        environment_url(pkg, rel, url, _line(text, r"^\s+url:"))
+                        if pkg["kind"] == "pypi"
+                        else None,
+                    )
+                    if f
+                ]
     for wf, (text, doc) in workflows.items():
         rel = f"{WORKFLOWS}/{wf}"
         if id_token(doc.get("permissions")):
             found.append(id_token_elsewhere(rel, "", _line(text, r"^\s*id-token:\s*write")))
         for name, job in (doc.get("jobs") or {}).items():
-            if isinstance(job, dict) and id_token(job.get("permissions")) and (wf, str(name)) not in publish_jobs:  # fmt: skip
-                found.append(id_token_elsewhere(rel, str(name), _line(text, rf"^  {re.escape(str(name))}:")))  # fmt: skip
+            if (
+                isinstance(job, dict)
+                and id_token(job.get("permissions"))
+                and (wf, str(name)) not in publish_jobs
+            ):
+                found.append(
+                    id_token_elsewhere(rel, str(name), _line(text, rf"^  {re.escape(str(name))}:"))
+                )
     for path in _secret_files(root):
         with open(os.path.join(root, path), encoding="utf-8", errors="replace") as fh:
             text = fh.read()
         for m in SECRET.finditer(text):
-            found.append(token_from_secrets(path, m.group(1), text.count("\n", 0, m.start()) + 1))  # fmt: skip
+            found.append(token_from_secrets(path, m.group(1), text.count("\n", 0, m.start()) + 1))
     return found
 
 
 def _secret_files(root: str) -> list[str]:
     """Workflows and composite actions: where GitHub expands ``secrets``."""
-    out = [f"{WORKFLOWS}/{n}" for n in sorted(os.listdir(os.path.join(root, WORKFLOWS)))
-           if n.endswith((".yml", ".yaml"))] if os.path.isdir(os.path.join(root, WORKFLOWS)) else []  # fmt: skip
+    out = (
+        [
+            f"{WORKFLOWS}/{n}"
+            for n in sorted(os.listdir(os.path.join(root, WORKFLOWS)))
+            if n.endswith((".yml", ".yaml"))
+        ]
+        if os.path.isdir(os.path.join(root, WORKFLOWS))
+        else []
+    )
     for top in (".github/actions", "action", "."):
         base = os.path.join(root, top)
-        for dirpath, dirnames, filenames in os.walk(base) if top != "." else [(base, [], os.listdir(base))]:  # fmt: skip
+        for dirpath, dirnames, filenames in (
+            os.walk(base) if top != "." else [(base, [], os.listdir(base))]
+        ):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            out += [os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")
-                    for n in filenames if n in ("action.yml", "action.yaml")]  # fmt: skip
+            out += [
+                os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/")
+                for n in filenames
+                if n in ("action.yml", "action.yaml")
+            ]
     return sorted(set(out))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import PY_INPUTS, RUFF
 from ci_gates.core.registry import Gate
 

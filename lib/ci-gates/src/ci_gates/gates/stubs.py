@@ -18,9 +18,9 @@ import os
 import re
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
 from ci_gates.core.registry import Gate
+
 
 def _applies(root: str) -> str:
     """Skipped until the project ships type stubs for its extension."""
@@ -275,8 +275,8 @@ def _check(
 
 def run(root: str | None = None) -> list[Finding]:
     from ci_gates.checks import interpreters
-    from ci_gates.core.findings import cannot_run
     from ci_gates.core.context import config_for
+    from ci_gates.core.findings import cannot_run
     from ci_gates.core.project import ProjectError, names
 
     root, config = config_for(root)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.core.findings import CannotRun, Finding, rule
-
-from ci_gates.core.pins import MYPY, PYYAML, PY_INPUTS, TOMLKIT
+from ci_gates.core.pins import MYPY, PY_INPUTS, PYYAML, TOMLKIT
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -95,8 +94,8 @@ def targets(root: str) -> list[str]:
 def pinned_mypy() -> list[str]:
     import subprocess
 
-    from ci_gates.gates.ruff import find_tool
     from ci_gates.core.pins import MYPY
+    from ci_gates.gates.ruff import find_tool
 
     mypy = find_tool("mypy")
     if mypy is None:

@@ -229,7 +229,9 @@ def _expand(text: str, line: int, depth: int, env: Env, dialect: str) -> Iterato
 
 
 def _lex_powershell(text: str, line: int) -> list[Command]:
-    from ci_gates.parsers import powershell  # only for PowerShell text: the Bash hook never loads it
+    from ci_gates.parsers import (
+        powershell,  # only for PowerShell text: the Bash hook never loads it
+    )
 
     return powershell.lex(text, line)
 

@@ -45,13 +45,15 @@ def _bump(root: str, args: argparse.Namespace) -> int:
 
 
 def _notes(root: str, args: argparse.Namespace) -> int:
-    from ci_gates.release import notes
     from ci_gates.checks.versioning.errors import ReleaseError
+    from ci_gates.release import notes
     from ci_gates.release.plan import tagged
 
     entry = next((e for e in tagged(root).entries if e.name == args.name), None)
     if entry is None:
-        raise ReleaseError(f"{args.name}: not in the release plan (nothing to release, or no such package)")  # fmt: skip
+        raise ReleaseError(
+            f"{args.name}: not in the release plan (nothing to release, or no such package)"
+        )
     from ci_gates.checks.versioning import history
 
     released = entry.tag in history.tags_at(root)
@@ -115,9 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from ci_gates.checks.api import ApiError
+    from ci_gates.checks.versioning.errors import ReleaseError
     from ci_gates.core.config import ConfigError
     from ci_gates.core.context import project_root
-    from ci_gates.checks.versioning.errors import ReleaseError
 
     root = project_root()
     try:
@@ -130,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"installed {install(root)}")
             return 0
-        handlers = {"plan": _plan, "bump": _bump, "notes": _notes, "publish": _publish, "stage": _stage}  # fmt: skip
+        handlers = {
+            "plan": _plan,
+            "bump": _bump,
+            "notes": _notes,
+            "publish": _publish,
+            "stage": _stage,
+        }
         handler = handlers[args.command]
         return handler(root, args)
     except (ReleaseError, ConfigError, ApiError) as exc:

@@ -13,8 +13,8 @@ import os
 import subprocess
 
 from ci_gates.checks.versioning import history, versions
-from ci_gates.release import notes
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import notes
 from ci_gates.release.plan import Plan, make_plan
 
 
@@ -34,8 +34,11 @@ def _refresh_lock(root: str) -> None:
     try:
         proc = subprocess.run(
             ["cargo", "update", "--workspace", "--offline"],
-            cwd=root, capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     except FileNotFoundError:
         raise ReleaseError("cargo: not found; Cargo.lock needs it (install Rust)") from None
     if proc.returncode != 0:
@@ -73,7 +76,9 @@ def apply(root: str, api: bool = False) -> Plan:
     if os.path.isfile(os.path.join(root, "Cargo.lock")):
         touched.add("Cargo.lock")
     notes.prepend(root, sections)
-    body = "\n".join(f"- {e.name} {e.previous or '(first)'} -> {e.version}: {e.reason}" for e in plan.entries)  # fmt: skip
+    body = "\n".join(
+        f"- {e.name} {e.previous or '(first)'} -> {e.version}: {e.reason}" for e in plan.entries
+    )
     history.git(root, "add", "--", *sorted(touched))
     history.git(root, "commit", "-q", "-m", subject(plan), "-m", body, "-m", "Release: skip")
     for e, section in zip(plan.entries, sections):

@@ -85,7 +85,9 @@ def wheel_metadata(path: str) -> tuple[str, str]:
         with zipfile.ZipFile(path) as zf:
             names = [n for n in zf.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
             if len(names) != 1:
-                raise ReleaseError(f"{os.path.basename(path)}: expected one .dist-info/METADATA, found {len(names)}")  # fmt: skip
+                raise ReleaseError(
+                    f"{os.path.basename(path)}: expected one .dist-info/METADATA, found {len(names)}"
+                )
             return _metadata(zf.read(names[0]).decode("utf-8", "replace"))
     except (OSError, zipfile.BadZipFile) as exc:
         raise ReleaseError(f"{os.path.basename(path)}: not a readable wheel ({exc})") from None
@@ -170,9 +172,13 @@ def _receipt(path: str) -> dict[str, Any]:
     gates = receipt.get("gates", {}) if isinstance(receipt, dict) else {}
     for gate in REQUIRED_GATES:
         if gates.get(gate) != "passed":
-            raise ReleaseError(f"{name}: its receipt says gate {gate} {gates.get(gate, 'did not run')!r}; only what passed ships")  # fmt: skip
+            raise ReleaseError(
+                f"{name}: its receipt says gate {gate} {gates.get(gate, 'did not run')!r}; only what passed ships"
+            )
     if receipt.get("sha256") != file_sha256(path):
-        raise ReleaseError(f"{name}: its sha256 differs from its receipt's (changed after the gates judged it); rebuild and stage")  # fmt: skip
+        raise ReleaseError(
+            f"{name}: its sha256 differs from its receipt's (changed after the gates judged it); rebuild and stage"
+        )
     return dict(receipt)
 
 
@@ -184,10 +190,14 @@ def _version_ok(name: str, got: str, want: str, where: str) -> None:
     except InvalidVersion:
         same = False
     if not same:
-        raise ReleaseError(f"{name}: {where} says version {got!r}, the plan (manifest, tag) says {want}; rebuild from the release commit")  # fmt: skip
+        raise ReleaseError(
+            f"{name}: {where} says version {got!r}, the plan (manifest, tag) says {want}; rebuild from the release commit"
+        )
 
 
-def check(directory: str, dist: str, version: str, targets: list[tuple[str, str]]) -> list[Artifact]:  # fmt: skip
+def check(
+    directory: str, dist: str, version: str, targets: list[tuple[str, str]]
+) -> list[Artifact]:
     """The artifacts of ``dist`` ``version`` in ``directory``, checked; else one-line ReleaseError.
 
     ``targets`` are the planned ``(target, libc)`` pairs: each needs exactly one wheel.
@@ -202,7 +212,9 @@ def check(directory: str, dist: str, version: str, targets: list[tuple[str, str]
     )
 
     if not os.path.isdir(directory):
-        raise ReleaseError(f"{directory}: no such directory; stage the artifacts with `nox -s release_stage`")  # fmt: skip
+        raise ReleaseError(
+            f"{directory}: no such directory; stage the artifacts with `nox -s release_stage`"
+        )
     files = sorted(f for f in os.listdir(directory) if f.endswith((".whl", ".tar.gz")))
     sdists, wheels = [], []
     for name in files:
@@ -228,17 +240,25 @@ def check(directory: str, dist: str, version: str, targets: list[tuple[str, str]
         else:
             sdists.append(Artifact(path, "sdist", "", sha))
     if len(sdists) != 1:
-        raise ReleaseError(f"{directory}: expected one sdist of {dist} {version}, found {len(sdists)}")  # fmt: skip
+        raise ReleaseError(
+            f"{directory}: expected one sdist of {dist} {version}, found {len(sdists)}"
+        )
     out = [sdists[0]]
     for target, libc in targets:
         hits = [w for w in wheels if any(platform_matches(p, target, libc) for p in w[1])]
         if not hits:
             floor = f" ({libc})" if libc else " (native)"
-            raise ReleaseError(f"{directory}: no wheel of {dist} {version} for planned target {target}{floor}; its build job did not deliver it")  # fmt: skip
+            raise ReleaseError(
+                f"{directory}: no wheel of {dist} {version} for planned target {target}{floor}; its build job did not deliver it"
+            )
         if len(hits) > 1:
-            raise ReleaseError(f"{directory}: {len(hits)} wheels for target {target}: {', '.join(os.path.basename(h[0]) for h in hits)}; keep one")  # fmt: skip
+            raise ReleaseError(
+                f"{directory}: {len(hits)} wheels for target {target}: {', '.join(os.path.basename(h[0]) for h in hits)}; keep one"
+            )
         out.append(Artifact(hits[0][0], "wheel", target, hits[0][2]))
     extra = [os.path.basename(w[0]) for w in wheels if w[0] not in {a.path for a in out}]
     if extra:
-        raise ReleaseError(f"{directory}: {extra[0]} serves no planned target of {dist}; remove it or plan its target")  # fmt: skip
+        raise ReleaseError(
+            f"{directory}: {extra[0]} serves no planned target of {dist}; remove it or plan its target"
+        )
     return out

@@ -13,9 +13,9 @@ import os
 import subprocess
 import tempfile
 
-from ci_gates.release import dist, notes
 from ci_gates.checks.versioning import history
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import dist, notes
 from ci_gates.release.plan import tagged
 
 
@@ -38,7 +38,9 @@ def release(root: str, directory: str) -> list[str]:
     """Create the missing releases; the tags released (created now or before)."""
     entries = [e for e in tagged(root).entries if e.tag in history.tags_at(root)]
     if not entries:
-        raise ReleaseError("no package tag points at HEAD; the GitHub Release is made from a release commit's tags")  # fmt: skip
+        raise ReleaseError(
+            "no package tag points at HEAD; the GitHub Release is made from a release commit's tags"
+        )
     done = []
     with tempfile.TemporaryDirectory(prefix="ci-release-gh-") as tmp:
         for e in entries:
@@ -59,8 +61,17 @@ def release(root: str, directory: str) -> list[str]:
                     f.write(sha256sums(assets))
                 assets.append(sums)
             title = f"{e.name} {e.version}"
-            proc = _gh("release", "create", e.tag, "--verify-tag", "--title", title,
-                       "--notes-file", notes_file, *assets)  # fmt: skip
+            proc = _gh(
+                "release",
+                "create",
+                e.tag,
+                "--verify-tag",
+                "--title",
+                title,
+                "--notes-file",
+                notes_file,
+                *assets,
+            )
             if proc.returncode != 0:
                 why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
                 raise ReleaseError(f"gh release create {e.tag} failed: {why}")

@@ -25,8 +25,8 @@ exec "$py" -m ci_gates release check-msg "$1"
 
 def check_file(path: str) -> int:
     """Exit status for git: 0 when the message in ``path`` passes, 1 with the reasons."""
-    from ci_gates.gates.commits import check_message
     from ci_gates.checks.versioning.conventional import clean
+    from ci_gates.gates.commits import check_message
 
     try:
         with open(path, encoding="utf-8", errors="replace") as f:

@@ -18,8 +18,8 @@ import shutil
 import subprocess
 import sys
 
-from ci_gates.core.pins import GIT_CLIFF
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.core.pins import GIT_CLIFF
 from ci_gates.release.plan import Entry
 
 CONFIG = "cliff.toml"
@@ -46,8 +46,21 @@ def render(root: str, entry: Entry) -> str:
     if not os.path.isfile(config):
         config = DEFAULT_CONFIG  # the project has none of its own
     pattern = "^" + re.escape(entry.name) + r"-v[0-9]"
-    args = [executable(), "--config", config, "--repository", root, "--tag-pattern", pattern,
-            "--tag", entry.tag, "--strip", "header", "--with-tag-message", entry.reason]  # fmt: skip
+    args = [
+        executable(),
+        "--config",
+        config,
+        "--repository",
+        root,
+        "--tag-pattern",
+        pattern,
+        "--tag",
+        entry.tag,
+        "--strip",
+        "header",
+        "--with-tag-message",
+        entry.reason,
+    ]
     for glob in entry.package.paths:
         args += ["--include-path", glob]
     for sha in entry.skipped:
@@ -56,8 +69,14 @@ def render(root: str, entry: Entry) -> str:
         args += ["--with-commit", f"chore(deps): release with {', '.join(entry.cascade)}"]
     if entry.previous_tag:
         args.append(f"{entry.previous_tag}..HEAD")
-    proc = subprocess.run(args, cwd=root, capture_output=True, text=True, encoding="utf-8",
-                          env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    proc = subprocess.run(
+        args,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     if proc.returncode != 0:
         why = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise ReleaseError(f"git-cliff failed for {entry.name}: {why}")

@@ -34,7 +34,9 @@ class Entry(NamedTuple):
     commits: list[str]  # the commits that count, newest first
     skipped: list[str]  # commits with `Release: skip` (left out of the notes too)
     cascade: tuple[str, ...] = ()  # the shipping dependencies that made it ship
-    api: dict[str, Any] | None = None  # the API verdict (ci_gates.checks.api), when the plan checked it
+    api: dict[str, Any] | None = (
+        None  # the API verdict (ci_gates.checks.api), when the plan checked it
+    )
 
     @property
     def name(self) -> str:
@@ -73,11 +75,25 @@ class Plan(NamedTuple):
                 continue
             base = {"package": e.name, "version": e.version}
             for t in e.package.targets:
-                rows.append({**base, "kind": "wheel", "target": t.target, "runner": t.runner,
-                             "libc": t.libc})  # fmt: skip
+                rows.append(
+                    {
+                        **base,
+                        "kind": "wheel",
+                        "target": t.target,
+                        "runner": t.runner,
+                        "libc": t.libc,
+                    }
+                )
             linux = [t.runner for t in e.package.targets if t.libc]
-            rows.append({**base, "kind": "sdist", "target": "", "libc": "",
-                         "runner": linux[0] if linux else SDIST_RUNNER})  # fmt: skip
+            rows.append(
+                {
+                    **base,
+                    "kind": "sdist",
+                    "target": "",
+                    "libc": "",
+                    "runner": linux[0] if linux else SDIST_RUNNER,
+                }
+            )
         return rows
 
     def as_json(self) -> str:
@@ -89,8 +105,17 @@ class Plan(NamedTuple):
             return "Nothing to release: no package changed since its last tag."
         rows = [("package", "kind", "previous", "next", "bump", "commits", "reason")]
         for e in self.entries:
-            rows.append((e.name, e.package.kind, e.previous or "-", e.version, e.bump,
-                         str(len(e.commits)), e.reason))  # fmt: skip
+            rows.append(
+                (
+                    e.name,
+                    e.package.kind,
+                    e.previous or "-",
+                    e.version,
+                    e.bump,
+                    str(len(e.commits)),
+                    e.reason,
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(6)]
         lines = ["  ".join([*(c.ljust(w) for c, w in zip(r[:6], widths)), r[6]]) for r in rows]
         return "\n".join(lines) + "\n\nPublish order: " + " -> ".join(e.name for e in self.entries)
@@ -159,7 +184,7 @@ def make_plan(
         level, reason, counted, skipped = _own(logged, base)
         shipped = [d for d in pkg.depends_on if d in entries]
         if last is None:
-            reason = f"first release: no tag {history.tag_name(pkg.name, '*')}; version from {pkg.manifest}"  # fmt: skip
+            reason = f"first release: no tag {history.tag_name(pkg.name, '*')}; version from {pkg.manifest}"
             entries[pkg.name] = Entry(
                 pkg, None, manifest_version, "first", reason, counted, skipped
             )
@@ -200,14 +225,21 @@ def check_api(root: str, plan: Plan, config: dict[str, Any] | None = None) -> Pl
             if versions.rank(need) <= versions.rank(level):
                 continue
             if versions.rank(need) <= versions.rank(declared):
-                level, reason = need, f"{reason}; api: {need} for {change.surface} {change.item} ({why})"  # fmt: skip
+                level, reason = (
+                    need,
+                    f"{reason}; api: {need} for {change.surface} {change.item} ({why})",
+                )
             else:
                 refused.append(f"{verdict.describe(change)}; {verdict.fix(change)}")
         version = versions.bump(e.previous, level) if e.previous and level != e.bump else e.version
-        entries.append(e._replace(bump=level, version=version, reason=reason, api=verdict.as_dict()))  # fmt: skip
+        entries.append(
+            e._replace(bump=level, version=version, reason=reason, api=verdict.as_dict())
+        )
     if refused:
         lines = "\n".join(f"  {line}" for line in refused)
-        raise ReleaseError(f"the API changed more than the commits declare (`nox -s api_compat`):\n{lines}")  # fmt: skip
+        raise ReleaseError(
+            f"the API changed more than the commits declare (`nox -s api_compat`):\n{lines}"
+        )
     return Plan(entries)
 
 

@@ -37,9 +37,9 @@ import sys
 import time
 from typing import Callable, NamedTuple
 
-from ci_gates.release import dist, registries
 from ci_gates.checks.versioning import history, versions
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import dist, registries
 from ci_gates.release.plan import Entry, Plan, make_plan, tagged
 
 SCOPES = ("all", "crates", "pypi", "github")
@@ -87,7 +87,9 @@ class Outcome(NamedTuple):
     seconds: float
 
 
-def _tool(cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None) -> tuple[int, str]:  # fmt: skip
+def _tool(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None
+) -> tuple[int, str]:
     """Run ``cmd``, its output streamed to stderr; (exit status, its last meaningful line)."""
     try:
         proc = subprocess.Popen(
@@ -131,7 +133,9 @@ class Publisher:
                 )
             at = history.rev(self.root, e.tag)
             if at is not None and at != self.head:
-                raise ReleaseError(f"{e.name}: tag {e.tag} exists on {at[:10]}, not on HEAD; check out the release commit")  # fmt: skip
+                raise ReleaseError(
+                    f"{e.name}: tag {e.tag} exists on {at[:10]}, not on HEAD; check out the release commit"
+                )
             if e.package.kind == "pypi":
                 targets = [(t.target, t.libc) for t in e.package.targets]
                 directory = os.path.join(self.root, self.s.dist)
@@ -156,7 +160,9 @@ class Publisher:
         self.say(f"{e.name} {e.version}: {' '.join(cmd)}")
         status, why = _tool(cmd, cwd=self.root)
         if status != 0:
-            raise ReleaseError(f"cargo publish of {e.name} {e.version} to {self.s.crates_where} failed: {why}")  # fmt: skip
+            raise ReleaseError(
+                f"cargo publish of {e.name} {e.version} to {self.s.crates_where} failed: {why}"
+            )
         self._log(e, "crate", "published", self.s.crates_where, started)
 
     def _uv_publish(self, path: str) -> tuple[int, str]:
@@ -199,20 +205,30 @@ class Publisher:
         # One item per upload: a crate, or one file (the sdist first, then a wheel per target).
         items: list[tuple[Entry, dist.Artifact | None]] = []
         for e in entries:
-            items += [(e, a) for a in artifacts[e.name]] if e.package.kind == "pypi" else [(e, None)]  # fmt: skip
+            items += (
+                [(e, a) for a in artifacts[e.name]] if e.package.kind == "pypi" else [(e, None)]
+            )
         for i, (e, a) in enumerate(items):
             try:
                 self.crate(e) if a is None else self.file(e, a)
             except ReleaseError as exc:
-                raise ReleaseError(f"{exc}; {self._progress()}; left: {_labels(items[i:])}; re-run to publish the rest") from None  # fmt: skip
+                raise ReleaseError(
+                    f"{exc}; {self._progress()}; left: {_labels(items[i:])}; re-run to publish the rest"
+                ) from None
             if i + 1 == len(items) or items[i + 1][0] is not e:
                 self.tag(e)
         return self.outcomes
 
     def _progress(self) -> str:
         """What this run got done before it stopped, for the one-line error."""
-        uploaded = [f"{o.package} {o.version} {o.item}" for o in self.outcomes if o.action == "published"]  # fmt: skip
-        there = [f"{o.package} {o.version} {o.item}" for o in self.outcomes if o.action == "already published"]  # fmt: skip
+        uploaded = [
+            f"{o.package} {o.version} {o.item}" for o in self.outcomes if o.action == "published"
+        ]
+        there = [
+            f"{o.package} {o.version} {o.item}"
+            for o in self.outcomes
+            if o.action == "already published"
+        ]
         parts = [f"uploaded: {', '.join(uploaded)}"] if uploaded else []
         parts += [f"already there: {', '.join(there)}"] if there else []
         done = [o for o in self.outcomes if o.action.endswith("published")]
@@ -232,13 +248,20 @@ def entries_for(root: str, scope: str, use_tags: bool) -> list[Entry]:
     return [e for e in plan.entries if e.package.kind in kinds]
 
 
-def publish(root: str, scope: str, use_tags: bool, s: Settings, say: Callable[[str], None] = print) -> list[Outcome]:  # fmt: skip
+def publish(
+    root: str, scope: str, use_tags: bool, s: Settings, say: Callable[[str], None] = print
+) -> list[Outcome]:
     entries = entries_for(root, scope, use_tags)
     if not entries:
-        say("Nothing to publish: the plan is empty" + ("" if use_tags else " (after a bump, use --tagged)"))  # fmt: skip
+        say(
+            "Nothing to publish: the plan is empty"
+            + ("" if use_tags else " (after a bump, use --tagged)")
+        )
         return []
     say("Publishing " + " -> ".join(f"{e.name} {e.version}" for e in entries))
     outcomes = Publisher(root, s, say).run(entries)
     uploaded = [o for o in outcomes if o.action == "published"]
-    say(f"Done: {len(uploaded)} uploaded, {sum(o.action == 'already published' for o in outcomes)} already there.")  # fmt: skip
+    say(
+        f"Done: {len(uploaded)} uploaded, {sum(o.action == 'already published' for o in outcomes)} already there."
+    )
     return outcomes

@@ -60,7 +60,9 @@ class Rehearsal:
         self.index = PackageIndex(os.path.join(tmp, "pypiserver"), free_port())
         self.crates_port = free_port()
         self.env["CARGO_HOME"] = self.cargo_home()
-        self.env.update(CrateRegistry(os.path.join(tmp, "crates"), "", self.crates_port).cargo_env(REGISTRY))  # fmt: skip
+        self.env.update(
+            CrateRegistry(os.path.join(tmp, "crates"), "", self.crates_port).cargo_env(REGISTRY)
+        )
 
     def step(self, name: str, fn: Callable[[], str]) -> str:
         print(f"\n== rehearsal: {name}", flush=True)
@@ -73,11 +75,22 @@ class Rehearsal:
         self.steps.append(Step(name, time.monotonic() - started, result))
         return result
 
-    def run(self, cmd: list[str], env: dict[str, str] | None = None, cwd: str | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    def run(
+        self,
+        cmd: list[str],
+        env: dict[str, str] | None = None,
+        cwd: str | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[str]:
         """Run in the clone, output streamed and kept; a failure raises naming the command."""
-        proc = subprocess.Popen(cmd, cwd=cwd or self.clone, env=env or self.env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd or self.clone,
+            env=env or self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         assert proc.stdout is not None
         lines = []
         for line in proc.stdout:
@@ -87,10 +100,14 @@ class Rehearsal:
         done = subprocess.CompletedProcess(cmd, proc.wait(), "".join(lines), "")
         if check and done.returncode != 0:
             last = [ln.strip() for ln in lines if ln.strip()]
-            raise ReleaseError(f"`{' '.join(cmd[:5])}` failed: {last[-1] if last else done.returncode}")  # fmt: skip
+            raise ReleaseError(
+                f"`{' '.join(cmd[:5])}` failed: {last[-1] if last else done.returncode}"
+            )
         return done
 
-    def py(self, *args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    def py(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         return self.run([sys.executable, *args], env=env, check=check)
 
     # --- the clone and the release commit ------------------------------------------------------
@@ -99,7 +116,10 @@ class Rehearsal:
         from ci_gates.checks.versioning import history
 
         history.git(self.root, "clone", "--quiet", "--no-local", self.root, self.clone)
-        for key, value in (("user.name", "Release Rehearsal"), ("user.email", "rehearsal@example.invalid")):  # fmt: skip
+        for key, value in (
+            ("user.name", "Release Rehearsal"),
+            ("user.email", "rehearsal@example.invalid"),
+        ):
             history.git(self.clone, "config", key, value)
         host = re.search(r"^host: (\S+)$", self.run(["rustc", "-vV"]).stdout, re.M)
         if host is None:
@@ -107,13 +127,24 @@ class Rehearsal:
         self.manylinux = self._zig_build() and "linux-gnu" in host.group(1)
         self._plan_host_only(host.group(1), COMPAT if self.manylinux else "")
         self._point_at_registry()
-        history.git(self.clone, "commit", "-qam", "ci(release): rehearse with this machine's target and registries")  # fmt: skip
+        history.git(
+            self.clone,
+            "commit",
+            "-qam",
+            "ci(release): rehearse with this machine's target and registries",
+        )
         core = self.core_crate()
         lib = os.path.join(self.clone, core.path, "src", "lib.rs")
         with open(lib, "a", encoding="utf-8") as f:
             f.write("\n// Release rehearsal: a change to the core crate.\n")
-        history.git(self.clone, "commit", "-qam", f"feat({core.name}): a change to rehearse the release")  # fmt: skip
-        build = f"manylinux ({COMPAT}, zig)" if self.manylinux else "native (no zig build here: linux_* wheel)"  # fmt: skip
+        history.git(
+            self.clone, "commit", "-qam", f"feat({core.name}): a change to rehearse the release"
+        )
+        build = (
+            f"manylinux ({COMPAT}, zig)"
+            if self.manylinux
+            else "native (no zig build here: linux_* wheel)"
+        )
         self.build_kind = build
         return f"HEAD {(history.rev(self.clone, 'HEAD') or '')[:10]}, target {host.group(1)}, build {build}"
 
@@ -142,17 +173,22 @@ class Rehearsal:
         path dependency becomes a registry dependency, resolved on crates.io unless named."""
         import tomlkit
 
-        from ci_gates.core.project import names
         from ci_gates.checks.versioning.config import load
+        from ci_gates.core.project import names
 
         released = {p.name for p in load(self.clone) if p.kind == "crates"}
-        manifests = ["Cargo.toml", *(f"{c.path}/Cargo.toml" for c in names(self.clone).crates if c.path)]  # fmt: skip
+        manifests = [
+            "Cargo.toml",
+            *(f"{c.path}/Cargo.toml" for c in names(self.clone).crates if c.path),
+        ]
         for rel in manifests:
             path = os.path.join(self.clone, rel)
             with open(path, encoding="utf-8") as f:
                 doc = tomlkit.parse(f.read())
             tables = [doc.get("workspace", {}).get("dependencies", {})]
-            tables += [doc.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")]  # fmt: skip
+            tables += [
+                doc.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")
+            ]
             for table in tables:
                 for name, spec in table.items():
                     if name in released and hasattr(spec, "get") and spec.get("path"):
@@ -161,12 +197,14 @@ class Rehearsal:
                 f.write(tomlkit.dumps(doc))
 
     def core_crate(self) -> Any:
-        from ci_gates.core.project import names
         from ci_gates.checks.versioning.config import load
+        from ci_gates.core.project import names
 
         crates = [p for p in load(self.clone) if p.kind == "crates" and not p.depends_on]
         if not crates:
-            raise ReleaseError("no released crate without dependencies: nothing to rehearse a consumer of")  # fmt: skip
+            raise ReleaseError(
+                "no released crate without dependencies: nothing to rehearse a consumer of"
+            )
         return names(self.clone).crate(crates[0].name)
 
     def plan_and_bump(self) -> str:
@@ -174,7 +212,9 @@ class Rehearsal:
         plan = json.loads(out[out.index("{") : out.rindex("}") + 1])  # stderr is interleaved
         self.plan = {p["name"]: p for p in plan["packages"]}
         self.py("-m", "ci_gates.release", "bump")
-        return ", ".join(f"{p['name']} {p['previous'] or '-'} -> {p['version']}" for p in plan["packages"])  # fmt: skip
+        return ", ".join(
+            f"{p['name']} {p['previous'] or '-'} -> {p['version']}" for p in plan["packages"]
+        )
 
     def build(self) -> str:
         env = dict(self.env)
@@ -188,17 +228,31 @@ class Rehearsal:
             shown = self.run(["auditwheel", "show", os.path.join(self.clone, wheels[0])]).stdout
             m = re.search(r'"manylinux_(\d+)_(\d+)_\w+"', shown)
             if m is None or (int(m.group(1)), int(m.group(2))) > (2, 17):
-                raise ReleaseError(f"auditwheel show does not place {wheels[0]} within manylinux_2_17: {m.group(0) if m else 'no tag'}")  # fmt: skip
+                raise ReleaseError(
+                    f"auditwheel show does not place {wheels[0]} within manylinux_2_17: {m.group(0) if m else 'no tag'}"
+                )
             result += f"; auditwheel show: {m.group(0)}"
         return result
 
     # --- publishing ----------------------------------------------------------------------------
 
     def publish_env(self, index: PackageIndex, crates: CrateRegistry) -> None:
-        self.pub_env = {**self.env, "UV_PUBLISH_USERNAME": index.user, "UV_PUBLISH_PASSWORD": index.password}  # fmt: skip
-        self.pub_args = ["--tagged", "--crate-registry", REGISTRY, "--crates-index",
-                         crates.sparse_base, "--index-url", index.index_url,
-                         "--upload-url", index.upload_url]  # fmt: skip
+        self.pub_env = {
+            **self.env,
+            "UV_PUBLISH_USERNAME": index.user,
+            "UV_PUBLISH_PASSWORD": index.password,
+        }
+        self.pub_args = [
+            "--tagged",
+            "--crate-registry",
+            REGISTRY,
+            "--crates-index",
+            crates.sparse_base,
+            "--index-url",
+            index.index_url,
+            "--upload-url",
+            index.upload_url,
+        ]
 
     def cargo_home(self) -> str:
         """A CARGO_HOME of its own (the local registry's index clone lives there), sharing
@@ -214,12 +268,16 @@ class Rehearsal:
                         os.symlink(os.path.join(real, "registry", sub, d), link)
         return home
 
-    def publish(self, *scope: str, expect_failure: bool = False) -> tuple[list[tuple[str, ...]], str]:  # fmt: skip
+    def publish(
+        self, *scope: str, expect_failure: bool = False
+    ) -> tuple[list[tuple[str, ...]], str]:
         """``(outcomes, the error line)`` of one ``python -m ci_gates.release publish`` run."""
         cmd = ["-m", "ci_gates.release", "publish", *scope, *self.pub_args]
         proc = self.py(*cmd, env=self.pub_env, check=not expect_failure)
         outcomes = [m.groups() for m in map(_OUTCOME.match, proc.stdout.splitlines()) if m]
-        error = next((ln for ln in proc.stdout.splitlines() if ln.startswith("release publish:")), "")  # fmt: skip
+        error = next(
+            (ln for ln in proc.stdout.splitlines() if ln.startswith("release publish:")), ""
+        )
         if expect_failure and proc.returncode == 0:
             raise ReleaseError("publish succeeded with the package index down; it must fail")
         return outcomes, error
@@ -237,13 +295,29 @@ def verify_install(r: Rehearsal, index: PackageIndex) -> str:
     version = r.plan[n.dist]["version"]
     venv = os.path.join(r.tmp, "venv")
     r.py("-m", "venv", venv)
-    r.run([os.path.join(venv, "bin", "python"), "-m", "pip", "install", "--quiet", "--no-cache-dir",
-           "--disable-pip-version-check", "--index-url", index.index_url, f"{n.dist}=={version}"])  # fmt: skip
+    r.run(
+        [
+            os.path.join(venv, "bin", "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--index-url",
+            index.index_url,
+            f"{n.dist}=={version}",
+        ]
+    )
     code = f"import {n.extension}, {n.package} as m; print(m.__version__)"
     got = r.run([os.path.join(venv, "bin", "python"), "-c", code], cwd=r.tmp).stdout.strip()
     if got != version:
-        raise ReleaseError(f"{n.package}.__version__ is {got!r} after installing {version} from the index")  # fmt: skip
-    result = f"{n.dist}=={version} from {index.index_url}: import {n.extension} ok, __version__ {got}"  # fmt: skip
+        raise ReleaseError(
+            f"{n.package}.__version__ is {got!r} after installing {version} from the index"
+        )
+    result = (
+        f"{n.dist}=={version} from {index.index_url}: import {n.extension} ok, __version__ {got}"
+    )
     if n.cli and n.cli_crate:
         cli = os.path.join(venv, "bin", n.cli)
         with open(cli, "rb") as f:
@@ -268,18 +342,23 @@ def consumer(r: Rehearsal) -> str:
         counts = (
             "pub fn count_bytes(" in f.read()
         )  # the template's domain; else linking is the proof
-    body = (f'    println!("{{:?}}", {lib}::count_bytes(b"one two\\nthree\\n"));' if counts
-            else f'    println!("linked {{}}", std::any::type_name::<fn()>()); use {lib} as _;')  # fmt: skip
+    body = (
+        f'    println!("{{:?}}", {lib}::count_bytes(b"one two\\nthree\\n"));'
+        if counts
+        else f'    println!("linked {{}}", std::any::type_name::<fn()>()); use {lib} as _;'
+    )
     with open(os.path.join(path, "Cargo.toml"), "w", encoding="utf-8") as f:
-        f.write(f'[package]\nname = "rehearsal-consumer"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'  # fmt: skip
-                f'[dependencies]\n{core.name} = {{ version = "={version}", registry = "{REGISTRY}" }}\n\n[workspace]\n')  # fmt: skip
+        f.write(
+            f'[package]\nname = "rehearsal-consumer"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+            f'[dependencies]\n{core.name} = {{ version = "={version}", registry = "{REGISTRY}" }}\n\n[workspace]\n'
+        )
     with open(os.path.join(path, "src", "main.rs"), "w", encoding="utf-8") as f:
         f.write(f"fn main() {{\n{body}\n}}\n")
     env = {**r.pub_env, "CARGO_TARGET_DIR": os.path.join(path, "target")}
     out = r.run(["cargo", "run", "--quiet"], env=env, cwd=path).stdout.strip().splitlines()
     if counts and "lines: 2" not in (out[-1] if out else ""):
         raise ReleaseError(f"the consumer printed {out[-1:]!r}, expected the core crate's count")
-    return f"{core.name} ={version} from the local registry: cargo run printed {out[-1] if out else ''}"  # fmt: skip
+    return f"{core.name} ={version} from the local registry: cargo run printed {out[-1] if out else ''}"
 
 
 def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
@@ -298,7 +377,9 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
         crates = CrateRegistry(os.path.join(tmp, "crates"), binary["path"], r.crates_port)
         with r.index as index, crates:
             r.publish_env(index, crates)
-            r.steps.append(Step("servers", 0.0, f"pypiserver {index.url}, cargo-http-registry {crates.url}"))  # fmt: skip
+            r.steps.append(
+                Step("servers", 0.0, f"pypiserver {index.url}, cargo-http-registry {crates.url}")
+            )
 
             def crates_first() -> str:
                 done = _published(r.publish("crates")[0])
@@ -307,8 +388,14 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
             def fault() -> str:
                 index.stop()
                 outcomes, error = r.publish(expect_failure=True)
-                if _published(outcomes) or "cannot reach the package index" not in error or "left:" not in error:  # fmt: skip
-                    raise ReleaseError(f"with the index down, publish said {error!r}, uploaded {_published(outcomes)}")  # fmt: skip
+                if (
+                    _published(outcomes)
+                    or "cannot reach the package index" not in error
+                    or "left:" not in error
+                ):
+                    raise ReleaseError(
+                        f"with the index down, publish said {error!r}, uploaded {_published(outcomes)}"
+                    )
                 return error
 
             def resume() -> str:
@@ -316,13 +403,17 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
                 outcomes = r.publish()[0]
                 done = _published(outcomes)
                 if not done or any("crate" in d for d in done) or len(done) != 2:
-                    raise ReleaseError(f"after the restart publish uploaded {done}; expected only the sdist and the wheel")  # fmt: skip
-                return f"uploaded {', '.join(d.split()[-1] for d in done)} to {index.upload_url}; crates already published"  # fmt: skip
+                    raise ReleaseError(
+                        f"after the restart publish uploaded {done}; expected only the sdist and the wheel"
+                    )
+                return f"uploaded {', '.join(d.split()[-1] for d in done)} to {index.upload_url}; crates already published"
 
             def rerun() -> str:
                 outcomes = r.publish()[0]
                 if _published(outcomes) or not outcomes:
-                    raise ReleaseError(f"the re-run uploaded {_published(outcomes)}; it must upload nothing")  # fmt: skip
+                    raise ReleaseError(
+                        f"the re-run uploaded {_published(outcomes)}; it must upload nothing"
+                    )
                 return f"nothing uploaded: {len(outcomes)} items already published"
 
             r.step("publish crates", crates_first)
@@ -351,13 +442,21 @@ def _sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     from ci_gates.core.context import project_root
 
-    parser = argparse.ArgumentParser(prog="python -m ci_gates.release.rehearsal", description=__doc__.split("\n")[0])  # fmt: skip
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (clone, servers' state)")  # fmt: skip
-    parser.add_argument("--tools", help="where cargo-http-registry is installed (default: ~/.cargo/ci-gates-tools)")  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="python -m ci_gates.release.rehearsal", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp dir (clone, servers' state)"
+    )
+    parser.add_argument(
+        "--tools", help="where cargo-http-registry is installed (default: ~/.cargo/ci-gates-tools)"
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     root = project_root()
-    cache = args.tools or os.path.join(os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo"), "ci-gates-tools")  # fmt: skip
+    cache = args.tools or os.path.join(
+        os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo"), "ci-gates-tools"
+    )
     tmp = tempfile.mkdtemp(prefix="release-rehearsal-")
     try:
         rehearse(root, tmp, cache)

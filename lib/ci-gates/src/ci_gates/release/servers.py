@@ -60,13 +60,18 @@ class Server:
             return self
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: stop() ends all of it
-            )  # fmt: skip
+            )
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ReleaseError(f"{self.name} exited at start (status {self.proc.returncode}); see {self.log}")  # fmt: skip
+                raise ReleaseError(
+                    f"{self.name} exited at start (status {self.proc.returncode}); see {self.log}"
+                )
             try:
                 with urllib.request.urlopen(self.url + self.probe, timeout=2) as resp:
                     if resp.status == 200:
@@ -75,7 +80,9 @@ class Server:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise ReleaseError(f"{self.name} did not answer on {self.url} within {READY_SECONDS:.0f} s; see {self.log}")  # fmt: skip
+        raise ReleaseError(
+            f"{self.name} did not answer on {self.url} within {READY_SECONDS:.0f} s; see {self.log}"
+        )
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -97,7 +104,9 @@ class Server:
     def __enter__(self: S) -> S:
         return self.start()
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
@@ -127,10 +136,24 @@ class PackageIndex(Server):
         return self.url + "/"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1",
-                "--port", str(self.port), "--authenticate", "update", "--passwords",
-                self.htpasswd, "--disable-fallback", "--log-file", self.log + ".app",
-                self.packages]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "pypiserver",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--authenticate",
+            "update",
+            "--passwords",
+            self.htpasswd,
+            "--disable-fallback",
+            "--log-file",
+            self.log + ".app",
+            self.packages,
+        ]
 
 
 class CrateRegistry(Server):
@@ -173,9 +196,21 @@ def install_crate_registry(cache: str) -> tuple[str, float]:
     if os.access(binary, os.X_OK):
         return binary, 0.0
     started = time.monotonic()
-    cmd = ["cargo", "install", "cargo-http-registry", "--locked", "--version", CHR_VERSION,
-           "--root", root, "--quiet"]  # fmt: skip
-    print(f"rehearsal: installing cargo-http-registry {CHR_VERSION} (once): {' '.join(cmd)}", flush=True)  # fmt: skip
+    cmd = [
+        "cargo",
+        "install",
+        "cargo-http-registry",
+        "--locked",
+        "--version",
+        CHR_VERSION,
+        "--root",
+        root,
+        "--quiet",
+    ]
+    print(
+        f"rehearsal: installing cargo-http-registry {CHR_VERSION} (once): {' '.join(cmd)}",
+        flush=True,
+    )
     env = {k: v for k, v in os.environ.items() if k != "CARGO_TARGET_DIR"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0 or not os.access(binary, os.X_OK):

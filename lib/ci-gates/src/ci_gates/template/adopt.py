@@ -112,7 +112,9 @@ def _report(
     if not os.path.isfile(os.path.join(project, "Cargo.lock")):
         steps.append("`cargo generate-lockfile` (the Rust gates build with --locked)")
     steps.append("`git add -A` (the gates read tracked files)")
-    steps.append(f"install the dev tools (`python -m pip install {adoptfiles.install_hint(project)}`)")
+    steps.append(
+        f"install the dev tools (`python -m pip install {adoptfiles.install_hint(project)}`)"
+    )
     steps.append("`nox -s gates`")
     lines.append("next: " + "; then ".join(steps))
     return "\n".join(lines)

@@ -35,13 +35,17 @@ def find(root: str, package: str) -> Baseline | None:
         last = history.last_tag(root, package)
         if last is None:
             if history.is_shallow(root):
-                raise ApiError(f"{package}: a shallow clone hides the release tags before HEAD",
-                               "fetch the history: `git fetch --unshallow --tags` (actions/checkout: "
-                               "`fetch-depth: 0`)")  # fmt: skip
+                raise ApiError(
+                    f"{package}: a shallow clone hides the release tags before HEAD",
+                    "fetch the history: `git fetch --unshallow --tags` (actions/checkout: "
+                    "`fetch-depth: 0`)",
+                )
             return None
         sha = history.rev(root, last[0])
     except ReleaseError as exc:
-        raise ApiError(str(exc), "run the gate in a git clone with its tags (`git fetch --tags`)") from None  # fmt: skip
+        raise ApiError(
+            str(exc), "run the gate in a git clone with its tags (`git fetch --tags`)"
+        ) from None
     if sha is None:
         raise ApiError(f"tag {last[0]} names no commit", f"delete or fix tag {last[0]}")
     return Baseline(last[0], last[1], sha)
@@ -58,12 +62,17 @@ def export(root: str, sha: str) -> str:
         return dest
     tmp = tempfile.mkdtemp(prefix=f"{sha[:12]}-", dir=os.path.dirname(dest))
     archive = os.path.join(tmp, "tree.tar")
-    proc = subprocess.run(["git", "-C", root, "archive", "--format=tar", "-o", archive, sha],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        ["git", "-C", root, "archive", "--format=tar", "-o", archive, sha],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ApiError(f"git archive {sha[:12]}: {proc.stderr.strip()[-200:]}",
-                       "run the gate in a full clone (not a shallow one)")  # fmt: skip
+        raise ApiError(
+            f"git archive {sha[:12]}: {proc.stderr.strip()[-200:]}",
+            "run the gate in a full clone (not a shallow one)",
+        )
     tree = os.path.join(tmp, "tree")
     with tarfile.open(archive) as tar:
         # The archive is our own repository's tree; the filter (3.12+) refuses odd members.

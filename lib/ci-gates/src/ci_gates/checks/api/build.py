@@ -83,15 +83,25 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
     if project.cli is None or project.cli_crate is None:
         return None
     target = _target(root, base)
-    cmd = ["cargo", "build", *locked(workspace), "--quiet", "-p", project.cli_crate.name,
-           "--bin", project.cli]  # fmt: skip
+    cmd = [
+        "cargo",
+        "build",
+        *locked(workspace),
+        "--quiet",
+        "-p",
+        project.cli_crate.name,
+        "--bin",
+        project.cli,
+    ]
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": target}
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True)
     where = base.tag if base else "the working tree"
     if proc.returncode != 0:
         tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-3:]
-        raise ApiError(f"cli: `cargo build -p {project.cli_crate.name}` failed for {where}: {' / '.join(tail)}",
-                       f"make `cargo build -p {project.cli_crate.name}` pass, then re-run")  # fmt: skip
+        raise ApiError(
+            f"cli: `cargo build -p {project.cli_crate.name}` failed for {where}: {' / '.join(tail)}",
+            f"make `cargo build -p {project.cli_crate.name}` pass, then re-run",
+        )
     exe = os.path.join(target, "debug", project.cli + (".exe" if os.name == "nt" else ""))
     # Copied out at once: the next side's build writes the same path.
     copy = os.path.join(work_dir(root, "bin"), f"{project.cli}-{base.sha[:12] if base else 'head'}")
@@ -106,9 +116,11 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
         data = None
     if not isinstance(data, dict):
         error = Incomparable if base else ApiError
-        raise error(f"cli: `{project.cli} --dump-surface` at {where} printed no surface document "
-                       f"(exit {run.returncode})", "give the CLI the hidden --dump-surface flag "
-                       "(see the template's surface.rs)")  # fmt: skip
+        raise error(
+            f"cli: `{project.cli} --dump-surface` at {where} printed no surface document "
+            f"(exit {run.returncode})",
+            "give the CLI the hidden --dump-surface flag (see the template's surface.rs)",
+        )
     if cache:
         with open(cache, "w", encoding="utf-8") as f:
             json.dump(data, f)

@@ -55,29 +55,50 @@ def _values(item: str, old: Doc, new: Doc) -> list[Change]:
         return [_change(item, BREAKING, f"now {now}", f"restore how {item} takes values")]
     if old.get("required") != new.get("required"):
         kind = BREAKING if new.get("required") else ADDITIVE
-        out.append(_change(item, kind, "now required" if new.get("required") else "now optional",
-                           f"make {item} optional again"))  # fmt: skip
+        out.append(
+            _change(
+                item,
+                kind,
+                "now required" if new.get("required") else "now optional",
+                f"make {item} optional again",
+            )
+        )
     if old.get("action") != new.get("action"):
         widened = (old.get("action"), new.get("action")) == ("set", "append")
         what = f"action {old.get('action')} -> {new.get('action')}"
-        out.append(_change(item, ADDITIVE if widened else BREAKING, what,
-                           f"restore the {old.get('action')} action of {item}"))  # fmt: skip
+        out.append(
+            _change(
+                item,
+                ADDITIVE if widened else BREAKING,
+                what,
+                f"restore the {old.get('action')} action of {item}",
+            )
+        )
     if not old.get("takes_value"):
         return out
     (lo0, hi0), (lo1, hi1) = _range(old), _range(new)
     if (lo0, hi0) != (lo1, hi1):
         narrower = lo1 > lo0 or hi1 < hi0
         what = f"number of values {_span(lo0, hi0)} -> {_span(lo1, hi1)}"
-        out.append(_change(item, BREAKING if narrower else ADDITIVE, what,
-                           f"accept {_span(lo0, hi0)} values for {item} again"))  # fmt: skip
+        out.append(
+            _change(
+                item,
+                BREAKING if narrower else ADDITIVE,
+                what,
+                f"accept {_span(lo0, hi0)} values for {item} again",
+            )
+        )
     before, after = set(old.get("possible_values") or ()), set(new.get("possible_values") or ())
     if before != after:
         # No list means any value: gaining a list narrows, losing it widens.
         lost = sorted(before - after) if after else []
         if lost or (after and not before):
             shown = ", ".join(lost) if lost else "any value"
-            out.append(_change(item, BREAKING, f"no longer accepts {shown}",
-                               f"accept {shown} for {item} again"))  # fmt: skip
+            out.append(
+                _change(
+                    item, BREAKING, f"no longer accepts {shown}", f"accept {shown} for {item} again"
+                )
+            )
         else:
             gained = sorted(after - before) if before else []
             shown = ", ".join(gained) if gained else "any value"
@@ -85,8 +106,11 @@ def _values(item: str, old: Doc, new: Doc) -> list[Change]:
     if (old.get("default") or []) != (new.get("default") or []):
         was = " ".join(old.get("default") or ["(none)"])
         became = " ".join(new.get("default") or ["(none)"])
-        out.append(_change(item, BREAKING, f"default {was} -> {became}",
-                           f"restore the default {was} of {item}"))  # fmt: skip
+        out.append(
+            _change(
+                item, BREAKING, f"default {was} -> {became}", f"restore the default {was} of {item}"
+            )
+        )
     return out
 
 
@@ -118,16 +142,28 @@ def _flags(cmd: str, old: list[Doc], new: list[Doc]) -> list[Change]:
         matched.append(id(twin))
         gone = [s for s in _spellings(flag) if s not in _spellings(twin)]
         if gone:
-            out.append(_change(item, BREAKING, f"spelling {', '.join(gone)} removed",
-                               f"keep {', '.join(gone)} as an alias"))  # fmt: skip
+            out.append(
+                _change(
+                    item,
+                    BREAKING,
+                    f"spelling {', '.join(gone)} removed",
+                    f"keep {', '.join(gone)} as an alias",
+                )
+            )
         added = [s for s in _spellings(twin) if s not in _spellings(flag)]
         if added:
             out.append(_change(item, ADDITIVE, f"new spelling {', '.join(added)}"))
         if flag.get("global") and not twin.get("global"):
             out.append(_change(item, BREAKING, "no longer global", f"make {item} global again"))
         if not flag.get("require_equals") and twin.get("require_equals"):
-            out.append(_change(item, BREAKING, "now requires --flag=value",
-                               f"accept `{_flag_name(flag)} VALUE` again"))  # fmt: skip
+            out.append(
+                _change(
+                    item,
+                    BREAKING,
+                    "now requires --flag=value",
+                    f"accept `{_flag_name(flag)} VALUE` again",
+                )
+            )
         out.extend(_values(item, flag, twin))
     for flag in new:
         if id(flag) not in matched:
@@ -164,18 +200,35 @@ def _positionals(cmd: str, old: list[Doc], new: list[Doc]) -> list[Change]:
 
 def _fields(cmd: str, old: Doc, new: Doc) -> list[Change]:
     before, after = list(old.get("json_fields") or []), list(new.get("json_fields") or [])
-    out = [_change(f"{cmd} --json field {f!r}", BREAKING, "field removed from the JSON output",
-                   f"emit {f!r} again") for f in before if f not in after]  # fmt: skip
-    out += [_change(f"{cmd} --json field {f!r}", ADDITIVE, "new field in the JSON output")
-            for f in after if f not in before]  # fmt: skip
+    out = [
+        _change(
+            f"{cmd} --json field {f!r}",
+            BREAKING,
+            "field removed from the JSON output",
+            f"emit {f!r} again",
+        )
+        for f in before
+        if f not in after
+    ]
+    out += [
+        _change(f"{cmd} --json field {f!r}", ADDITIVE, "new field in the JSON output")
+        for f in after
+        if f not in before
+    ]
     return out
 
 
 def _command(path: str, old: Doc, new: Doc) -> list[Change]:
     out: list[Change] = []
     if not old.get("subcommand_required") and new.get("subcommand_required"):
-        out.append(_change(path, BREAKING, "now requires a subcommand",
-                           f"let `{path}` run without a subcommand again"))  # fmt: skip
+        out.append(
+            _change(
+                path,
+                BREAKING,
+                "now requires a subcommand",
+                f"let `{path}` run without a subcommand again",
+            )
+        )
     out += _flags(path, old.get("flags") or [], new.get("flags") or [])
     out += _positionals(path, old.get("positionals") or [], new.get("positionals") or [])
     out += _fields(path, old, new)
@@ -193,8 +246,14 @@ def _command(path: str, old: Doc, new: Doc) -> list[Change]:
         names_now = {twin["name"], *(twin.get("aliases") or ())}
         gone = [a for a in sub.get("aliases") or () if a not in names_now]
         if gone:
-            out.append(_change(item, BREAKING, f"alias {', '.join(gone)} removed",
-                               f"keep {', '.join(gone)} as an alias of `{item}`"))  # fmt: skip
+            out.append(
+                _change(
+                    item,
+                    BREAKING,
+                    f"alias {', '.join(gone)} removed",
+                    f"keep {', '.join(gone)} as an alias of `{item}`",
+                )
+            )
         out += _command(f"{path} {twin['name']}", sub, twin)
     for name in subs:
         if name not in seen:
@@ -205,12 +264,26 @@ def _command(path: str, old: Doc, new: Doc) -> list[Change]:
 def _exit_codes(program: str, old: Doc, new: Doc) -> list[Change]:
     before = {int(e["code"]) for e in old.get("exit_codes") or []}
     after = {int(e["code"]) for e in new.get("exit_codes") or []}
-    out = [_change(f"{program} exit code {c}", BREAKING, "exit code no longer used",
-                   f"restore exit code {c}") for c in sorted(before - after)]  # fmt: skip
+    out = [
+        _change(
+            f"{program} exit code {c}",
+            BREAKING,
+            "exit code no longer used",
+            f"restore exit code {c}",
+        )
+        for c in sorted(before - after)
+    ]
     # A new code reports a condition a script used to see as another code: that changes meaning.
-    out += [_change(f"{program} exit code {c}", BREAKING, "new exit code",
-                    f"report that condition with one of {sorted(before)} again")
-            for c in sorted(after - before) if before]  # fmt: skip
+    out += [
+        _change(
+            f"{program} exit code {c}",
+            BREAKING,
+            "new exit code",
+            f"report that condition with one of {sorted(before)} again",
+        )
+        for c in sorted(after - before)
+        if before
+    ]
     return out
 
 
@@ -218,7 +291,9 @@ def check_format(doc: object, where: str) -> Doc:
     """``doc`` if it is a surface document this module reads, else :class:`SurfaceError`."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise SurfaceError(f"{where}: expected a surface document with format {FORMAT}, got {found!r}")  # fmt: skip
+        raise SurfaceError(
+            f"{where}: expected a surface document with format {FORMAT}, got {found!r}"
+        )
     return doc
 
 

@@ -49,15 +49,19 @@ def load(root: str, package: str, source: str, ref: str | None = None) -> Any:
     search = [source or "."]
     try:
         if ref is None:
-            return griffe.load(package, search_paths=[os.path.join(root, *search)],
-                               allow_inspection=False)  # fmt: skip
-        return griffe.load_git(package, ref=ref, repo=root, search_paths=search,
-                               allow_inspection=False)  # fmt: skip
+            return griffe.load(
+                package, search_paths=[os.path.join(root, *search)], allow_inspection=False
+            )
+        return griffe.load_git(
+            package, ref=ref, repo=root, search_paths=search, allow_inspection=False
+        )
     except (ImportError, OSError, RuntimeError, ValueError) as exc:
         where = f"at {ref}" if ref else "in the working tree"
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ApiError(f"python: cannot load package {package!r} {where} ({first})",
-                       f"check [tool.maturin] python-source ({source or '.'})") from None  # fmt: skip
+        raise ApiError(
+            f"python: cannot load package {package!r} {where} ({first})",
+            f"check [tool.maturin] python-source ({source or '.'})",
+        ) from None
 
 
 def _target(obj: Any) -> Any | None:
@@ -166,7 +170,9 @@ def additive(old: Any, new: Any) -> list[Change]:
         elif params and before[path] is not None:
             for name, required in params.items():
                 if name not in before[path] and not required:
-                    out.append(Change("python", path, ADDITIVE, f"new optional parameter `{name}`", ""))  # fmt: skip
+                    out.append(
+                        Change("python", path, ADDITIVE, f"new optional parameter `{name}`", "")
+                    )
     return out
 
 

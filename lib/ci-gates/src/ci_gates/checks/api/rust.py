@@ -32,8 +32,12 @@ def installed_version() -> str | None:
     if shutil.which("cargo-semver-checks") is None:
         return None
     try:
-        out = subprocess.run(["cargo-semver-checks", "semver-checks", "--version"],
-                             capture_output=True, text=True, timeout=30).stdout  # fmt: skip
+        out = subprocess.run(
+            ["cargo-semver-checks", "semver-checks", "--version"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"(\d+\.\d+\.\d+)", out)
@@ -45,8 +49,10 @@ def require_tool() -> None:
     if found == VERSION:
         return
     what = "is not installed" if found is None else f"is {found}, not the pinned {VERSION}"
-    raise ApiError(f"rust: cargo-semver-checks {what}",
-                   f"run `{NOX_INSTALL}` (it runs `{INSTALL}`; about 5 minutes, once per machine)")  # fmt: skip
+    raise ApiError(
+        f"rust: cargo-semver-checks {what}",
+        f"run `{NOX_INSTALL}` (it runs `{INSTALL}`; about 5 minutes, once per machine)",
+    )
 
 
 def parse(stdout: str, stderr: str, crate: str) -> list[Change]:
@@ -66,27 +72,50 @@ def parse(stdout: str, stderr: str, crate: str) -> list[Change]:
             path = _PATH.search(text)
             span = _SPAN.search(text)
             item = path.group(0) if path else crate
-            restore = f"restore `{item}` as it was ({lint}; see `cargo semver-checks --explain {lint}`)"  # fmt: skip
-            out.append(Change("rust", item, kind, f"{title}: {text}",
-                              restore if kind == BREAKING else "",
-                              span.group(1) if span else "", int(span.group(2)) if span else 0))  # fmt: skip
+            restore = (
+                f"restore `{item}` as it was ({lint}; see `cargo semver-checks --explain {lint}`)"
+            )
+            out.append(
+                Change(
+                    "rust",
+                    item,
+                    kind,
+                    f"{title}: {text}",
+                    restore if kind == BREAKING else "",
+                    span.group(1) if span else "",
+                    int(span.group(2)) if span else 0,
+                )
+            )
     return out
 
 
 def semver_checks(root: str, crate: str, old_json: str, new_json: str) -> list[Change]:
     """cargo-semver-checks on two rustdoc JSON files of ``crate``."""
     require_tool()
-    cmd = ["cargo", "semver-checks", "check-release", "--baseline-rustdoc", old_json,
-           "--current-rustdoc", new_json, "--release-type", "patch", "--verbose",
-           "--color", "never"]  # fmt: skip
+    cmd = [
+        "cargo",
+        "semver-checks",
+        "check-release",
+        "--baseline-rustdoc",
+        old_json,
+        "--current-rustdoc",
+        new_json,
+        "--release-type",
+        "patch",
+        "--verbose",
+        "--color",
+        "never",
+    ]
     env = {**os.environ, "CARGO_TERM_COLOR": "never"}
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     changes = parse(proc.stdout, proc.stderr, crate)
     if proc.returncode != 0 and not changes:
         tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-2:]
-        raise ApiError(f"rust: cargo semver-checks failed on {crate}: {' / '.join(tail)}",
-                       "run the command by hand: `cargo semver-checks check-release -p "
-                       f"{crate} --baseline-rustdoc {old_json} --current-rustdoc {new_json}`")  # fmt: skip
+        raise ApiError(
+            f"rust: cargo semver-checks failed on {crate}: {' / '.join(tail)}",
+            "run the command by hand: `cargo semver-checks check-release -p "
+            f"{crate} --baseline-rustdoc {old_json} --current-rustdoc {new_json}`",
+        )
     return changes
 
 
@@ -95,8 +124,11 @@ def additions(old_json: str, new_json: str) -> list[Change]:
     from ci_gates.checks.api.rustdoc import load, public_paths
 
     before, after = public_paths(load(old_json)), public_paths(load(new_json))
-    return [Change("rust", path, ADDITIVE, f"new public {kind.replace('_', ' ')}", "")
-            for path, kind in after.items() if path not in before]  # fmt: skip
+    return [
+        Change("rust", path, ADDITIVE, f"new public {kind.replace('_', ' ')}", "")
+        for path, kind in after.items()
+        if path not in before
+    ]
 
 
 def compare(root: str, crate: str, old_json: str, new_json: str) -> list[Change]:

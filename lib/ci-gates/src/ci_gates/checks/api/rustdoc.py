@@ -20,8 +20,13 @@ from typing import Any
 from ci_gates.checks.api import ApiError
 
 # cargo-semver-checks' EXTRA_RUSTDOCFLAGS (src/data_generation/generate.rs).
-RUSTDOC_FLAGS = ["-Zunstable-options", "--document-private-items", "--document-hidden-items",
-                 "--output-format=json", "--cap-lints=allow"]  # fmt: skip
+RUSTDOC_FLAGS = [
+    "-Zunstable-options",
+    "--document-private-items",
+    "--document-hidden-items",
+    "--output-format=json",
+    "--cap-lints=allow",
+]
 # Its feature heuristic: every feature but these names and prefixes.
 _SKIPPED_FEATURES = re.compile(r"(unstable|nightly|bench|no_std|_.*|unstable[_-].*)\Z")
 
@@ -40,23 +45,38 @@ def features(manifest: str) -> list[str]:
     return sorted(f for f in table if f != "default" and not _SKIPPED_FEATURES.match(f))
 
 
-def generate(workspace: str, crate_dir: str, package: str, lib: str, target_dir: str,
-             out: str) -> str:  # fmt: skip
+def generate(
+    workspace: str, crate_dir: str, package: str, lib: str, target_dir: str, out: str
+) -> str:
     """Rustdoc JSON of ``package``'s lib in the workspace at ``workspace``, copied to ``out``."""
     feats = features(os.path.join(workspace, crate_dir, "Cargo.toml"))
     locked = ["--locked"] if os.path.isfile(os.path.join(workspace, "Cargo.lock")) else []
-    cmd = ["cargo", "rustdoc", *locked, "--quiet", "-p", package, "--lib",
-           *(["--features", ",".join(feats)] if feats else []), "--", *RUSTDOC_FLAGS]  # fmt: skip
+    cmd = [
+        "cargo",
+        "rustdoc",
+        *locked,
+        "--quiet",
+        "-p",
+        package,
+        "--lib",
+        *(["--features", ",".join(feats)] if feats else []),
+        "--",
+        *RUSTDOC_FLAGS,
+    ]
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1", "CARGO_TARGET_DIR": target_dir}
     proc = subprocess.run(cmd, cwd=workspace, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-3:]
-        raise ApiError(f"rust: `cargo rustdoc -p {package}` failed in {workspace}: {' / '.join(tail)}",
-                       "make the crate build (`cargo check -p {package}`), then re-run")  # fmt: skip
+        raise ApiError(
+            f"rust: `cargo rustdoc -p {package}` failed in {workspace}: {' / '.join(tail)}",
+            "make the crate build (`cargo check -p {package}`), then re-run",
+        )
     made = os.path.join(target_dir, "doc", f"{lib}.json")
     if not os.path.isfile(made):
-        raise ApiError(f"rust: cargo rustdoc wrote no {made}", "report this: the toolchain "
-                       "may not emit rustdoc JSON")  # fmt: skip
+        raise ApiError(
+            f"rust: cargo rustdoc wrote no {made}",
+            "report this: the toolchain may not emit rustdoc JSON",
+        )
     os.makedirs(os.path.dirname(out), exist_ok=True)
     shutil.copyfile(made, out)
     return out
@@ -126,7 +146,11 @@ def public_paths(doc: dict[str, Any]) -> dict[str, str]:
 
     def members(path: str, kind: str, inner: dict[str, Any]) -> None:
         struct_kind = inner.get("kind") or {}
-        fields = (struct_kind.get("plain") or {}).get("fields", []) if isinstance(struct_kind, dict) else []  # fmt: skip
+        fields = (
+            (struct_kind.get("plain") or {}).get("fields", [])
+            if isinstance(struct_kind, dict)
+            else []
+        )
         for field_id in [*fields, *inner.get("fields", []), *inner.get("variants", [])]:
             child = get(field_id)
             if child is not None and (public(child) or kind == "enum") and child.get("name"):

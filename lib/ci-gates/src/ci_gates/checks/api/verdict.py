@@ -55,16 +55,21 @@ class Verdict(NamedTuple):
         """The changes whose bump the commits touching their surface do not declare."""
         from ci_gates.checks.versioning.versions import rank
 
-        return [c for c in self.changes
-                if rank(self.needed(c)) > rank(self.declared.get(c.surface, ("", ""))[0])]  # fmt: skip
+        return [
+            c
+            for c in self.changes
+            if rank(self.needed(c)) > rank(self.declared.get(c.surface, ("", ""))[0])
+        ]
 
     def describe(self, change: Change) -> str:
         """One line: the package, the surface, the item, what happened and what is declared."""
         level = self.declared.get(change.surface, ("", ""))[0]
         base = self.baseline.tag if self.baseline else "?"
-        return (f"{self.package} {change.surface} API: {change.item}: {change.what} "
-                f"({change.kind}: needs a {self.needed(change)} release; the commits since "
-                f"{base} declare {level or 'no release'})")  # fmt: skip
+        return (
+            f"{self.package} {change.surface} API: {change.item}: {change.what} "
+            f"({change.kind}: needs a {self.needed(change)} release; the commits since "
+            f"{base} declare {level or 'no release'})"
+        )
 
     def fix(self, change: Change) -> str:
         """What makes the release honest for ``change``: the commit's marker, or undoing it."""
@@ -72,8 +77,10 @@ class Verdict(NamedTuple):
         mark = _MARK[change.kind]
         sha, subject = self.newest.get(change.surface, ("", ""))
         if sha:
-            how = (f"mark commit {sha[:10]} {subject!r} {mark} or give it a `Release: {needed}` "
-                   f"trailer (`git rebase -i {sha[:10]}^`, reword)")  # fmt: skip
+            how = (
+                f"mark commit {sha[:10]} {subject!r} {mark} or give it a `Release: {needed}` "
+                f"trailer (`git rebase -i {sha[:10]}^`, reword)"
+            )
         else:
             how = f"commit the change as {mark} … or with a `Release: {needed}` trailer"
         return f"{how}, or {change.restore}" if change.restore else how
@@ -124,7 +131,9 @@ def surfaces(root: str, package: Any, packages: list[Any]) -> tuple[Surface, ...
     return tuple(out)
 
 
-def _declared(root: str, base: Baseline, surface: Surface) -> tuple[tuple[str, str], tuple[str, str]]:  # fmt: skip
+def _declared(
+    root: str, base: Baseline, surface: Surface
+) -> tuple[tuple[str, str], tuple[str, str]]:
     """``((level, why), (sha, subject))``: the surface's declared bump and newest commit."""
     from ci_gates.checks.versioning import conventional as cc
     from ci_gates.checks.versioning import history, versions
@@ -161,7 +170,10 @@ def _compare(root: str, base: Baseline, surface: str, package: str) -> list[Chan
     from ci_gates.checks.api import rust
 
     rust.require_tool()
-    old_json, new_json = build.rustdoc_json(root, package, base), build.rustdoc_json(root, package, None)  # fmt: skip
+    old_json, new_json = (
+        build.rustdoc_json(root, package, base),
+        build.rustdoc_json(root, package, None),
+    )
     if old_json is None or new_json is None:
         return []
     return rust.compare(root, package, old_json, new_json)
@@ -180,8 +192,10 @@ def evaluate(root: str, package: str, config: dict[str, Any] | None = None) -> V
     pkg = next((p for p in packages if p.name == package), None)
     if pkg is None:
         known = ", ".join(p.name for p in packages) or "none"
-        raise ApiError(f"no release package {package!r} (declared: {known})",
-                       "name one from [[tool.ci-gates.release.packages]]")  # fmt: skip
+        raise ApiError(
+            f"no release package {package!r} (declared: {known})",
+            "name one from [[tool.ci-gates.release.packages]]",
+        )
     exposed = surfaces(root, pkg, packages)
     base = find(root, package)
     verdict = Verdict(package, base, exposed, [], {}, {}, [], [])
@@ -216,7 +230,9 @@ def semver_checks_needed(root: str, config: dict[str, Any] | None = None) -> lis
     return tags
 
 
-def required_bump(root: str, package: str, config: dict[str, Any] | None = None) -> tuple[str, list[Change]]:  # fmt: skip
+def required_bump(
+    root: str, package: str, config: dict[str, Any] | None = None
+) -> tuple[str, list[Change]]:
     """The bump ``package``'s API changes since its last release require, and the changes.
 
     ``("", [])`` for a first release or no change. Raises :class:`ApiError` when a surface

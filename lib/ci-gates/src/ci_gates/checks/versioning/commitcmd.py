@@ -17,9 +17,31 @@ from ci_gates.parsers import shell
 # git's own options before the subcommand that take a separate value.
 _GIT_VALUE = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"})
 # commit options after which the message is not (only) the command line's.
-_ELSEWHERE = ("-F", "--file", "-C", "--reuse-message", "-c", "--reedit-message", "-t", "--template", "--fixup", "--squash")  # fmt: skip
+_ELSEWHERE = (
+    "-F",
+    "--file",
+    "-C",
+    "--reuse-message",
+    "-c",
+    "--reedit-message",
+    "-t",
+    "--template",
+    "--fixup",
+    "--squash",
+)
 # commit options that take a separate value (so the value is not read as an option).
-_VALUE = frozenset({"-m", "--message", *_ELSEWHERE, "--author", "--date", "--cleanup", "--trailer", "--pathspec-from-file"})  # fmt: skip
+_VALUE = frozenset(
+    {
+        "-m",
+        "--message",
+        *_ELSEWHERE,
+        "--author",
+        "--date",
+        "--cleanup",
+        "--trailer",
+        "--pathspec-from-file",
+    }
+)
 # short options that take a value, as the last letter of a cluster (`-am msg`) or attached.
 _SHORT_VALUE = "mFCct"
 _HEREDOC = re.compile(

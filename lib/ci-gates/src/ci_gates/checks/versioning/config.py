@@ -82,9 +82,16 @@ def _entry(index: int, raw: object) -> dict[str, Any]:
     if targets and raw["kind"] != "pypi":
         raise _error(f"{WHERE} {label} targets: only pypi packages have build targets")
     path = raw["path"].strip("/") or "."
-    return {"name": raw["name"], "kind": raw["kind"], "path": path, "paths": list(paths),
-            "depends_on": list(deps), "targets": targets,
-            "workflow": raw.get("workflow", ""), "environment": raw.get("environment", "")}  # fmt: skip
+    return {
+        "name": raw["name"],
+        "kind": raw["kind"],
+        "path": path,
+        "paths": list(paths),
+        "depends_on": list(deps),
+        "targets": targets,
+        "workflow": raw.get("workflow", ""),
+        "environment": raw.get("environment", ""),
+    }
 
 
 def _target(label: str, raw: object) -> dict[str, str]:
@@ -173,9 +180,9 @@ def topological(entries: list[dict[str, Any]]) -> list[str]:
 
 def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
     """The packages in publish order, checked against the project's names (``ci/project.py``)."""
+    from ci_gates.checks.versioning.errors import ReleaseError
     from ci_gates.core.config import load as load_config
     from ci_gates.core.project import ProjectError, names
-    from ci_gates.checks.versioning.errors import ReleaseError
 
     entries = (config or load_config(root))["release"]["packages"]
     try:
@@ -218,6 +225,6 @@ def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
                 tuple(e["depends_on"]),
                 targets,
                 os.path.normpath(manifest).replace(os.sep, "/"),
-            )  # fmt: skip
+            )
         )
     return packages

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 
-from ci_gates.parsers import shell
 from ci_gates.core.findings import CannotRun, Finding
 from ci_gates.gates.tool_guard.rules import (
     RELEASE,
@@ -24,6 +23,7 @@ from ci_gates.gates.tool_guard.rules import (
     invalid_yaml,
     step_not_checked,
 )
+from ci_gates.parsers import shell
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -16,10 +16,10 @@ standard library: the hook imports it on every call. Files and workflows: :mod:`
 
 from __future__ import annotations
 
-from ci_gates.parsers import shell
-from ci_gates.parsers.calls import Call, calls
 from ci_gates.core.findings import ERROR, NOTE, Finding, rule
 from ci_gates.gates.tool_guard.triggers import worth_checking
+from ci_gates.parsers import shell
+from ci_gates.parsers.calls import Call, calls
 from ci_gates.parsers.uvrun import SHELL as SHELL
 from ci_gates.parsers.uvrun import Scope as Scope
 from ci_gates.parsers.uvrun import uv_run_builds

@@ -8,9 +8,19 @@ The agent hook tests them before it imports the rules: most commands an agent ru
 from __future__ import annotations
 
 TRIGGERS = (
-    "uv", "publish", "upload", "cargo", "py", "ruff", "maturin", "pip", "build", "nox",
-    "pwsh", "powershell",  # -EncodedCommand hides the words
-)  # fmt: skip
+    "uv",
+    "publish",
+    "upload",
+    "cargo",
+    "py",
+    "ruff",
+    "maturin",
+    "pip",
+    "build",
+    "nox",
+    "pwsh",
+    "powershell",  # -EncodedCommand hides the words
+)
 _UNQUOTE = str.maketrans("", "", "'\"\\`")
 
 

@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import os
 
-from ci_gates.parsers import ghyaml
 from ci_gates.core import sync
 from ci_gates.core.findings import CannotRun, Finding, rule
-from ci_gates.gates.workflows import structure as _wf_ci, security as _wf_security, thin as _wf_thin
-
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS, ZIZMOR
 from ci_gates.core.registry import Gate
+from ci_gates.gates.workflows import security as _wf_security
+from ci_gates.gates.workflows import structure as _wf_ci
+from ci_gates.gates.workflows import thin as _wf_thin
+from ci_gates.parsers import ghyaml
+
 
 def _applies(root: str) -> str:
     """Skipped where no CI workflow exists yet."""
@@ -194,7 +196,9 @@ def file_findings(
     if workflow and rel in (guard["ci-file"], *guard["release-files"]):
         text = _read(root, REQUIREMENTS)
         pins = {name: _wf_thin.pin_of(text, name) for name in ("nox", "uv")}
-        out += _wf_thin.thin_findings(rel, parsed, session_names(root), pins, _block_lines(parsed.text, rel))
+        out += _wf_thin.thin_findings(
+            rel, parsed, session_names(root), pins, _block_lines(parsed.text, rel)
+        )
     if rel == guard["ci-file"]:
         out += _ci_findings(root, rel, parsed, dict(config.get("skip", {})))
     return out

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.parsers import ghadvice, ghexpr, ghyaml
 from ci_gates.core.findings import WARNING, Finding, rule
+from ci_gates.parsers import ghadvice, ghexpr, ghyaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ in ``[tool.ci-gates] skip`` (or required by nothing but skipped gates) is not de
 
 from __future__ import annotations
 
-from ci_gates.parsers import ghyaml
 from ci_gates.core.findings import Finding, rule
 from ci_gates.gates.workflows.thin import HAND_FIX, NOX_RUN
+from ci_gates.parsers import ghyaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.parsers import ghyaml
 from ci_gates.core.findings import Finding, rule
+from ci_gates.parsers import ghyaml
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
