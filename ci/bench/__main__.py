@@ -10,15 +10,10 @@ from typing import Callable
 
 from ci.bench import gates, hooks, loop, release_plan, startup, throughput
 from ci.bench.common import Row, machine, table
-from ci_gates.checks.artifacts import (
-    ArtifactError,
-    current_manifest,
-    venv_python,
-    venv_scripts,
-    wheel_venv,
-)
+from ci_gates.checks.artifacts import ArtifactError, current_manifest, wheel_venv
 from ci_gates.core.context import project_root
 from ci_gates.core.project import ProjectError, names
+from ci_gates.core.venvs import venv_python, venv_scripts
 
 # `{cli}` stands for the project's CLI (ci/project.py).
 METHOD = {

@@ -85,16 +85,17 @@ def cache(root: str, runs: int = 5) -> list[Row]:
 def _expected(root: str, rel: str) -> set[str]:
     """Gates whose declared inputs match ``rel``, the uncacheable ones, and their artifact chain."""
     from ci_gates.core.cache import _glob_regex, artifact_chain
-    from ci_gates.core.registry import BY_NAME, ORDERED
+    from ci_gates.core.registry import load
 
+    reg = load(root)
     direct = {
         g.name
-        for g in ORDERED
+        for g in reg.gates
         if not g.cacheable or any(_glob_regex(p).match(rel) for p in g.inputs)
     }
     out = set(direct)
-    for g in ORDERED:  # registry order: prerequisites first
-        if any(r in out and artifact_chain(BY_NAME[r], BY_NAME) for r in g.requires):
+    for g in reg.gates:  # registry order: prerequisites first
+        if any(r in out and artifact_chain(reg[r], reg.by_name) for r in g.requires):
             out.add(g.name)
     return out
 

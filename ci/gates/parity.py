@@ -24,6 +24,7 @@ from ci.gates.parity_vectors import (  # noqa: F401  (re-exported: the gate's ve
     load_vectors,
     vector_bytes,
 )
+from ci_gates.core import venvs as venv_tools
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
@@ -240,10 +241,9 @@ def _python_findings(
     venv: str, package: str, vectors: list[Vector], paths: dict[str, str]
 ) -> list[Finding]:
     """The Python surfaces of the wheel installed in ``venv``, compared on every vector."""
-    from ci_gates.checks import artifacts
 
     inputs = [[v.name, paths[v.name]] for v in vectors]
-    py, error = _python_answers(artifacts.venv_python(venv), package, inputs, venv)
+    py, error = _python_answers(venv_tools.venv_python(venv), package, inputs, venv)
     found = []
     for v in vectors:
         for surface in PY_NAMES:
@@ -310,7 +310,7 @@ def run(root: str | None = None) -> list[Finding]:
         found.append(surface_skipped("the CLI", "this project has no CLI crate"))
     else:  # one binary, whichever venv installed it
         exe = os.path.join(
-            artifacts.venv_scripts(venvs[0][1]), n.cli + (".exe" * (os.name == "nt"))
+            venv_tools.venv_scripts(venvs[0][1]), n.cli + (".exe" * (os.name == "nt"))
         )
         if not os.path.isfile(exe):
             raise CannotRun(f"the built wheel installs no {exe}", "see the native_import gate")

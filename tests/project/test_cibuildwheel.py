@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ci_gates.checks import artifacts
+from ci_gates.core import venvs
 from ci_gates.core.project import _toml, names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def test_one_build_per_linux_platform_not_one_per_cpython() -> None:
 def _test_command(venv: str) -> list[str]:
     command = str(cibw_config()["test-command"]).replace("{project}", str(ROOT)).split()
     assert command[0] == "python"
-    return [artifacts.venv_python(venv), *command[1:]]
+    return [venvs.venv_python(venv), *command[1:]]
 
 
 def test_the_test_command_is_the_native_import_check() -> None:
@@ -77,7 +78,7 @@ def test_the_test_command_passes_on_the_built_wheel_and_fails_on_a_broken_instal
     if n.cli is None:
         return
     broken = artifacts.wheel_venv(str(ROOT), "cibw-test-broken")
-    exe = Path(artifacts.venv_scripts(broken)) / (n.cli + (".exe" if os.name == "nt" else ""))
+    exe = Path(venvs.venv_scripts(broken)) / (n.cli + (".exe" if os.name == "nt" else ""))
     try:
         # Unlink first: uv installs by hard-linking from its cache, and writing through the
         # link would change every venv holding this wheel.

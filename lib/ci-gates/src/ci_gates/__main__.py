@@ -84,7 +84,6 @@ def _into_env(argv: list[str]) -> int | None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(python, [python, "-m", "ci_gates", *argv])
-    return 2  # not reached
 
 
 def entry() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ci_gates.checks import artifacts
+from ci_gates.core import venvs
 
 CARGO = '[workspace]\nmembers = ["crates/*"]\n\n[workspace.package]\nversion = "1.2.3"\n'
 PYPROJECT = """\
@@ -256,8 +257,8 @@ def test_wheel_venv_is_reused_until_the_wheel_changes(repo: Path) -> None:
     _write_manifest(repo, wheel=str(wheel))
     venv = artifacts.wheel_venv(str(repo), "check")
     assert venv == str(repo / artifacts.VENVS_DIR / "check")
-    python = artifacts.venv_python(venv)
-    assert os.path.dirname(python) == artifacts.venv_scripts(venv)
+    python = venvs.venv_python(venv)
+    assert os.path.dirname(python) == venvs.venv_scripts(venv)
 
     def value() -> str:
         cmd = [python, "-c", "import tinymod; print(tinymod.VALUE)"]
@@ -290,5 +291,5 @@ def test_wheel_venv_falls_back_to_venv_and_pip(repo: Path, monkeypatch) -> None:
         shutil, "which", lambda cmd, *a, **k: None if cmd == "uv" else real_which(cmd)
     )
     venv = artifacts.wheel_venv(str(repo), "nouv")
-    cmd = [artifacts.venv_python(venv), "-c", "import tinymod; print(tinymod.VALUE)"]
+    cmd = [venvs.venv_python(venv), "-c", "import tinymod; print(tinymod.VALUE)"]
     assert subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip() == "3"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from ci_gates.checks import artifacts
+from ci_gates.core import venvs
 from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE
 from ci_gates.core.project import names
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
@@ -170,6 +171,6 @@ def test_synthetic_wheel_cli_mode_survives_install(make_repo: MakeRepo) -> None:
     """Installers keep the 755 of a wheel script: what the wheel gate's mode check protects."""
     root = repo_with_wheel(make_repo, importable())
     venv = artifacts.wheel_venv(str(root), "mode")
-    cli = Path(artifacts.venv_scripts(venv)) / "acme-count"
+    cli = Path(venvs.venv_scripts(venv)) / "acme-count"
     assert cli.read_bytes() == b"\x7fELF fake"
     assert cli.stat().st_mode & stat.S_IXUSR

@@ -18,8 +18,8 @@ import shutil
 import subprocess
 import sys
 
-from ci_gates.checks.artifacts import venv_python, venv_scripts
 from ci_gates.core.project import Names, names
+from ci_gates.core.venvs import venv_python, venv_scripts
 
 VENV = ".venv"
 RECORD = "ci-gates-dev.json"

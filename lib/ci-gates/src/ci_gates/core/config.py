@@ -27,7 +27,7 @@ CACHE_DIR = os.path.join("target", "ci-gates")
 CACHE_FILE = os.path.join(CACHE_DIR, "config.json")
 
 # section -> key -> default. The default's type is the key's type.
-DEFAULTS: dict[str, dict[str, Any]] = {
+DEFAULTS: dict[str, Any] = {
     "loc": {
         "extensions": [".py", ".pyi", ".rs", ".sh"],
         "warn": 400,

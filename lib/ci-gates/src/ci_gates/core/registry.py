@@ -96,7 +96,7 @@ class Gate:
         fields.update(changes)
         name = str(fields.pop("name", self.name))
         description = str(fields.pop("description", self.description))
-        return Gate(name, description, **fields)  # type: ignore[arg-type]
+        return Gate(name, description, **fields)
 
 
 def ordered(gates: Iterable[Gate]) -> list[Gate]:

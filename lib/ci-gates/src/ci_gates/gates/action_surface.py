@@ -15,6 +15,7 @@ import glob
 import os
 
 from ci_gates.checks.cli_surface import Cmd, Invocation, Option, calls, is_dynamic
+from ci_gates.core import venvs
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
@@ -285,7 +286,7 @@ def load_surface(root: str, cli: str) -> tuple[Cmd, str]:
     from ci_gates.checks.cli_surface import SurfaceError, from_dump
 
     try:
-        scripts = artifacts.venv_scripts(artifacts.wheel_venv(root, "action_surface"))
+        scripts = venvs.venv_scripts(artifacts.wheel_venv(root, "action_surface"))
     except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc), "run `nox -s build`, then `nox -s action_surface`") from None
     exe = os.path.join(scripts, cli + (".exe" if os.name == "nt" else ""))

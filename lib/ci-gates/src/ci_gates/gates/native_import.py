@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from ci_gates.core import venvs
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
@@ -184,7 +185,7 @@ def check_installed(venv: str, n: Names, version: str, cli_version: str = "") ->
     """Import the extension from ``venv`` and run its CLI (which reports ``cli_version``)."""
     import subprocess
 
-    from ci_gates.checks.artifacts import venv_python, venv_scripts
+    from ci_gates.core.venvs import venv_python, venv_scripts
 
     code = (
         "import importlib, importlib.metadata as md, sys; "
@@ -246,7 +247,7 @@ def run(root: str | None = None) -> list[Finding]:
     for it in pythons:  # the oldest and the newest supported CPython
         venv = tempfile.mkdtemp(prefix="ci-gates-native-import-")
         try:
-            artifacts.create_venv(venv, it.path)
+            venvs.create_venv(venv, it.path)
             artifacts.install_wheel(venv, wheel)
             per.append((it, check_installed(venv, n, version, cli_version)))
         except artifacts.ArtifactError as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 
+from ci_gates.core import venvs
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import (
     CIBUILDWHEEL,
@@ -232,8 +233,8 @@ def _venv_python(
         venv = artifacts.wheel_venv(root, name, extra=extra, python=python, stamp=stamp)
     except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc)) from None
-    exe = artifacts.venv_python(venv)
-    env = suite_env(artifacts.venv_scripts(venv))
+    exe = venvs.venv_python(venv)
+    env = suite_env(venvs.venv_scripts(venv))
     code = "import importlib, sys; print(importlib.import_module(sys.argv[1]).__file__)"
     where = subprocess.run(
         [exe, "-c", code, package], cwd=root, env=env, capture_output=True, text=True

@@ -17,6 +17,7 @@ import collections
 import os
 import re
 
+from ci_gates.core import venvs
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
 from ci_gates.core.registry import Gate
@@ -237,7 +238,7 @@ def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str
         )
     except artifacts.ArtifactError as exc:
         raise CannotRun(str(exc)) from None
-    python = artifacts.venv_python(venv)
+    python = venvs.venv_python(venv)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
     code = "import importlib, os, sys; print(os.path.dirname(importlib.import_module(sys.argv[1]).__file__))"
     where = subprocess.run(

@@ -66,7 +66,7 @@ def sessions(root: str) -> list[str]:
     import json
 
     cache = os.path.join(root, SESSIONS_CACHE)
-    key = []
+    key: list[list[int] | None] = []
     for rel in ("pyproject.toml", "noxfile.py"):
         try:
             st = os.stat(os.path.join(root, rel))

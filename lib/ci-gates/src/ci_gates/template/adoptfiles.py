@@ -115,11 +115,11 @@ def _pin_group(project: str, requirement: str) -> list[tuple[str, int]]:
     path = os.path.join(project, "pyproject.toml")
     with open(path, encoding="utf-8") as f:
         doc = tomlkit.parse(f.read())
-    dev = doc["dependency-groups"]["dev"]  # type: ignore[index]
-    present = _names_in([str(e) for e in dev if isinstance(e, str)])  # type: ignore[union-attr]
+    dev = doc["dependency-groups"]["dev"]
+    present = _names_in([str(e) for e in dev if isinstance(e, str)])
     add = [r for r in (requirement, NOX) if _names_in([r]).isdisjoint(present)]
     for r in add:
-        dev.append(r)  # type: ignore[union-attr]
+        dev.append(r)
     if not add:
         return []
     with open(path, "w", encoding="utf-8", newline="\n") as f:

@@ -197,7 +197,7 @@ def file_findings(
         text = _read(root, REQUIREMENTS)
         pins = {name: _wf_thin.pin_of(text, name) for name in ("nox", "uv")}
         out += _wf_thin.thin_findings(
-            rel, parsed, session_names(root), pins, _block_lines(parsed.text, rel)
+            rel, parsed, tuple(session_names(root)), pins, _block_lines(parsed.text, rel)
         )
     if rel == guard["ci-file"]:
         out += _ci_findings(root, rel, parsed, dict(config.get("skip", {})))
