@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["ci_gates.testing.plugin"]
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

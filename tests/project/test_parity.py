@@ -15,7 +15,11 @@ from ci.gates import parity
 from ci_gates.core.findings import CANNOT_RUN_RULE
 from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
 from ci_gates.testing import run_gate
+from ci_gates.testing.plugin import MINIMAL_PYPROJECT as MINIMAL
 from ci_gates.testing.wheels import CARGO, CLI_CRATE, PYPROJECT
+
+# This project's own gate, declared the way pyproject.toml declares it.
+PLUGIN = '\n[tool.ci-gates]\nplugins = ["ci.gates.parity"]\n'
 
 MakeRepo = Callable[..., Path]
 
@@ -222,7 +226,7 @@ def vectors_repo(make_repo: MakeRepo, words_off: int = 0, cli: bool = True) -> P
     ]
     return make_repo(
         {
-            "pyproject.toml": PYPROJECT,
+            "pyproject.toml": PYPROJECT + PLUGIN,
             "Cargo.toml": CARGO,
             **(CLI_CRATE if cli else {}),
             "tests/vectors/vectors.json": json.dumps({"vectors": vectors}, indent=1),
@@ -295,7 +299,10 @@ def test_run_without_a_cli_compares_the_python_surfaces_and_notes_it(
 
 
 def test_run_with_no_usable_vector_fails(make_repo: MakeRepo) -> None:
-    root = make_repo({"tests/vectors/vectors.json": '{"vectors": []}'}, git=False)
+    root = make_repo(
+        {"pyproject.toml": MINIMAL + PLUGIN, "tests/vectors/vectors.json": '{"vectors": []}'},
+        git=False,
+    )
     assert run_gate("parity", root).rules == ["PAR005"]
 
 

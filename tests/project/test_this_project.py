@@ -76,3 +76,22 @@ def test_this_repository_is_in_sync() -> None:
 
     assert sync.ci_steps_stale(str(REPO)) == []
     assert sync.readme_table_stale(str(REPO)) == []
+
+
+def test_ci_ymls_linux_job_is_setup_then_the_gates_then_report() -> None:
+    """Derived from the registry and the config: a gate skipped there has no step."""
+    import yaml
+
+    from ci_gates.commands import ci_local
+    from ci_gates.core.config import load as load_config
+    from ci_gates.core.registry import load
+    from ci_gates.core.sync import ci_gates
+
+    workflow = yaml.safe_load((REPO / ci_local.CI_FILE).read_text(encoding="utf-8"))
+    _, job, matrix = ci_local.linux_job(workflow)
+    assert matrix["os"] == "ubuntu-latest"
+    runs = [str(s["run"]).strip() for s in job["steps"] if "run" in s]
+    assert ci_local.SETUP.match(runs[0]), runs[0]
+    skip = dict(load_config(str(REPO))["skip"])
+    gates = [f"nox -s {name}" for name in ci_gates(load(str(REPO)), skip)]
+    assert runs[1:] == [*gates, "nox -s report"]

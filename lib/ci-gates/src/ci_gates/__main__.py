@@ -25,6 +25,7 @@ COMMANDS = {
 # the current interpreter instead (its tools must then be installed there).
 IN_ENV = ("run", "rename", "fix")
 NO_ENV = "CI_GATES_NO_ENV"
+ENTERED = "CI_GATES_ENV_ENTERED"  # set for the re-executed process only: it never loops
 USAGE = "usage: ci-gates COMMAND [ARGS]\n" + "".join(
     f"  {name:<9} {about}\n" for name, (_, about) in COMMANDS.items()
 )
@@ -71,8 +72,9 @@ def _into_env(argv: list[str]) -> int | None:
 
     root = project_root()
     if env.inside(root):
+        os.environ.pop(ENTERED, None)  # what this process starts may enter another one
         return None
-    if os.environ.get("CI_GATES_ENV_ENTERED") == env.env_dir(root):
+    if os.environ.get(ENTERED) == env.env_dir(root):
         sys.stderr.write(f"ci-gates: {env.ENV_DIR} is not a venv this interpreter can enter\n")
         return 2
     try:
@@ -80,7 +82,11 @@ def _into_env(argv: list[str]) -> int | None:
     except CannotRun as exc:
         sys.stderr.write(f"ci-gates: cannot prepare {env.ENV_DIR}: {exc.message}\n")
         return 2
-    os.environ["CI_GATES_ENV_ENTERED"] = env.env_dir(root)
+    os.environ[ENTERED] = env.env_dir(root)
+    # As an activated venv: its tools (ruff, zizmor, ...) first on PATH.
+    os.environ["VIRTUAL_ENV"] = env.env_dir(root)
+    os.environ["PATH"] = os.pathsep.join([os.path.dirname(python), os.environ.get("PATH", "")])
+    os.environ.pop("PYTHONHOME", None)
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(python, [python, "-m", "ci_gates", *argv])

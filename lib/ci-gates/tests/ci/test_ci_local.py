@@ -6,12 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ci_gates.commands import ci_local
-from ci_gates.core.registry import ORDERED
 
-REPO = Path(__file__).resolve().parents[2]
 fake_nox_posix = pytest.mark.skipif(os.name == "nt", reason="the fake nox is a bash script")
 
 FAKE_NOX = """#!/usr/bin/env bash
@@ -95,16 +92,6 @@ def test_no_linux_job_cannot_run(make_repo, capsys) -> None:  # type: ignore[no-
 
 def test_missing_ci_yml_cannot_run(make_repo) -> None:  # type: ignore[no-untyped-def]
     assert ci_local.main(str(make_repo({}, git=False))) == 2
-
-
-def test_real_ci_yml_linux_job_is_setup_gates_report() -> None:
-    workflow = yaml.safe_load((REPO / ci_local.CI_FILE).read_text(encoding="utf-8"))
-    _, job, matrix = ci_local.linux_job(workflow)
-    assert matrix["os"] == "ubuntu-latest"
-    runs = [str(s["run"]).strip() for s in job["steps"] if "run" in s]
-    assert ci_local.SETUP.match(runs[0]), runs[0]
-    gates = [f"nox -s {g.name}" for g in ORDERED if g.in_ci]
-    assert runs[1:] == [*gates, "nox -s report"]
 
 
 @fake_nox_posix
