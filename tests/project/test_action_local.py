@@ -1,4 +1,4 @@
-"""The composite action, run locally step by step (ci/actionrun.py) against the built wheel.
+"""The composite action, run locally step by step (ci_gates.checks.actionrun) against the built wheel.
 
 This is the proof that action.yml works without GitHub: its steps run in order as a runner
 would run them, in a throwaway RUNNER_TEMP, installing the wheel the build gate built (from the
@@ -22,12 +22,14 @@ from ci_gates.core.project import names
 
 # The local runner drives bash the way a Linux/macOS runner does; on Windows `bash` may be WSL's, not
 # Git Bash, so these tests would prove the wrong thing there.
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="ci/actionrun.py emulates a POSIX runner")
+pytestmark = pytest.mark.skipif(
+    os.name == "nt", reason="ci_gates.checks.actionrun emulates a POSIX runner"
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ACTION = str(REPO / "action.yml")
 CLEANUP = str(REPO / "action" / "cleanup" / "action.yml")
-PATHS = ["Cargo.toml", "pyproject.toml", "action.yml", "ci/actionrun.py"]
+PATHS = ["Cargo.toml", "pyproject.toml", "action.yml", "noxfile.py"]
 PROJECT = names(REPO)
 
 
@@ -83,7 +85,7 @@ def test_fails_when_max_lines_is_too_small(wheel: str, tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     over = result.outputs["over-budget"].splitlines()
     assert over == [p for p in PATHS if (REPO / p).read_bytes().count(b"\n") > 5] and over
-    assert "ci/actionrun.py" in result.stderr
+    assert "noxfile.py" in result.stderr
     assert "over budget" in result.summary
     assert result.outputs["lines"] == str(_expected()["lines"])  # counted before failing
 

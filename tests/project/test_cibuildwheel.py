@@ -62,9 +62,10 @@ def _test_command(venv: str) -> list[str]:
 
 def test_the_test_command_is_the_native_import_check() -> None:
     command = str(cibw_config()["test-command"])
-    assert command == "python {project}/ci/check_install.py"
-    source = (ROOT / "ci" / "check_install.py").read_text(encoding="utf-8")
-    assert "from ci.gates.native_import import check_installed" in source
+    script = "lib/ci-gates/src/ci_gates/commands/check_install.py"
+    assert command == f"python {{project}}/{script} {{project}}"
+    source = (ROOT / script).read_text(encoding="utf-8")
+    assert "from ci_gates.gates.native_import import check_installed" in source
 
 
 def test_the_test_command_passes_on_the_built_wheel_and_fails_on_a_broken_install() -> None:
