@@ -288,11 +288,13 @@ def floor_runs(root: str, package: str) -> list[Finding]:
     pythons, notes = interpreters.for_gate(root)
     found: list[Finding] = []
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    library, stamp = _library()  # the package tests read the project's names with it
+    deps = [*PACKAGE_TEST_DEPS, library]
     for it in pythons:
         if it.version == here:
             continue  # the whole suite runs on this version
         name = f"pytest-py{it.version}"
-        exe, env = _venv_python(root, name, list(PACKAGE_TEST_DEPS), package, it.path)
+        exe, env = _venv_python(root, name, deps, package, it.path, stamp=stamp)
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
         got = run_suite(exe, root, env, (PACKAGE_TESTS,), parallel=False, junit=junit)
         found += [f._replace(message=f"{interpreters.LABEL}{it.version}: {f.message}") for f in got]
