@@ -31,6 +31,10 @@ TASKS = "from ci_gates.commands.invoke_tasks import ns\n\n__all__ = ['ns']\n"
 def run(
     *cmd: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """``cmd`` in ``cwd``; nox refuses NO_COLOR and FORCE_COLOR together and colours with
+    FORCE_COLOR, so neither is passed unless ``env`` says so (colour is not tested here)."""
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
     return subprocess.run(
         cmd, cwd=cwd, capture_output=True, text=True, check=False, timeout=120, env=env
     )

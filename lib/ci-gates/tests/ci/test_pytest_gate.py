@@ -92,10 +92,10 @@ def test_suite_env_puts_the_venv_first_and_drops_pythonpath() -> None:
     assert env["VIRTUAL_ENV"] == "/v"
 
 
-def test_command_runs_in_parallel_with_its_cache_and_report_under_target() -> None:
+def test_command_runs_in_parallel_with_its_cache_in_its_venv_and_report_under_target() -> None:
     cmd = pytest_gate.command("/v/bin/python", ["-m", "not slow"])
     assert cmd[:3] == ["/v/bin/python", "-m", "pytest"]
-    assert "cache_dir=target/ci-gates/pytest-cache" in cmd
+    assert "cache_dir=/v/pytest-cache" in cmd  # per environment, never shared
     assert f"--junitxml={pytest_gate.JUNIT}" in cmd and "junit_family=xunit1" in cmd
     assert cmd[-4:] == ["-n", "auto", "-m", "not slow"]  # the caller's arguments come last
     assert "-n" not in pytest_gate.command("/v/bin/python", parallel=False)

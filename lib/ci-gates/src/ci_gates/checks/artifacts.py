@@ -240,15 +240,27 @@ def load_manifest(root: str) -> dict[str, Any] | None:
         isinstance(data.get(k), str) for k in ("inputs_hash", "version", "wheel", "sdist")
     ):
         return None
+    for key in ARTIFACT_KEYS:  # stored relative to the root: a restored cache works anywhere
+        if isinstance(data.get(key), str) and not os.path.isabs(data[key]):
+            data[key] = _abs(root, data[key])
     return data
+
+
+ARTIFACT_KEYS = ("wheel", "sdist", "sdist_wheel")
 
 
 def write_manifest(root: str, manifest: dict[str, Any]) -> None:
     path = _abs(root, MANIFEST)
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    stored = dict(manifest)
+    top = os.path.abspath(root) + os.sep
+    for key in ARTIFACT_KEYS:
+        value = stored.get(key)
+        if isinstance(value, str) and os.path.abspath(value).startswith(top):
+            stored[key] = os.path.relpath(value, root).replace(os.sep, "/")
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest, f, indent=1, sort_keys=True)
+        json.dump(stored, f, indent=1, sort_keys=True)
     os.replace(tmp, path)
 
 

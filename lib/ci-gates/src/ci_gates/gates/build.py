@@ -157,16 +157,16 @@ def _frontend(
     print("build: " + " ".join(cmd), flush=True)
     # Output streams straight through (a cargo error is the user's best clue) and is kept
     # for the one-line cause.
-    proc = subprocess.Popen(
-        cmd, cwd=srcdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert proc.stdout is not None
     lines = []
-    for line in proc.stdout:
-        sys.stderr.write(line)
-        lines.append(line)
+    with subprocess.Popen(
+        cmd, cwd=srcdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            sys.stderr.write(line)
+            lines.append(line)
     sys.stderr.flush()
-    return proc.wait(), lines
+    return proc.returncode, lines
 
 
 def _one(directory: str, suffix: str) -> str | None:

@@ -25,6 +25,7 @@ GATE = Gate(
     requires=("build",),
     # Reads the artifacts (the build chain is in its digest) and the names the build hashed.
     inputs=(),
+    config=("project",),  # names(): [tool.ci-gates.project] cli-crate
     machine=FLOOR_MACHINE,
     env=FLOOR_ENV,
 )

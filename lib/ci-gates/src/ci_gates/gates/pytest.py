@@ -76,7 +76,7 @@ GATE = Gate(
     applies=_applies,
 )
 
-CACHE_DIR = "target/ci-gates/pytest-cache"
+CACHE_DIR = "pytest-cache"  # inside the suite's venv
 JUNIT = "target/ci-gates/pytest-junit.xml"
 # The package tests again under the oldest and newest supported CPython (the abi3 floor).
 PACKAGE_TESTS = "tests/package"
@@ -137,7 +137,9 @@ def command(
     """The pytest command line the gate runs (from the repo root)."""
     workers = [*PARALLEL] if parallel else []
     report = ["-o", "junit_family=xunit1", f"--junitxml={junit}"]
-    return [python, "-m", "pytest", "-o", f"cache_dir={CACHE_DIR}", *report, *workers, *args]
+    # pytest's own cache belongs to the venv it runs in, never shared with another one.
+    cache = os.path.join(os.path.dirname(os.path.dirname(python)), CACHE_DIR)
+    return [python, "-m", "pytest", "-o", f"cache_dir={cache}", *report, *workers, *args]
 
 
 def failed_tests(xml_text: str) -> list[Finding]:

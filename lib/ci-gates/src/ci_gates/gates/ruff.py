@@ -126,12 +126,15 @@ def run(root: str | None = None) -> list[Finding]:
     import subprocess
 
     from ci_gates.core.context import config_for
+    from ci_gates.core.env import tool_cache
 
     root, _ = config_for(root)
     ruff = pinned_ruff()
+    cache = ["--cache-dir", tool_cache("ruff")]  # ruff's own cache: this environment's
     out: dict[tuple[object, ...], Finding] = {}
     for args in (CHECK, FORMAT):
-        proc = subprocess.run([*ruff, *args], cwd=root, capture_output=True, text=True, check=False)
+        cmd = [*ruff, args[0], *cache, *args[1:]]
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
         found = parse(proc.stdout, root)
         if found is None or (proc.returncode not in (0, 1) and not found):
             first = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[0]

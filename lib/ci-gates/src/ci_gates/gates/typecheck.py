@@ -91,6 +91,18 @@ def targets(root: str) -> list[str]:
     return [t for t in (*TOOLING, package) if os.path.exists(os.path.join(root, t))]
 
 
+def _configured_files(root: str) -> list[str]:
+    """``[tool.mypy] files`` of the project (its own choice of what to check), or []."""
+    from ci_gates.core.project import ProjectError, _toml
+
+    try:
+        mypy = _toml(os.path.join(root, "pyproject.toml")).get("tool", {}).get("mypy", {})
+    except ProjectError:
+        return []
+    files = mypy.get("files") if isinstance(mypy, dict) else None
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
 def pinned_mypy() -> list[str]:
     import subprocess
 
@@ -114,12 +126,17 @@ def run(root: str | None = None) -> list[Finding]:
     import subprocess
 
     from ci_gates.core.context import config_for
+    from ci_gates.core.env import tool_cache
 
     root, _ = config_for(root)
-    found_targets = targets(root)
-    if not found_targets:
+    # The project's [tool.mypy] files say what to check; without them, the tooling and package.
+    found_targets = [] if _configured_files(root) else targets(root)
+    if not found_targets and not _configured_files(root):
         raise CannotRun(f"none of {', '.join(TOOLING)} or the package exists; nothing to check")
-    cmd = [*pinned_mypy(), "--no-color-output", "-O", "json", *found_targets]
+    # mypy's own cache is this environment's: a cache written where griffe is installed must
+    # not hide a missing griffe in another environment.
+    cache = ["--cache-dir", tool_cache("mypy")]
+    cmd = [*pinned_mypy(), "--no-color-output", "-O", "json", *cache, *found_targets]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     found = parse(proc.stdout)
     if proc.returncode != 0 and not found:

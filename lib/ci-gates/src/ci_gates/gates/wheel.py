@@ -23,6 +23,7 @@ GATE = Gate(
     requires=("build",),
     # Reads the artifacts (the build chain is in its digest) and the names the build hashed.
     inputs=(),
+    config=("project",),  # names(): [tool.ci-gates.project] cli-crate
     # twine >= 6.1 reads metadata 2.4 (License-Expression); auditwheel 6.8 is the tested
     # floor (the gate parses `show --json`); pyelftools reads each ELF's GLIBC versions;
     # installer validates RECORD as installers do.
