@@ -11,7 +11,7 @@ import sys
 COMMANDS = {
     "run": ("ci_gates.commands.run", "run gates: [--with-requires] [--report] (--all | NAME ...)"),
     "rules": ("ci_gates.commands.run", "every rule with its explanation: [GATE ...]"),
-    "report": ("ci_gates.core.report", "the table of the saved results; fails if any did not pass"),
+    "report": ("ci_gates.commands.report", "the saved results' table (+ the release preview in CI)"),
     "sync": ("ci_gates.core.sync", "rewrite what derives from the registry (--check: report)"),
     "fix": ("ci_gates.commands.fix", "apply the mechanical fixes the gates ask for"),
     "adopt": ("ci_gates.template.__main__", "bring the gates to a maturin project: PATH"),
@@ -23,7 +23,7 @@ COMMANDS = {
 # Commands whose verdicts or edits depend on the tools they run: they run inside the project's
 # gates environment (ci_gates.core.env), made or updated first. CI_GATES_NO_ENV=1 runs them in
 # the current interpreter instead (its tools must then be installed there).
-IN_ENV = ("run", "rename", "fix")
+IN_ENV = ("run", "rename", "fix", "report")
 NO_ENV = "CI_GATES_NO_ENV"
 ENTERED = "CI_GATES_ENV_ENTERED"  # set for the re-executed process only: it never loops
 USAGE = "usage: ci-gates COMMAND [ARGS]\n" + "".join(
