@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.getcwd(), "lib", "ci-gates", "src"))
 
-from ci_gates.core.project import names  # noqa: E402
+from ci_gates.core.project import names
 
 N = names(".")
 CORE = next(c for c in N.crates if c not in (N.cli_crate, N.bindings))
