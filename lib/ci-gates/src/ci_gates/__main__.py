@@ -11,7 +11,10 @@ import sys
 COMMANDS = {
     "run": ("ci_gates.commands.run", "run gates: [--with-requires] [--report] (--all | NAME ...)"),
     "rules": ("ci_gates.commands.run", "every rule with its explanation: [GATE ...]"),
-    "report": ("ci_gates.commands.report", "the saved results' table (+ the release preview in CI)"),
+    "report": (
+        "ci_gates.commands.report",
+        "the saved results' table (+ the release preview in CI)",
+    ),
     "sync": ("ci_gates.core.sync", "rewrite what derives from the registry (--check: report)"),
     "fix": ("ci_gates.commands.fix", "apply the mechanical fixes the gates ask for"),
     "adopt": ("ci_gates.template.__main__", "bring the gates to a maturin project: PATH"),
