@@ -346,4 +346,4 @@ def test_the_result_cache_sees_what_shapes_the_artifacts() -> None:
     """A change the manifest would rebuild for must also invalidate the cached build result."""
     gate = build.GATE
     assert {*artifacts.BUILD_ENV_VARS, build.COMPAT_ENV} <= set(gate.env)
-    assert gate.build_inputs and {"build", "project"} <= set(gate.config)
+    assert gate.fingerprint is artifacts.inputs_hash and {"build", "project"} <= set(gate.config)

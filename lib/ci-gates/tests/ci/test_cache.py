@@ -117,17 +117,20 @@ def test_declared_env_changes_the_digest(
         assert digest(root, gate) != before
 
 
-def test_build_inputs_and_prerequisites_change_dependents(
-    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import ci_gates.checks.artifacts
-
+def test_the_fingerprint_and_prerequisites_change_dependents(make_repo: MakeRepo) -> None:
     root = make_repo({})
-    by_name = {g.name: g for g in GATES}
-    monkeypatch.setattr(ci_gates.checks.artifacts, "inputs_hash", lambda root: "h1")
-    before = {n: digest(root, by_name[n]) for n in ("build", "native_import", "pytest", "ruff")}
-    monkeypatch.setattr(ci_gates.checks.artifacts, "inputs_hash", lambda root: "h2")
-    after = {n: digest(root, by_name[n]) for n in before}
+
+    def digests(fingerprint: str) -> dict[str, str]:
+        build = next(g for g in GATES if g.name == "build").replace(
+            fingerprint=lambda r: fingerprint
+        )
+        gates = tuple(build if g.name == "build" else g for g in GATES)
+        by_name = {g.name: g for g in gates}
+        return {
+            n: digest(root, by_name[n], gates) for n in ("build", "native_import", "pytest", "ruff")
+        }
+
+    before, after = digests("h1"), digests("h2")
     assert [n for n in before if before[n] != after[n]] == ["build", "native_import", "pytest"]
 
 

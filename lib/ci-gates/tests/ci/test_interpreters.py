@@ -12,7 +12,7 @@ import pytest
 
 from ci_gates.checks import interpreters
 from ci_gates.checks.interpreters import Interpreter
-from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE, Finding
+from ci_gates.core.findings import CANNOT_RUN_RULE, NOTE, Finding, concerns, variant_labels
 from ci_gates.core.runner import CANNOT_RUN
 from ci_gates.testing import run_gate
 
@@ -124,8 +124,8 @@ def test_merge_keeps_common_findings_once_and_names_the_version_of_the_rest() ->
         "checked under CPython 3.9 (a)",
         "checked under CPython 3.13 (b)",
     ]
-    assert interpreters.row_versions(merged) == ["3.9", "3.13"]
-    assert [interpreters.applies_to(f, "3.13") for f in merged[:2]] == [True, False]
+    assert variant_labels(merged) == ["CPython 3.9", "CPython 3.13"]
+    assert [concerns(f, "CPython 3.13") for f in merged[:2]] == [True, False]
     single = interpreters.merge([(old, [only_old])])
     assert single[0] == only_old  # one interpreter: no label
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from ci_gates.core import pins, registry
-from ci_gates.core.registry import Gate, Registry, RegistryError, ordered
+from ci_gates.core.registry import BUILTIN, Gate, Registry, RegistryError, ordered
 from ci_gates.core.sessions import EXTRA_SESSIONS, session_names
-from ci_gates.gates import BUILTIN
 from ci_gates.testing.plugin import MakeRepo
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ci_gates.core import report, runner
+from ci_gates.core.annotations import annotation
 from ci_gates.core.findings import Finding
 from ci_gates.core.registry import builtin
 from ci_gates.core.runner import CANNOT_RUN, CONFIG_SKIPPED, FAILED, PASSED, SKIPPED, Result
@@ -148,7 +149,7 @@ def test_skipped_in_config_shows_its_reason_and_does_not_fail() -> None:
     ],
 )
 def test_annotation_escaping(finding: Finding, expected: str) -> None:
-    assert report.annotation(finding) == expected
+    assert annotation(finding) == expected
 
 
 def test_sarif_is_valid_and_agrees_with_the_findings(tmp_path: Path) -> None:
@@ -181,12 +182,10 @@ def test_sarif_is_valid_and_agrees_with_the_findings(tmp_path: Path) -> None:
 
 
 def test_a_floor_gate_has_one_row_per_interpreter() -> None:
-    from ci_gates.checks.interpreters import LABEL
-
     found = (
-        Finding("NI002", f"{LABEL}3.9: import failed", "x.whl"),
-        Finding("PYV003", "checked under CPython 3.9 (/py39)", severity="note"),
-        Finding("PYV003", "checked under CPython 3.13 (/py313)", severity="note"),
+        Finding("NI002", "on CPython 3.9: import failed", "x.whl"),
+        Finding("GATE004", "checked under CPython 3.9 (/py39)", severity="note"),
+        Finding("GATE004", "checked under CPython 3.13 (/py313)", severity="note"),
     )
     result = Result("native_import", FAILED, 2.0, found[0].text(), found)
     lines = report.plain([result]).splitlines()

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 
-from ci_gates.core.findings import NOTE, Finding, cannot_run, rule
+from ci_gates.core.findings import NOTE, Finding, cannot_run, labelled, ran_as, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -196,36 +196,16 @@ def for_gate(root: str) -> tuple[list[Interpreter], list[Finding]]:
     return found or [current()], notes
 
 
-@rule("PYV003", severity=NOTE, gate="")
+LABEL = "CPython "
+
+
+def label(it: Interpreter) -> str:
+    return f"{LABEL}{it.version}"
+
+
 def checked_under(it: Interpreter) -> Finding:
-    """The gate checked the installed wheel under this CPython: one row of the results table.
-
-    The table shows a row per interpreter under the gate's row; a finding counts for every
-    interpreter unless its message starts ``on CPython X.Y:`` (see :func:`applies_to`).
-    """
-    where = it.path or sys.executable
-    return Finding("PYV003", f"checked under CPython {it.version} ({where})", severity=NOTE)
-
-
-LABEL = "on CPython "
-
-
-def applies_to(finding: Finding, version: str) -> bool:
-    """Does ``finding`` (as :func:`merge` labels it) concern the run under CPython ``version``?"""
-    if not finding.message.startswith(LABEL):
-        return True
-    label = finding.message[len(LABEL) :].partition(":")[0]
-    return version in [v.strip() for v in label.split(",")]
-
-
-def row_versions(findings: list[Finding] | tuple[Finding, ...]) -> list[str]:
-    """The interpreters a floor gate ran under, from its :func:`checked_under` notes."""
-    prefix = "checked under CPython "
-    return [
-        f.message[len(prefix) :].partition(" ")[0]
-        for f in findings
-        if f.rule == "PYV003" and f.message.startswith(prefix)
-    ]
+    """The variant note of a run under ``it`` (one table row; :func:`findings.ran_as`)."""
+    return ran_as(label(it), it.path or sys.executable)
 
 
 def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
@@ -233,7 +213,7 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
     :func:`checked_under` note per interpreter.
 
     A finding every interpreter reports is one finding; one that only some report says which:
-    ``on CPython 3.9: <message>``.
+    ``on CPython 3.9: <message>`` (:func:`findings.labelled`).
     """
     first: dict[tuple[object, ...], Finding] = {}
     who: dict[tuple[object, ...], list[str]] = {}
@@ -242,12 +222,12 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
             key: tuple[object, ...] = (f.rule, f.path, f.line, f.column, f.message)
             first.setdefault(key, f)
             who.setdefault(key, [])
-            if it.version not in who[key]:
-                who[key].append(it.version)
+            if label(it) not in who[key]:
+                who[key].append(label(it))
     out = []
     for key, f in first.items():
         if len(who[key]) < len(per):
-            f = f._replace(message=f"{LABEL}{', '.join(who[key])}: {f.message}")
+            f = labelled(f, who[key])
         out.append(f)
     return out + [checked_under(it) for it, _ in per]
 

@@ -36,15 +36,15 @@ def preview(root: str) -> str:
 def _api(verdict: dict[str, object]) -> str:
     if not verdict.get("baseline"):
         return "first release"
-    breaking, additive = verdict.get("breaking") or [], verdict.get("additive") or []
-    if not breaking and not additive:
+    counts = {}
+    for kind in ("breaking", "additive"):
+        items = verdict.get(kind)
+        counts[kind] = len(items) if isinstance(items, list) else 0
+    if not any(counts.values()):
         return "unchanged"
-    parts = [
-        f"{len(breaking)} breaking" if breaking else "",
-        f"{len(additive)} additive" if additive else "",
-    ]  # type: ignore[arg-type]
+    parts = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
     required = verdict.get("required")
-    return ", ".join(p for p in parts if p) + (f" (needs {required})" if required else "")
+    return parts + (f" (needs {required})" if required else "")
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,7 @@ A gate's digest (:func:`digest`) covers everything its registry entry declares i
   ``--version`` of every command it runs (a new cargo or ruff means a new result), so a pass
   from another environment is never served;
 - for a project's own gate (a plugin), its module and the project modules it imports;
-- the build's input hash for gates that declare ``build_inputs`` (see :mod:`ci_gates.checks.artifacts`);
+- its ``fingerprint(root)``, when it declares one (the build gate: the build's input hash);
 - what it reads off the machine (``machine``: commands whose output goes in the digest, e.g.
   ``wc --version``) and the environment variables in ``env``;
 - the digests of the gates it requires that build or use the artifacts (:func:`artifact_chain`),
@@ -163,10 +163,8 @@ class Digester:
             add(f"machine {command}", self.output(command))
         for var in gate.env:
             add(f"env {var}", os.environ.get(var, "<unset>"))
-        if gate.build_inputs:
-            from ci_gates.checks.artifacts import inputs_hash
-
-            add("build inputs", inputs_hash(self.root))
+        if gate.fingerprint is not None:
+            add("fingerprint", gate.fingerprint(self.root))
         for req in gate.requires:
             if artifact_chain(by_name[req], by_name):
                 add(f"requires {req}", self.digest(by_name[req], by_name))
@@ -175,13 +173,15 @@ class Digester:
 
 
 def artifact_chain(gate: Gate, by_name: dict[str, Gate]) -> bool:
-    """Does ``gate`` produce or use the build's artifacts (``build_inputs``, or requires one)?
+    """Does ``gate`` produce or use the build's artifacts (a ``fingerprint``, or requires one)?
 
     Such a prerequisite's digest is part of its dependents' (a rebuilt wheel re-runs every
     check of it). Other ``requires`` only order the run: their inputs are not their
     dependents' inputs, and the runner already refuses to run a dependent of a failure.
     """
-    return gate.build_inputs or any(artifact_chain(by_name[r], by_name) for r in gate.requires)
+    return gate.fingerprint is not None or any(
+        artifact_chain(by_name[r], by_name) for r in gate.requires
+    )
 
 
 def _module_path(root: str, module: str) -> str | None:

@@ -121,17 +121,18 @@ def _type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def validate(raw: object, root: str = ".") -> Config:
+def validate(raw: object) -> Config:
     """Merge ``raw`` (the ``[tool.ci-gates]`` table) over the defaults, rejecting unknown keys.
 
-    ``root`` is the project's: its plugins are imported to know their gates and rules.
+    The gates named in ``skip`` and the rules in ``ignore`` are checked against the registry
+    when a gate reads the config (:func:`ci_gates.core.context.config_for`).
     """
     if not isinstance(raw, dict):
         raise ConfigError("pyproject.toml: [tool.ci-gates] must be a table")
     config: Config = {name: _copy(value) for name, value in DEFAULTS.items()}
     config["plugins"] = _modules(raw.get("plugins", []))
     for name in REASON_TABLES:
-        config[name] = _reasons(name, raw.get(name, {}), root, config["plugins"])
+        config[name] = _reasons(name, raw.get(name, {}))
     for section, table in raw.items():
         where = f"pyproject.toml [tool.ci-gates.{section}]"
         if section in REASON_TABLES or section in MODULE_LISTS:
@@ -199,7 +200,7 @@ def _modules(value: object) -> list[str]:
     return list(value)
 
 
-def _reasons(name: str, table: object, root: str, plugins: list[str]) -> dict[str, str]:
+def _reasons(name: str, table: object) -> dict[str, str]:
     """``skip`` (gate -> reason) or ``ignore`` (RULE or RULE:path-glob -> reason), checked."""
     where = f"pyproject.toml [tool.ci-gates] {name}"
     if not isinstance(table, dict):
@@ -207,32 +208,7 @@ def _reasons(name: str, table: object, root: str, plugins: list[str]) -> dict[st
     for key, reason in table.items():
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where}: {key!r} needs a non-empty reason string")
-    if not table:
-        return {}
-    known = _known_gates(root, plugins) if name == "skip" else _known_rules(root, plugins)
-    for key in table:
-        ident = key if name == "skip" else key.partition(":")[0]
-        if ident not in known:
-            what = "gate" if name == "skip" else "rule"
-            hint = "nox -s gates -- --help" if name == "skip" else "nox -s rules"
-            raise ConfigError(f"{where}: unknown {what} {ident!r}; `{hint}` lists them")
     return dict(table)
-
-
-def _known_gates(root: str, plugins: list[str]) -> set[str]:
-    from ci_gates.core.registry import gate_names
-
-    return set(gate_names(root, plugins))
-
-
-def _known_rules(root: str, plugins: list[str]) -> set[str]:
-    from ci_gates.core.findings import UNIGNORABLE
-    from ci_gates.core.registry import RegistryError, load_rules
-
-    try:
-        return set(load_rules(root, plugins)) - UNIGNORABLE
-    except RegistryError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def parse(root: str | Path) -> Config:
@@ -251,7 +227,7 @@ def parse(root: str | Path) -> Config:
         raise ConfigError(f"{path}: invalid TOML ({exc}); fix the syntax") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    return validate(data.get("tool", {}).get("ci-gates", {}), os.fspath(root))
+    return validate(data.get("tool", {}).get("ci-gates", {}))
 
 
 def load(root: str | Path) -> Config:

@@ -33,9 +33,34 @@ def config_for(root: str | Path | None) -> tuple[str, dict[str, Any]]:
 
     where = os.fspath(root) if root is not None else project_root()
     try:
-        return where, load(where)
+        config = load(where)
+        check_names(where, config)
     except ConfigError as exc:
         raise CannotRun(str(exc), path="pyproject.toml") from None
+    return where, config
+
+
+def check_names(root: str, config: dict[str, Any]) -> None:
+    """Every gate ``skip`` names and every rule ``ignore`` names exists (a typo is an error)."""
+    from ci_gates.core.config import ConfigError
+    from ci_gates.core.findings import UNIGNORABLE
+    from ci_gates.core.registry import RegistryError, gate_names, load_rules
+
+    where = "pyproject.toml [tool.ci-gates]"
+    gates = set(gate_names(root, config["plugins"]))
+    for gate in config["skip"]:
+        if gate not in gates:
+            raise ConfigError(f"{where} skip: unknown gate {gate!r}; `nox -l` lists the gates")
+    if not config["ignore"]:
+        return
+    try:
+        rules = set(load_rules(root, config["plugins"])) - UNIGNORABLE
+    except RegistryError as exc:
+        raise ConfigError(str(exc)) from None
+    for key in config["ignore"]:
+        if key.partition(":")[0] not in rules:
+            rule = key.partition(":")[0]
+            raise ConfigError(f"{where} ignore: unknown rule {rule!r}; `nox -s rules` lists them")
 
 
 def project_root(start: str | Path | None = None) -> str:

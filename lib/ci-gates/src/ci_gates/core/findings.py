@@ -178,10 +178,49 @@ def unknown_rule() -> None:
     """
 
 
+def ran_as(label: str, detail: str = "") -> Finding:
+    """The gate checked one variant (an interpreter, a target): one row of the results table.
+
+    A gate that runs the same checks under several variants reports one of these notes per
+    variant; the table shows a row for each under the gate's row. A finding counts for every
+    variant unless its message starts ``on <label>[, <label>]:`` (see :func:`labelled`).
+    """
+    where = f" ({detail})" if detail else ""
+    return Finding(VARIANT_RULE, f"{CHECKED}{label}{where}", severity=NOTE)
+
+
 CANNOT_RUN_RULE, CRASHED_RULE, UNKNOWN_RULE = "GATE001", "GATE002", "GATE003"
+VARIANT_RULE = "GATE004"
+CHECKED, ON = "checked under ", "on "
 rule(CANNOT_RUN_RULE, gate="")(could_not_run)
 rule(CRASHED_RULE, gate="")(crashed)
 rule(UNKNOWN_RULE, gate="")(unknown_rule)
+rule(VARIANT_RULE, severity=NOTE, gate="")(ran_as)
+
+
+def labelled(finding: Finding, labels: list[str]) -> Finding:
+    """``finding`` said of some variants only: ``on CPython 3.9, CPython 3.13: <message>``."""
+    return finding._replace(message=f"{ON}{', '.join(labels)}: {finding.message}")
+
+
+def variant_labels(findings: list[Finding] | tuple[Finding, ...]) -> list[str]:
+    """The variants a gate ran as, from its :func:`ran_as` notes, in order."""
+    return [
+        f.message[len(CHECKED) :].partition(" (")[0]
+        for f in findings
+        if f.rule == VARIANT_RULE and f.message.startswith(CHECKED)
+    ]
+
+
+def concerns(finding: Finding, label: str) -> bool:
+    """Does ``finding`` concern the variant ``label`` (every variant unless :func:`labelled`)?"""
+    if not finding.message.startswith(ON) or ": " not in finding.message:
+        return True
+    head = finding.message[len(ON) :].partition(": ")[0]
+    labels = [x.strip() for x in head.split(",")]
+    return label in labels if all(labels) else True
+
+
 # Findings under these mean "could not run", whatever the ignore list says.
 UNIGNORABLE = frozenset({CANNOT_RUN_RULE, CRASHED_RULE, UNKNOWN_RULE})
 

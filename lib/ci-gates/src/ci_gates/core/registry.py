@@ -1,4 +1,4 @@
-"""The gates of a project: the library's own (``ci_gates.gates.BUILTIN``) plus the project's plugins.
+"""The gates of a project: the library's own (:data:`BUILTIN`) plus the project's plugins.
 
 Each gate module declares itself once, ``GATE = Gate(...)`` next to its rules and ``run()``;
 :func:`load` reads those declarations for a project root: every built-in gate, then every module
@@ -25,6 +25,30 @@ if TYPE_CHECKING:
 
 EVERYTHING = ("**",)
 
+# The library's gates, one line each (``ci_gates.gates.<name>``; order does not matter: ``requires``
+# orders the run). Loaded by name, like a project's plugins: the core imports no gate.
+BUILTIN: tuple[str, ...] = (
+    "loc",
+    "readme",
+    "commits",
+    "api_compat",
+    "action_yaml",
+    "tool_guard",
+    "workflows",
+    "release_doctor",
+    "fmt",
+    "clippy",
+    "ruff",
+    "typecheck",
+    "build",
+    "native_import",
+    "action_surface",
+    "wheel",
+    "stubs",
+    "cargo_test",
+    "pytest",
+)
+
 
 class RegistryError(Exception):
     """The gate list is inconsistent (unknown ``requires``, a cycle, a duplicate name)."""
@@ -41,7 +65,9 @@ class Gate:
       the gate reads no project file (only artifacts and what ``requires`` hands on).
     - ``config``: the ``[tool.ci-gates]`` sections it reads; ``machine``: commands whose output
       describes what it reads off the machine (``wc --version``); ``env``: variables it reads.
-    - ``build_inputs``: the build's input hash counts (the artifact gates).
+    - ``fingerprint``: ``fingerprint(root) -> str``, more of what the result depends on than
+      files can say (the build's input hash); a gate with one, and every gate requiring it,
+      is in the artifact chain (their digests carry it on).
     - ``outputs``: files (relative to the root) the gate leaves for its dependents; a cached pass
       is served only while they exist.
     - ``cacheable``: False for a gate judged from something no digest covers (git history).
@@ -51,7 +77,7 @@ class Gate:
     """
 
     __slots__ = tuple(
-        "name description requires packages commands inputs config machine env build_inputs"
+        "name description requires packages commands inputs config machine env fingerprint"
         " outputs cacheable in_ci applies module".split()
     )
     TUPLES = ("requires", "packages", "commands", "config", "machine", "env", "outputs")
@@ -68,7 +94,7 @@ class Gate:
         config: tuple[str, ...] = (),
         machine: tuple[str, ...] = (),
         env: tuple[str, ...] = (),
-        build_inputs: bool = False,
+        fingerprint: Callable[[str], str] | None = None,
         outputs: tuple[str, ...] = (),
         cacheable: bool = True,
         in_ci: bool = True,
@@ -79,7 +105,7 @@ class Gate:
         self.requires, self.packages, self.commands = requires, packages, commands
         self.inputs = EVERYTHING if inputs is None else inputs
         self.config, self.machine, self.env = config, machine, env
-        self.build_inputs, self.outputs, self.cacheable = build_inputs, outputs, cacheable
+        self.fingerprint, self.outputs, self.cacheable = fingerprint, outputs, cacheable
         self.in_ci, self.applies = in_ci, applies
         self.module = module or f"ci_gates.gates.{name}"
         for field in (*self.TUPLES, "inputs"):
@@ -168,8 +194,6 @@ def plugin_modules(root: str) -> list[str]:
 
 def gate_names(root: str, plugins: Iterable[str] | None = None) -> list[str]:
     """The names of every gate, built-in then plugins, without importing a gate module."""
-    from ci_gates.gates import BUILTIN
-
     mods = plugin_modules(root) if plugins is None else list(plugins)
     return [*BUILTIN, *(m.rpartition(".")[2] for m in mods)]
 
@@ -206,10 +230,8 @@ _LOADED: dict[tuple[str, tuple[str, ...]], Registry] = {}
 
 
 def builtin() -> list[Gate]:
-    """The library's own gates (``ci_gates.gates.BUILTIN``), as declared."""
+    """The library's own gates (:data:`BUILTIN`), as declared."""
     import importlib
-
-    from ci_gates.gates import BUILTIN
 
     names = [f"ci_gates.gates.{name}" for name in BUILTIN]
     return [declaration(m, importlib.import_module(m)) for m in names]
@@ -226,14 +248,9 @@ def load(root: str, plugins: Iterable[str] | None = None) -> Registry:
 
 
 def load_rules(root: str, plugins: Iterable[str] | None = None) -> dict[str, Rule]:
-    """Every declared rule (``ci_gates.core.findings.RULES``) once every gate module and the
-    modules holding rules for them are imported (``RULE_MODULES`` of ``ci_gates.gates``)."""
-    import importlib
-
+    """Every declared rule (``ci_gates.core.findings.RULES``): loading the gate modules imports
+    the modules that declare rules for them too."""
     from ci_gates.core.findings import RULES
-    from ci_gates.gates import RULE_MODULES
 
     load(root, plugins)
-    for name in RULE_MODULES:
-        importlib.import_module(name)
     return dict(RULES)

@@ -16,7 +16,6 @@ import os
 import sys
 import time
 
-from ci_gates.core.findings import Finding
 from ci_gates.core.registry import load
 from ci_gates.core.runner import (
     CANNOT_RUN,
@@ -85,18 +84,16 @@ def ok(results: list[Result]) -> bool:
     return bool(results) and all(r.status in (PASSED, CONFIG_SKIPPED) for r in results)
 
 
-def _interpreter_rows(result: Result) -> list[tuple[str, str, str, str, str]]:
-    """One row per CPython a floor gate ran under (its ``PYV003`` notes), below the gate's row."""
-    from ci_gates.checks.interpreters import applies_to, row_versions
+def _variant_rows(result: Result) -> list[tuple[str, str, str, str, str]]:
+    """One row per variant a gate ran as (its ``ran_as`` notes), below the gate's row."""
+    from ci_gates.core.findings import concerns, variant_labels
 
     rows = []
-    for version in row_versions(result.findings):
-        mine = [f for f in result.counted() if f.rule != "PYV003" and applies_to(f, version)]
+    for label in variant_labels(result.findings):
+        mine = [f for f in result.counted() if concerns(f, label)]
         failed = any(f.severity == "error" for f in mine)
         first = mine[0].text().splitlines()[0] if mine else ""
-        rows.append(
-            (f"  └ CPython {version}", FAILED if failed else PASSED, "", str(len(mine)), first)
-        )
+        rows.append((f"  └ {label}", FAILED if failed else PASSED, "", str(len(mine)), first))
     return rows
 
 
@@ -104,7 +101,7 @@ def _rows(results: list[Result]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for r in results:
         out.append((r.gate, status_text(r), duration(r.seconds), count_text(r), reason_text(r)))
-        out += _interpreter_rows(r)
+        out += _variant_rows(r)
     return out
 
 
@@ -138,27 +135,6 @@ def details(results: list[Result]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def annotation(finding: Finding) -> str:
-    """The GitHub Actions workflow command that annotates ``finding`` on the pull request."""
-    level = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
-    props = [f"file={_escape_property(finding.path)}"]
-    if finding.line:
-        props.append(f"line={finding.line}")
-        if finding.column:
-            props.append(f"col={finding.column}")
-    props.append(f"title={_escape_property(finding.rule)}")
-    message = finding.message + (f" ({finding.fix})" if finding.fix else "")
-    return f"::{level} {','.join(props)}::{_escape_data(message)}"
-
-
 def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -176,7 +152,7 @@ def markdown(results: list[Result]) -> str:
         status = _MD_STATUS.get(r.status, f"⏭️ {status_text(r)}")
         cells = (f"`{r.gate}`", status, duration(r.seconds), count_text(r), reason_text(r))
         lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
-        for row in _interpreter_rows(r):
+        for row in _variant_rows(r):
             cells = (row[0].strip().replace("└ ", "↳ "), _MD_STATUS[row[1]], *row[2:])
             lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n\n"

@@ -28,6 +28,7 @@ from ci_gates.core.findings import (
     RULES,
     UNIGNORABLE,
     UNKNOWN_RULE,
+    VARIANT_RULE,
     CannotRun,
     Finding,
     from_dict,
@@ -139,8 +140,8 @@ def status_of(findings: list[Finding] | tuple[Finding, ...]) -> str:
     return PASSED
 
 
-# Notes that only make the table's per-interpreter rows (ci/interpreters.py): not a reason.
-ROW_MARKERS = frozenset({"PYV003"})
+# Notes that only make the table's per-variant rows (findings.ran_as): never a reason.
+ROW_MARKERS = frozenset({VARIANT_RULE})
 
 
 def first_reason(findings: list[Finding] | tuple[Finding, ...]) -> str:
@@ -205,7 +206,7 @@ def run_one(gate: Gate, root: str) -> Result:
 
 def print_findings(findings: list[Finding]) -> None:
     """Each finding on stderr, and as a workflow command under GitHub Actions."""
-    from ci_gates.core.report import annotation
+    from ci_gates.core.annotations import annotation
 
     annotate = os.environ.get("GITHUB_ACTIONS") == "true"
     for f in findings:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 
+from ci_gates.checks.artifacts import inputs_hash
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import BUILD_TOOLS
 from ci_gates.core.registry import Gate
@@ -33,7 +34,7 @@ GATE = Gate(
     "Build the wheel and sdist once through PEP 517; reuse them while inputs match",
     packages=BUILD_TOOLS,
     commands=("cargo",),
-    build_inputs=True,
+    fingerprint=inputs_hash,  # what goes into the wheel and sdist
     # PYO3_PYTHON, the platform setting, and ci_gates.checks.artifacts.BUILD_ENV_VARS (what the
     # manifest records as shaping the artifacts; a test keeps the two lists together).
     env=(

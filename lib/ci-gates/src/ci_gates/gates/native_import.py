@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from ci_gates.checks import interpreters
 from ci_gates.core import venvs
 from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
@@ -228,7 +229,7 @@ def run(root: str | None = None) -> list[Finding]:
     import shutil
     import tempfile
 
-    from ci_gates.checks import artifacts, interpreters
+    from ci_gates.checks import artifacts
     from ci_gates.core.context import config_for
     from ci_gates.core.project import ProjectError, names
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import os
 
+from ci_gates.checks import interpreters
 from ci_gates.core import venvs
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, VARIANT_RULE, CannotRun, Finding, labelled, rule
 from ci_gates.core.pins import (
     CIBUILDWHEEL,
     EVERYTHING,
@@ -67,6 +68,7 @@ GATE = Gate(
         *REHEARSAL_TOOLS,
         CIBUILDWHEEL,
         *UPLOAD_TOOLS,
+        "import-linter>=2.1",  # the library's layers (tests/ci/test_layers.py)
     ),
     # The suite tests the whole repository (gates, hooks, docs, workflows): every file.
     inputs=EVERYTHING,
@@ -283,8 +285,6 @@ def floor_runs(root: str, package: str) -> list[Finding]:
     """The package tests under each supported CPython other than the suite's own."""
     import sys
 
-    from ci_gates.checks import interpreters
-
     if not os.path.isdir(os.path.join(root, PACKAGE_TESTS)):
         return []
     pythons, notes = interpreters.for_gate(root)
@@ -299,7 +299,7 @@ def floor_runs(root: str, package: str) -> list[Finding]:
         exe, env = _venv_python(root, name, deps, package, it.path, stamp=stamp)
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
         got = run_suite(exe, root, env, (PACKAGE_TESTS,), parallel=False, junit=junit)
-        found += [f._replace(message=f"{interpreters.LABEL}{it.version}: {f.message}") for f in got]
+        found += [labelled(f, [interpreters.label(it)]) for f in got]
         found.append(interpreters.checked_under(it))
     return found + notes
 
@@ -330,12 +330,9 @@ def run(root: str | None = None) -> list[Finding]:
         junit = f"{JUNIT[: -len('.xml')]}-{len(found)}.xml"
         found += _under(suite, run_suite(python, os.path.join(root, suite), env, junit=junit))
     floor = floor_runs(root, package)
-    if not any(f.rule == "PYV003" for f in floor):
+    if not any(f.rule == VARIANT_RULE for f in floor):
         return [*found, *floor]
-    from ci_gates.checks import (
-        interpreters,  # one table row per interpreter: label the whole suite's too
-    )
 
     here = interpreters.current()
-    mine = [f._replace(message=f"{interpreters.LABEL}{here.version}: {f.message}") for f in found]
+    mine = [labelled(f, [interpreters.label(here)]) for f in found]
     return [*mine, interpreters.checked_under(here), *floor]

@@ -17,6 +17,7 @@ import collections
 import os
 import re
 
+from ci_gates.checks import interpreters
 from ci_gates.core import venvs
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
@@ -275,7 +276,6 @@ def _check(
 
 
 def run(root: str | None = None) -> list[Finding]:
-    from ci_gates.checks import interpreters
     from ci_gates.core.context import config_for
     from ci_gates.core.findings import cannot_run
     from ci_gates.core.project import ProjectError, names

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 
+from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.registry import Gate
 
@@ -87,7 +88,7 @@ def check_artifacts(
     """Every check that needs only the files (no external tools), and the ELF files' needs."""
     import zipfile
 
-    from ci_gates.checks import artifacts, elf
+    from ci_gates.checks import artifacts
     from ci_gates.checks import wheel_files as wc
 
     wheel, sdist = manifest["wheel"], manifest["sdist"]
@@ -233,7 +234,6 @@ def _auditwheel(cmd: list[str], wheel: str, needs: dict[str, Any]) -> list[Findi
     import json
     import subprocess
 
-    from ci_gates.checks import elf
     from ci_gates.checks import wheel_files as wc
 
     name = os.path.basename(wheel)

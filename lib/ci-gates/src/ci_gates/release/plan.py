@@ -121,36 +121,11 @@ class Plan(NamedTuple):
         return "\n".join(lines) + "\n\nPublish order: " + " -> ".join(e.name for e in self.entries)
 
 
-def classify(sha: str, message: str, version: str) -> tuple[str, str]:
-    """``(level, why)`` for one commit on a package at ``version``; a bad trailer raises."""
-    msg = cc.parse(message)
-    values = [v for k, v in msg.trailers if k.lower() == cc.RELEASE_KEY]
-    bad = [v for v in values if v.lower() not in cc.RELEASE_VALUES]
-    if bad:
-        raise ReleaseError(
-            f"commit {sha[:10]} {msg.subject!r}: trailer `Release: {bad[0]}` is not one of "
-            f"{', '.join(cc.RELEASE_VALUES)}; reword it (git rebase -i) or add a commit after it"
-        )
-    raw = cc.bump_of(msg)
-    if raw == "skip":
-        return "skip", "Release: skip"
-    level = versions.effective(raw, version, bool(msg.release))
-    if msg.release:
-        why = f"Release: {msg.release}"
-    elif msg.breaking:
-        why = "breaking change"
-    else:
-        why = f"{msg.type or 'other'} commit"
-    if level != raw:
-        why += f" ({raw} -> {level} below 1.0.0, Cargo's rule)"
-    return level, f"{why} in {sha[:10]} {msg.subject!r}"
-
-
 def _own(logged: list[tuple[str, bytes]], version: str) -> tuple[str, str, list[str], list[str]]:
     """The package's own bump: ``(level, reason, counted commits, skipped commits)``."""
     level, reason, counted, skipped = "", "", [], []
     for sha, message in [(sha, history.message(raw)) for sha, raw in logged]:
-        this, why = classify(sha, message, version)
+        this, why = versions.classify(sha, message, version)
         if this == "skip":
             skipped.append(sha)
             continue

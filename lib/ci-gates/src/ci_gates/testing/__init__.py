@@ -4,7 +4,7 @@
 its ``GATE001`` finding and applies the fixture's ``[tool.ci-gates] ignore``, exactly as
 :func:`ci_gates.core.runner.run_one` does; ``outcome.status`` is ``passed`` / ``failed`` /
 ``could not run`` and ``outcome.rules`` the rule IDs found, in order (without the
-per-interpreter ``PYV003`` notes; :func:`interpreter_rows` returns those).
+per-variant ``GATE004`` notes; :func:`variant_rows` returns those).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
-from ci_gates.core.findings import CannotRun, Finding
+from ci_gates.core.findings import VARIANT_RULE, CannotRun, Finding
 from ci_gates.core.registry import load
 from ci_gates.core.runner import ignore_reason, ignore_table, status_of
 
@@ -44,14 +44,14 @@ def run_gate(name: str, root: object) -> Outcome:
         findings = [exc.finding()]
     ignore = ignore_table(str(root))
     findings = [f._replace(ignored=ignore_reason(f, ignore)) for f in findings]
-    # The floor gates' "checked under CPython X" notes only make the table's per-interpreter
-    # rows; a test asks about them with `interpreter_rows`.
-    return Outcome(status_of(findings), [f for f in findings if f.rule != "PYV003"])
+    # The "checked under <variant>" notes only make the table's per-variant rows; a test asks
+    # about them with `variant_rows`.
+    return Outcome(status_of(findings), [f for f in findings if f.rule != VARIANT_RULE])
 
 
-def interpreter_rows(name: str, root: object) -> list[str]:
-    """The CPython versions the gate's table rows would show."""
-    from ci_gates.checks.interpreters import row_versions
+def variant_rows(name: str, root: object) -> list[str]:
+    """The variants (``CPython 3.9``, ...) the gate's table rows would show."""
+    from ci_gates.core.findings import variant_labels
 
     module = gate_module(name, str(root))
-    return row_versions(list(module.run(str(root))))
+    return variant_labels(list(module.run(str(root))))

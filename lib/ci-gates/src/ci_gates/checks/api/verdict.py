@@ -9,7 +9,7 @@ A release package (``[[tool.ci-gates.release.packages]]``) exposes:
 
 Each change requires a bump (breaking: major, additive: minor; below 1.0.0 Cargo's rule makes
 those minor and patch). The commits since the baseline *declare* one per surface: the highest
-that :func:`ci_gates.release.plan.classify` gives the commits touching the package's ``paths`` or,
+that :func:`ci_gates.checks.versioning.versions.classify` gives the commits touching the package's ``paths`` or,
 for the CLI, the CLI crate's. :func:`evaluate` returns both; the ``api_compat`` gate fails a
 change its surface's declaration does not cover, and the release plan uses the same verdict.
 """
@@ -137,7 +137,7 @@ def _declared(
     """``((level, why), (sha, subject))``: the surface's declared bump and newest commit."""
     from ci_gates.checks.versioning import conventional as cc
     from ci_gates.checks.versioning import history, versions
-    from ci_gates.release.plan import classify
+    from ci_gates.checks.versioning.versions import classify
 
     revs = ["HEAD", f"^{base.sha}"]
     level, why = "", ""

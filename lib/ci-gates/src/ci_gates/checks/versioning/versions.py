@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ci_gates.checks.versioning import conventional as cc
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.checks.versioning.history import semver
 
@@ -134,3 +135,28 @@ def write_requirements(root: str, manifests: list[str], crate: str, version: str
             _save_doc(path, doc)
             changed.append(manifest)
     return changed
+
+
+def classify(sha: str, message: str, version: str) -> tuple[str, str]:
+    """``(level, why)`` for one commit on a package at ``version``; a bad trailer raises."""
+    msg = cc.parse(message)
+    values = [v for k, v in msg.trailers if k.lower() == cc.RELEASE_KEY]
+    bad = [v for v in values if v.lower() not in cc.RELEASE_VALUES]
+    if bad:
+        raise ReleaseError(
+            f"commit {sha[:10]} {msg.subject!r}: trailer `Release: {bad[0]}` is not one of "
+            f"{', '.join(cc.RELEASE_VALUES)}; reword it (git rebase -i) or add a commit after it"
+        )
+    raw = cc.bump_of(msg)
+    if raw == "skip":
+        return "skip", "Release: skip"
+    level = effective(raw, version, bool(msg.release))
+    if msg.release:
+        why = f"Release: {msg.release}"
+    elif msg.breaking:
+        why = "breaking change"
+    else:
+        why = f"{msg.type or 'other'} commit"
+    if level != raw:
+        why += f" ({raw} -> {level} below 1.0.0, Cargo's rule)"
+    return level, f"{why} in {sha[:10]} {msg.subject!r}"

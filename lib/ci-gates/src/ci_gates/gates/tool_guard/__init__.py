@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
+from ci_gates.gates.tool_guard import rules  # noqa: F401  (the rule table, declared there)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
