@@ -37,6 +37,7 @@ from ci_gates.core.pins import (
     STAGE_TOOLS,
     TOMLI,
     TOMLKIT,
+    TWINE,
 )
 from ci_gates.core.registry import Gate, Registry, load
 
@@ -181,7 +182,7 @@ def publish(session: nox.Session) -> None:
 
 def release_rehearsal(session: nox.Session) -> None:
     """The whole release in a throwaway clone against local pypiserver and cargo-http-registry"""
-    with_library(session, GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *STAGE_TOOLS, *REHEARSAL_TOOLS)
+    with_library(session, GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, TWINE, *REHEARSAL_TOOLS)
     session.run("python", "-m", "ci_gates.release.rehearsal", *session.posargs)
 
 
