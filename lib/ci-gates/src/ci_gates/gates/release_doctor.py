@@ -42,7 +42,8 @@ GATE = Gate(
     "release_doctor",
     "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
     packages=(PYYAML, TOMLI),
-    inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "**/Cargo.toml"),
+    # **/pyproject.toml: a python release package's own manifest names it (checks/versioning).
+    inputs=(*WORKFLOW_INPUTS, "**/pyproject.toml", "**/Cargo.toml"),
     config=("release",),
     applies=_applies,
 )
