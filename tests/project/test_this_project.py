@@ -35,10 +35,34 @@ def test_the_project_declares_its_packages_in_publish_order() -> None:
         (core.name, "crates", f"{core.path}/Cargo.toml"),
         (cli.name, "crates", f"{cli.path}/Cargo.toml"),
         (project.dist, "pypi", f"{bindings.path}/Cargo.toml"),
+        ("ci-gates", "python", "lib/ci-gates/pyproject.toml"),
     ]
-    wheel = packages[-1]
+    wheel, library = packages[-2:]
     assert set(wheel.depends_on) == {core.name, cli.name}
     assert {t.libc for t in wheel.targets} == {"manylinux2014", "musllinux_1_2", ""}
+    # the gate library ships on its own: its paths only, nothing of the workspace, no targets
+    assert (library.path, library.paths, library.depends_on, library.targets) == (
+        "lib/ci-gates",
+        ("lib/ci-gates/**",),
+        (),
+        (),
+    )
+
+
+def test_the_library_version_is_its_pyproject_version() -> None:
+    """One version: [project].version, which the release bumps; __version__ and --version read it."""
+    import subprocess
+    import sys
+
+    import ci_gates
+    from ci_gates.checks.versioning.versions import read_version
+
+    version = read_version(str(REPO), "lib/ci-gates/pyproject.toml")
+    assert ci_gates.__version__ == version
+    shown = subprocess.run(
+        [sys.executable, "-m", "ci_gates", "--version"], capture_output=True, text=True, check=True
+    )
+    assert shown.stdout == f"ci-gates {version}\n"
 
 
 def test_the_hook_files_are_the_ones_adopt_writes() -> None:

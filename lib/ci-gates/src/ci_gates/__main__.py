@@ -29,7 +29,7 @@ COMMANDS = {
 IN_ENV = ("run", "rename", "fix", "report")
 NO_ENV = "CI_GATES_NO_ENV"
 ENTERED = "CI_GATES_ENV_ENTERED"  # set for the re-executed process only: it never loops
-USAGE = "usage: ci-gates COMMAND [ARGS]\n" + "".join(
+USAGE = "usage: ci-gates COMMAND [ARGS] | --version | --help\n" + "".join(
     f"  {name:<9} {about}\n" for name, (_, about) in COMMANDS.items()
 )
 
@@ -40,6 +40,11 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         sys.stdout.write(USAGE)
         return 0 if argv else 2
+    if argv[0] == "--version":
+        import ci_gates
+
+        print(f"ci-gates {ci_gates.__version__}")
+        return 0
     command, args = argv[0], argv[1:]
     if command not in COMMANDS:
         sys.stderr.write(f"ci-gates: unknown command {command!r}\n{USAGE}")

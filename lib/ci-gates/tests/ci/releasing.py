@@ -1,15 +1,18 @@
-"""Throwaway repositories for the release layer's tests: a core crate, a CLI, a wheel.
+"""Throwaway repositories for the release layer's tests: a core crate, a CLI, a wheel, a library.
 
 ``ReleaseRepo.create(path, version)`` writes a small Cargo workspace (``demo-core``,
-``demo-cli`` → core, bindings ``demo-py``) and a pyproject.toml declaring the three packages
-(``demo-core``, ``demo-cli``, and the wheel ``demo``), and commits it. ``commit(message,
-*paths)`` changes files and commits them; ``tag_all()`` tags every package at its manifest
-version, as a previous release would have.
+``demo-cli`` → core, bindings ``demo-py``), a pure-Python distribution ``demo-lib`` in
+``lib/demo-lib`` (its own pyproject.toml, version ``version``) and a pyproject.toml declaring
+the three packages (``demo-core``, ``demo-cli``, and the wheel ``demo``); with ``packages=
+WITH_LIB`` it declares the library too (kind ``python``), and commits it. ``commit(message,
+*paths)`` changes files and commits them; ``tag_all()`` tags every declared package at its
+manifest version, as a previous release would have.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -40,6 +43,31 @@ targets = [
   { target = "aarch64-apple-darwin", runner = "macos-latest", libc = "" },
 ]
 """
+
+# The pure-Python package (kind python): declared after the wheel, depending on nothing.
+LIB = """
+[[tool.ci-gates.release.packages]]
+name = "demo-lib"
+kind = "python"
+path = "lib/demo-lib"
+paths = ["lib/demo-lib/**"]
+"""
+WITH_LIB = PACKAGES + LIB
+LIB_PY = "lib/demo-lib/src/demo_lib/__init__.py"
+
+
+def lib_pyproject(version: str) -> str:
+    """The library's manifest, with the comments and layout a bump must keep."""
+    return (
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
+        "[project]\n"
+        'name = "demo-lib"\n'
+        f'version = "{version}"  # bumped by the release\n'
+        'description = "A pure-Python package of the demo"\n'
+        'requires-python = ">=3.9"\n'
+        'dependencies = [\n  "packaging>=24",  # kept as written\n]\n'
+    )
+
 
 PYPROJECT = """\
 [project]
@@ -77,15 +105,19 @@ def files(version: str, packages: str = PACKAGES) -> dict[str, str]:
         ),
         "crates/py/src/lib.rs": "",
         "python/demo/__init__.py": "",
+        "lib/demo-lib/pyproject.toml": lib_pyproject(version),
+        "lib/demo-lib/README.md": "# demo-lib\n",
+        LIB_PY: '"""The demo library."""\n',
         "cliff.toml": Path(DEFAULT_CONFIG).read_text("utf-8"),
         ".gitignore": "target/\n",
     }
 
 
 class ReleaseRepo:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, packages: str = PACKAGES) -> None:
         self.root = root
         self.counter = 0
+        self.names = re.findall(r'^name = "([^"]+)"$', packages, re.M)  # declared, in order
 
     @classmethod
     def create(
@@ -96,7 +128,7 @@ class ReleaseRepo:
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        repo = cls(root)
+        repo = cls(root, packages)
         repo.git("init", "-q", "-b", "main")
         if lock:
             subprocess.run(
@@ -144,5 +176,5 @@ class ReleaseRepo:
         self.git("tag", "-a", name, "-m", name, ref)
 
     def tag_all(self, version: str = "0.1.0") -> None:
-        for name in ("demo-core", "demo-cli", "demo"):
+        for name in self.names:
             self.tag(f"{name}-v{version}")

@@ -16,9 +16,10 @@ import pytest
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release import bump, notes
 from ci_gates.release.plan import make_plan
-from tests.ci.releasing import ReleaseRepo
+from tests.ci.releasing import LIB_PY, WITH_LIB, ReleaseRepo
 
 CORE, PY = "crates/core/src/lib.rs", "python/demo/__init__.py"
+LIB_MANIFEST = "lib/demo-lib/pyproject.toml"
 
 
 def toml(path: Path) -> dict:  # type: ignore[type-arg]
@@ -130,3 +131,50 @@ def test_dirty_tree_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ReleaseError, match=r"uncommitted change\(s\) \(first: \?\? stray.txt\)"):
         bump.apply(str(repo.root))
     assert repo.git("tag", "--points-at", "HEAD").strip() == ""
+
+
+# --- kind python: the library's pyproject.toml, its CHANGELOG section, its tag ----------------
+
+
+@pytest.mark.parametrize(
+    ("commits", "changed", "tags"),
+    [
+        (
+            [("feat(lib): a new gate", LIB_PY), ("fix(lib): a message", LIB_PY)],
+            {"CHANGELOG.md", LIB_MANIFEST},
+            {"demo-lib-v1.3.0"},
+        ),
+        (
+            [("fix(core): x", CORE), ("feat(lib): a new gate", LIB_PY)],
+            {
+                "CHANGELOG.md",
+                "Cargo.toml",
+                "crates/core/Cargo.toml",
+                "crates/cli/Cargo.toml",
+                "crates/py/Cargo.toml",
+                LIB_MANIFEST,
+            },
+            {"demo-core-v1.2.4", "demo-cli-v1.2.4", "demo-v1.2.4", "demo-lib-v1.3.0"},
+        ),
+    ],
+)
+def test_the_library_is_bumped_in_its_pyproject(
+    tmp_path: Path, commits: list[tuple[str, str]], changed: set[str], tags: set[str]
+) -> None:
+    repo = ReleaseRepo.create(tmp_path / "r", "1.2.3", packages=WITH_LIB)
+    repo.tag_all("1.2.3")
+    for message, path in commits:
+        repo.commit(message, path)
+    before = (repo.root / LIB_MANIFEST).read_text()
+    bump.apply(str(repo.root))
+    after = (repo.root / LIB_MANIFEST).read_text()
+    # tomlkit edits the one value: comments, order and layout stay as written
+    assert after == before.replace('version = "1.2.3"', 'version = "1.3.0"')
+    assert set(repo.git("show", "--name-only", "--format=", "HEAD").split()) == changed
+    assert set(repo.git("tag", "--points-at", "HEAD").split()) == tags
+    assert repo.git("cat-file", "-t", "demo-lib-v1.3.0").strip() == "tag"
+    section = notes.from_changelog(str(repo.root), "demo-lib-v1.3.0")
+    assert section.startswith("## demo-lib-v1.3.0 (")
+    assert "### Features\n\n- **lib:** a new gate (" in section
+    assert "**core:**" not in section  # git-cliff sees the library's paths only
+    assert make_plan(str(repo.root)).entries == []

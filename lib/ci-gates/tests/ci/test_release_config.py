@@ -9,8 +9,9 @@ import pytest
 
 from ci_gates.checks.versioning.config import load
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.checks.versioning.versions import read_version
 from ci_gates.core.config import ConfigError, validate
-from tests.ci.releasing import PACKAGES, ReleaseRepo
+from tests.ci.releasing import PACKAGES, WITH_LIB, ReleaseRepo
 
 
 def pkg(name: str, paths: list[str], deps: list[str] | None = None, **extra: Any) -> dict[str, Any]:
@@ -100,3 +101,83 @@ def test_names_must_agree_with_the_manifests(tmp_path: Path) -> None:
     repo = ReleaseRepo.create(tmp_path / "s", packages=renamed.replace('"demo", ', ""))
     with pytest.raises(ReleaseError, match="'demo-wheel' .* differs from the distribution 'demo'"):
         load(str(repo.root))
+
+
+# --- kind python: a pure-Python distribution with its own pyproject.toml ---------------------
+
+
+def test_a_python_package_loads_with_its_pyproject_as_manifest(tmp_path: Path) -> None:
+    repo = ReleaseRepo.create(tmp_path / "r", packages=WITH_LIB)
+    lib = load(str(repo.root))[-1]
+    assert (lib.name, lib.kind, lib.path, lib.manifest) == (
+        "demo-lib",
+        "python",
+        "lib/demo-lib",
+        "lib/demo-lib/pyproject.toml",
+    )
+    assert (lib.paths, lib.depends_on, lib.targets) == (("lib/demo-lib/**",), (), ())
+    assert read_version(str(repo.root), lib.manifest) == "0.1.0"
+
+
+def test_a_python_package_name_is_compared_normalised(tmp_path: Path) -> None:
+    spelled = WITH_LIB.replace('name = "demo-lib"', 'name = "Demo_Lib"')
+    repo = ReleaseRepo.create(tmp_path / "r", packages=spelled)
+    assert load(str(repo.root))[-1].name == "Demo_Lib"
+
+
+LIB_MANIFEST = "lib/demo-lib/pyproject.toml"
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new", "needle"),
+    [
+        (
+            "pyproject.toml",
+            'path = "lib/demo-lib"',
+            'path = "lib/other"',
+            "'demo-lib' path 'lib/other': no lib/other/pyproject.toml",
+        ),
+        (
+            LIB_MANIFEST,
+            'name = "demo-lib"',
+            'name = "demo-other"',
+            "'demo-lib': lib/demo-lib/pyproject.toml [project] name is 'demo-other'; make them agree",
+        ),
+        (
+            LIB_MANIFEST,
+            'version = "0.1.0"  # bumped by the release',
+            'dynamic = ["version"]',
+            "lib/demo-lib/pyproject.toml: [project] version is not set (dynamic or missing)",
+        ),
+        (
+            LIB_MANIFEST,
+            'version = "0.1.0"',
+            'version = "0.1.0rc1"',
+            "lib/demo-lib/pyproject.toml: version '0.1.0rc1' is not semver x.y.z",
+        ),
+    ],
+)
+def test_a_bad_python_package_is_named(
+    tmp_path: Path, rel: str, old: str, new: str, needle: str
+) -> None:
+    repo = ReleaseRepo.create(tmp_path / "r", packages=WITH_LIB)
+    path = repo.root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ReleaseError) as err:
+        for pkg in load(str(repo.root)):
+            read_version(str(repo.root), pkg.manifest)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({"targets": [{"target": "x", "runner": "r"}]}, "only pypi packages have build targets"),
+        ({"paths": ["lib/**"]}, "'a' paths 'lib/a/**' overlaps 'lib' paths 'lib/**'"),
+    ],
+)
+def test_a_python_entry_is_validated_like_the_others(extra: dict[str, Any], needle: str) -> None:
+    entry = {"name": "lib", "kind": "python", "path": "lib", "paths": ["lib/x/**"], **extra}
+    assert needle in check(pkg("a", ["lib/a/**"]), entry)

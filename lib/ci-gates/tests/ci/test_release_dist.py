@@ -12,6 +12,7 @@ import json
 import tarfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +60,27 @@ def sdist(
         tar.addfile(info, io.BytesIO(data))
     _receipt(path)
     return path
+
+
+def pure_wheel(
+    d: Path, version: str = "1.0.0", name: str = "demo_lib", tag: str = "py3-none-any"
+) -> Path:
+    """A python package's wheel (pure unless ``tag`` says otherwise) with its staging receipt."""
+    path = d / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            f"{name}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.4\nName: {name.replace('_', '-')}\nVersion: {version}\n",
+        )
+    _receipt(path, gates=dict.fromkeys(dist.PURE_GATES, "passed"))
+    return path
+
+
+def pure(d: Path, version: str = "1.0.0", name: str = "demo_lib") -> Path:
+    """A python package staged: its sdist and its pure wheel, with receipts."""
+    _receipt(sdist(d, version, name=name), gates=dict.fromkeys(dist.PURE_GATES, "passed"))
+    pure_wheel(d, version, name)
+    return d
 
 
 @pytest.fixture
@@ -245,3 +267,79 @@ def test_stage_refuses_what_did_not_pass(
     with pytest.raises(ReleaseError, match=message):
         dist.stage(str(tmp_path))
     assert not (tmp_path / dist.STAGE_DIR).exists()
+
+
+# --- a python package: one pure wheel, its own receipts; packages share the directory --------
+
+
+def test_a_python_package_is_checked_beside_the_maturin_package(good: Path) -> None:
+    pure(good)
+    lib = dist.check(str(good), "demo-lib", "1.0.0", [], pure=True, others=(DIST,))
+    assert [(a.kind, a.target, Path(a.path).name) for a in lib] == [
+        ("sdist", "", "demo_lib-1.0.0.tar.gz"),
+        ("wheel", "", "demo_lib-1.0.0-py3-none-any.whl"),
+    ]
+    maturin = dist.check(str(good), DIST, "1.0.0", TARGETS, others=("demo-lib",))
+    assert len(maturin) == 3
+    with pytest.raises(
+        ReleaseError, match="demo_lib-1.0.0-py3-none-any.whl: not a file of demo-pkg"
+    ):
+        dist.check(str(good), DIST, "1.0.0", TARGETS)  # not declared as another package
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (
+            lambda d: pure_wheel(d, tag="py2.py3-none-any"),
+            "expected one wheel of demo-lib 1.0.0 \\(pure Python\\), found demo_lib-1.0.0-py2.py3",
+        ),
+        (
+            lambda d: (d / "demo_lib-1.0.0-py3-none-any.whl").unlink(),
+            "expected one wheel of demo-lib 1.0.0 \\(pure Python\\), found none",
+        ),
+        (
+            lambda d: _receipt(d / "demo_lib-1.0.0-py3-none-any.whl"),
+            "its receipt says gate twine 'did not run'",
+        ),
+        (
+            lambda d: _receipt(
+                d / "demo_lib-1.0.0.tar.gz", gates={"build": "passed", "twine": "failed"}
+            ),
+            "demo_lib-1.0.0.tar.gz: its receipt says gate twine 'failed'",
+        ),
+    ],
+)
+def test_a_python_package_fails_on_one_wrong_thing(
+    tmp_path: Path, spoil: Any, message: str
+) -> None:
+    spoil(pure(tmp_path))
+    with pytest.raises(ReleaseError, match=message) as err:
+        dist.check(str(tmp_path), "demo-lib", "1.0.0", [], pure=True)
+    assert "\n" not in str(err.value)
+
+
+def test_a_platform_wheel_is_not_a_python_package(tmp_path: Path) -> None:
+    _receipt(sdist(tmp_path, name="demo_lib"), gates=dict.fromkeys(dist.PURE_GATES, "passed"))
+    pure_wheel(tmp_path, tag="cp39-abi3-manylinux_2_17_x86_64")
+    with pytest.raises(
+        ReleaseError, match="not a pure-Python wheel \\(platform manylinux_2_17_x86_64\\)"
+    ):
+        dist.check(str(tmp_path), "demo-lib", "1.0.0", [], pure=True)
+
+
+def test_staging_one_distribution_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / dist.STAGE_DIR
+    out.mkdir(parents=True)
+    pure(out)
+    (out / "demo_pkg-0.9.0.tar.gz").write_bytes(b"an older build")  # replaced
+    _built(tmp_path, monkeypatch, {"build": "passed", "wheel": "passed"})
+    dist.stage(str(tmp_path))
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(dist.RECEIPT)) == [
+        "demo_lib-1.0.0-py3-none-any.whl",
+        "demo_lib-1.0.0.tar.gz",
+        f"demo_pkg-1.0.0-cp39-abi3-{LINUX}.whl",
+        "demo_pkg-1.0.0.tar.gz",
+    ]

@@ -140,6 +140,10 @@ def test_rule_fires(repo: Path, rel: str, old: str, new: str, rule: str, text: s
         ("nox -s publish", "crates", True),
         ("nox -s publish -- github", "pypi", False),
         ("nox -s publisher", "pypi", False),
+        ("nox -s publish -- python --tagged --dist dist", "python", True),
+        ("nox -s publish -- pypi --tagged --dist dist", "python", False),
+        ("nox -s publish -- python --tagged", "pypi", False),
+        ("nox -s publish -- --tagged", "python", True),
     ],
 )
 def test_publishes(run: str, kind: str, expected: bool) -> None:
@@ -149,3 +153,72 @@ def test_publishes(run: str, kind: str, expected: bool) -> None:
 def test_fix_is_actionable() -> None:
     f = rd.no_publish_job({"name": "x", "kind": "pypi", "environment": "pypi"}, RELEASE_YML, {})
     assert f is not None and f.fix.startswith("run `nox -s publish -- pypi --tagged`")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"), [("pypi", True), ("python", True), ("crates", False)]
+)
+def test_the_pypi_action_publishes_both_python_kinds(kind: str, expected: bool) -> None:
+    job = {"steps": [{"uses": "pypa/gh-action-pypi-publish@0123"}]}
+    assert rd.publishes(job, kind) is expected
+
+
+LIB_ENTRY = """
+[[tool.ci-gates.release.packages]]
+name = "acme-lib"
+kind = "python"
+path = "lib/acme-lib"
+paths = ["lib/acme-lib/**"]
+workflow = "release.yml"
+environment = "pypi"
+"""
+LIB_JOB = """
+  python:
+    runs-on: ubuntu-latest
+    environment:
+      name: pypi
+      url: {url}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - run: nox -s publish -- python --tagged --dist dist
+"""
+
+
+@pytest.mark.parametrize(
+    ("job", "rule", "text"),
+    [
+        ("", "RD003", "no job with environment: pypi publishes acme-lib (python)"),
+        (LIB_JOB.format(url="https://pypi.org/project/acme-lib/"), None, ""),
+        (
+            LIB_JOB.format(url="https://pypi.org/project/acme/"),
+            "RD008",
+            "url https://pypi.org/project/acme/ is not https://pypi.org/project/acme-lib/",
+        ),
+        (
+            LIB_JOB.format(url="https://pypi.org/project/acme-lib/").replace(
+                "      id-token: write\n", ""
+            ),
+            "RD004",
+            "job python publishes acme-lib without id-token: write",
+        ),
+    ],
+)
+def test_a_python_package_needs_its_publish_job(
+    repo: Path, job: str, rule: str | None, text: str
+) -> None:
+    (repo / "lib/acme-lib").mkdir(parents=True)
+    (repo / "lib/acme-lib/pyproject.toml").write_text(
+        '[project]\nname = "acme-lib"\nversion = "0.1.0"\n'
+    )
+    with (repo / "pyproject.toml").open("a") as f:
+        f.write(LIB_ENTRY)
+    with (repo / RELEASE_YML).open("a") as f:
+        f.write(job)
+    outcome = run_gate("release_doctor", repo)
+    if rule is None:
+        assert outcome.status == "passed", outcome.text
+        return
+    assert outcome.status == "failed" and rule in outcome.rules, outcome.text
+    assert text in outcome.text

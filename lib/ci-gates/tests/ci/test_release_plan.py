@@ -12,7 +12,7 @@ import pytest
 
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release.plan import Plan, make_plan, tagged
-from tests.ci.releasing import ReleaseRepo
+from tests.ci.releasing import LIB_PY, WITH_LIB, ReleaseRepo
 
 CORE, CLI, PY = "crates/core/src/lib.rs", "crates/cli/src/main.rs", "python/demo/__init__.py"
 
@@ -211,3 +211,79 @@ def test_cli_table_and_one_line_errors(released: ReleaseRepo) -> None:
     proc = run_cli(released.root, "plan", "--json")
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "Release: huge" in proc.stderr
+
+
+# --- kind python: the pure-Python library ships on its own ------------------------------------
+
+
+@pytest.fixture
+def with_lib(tmp_path: Path) -> ReleaseRepo:
+    """The three packages and the library demo-lib (kind python), all released at 1.2.3."""
+    repo = ReleaseRepo.create(tmp_path / "l", "1.2.3", packages=WITH_LIB)
+    repo.tag_all("1.2.3")
+    return repo
+
+
+def test_first_release_includes_the_library_last(tmp_path: Path) -> None:
+    repo = ReleaseRepo.create(tmp_path / "r", "0.3.0", packages=WITH_LIB)
+    plan = make_plan(str(repo.root))
+    assert [(e.name, e.package.kind, e.bump, e.version) for e in plan.entries][-1] == (
+        "demo-lib",
+        "python",
+        "first",
+        "0.3.0",
+    )
+    assert "version from lib/demo-lib/pyproject.toml" in plan.entries[-1].reason
+
+
+@pytest.mark.parametrize(
+    ("message", "path", "expected"),
+    [
+        ("feat(lib): a new gate", LIB_PY, [("demo-lib", "minor", "1.3.0")]),
+        ("fix(lib): a message", LIB_PY, [("demo-lib", "patch", "1.2.4")]),
+        ("feat(lib)!: drop a gate", LIB_PY, [("demo-lib", "major", "2.0.0")]),
+        ("docs(lib): the PyPI page", "lib/demo-lib/README.md", [("demo-lib", "patch", "1.2.4")]),
+        ("feat(lib): internal\n\nRelease: skip", LIB_PY, []),
+        # the library depends on nothing: what the others ship does not cascade to it
+        (
+            "feat(core): x",
+            CORE,
+            [
+                ("demo-core", "minor", "1.3.0"),
+                ("demo-cli", "patch", "1.2.4"),
+                ("demo", "patch", "1.2.4"),
+            ],
+        ),
+        ("fix(py): wrapper", PY, [("demo", "patch", "1.2.4")]),
+    ],
+)
+def test_the_library_ships_for_its_own_paths_only(
+    with_lib: ReleaseRepo, message: str, path: str, expected: list[tuple[str, str, str]]
+) -> None:
+    with_lib.commit(message, path)
+    assert summary(make_plan(str(with_lib.root))) == expected
+
+
+def test_the_library_builds_once_in_the_matrix(with_lib: ReleaseRepo) -> None:
+    with_lib.commit("fix(core): x", CORE)
+    with_lib.commit("fix(lib): y", LIB_PY)
+    plan = make_plan(str(with_lib.root))
+    assert [e.name for e in plan.entries] == ["demo-core", "demo-cli", "demo", "demo-lib"]
+    rows = [(r["package"], r["kind"], r["target"], r["runner"]) for r in plan.matrix()]
+    assert rows == [
+        ("demo", "wheel", "x86_64-unknown-linux-gnu", "ubuntu-latest"),
+        ("demo", "wheel", "aarch64-apple-darwin", "macos-latest"),
+        ("demo", "sdist", "", "ubuntu-latest"),
+        ("demo-lib", "python", "", "ubuntu-latest"),  # one row: a pure wheel serves every target
+    ]
+    lib = json.loads(plan.as_json())["packages"][-1]
+    assert (lib["kind"], lib["tag"], lib["version"]) == ("python", "demo-lib-v1.2.4", "1.2.4")
+
+
+def test_tagged_reads_the_library_tag(with_lib: ReleaseRepo) -> None:
+    with_lib.commit("feat(lib): x", LIB_PY)
+    manifest = with_lib.root / "lib/demo-lib/pyproject.toml"
+    manifest.write_text(manifest.read_text().replace('"1.2.3"', '"1.3.0"', 1))
+    with_lib.git("commit", "-qam", "chore(release): demo-lib 1.3.0\n\nRelease: skip")
+    with_lib.tag("demo-lib-v1.3.0")
+    assert summary(tagged(str(with_lib.root))) == [("demo-lib", "minor", "1.3.0")]

@@ -14,8 +14,8 @@ import pytest
 
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release import ghrelease, publish, registries
-from tests.ci.releasing import ReleaseRepo
-from tests.ci.test_release_dist import sdist, wheel
+from tests.ci.releasing import WITH_LIB, ReleaseRepo
+from tests.ci.test_release_dist import pure, pure_wheel, sdist, wheel
 
 LINUX = "manylinux_2_17_x86_64.manylinux2014_x86_64"
 MAC = "macosx_11_0_arm64"
@@ -210,13 +210,8 @@ fi
 """
 
 
-def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (repo.root / "CHANGELOG.md").write_text(
-        "# Changelog\n\n## demo-v0.1.0\n\nFirst.\n\n## demo-cli-v0.1.0\n\nCLI.\n\n## demo-core-v0.1.0\n\nCore.\n"
-    )
-    repo.commit("chore(release): demo 0.1.0")
-    repo.tag_all()
-    staged = stage(repo)
+def fake_gh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """``gh`` on PATH logging its calls (no release exists yet); the log."""
     gh = tmp_path / "bin" / "gh"
     gh.parent.mkdir()
     gh.write_text(FAKE_GH)
@@ -225,6 +220,17 @@ def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("PATH", f"{gh.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("GH_LOG", str(log))
     monkeypatch.setenv("GH_VIEW_STATUS", "1")
+    return log
+
+
+def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (repo.root / "CHANGELOG.md").write_text(
+        "# Changelog\n\n## demo-v0.1.0\n\nFirst.\n\n## demo-cli-v0.1.0\n\nCLI.\n\n## demo-core-v0.1.0\n\nCore.\n"
+    )
+    repo.commit("chore(release): demo 0.1.0")
+    repo.tag_all()
+    staged = stage(repo)
+    log = fake_gh(monkeypatch, tmp_path)
     assert ghrelease.release(str(repo.root), "dist") == [
         "demo-core-v0.1.0",
         "demo-cli-v0.1.0",
@@ -248,3 +254,96 @@ def test_github_release(repo: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("GH_VIEW_STATUS", "0")  # the re-run: every release exists
     ghrelease.release(str(repo.root), "dist")
     assert not [ln for ln in log.read_text().splitlines() if ln.startswith("release create")]
+
+
+# --- kind python: the library's files share the directory and go to PyPI in their own scope ----
+
+LIB_WHEEL, LIB_SDIST = "demo_lib-0.1.0-py3-none-any.whl", "demo_lib-0.1.0.tar.gz"
+DEMO = ["demo-0.1.0.tar.gz", f"demo-0.1.0-cp39-abi3-{LINUX}.whl", f"demo-0.1.0-cp39-abi3-{MAC}.whl"]
+
+
+@pytest.fixture
+def with_lib(tmp_path: Path) -> ReleaseRepo:
+    r = ReleaseRepo.create(tmp_path / "repo", packages=WITH_LIB)
+    with (r.root / ".gitignore").open("a") as f:
+        f.write("dist/\n")
+    r.git("commit", "-qam", "chore: ignore dist")
+    pure(stage(r), "0.1.0")  # the demo's files and the library's, in one directory
+    return r
+
+
+@pytest.mark.parametrize(
+    ("scope", "uploads", "tags"),
+    [
+        (
+            "all",
+            [
+                ("demo-core", "crate"),
+                ("demo-cli", "crate"),
+                *(("demo", f) for f in DEMO),
+                ("demo-lib", LIB_SDIST),
+                ("demo-lib", LIB_WHEEL),
+            ],
+            ["demo-cli-v0.1.0", "demo-core-v0.1.0", "demo-lib-v0.1.0", "demo-v0.1.0"],
+        ),
+        ("pypi", [("demo", f) for f in DEMO], ["demo-v0.1.0"]),
+        ("python", [("demo-lib", LIB_SDIST), ("demo-lib", LIB_WHEEL)], ["demo-lib-v0.1.0"]),
+        (
+            "crates",
+            [("demo-core", "crate"), ("demo-cli", "crate")],
+            ["demo-cli-v0.1.0", "demo-core-v0.1.0"],
+        ),
+    ],
+)
+def test_each_scope_publishes_its_kinds(
+    with_lib: ReleaseRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    scope: str,
+    uploads: list[tuple[str, str]],
+    tags: list[str],
+) -> None:
+    rec = Recorder(monkeypatch)
+    s = publish.Settings(dist="dist")
+    outcomes = publish.publish(str(with_lib.root), scope, False, s, say=lambda _line: None)
+    assert [(o.package, o.item) for o in outcomes if o.action == "published"] == uploads
+    assert sorted(with_lib.git("tag", "--points-at", "HEAD").split()) == tags
+    uploaded = [c for c in rec.calls if c[:2] != ["cargo", "publish"]]
+    assert [os.path.basename(c[-1]) for c in uploaded] == [f for _p, f in uploads if f != "crate"]
+
+
+def test_the_library_is_skipped_when_pypi_has_it(
+    with_lib: ReleaseRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rec = Recorder(monkeypatch, files=frozenset({LIB_SDIST, LIB_WHEEL}))
+    s = publish.Settings(dist="dist")
+    outcomes = publish.publish(str(with_lib.root), "python", False, s, say=lambda _line: None)
+    assert [(o.item, o.action) for o in outcomes] == [
+        (LIB_SDIST, "already published"),
+        (LIB_WHEEL, "already published"),
+        ("demo-lib-v0.1.0", "created"),
+    ]
+    assert rec.calls == []
+
+
+def test_a_platform_wheel_of_the_library_uploads_nothing(
+    with_lib: ReleaseRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (with_lib.root / "dist" / LIB_WHEEL).unlink()
+    pure_wheel(with_lib.root / "dist", "0.1.0", tag="cp39-abi3-manylinux_2_17_x86_64")
+    rec = Recorder(monkeypatch)
+    with pytest.raises(ReleaseError, match="not a pure-Python wheel"):
+        run(with_lib)
+    assert rec.calls == [] and with_lib.git("tag").split() == []
+
+
+def test_the_library_github_release_carries_its_files(
+    with_lib: ReleaseRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (with_lib.root / "CHANGELOG.md").write_text("# Changelog\n\n## demo-lib-v0.1.0\n\nFirst.\n")
+    with_lib.commit("chore(release): demo-lib 0.1.0")
+    with_lib.tag("demo-lib-v0.1.0")
+    log = fake_gh(monkeypatch, tmp_path)
+    assert ghrelease.release(str(with_lib.root), "dist") == ["demo-lib-v0.1.0"]
+    (create,) = [ln for ln in log.read_text().splitlines() if ln.startswith("release create")]
+    assert LIB_SDIST in create and LIB_WHEEL in create and create.endswith("SHA256SUMS")
+    assert "demo-0.1.0" not in create  # the other package's files stay out

@@ -34,8 +34,10 @@ from ci_gates.core.pins import (
     GRIFFE_OLD_PYTHON,
     PUBLISH_TOOLS,
     REHEARSAL_TOOLS,
+    STAGE_TOOLS,
     TOMLI,
     TOMLKIT,
+    TWINE,
 )
 from ci_gates.core.registry import Gate, Registry, load
 
@@ -167,8 +169,8 @@ def release_notes(session: nox.Session) -> None:
 
 
 def release_stage(session: nox.Session) -> None:
-    """Copy the built wheel and sdist, with receipts of the gates they passed, for publishing"""
-    with_library(session, TOMLI)
+    """Stage the built wheel and sdist with receipts of the gates they passed (`-- NAME`: a package)"""
+    with_library(session, TOMLI, *STAGE_TOOLS)
     session.run("python", "-m", "ci_gates", "release", "stage", *session.posargs)
 
 
@@ -180,7 +182,7 @@ def publish(session: nox.Session) -> None:
 
 def release_rehearsal(session: nox.Session) -> None:
     """The whole release in a throwaway clone against local pypiserver and cargo-http-registry"""
-    with_library(session, GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, *REHEARSAL_TOOLS)
+    with_library(session, GIT_CLIFF, TOMLKIT, TOMLI, *PUBLISH_TOOLS, TWINE, *REHEARSAL_TOOLS)
     session.run("python", "-m", "ci_gates.release.rehearsal", *session.posargs)
 
 

@@ -30,6 +30,10 @@ PUBLISH_TOOLS = (*UPLOAD_TOOLS, "pypi-attestations==0.0.30")
 # The cibuildwheel seed path's configuration is validated by cibuildwheel itself (tests).
 CIBUILDWHEEL = "cibuildwheel==4.3.5"
 REHEARSAL_TOOLS = ("pypiserver==2.4.2", "passlib==1.7.4")  # the rehearsal's index (htpasswd auth)
+# Staging a pure-Python release package: uv builds it (PEP 517), twine checks what PyPI renders
+# (>= 6.1 reads metadata 2.4, License-Expression).
+TWINE = "twine>=6.1"
+STAGE_TOOLS = (UV, TWINE, "packaging>=24")
 
 # The CPython versions that prove the abi3 floor, and where they are (ci/interpreters.py);
 # CI decides whether a missing one could not run.

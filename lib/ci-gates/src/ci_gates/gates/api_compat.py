@@ -23,7 +23,8 @@ GATE = Gate(
     # cargo and cargo-semver-checks are needed only once a package has a release tag: the
     # gate checks for them then and says how to install them (`nox -s install_semver_checks`).
     commands=("git",),
-    inputs=(*RUST_INPUTS, *PY_INPUTS),
+    # **/pyproject.toml: the release packages' manifests (a python package has its own).
+    inputs=(*RUST_INPUTS, *PY_INPUTS, "**/pyproject.toml"),
     config=("release",),
     # The baseline is a tag and the declared bump comes from the commits since it.
     machine=(

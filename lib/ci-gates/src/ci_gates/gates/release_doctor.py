@@ -7,8 +7,10 @@ each package declares its trusted publisher (RD001), the workflow exists (RD002)
 it behind that environment publishes the package (RD003) with ``id-token: write`` (RD004);
 no other job, and no workflow as a whole, holds ``id-token: write`` (RD005); no registry
 token is read from ``secrets`` anywhere (RD006); the names agree with the manifests (RD007)
-and the PyPI environment's URL names the distribution (RD008). A one-time check:
-putitoutthere's ``doctor``.
+and the PyPI environment's URL names the distribution (RD008). A package goes to the registry
+of its kind: ``crates`` to crates.io, ``pypi`` (the maturin wheels) and ``python`` (a pure-Python
+distribution) to PyPI, each published by ``nox -s publish -- <kind>`` (or ``all``). A
+one-time check: putitoutthere's ``doctor``.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ GATE = Gate(
     "release_doctor",
     "Release prerequisites: trusted publishers match release.yml, id-token only there, no tokens",
     packages=(PYYAML, TOMLI),
-    inputs=(*WORKFLOW_INPUTS, "pyproject.toml", "**/Cargo.toml"),
+    # **/pyproject.toml: a python release package's own manifest names it (checks/versioning).
+    inputs=(*WORKFLOW_INPUTS, "**/pyproject.toml", "**/Cargo.toml"),
     config=("release",),
     applies=_applies,
 )
@@ -52,6 +55,9 @@ if TYPE_CHECKING:
 WORKFLOWS = ".github/workflows"
 CONFIG = "pyproject.toml"
 PUBLISH_ACTIONS = ("pypa/gh-action-pypi-publish", "rust-lang/crates-io-auth-action")
+# The action that publishes to a kind's registry, when a job uses one instead of the session.
+ACTION_OF = {"crates": PUBLISH_ACTIONS[1], "pypi": PUBLISH_ACTIONS[0], "python": PUBLISH_ACTIONS[0]}
+PYPI_KINDS = ("pypi", "python")
 SECRET = re.compile(
     r"secrets\.([A-Za-z0-9_]*(?:PYPI|CARGO|CRATES|TWINE|UV_PUBLISH|MATURIN)[A-Za-z0-9_]*)", re.I
 )
@@ -64,10 +70,10 @@ def _line(text: str, pattern: str) -> int:
 
 
 def publishes(job: dict[str, Any], kind: str) -> bool:
-    """Does ``job`` publish packages of ``kind`` (``crates`` / ``pypi``)?"""
+    """Does ``job`` publish packages of ``kind`` (``crates`` / ``pypi`` / ``python``)?"""
     for step in job.get("steps") or []:
         uses = str(step.get("uses", "")).split("@")[0]
-        if uses == {"crates": PUBLISH_ACTIONS[1], "pypi": PUBLISH_ACTIONS[0]}[kind]:
+        if uses == ACTION_OF.get(kind):
             return True
         m = NOX_PUBLISH.match(str(step.get("run", "")).strip())
         if m:
@@ -209,6 +215,11 @@ def environment_url(pkg: dict[str, Any], rel: str, url: str, line: int) -> Findi
     )
 
 
+def _url_line(text: str, url: str) -> int:
+    """The line of the environment URL ``url`` (the first ``url:`` when it is not found)."""
+    return _line(text, rf"^\s+url:\s*['\"]?{re.escape(url)}") or _line(text, r"^\s+url:")
+
+
 def _workflows(root: str) -> dict[str, tuple[str, dict[str, Any]]]:
     import yaml
 
@@ -266,8 +277,8 @@ def run(root: str | None = None) -> list[Finding]:
                     f
                     for f in (
                         publish_job_without_id_token(pkg, rel, name, job, line),
-                        environment_url(pkg, rel, url, _line(text, r"^\s+url:"))
-                        if pkg["kind"] == "pypi"
+                        environment_url(pkg, rel, url, _url_line(text, url))
+                        if pkg["kind"] in PYPI_KINDS
                         else None,
                     )
                     if f

@@ -3,8 +3,10 @@
 ``plan [--json] [--tagged]``  what ships (a table, or one JSON document; ``$GITHUB_OUTPUT``
 gets ``matrix=<json>`` when set); ``--tagged`` reads the tags at HEAD instead (the release
 workflow). ``bump`` applies the plan: versions, Cargo.lock, CHANGELOG.md, commit, tags.
-``notes NAME`` prints one package's notes. ``stage`` copies the gated build with its receipts;
-``publish [all|crates|pypi|github] [--tagged]`` uploads what the plan says (ci/release/publish.py). ``check-msg FILE`` is git's commit-msg hook;
+``notes NAME`` prints one package's notes. ``stage [PACKAGE ...]`` copies the gated build with
+its receipts (a python package: builds and checks it first, ci_gates/release/purepy.py);
+``publish [all|crates|pypi|python|github] [--tagged]`` uploads what the plan says
+(ci_gates/release/publish.py). ``check-msg FILE`` is git's commit-msg hook;
 ``install-hooks`` installs it. Errors are one line on stderr and exit status 1.
 """
 
@@ -14,6 +16,8 @@ import argparse
 import json
 import os
 import sys
+
+SCOPES = ("all", "crates", "pypi", "python", "github")  # = ci_gates.release.publish.SCOPES
 
 
 def _plan(root: str, args: argparse.Namespace) -> int:
@@ -81,9 +85,21 @@ def _publish(root: str, args: argparse.Namespace) -> int:
 
 
 def _stage(root: str, args: argparse.Namespace) -> int:
-    from ci_gates.release.dist import stage
+    from ci_gates.checks.versioning.config import load
+    from ci_gates.checks.versioning.errors import ReleaseError
+    from ci_gates.release import dist, purepy
 
-    for path in stage(root):
+    staged: list[str] = []
+    packages = {p.name: p for p in load(root)} if args.names else {}
+    for name in args.names or [""]:
+        pkg = packages.get(name)
+        if name and pkg is None:
+            known = ", ".join(packages) or "none"
+            raise ReleaseError(f"stage: no release package {name!r} (declared: {known})")
+        if pkg is not None and pkg.kind == "crates":
+            raise ReleaseError(f"stage {name}: a crate is not staged (cargo publish packages it)")
+        staged += purepy.stage(root, pkg) if pkg and pkg.kind == "python" else dist.stage(root)
+    for path in staged:
         print(f"staged {os.path.relpath(path, root)} (+ receipt)")
     return 0
 
@@ -101,14 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     bump = sub.add_parser("bump", help="apply the plan: versions, lock, changelog, commit, tags")
     bump.add_argument("--no-api", action="store_true", help=no_api)
     pub = sub.add_parser("publish", help="upload what the plan says, skipping what is there")
-    pub.add_argument("scope", nargs="?", default="all", choices=("all", "crates", "pypi", "github"))
+    pub.add_argument("scope", nargs="?", default="all", choices=SCOPES)
     pub.add_argument("--tagged", action="store_true", help="the packages tagged at HEAD")
     pub.add_argument("--crate-registry", help="cargo registry name (default: crates.io)")
     pub.add_argument("--crates-index", help="crate index URL, sparse layout, for look-ups")
     pub.add_argument("--index-url", help="package index (simple API) for look-ups")
     pub.add_argument("--upload-url", help="package upload endpoint")
     pub.add_argument("--dist", help="directory of the staged sdist, wheels and receipts")
-    sub.add_parser("stage", help="copy the checked build with its gate receipts for publishing")
+    stage = sub.add_parser("stage", help="stage the checked artifacts with receipts for publishing")
+    stage.add_argument(
+        "names",
+        nargs="*",
+        metavar="PACKAGE",
+        help="packages to stage (default: the build gate's wheel and sdist); a python package "
+        "is built here (uv build) and checked (twine check --strict)",
+    )
     notes = sub.add_parser("notes", help="release notes of one package (Markdown)")
     notes.add_argument("name")
     msg = sub.add_parser("check-msg", help="git commit-msg hook: check the message file")

@@ -3,13 +3,17 @@
 ``python -m ci_gates.release stage`` (after ``nox -s build`` and ``nox -s wheel``) copies the build
 manifest's wheel and sdist to :data:`STAGE_DIR`, each with ``<file>.receipt.json``: its
 sha256, its version, and the verdicts of the gates that judged it (``build`` and ``wheel``
-must have passed, after the build that made it). A release workflow's build jobs upload that
-directory; the publish job downloads every job's files into one directory.
+must have passed, after the build that made it). A pure-Python package is staged by
+:mod:`ci_gates.release.purepy` into the same directory, its receipts naming its own checks
+(:data:`PURE_GATES`). Staging one distribution replaces only that distribution's files. A
+release workflow's build jobs upload that directory; the publish job downloads every job's
+files into one directory.
 
 :func:`check` is what ``publish`` runs before uploading anything: for each planned pypi
-package, one sdist and one wheel per planned target, each with a receipt that matches it,
-and the version in the file name and in the metadata (``PKG-INFO`` / ``METADATA``) equal to
-the plan's (which is the manifest's and the tag's). Any mismatch raises one line.
+package, one sdist and one wheel per planned target (for a python package, one pure wheel),
+each with a receipt that matches it, and the version in the file name and in the metadata
+(``PKG-INFO`` / ``METADATA``) equal to the plan's (which is the manifest's and the tag's).
+Any mismatch raises one line.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ STAGE_DIR = "target/ci-gates/release/dist"
 RESULTS_DIR = "target/ci-gates/results"
 RECEIPT = ".receipt.json"
 REQUIRED_GATES = ("build", "wheel")
+# A python package's receipt: its PEP 517 build (sdist, then the wheel from it) and twine.
+PURE_GATES = ("build", "twine")
 RECORDED_GATES = ("build", "wheel", "native_import")
 _ARCH = {
     "x86_64": {"linux": "x86_64", "macos": "x86_64", "windows": "amd64"},
@@ -137,27 +143,61 @@ def stage(root: str) -> list[str]:
             f"passed it; run `nox -s {gate}`, then stage again"
         )
     out = os.path.join(root, STAGE_DIR)
-    shutil.rmtree(out, ignore_errors=True)
-    os.makedirs(out)
+    clear(out, project_of(os.path.basename(manifest["wheel"])))
     staged = []
     for key in ("wheel", "sdist"):
         src = manifest[key]
         dst = os.path.join(out, os.path.basename(src))
         shutil.copy2(src, dst)
-        receipt = {
-            "file": os.path.basename(src),
-            "sha256": artifacts.file_sha256(dst),
-            "version": manifest.get("version", ""),
-            "gates": gates,
-            "build_env": manifest.get("build_env", {}),
-        }
-        with open(dst + RECEIPT, "w", encoding="utf-8") as f:
-            json.dump(receipt, f, indent=1, sort_keys=True)
+        version = manifest.get("version", "")
+        write_receipt(dst, version, gates, build_env=manifest.get("build_env", {}))
         staged.append(dst)
     return staged
 
 
-def _receipt(path: str) -> dict[str, Any]:
+def project_of(name: str) -> str:
+    """The canonical project name in a wheel's or sdist's file name ("" if neither)."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    try:
+        if name.endswith(".whl"):
+            return str(parse_wheel_filename(name)[0])
+        return str(parse_sdist_filename(name)[0]) if name.endswith(".tar.gz") else ""
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return ""
+
+
+def clear(directory: str, project: str) -> None:
+    """Remove ``project``'s files (and their receipts) from ``directory``, making it if needed;
+    the files of other distributions staged there stay."""
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        artifact = name[: -len(RECEIPT)] if name.endswith(RECEIPT) else name
+        if project_of(artifact) == project:
+            os.remove(os.path.join(directory, name))
+
+
+def write_receipt(path: str, version: str, gates: dict[str, str], **extra: Any) -> None:
+    """``<path>.receipt.json``: the file's sha256, its version, the checks it passed."""
+    from ci_gates.checks.artifacts import file_sha256
+
+    receipt = {
+        "file": os.path.basename(path),
+        "sha256": file_sha256(path),
+        "version": version,
+        "gates": gates,
+        **extra,
+    }
+    with open(path + RECEIPT, "w", encoding="utf-8") as f:
+        json.dump(receipt, f, indent=1, sort_keys=True)
+
+
+def _receipt(path: str, required: tuple[str, ...] = REQUIRED_GATES) -> dict[str, Any]:
     from ci_gates.checks.artifacts import file_sha256
 
     name = os.path.basename(path)
@@ -170,7 +210,7 @@ def _receipt(path: str) -> dict[str, Any]:
             "gate; stage it with `nox -s release_stage` after `nox -s wheel`"
         ) from None
     gates = receipt.get("gates", {}) if isinstance(receipt, dict) else {}
-    for gate in REQUIRED_GATES:
+    for gate in required:
         if gates.get(gate) != "passed":
             raise ReleaseError(
                 f"{name}: its receipt says gate {gate} {gates.get(gate, 'did not run')!r}; only what passed ships"
@@ -196,12 +236,21 @@ def _version_ok(name: str, got: str, want: str, where: str) -> None:
 
 
 def check(
-    directory: str, dist: str, version: str, targets: list[tuple[str, str]]
+    directory: str,
+    dist: str,
+    version: str,
+    targets: list[tuple[str, str]],
+    *,
+    pure: bool = False,
+    others: tuple[str, ...] = (),
 ) -> list[Artifact]:
     """The artifacts of ``dist`` ``version`` in ``directory``, checked; else one-line ReleaseError.
 
-    ``targets`` are the planned ``(target, libc)`` pairs: each needs exactly one wheel.
-    Every ``.whl`` / ``.tar.gz`` in the directory must belong to this release.
+    ``targets`` are the planned ``(target, libc)`` pairs: each needs exactly one wheel. A
+    ``pure`` (python package) release needs exactly one wheel for every platform
+    (``py3-none-any``) instead, and receipts of :data:`PURE_GATES`. Every ``.whl`` /
+    ``.tar.gz`` in the directory must belong to this release, or to one of ``others`` (the
+    project's other Python packages, which share the directory and are checked on their own).
     """
     from packaging.utils import (
         InvalidSdistFilename,
@@ -216,6 +265,7 @@ def check(
             f"{directory}: no such directory; stage the artifacts with `nox -s release_stage`"
         )
     files = sorted(f for f in os.listdir(directory) if f.endswith((".whl", ".tar.gz")))
+    theirs = {canonicalize_name(o) for o in others}
     sdists, wheels = [], []
     for name in files:
         path = os.path.join(directory, name)
@@ -227,6 +277,8 @@ def check(
                 tags = frozenset()
         except (InvalidWheelFilename, InvalidSdistFilename) as exc:
             raise ReleaseError(f"{directory}: {exc}; remove the file") from None
+        if project in theirs:
+            continue
         if project != canonicalize_name(dist):
             raise ReleaseError(f"{name}: not a file of {dist}; remove it from {directory}")
         _version_ok(name, str(ver), version, "its file name")
@@ -234,7 +286,7 @@ def check(
         if canonicalize_name(meta_name) != canonicalize_name(dist):
             raise ReleaseError(f"{name}: its metadata names {meta_name!r}, not {dist}")
         _version_ok(name, meta_version, version, "its metadata")
-        sha = _receipt(path)["sha256"]
+        sha = _receipt(path, PURE_GATES if pure else REQUIRED_GATES)["sha256"]
         if tags:
             wheels.append((path, {t.platform for t in tags}, sha))
         else:
@@ -243,6 +295,8 @@ def check(
         raise ReleaseError(
             f"{directory}: expected one sdist of {dist} {version}, found {len(sdists)}"
         )
+    if pure:
+        return [sdists[0], _pure_wheel(directory, dist, version, wheels)]
     out = [sdists[0]]
     for target, libc in targets:
         hits = [w for w in wheels if any(platform_matches(p, target, libc) for p in w[1])]
@@ -262,3 +316,21 @@ def check(
             f"{directory}: {extra[0]} serves no planned target of {dist}; remove it or plan its target"
         )
     return out
+
+
+def _pure_wheel(
+    directory: str, dist: str, version: str, wheels: list[tuple[str, set[str], str]]
+) -> Artifact:
+    """The one wheel of a python package, which must serve every platform."""
+    names = ", ".join(os.path.basename(w[0]) for w in wheels) or "none"
+    if len(wheels) != 1:
+        raise ReleaseError(
+            f"{directory}: expected one wheel of {dist} {version} (pure Python), found {names}"
+        )
+    path, platforms, sha = wheels[0]
+    if platforms != {"any"}:
+        raise ReleaseError(
+            f"{os.path.basename(path)}: not a pure-Python wheel (platform {', '.join(sorted(platforms))}); "
+            f"{dist} is declared kind python: build it with no native code, or declare it pypi"
+        )
+    return Artifact(path, "wheel", "", sha)

@@ -1,7 +1,8 @@
 """``publish github``: one GitHub Release per package tag at HEAD, with its git-cliff notes.
 
-The Python package's release also carries the checked sdist and wheels (the files the publish
-job uploaded, with their receipts verified again) and ``SHA256SUMS`` over them. Notes come
+A Python package's release (the maturin package's, a pure-Python package's) also carries the
+checked sdist and wheels (the files the publish jobs uploaded, with their receipts verified
+again) and ``SHA256SUMS`` over them. Notes come
 from CHANGELOG.md (what ``nox -s release_bump`` wrote; ``nox -s release_notes -- NAME`` prints
 the same). A release that exists is left as it is, saying so, so a re-run is harmless. Uses
 the ``gh`` CLI (on every hosted runner) with ``GH_TOKEN`` and ``GH_REPO`` from the workflow.
@@ -14,9 +15,11 @@ import subprocess
 import tempfile
 
 from ci_gates.checks.versioning import history
+from ci_gates.checks.versioning.config import PYTHON_KINDS, load
 from ci_gates.checks.versioning.errors import ReleaseError
-from ci_gates.release import dist, notes
+from ci_gates.release import notes
 from ci_gates.release.plan import tagged
+from ci_gates.release.publish import artifacts
 
 
 def _gh(*args: str) -> subprocess.CompletedProcess[str]:
@@ -41,6 +44,7 @@ def release(root: str, directory: str) -> list[str]:
         raise ReleaseError(
             "no package tag points at HEAD; the GitHub Release is made from a release commit's tags"
         )
+    python = [p.name for p in load(root) if p.kind in PYTHON_KINDS]
     done = []
     with tempfile.TemporaryDirectory(prefix="ci-release-gh-") as tmp:
         for e in entries:
@@ -52,10 +56,8 @@ def release(root: str, directory: str) -> list[str]:
             with open(notes_file, "w", encoding="utf-8") as f:
                 f.write(notes.from_changelog(root, e.tag))
             assets: list[str] = []
-            if e.package.kind == "pypi":
-                where = os.path.join(root, directory)
-                targets = [(t.target, t.libc) for t in e.package.targets]
-                assets = [a.path for a in dist.check(where, e.name, e.version, targets)]
+            if e.package.kind in PYTHON_KINDS:
+                assets = [a.path for a in artifacts(root, directory, e, python)]
                 sums = os.path.join(tmp, "SHA256SUMS")
                 with open(sums, "w", encoding="utf-8") as f:
                     f.write(sha256sums(assets))

@@ -8,7 +8,9 @@ package without a tag is a first release at its manifest version.
 
 :func:`tagged` is the other reading, for the release workflow: the packages whose tag points at
 HEAD (what a pushed ``chore(release)`` commit releases). Both give a :class:`Plan`, whose JSON
-(:meth:`Plan.as_json`) is the contract with the build matrix and the publish step. Each entry
+(:meth:`Plan.as_json`) is the contract with the build matrix and the publish step: a row
+per wheel target and one sdist row for the maturin package, one row for each pure-Python
+package (its wheel serves every platform, so it is built once). Each entry
 has an ``api`` slot (null here) for an API-compatibility verdict to fill.
 """
 
@@ -22,7 +24,7 @@ from ci_gates.checks.versioning import history, versions
 from ci_gates.checks.versioning.config import Package, load
 from ci_gates.checks.versioning.errors import ReleaseError
 
-SDIST_RUNNER = "ubuntu-latest"
+SDIST_RUNNER = "ubuntu-latest"  # also where a python package is built
 
 
 class Entry(NamedTuple):
@@ -68,12 +70,17 @@ class Plan(NamedTuple):
     entries: list[Entry]
 
     def matrix(self) -> list[dict[str, str]]:
-        """One row per (pypi package, target), plus one sdist row each; none for crates."""
+        """The build jobs: per pypi package a row per target plus one sdist row; one row per
+        python package (its pure wheel and sdist, built once); none for crates."""
         rows: list[dict[str, str]] = []
         for e in self.entries:
+            base = {"package": e.name, "version": e.version}
+            if e.package.kind == "python":
+                rows.append(
+                    {**base, "kind": "python", "target": "", "libc": "", "runner": SDIST_RUNNER}
+                )
             if e.package.kind != "pypi":
                 continue
-            base = {"package": e.name, "version": e.version}
             for t in e.package.targets:
                 rows.append(
                     {

@@ -1,8 +1,13 @@
-"""Publish what the plan says: crates in dependency order, then each sdist and its wheels.
+"""Publish what the plan says, in dependency order: crates, each sdist and its wheels.
+
+A crate goes to crates.io with ``cargo publish``; the maturin package (kind ``pypi``: its sdist
+and a wheel per target) and each pure-Python package (kind ``python``: its sdist and its one
+``py3-none-any`` wheel) go to PyPI with ``uv publish``.
 
 Before anything is uploaded, every package in scope is checked: its manifest's version is the
 plan's, its tag (if it exists) points at HEAD, and its artifacts (:mod:`ci_gates.release.dist`) are
-complete, of that version, and passed the wheel gate. Then, one item at a time, the registry
+complete, of that version, and passed their checks (the wheel gate; a python package's build
+and ``twine check``, :mod:`ci_gates.release.purepy`). Then, one item at a time, the registry
 is asked whether it already has that exact version or file (:mod:`ci_gates.release.registries`):
 if so the item is skipped, saying so; otherwise it is uploaded (``cargo publish --locked``,
 ``uv publish``). After each package its annotated tag is created if missing (never pushed).
@@ -19,7 +24,7 @@ option                 environment                  default
 ``--crates-index``     ``RELEASE_CRATES_INDEX``     https://index.crates.io/ (sparse layout)
 ``--index-url``        ``RELEASE_INDEX_URL``        https://pypi.org/simple/
 ``--upload-url``       ``RELEASE_UPLOAD_URL``       https://upload.pypi.org/legacy/
-``--dist``             ``RELEASE_DIST``             target/ci-gates/release/dist
+``--dist``             ``RELEASE_DIST``             target/ci-gates/release/dist (every Python package's files)
 =====================  ===========================  ===============================================
 
 Credentials are never options: cargo reads ``CARGO_REGISTRY_TOKEN`` (crates.io; in CI the
@@ -38,11 +43,20 @@ import time
 from typing import Callable, NamedTuple
 
 from ci_gates.checks.versioning import history, versions
+from ci_gates.checks.versioning.config import PYTHON_KINDS, load
 from ci_gates.checks.versioning.errors import ReleaseError
 from ci_gates.release import dist, registries
 from ci_gates.release.plan import Entry, Plan, make_plan, tagged
 
-SCOPES = ("all", "crates", "pypi", "github")
+SCOPES = ("all", "crates", "pypi", "python", "github")
+# What each scope publishes (github: ci_gates.release.ghrelease); a release workflow has a job
+# per registry environment, each running `publish <scope> --tagged`.
+KINDS = {
+    "all": ("crates", "pypi", "python"),
+    "crates": ("crates",),
+    "pypi": ("pypi",),
+    "python": ("python",),
+}
 
 
 class Settings(NamedTuple):
@@ -122,8 +136,9 @@ class Publisher:
     # --- checks ------------------------------------------------------------------------------
 
     def check(self, entries: list[Entry]) -> dict[str, list[dist.Artifact]]:
-        """Every package in scope is consistent; the artifacts of each pypi package."""
+        """Every package in scope is consistent; the artifacts of each Python package."""
         found: dict[str, list[dist.Artifact]] = {}
+        python = [p.name for p in load(self.root) if p.kind in PYTHON_KINDS]
         for e in entries:
             manifest = versions.read_version(self.root, e.package.manifest)
             if manifest != e.version:
@@ -136,10 +151,8 @@ class Publisher:
                 raise ReleaseError(
                     f"{e.name}: tag {e.tag} exists on {at[:10]}, not on HEAD; check out the release commit"
                 )
-            if e.package.kind == "pypi":
-                targets = [(t.target, t.libc) for t in e.package.targets]
-                directory = os.path.join(self.root, self.s.dist)
-                found[e.name] = dist.check(directory, e.name, e.version, targets)
+            if e.package.kind in PYTHON_KINDS:
+                found[e.name] = artifacts(self.root, self.s.dist, e, python)
         return found
 
     # --- uploads -----------------------------------------------------------------------------
@@ -201,13 +214,11 @@ class Publisher:
         self._log(e, e.tag, "created", "git tag, not pushed", started)
 
     def run(self, entries: list[Entry]) -> list[Outcome]:
-        artifacts = self.check(entries)
+        files = self.check(entries)
         # One item per upload: a crate, or one file (the sdist first, then a wheel per target).
         items: list[tuple[Entry, dist.Artifact | None]] = []
         for e in entries:
-            items += (
-                [(e, a) for a in artifacts[e.name]] if e.package.kind == "pypi" else [(e, None)]
-            )
+            items += [(e, a) for a in files[e.name]] if e.name in files else [(e, None)]
         for i, (e, a) in enumerate(items):
             try:
                 self.crate(e) if a is None else self.file(e, a)
@@ -236,6 +247,17 @@ class Publisher:
         return "; ".join([*parts, f"nothing uploaded{last}"])
 
 
+def artifacts(root: str, directory: str, e: Entry, python: list[str]) -> list[dist.Artifact]:
+    """The checked files of Python package ``e`` in ``directory`` (shared with ``python``,
+    the project's Python packages: each checks its own files)."""
+    others = tuple(n for n in python if n != e.name)
+    where = os.path.join(root, directory)
+    if e.package.kind == "python":
+        return dist.check(where, e.name, e.version, [], pure=True, others=others)
+    targets = [(t.target, t.libc) for t in e.package.targets]
+    return dist.check(where, e.name, e.version, targets, others=others)
+
+
 def _labels(items: list[tuple[Entry, dist.Artifact | None]]) -> str:
     return ", ".join(
         f"{e.name} {e.version} crate" if a is None else os.path.basename(a.path) for e, a in items
@@ -244,8 +266,7 @@ def _labels(items: list[tuple[Entry, dist.Artifact | None]]) -> str:
 
 def entries_for(root: str, scope: str, use_tags: bool) -> list[Entry]:
     plan: Plan = tagged(root) if use_tags else make_plan(root)
-    kinds = {"all": ("crates", "pypi"), "crates": ("crates",), "pypi": ("pypi",)}[scope]
-    return [e for e in plan.entries if e.package.kind in kinds]
+    return [e for e in plan.entries if e.package.kind in KINDS[scope]]
 
 
 def publish(

@@ -1,16 +1,22 @@
 """``nox -s release_rehearsal``: the whole release on this machine, against real servers.
 
 In a throwaway clone of HEAD (a temp dir; uncommitted changes are not in it): a commit that
-plans this machine's target only, a ``feat`` commit on the core crate, ``plan``, ``bump``,
-the build with the ``build``, ``wheel`` and ``native_import`` gates, ``stage``. Then, with
-pypiserver (htpasswd upload auth) and cargo-http-registry on free loopback ports:
+plans this machine's target only, a ``feat`` commit on the core crate and a ``fix`` commit on
+each python package (:mod:`ci_gates.release.rehearsal_clone`), ``plan``, ``bump``, the build
+with the ``build``, ``wheel`` and ``native_import`` gates (in the clone's gates environment),
+``stage``, and ``stage NAME`` for each python package (``uv build``, ``twine check
+--strict``). Then, with pypiserver (htpasswd upload auth) and cargo-http-registry on free
+loopback ports:
 
 1. ``publish crates`` (what the release workflow's crates job does);
 2. **fault**: the package index is stopped and ``publish`` must fail with one line naming
-   the index and what is left; the index is restarted and ``publish`` uploads only the sdist
-   and the wheel (the crates are "already published");
-3. ``pip install --index-url <local>`` into a fresh venv: the module imports, ``__version__``
-   and the native CLI from the venv's ``bin/`` report the released versions;
+   the index and what is left; the index is restarted and ``publish pypi`` uploads only the
+   sdist and the wheel (the crates are "already published"), ``publish python`` each python
+   package's sdist and wheel (the workflow's pypi and python jobs);
+3. ``pip install --index-url <local>`` into fresh venvs (:mod:`ci_gates.release.rehearsal_checks`):
+   the module imports, ``__version__`` and the native CLI from the venv's ``bin/`` report
+   the released versions; each python package installs from the local index alone and its
+   console scripts answer;
 4. a throwaway Cargo project depending on the core crate from the local registry builds, runs;
 5. **re-run** ``publish``: everything "already published", nothing uploaded.
 
@@ -21,7 +27,6 @@ exit (error, Ctrl-C, SIGTERM); ``--keep`` keeps the temp dir for a post-mortem.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -31,12 +36,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from typing import Any, Callable, NamedTuple
 
+from ci_gates.checks.versioning import history
 from ci_gates.checks.versioning.errors import ReleaseError
+from ci_gates.release import rehearsal_checks as checks
+from ci_gates.release import rehearsal_clone as clone
+from ci_gates.release.rehearsal_clone import REGISTRY
 from ci_gates.release.servers import CrateRegistry, PackageIndex, free_port, install_crate_registry
 
-REGISTRY = "rehearsal"  # the cargo registry name the clone publishes to
 CARGO_CACHE = "target/ci-gates/rehearsal/cargo-target"
 COMPAT = "manylinux2014"
 _OUTCOME = re.compile(r"^(\S+) (\S+): (\S+) (published|already published) \((.*), [\d.]+ s\)$")
@@ -53,13 +62,15 @@ class Rehearsal:
         self.root, self.tmp = root, tmp
         self.clone = os.path.join(tmp, "clone")
         self.steps: list[Step] = []
+        self.plan: dict[str, dict[str, Any]] = {}  # the plan JSON's packages by name
+        self.python: dict[str, str] = {}  # python package -> its staged wheel
         self.env = dict(os.environ)
         self.env.pop("GITHUB_ACTIONS", None)  # never the CI paths (trusted publishing) here
         self.env["CARGO_TARGET_DIR"] = os.path.join(root, CARGO_CACHE)
         # Ports fixed up front: the clone's manifests name the registry from the first build on.
         self.index = PackageIndex(os.path.join(tmp, "pypiserver"), free_port())
         self.crates_port = free_port()
-        self.env["CARGO_HOME"] = self.cargo_home()
+        self.env["CARGO_HOME"] = clone.cargo_home(tmp)
         self.env.update(
             CrateRegistry(os.path.join(tmp, "crates"), "", self.crates_port).cargo_env(REGISTRY)
         )
@@ -110,11 +121,9 @@ class Rehearsal:
     ) -> subprocess.CompletedProcess[str]:
         return self.run([sys.executable, *args], env=env, check=check)
 
-    # --- the clone and the release commit ------------------------------------------------------
+    # --- the clone, the release commit, the build ----------------------------------------------
 
     def prepare(self) -> str:
-        from ci_gates.checks.versioning import history
-
         history.git(self.root, "clone", "--quiet", "--no-local", self.root, self.clone)
         for key, value in (
             ("user.name", "Release Rehearsal"),
@@ -124,88 +133,20 @@ class Rehearsal:
         host = re.search(r"^host: (\S+)$", self.run(["rustc", "-vV"]).stdout, re.M)
         if host is None:
             raise ReleaseError("rustc -vV: no host triple")
-        self.manylinux = self._zig_build() and "linux-gnu" in host.group(1)
-        self._plan_host_only(host.group(1), COMPAT if self.manylinux else "")
-        self._point_at_registry()
-        history.git(
-            self.clone,
-            "commit",
-            "-qam",
-            "ci(release): rehearse with this machine's target and registries",
-        )
-        core = self.core_crate()
-        lib = os.path.join(self.clone, core.path, "src", "lib.rs")
-        with open(lib, "a", encoding="utf-8") as f:
-            f.write("\n// Release rehearsal: a change to the core crate.\n")
-        history.git(
-            self.clone, "commit", "-qam", f"feat({core.name}): a change to rehearse the release"
-        )
-        build = (
+        # The library's build gate links a manylinux2014 wheel with zig (its compatibility setting).
+        self.manylinux = "linux-gnu" in host.group(1)
+        clone.plan_host_only(self.clone, host.group(1), COMPAT if self.manylinux else "")
+        clone.point_at_registry(self.clone)
+        message = "ci(release): rehearse with this machine's target and registries"
+        history.git(self.clone, "commit", "-qam", message)
+        changed = clone.change_packages(self.clone)
+        self.build_kind = (
             f"manylinux ({COMPAT}, zig)"
             if self.manylinux
-            else "native (no zig build here: linux_* wheel)"
+            else "native (not glibc Linux: a native wheel)"
         )
-        self.build_kind = build
-        return f"HEAD {(history.rev(self.clone, 'HEAD') or '')[:10]}, target {host.group(1)}, build {build}"
-
-    def _zig_build(self) -> bool:
-        """Does this checkout's build gate take a compatibility setting (the zig build)?"""
-        with open(os.path.join(self.clone, "ci", "gates", "build.py"), encoding="utf-8") as f:
-            return "CI_GATES_BUILD_COMPATIBILITY" in f.read()
-
-    def _plan_host_only(self, host: str, libc: str) -> None:
-        import tomlkit
-
-        path = os.path.join(self.clone, "pyproject.toml")
-        with open(path, encoding="utf-8") as f:
-            doc = tomlkit.parse(f.read())
-        for pkg in doc["tool"]["ci-gates"]["release"]["packages"]:
-            if pkg["kind"] == "pypi":
-                targets = tomlkit.array()
-                targets.append(tomlkit.inline_table())
-                targets[0].update({"target": host, "runner": "local", "libc": libc})
-                pkg["targets"] = targets
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(tomlkit.dumps(doc))
-
-    def _point_at_registry(self) -> None:
-        """Path dependencies on released crates name the local registry: a published crate's
-        path dependency becomes a registry dependency, resolved on crates.io unless named."""
-        import tomlkit
-
-        from ci_gates.checks.versioning.config import load
-        from ci_gates.core.project import names
-
-        released = {p.name for p in load(self.clone) if p.kind == "crates"}
-        manifests = [
-            "Cargo.toml",
-            *(f"{c.path}/Cargo.toml" for c in names(self.clone).crates if c.path),
-        ]
-        for rel in manifests:
-            path = os.path.join(self.clone, rel)
-            with open(path, encoding="utf-8") as f:
-                doc = tomlkit.parse(f.read())
-            tables = [doc.get("workspace", {}).get("dependencies", {})]
-            tables += [
-                doc.get(k, {}) for k in ("dependencies", "dev-dependencies", "build-dependencies")
-            ]
-            for table in tables:
-                for name, spec in table.items():
-                    if name in released and hasattr(spec, "get") and spec.get("path"):
-                        spec["registry"] = REGISTRY
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(tomlkit.dumps(doc))
-
-    def core_crate(self) -> Any:
-        from ci_gates.checks.versioning.config import load
-        from ci_gates.core.project import names
-
-        crates = [p for p in load(self.clone) if p.kind == "crates" and not p.depends_on]
-        if not crates:
-            raise ReleaseError(
-                "no released crate without dependencies: nothing to rehearse a consumer of"
-            )
-        return names(self.clone).crate(crates[0].name)
+        head = (history.rev(self.clone, "HEAD") or "")[:10]
+        return f"HEAD {head}, target {host.group(1)}, build {self.build_kind}; changed {', '.join(changed)}"
 
     def plan_and_bump(self) -> str:
         out = self.py("-m", "ci_gates.release", "plan", "--json").stdout
@@ -220,12 +161,18 @@ class Rehearsal:
         env = dict(self.env)
         if self.manylinux:
             env["CI_GATES_BUILD_COMPATIBILITY"] = COMPAT
-        self.py("-m", "ci_gates.gates", "build", "wheel", "native_import", env=env)
+        # `ci-gates run`: the gates in the clone's own gates environment, as anywhere else
+        self.py("-m", "ci_gates", "run", "build", "wheel", "native_import", env=env)
         staged = self.py("-m", "ci_gates.release", "stage").stdout
         wheels = re.findall(r"\S+\.whl", staged)
         result = f"{self.build_kind}: {', '.join(os.path.basename(w) for w in wheels)}"
         if self.manylinux:  # both ELF files (extension and CLI) within the manylinux2014 policy
-            shown = self.run(["auditwheel", "show", os.path.join(self.clone, wheels[0])]).stdout
+            from ci_gates.core.env import env_dir
+            from ci_gates.core.venvs import venv_scripts
+
+            tools = venv_scripts(env_dir(self.clone))  # the gates environment's auditwheel
+            wheel = os.path.join(self.clone, wheels[0])
+            shown = self.run([os.path.join(tools, "auditwheel"), "show", wheel]).stdout
             m = re.search(r'"manylinux_(\d+)_(\d+)_\w+"', shown)
             if m is None or (int(m.group(1)), int(m.group(2))) > (2, 17):
                 raise ReleaseError(
@@ -233,6 +180,24 @@ class Rehearsal:
                 )
             result += f"; auditwheel show: {m.group(0)}"
         return result
+
+    def stage_python(self) -> str:
+        """Each planned python package: built once (uv build), twine check --strict, staged."""
+        names = [n for n, p in self.plan.items() if p["kind"] == "python"]
+        if not names:
+            return "no python package in the plan"
+        staged = self.py("-m", "ci_gates.release", "stage", *names).stdout
+        files = re.findall(r"^staged (\S+)", staged, re.M)
+        for name in names:
+            prefix = re.sub(r"[-_.]+", "_", name).lower() + "-"
+            wheel = [
+                f for f in files if f.endswith(".whl") and os.path.basename(f).startswith(prefix)
+            ]
+            if len(wheel) != 1:
+                raise ReleaseError(f"stage {name} staged {files}; expected one wheel of {name}")
+            self.python[name] = os.path.join(self.clone, wheel[0])
+        shown = ", ".join(os.path.basename(f) for f in files)
+        return f"{shown}: uv build (the wheel from the sdist), twine check --strict passed"
 
     # --- publishing ----------------------------------------------------------------------------
 
@@ -254,20 +219,6 @@ class Rehearsal:
             index.upload_url,
         ]
 
-    def cargo_home(self) -> str:
-        """A CARGO_HOME of its own (the local registry's index clone lives there), sharing
-        crates.io's downloads with the user's so nothing is fetched twice."""
-        real = os.environ.get("CARGO_HOME") or os.path.expanduser("~/.cargo")
-        home = os.path.join(self.tmp, "cargo-home")
-        for sub in ("index", "cache", "src"):
-            os.makedirs(os.path.join(home, "registry", sub), exist_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                for d in os.listdir(os.path.join(real, "registry", sub)):
-                    link = os.path.join(home, "registry", sub, d)
-                    if d.startswith("index.crates.io-") and not os.path.lexists(link):
-                        os.symlink(os.path.join(real, "registry", sub, d), link)
-        return home
-
     def publish(
         self, *scope: str, expect_failure: bool = False
     ) -> tuple[list[tuple[str, ...]], str]:
@@ -287,80 +238,6 @@ def _published(outcomes: list[tuple[str, ...]]) -> list[str]:
     return [f"{o[0]} {o[1]} {o[2]}" for o in outcomes if o[3] == "published"]
 
 
-def verify_install(r: Rehearsal, index: PackageIndex) -> str:
-    """pip installs the release from the local index; the native module and CLI answer."""
-    from ci_gates.core.project import names
-
-    n = names(r.clone)
-    version = r.plan[n.dist]["version"]
-    venv = os.path.join(r.tmp, "venv")
-    r.py("-m", "venv", venv)
-    r.run(
-        [
-            os.path.join(venv, "bin", "python"),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-cache-dir",
-            "--disable-pip-version-check",
-            "--index-url",
-            index.index_url,
-            f"{n.dist}=={version}",
-        ]
-    )
-    code = f"import {n.extension}, {n.package} as m; print(m.__version__)"
-    got = r.run([os.path.join(venv, "bin", "python"), "-c", code], cwd=r.tmp).stdout.strip()
-    if got != version:
-        raise ReleaseError(
-            f"{n.package}.__version__ is {got!r} after installing {version} from the index"
-        )
-    result = (
-        f"{n.dist}=={version} from {index.index_url}: import {n.extension} ok, __version__ {got}"
-    )
-    if n.cli and n.cli_crate:
-        cli = os.path.join(venv, "bin", n.cli)
-        with open(cli, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                raise ReleaseError(f"{cli}: not the native executable (a launcher script?)")
-        want = f"{n.cli} {r.plan.get(n.cli_crate.name, {}).get('version') or n.cli_crate.version}"
-        out = r.run([cli, "--version"], cwd=r.tmp).stdout.strip()
-        if out != want:
-            raise ReleaseError(f"{cli} --version printed {out!r}, expected {want!r}")
-        result += f"; native {out}"
-    return result
-
-
-def consumer(r: Rehearsal) -> str:
-    """A new Cargo project depending on the core crate from the local registry builds and runs."""
-    core = r.core_crate()
-    version = r.plan[core.name]["version"]
-    path = os.path.join(r.tmp, "consumer")
-    os.makedirs(os.path.join(path, "src"))
-    lib = core.lib or core.name.replace("-", "_")
-    with open(os.path.join(r.clone, core.path, "src", "lib.rs"), encoding="utf-8") as f:
-        counts = (
-            "pub fn count_bytes(" in f.read()
-        )  # the template's domain; else linking is the proof
-    body = (
-        f'    println!("{{:?}}", {lib}::count_bytes(b"one two\\nthree\\n"));'
-        if counts
-        else f'    println!("linked {{}}", std::any::type_name::<fn()>()); use {lib} as _;'
-    )
-    with open(os.path.join(path, "Cargo.toml"), "w", encoding="utf-8") as f:
-        f.write(
-            f'[package]\nname = "rehearsal-consumer"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
-            f'[dependencies]\n{core.name} = {{ version = "={version}", registry = "{REGISTRY}" }}\n\n[workspace]\n'
-        )
-    with open(os.path.join(path, "src", "main.rs"), "w", encoding="utf-8") as f:
-        f.write(f"fn main() {{\n{body}\n}}\n")
-    env = {**r.pub_env, "CARGO_TARGET_DIR": os.path.join(path, "target")}
-    out = r.run(["cargo", "run", "--quiet"], env=env, cwd=path).stdout.strip().splitlines()
-    if counts and "lines: 2" not in (out[-1] if out else ""):
-        raise ReleaseError(f"the consumer printed {out[-1:]!r}, expected the core crate's count")
-    return f"{core.name} ={version} from the local registry: cargo run printed {out[-1] if out else ''}"
-
-
 def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
     r = Rehearsal(root, tmp)
     binary = {}
@@ -374,6 +251,7 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
         r.step("clone, commits", r.prepare)
         r.step("plan + bump", r.plan_and_bump)
         r.step("build + gates + stage", r.build)
+        r.step("python packages: build, twine, stage", r.stage_python)
         crates = CrateRegistry(os.path.join(tmp, "crates"), binary["path"], r.crates_port)
         with r.index as index, crates:
             r.publish_env(index, crates)
@@ -398,15 +276,15 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
                     )
                 return error
 
-            def resume() -> str:
+            def resume(scope: str, names: list[str]) -> str:
                 index.start()
-                outcomes = r.publish()[0]
-                done = _published(outcomes)
-                if not done or any("crate" in d for d in done) or len(done) != 2:
+                done = _published(r.publish(scope)[0])
+                wrong = [d for d in done if d.split()[0] not in names or d.endswith(" crate")]
+                if wrong or len(done) != 2 * len(names):
                     raise ReleaseError(
-                        f"after the restart publish uploaded {done}; expected only the sdist and the wheel"
+                        f"publish {scope} uploaded {done}; expected an sdist and a wheel of {', '.join(names)}"
                     )
-                return f"uploaded {', '.join(d.split()[-1] for d in done)} to {index.upload_url}; crates already published"
+                return f"uploaded {', '.join(d.split()[-1] for d in done)} to {index.upload_url}"
 
             def rerun() -> str:
                 outcomes = r.publish()[0]
@@ -416,11 +294,16 @@ def rehearse(root: str, tmp: str, cache: str) -> list[Step]:
                     )
                 return f"nothing uploaded: {len(outcomes)} items already published"
 
+            dist = [n for n, p in r.plan.items() if p["kind"] == "pypi"]
             r.step("publish crates", crates_first)
             r.step("fault: index down, publish", fault)
-            r.step("index back, publish", resume)
-            r.step("pip install + native checks", lambda: verify_install(r, index))
-            r.step("cargo consumer", lambda: consumer(r))
+            r.step("index back, publish pypi", lambda: resume("pypi", dist))
+            if r.python:
+                r.step("publish python", lambda: resume("python", list(r.python)))
+            r.step("pip install + native checks", lambda: checks.verify_install(r, index))
+            for name, wheel in r.python.items():
+                r.step(f"pip install {name}", partial(checks.verify_python, r, index, name, wheel))
+            r.step("cargo consumer", lambda: checks.consumer(r))
             r.step("re-run publish", rerun)
     finally:
         summary(r.steps)

@@ -1,9 +1,18 @@
 """``[[tool.ci-gates.release.packages]]``: what can be released, checked before anything runs.
 
-Each entry: ``name``, ``kind`` (``crates`` | ``pypi``), ``path`` (the package's directory),
-``paths`` (globs: a commit touching one of them changes the package), ``depends_on`` (names of
-packages it embeds or requires) and, for ``pypi``, ``targets`` (``{ target = "<Rust triple>",
-runner = "<GitHub runner>", libc = "manylinux2014" | "musllinux_1_2" | "" }``). ``workflow``
+Each entry: ``name``, ``kind``, ``path`` (the package's directory), ``paths`` (globs: a commit
+touching one of them changes the package), ``depends_on`` (names of packages it embeds or
+requires) and, for ``pypi``, ``targets`` (``{ target = "<Rust triple>", runner = "<GitHub
+runner>", libc = "manylinux2014" | "musllinux_1_2" | "" }``). The kinds:
+
+- ``crates``: a workspace crate published to crates.io; its version is its Cargo.toml's.
+- ``pypi``: the maturin project's wheels (one per target) and sdist; its version is the
+  bindings crate's, which maturin reads.
+- ``python``: a pure-Python distribution at ``path`` (its own ``pyproject.toml``, whose
+  ``[project]`` names it and holds a literal ``version``), built once with a PEP 517 front
+  end into one ``py3-none-any`` wheel and an sdist, published to PyPI like the wheels.
+
+``workflow``
 and ``environment`` declare the trusted publisher the registry is told about (the workflow
 file name and the GitHub environment of its publish job); ``nox -s release_doctor`` checks
 them against the workflow.
@@ -20,7 +29,8 @@ import os
 import re
 from typing import Any, NamedTuple
 
-KINDS = ("crates", "pypi")
+KINDS = ("crates", "pypi", "python")
+PYTHON_KINDS = ("pypi", "python")  # what goes to a Python package index
 LIBCS = ("manylinux2014", "musllinux_1_2", "")
 KEYS: dict[str, type] = {
     "name": str,
@@ -49,7 +59,9 @@ class Package(NamedTuple):
     paths: tuple[str, ...]
     depends_on: tuple[str, ...]
     targets: tuple[Target, ...]
-    manifest: str  # the Cargo.toml whose [package].version is this package's version
+    # where the version lives: a Cargo.toml ([package].version; a crate, the bindings of a
+    # pypi package) or a python package's pyproject.toml ([project].version)
+    manifest: str
 
 
 def _error(msg: str) -> Exception:
@@ -206,6 +218,8 @@ def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
             if not crate.publish:
                 raise ReleaseError(f"{WHERE} {name!r}: the crate says publish = false")
             manifest = f"{crate.path}/Cargo.toml"
+        elif e["kind"] == "python":
+            manifest = _python_manifest(root, name, e["path"])
         else:
             if name != project.dist or e["path"] != ".":
                 raise ReleaseError(
@@ -228,3 +242,27 @@ def load(root: str, config: dict[str, Any] | None = None) -> list[Package]:
             )
         )
     return packages
+
+
+def _python_manifest(root: str, name: str, path: str) -> str:
+    """``<path>/pyproject.toml``, whose ``[project] name`` must be the package's name."""
+    from ci_gates.checks.versioning.errors import ReleaseError
+    from ci_gates.checks.versioning.versions import read_toml
+
+    manifest = "pyproject.toml" if path == "." else f"{path}/pyproject.toml"
+    if not os.path.isfile(os.path.join(root, manifest)):
+        raise ReleaseError(
+            f"{WHERE} {name!r} path {path!r}: no {manifest}; a python package is a directory "
+            "with its own pyproject.toml"
+        )
+    declared = read_toml(os.path.join(root, manifest)).get("project", {}).get("name")
+    if not isinstance(declared, str) or _normalize(declared) != _normalize(name):
+        raise ReleaseError(
+            f"{WHERE} {name!r}: {manifest} [project] name is {declared!r}; make them agree"
+        )
+    return manifest
+
+
+def _normalize(name: str) -> str:
+    """PEP 503: ``Foo_bar.baz`` and ``foo-bar-baz`` are one project."""
+    return re.sub(r"[-_.]+", "-", name).lower()

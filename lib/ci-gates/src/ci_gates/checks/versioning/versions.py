@@ -1,5 +1,8 @@
 """Versions: which bump a commit calls for, the next version, and where versions are written.
 
+A crate's version is ``[package].version`` of its Cargo.toml; a python package's is
+``[project].version`` of its pyproject.toml (:func:`version_table`).
+
 Reading uses ``tomllib``; writing uses ``tomlkit`` (imported only by :func:`write_version` and
 :func:`write_requirements`), so comments and layout of the manifests survive a bump.
 """
@@ -57,7 +60,7 @@ def level_between(old: str | None, new: str) -> str:
     return "major" if b[0] != a[0] else "minor" if b[1] != a[1] else "patch"
 
 
-def _toml(path: str) -> dict[str, Any]:
+def read_toml(path: str) -> dict[str, Any]:
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python < 3.11
@@ -69,11 +72,22 @@ def _toml(path: str) -> dict[str, Any]:
         raise ReleaseError(f"{path}: cannot read ({exc})") from None
 
 
+def version_table(manifest: str) -> str:
+    """Where ``manifest`` keeps the version: ``[project]`` of a pyproject.toml (a python
+    package), else ``[package]`` of a Cargo.toml."""
+    return "project" if os.path.basename(manifest) == "pyproject.toml" else "package"
+
+
 def read_version(root: str, manifest: str) -> str:
-    """``[package].version`` of ``manifest``: a literal string, each crate its own."""
-    package = _toml(os.path.join(root, manifest)).get("package", {})
-    version = package.get("version")
+    """The literal version of ``manifest``: each crate, each python package its own."""
+    table = version_table(manifest)
+    version = read_toml(os.path.join(root, manifest)).get(table, {}).get("version")
     if not isinstance(version, str):
+        if table == "project":
+            raise ReleaseError(
+                f"{manifest}: [project] version is not set (dynamic or missing); the release "
+                'reads and bumps it there: write a literal `version = "x.y.z"`'
+            )
         raise ReleaseError(
             f"{manifest}: [package] version is not set in this manifest (inherited or missing); "
             'give the crate its own `version = "x.y.z"` (docs/releasing.md, one-time migration)'
@@ -100,7 +114,7 @@ def _save_doc(path: str, doc: Any) -> None:
 def write_version(root: str, manifest: str, version: str) -> None:
     path = os.path.join(root, manifest)
     doc = _load_doc(path)
-    doc["package"]["version"] = version
+    doc[version_table(manifest)]["version"] = version
     _save_doc(path, doc)
 
 
