@@ -18,8 +18,10 @@ import nox
 nox.needs_version = ">=2025.2.9"
 HERE = os.path.dirname(os.path.abspath(__file__))
 # This repository develops the library (lib/ci-gates): its sessions run the source here, and the
-# gates environment installs it from here. An adopting project imports the pinned ci-gates.
-sys.path.insert(0, os.path.join(HERE, "lib", "ci-gates", "src"))
+# gates environment installs it from here. An adopting project imports the pinned ci-gates;
+# CI_GATES_LIBRARY=installed makes this one do the same (.ci/run proves the released wheel so).
+if os.environ.get("CI_GATES_LIBRARY") != "installed":
+    sys.path.insert(0, os.path.join(HERE, "lib", "ci-gates", "src"))
 
 from ci_gates.commands.nox_sessions import register  # noqa: E402
 from ci_gates.core.env import ensure  # noqa: E402
