@@ -30,10 +30,8 @@ if TYPE_CHECKING:
 
 CI_BEGIN, CI_END = "# >>> ci-gates", "# <<< ci-gates"
 MD_BEGIN, MD_END = "<!-- >>> ci-gates", "<!-- <<< ci-gates"
-CI_NOTE = (
-    "# >>> ci-gates: gate steps written by `nox -s sync` from ci/registry.py; edit the registry"
-)
-MD_NOTE = "<!-- >>> ci-gates: gate table written by `nox -s sync` from ci/registry.py -->"
+CI_NOTE = "# >>> ci-gates: gate steps written by `nox -s sync` from the gate registry; do not edit"
+MD_NOTE = "<!-- >>> ci-gates: gate table written by `nox -s sync` from the gate registry -->"
 README = "README.md"
 FIX = "run `nox -s sync`"
 
