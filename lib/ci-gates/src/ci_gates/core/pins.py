@@ -1,4 +1,4 @@
-"""Tool pins and the input globs the gates share: what ``ci/registry.py`` builds its entries from.
+"""Tool pins and the input globs the gates share: what the gate declarations are built from.
 
 A pin lives here once; a gate's registry entry lists it in ``packages`` (nox installs exactly
 that), and the result cache (:mod:`ci_gates.core.cache`) keys on the installed version.

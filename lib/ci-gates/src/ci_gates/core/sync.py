@@ -1,4 +1,4 @@
-"""``nox -s sync``: rewrite what is derived from ci/registry.py; ``--check`` only reports.
+"""``nox -s sync``: rewrite what is derived from the gate registry; ``--check`` only reports.
 
 Two places are derived from the registry, each between marker comments, and nothing outside
 the markers is touched (the rest of the file stays byte-identical):
@@ -216,7 +216,7 @@ def _stale(
 def ci_steps_stale(root: str) -> list[Finding]:
     """The gate steps of ci.yml between the ``nox -s sync`` markers differ from the registry.
 
-    The steps are derived from ci/registry.py (the gates CI runs, minus those skipped in
+    The steps are derived from the registry (the gates CI runs, minus those skipped in
     ``[tool.ci-gates] skip``, in dependency order). Edit the registry, then run
     ``nox -s sync``; never edit the lines between the markers by hand.
     """

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 NOX_RUN = re.compile(r"^nox -s ([A-Za-z0-9_][\w-]*)(?: -- (?:[^\n;&|<>`$]|\$(?!\())+)?$")
 SETUP_RUN = re.compile(r"^(?:uv tool install|pipx install) (\"?)nox==([^\s\"]+)\1$")
 CONTINUE_IFS = ("!cancelled()", "always()")
-SYNC_FIX = "run `nox -s sync` (it writes the gate steps from ci/registry.py)"
+SYNC_FIX = "run `nox -s sync` (it writes the gate steps from the gate registry)"
 HAND_FIX = (
     "or put the `# >>> ci-gates` / `# <<< ci-gates` marker comments around the gate steps and "
     "run `nox -s sync`"
