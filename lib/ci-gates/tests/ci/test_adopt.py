@@ -17,6 +17,7 @@ import pytest
 from ci_gates.core.config import parse
 from ci_gates.core.env import library_requirement
 from ci_gates.core.pins import NOX
+from ci_gates.core.policy import GROUPS
 from ci_gates.core.project import _toml
 from ci_gates.template import adopt, adoptfiles
 
@@ -74,8 +75,13 @@ def test_adopt_writes_a_pin_and_a_config_never_the_library(make_repo: MakeRepo) 
     assert (project / "ci/requirements-dev.txt").read_text().splitlines()[-1] == REQUIREMENT
     assert "next: `cargo generate-lockfile`" in report
     config = parse(project)  # the written section is valid config
-    assert set(config["skip"]) >= {"action_yaml", "workflows", "action_surface", "stubs", "pytest"}
+    assert set(config["skip"]) >= {"action_yaml", "action_surface", "stubs", "pytest"}
+    assert "workflows" not in config["skip"]  # safety rules judge every workflow it has
     assert all(reason.strip() for reason in config["skip"].values())
+    # house style is off, each group listed with how to turn it on
+    assert config["policy"] == [] and {"loc", "commits"} <= set(config["skip"])
+    text = (project / "pyproject.toml").read_text()
+    assert all(f"#   {group}: " in text for group in GROUPS) and "policy = []" in text
     assert config["tool-guard"]["release-files"] == [".github/workflows/CI.yml"]
 
 

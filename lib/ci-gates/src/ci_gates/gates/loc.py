@@ -1,4 +1,4 @@
-"""Gate ``loc``: a line budget for git-tracked source files.
+"""Gate ``loc``: a line budget for git-tracked source files (house style ``line-budget``).
 
 Files with a counted extension (``[tool.ci-gates.loc] extensions``) over ``warn`` lines get a
 note; over ``fail`` lines they fail unless ``[tool.ci-gates.loc.allow]`` lists them with a
@@ -21,7 +21,7 @@ GATE = Gate(
     "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
     commands=("git",),
     inputs=EVERYTHING,
-    config=("loc",),
+    config=("loc", "baseline"),
 )
 
 TYPE_CHECKING = False
@@ -201,4 +201,6 @@ def run(root: str | None = None) -> list[Finding]:
         lines = _read_lines(os.path.join(root, rel))
         if lines is not None:
             out.extend(budget_findings(rel, lines, config))
-    return out
+    from ci_gates.core.baseline import apply
+
+    return apply(out, config, "loc")

@@ -188,10 +188,16 @@ def config(project: str, skipped: dict[str, str], since: str) -> list[tuple[str,
     text = _read(project, "pyproject.toml") or ""
     if "[tool.ci-gates" in text:
         return []
+    from ci_gates.core.policy import comment_lines
+
     lines = [
         "",
         "# The CI gates (ci-gates): `nox -s gates` runs them all, `nox -s rules` explains each",
         "# rule. Written by `ci-gates adopt`; each skip says what would make the gate apply.",
+        "[tool.ci-gates]",
+        *comment_lines(),
+        "policy = []",
+        "",
     ]
     releases = release_files(project)
     if since:

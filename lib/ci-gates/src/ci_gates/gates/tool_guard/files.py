@@ -118,6 +118,9 @@ def run(root: str | None = None) -> list[Finding]:
         import yaml  # noqa: F401
     except ImportError:
         raise CannotRun("tool_guard: needs pyyaml", "run `nox -s tool_guard`") from None
+    from ci_gates.core.baseline import apply
+    from ci_gates.core.policy import keep
+
     section = _section(config)
     out: list[Finding] = []
     for rel in listed(root):
@@ -129,4 +132,4 @@ def run(root: str | None = None) -> list[Finding]:
         except OSError:
             continue  # listed but deleted in the work tree
         out += file_findings(rel, text, config, root)
-    return out
+    return apply(keep(out, config), config, "tool_guard")
