@@ -155,3 +155,29 @@ def test_adopt_on_a_real_maturin_new_project(tmp_path: Path) -> None:
     report = adopt.adopt(str(project), REQUIREMENT)
     assert "distribution fresh, package fresh, extension fresh, CLI (none)" in report
     assert parse(project)["skip"]["action_surface"].startswith("no CLI crate")
+
+
+def test_nothing_adopt_writes_is_the_projects_code_to_lint(tmp_path: Path) -> None:
+    """The hook entry is excluded from the project's ruff; the noxfile passes every rule."""
+    from ci_gates.gates.ruff import LIBRARY_FILES
+    from ci_gates.template import hookfiles
+
+    assert {p for p in hookfiles.files() if p.endswith(".py")} <= set(LIBRARY_FILES)
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE, encoding="utf-8")
+    proc = subprocess.run(
+        [
+            "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "ALL",
+            "--ignore",
+            "D203,D213,CPY001",
+            "noxfile.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout

@@ -56,6 +56,12 @@ DEFAULTS: dict[str, Any] = {
         # developed in the same repository), run after the project's own in the same venv.
         "suites": [],
     },
+    "typecheck": {
+        # Where mypy resolves imports: "" = the project's .venv (or venv) when the project is
+        # installed there; "gates" = the gates environment (tooling that runs there); "none";
+        # or a venv directory relative to the root.
+        "environment": "",
+    },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
     },
