@@ -159,10 +159,14 @@ def test_adopt_on_a_real_maturin_new_project(tmp_path: Path) -> None:
 
 def test_nothing_adopt_writes_is_the_projects_code_to_lint(tmp_path: Path) -> None:
     """The hook entry is excluded from the project's ruff; the noxfile passes every rule."""
-    from ci_gates.gates.ruff import LIBRARY_FILES
+    from ci_gates.core.adopted import library_files
     from ci_gates.template import hookfiles
 
-    assert {p for p in hookfiles.files() if p.endswith(".py")} <= set(LIBRARY_FILES)
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE, encoding="utf-8")
+    written = {p for p in hookfiles.files() if p.endswith(".py")} | {"noxfile.py"}
+    assert written <= set(library_files(str(tmp_path)))
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE + "# ours now\n", encoding="utf-8")
+    assert "noxfile.py" not in library_files(str(tmp_path))  # edited: the project's own
     (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE, encoding="utf-8")
     proc = subprocess.run(
         [

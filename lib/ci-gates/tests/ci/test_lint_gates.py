@@ -155,8 +155,21 @@ def test_ruff_judges_by_the_projects_rules(make_repo: MakeRepo) -> None:
 
 
 def test_ruff_does_not_lint_the_files_the_library_writes(make_repo: MakeRepo) -> None:
-    root = make_repo({"ci/hooks/guard.py": "import os\n"})
-    assert run_gate("ruff", root) == (PASSED, [])
+    from ci_gates.core.adopted import NOXFILE
+
+    # the project's isort wants two lines after imports: our noxfile is not its code to judge
+    isort = MINIMAL_PYPROJECT + "\n[tool.ruff.lint]\nselect = ['I', 'F']\n"
+    isort += "[tool.ruff.lint.isort]\nlines-after-imports = 2\n"
+    files = {"ci/hooks/guard.py": "import os\n", "noxfile.py": NOXFILE, "pyproject.toml": isort}
+    assert run_gate("ruff", make_repo(files)) == (PASSED, [])
+    mine = run_gate("ruff", make_repo({**files, "noxfile.py": NOXFILE + "import os\n"}))
+    assert {f.path for f in mine.findings} == {"noxfile.py"}  # edited: the project's own
+
+
+def test_a_finding_in_a_settings_file_is_fixed_by_hand(make_repo: MakeRepo) -> None:
+    item = {**RUFF_JSON[0], "filename": "/r/pyproject.toml", "code": "RUF201"}
+    (found,) = ruff.parse(json.dumps([item]), "/r")  # type: ignore[misc]
+    assert found.fix.startswith("fix it by hand (`nox -s fix` never rewrites settings)")
 
 
 def test_ruff_syntax_error_is_reported_once(make_repo: MakeRepo) -> None:

@@ -141,3 +141,13 @@ def test_ci_step_not_nox_is_house_style(make_repo: MakeRepo) -> None:
     assert run_gate("tool_guard", make_repo(files)).rules == []
     on = make_repo({**files, "pyproject.toml": HOUSE_STYLE_PYPROJECT})
     assert run_gate("tool_guard", on).rules == ["TG003"]
+
+
+def test_no_permissions_is_one_finding_not_one_per_job(make_repo: MakeRepo) -> None:
+    # zizmor's excessive-permissions for the same fault is WF006's (one fault, one finding)
+    two_jobs = CHECK.replace("permissions: {}\n", "") + CHECK.split("jobs:\n")[1].replace(
+        "  test:", "  again:"
+    )
+    outcome = run_gate("workflows", make_repo({".github/workflows/check.yaml": two_jobs}))
+    assert sorted(set(outcome.rules)) == ["WF003", "WF006"], outcome.text
+    assert outcome.rules.count("WF006") == 1

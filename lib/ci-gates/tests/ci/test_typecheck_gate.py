@@ -144,7 +144,7 @@ def test_a_project_that_checks_types_otherwise_skips_the_gate(
     make_repo: MakeRepo, files: dict[str, str], skipped: bool
 ) -> None:
     assert typecheck.GATE.applies is not None
-    why = typecheck.GATE.applies(str(make_repo(files)))
+    why = typecheck.GATE.applies(str(make_repo({"fixture/__init__.py": "", **files})))
     assert bool(why) == skipped and (not why or "pyright, not mypy" in why)
 
 
@@ -155,3 +155,9 @@ def test_the_fingerprint_names_the_mypy_and_the_environment(make_repo: MakeRepo)
     print_ = typecheck.GATE.fingerprint(str(root))
     assert "mypy==1.11.2" in print_ and "[dependency-groups] dev" in print_
     assert os.path.basename(str(root)) not in print_.replace("env :", "")
+
+
+def test_an_extension_without_python_source_skips_the_gate(make_repo: MakeRepo) -> None:
+    assert typecheck.GATE.applies is not None
+    why = typecheck.GATE.applies(str(make_repo({"src/lib.rs": "", "README.md": "x\n"})))
+    assert why.startswith("no Python package source and no [tool.mypy] files")

@@ -339,3 +339,21 @@ def test_wf010_registry_token_from_secrets(step: str, secret: str | None) -> Non
             ("WF010", 11, f"reads the registry token secrets.{secret}")
         ]
         assert "trusted publishing" in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("step", "rules"),
+    [
+        ('- run: nox -s "${{ github.head_ref }}"\n', ["WF004"]),
+        ('- run: nox -s "${{ github.head_ref }}" # zizmor: ignore[template-injection]\n', []),
+        ('- run: nox -s "${{ github.head_ref }}" # zizmor: ignore[artipacked]\n', ["WF004"]),
+        ("- uses: actions/cache@v4 # zizmor: ignore[unpinned-uses]\n", []),
+        ("- uses: actions/cache@v4 # zizmor: ignore[cache-poisoning, unpinned-uses]\n", []),
+        ("- uses: actions/cache@v4  # pinned by the org's policy\n", ["WF003"]),
+    ],
+)
+def test_the_projects_zizmor_suppressions_are_honoured(step: str, rules: list[str]) -> None:
+    # WF003/WF004 stand in for zizmor's unpinned-uses and template-injection: a suppression
+    # the project wrote for zizmor, on that line, is its reviewed decision.
+    found = _wf_security.file_findings(W, workflow(steps_block(step)), workflow=True)
+    assert [f.rule for f in found] == rules

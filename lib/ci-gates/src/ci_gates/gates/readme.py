@@ -29,6 +29,9 @@ def _applies(root: str) -> str:
 
     if os.path.isfile(os.path.join(root, "README.md")):
         return ""
+    other = sorted(n for n in os.listdir(root) if n.upper().startswith("README."))
+    if other:
+        return f"the README is {other[0]}; this gate reads README.md (Markdown)"
     return "no README.md yet; write one and remove this skip"
 
 

@@ -4,10 +4,11 @@ The version is the one the project pins (its lock file, a dependency group, its 
 its requirements: :mod:`ci_gates.checks.projecttools`), installed once in a tool venv when the
 gates environment holds another (:mod:`ci_gates.checks.toolenv`); only a project that pins no
 ruff gets the library's pin. The settings are the project's own (``[tool.ruff]``, ``ruff.toml``,
-``.ruff.toml``); a project without any gets ruff's defaults, never a user-level config
-(``--isolated``). ``ruff format --check`` runs only where the project formats with ruff (a
-``[tool.ruff.format]`` table, a ``ruff-format`` hook, ``ruff format`` in its CI or task runner):
-a formatter it never chose is not imposed. Files the library writes into a project (the agent
+``.ruff.toml``); a project without any gets pyflakes' and pycodestyle's errors
+(:data:`DEFAULT_SELECT`), never a newer ruff's wider defaults nor a user-level config.
+``ruff format --check`` runs only where the project formats with ruff (a ``[tool.ruff.format]``
+table, a ``ruff-format`` hook, ``ruff format`` in its CI or task runner): a formatter it never
+chose is not imposed. Files the library writes into a project (the agent
 hook entry) are not the project's to lint. Both commands report JSON, so each diagnostic is a
 finding at ``path:line:column``; ``nox -s fix`` applies what the project's ruff fixes safely.
 """
@@ -45,8 +46,9 @@ if TYPE_CHECKING:
 
 CHECK = ("check", "--no-fix", "--output-format", "json", ".")
 FORMAT = ("format", "--check", "--output-format", "json", ".")
-# What the library writes into a project (the agent hook entry): not the project's code to lint.
-LIBRARY_FILES = ("ci/hooks/guard.py",)
+# The rules for a project that configures no ruff: pyflakes and pycodestyle's errors (ruff's
+# long-standing defaults, what flake8 reports too), not the style rules newer ruffs enable.
+DEFAULT_SELECT = "E4,E7,E9,F"
 
 
 @rule("RUFF001")
@@ -94,7 +96,15 @@ def diagnostic(item: dict[str, Any], root: str, fixer: bool = True) -> Finding:
     if code in ("invalid-syntax", "E999", ""):
         return syntax_error(path, line, column, message)
     fixable = fixer and (item.get("fix") or {}).get("applicability") == "safe"
-    fix = "run `nox -s fix` (it runs `ruff check --fix`)" if fixable else "fix it by hand"
+    if fixable and path.endswith(".toml"):  # a settings file: fix never rewrites one
+        fixable, fixer_note = False, " (`nox -s fix` never rewrites settings)"
+    else:
+        fixer_note = ""
+    fix = (
+        "run `nox -s fix` (it runs `ruff check --fix`)"
+        if fixable
+        else f"fix it by hand{fixer_note}"
+    )
     url = item.get("url")
     return violation(path, line, column, code, message, f"{fix}; see {url}" if url else fix)
 
@@ -138,11 +148,12 @@ def ruff_command(root: str) -> tuple[list[str], Pin]:
 
 
 def settings(root: str) -> list[str]:
-    """Options for the project's settings: its own config, or ruff's defaults alone."""
+    """Options for the project's settings: its own config, or the library's default alone."""
     from ci_gates.checks.projecttools import configured
+    from ci_gates.core.adopted import library_files
 
-    mine = ["--extend-exclude", ",".join(LIBRARY_FILES)]
-    return mine if configured(root, "ruff") else ["--isolated", *mine]
+    mine = ["--extend-exclude", ",".join(library_files(root))]
+    return mine if configured(root, "ruff") else ["--isolated", "--select", DEFAULT_SELECT, *mine]
 
 
 def _run_one(ruff: list[str], args: tuple[str, ...], root: str, fixer: bool) -> list[Finding]:
@@ -170,7 +181,7 @@ def run(root: str | None = None) -> list[Finding]:
 
     root, _ = config_for(root)
     ruff, pin = ruff_command(root)
-    where = configured(root, "ruff") or "ruff's defaults (the project configures no ruff)"
+    where = configured(root, "ruff") or f"{DEFAULT_SELECT} (the project configures no ruff)"
     formats = formats_with_ruff(root)
     note(f"ruff {pin.version or pin.requirement} (from {pin.source}); settings: {where}")
     if not formats:

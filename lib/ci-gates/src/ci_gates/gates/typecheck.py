@@ -26,12 +26,19 @@ from ci_gates.core.registry import Gate
 
 
 def _applies(root: str) -> str:
-    """Skipped where the project checks types with another checker and not with mypy."""
+    """Skipped where the project checks types with another checker and not with mypy, or has
+    no Python source to check (an extension module alone)."""
     from ci_gates.checks.projecttools import other_type_checker, uses
 
     other = other_type_checker(root)
     if other and not uses(root, "mypy"):
         return f"the project checks types with {other}, not mypy (this gate runs mypy)"
+    try:
+        nothing = not configured_files(root) and not targets(root)
+    except CannotRun:
+        nothing = False  # the gate itself says what is wrong with the manifests
+    if nothing:
+        return "no Python package source and no [tool.mypy] files: nothing for mypy to check"
     return ""
 
 

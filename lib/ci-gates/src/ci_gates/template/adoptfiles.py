@@ -11,18 +11,12 @@ import json
 import os
 import re
 
+from ci_gates.core.adopted import NOXFILE as NOXFILE
 from ci_gates.core.pins import NOX, UV
 
 DIST = "ci-gates"
 DEV_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
 NEW_DEV_FILE = "ci/requirements-dev.txt"
-# Short lines, a docstring, sorted imports: clean under any ruff rule set a project may choose.
-NOXFILE = '''"""nox sessions of the ci-gates library (`nox -l`); see [tool.ci-gates]."""
-
-from ci_gates.commands.nox_sessions import register
-
-register()
-'''
 NOX_LINES = "from ci_gates.commands.nox_sessions import register\nregister()"
 
 

@@ -236,20 +236,18 @@ def pytest_differs(call: Call, scope: Scope) -> Finding | None:
 
 @rule("TG013", severity=NOTE)
 def ruff_differs(call: Call, scope: Scope) -> Finding | None:
-    """``ruff check``: CI runs the pinned ruff, check and ``format --check``."""
+    """``ruff check``: CI runs the project's ruff (its pinned version and settings)."""
     if (call.tool, call.sub) != ("ruff", "check"):
         return None
-    return _differs("TG013", call, scope, "CI runs the pinned ruff: check and format --check")
+    return _differs("TG013", call, scope, "CI runs the project's pinned ruff with its settings")
 
 
 @rule("TG014", severity=NOTE)
 def mypy_differs(call: Call, scope: Scope) -> Finding | None:
-    """``mypy``: CI runs the pinned mypy over ci/, noxfile.py, tasks.py and python/."""
+    """``mypy``: CI runs the project's mypy (its pinned version, settings and files)."""
     if call.tool != "mypy":
         return None
-    return _differs(
-        "TG014", call, scope, "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"
-    )
+    return _differs("TG014", call, scope, "CI runs the project's pinned mypy on its files")
 
 
 @rule("TG015", severity=NOTE)

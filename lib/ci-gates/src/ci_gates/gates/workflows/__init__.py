@@ -238,5 +238,22 @@ def run(root: str | None = None) -> list[Finding]:
     found = _tool_json([*ZIZMOR_CMD, *targets], root) if targets else []
     if not isinstance(found, list):
         raise CannotRun(f"zizmor failed: {found}", "run `nox -s workflows`")
-    out += [f for f in map(zizmor_finding, found) if f is not None]
+    zizmor = [f for f in map(zizmor_finding, found) if f is not None]
+    out += [f for f in zizmor if not said_already(f, out)]
     return baseline.apply(policy.keep(out, config), config, "workflows")
+
+
+# zizmor's excessive-permissions findings that a WF rule of the same file already reports.
+_SAID = {
+    "WF006": "default permissions used due to no permissions",
+    "WF008": "id-token: write is overly broad at the workflow level",
+}
+
+
+def said_already(found: Finding, ours: list[Finding]) -> bool:
+    """Is this zizmor finding one that WF006/WF008 reported for its file (one fault, one
+    finding)? A workflow without ``permissions:`` is WF006 once, not once per job again."""
+    if not found.message.startswith("zizmor excessive-permissions"):
+        return False
+    rules = {f.rule for f in ours if f.path == found.path}
+    return any(rule in rules and text in found.message for rule, text in _SAID.items())

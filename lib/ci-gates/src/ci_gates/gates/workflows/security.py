@@ -46,7 +46,8 @@ def unpinned_uses(rel: str, node: Any) -> Finding | None:
     A tag or branch can be moved to other code after review; a 40-hex commit SHA cannot.
     Write ``owner/repo@<sha> # vX.Y.Z`` (dependabot keeps SHA pins current and the comment
     readable). Local actions and workflows (``./path``, and ``$/path``: this repository at
-    the running commit) are part of the repository and need no pin.
+    the running commit) are part of the repository and need no pin. The project's own
+    ``# zizmor: ignore[unpinned-uses]`` on the line is honoured, as zizmor would.
     """
     ref = (ghyaml.scalar(node) or "").strip()
     if not ref or ref.startswith(LOCAL) or SHA_PIN.match(ref):
@@ -133,7 +134,8 @@ def injection_in_run(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
     The fix names where the expression stands (quotes, a here-document, the shell) so the
     rewrite keeps the step's behaviour. What counts as attacker-controlled is documented in
     ``ci/ghexpr.py``: inputs of a composite action, ``github.event`` text, branch names,
-    step and job outputs, and anything the gate cannot resolve.
+    step and job outputs, and anything the gate cannot resolve. The project's own
+    ``# zizmor: ignore[template-injection]`` on the line is honoured, as zizmor would.
     """
     return [f for f in run_expressions(rel, parsed) if f.rule == "WF004"]
 
@@ -364,4 +366,26 @@ def file_findings(rel: str, parsed: ghyaml.Parsed, workflow: bool) -> list[Findi
             if f
         ]
         out += job_without_timeout(rel, doc) + id_token_off_publish_job(rel, doc)
+    out = [f for f in out if not zizmor_ignored(parsed.text, f)]
     return sorted(out, key=lambda f: (f.line, f.column, f.rule))
+
+
+# The zizmor audit each rule stands in for (the gate drops zizmor's own finding of it).
+ZIZMOR_AUDITS = {
+    "WF003": "unpinned-uses",
+    "WF004": "template-injection",
+    "WF005": "template-injection",
+}
+_ZIZMOR_IGNORE = re.compile(r"#\s*zizmor:\s*ignore\[([^\]]*)\]")
+
+
+def zizmor_ignored(text: str, finding: Finding) -> bool:
+    """Did the project silence this finding's zizmor audit on its line (``# zizmor:
+    ignore[template-injection]``)? A rule that stands in for a zizmor audit honours the
+    project's own, reviewed, suppression of it."""
+    audit = ZIZMOR_AUDITS.get(finding.rule)
+    lines = text.splitlines()
+    if audit is None or not 0 < finding.line <= len(lines):
+        return False
+    m = _ZIZMOR_IGNORE.search(lines[finding.line - 1])
+    return m is not None and audit in {a.strip() for a in m.group(1).split(",")}
