@@ -64,6 +64,18 @@ CASES: list[tuple[str, dict[str, str], dict[str, str], list[str]]] = [
     ),
     ("the sync comes later", {}, {W: job(f"run: {RUN}", "run: uv sync")}, ["TG001"]),
     (
+        "a wheel installed over the sync: the run syncs the source back",
+        {},
+        {W: job("run: uv sync", "run: uv pip install fixture --no-index -f dist", f"run: {RUN}")},
+        ["TG001"],
+    ),
+    (
+        "an editable install after the sync",
+        {},
+        {W: job("run: uv sync", "run: uv pip install -e .", f"run: {RUN}")},
+        [],
+    ),
+    (
         "--no-sync after a pip install",
         {},
         {W: job("run: uv pip install .", f"run: uv run --no-sync {RUN[7:]}")},

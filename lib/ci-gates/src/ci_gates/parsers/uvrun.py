@@ -207,8 +207,26 @@ def uv_run_builds(call: Call, scope: Scope) -> tuple[str, str]:
     return "builds", f"{what} builds a native extension" if what else ""
 
 
+# A pip install that replaces what a sync installed (a built wheel over the project): the next
+# `uv run` syncs the project back from its source, a build.
+_REPLACES = ("--force-reinstall", "--reinstall", "--find-links", "-f", "--no-index")
+
+
+def replaces_sync(call: Call) -> bool:
+    """``uv pip install`` / ``pip install`` of wheels over the synced environment?"""
+    if (call.tool, call.sub) == ("pip", "install"):
+        words = call.args
+    elif (call.tool, call.sub) == ("uv", "pip") and call.args[:1] == ["install"]:
+        words = call.args[1:]
+    else:
+        return False
+    return any(w.partition("=")[0] in _REPLACES or w.endswith(".whl") for w in words)
+
+
 def after(call: Call, scope: Scope) -> Scope:
     """``scope`` with the project ``call`` synced (a later ``uv run`` of it builds nothing)."""
+    if replaces_sync(call):
+        return scope._replace(synced=())
     if call.tool != "uv":
         return scope
     key = synced_by(call, scope)

@@ -89,7 +89,10 @@ def step_findings(rel: str, text: str, context: str, root: str) -> list[Finding]
         elif kind != "python":
             out += findings(step.script, scope, kind, step.env, step.line, rel)
             after = synced_after(step.script, scope, kind, step.env)
-            synced[(step.job, step.cond)] = tuple(dict.fromkeys(before + after))
+            gone = set(before) - set(after)  # a wheel installed over a sync undoes it
+            for key in [k for k in synced if k[0] == step.job]:
+                synced[key] = tuple(p for p in synced[key] if p not in gone)
+            synced[(step.job, step.cond)] = after
     return out
 
 
