@@ -116,7 +116,12 @@ BUDGET_RULES = (over_budget, near_budget, allow_entry_unneeded)
 
 
 def budget_findings(rel: str, lines: int, config: dict[str, Any]) -> list[Finding]:
-    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines."""
+    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines: nothing
+    while the house style ``line-budget`` is off (the agent hook asks this too)."""
+    from ci_gates.core.policy import group_on
+
+    if not group_on(config, "line-budget"):
+        return []
     found = (check(rel, lines, config) for check in BUDGET_RULES)
     return [f for f in found if f is not None]
 
