@@ -6,13 +6,14 @@ of history finds what is already there. Each such finding can be recorded once::
     [[tool.ci-gates.baseline]]
     rule = "LOC001"
     path = "src/legacy/parser.py"       # a path, or a glob (fnmatch)
-    fingerprint = "5c1e0a9b3f27"        # optional: this one finding (ci-gates baseline writes it)
+    fingerprint = "5c1e0a9b3f27"        # optional: only findings with this message
     reason = "split planned in #214"
 
 A matching finding is still shown, as a note starting ``baseline (<reason>):``, and no longer
 fails its gate. The fingerprint is a hash of the rule, the path and the finding's message with
-its numbers blanked, so the entry follows the finding when lines move or a count changes; an
-entry without one covers every finding of that rule in that path. An entry that matches nothing
+its numbers blanked, so the entry follows the finding when lines move or a count changes (the
+same message twice in one file is one entry); an entry without one covers every finding of that
+rule in that path. An entry that matches nothing
 any more is itself a finding (BASE001, an error): delete it, so the baseline only shrinks.
 ``ci-gates baseline GATE ... --reason TEXT`` prints (``--write``: appends) the entries for what
 those gates find now. The gates that take a baseline are :data:`GATES`; every other gate's
