@@ -17,6 +17,10 @@ COMMANDS = {
     ),
     "sync": ("ci_gates.core.sync", "rewrite what derives from the registry (--check: report)"),
     "fix": ("ci_gates.commands.fix", "apply the mechanical fixes the gates ask for"),
+    "baseline": (
+        "ci_gates.commands.baseline",
+        "record today's findings with a reason: --reason TEXT [--write] [GATE ...]",
+    ),
     "adopt": ("ci_gates.template.__main__", "bring the gates to a maturin project: PATH"),
     "rename": ("ci_gates.template.__main__", "rename a project made from the template"),
     "release": ("ci_gates.release.__main__", "plan, bump, notes, stage, publish"),
@@ -26,7 +30,7 @@ COMMANDS = {
 # Commands whose verdicts or edits depend on the tools they run: they run inside the project's
 # gates environment (ci_gates.core.env), made or updated first. CI_GATES_NO_ENV=1 runs them in
 # the current interpreter instead (its tools must then be installed there).
-IN_ENV = ("run", "rename", "fix", "report")
+IN_ENV = ("run", "rename", "fix", "report", "baseline")
 NO_ENV = "CI_GATES_NO_ENV"
 ENTERED = "CI_GATES_ENV_ENTERED"  # set for the re-executed process only: it never loops
 USAGE = "usage: ci-gates COMMAND [ARGS] | --version | --help\n" + "".join(

@@ -22,10 +22,18 @@ GUARDS = {"loc_guard": _loc.check, "tool_guard": _tool.check, "readme_guard": _r
 
 Result = namedtuple("Result", "code out err answer")
 
+# A maturin project (`uv run` builds it) with this template's house style on (READMEs, budget).
 PYPROJECT = """\
+[build-system]
+requires = ["maturin>=1,<2"]
+build-backend = "maturin"
+
 [project]
 name = "fixture"
 version = "0.0.0"
+
+[tool.ci-gates]
+policy = ["house-style"]
 
 [tool.ci-gates.loc]
 warn = 400

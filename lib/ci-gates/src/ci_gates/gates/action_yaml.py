@@ -13,6 +13,9 @@ behaviour) have one owner there. A project without a composite action skips this
 
 from __future__ import annotations
 
+import re
+
+from ci_gates.core import baseline
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
@@ -37,6 +40,7 @@ GATE = Gate(
     "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
     packages=(PYYAML, CHECK_JSONSCHEMA),
     inputs=WORKFLOW_INPUTS,
+    config=("baseline",),
     applies=_applies,
 )
 
@@ -97,16 +101,24 @@ def input_without_description(rel: str, doc: Any) -> list[Finding]:
     ]
 
 
+OTHER_KINDS = re.compile(r"^(docker|node\d+)$")
+
+
+def other_kind(doc: Any) -> bool:
+    """A JavaScript (``node20``) or Docker action: valid, but not this gate's to check."""
+    return bool(OTHER_KINDS.match(ghyaml.scalar(ghyaml.path(doc, "runs", "using")) or ""))
+
+
 @rule("AY004")
 def not_composite(rel: str, doc: Any) -> Finding | None:
-    """``runs.using`` is missing or is not ``composite``.
+    """``runs.using`` is missing, or names no kind of action GitHub runs.
 
-    This gate checks composite actions (steps that run in the caller's job). A JavaScript or
-    Docker action needs other checks; ignore AY004 for its file with a reason if you ship one.
+    This gate checks composite actions (steps that run in the caller's job); a JavaScript
+    (``node20``) or Docker action is valid and passes unchecked (its schema still applies).
     """
     runs = ghyaml.get(doc, "runs")
     using = ghyaml.get(runs, "using")
-    if ghyaml.scalar(using) == "composite":
+    if ghyaml.scalar(using) == "composite" or other_kind(doc):
         return None
     if using is None:
         where = ghyaml.key_line(doc, "runs") if runs is not None else 1
@@ -118,7 +130,7 @@ def not_composite(rel: str, doc: Any) -> Finding | None:
         f"runs.using is {ghyaml.scalar(using) or '?'!r}, not 'composite'",
         rel,
         ghyaml.line(using),
-        fix="write `using: composite` (this gate checks composite actions)",
+        fix="write `using: composite` (or node20, docker for those kinds of action)",
     )
 
 
@@ -181,7 +193,7 @@ def action_findings(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
     doc = parsed.root
     using = not_composite(rel, doc)
     out = input_without_description(rel, doc) + ([using] if using else [])
-    return out if using else out + malformed_steps(rel, doc)
+    return out if using or other_kind(doc) else out + malformed_steps(rel, doc)
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -189,7 +201,7 @@ def run(root: str | None = None) -> list[Finding]:
 
     from ci_gates.core.context import config_for
 
-    root, _ = config_for(root)
+    root, config = config_for(root)
     try:
         import yaml  # noqa: F401  (fail early and clearly without pyyaml)
     except ImportError:
@@ -213,4 +225,5 @@ def run(root: str | None = None) -> list[Finding]:
     errors = ghyaml.schema_errors(root, SCHEMA, valid) if valid else []
     if isinstance(errors, str):
         raise CannotRun(f"check-jsonschema failed: {errors}", "run `nox -s action_yaml`")
-    return out + [schema_error(rel, path, message, docs.get(rel)) for rel, path, message in errors]
+    out += [schema_error(rel, path, message, docs.get(rel)) for rel, path, message in errors]
+    return baseline.apply(out, config, "action_yaml")

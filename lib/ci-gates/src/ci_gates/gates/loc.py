@@ -1,4 +1,4 @@
-"""Gate ``loc``: a line budget for git-tracked source files.
+"""Gate ``loc``: a line budget for git-tracked source files (house style ``line-budget``).
 
 Files with a counted extension (``[tool.ci-gates.loc] extensions``) over ``warn`` lines get a
 note; over ``fail`` lines they fail unless ``[tool.ci-gates.loc.allow]`` lists them with a
@@ -21,7 +21,7 @@ GATE = Gate(
     "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
     commands=("git",),
     inputs=EVERYTHING,
-    config=("loc",),
+    config=("loc", "baseline"),
 )
 
 TYPE_CHECKING = False
@@ -116,7 +116,12 @@ BUDGET_RULES = (over_budget, near_budget, allow_entry_unneeded)
 
 
 def budget_findings(rel: str, lines: int, config: dict[str, Any]) -> list[Finding]:
-    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines."""
+    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines: nothing
+    while the house style ``line-budget`` is off (the agent hook asks this too)."""
+    from ci_gates.core.policy import group_on
+
+    if not group_on(config, "line-budget"):
+        return []
     found = (check(rel, lines, config) for check in BUDGET_RULES)
     return [f for f in found if f is not None]
 
@@ -201,4 +206,6 @@ def run(root: str | None = None) -> list[Finding]:
         lines = _read_lines(os.path.join(root, rel))
         if lines is not None:
             out.extend(budget_findings(rel, lines, config))
-    return out
+    from ci_gates.core.baseline import apply
+
+    return apply(out, config, "loc")

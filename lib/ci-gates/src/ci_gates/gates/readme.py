@@ -5,6 +5,8 @@ directory matching ``[tool.ci-gates.readme] dirs`` (``min-lines``..``max-lines``
 declared, and present, for every published crate and for the Python package; and every
 ``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci_gates.parsers.markdown`, lexed by
 :mod:`ci_gates.parsers.shell`, the same as the tool guard) names a session in :func:`ci_gates.core.sessions.session_names`.
+The directories, the size bounds and the gate table are house style (``readmes`` in
+``[tool.ci-gates] policy``): off, only the declared readmes and the sessions named are checked.
 The rule functions are what the agent hooks call; they take the session names as an argument
 because importing the registry (and ``typing``) would blow a hook's start-up budget.
 """
@@ -27,6 +29,9 @@ def _applies(root: str) -> str:
 
     if os.path.isfile(os.path.join(root, "README.md")):
         return ""
+    other = sorted(n for n in os.listdir(root) if n.upper().startswith("README."))
+    if other:
+        return f"the README is {other[0]}; this gate reads README.md (Markdown)"
     return "no README.md yet; write one and remove this skip"
 
 
@@ -36,7 +41,7 @@ GATE = Gate(
     # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
     # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
     inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
-    config=("readme", "skip"),
+    config=("readme", "skip", "policy", "baseline"),
     applies=_applies,
 )
 
@@ -63,12 +68,19 @@ def _norm(path: str) -> str:
     return "" if path == "." else path
 
 
+def _dirs(config: dict[str, Any]) -> list[str]:
+    """``dirs``, while the house style ``readmes`` is on (else none: only the root README)."""
+    from ci_gates.core.policy import group_on
+
+    return list(_readme(config)["dirs"]) if group_on(config, "readmes") else []
+
+
 def covered_dir(rel_dir: str, config: dict[str, Any]) -> bool:
     """Must this repo-relative directory have a README.md? (The root always must.)"""
     parts = _norm(rel_dir).split("/") if _norm(rel_dir) else []
     if not parts:
         return True
-    for pattern in _readme(config)["dirs"]:
+    for pattern in _dirs(config):
         globs = _norm(pattern).split("/")
         if len(globs) == len(parts) and all(
             fnmatchcase(part, glob)
@@ -212,10 +224,12 @@ def readme_problems(
 ) -> list[Finding]:
     """Size bounds (root bounds for the root README.md) and unknown ``nox -s`` sessions."""
     rel, lines = _norm(rel_path), count_lines(text)
+    from ci_gates.core.policy import keep
+
     found = [too_short(rel, lines, config) or too_long(rel, lines, config)]
     if sessions is not None:
         found += [unknown_session(rel, ln, name, sessions) for ln, name in nox_sessions_in(text)]
-    return [f for f in found if f is not None]
+    return keep([f for f in found if f is not None], config)
 
 
 @rule("RDM007")
@@ -351,7 +365,7 @@ def run(root: str | None = None) -> list[Finding]:
     sessions = session_names(root)
     found: list[Finding] = []
     dirs = [""]
-    for pattern in config["readme"]["dirs"]:
+    for pattern in _dirs(config):
         matches = sorted(
             os.path.relpath(p, root).replace(os.sep, "/")
             for p in glob.glob(os.path.join(root, pattern))
@@ -372,6 +386,9 @@ def run(root: str | None = None) -> list[Finding]:
             found.append(unreadable_readme(rel, exc))
             continue
         found += readme_problems(rel, text, config, sessions)
+    from ci_gates.core.baseline import apply
+    from ci_gates.core.policy import keep
     from ci_gates.core.sync import readme_table_stale  # the gate table `nox -s sync` writes
 
-    return found + _declared_readmes(root) + readme_table_stale(root)
+    found += _declared_readmes(root) + readme_table_stale(root)
+    return apply(keep(found, config), config, "readme")

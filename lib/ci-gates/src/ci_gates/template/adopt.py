@@ -102,6 +102,10 @@ def _report(
         f"extension {n.extension}, CLI {n.cli or '(none)'}"
     )
     lines += [f"  skipped: {gate}: {why}" for gate, why in sorted(skipped.items())]
+    lines.append(
+        '  house style: off (pyproject.toml lists each group; `policy = ["house-style"]` '
+        "turns all on); safety rules judge every workflow and action"
+    )
     lines += [f"  note: {note}" for note in notes]
     if requirement.startswith("ci-gates @ "):
         lines.append(

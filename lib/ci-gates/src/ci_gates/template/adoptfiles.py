@@ -11,17 +11,12 @@ import json
 import os
 import re
 
+from ci_gates.core.adopted import NOXFILE as NOXFILE
 from ci_gates.core.pins import NOX, UV
 
 DIST = "ci-gates"
 DEV_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
 NEW_DEV_FILE = "ci/requirements-dev.txt"
-NOXFILE = '''"""nox sessions: the ci-gates library's gates and tools (`nox -l`); [tool.ci-gates] configures them."""
-
-from ci_gates.commands.nox_sessions import register
-
-register()
-'''
 NOX_LINES = "from ci_gates.commands.nox_sessions import register\nregister()"
 
 
@@ -188,10 +183,16 @@ def config(project: str, skipped: dict[str, str], since: str) -> list[tuple[str,
     text = _read(project, "pyproject.toml") or ""
     if "[tool.ci-gates" in text:
         return []
+    from ci_gates.core.policy import comment_lines
+
     lines = [
         "",
         "# The CI gates (ci-gates): `nox -s gates` runs them all, `nox -s rules` explains each",
         "# rule. Written by `ci-gates adopt`; each skip says what would make the gate apply.",
+        "[tool.ci-gates]",
+        *comment_lines(),
+        "policy = []",
+        "",
     ]
     releases = release_files(project)
     if since:

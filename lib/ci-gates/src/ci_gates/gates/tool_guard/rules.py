@@ -22,6 +22,7 @@ from ci_gates.parsers import shell
 from ci_gates.parsers.calls import Call, calls
 from ci_gates.parsers.uvrun import SHELL as SHELL
 from ci_gates.parsers.uvrun import Scope as Scope
+from ci_gates.parsers.uvrun import after as _after
 from ci_gates.parsers.uvrun import uv_run_builds
 
 TYPE_CHECKING = False
@@ -88,8 +89,13 @@ def uv_run_syncs_project(call: Call, scope: Scope) -> Finding | None:
     ``--script`` / ``-s`` or a script file with PEP 723 metadata (``# /// script``), a
     ``--project`` / ``--directory`` (or working directory) in another project or in a job
     without a checkout of this repository, and ``UV_NO_PROJECT=1`` / ``UV_NO_SYNC=1`` (prefix,
-    ``env``, ``export``, ``$env:``, workflow ``env:``). ``--frozen`` and ``--locked`` still
-    sync and build: denied. Run the nox session instead, which builds once and reuses it.
+    ``env``, ``export``, ``$env:``, workflow ``env:``). The project uv finds is judged by its
+    own ``pyproject.toml``: one that is not a package (``[tool.uv] package = false``, no build
+    system) or whose backend compiles nothing is not a build, unless a workspace member it
+    depends on is. A ``uv sync`` (or a ``uv run`` already reported) earlier in the same script
+    or workflow job synced the project: a later ``uv run`` builds nothing (``--isolated``,
+    ``--reinstall``, ``--refresh`` do). ``--frozen`` and ``--locked`` alone still sync and
+    build: denied. Run the nox session instead, which builds once and reuses it.
     """
     verdict, why = uv_run_builds(call, scope)
     if verdict != "builds":
@@ -230,20 +236,18 @@ def pytest_differs(call: Call, scope: Scope) -> Finding | None:
 
 @rule("TG013", severity=NOTE)
 def ruff_differs(call: Call, scope: Scope) -> Finding | None:
-    """``ruff check``: CI runs the pinned ruff, check and ``format --check``."""
+    """``ruff check``: CI runs the project's ruff (its pinned version and settings)."""
     if (call.tool, call.sub) != ("ruff", "check"):
         return None
-    return _differs("TG013", call, scope, "CI runs the pinned ruff: check and format --check")
+    return _differs("TG013", call, scope, "CI runs the project's pinned ruff with its settings")
 
 
 @rule("TG014", severity=NOTE)
 def mypy_differs(call: Call, scope: Scope) -> Finding | None:
-    """``mypy``: CI runs the pinned mypy over ci/, noxfile.py, tasks.py and python/."""
+    """``mypy``: CI runs the project's mypy (its pinned version, settings and files)."""
     if call.tool != "mypy":
         return None
-    return _differs(
-        "TG014", call, scope, "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"
-    )
+    return _differs("TG014", call, scope, "CI runs the project's pinned mypy on its files")
 
 
 @rule("TG015", severity=NOTE)
@@ -331,6 +335,7 @@ def findings(
                 if finding is not None:
                     finding = finding._replace(path=path, line=cmd.line + 1)
                     found += [finding] if finding not in found else []
+            scope = _after(call, scope)
         if any(f.severity == ERROR for f in found):  # a denied command needs no notes
             found = [f for f in found if f.severity == ERROR]
         out += [f for f in found if f not in out]
