@@ -168,7 +168,7 @@ def ci_step_not_nox(call: Call, scope: Scope) -> Finding | None:
     """A step of the CI workflow calls a tool directly instead of one ``nox -s <session>``.
 
     Each CI step is exactly the command developers run, so a red CI step reproduces locally
-    as printed. Add a session to ``ci/registry.py`` if none fits.
+    as printed. Add a session to the noxfile (or a gate plugin) if none fits.
     """
     if scope.context != CI or call.tool == "nox":
         return None
@@ -177,7 +177,7 @@ def ci_step_not_nox(call: Call, scope: Scope) -> Finding | None:
     return Finding(
         "TG003",
         f"`{_shown(call)}` calls the tool directly in the CI workflow; each CI step is exactly one `nox -s <session>`, the command developers run",
-        fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to ci/registry.py if none fits)",
+        fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to noxfile.py if none fits)",
     )
 
 

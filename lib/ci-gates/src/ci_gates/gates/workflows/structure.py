@@ -79,7 +79,7 @@ def gate_missing(
 ) -> list[Finding]:
     """A job that runs gates lacks the step of a registry gate that CI runs.
 
-    Every gate of ci/registry.py with ``in_ci`` runs in CI, unless ``[tool.ci-gates] skip``
+    Every gate of the registry with ``in_ci`` runs in CI, unless ``[tool.ci-gates] skip``
     names it (or a gate it requires) with a reason.
     """
     return [
@@ -116,7 +116,7 @@ def stray_gate_step(
                 message,
                 rel,
                 ghyaml.line(step),
-                fix=f"remove it (or set in_ci in ci/registry.py), {HAND_FIX}",
+                fix=f"remove it (or declare the gate with in_ci=False), {HAND_FIX}",
             )
         )
     return out

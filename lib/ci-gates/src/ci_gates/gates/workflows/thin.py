@@ -53,7 +53,7 @@ def not_one_nox_session(rel: str, run: Any) -> Finding | None:
     CI and releases run exactly what developers run: after the pinned setup actions every
     ``run:`` is ``nox -s <session>`` (arguments after ``--`` allowed) or the one command that
     installs nox at the pin of ci/requirements-dev.txt. Anything else is logic only CI can
-    run; make it a gate or a session (ci/registry.py, noxfile.py) and call that.
+    run; make it a gate or a session (a gate plugin, or a session in noxfile.py) and call that.
     """
     command = (ghyaml.scalar(run) or "").strip()
     if NOX_RUN.match(command) or SETUP_RUN.match(command):
@@ -65,7 +65,7 @@ def not_one_nox_session(rel: str, run: Any) -> Finding | None:
         f"run: `{shown}` is not one `nox -s <session>`",
         rel,
         ghyaml.line(run),
-        fix="move the logic into a nox session (a gate in ci/registry.py, or noxfile.py) and call `nox -s <name>`",
+        fix="move the logic into a nox session (a gate plugin, or noxfile.py) and call `nox -s <name>`",
     )
 
 
