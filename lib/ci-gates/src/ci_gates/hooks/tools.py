@@ -214,10 +214,10 @@ def start_ignored(root: str, rels: list[str]) -> Popen[bytes] | None:
 
 def ignored(proc: Popen[bytes] | None) -> set[str]:
     """The paths git ignores, of those :func:`start_ignored` asked about."""
-    import subprocess
-
     if proc is None:
         return set()
+    import subprocess
+
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -229,6 +229,8 @@ def ignored(proc: Popen[bytes] | None) -> set[str]:
 
 def collect(jobs: list[Job], warnings: list[str]) -> list[Finding]:
     """Wait for every job (each within :data:`TIMEOUT`) and parse what it printed."""
+    if not jobs:
+        return []
     import subprocess
     import time
 
