@@ -24,7 +24,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import IO
+    from typing import IO, Any
 
     from ci_gates.core.runner import Result
 
@@ -48,6 +48,41 @@ def plan(root: str, names: list[str]) -> list[str]:
     return reg.with_requires(names or [g.name for g in reg.gates if g.in_ci])
 
 
+def _prefetch(runner: Any, root: str, order: list[str]) -> None:
+    """Fill the run's digest memo before the run, the slow parts side by side.
+
+    A digest asks each gate's tools for ``--version`` and runs its ``machine`` commands
+    (``python -m ci_gates.checks.interpreters`` finds interpreters: most of a cached run's
+    second). :class:`~ci_gates.core.cache.Digester` memoises their output per run; here the
+    one Digester :func:`~ci_gates.core.runner.run_many` will use asks them all at once, on
+    threads, while this thread hashes the files. Same calls, same values: only sooner.
+    """
+    import threading
+
+    from ci_gates.core import cache
+    from ci_gates.core.registry import load
+
+    if cache.disabled():
+        return
+    runner.stable_cargo_env()  # as run_many does first: PYO3_PYTHON is part of some digests
+    reg = load(root)
+    digester = cache.Digester(root)
+    commands = {
+        command
+        for name in order
+        for command in (*(f"{c} --version" for c in reg[name].commands), *reg[name].machine)
+    }
+    threads = [threading.Thread(target=digester.output, args=(c,)) for c in sorted(commands)]
+    for thread in threads:
+        thread.start()
+    cache.environment()
+    for rel in digester.files():
+        digester.file_hash(rel)
+    for thread in threads:
+        thread.join()
+    runner.Digester = lambda _root: digester  # run_many makes one Digester: this one
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         sys.stderr.write("usage: python -m ci_gates.hooks.stoprun ROOT [GATE ...]\n")
@@ -66,6 +101,7 @@ def main(argv: list[str]) -> int:
         _emit(channel, {"error": str(exc)})
         return 2
     _emit(channel, {"plan": order})
+    _prefetch(runner, where, order)
     save = runner.save
 
     def save_and_tell(result: Result, root: str) -> None:
