@@ -81,23 +81,41 @@ def _pyenv_candidates(version: str) -> list[str]:
 
 
 def find(version: str) -> str:
-    """The path of a CPython ``version`` ("3.9") on this machine, or "" when there is none."""
+    """The path of a CPython ``version`` ("3.9") on this machine, or "" when there is none.
+
+    ``uv python find`` runs while the candidate on PATH is asked its version (a pyenv shim
+    for an unselected version takes a while to say no); the first candidate that is
+    ``version`` wins, in the order of the module docstring.
+    """
     import shutil
     import subprocess
 
-    candidates = [shutil.which(f"python{version}") or ""]
     uv = shutil.which("uv")
+    finding = None
     if uv:
         try:
-            proc = subprocess.run(
+            finding = subprocess.Popen(
                 [uv, "python", "find", "--no-python-downloads", version],
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
                 text=True,
-                timeout=60,
             )
-            candidates.append(proc.stdout.strip() if proc.returncode == 0 else "")
-        except (OSError, subprocess.SubprocessError):
-            pass
+        except OSError:
+            finding = None
+    on_path = shutil.which(f"python{version}") or ""
+    if on_path and _version_of(on_path) == version:
+        if finding is not None:
+            finding.kill()
+            finding.communicate()
+        return on_path
+    candidates = []
+    if finding is not None:
+        try:
+            out, _ = finding.communicate(timeout=60)
+            candidates.append(out.strip() if finding.returncode == 0 else "")
+        except subprocess.TimeoutExpired:
+            finding.kill()
+            finding.communicate()
     candidates += _pyenv_candidates(version)
     return next((c for c in candidates if c and _version_of(c) == version), "")
 
@@ -116,8 +134,22 @@ def _project_table(root: str) -> dict[str, object]:
 
 
 def matrix(root: str) -> list[Interpreter]:
-    """Each supported version with its interpreter path ("" when this machine has none)."""
-    return [Interpreter(v, find(v)) for v in supported(_project_table(root))]
+    """Each supported version with its interpreter path ("" when this machine has none);
+    the versions are looked for side by side (the result cache asks on every run)."""
+    import threading
+
+    versions = supported(_project_table(root))
+    paths: dict[str, str] = {}
+
+    def look(version: str) -> None:
+        paths[version] = find(version)
+
+    threads = [threading.Thread(target=look, args=(v,)) for v in versions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [Interpreter(v, paths.get(v, "")) for v in versions]
 
 
 def in_ci() -> bool:
