@@ -107,6 +107,8 @@ def test_nothing_changed_is_served_from_the_cache(root: Path) -> None:
         "slow",
     ]
     assert not any(first[g].get("cached") for g in ("probe", "needs", "slow"))
+    # What the digests ask the machine, asked first next time; the skipped gates' tools not at all.
+    assert json.loads((root / "target/ci-gates/hook-probes.json").read_text()) == []
 
 
 def _gone(pid: int) -> bool:

@@ -48,39 +48,76 @@ def plan(root: str, names: list[str]) -> list[str]:
     return reg.with_requires(names or [g.name for g in reg.gates if g.in_ci])
 
 
-def _prefetch(runner: Any, root: str, order: list[str]) -> None:
+PROBES = os.path.join("target", "ci-gates", "hook-probes.json")
+
+
+class Prefetch:
     """Fill the run's digest memo before the run, the slow parts side by side.
 
     A digest asks each gate's tools for ``--version`` and runs its ``machine`` commands
-    (``python -m ci_gates.checks.interpreters`` finds interpreters: most of a cached run's
-    second). :class:`~ci_gates.core.cache.Digester` memoises their output per run; here the
-    one Digester :func:`~ci_gates.core.runner.run_many` will use asks them all at once, on
-    threads, while this thread hashes the files. Same calls, same values: only sooner.
+    (``python -m ci_gates.checks.interpreters`` looks for interpreters: most of a cached run's
+    time). :class:`~ci_gates.core.cache.Digester` memoises their output per run; here the one
+    Digester :func:`~ci_gates.core.runner.run_many` will use asks them all at once, on threads:
+    the commands the last run asked (:data:`PROBES`) before the registry is even loaded, the
+    rest once it is, while this thread hashes the files. Same calls, same values: only sooner.
     """
-    import threading
 
-    from ci_gates.core import cache
-    from ci_gates.core.registry import load
+    def __init__(self, root: str) -> None:
+        from ci_gates.core import cache
 
-    if cache.disabled():
-        return
-    runner.stable_cargo_env()  # as run_many does first: PYO3_PYTHON is part of some digests
-    reg = load(root)
-    digester = cache.Digester(root)
-    commands = {
-        command
-        for name in order
-        for command in (*(f"{c} --version" for c in reg[name].commands), *reg[name].machine)
-    }
-    threads = [threading.Thread(target=digester.output, args=(c,)) for c in sorted(commands)]
-    for thread in threads:
-        thread.start()
-    cache.environment()
-    for rel in digester.files():
-        digester.file_hash(rel)
-    for thread in threads:
-        thread.join()
-    runner.Digester = lambda _root: digester  # run_many makes one Digester: this one
+        self.root, self.cache = root, cache
+        self.digester = cache.Digester(root) if not cache.disabled() else None
+        self.started: set[str] = set()
+        self.threads: list[Any] = []
+        self.known: list[str] | None = None  # None: nothing remembered yet
+        try:
+            with open(os.path.join(root, PROBES), encoding="utf-8") as f:
+                self.known = sorted(str(c) for c in json.load(f))
+        except (OSError, ValueError, TypeError):
+            pass
+        self.start(self.known or [])
+
+    def start(self, commands: list[str]) -> None:
+        import threading
+
+        if self.digester is None:
+            return
+        for command in sorted(set(commands) - self.started):
+            thread = threading.Thread(target=self.digester.output, args=(command,), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+            self.started.add(command)
+
+    def finish(self, runner: Any, order: list[str]) -> None:
+        from ci_gates.core.registry import load
+
+        if self.digester is None:
+            return
+        reg, skip = load(self.root), runner.skip_table(self.root)
+        skipped: set[str] = set()  # not digested: skipped in config, or requiring one that is
+        for gate in reg.gates:
+            if gate.name in skip or skipped.intersection(gate.requires):
+                skipped.add(gate.name)
+        wanted = [
+            command
+            for name in order
+            if name not in skipped
+            for command in (*(f"{c} --version" for c in reg[name].commands), *reg[name].machine)
+        ]
+        self.start(wanted)
+        self.cache.environment()
+        for rel in self.digester.files():
+            self.digester.file_hash(rel)
+        for thread in self.threads:
+            thread.join()
+        if sorted(set(wanted)) != self.known:
+            try:
+                with open(os.path.join(self.root, PROBES), "w", encoding="utf-8") as f:
+                    json.dump(sorted(set(wanted)), f)
+            except OSError:
+                pass
+        digester = self.digester
+        runner.Digester = lambda _root: digester  # run_many makes one Digester: this one
 
 
 def main(argv: list[str]) -> int:
@@ -95,13 +132,15 @@ def main(argv: list[str]) -> int:
     from ci_gates.core.config import ConfigError
     from ci_gates.core.registry import RegistryError
 
+    runner.stable_cargo_env()  # as run_many does first: PYO3_PYTHON is part of some digests
+    prefetch = Prefetch(where)
     try:
         order = plan(where, names)
     except (ValueError, ConfigError, RegistryError) as exc:
         _emit(channel, {"error": str(exc)})
         return 2
     _emit(channel, {"plan": order})
-    _prefetch(runner, where, order)
+    prefetch.finish(runner, order)
     save = runner.save
 
     def save_and_tell(result: Result, root: str) -> None:
