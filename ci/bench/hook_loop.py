@@ -182,6 +182,14 @@ def post_edit(root: str) -> list[Row]:
     return rows
 
 
+def _children_cpu() -> float:
+    """User + system seconds of every finished child process so far (the load-proof figure)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _stop_payload(root: str) -> bytes:
     data = {"session_id": "bench", "cwd": root, "hook_event_name": "Stop"}
     return json.dumps({**data, "stop_hook_active": False}).encode()
@@ -217,17 +225,19 @@ def stop(root: str, runs: int = 5) -> list[Row]:
     hook = _runner(_command(root, "claude", "Stop"), _stop_payload(root), root)
     hook()  # settle: whatever is not cached yet runs once
     start = time.time()
-    took = []
+    took, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu()
         out = hook()
         took.append(time.perf_counter() - t0)
+        cpu.append(_children_cpu() - c0)
     ran, cached = _gate_runs(root, start)
     rows = [
         Row(
             "hooks",
             "Stop, nothing changed since the last pass (Claude)",
-            f"median {ms(statistics.median(took))}, max {ms(max(took))} ({runs} runs); "
+            f"median {ms(statistics.median(took))}, max {ms(max(took))}, CPU (all processes) "
+            f"median {ms(statistics.median(cpu))} ({runs} runs, load {os.getloadavg()[0]:.1f}); "
             f"{len(cached)} gates cached, ran: {', '.join(ran) or 'none'}; {_answer(out)}",
             "≤ 1 s",
             verdict(max(took) <= STOP_CACHED_BUDGET and not out),
