@@ -14,7 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ci_gates.gates import BUILTIN
+from ci_gates.core.registry import gate_names
+
+BUILTIN = tuple(gate_names(".", plugins=()))  # the library's own gates, by name
 
 GATES = {
     "probe": '''

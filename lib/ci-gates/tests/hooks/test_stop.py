@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ci_gates.gates import BUILTIN
 from ci_gates.hooks import stop as _stop
 from tests.hooks import stopfixture
 from tests.hooks.conftest import Result, copy_project, decision, payload, run_hook, text_of
+from tests.hooks.stopfixture import BUILTIN
 from tests.hooks.test_e2e import run_as_agent, verdict
 
 
