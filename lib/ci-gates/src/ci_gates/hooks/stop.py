@@ -127,10 +127,13 @@ def _counted(result: dict[str, Any]) -> list[Finding]:
 
 
 def digest(failed: list[dict[str, Any]]) -> str:
-    """What identifies a failing state: each failing gate and the text of its findings."""
+    """What identifies a failing state: each failing gate and where its findings are (rule,
+    path, line; not the message, which may carry a duration or a count that varies)."""
     import hashlib
 
-    state = sorted((str(r.get("gate")), [f.text() for f in _counted(r)]) for r in failed)
+    state = sorted(
+        (str(r.get("gate")), sorted([f.rule, f.path, f.line] for f in _counted(r))) for r in failed
+    )
     return hashlib.sha256(json.dumps(state).encode()).hexdigest()
 
 
