@@ -117,6 +117,29 @@ def test_existing_files_of_the_project_are_kept(make_repo: MakeRepo) -> None:
     assert merged["permissions"] == {"allow": ["Bash(ls:*)"]} and "PreToolUse" in merged["hooks"]
 
 
+def test_an_older_adoptions_hooks_are_brought_up_to_date(make_repo: MakeRepo) -> None:
+    """The readme_guard PostToolUse hook became post_edit: merging replaces it, keeps theirs."""
+    old = 'python3 -I -S "$CLAUDE_PROJECT_DIR/ci/hooks/guard.py" readme_guard || true'
+    theirs = {"type": "command", "command": "echo mine"}
+    settings = {
+        "hooks": {
+            "PostToolUse": [
+                {"matcher": "Write|Edit|MultiEdit", "hooks": [{"type": "command", "command": old}]},
+                {"matcher": "Bash", "hooks": [theirs]},
+            ]
+        }
+    }
+    project = make_repo({**MATURIN_LIKE, ".claude/settings.json": json.dumps(settings)})
+    adopt.adopt(str(project), REQUIREMENT)
+    merged = json.loads((project / ".claude/settings.json").read_text())
+    assert "readme_guard" not in json.dumps(merged["hooks"])
+    assert {"matcher": "Bash", "hooks": [theirs]} in merged["hooks"]["PostToolUse"]
+    for guard, event in (("post_edit", "PostToolUse"), ("stop", "Stop"), ("stop", "SubagentStop")):
+        assert f'guard.py\\" {guard} ||' in json.dumps(merged["hooks"][event]), (guard, event)
+    adopt.adopt(str(project), REQUIREMENT)  # idempotent
+    assert json.loads((project / ".claude/settings.json").read_text()) == merged
+
+
 def test_nothing_adopted_names_the_template_or_copies_it(make_repo: MakeRepo) -> None:
     project = make_repo(MATURIN_LIKE)
     adopt.adopt(str(project), REQUIREMENT)

@@ -89,6 +89,16 @@ DEFAULTS: dict[str, Any] = {
         # The branch whose merge base starts a branch's range (origin/HEAD is tried first).
         "default-branch": "main",
     },
+    "hooks": {
+        # After an agent's edit: the file-level rules on the written files (ci_gates.hooks.post_edit).
+        "post-edit": True,
+        # Before the agent stops: the gates, through the result cache (ci_gates.hooks.stop).
+        "stop": True,
+        # Seconds the Stop hook may spend running gates; what it could not check is named.
+        "stop-budget": 60,
+        # Gates the Stop hook runs (with their prerequisites); empty: every gate CI runs.
+        "stop-gates": [],
+    },
     # Not sections: the project's own gates, modules under its root ("ci.gates.parity"), each
     # declaring GATE = Gate(...) (ci_gates.core.registry).
     "plugins": [],

@@ -14,6 +14,10 @@ import re
 from ci_gates.core.adopted import NOXFILE as NOXFILE
 from ci_gates.core.pins import NOX, UV
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
+
 DIST = "ci-gates"
 DEV_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
 NEW_DEV_FILE = "ci/requirements-dev.txt"
@@ -169,13 +173,31 @@ def _merge_settings(have: str, ours: str, rel: str) -> str:
     if not isinstance(doc, dict):
         return have
     hooks = doc.setdefault("hooks", {})
-    known = json.dumps(hooks)
+    if not isinstance(hooks, dict):
+        return have
+    from ci_gates.template.hookfiles import retired
+
+    for event, groups in list(hooks.items()):  # an older library's guards: replaced below
+        if isinstance(groups, list):
+            kept = [g for g in groups if not _retired_group(g, retired)]
+            if kept:
+                hooks[event] = kept
+            else:
+                del hooks[event]
     for event, groups in json.loads(ours)["hooks"].items():
+        known = json.dumps(hooks.get(event, []))
         for group in groups:
             command = group["hooks"][0]["command"]
             if json.dumps(command) not in known:
                 hooks.setdefault(event, []).append(group)
     return json.dumps(doc, indent=2) + "\n"
+
+
+def _retired_group(group: object, retired: Callable[[object], bool]) -> bool:
+    handlers = group.get("hooks") if isinstance(group, dict) else None
+    return isinstance(handlers, list) and any(
+        isinstance(h, dict) and retired(h.get("command")) for h in handlers
+    )
 
 
 def config(project: str, skipped: dict[str, str], since: str) -> list[tuple[str, int]]:
