@@ -186,7 +186,7 @@ def test_ruff_that_cannot_be_installed_could_not_run(
     from ci_gates.checks import toolenv
     from ci_gates.core.venvs import VenvError
 
-    def fail(root: str, pin: object, module: str) -> list[str]:
+    def fail(root: str, pin: object, module: str, *how: object) -> list[str]:
         raise VenvError("`uv pip install ruff==0.0.1` failed: no such version")
 
     monkeypatch.setattr(toolenv, "command", fail)

@@ -44,6 +44,8 @@ policy = ["house-style"]
 [tool.ci-gates.loc]
 warn = 400
 fail = 600
+
+[tool.ruff.format]
 """
 ROOT_README = "# Fixture\n\n" + "".join(f"Line {i} about the project.\n" for i in range(30))
 DIR_README = "# ci/hooks\n\nWhat is here.\n\nHow to test it.\n\nMore.\n"

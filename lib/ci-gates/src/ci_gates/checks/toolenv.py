@@ -33,11 +33,22 @@ def version_of(cmd: list[str]) -> str:
     return words[1] if words[0] == "mypy" and len(words) > 1 else words[-1]
 
 
-def in_gates_env(module: str) -> list[str] | None:
-    """``python -m <module>`` for this interpreter when it has the module, else None."""
+def in_gates_env(module: str, python: str = "") -> list[str] | None:
+    """``python -m <module>`` for the gates environment's interpreter (default: this one) when
+    it has the module, else None."""
     import importlib.util
 
-    return [sys.executable, "-m", module] if importlib.util.find_spec(module) else None
+    return [python or sys.executable, "-m", module] if importlib.util.find_spec(module) else None
+
+
+def installed_version(name: str) -> str:
+    """The version of distribution ``name`` importable here ("" when none), without running it."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def venv_dir(root: str, pin: Pin) -> str:
@@ -48,25 +59,35 @@ def venv_dir(root: str, pin: Pin) -> str:
     return os.path.join(os.path.abspath(root), TOOLS_DIR, f"{pin.name}-{label}")
 
 
-def command(root: str, pin: Pin, module: str) -> list[str]:
-    """The command that runs ``pin``; raises ``CannotRun`` (a ``VenvError``) when uv/pip fails."""
-    here = in_gates_env(module)
-    if here is not None and not pin.extra and pin.version and version_of(here) == pin.version:
-        return here
+def command(root: str, pin: Pin, module: str, python: str = "", install: bool = True) -> list[str]:
+    """The command that runs ``pin``; raises ``CannotRun`` (a ``VenvError``) when uv/pip fails.
+
+    ``python`` is the gates environment's interpreter when the caller runs elsewhere (an agent
+    hook reads the same answer); ``install=False`` raises instead of making a missing tool venv.
+    """
+    from ci_gates.core.findings import CannotRun
+
+    here = in_gates_env(module, python)
+    if here is not None and not pin.extra and pin.version:
+        if installed_version(pin.name) == pin.version:
+            return here
     from ci_gates.core import venvs
 
     venv = venv_dir(root, pin)
-    python = venvs.venv_python(venv)
-    want = {"python": os.path.realpath(sys.executable), "install": [pin.requirement, *pin.extra]}
+    tool_python = venvs.venv_python(venv)
+    base = os.path.realpath(python or sys.executable)
+    want = {"python": base, "install": [pin.requirement, *pin.extra]}
     try:
         with open(os.path.join(venv, MARKER), encoding="utf-8") as f:
             have = json.load(f)
     except (OSError, ValueError):
         have = {}
-    if have != want or not os.path.exists(python):
+    if have != want or not os.path.exists(tool_python):
+        if not install:
+            raise CannotRun(f"{pin.requirement} is not installed yet", f"run `nox -s {pin.name}`")
         print(f"ci-gates: installing {' '.join(want['install'])} ({pin.source})", flush=True)
         venvs.create_venv(venv)
         venvs.pip_install(venv, list(want["install"]))
         with open(os.path.join(venv, MARKER), "w", encoding="utf-8") as f:
             json.dump(want, f)
-    return [python, "-m", module]
+    return [tool_python, "-m", module]

@@ -132,15 +132,21 @@ def parse_would_reformat(text: str, root: str) -> list[Finding]:
     ]
 
 
-def ruff_command(root: str) -> tuple[list[str], Pin]:
-    """The project's ruff (see the module docstring); :class:`CannotRun` when it cannot be had."""
+def ruff_command(root: str, python: str = "", install: bool = True) -> tuple[list[str], Pin]:
+    """The project's ruff (see the module docstring); :class:`CannotRun` when it cannot be had.
+
+    ``python``/``install``: the post-edit hook asks from outside the gates environment, and
+    never installs (:func:`ci_gates.checks.toolenv.command`).
+    """
     from ci_gates.checks.projecttools import pinned
     from ci_gates.checks.toolenv import command
 
     pin = pinned(root, "ruff", RUFF)
     try:
-        return command(root, pin, "ruff"), pin
+        return command(root, pin, "ruff", python, install), pin
     except CannotRun as exc:
+        if not install:
+            raise
         raise CannotRun(
             f"cannot install {pin.requirement} (from {pin.source}): {exc.message}",
             "check the network, or the pin",
@@ -154,6 +160,78 @@ def settings(root: str) -> list[str]:
 
     mine = ["--extend-exclude", ",".join(library_files(root))]
     return mine if configured(root, "ruff") else ["--isolated", "--select", DEFAULT_SELECT, *mine]
+
+
+PLAN_CACHE = os.path.join("target", "ci-gates", "ruff-plan.json")
+# What decides the plan besides the files in TOOL_INPUTS: the project's manifest, its workflows
+# and task runners (a `ruff format` there means the project formats with ruff).
+PLAN_FILES = ("pyproject.toml", "noxfile.py", "tasks.py", "Makefile", "justfile", "tox.ini")
+
+
+def _plan_key(root: str, python: str) -> list[object]:
+    import glob
+
+    from ci_gates.core.pins import TOOL_INPUTS
+
+    key: list[object] = [python, __file__]
+    patterns = (*PLAN_FILES, *TOOL_INPUTS, ".github/workflows/*")
+    for pattern in patterns:
+        for path in sorted(glob.glob(os.path.join(root, pattern), recursive=True)):
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            key.append([os.path.relpath(path, root), st.st_size, st.st_mtime_ns])
+    return key
+
+
+def plan(
+    root: str, python: str = "", install: bool = True
+) -> tuple[list[str], list[str], bool, bool]:
+    """How the project's ruff runs here: (command, settings options, format checked, fixes apply).
+
+    The gate and the post-edit hook both ask this, so a file the hook passes passes the gate.
+    The answer is kept as JSON keyed by the files that decide it (the hook's hot path reads no
+    TOML): :data:`PLAN_CACHE`.
+    """
+    import json
+
+    key = _plan_key(root, python)
+    cache = os.path.join(root, PLAN_CACHE)
+    try:
+        with open(cache, encoding="utf-8") as f:
+            cached = json.load(f)
+        if cached["key"] == json.loads(json.dumps(key)):
+            if "cannot" in cached:  # no ruff to be had without installing: kept until that changes
+                raise CannotRun(*cached["cannot"])
+            if os.path.exists(cached["ruff"][0]):
+                return cached["ruff"], cached["settings"], cached["format"], cached["fixer"]
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        pass
+    from ci_gates.checks.projecttools import formats_with_ruff, uses
+
+    entry: dict[str, object] = {"key": key}
+    try:
+        ruff, _ = ruff_command(root, python, install)
+    except CannotRun as exc:
+        entry["cannot"] = [exc.message, exc.fix]
+        _save_plan(cache, entry)
+        raise
+    answer = (ruff, settings(root), bool(formats_with_ruff(root)), bool(uses(root, "ruff")))
+    entry.update(ruff=answer[0], settings=answer[1], format=answer[2], fixer=answer[3])
+    _save_plan(cache, entry)
+    return answer
+
+
+def _save_plan(cache: str, entry: dict[str, object]) -> None:
+    import json
+
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(cache, "w", encoding="utf-8") as f:
+            json.dump(entry, f)
+    except OSError:
+        pass  # a read-only checkout: no cache
 
 
 def _run_one(ruff: list[str], args: tuple[str, ...], root: str, fixer: bool) -> list[Finding]:

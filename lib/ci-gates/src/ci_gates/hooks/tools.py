@@ -1,11 +1,11 @@
 """The formatters and linters the post-edit hook runs on the files just written, as the gates do.
 
-- ``ruff``: ``ruff check`` and ``ruff format --check`` on the written files, the two at once,
-  with the ruff of the project's gates environment (``target/ci-gates/env``: the pinned one the
-  ``ruff`` gate runs), else the ruff on PATH if it is the pinned version, else none. Run from the
-  root, so ruff reads the configuration it reads for ``ruff check .``; ``--force-exclude`` keeps
-  the files that run skips (``extend-exclude``, .gitignore) skipped. Its JSON goes through the
-  gate's own :func:`ci_gates.gates.ruff.parse`.
+- ``ruff``: the ``ruff`` gate's own plan on the written files (:func:`start_ruff`): the ruff the
+  project pins (the gates environment's or its tool venv; never installed from a hook), the
+  project's settings or the library's default, ``ruff format --check`` only where the gate checks
+  formatting. Run from the root, so ruff reads the configuration it reads for ``ruff check .``;
+  ``--force-exclude`` keeps the files that run skips skipped. Its JSON goes through the gate's
+  own :func:`ci_gates.gates.ruff.parse`.
 - ``rustfmt``: ``rustfmt --check --edition E`` on the written files, E the crate's edition (what
   ``cargo fmt`` passes), the output read by the ``fmt`` gate's :func:`ci_gates.gates.fmt.findings`.
 - YAML (workflows and composite actions): the ``workflows`` and ``action_yaml`` gates' per-file
@@ -55,47 +55,31 @@ def _start(cmd: list[str], root: str) -> Popen[bytes]:
     )
 
 
-def ruff_command(root: str, warnings: list[str]) -> str | None:
-    """The gates environment's ruff; else the pinned version on PATH; else None (told why)."""
-    ruff = env_bin(root, "ruff")
-    if ruff is not None:
-        return ruff
-    import subprocess
-
-    from ci_gates.core.pins import RUFF
-
-    ruff = which("ruff")
-    if ruff is None:
-        return None
-    out = subprocess.run([ruff, "--version"], capture_output=True, text=True, check=False)
-    found = (out.stdout.split() or ["?"])[-1]
-    if found != RUFF.partition("==")[2]:
-        warnings.append(f"ruff {found} on PATH is not the pinned {RUFF}; run `nox -s ruff` once")
-        return None
-    return ruff
-
-
-def _ruff_findings(stdout: str, root: str) -> list[Finding]:
-    from ci_gates.gates.ruff import parse
-
-    return parse(stdout, root) or []
-
-
 def start_ruff(root: str, rels: list[str], warnings: list[str]) -> list[Job]:
-    ruff = ruff_command(root, warnings) if rels else None
-    if ruff is None:
+    """The ruff gate's own plan on ``rels``: the project's ruff (never installed from here), its
+    settings or the library's default, and the format check only where the gate checks it."""
+    if not rels:
         return []
-    flags = ["--force-exclude", "--output-format", "json", "--", *rels]
-    check = _start([ruff, "check", "--no-fix", *flags], root)
-    fmt = _start([ruff, "format", "--check", *flags], root)
+    from ci_gates.core.findings import CannotRun
+    from ci_gates.gates.ruff import parse, plan
 
-    def parse(stdout: str, stderr: str, code: int) -> list[Finding]:
-        found = _ruff_findings(stdout, root)
+    try:
+        ruff, options, formats, fixer = plan(root, gates_python(root) or "", install=False)
+    except CannotRun as exc:
+        warnings.append(f"ruff: {exc.message}; {exc.fix}")
+        return []
+    flags = [*options, "--no-cache", "--force-exclude", "--output-format", "json", "--"]
+    jobs = [("ruff check", _start([*ruff, "check", "--no-fix", *flags, *rels], root))]
+    if formats:
+        jobs.append(("ruff format", _start([*ruff, "format", "--check", *flags, *rels], root)))
+
+    def read(stdout: str, stderr: str, code: int) -> list[Finding]:
+        found = parse(stdout, root, fixer) or []
         if code not in (0, 1) and not found:
             warnings.append(f"ruff did not run: {(stderr.strip().splitlines() or ['?'])[0]}")
         return found
 
-    return [("ruff check", check, parse), ("ruff format", fmt, parse)]
+    return [(name, proc, read) for name, proc in jobs]
 
 
 def _package_edition(text: str, table: str) -> str | None:
