@@ -263,11 +263,7 @@ def run(root: str | None = None) -> list[Finding]:
     except ProjectError as exc:
         raise CannotRun(str(exc), path="pyproject.toml") from None
     manifest = dict(artifacts.current_manifest(root))  # ArtifactError: could not run
-    version = (
-        n.bindings.version
-        if n.bindings and n.bindings.version
-        else artifacts.workspace_version(root)
-    )
+    version = artifacts.workspace_version(root)  # [project].version, else the bindings crate's
     import importlib.util
 
     for module, package in (

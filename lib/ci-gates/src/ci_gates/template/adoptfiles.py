@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any, Callable
 
 from ci_gates.core.pins import NOX, UV
 
@@ -223,3 +224,64 @@ def release_files(project: str) -> list[str]:
             if _PUBLISH.search(f.read()):
                 out.append(os.path.relpath(path, project).replace(os.sep, "/"))
     return out
+
+
+ROOT_PYPROJECT = """\
+# The repository's tool configuration. The maturin project has a pyproject.toml of its own in
+# a sub-directory; the CI gates (ci-gates) read their settings from this file, at the root.
+"""
+
+
+def root_pyproject(project: str) -> list[tuple[str, int]]:
+    """A root without a pyproject.toml (a Cargo workspace) gets one for the gates' settings."""
+    if _read(project, "pyproject.toml") is not None:
+        return []
+    _write(project, "pyproject.toml", ROOT_PYPROJECT)
+    return [("pyproject.toml", _lines(ROOT_PYPROJECT))]
+
+
+def _edit(project: str, change: Callable[[Any], bool]) -> bool:
+    import tomlkit
+
+    path = os.path.join(project, "pyproject.toml")
+    with open(path, encoding="utf-8") as f:
+        doc = tomlkit.parse(f.read())
+    if not change(doc):
+        return False
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(tomlkit.dumps(doc))
+    return True
+
+
+def _gates_table(doc: Any, name: str) -> Any:
+    import tomlkit
+
+    tool = doc.setdefault("tool", tomlkit.table(True))
+    gates = tool.setdefault("ci-gates", tomlkit.table(True))
+    return gates.setdefault(name, tomlkit.table())
+
+
+def project_dir(project: str, directory: str) -> list[tuple[str, int]]:
+    """``[tool.ci-gates.project] dir``: the maturin project the gates check (``--project``)."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "project")
+        if table.get("dir") == directory:
+            return False
+        table["dir"] = directory
+        return True
+
+    return [("pyproject.toml", 1)] if _edit(project, change) else []
+
+
+def add_skips(project: str, skipped: dict[str, str]) -> list[tuple[str, int]]:
+    """More ``[tool.ci-gates.skip]`` entries (each with its reason)."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "skip")
+        new = {gate: why for gate, why in sorted(skipped.items()) if gate not in table}
+        for gate, why in new.items():
+            table[gate] = why
+        return bool(new)
+
+    return [("pyproject.toml", len(skipped))] if skipped and _edit(project, change) else []
