@@ -123,10 +123,39 @@ def test_run_fails_on_an_allowlist_entry_without_a_reason(make_repo: MakeRepo) -
     assert "nox -s build" in outcome.findings[1].message
 
 
-def test_run_fails_when_the_allowlist_is_missing(make_repo: MakeRepo) -> None:
-    outcome = run_gate("stubs", make_repo({}, git=False))
+def test_no_allowlist_is_no_finding_but_a_configured_one_must_exist(make_repo: MakeRepo) -> None:
+    outcome = run_gate("stubs", make_repo({}, git=False))  # the default path, absent: none
+    assert outcome.status == CANNOT_RUN and "nox -s build" in outcome.text
+    pyproject = (
+        '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.stubs]\nallowlist = "al.txt"\n'
+    )
+    outcome = run_gate("stubs", make_repo({"pyproject.toml": pyproject}, git=False))
     assert outcome.status == FAILED and outcome.rules == ["STB003"]
-    assert outcome.text.startswith("ci/stubtest-allowlist.txt: cannot read the stubtest allowlist")
+    assert outcome.text.startswith("al.txt: cannot read the stubtest allowlist")
+
+
+def test_the_projects_own_allowlist_is_used_as_it_is(make_repo: MakeRepo) -> None:
+    """A project's ``stubtest-allowlist.txt`` (its own, by a usual name) needs no reasons."""
+    root = make_repo({"stubtest-allowlist.txt": "pkg.x\npkg.(\n"}, git=False)
+    assert stubs.allowlist_of(str(root), stubs.DEFAULT_ALLOWLIST, "") == (
+        "stubtest-allowlist.txt",
+        True,
+    )
+    outcome = run_gate("stubs", root)
+    assert outcome.rules == ["STB002", CANNOT_RUN_RULE]  # a broken regex is still one
+
+
+def test_stub_paths_of_a_pure_rust_module_and_a_stub_package(make_repo: MakeRepo) -> None:
+    pure = '[project]\nname = "rs-thing"\nversion = "0"\n\n[tool.maturin]\nmodule-name = "thing"\n'
+    root = make_repo({"pyproject.toml": pure, "thing.pyi": "x: int\n"}, git=False)
+    n = names(root)
+    assert stubs.stub_paths(n) == ["thing.pyi", "thing/__init__.pyi"]
+    installed = "/v/site-packages/thing/__init__.pyi"  # maturin ships thing.pyi there
+    assert stubs.repo_path(installed, n, str(root)) == "thing.pyi"
+    assert stubs.installed_stubs("/s", "pkg.ext") == ["/s/pkg/ext.pyi", "/s/pkg/ext/__init__.pyi"]
+    mixed = ACME.replace('"acme_wc._native"', '"acme_wc.main_mod"')
+    root = make_repo({"pyproject.toml": mixed, "python/acme_wc/main_mod/__init__.pyi": ""})
+    assert stubs.stub_path(names(root), str(root)) == "python/acme_wc/main_mod/__init__.pyi"
 
 
 def test_run_reads_the_allowlist_path_from_config(make_repo: MakeRepo) -> None:
@@ -173,6 +202,24 @@ def test_stubtest_mismatch_and_unused_entry_are_findings(make_repo: MakeRepo) ->
     assert 'stub parameter "p" differs from runtime parameter "path"' in mismatch.message
     (unused,) = [f for f in outcome.findings if f.rule == "STB006"]
     assert unused.location() == "ci/stubtest-allowlist.txt:2"
+
+
+@pytest.mark.slow
+def test_a_pure_rust_module_stub_is_checked_where_the_project_keeps_it(
+    make_repo: MakeRepo,
+) -> None:
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    pure = '[project]\nname = "acme-wc"\nversion = "0.1.0"\n\n[tool.maturin]\nmodule-name = "acme_wc"\n'
+    stub = "__version__: str\n\ndef count(p: str) -> int: ...\n"
+    files = {"acme_wc/__init__.py": RUNTIME, "acme_wc/__init__.pyi": stub.encode()}
+    files["acme_wc/py.typed"] = b""  # maturin adds it beside the stub
+    root = repo_with_wheel(
+        make_repo, files, cli=False, extra={"pyproject.toml": pure, "acme_wc.pyi": stub}
+    )
+    outcome = run_gate("stubs", root)
+    assert outcome.status == FAILED and outcome.rules == ["STB005"]
+    assert outcome.findings[0].location() == "acme_wc.pyi:3"
 
 
 @pytest.mark.slow

@@ -6,6 +6,12 @@ Every allowlist entry needs a reason, and stubtest itself reports an entry that 
 matches anything (we never pass ``--ignore-unused-allowlist``). stubtest skips a *private*
 module that has no stub at all, so the gate first checks that the wheel installed the stub.
 
+Without that file (the default path, ``ci/stubtest-allowlist.txt``, absent), the project's own
+allowlist is used when it has one by a usual name (:data:`OWN_ALLOWLISTS`, in the project's
+directory or the root; its entries need no reasons, it is the project's file), else none. The
+extension's stub may be ``pkg/ext.pyi``, ``pkg/ext/__init__.pyi``, or for a pure-Rust module
+``<module>.pyi`` in the project's directory (maturin ships it as the package's ``__init__.pyi``).
+
 The allowlist stays a file rather than ``[tool.ci-gates] ignore``: stubtest excuses one
 symbol (a regex over its dotted name), while ``ignore`` works per rule and path, which would
 excuse every mismatch in the stub at once.
@@ -35,8 +41,9 @@ def _applies(root: str) -> str:
         n = names(root)
     except ProjectError:
         return ""
-    where = os.path.join(root, n.python_source or ".", "**", "*.pyi")
-    if glob.glob(where, recursive=True):
+    if any(os.path.isfile(os.path.join(root, p)) for p in stub_paths(n)):
+        return ""
+    if glob.glob(os.path.join(root, source_dir(n), "**", "*.pyi"), recursive=True):
         return ""
     return f"no type stubs (.pyi) for {n.extension} yet; add them and remove this skip"
 
@@ -47,7 +54,12 @@ GATE = Gate(
     requires=("native_import",),
     # Installed with the wheel into the venv stubtest runs in (ci/gates/stubs.py).
     packages=(MYPY,),
-    inputs=("ci/stubtest-allowlist.txt",),
+    inputs=(
+        "ci/stubtest-allowlist.txt",
+        "**/stubtest-allowlist.txt",
+        "**/stubtest_allowlist.txt",
+        "**/.stubtest-allowlist",
+    ),
     config=("stubs",),
     machine=FLOOR_MACHINE,
     env=FLOOR_ENV,
@@ -59,6 +71,9 @@ if TYPE_CHECKING:
     from ci_gates.checks.interpreters import Interpreter
     from ci_gates.core.project import Names
 
+DEFAULT_ALLOWLIST = "ci/stubtest-allowlist.txt"
+# A project's own allowlist, by the names projects give it (project directory, then root).
+OWN_ALLOWLISTS = ("stubtest-allowlist.txt", "stubtest_allowlist.txt", ".stubtest-allowlist")
 AllowEntry = collections.namedtuple("AllowEntry", "line entry reason")
 # One stubtest error: the stub's repo-relative path (or ""), its line (or 0), the message.
 StubError = collections.namedtuple("StubError", "path line message")
@@ -179,21 +194,48 @@ def source_dir(n: Names) -> str:
     return f"{n.python_source}/{n.package}" if n.python_source else n.package
 
 
-def stub_path(n: Names) -> str:
-    """The extension's stub in the repository: ``python/pkg/_native.pyi`` for ``pkg._native``."""
-    return "/".join([source_dir(n), *n.extension.split(".")[1:]]) + ".pyi"
+def stub_paths(n: Names) -> list[str]:
+    """Where the extension's stub may be in the repository, the usual place first:
+    ``python/pkg/_native.pyi`` (or ``.../_native/__init__.pyi``) for ``pkg._native``; for a
+    top-level module, ``<project>/<module>.pyi`` (maturin's pure-Rust layout) or the package's
+    ``__init__.pyi``."""
+    rest = n.extension.split(".")[1:]
+    if rest:
+        base = "/".join([source_dir(n), *rest])
+        return [f"{base}.pyi", f"{base}/__init__.pyi"]
+    top = "/".join(p for p in (n.python_source or n.project, n.package) if p)
+    return [f"{top}.pyi", f"{source_dir(n)}/__init__.pyi"]
 
 
-def repo_path(installed: str, n: Names) -> str:
-    """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged."""
+def stub_path(n: Names, root: str = "") -> str:
+    """The extension's stub in the repository: the first of :func:`stub_paths` that exists
+    under ``root`` (the usual place when none does)."""
+    found = [p for p in stub_paths(n) if root and os.path.isfile(os.path.join(root, p))]
+    return (found or stub_paths(n))[0]
+
+
+def repo_path(installed: str, n: Names, root: str = "") -> str:
+    """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged.
+
+    A pure-Rust module's ``<pkg>/__init__.pyi`` is its ``<module>.pyi`` in the repository.
+    """
     parts = installed.replace(os.sep, "/").split("/")
-    if n.package in parts:
-        rest = parts[len(parts) - parts[::-1].index(n.package) :]
-        return "/".join([source_dir(n), *rest])
-    return installed
+    if n.package not in parts:
+        return installed
+    rest = parts[len(parts) - parts[::-1].index(n.package) :]
+    mapped = "/".join([source_dir(n), *rest])
+    if root and not os.path.isfile(os.path.join(root, mapped)) and rest == ["__init__.pyi"]:
+        return stub_path(n, root)
+    return mapped
 
 
-def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
+def installed_stubs(site: str, extension: str) -> list[str]:
+    """Where an installed extension's stub may be, under the directory holding its package."""
+    base = os.path.join(site, *extension.split("."))
+    return [base + ".pyi", os.path.join(base, "__init__.pyi")]
+
+
+def parse_stubtest(output: str, n: Names, root: str = "") -> tuple[list[StubError], list[str]]:
     """stubtest's errors (with the stub file and line it names) and its unused allowlist entries."""
     errors: list[StubError] = []
     unused: list[str] = []
@@ -204,7 +246,7 @@ def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
         elif stub_at and errors and not errors[-1].path:
             at = stub_at.group(2)
             errors[-1] = errors[-1]._replace(
-                path=repo_path(stub_at.group(1), n), line=int(at) if at else 0
+                path=repo_path(stub_at.group(1), n, root), line=int(at) if at else 0
             )
         elif unused_entry:
             unused.append(unused_entry.group(1).strip())
@@ -222,9 +264,16 @@ def mypy_requirement(version: str) -> list[str]:
     return list(GATE.packages)
 
 
+_WHERE = (
+    "import importlib, importlib.util, os, sys; importlib.import_module(sys.argv[1]); "
+    "spec = importlib.util.find_spec(sys.argv[1]); locs = spec.submodule_search_locations; "
+    "print(os.path.dirname(list(locs)[0] if locs else spec.origin))"
+)
+
+
 def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str, int, str]:
     """stubtest's output, its exit code and the installed package directory, in the wheel venv
-    of interpreter ``it``.
+    of interpreter ``it`` (``allowlist``: a path, or "" for none).
 
     The output is "" and the code -1 when the installed package has no stub for the extension.
     :class:`CannotRun` without a current build or when the package does not import.
@@ -241,17 +290,18 @@ def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str
         raise CannotRun(str(exc)) from None
     python = venvs.venv_python(venv)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
-    code = "import importlib, os, sys; print(os.path.dirname(importlib.import_module(sys.argv[1]).__file__))"
     where = subprocess.run(
-        [python, "-c", code, n.package], capture_output=True, text=True, cwd=venv, env=env
+        [python, "-c", _WHERE, n.package], capture_output=True, text=True, cwd=venv, env=env
     )
-    pkg_dir = where.stdout.strip()
-    if where.returncode != 0 or not pkg_dir:
+    site = where.stdout.strip()
+    if where.returncode != 0 or not site:
         why = (where.stderr.strip().splitlines() or ["no output"])[-1]
         raise CannotRun(f"cannot import {n.package} in {venv}: {why}", "see the native_import gate")
-    if not os.path.isfile(os.path.join(pkg_dir, *n.extension.split(".")[1:]) + ".pyi"):
+    pkg_dir = os.path.join(site, n.package)
+    if not any(os.path.isfile(p) for p in installed_stubs(site, n.extension)):
         return "", -1, pkg_dir
-    cmd = [python, "-m", "mypy.stubtest", n.package, "--allowlist", os.path.abspath(allowlist)]
+    chosen = ["--allowlist", os.path.abspath(allowlist)] if allowlist else []
+    cmd = [python, "-m", "mypy.stubtest", n.package, *chosen]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
     return proc.stdout + proc.stderr, proc.returncode, pkg_dir
 
@@ -262,17 +312,35 @@ def _check(
     """stubtest under one interpreter, as findings."""
     from ci_gates.core.findings import cannot_run
 
-    output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel), it)
+    allowlist = os.path.join(root, allow_rel) if allow_rel else ""
+    output, code, pkg_dir = _stubtest(root, n, allowlist, it)
     if code == -1:
-        return [stub_not_shipped(stub_path(n), pkg_dir)]
+        return [stub_not_shipped(stub_path(n, root), pkg_dir)]
     print(output, end="", flush=True)
-    errors, unused = parse_stubtest(output, n)
+    errors, unused = parse_stubtest(output, n, root)
     by_entry = {e.entry: e.line for e in entries}
     found = [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
-    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
+    where = allow_rel or DEFAULT_ALLOWLIST
+    found += [stub_mismatch(e.path or stub_path(n, root), e.line, e.message, where) for e in errors]
     if code != 0 and not errors and not unused:
         found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
     return found
+
+
+def allowlist_of(root: str, configured: str, project: str) -> tuple[str, bool]:
+    """(the allowlist to use, relative; "" for none, and whether it is the project's own).
+
+    The configured one when it is not the default or exists; else a usual name in the
+    project's directory or the root (:data:`OWN_ALLOWLISTS`).
+    """
+    if configured != DEFAULT_ALLOWLIST or os.path.isfile(os.path.join(root, configured)):
+        return configured, False
+    for directory in dict.fromkeys((project, "")):
+        for name in OWN_ALLOWLISTS:
+            rel = f"{directory}/{name}" if directory else name
+            if os.path.isfile(os.path.join(root, rel)):
+                return rel, True
+    return "", False
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -281,16 +349,21 @@ def run(root: str | None = None) -> list[Finding]:
     from ci_gates.core.project import ProjectError, names
 
     root, config = config_for(root)
-    allow_rel = config["stubs"]["allowlist"]
-    try:
-        with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
-            entries, found = parse_allowlist(f.read(), allow_rel)
-    except OSError as exc:
-        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
     try:
         n = names(root)
     except ProjectError as exc:
-        return [*found, *cannot_run(str(exc), path="pyproject.toml")]
+        return cannot_run(str(exc), path="pyproject.toml")
+    allow_rel, own = allowlist_of(root, config["stubs"]["allowlist"], n.project)
+    entries: list[AllowEntry] = []
+    found: list[Finding] = []
+    try:
+        if allow_rel:
+            with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
+                entries, found = parse_allowlist(f.read(), allow_rel)
+    except OSError as exc:
+        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
+    if own:  # the project's own file: its entries need no reasons of ours
+        found = [f for f in found if f.rule != "STB001"]
     pythons, notes = interpreters.for_gate(root)
     per = []
     for it in pythons:  # the oldest and the newest supported CPython
