@@ -94,3 +94,21 @@ def test_the_command_line_takes_project(make_repo: MakeRepo) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert parse(root)["project"]["dir"] == "examples/alpha"
+
+
+def test_adopt_takes_the_flags_the_project_runs_stubtest_with(make_repo: MakeRepo) -> None:
+    task = (
+        "tasks:\n  test:\n    cmds:\n      - uv run pytest\n"
+        "      - uv run stubtest beta --ignore-missing-stub --ignore-disjoint-bases "
+        "--allowlist .stubtest-allowlist  # as CI\n"
+    )
+    root = several(make_repo)
+    (root / "examples/beta/Taskfile.yml").write_text(task)
+    (root / ".github/workflows").mkdir(parents=True)
+    (root / ".github/workflows/ci.yml").write_text(
+        "jobs:\n  t:\n    steps:\n      - run: python -m mypy.stubtest --allowlist al.txt alpha"
+        " --ignore-positional-only\n"
+    )
+    adopt.adopt(str(root), REQUIREMENT, "examples/beta")
+    assert parse(root)["stubs"]["args"] == ["--ignore-missing-stub", "--ignore-disjoint-bases"]
+    assert "nothing changed" in adopt.adopt(str(root), REQUIREMENT, "examples/beta")

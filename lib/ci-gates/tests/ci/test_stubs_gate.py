@@ -9,7 +9,7 @@ import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE
 from ci_gates.core.project import Names, names
-from ci_gates.core.runner import CANNOT_RUN, FAILED
+from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
 from ci_gates.gates import stubs
 from ci_gates.testing import run_gate
 
@@ -228,3 +228,22 @@ def test_a_wheel_without_the_stub_fails(make_repo: MakeRepo) -> None:
     outcome = run_gate("stubs", _acme_with_wheel(make_repo, files, "# none\n"))
     assert outcome.status == FAILED and outcome.rules == ["STB004"]
     assert outcome.findings[0].path == "python/acme_wc/_native.pyi"
+
+
+@pytest.mark.slow
+def test_the_projects_stubtest_arguments_are_passed(make_repo: MakeRepo) -> None:
+    """A project that runs stubtest with ``--ignore-missing-stub`` is judged the same way."""
+    files = {
+        "acme_wc/__init__.py": b"",
+        "acme_wc/py.typed": b"",
+        "acme_wc/_native.py": RUNTIME,
+        "acme_wc/_native.pyi": b"__version__: str\n",  # count() has no stub
+    }
+    outcome = run_gate("stubs", _acme_with_wheel(make_repo, files, "# none\n"))
+    assert outcome.rules == ["STB005"] and "count is not present in stub" in outcome.text
+    args = ACME + '\n[tool.ci-gates.stubs]\nargs = ["--ignore-missing-stub"]\n'
+    extra = {"pyproject.toml": args, "ci/stubtest-allowlist.txt": "# none\n"}
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    root = repo_with_wheel(make_repo, dict(files), cli=False, extra=extra)
+    assert run_gate("stubs", root).status == PASSED

@@ -64,6 +64,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
+        # More stubtest arguments, as the project runs it ("--ignore-missing-stub").
+        "args": [],
     },
     "build": {
         # "" or "native": a wheel for this machine (linux_x86_64). manylinux2014,

@@ -1,7 +1,8 @@
 """Gate ``stubs``: mypy's stubtest holds the extension's ``.pyi`` to the INSTALLED module.
 
 stubtest runs in a venv holding the built wheel and mypy, on the import package (which
-includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``.
+includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``
+and the project's own stubtest arguments (``args``, e.g. ``["--ignore-missing-stub"]``).
 Every allowlist entry needs a reason, and stubtest itself reports an entry that no longer
 matches anything (we never pass ``--ignore-unused-allowlist``). stubtest skips a *private*
 module that has no stub at all, so the gate first checks that the wheel installed the stub.
@@ -271,7 +272,9 @@ _WHERE = (
 )
 
 
-def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str, int, str]:
+def _stubtest(
+    root: str, n: Names, allowlist: str, it: Interpreter, args: tuple[str, ...] = ()
+) -> tuple[str, int, str]:
     """stubtest's output, its exit code and the installed package directory, in the wheel venv
     of interpreter ``it`` (``allowlist``: a path, or "" for none).
 
@@ -301,19 +304,24 @@ def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str
     if not any(os.path.isfile(p) for p in installed_stubs(site, n.extension)):
         return "", -1, pkg_dir
     chosen = ["--allowlist", os.path.abspath(allowlist)] if allowlist else []
-    cmd = [python, "-m", "mypy.stubtest", n.package, *chosen]
+    cmd = [python, "-m", "mypy.stubtest", n.package, *chosen, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
     return proc.stdout + proc.stderr, proc.returncode, pkg_dir
 
 
 def _check(
-    root: str, n: Names, allow_rel: str, entries: list[AllowEntry], it: Interpreter
+    root: str,
+    n: Names,
+    allow_rel: str,
+    entries: list[AllowEntry],
+    it: Interpreter,
+    args: tuple[str, ...] = (),
 ) -> list[Finding]:
     """stubtest under one interpreter, as findings."""
     from ci_gates.core.findings import cannot_run
 
     allowlist = os.path.join(root, allow_rel) if allow_rel else ""
-    output, code, pkg_dir = _stubtest(root, n, allowlist, it)
+    output, code, pkg_dir = _stubtest(root, n, allowlist, it, args)
     if code == -1:
         return [stub_not_shipped(stub_path(n, root), pkg_dir)]
     print(output, end="", flush=True)
@@ -354,6 +362,7 @@ def run(root: str | None = None) -> list[Finding]:
     except ProjectError as exc:
         return cannot_run(str(exc), path="pyproject.toml")
     allow_rel, own = allowlist_of(root, config["stubs"]["allowlist"], n.project)
+    args = tuple(config["stubs"]["args"])
     entries: list[AllowEntry] = []
     found: list[Finding] = []
     try:
@@ -368,7 +377,7 @@ def run(root: str | None = None) -> list[Finding]:
     per = []
     for it in pythons:  # the oldest and the newest supported CPython
         try:
-            per.append((it, _check(root, n, allow_rel, entries, it)))
+            per.append((it, _check(root, n, allow_rel, entries, it, args)))
         except CannotRun as exc:  # a bad allowlist is reported too, build or not
             return [*found, exc.finding()]
     return [*found, *interpreters.merge(per), *notes]

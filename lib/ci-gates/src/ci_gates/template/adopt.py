@@ -110,6 +110,8 @@ def adopt(project: str, requirement: str | None = None, project_dir: str | None 
         written += adoptfiles.add_skips(project, more)
         skipped.update(more)
     assert n is not None
+    flags = adoptfiles.stubtest_args(project, n.project, n.package)
+    written += adoptfiles.stubs_args(project, flags)
     return _report(project, n, requirement, written, notes, skipped)
 
 
@@ -126,7 +128,10 @@ def _report(
     else:
         total = sum(count for _, count in written)
         lines = [f"adopt: wrote {total} lines into {project} (no library code):"]
-        lines += [f"  {rel}: {count} lines" for rel, count in written]
+        per: dict[str, int] = {}
+        for rel, count in written:  # one line per file, however many steps wrote to it
+            per[rel] = per.get(rel, 0) + count
+        lines += [f"  {rel}: {count} lines" for rel, count in per.items()]
     if n.project:
         lines.append(f"  the maturin project: {n.project}/ (the gates build and test it there)")
     lines.append(

@@ -285,3 +285,45 @@ def add_skips(project: str, skipped: dict[str, str]) -> list[tuple[str, int]]:
         return bool(new)
 
     return [("pyproject.toml", len(skipped))] if skipped and _edit(project, change) else []
+
+
+# Where a project runs stubtest: its task runners and CI, in its directory or the root.
+STUBTEST_FILES = ("Taskfile.yml", "Taskfile.yaml", "noxfile.py", "tox.ini", "Makefile", "justfile")
+
+
+def stubtest_args(project: str, directory: str, package: str) -> list[str]:
+    """The ``--ignore-*`` flags the project runs stubtest on ``package`` with, found in its task
+    files and workflows (the stubs gate then judges the stub by the same rules)."""
+    import glob
+    import shlex
+
+    paths = [
+        os.path.join(project, d, f) for d in dict.fromkeys((directory, "")) for f in STUBTEST_FILES
+    ]
+    paths += sorted(glob.glob(os.path.join(project, ".github", "workflows", "*.y*ml")))
+    flags: list[str] = []
+    for path in paths:
+        text = _read(project, os.path.relpath(path, project)) or ""
+        for line in text.splitlines():
+            if "stubtest" not in line:
+                continue
+            try:
+                words = shlex.split(line.split("stubtest", 1)[1], comments=True)
+            except ValueError:
+                words = line.split("stubtest", 1)[1].split()
+            if package in words:
+                flags += [w for w in words if w.startswith("--ignore-") and w not in flags]
+    return flags
+
+
+def stubs_args(project: str, args: list[str]) -> list[tuple[str, int]]:
+    """``[tool.ci-gates.stubs] args``: the project's own stubtest flags."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "stubs")
+        if "args" in table:
+            return False
+        table["args"] = args
+        return True
+
+    return [("pyproject.toml", 2)] if args and _edit(project, change) else []
