@@ -204,3 +204,29 @@ def test_the_memo_holds_one_entry_per_root(make_repo: MakeRepo) -> None:
     key, _ = project_mod._MEMO[os.path.abspath(root)]
     paths = {entry[0] for entry in key}
     assert str(root / "pyproject.toml") in paths and str(root / "Cargo.toml") in paths
+
+
+def test_a_wheel_finding_about_the_manifest_names_the_projects(make_repo: MakeRepo) -> None:
+    """In a workspace the wheel's metadata comes from ``py/pyproject.toml``, not the root's."""
+    from ci_gates.checks import artifacts
+    from ci_gates.testing import run_gate
+    from ci_gates.testing.wheels import importable, pure_wheel
+
+    files = {
+        "pyproject.toml": "[tool.ci-gates]\n",
+        "Cargo.toml": '[workspace]\nmembers = ["py"]\n',
+        **under("py", crate("acme-wc", lib="_native")),
+        "py/pyproject.toml": pyproject("acme-wc", 'module-name = "acme_wc._native"\n'),
+        ".gitignore": "target/\n",
+    }
+    root = make_repo(files)
+    dist = root / artifacts.DIST_DIR
+    dist.mkdir(parents=True)
+    wheel = pure_wheel(dist, importable(cli=None))  # no long description in its METADATA
+    sdist = dist / "acme_wc-0.1.0.tar.gz"
+    sdist.write_bytes(b"")
+    manifest = {"inputs_hash": artifacts.inputs_hash(str(root)), "version": "0.1.0"}
+    artifacts.write_manifest(str(root), {**manifest, "wheel": str(wheel), "sdist": str(sdist)})
+    outcome = run_gate("wheel", root)
+    described = [f for f in outcome.findings if f.rule == "WHL020"]
+    assert [f.path for f in described] == ["py/pyproject.toml"]

@@ -275,6 +275,9 @@ def run(root: str | None = None) -> list[Finding]:
             raise CannotRun(f"wheel: needs {package}", FIX)
     found, needs = check_artifacts(root, manifest, version, n)
     found += check_tools(manifest, needs)
+    if n.project:  # the project's manifest, not the root's (which holds only the config)
+        mine = f"{n.project}/pyproject.toml"
+        found = [f._replace(path=mine) if f.path == "pyproject.toml" else f for f in found]
     if not [f for f in found if f.severity == "error"]:
         print(f"wheel: {os.path.basename(manifest['wheel'])} and its sdist pass every check")
     return found
