@@ -74,7 +74,8 @@ def test_a_requirements_file_when_there_is_no_group_or_extra(tmp_path: Path) -> 
     assert deps.sources == ("requirements-dev.txt",)
 
 
-def test_a_project_in_a_sub_directory_falls_back_to_the_roots_group(tmp_path: Path) -> None:
+def test_a_workspace_member_gets_its_own_group_and_the_roots(tmp_path: Path) -> None:
+    """A uv workspace member is tested in the environment the root's group sets up too."""
     write(
         tmp_path,
         {
@@ -85,6 +86,19 @@ def test_a_project_in_a_sub_directory_falls_back_to_the_roots_group(tmp_path: Pa
     deps = declared(str(tmp_path), "py", [], "sub")
     assert deps.requirements == ("pytest-insta",)
     assert deps.sources == ("dependency group dev (pyproject.toml)",)
+    write(
+        tmp_path,
+        {
+            "py/pyproject.toml": '[project]\nname = "sub"\nversion = "1"\n\n'
+            '[dependency-groups]\ntest = ["sphinx"]\n'
+        },
+    )
+    deps = declared(str(tmp_path), "py", [], "sub")
+    assert deps.requirements == ("sphinx", "pytest-insta")
+    assert deps.sources == (
+        "dependency group test (py/pyproject.toml)",
+        "dependency group dev (pyproject.toml)",
+    )
 
 
 def test_explicit_test_deps_win_and_a_wrong_one_says_so(tmp_path: Path) -> None:

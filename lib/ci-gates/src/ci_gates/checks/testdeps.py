@@ -7,11 +7,12 @@ A suite's venv holds the built wheel WITH its dependencies (as users install it)
   ``"requirements:PATH"`` (a requirements file, relative to the root; ``-r`` followed), or
   ``["none"]``;
 - otherwise what the project has: the first of the dependency groups ``test``, ``tests``,
-  ``dev`` and the first of the extras of those names; when it has neither, the first of the
+  ``dev`` (of the suite's directory, and of the root for a workspace member: ``uv`` sets up
+  both) and the first of the extras of those names; when it has neither, the first of the
   usual test/dev requirements files (:data:`REQUIREMENT_FILES`).
 
-A group or file is looked up in the suite's directory, then (for a project in a sub-directory
-of a workspace) in the repository root. The project itself (``-e .``, a path, its own name) is
+A named group or file is looked up in the suite's directory, then (for a project in a
+sub-directory of a workspace) in the repository root. The project itself (``-e .``, a path, its own name) is
 never installed from source: the built wheel is the project. Standard library only.
 """
 
@@ -147,7 +148,11 @@ def declared(root: str, suite: str, explicit: list[str], dist: str = "") -> Suit
         return SuiteDeps((), (), ())
     for entry in explicit or _auto(scopes, dist):
         kind, _, value = entry.partition(":")
-        if kind == "group":
+        if kind.startswith("group@") and not explicit:  # found alone, in that scope
+            scope = scopes[int(kind.partition("@")[2])]
+            reqs += group(scope.pyproject, value) or []
+            sources.append(f"dependency group {value} ({scope.label})")
+        elif kind == "group":
             got = _from_group(scopes, value)
             if got is None:
                 raise DepsError(f"test-deps {entry!r}: no dependency group {value!r}")
@@ -172,12 +177,14 @@ def declared(root: str, suite: str, explicit: list[str], dist: str = "") -> Suit
 
 
 def _auto(scopes: list[_Scope], dist: str) -> list[str]:
-    """The entries found alone: a test group and a test extra, else a requirements file."""
+    """The entries found alone: the first test group of the suite's directory and of the root
+    (a workspace member is tested in the environment the root's group sets up too), the first
+    test extra, else the first requirements file."""
     found = []
-    for name in AUTO_NAMES:
-        if _from_group(scopes, name) is not None:
-            found.append(f"group:{name}")
-            break
+    for index, scope in enumerate(scopes):
+        name = next((n for n in AUTO_NAMES if group(scope.pyproject, n) is not None), None)
+        if name is not None:
+            found.append(f"group@{index}:{name}")
     if dist:
         extras = extras_of(scopes[0].pyproject)
         found += [f"extra:{n}" for n in AUTO_NAMES if n in extras][:1]
@@ -187,7 +194,8 @@ def _auto(scopes: list[_Scope], dist: str) -> list[str]:
         for name in REQUIREMENT_FILES:
             path = os.path.join(scope.directory, *name.split("/"))
             if os.path.isfile(path):
-                return [f"requirements:{os.path.relpath(path, scopes[-1].directory)}"]
+                rel = os.path.relpath(path, scopes[-1].directory).replace(os.sep, "/")
+                return [f"requirements:{rel}"]
     return []
 
 
