@@ -149,7 +149,7 @@ def test_stub_paths_of_a_pure_rust_module_and_a_stub_package(make_repo: MakeRepo
     pure = '[project]\nname = "rs-thing"\nversion = "0"\n\n[tool.maturin]\nmodule-name = "thing"\n'
     root = make_repo({"pyproject.toml": pure, "thing.pyi": "x: int\n"}, git=False)
     n = names(root)
-    assert stubs.stub_paths(n) == ["thing.pyi", "thing/__init__.pyi"]
+    assert stubs.stub_paths(n) == ["thing.pyi", "thing/__init__.pyi", "thing/thing.pyi"]
     installed = "/v/site-packages/thing/__init__.pyi"  # maturin ships thing.pyi there
     assert stubs.repo_path(installed, n, str(root)) == "thing.pyi"
     assert stubs.installed_stubs("/s", "pkg.ext") == ["/s/pkg/ext.pyi", "/s/pkg/ext/__init__.pyi"]
@@ -247,3 +247,30 @@ def test_the_projects_stubtest_arguments_are_passed(make_repo: MakeRepo) -> None
 
     root = repo_with_wheel(make_repo, dict(files), cli=False, extra=extra)
     assert run_gate("stubs", root).status == PASSED
+
+
+MIXED_TOP = ACME.replace('"acme_wc._native"', '"acme_wc"')
+
+
+@pytest.mark.slow
+def test_a_top_level_module_inside_its_package_and_the_py_typed_marker(
+    make_repo: MakeRepo,
+) -> None:
+    """``module-name = "pkg"`` with ``python/pkg/``: maturin installs ``pkg/pkg.<tag>.so``
+    beside ``pkg/pkg.pyi``; without ``py.typed`` mypy (and stubtest) ignores that stub."""
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    stub = "__version__: str\n\ndef count(path: str) -> int: ...\n"
+    files = {
+        "acme_wc/__init__.py": b"from .acme_wc import *\n",
+        "acme_wc/acme_wc.py": RUNTIME,
+        "acme_wc/acme_wc.pyi": stub.encode(),
+    }
+    extra = {"pyproject.toml": MIXED_TOP, "python/acme_wc/acme_wc.pyi": stub}
+    root = repo_with_wheel(make_repo, dict(files), cli=False, extra=extra)
+    assert stubs.stub_path(names(root), str(root)) == "python/acme_wc/acme_wc.pyi"
+    outcome = run_gate("stubs", root)
+    assert outcome.rules == ["STB007"] and outcome.findings[0].path == "python/acme_wc"
+    files["acme_wc/py.typed"] = b""
+    root = repo_with_wheel(make_repo, files, cli=False, extra=extra)
+    assert run_gate("stubs", root).rules in ([], ["STB005"])  # stubtest ran on the stub

@@ -25,6 +25,7 @@ import os
 import re
 
 from ci_gates.checks import interpreters
+from ci_gates.checks.stubpaths import installed_stubs, repo_path, source_dir, stub_path, stub_paths
 from ci_gates.core import venvs
 from ci_gates.core.findings import CannotRun, Finding, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
@@ -135,6 +136,18 @@ def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
     )
 
 
+@rule("STB007")
+def no_py_typed(package: str, installed_dir: str) -> Finding:
+    """The wheel ships the extension's stub but no ``py.typed``: mypy (and so stubtest) ignores
+    an installed package's stubs without that PEP 561 marker, so its users get no types."""
+    return Finding(
+        "STB007",
+        f"no py.typed beside the installed stub ({installed_dir}): mypy ignores the stub",
+        package,
+        fix=f"add an empty {package}/py.typed (maturin ships it with the package)",
+    )
+
+
 @rule("STB005")
 def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding:
     """stubtest finds the stub and the installed extension disagree."""
@@ -188,52 +201,6 @@ def parse_allowlist(text: str, allowlist: str) -> tuple[list[AllowEntry], list[F
 _ERROR = re.compile(r"^error: (.*)$")
 _STUB_AT = re.compile(r"^Stub: in file (.*?)(?::(\d+))?$")
 _UNUSED = re.compile(r"^note: unused allowlist entry (.*)$")
-
-
-def source_dir(n: Names) -> str:
-    """Where the import package's files live in the repository (``python/<pkg>``)."""
-    return f"{n.python_source}/{n.package}" if n.python_source else n.package
-
-
-def stub_paths(n: Names) -> list[str]:
-    """Where the extension's stub may be in the repository, the usual place first:
-    ``python/pkg/_native.pyi`` (or ``.../_native/__init__.pyi``) for ``pkg._native``; for a
-    top-level module, ``<project>/<module>.pyi`` (maturin's pure-Rust layout) or the package's
-    ``__init__.pyi``."""
-    rest = n.extension.split(".")[1:]
-    if rest:
-        base = "/".join([source_dir(n), *rest])
-        return [f"{base}.pyi", f"{base}/__init__.pyi"]
-    top = "/".join(p for p in (n.python_source or n.project, n.package) if p)
-    return [f"{top}.pyi", f"{source_dir(n)}/__init__.pyi"]
-
-
-def stub_path(n: Names, root: str = "") -> str:
-    """The extension's stub in the repository: the first of :func:`stub_paths` that exists
-    under ``root`` (the usual place when none does)."""
-    found = [p for p in stub_paths(n) if root and os.path.isfile(os.path.join(root, p))]
-    return (found or stub_paths(n))[0]
-
-
-def repo_path(installed: str, n: Names, root: str = "") -> str:
-    """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged.
-
-    A pure-Rust module's ``<pkg>/__init__.pyi`` is its ``<module>.pyi`` in the repository.
-    """
-    parts = installed.replace(os.sep, "/").split("/")
-    if n.package not in parts:
-        return installed
-    rest = parts[len(parts) - parts[::-1].index(n.package) :]
-    mapped = "/".join([source_dir(n), *rest])
-    if root and not os.path.isfile(os.path.join(root, mapped)) and rest == ["__init__.pyi"]:
-        return stub_path(n, root)
-    return mapped
-
-
-def installed_stubs(site: str, extension: str) -> list[str]:
-    """Where an installed extension's stub may be, under the directory holding its package."""
-    base = os.path.join(site, *extension.split("."))
-    return [base + ".pyi", os.path.join(base, "__init__.pyi")]
 
 
 def parse_stubtest(output: str, n: Names, root: str = "") -> tuple[list[StubError], list[str]]:
@@ -303,6 +270,8 @@ def _stubtest(
     pkg_dir = os.path.join(site, n.package)
     if not any(os.path.isfile(p) for p in installed_stubs(site, n.extension)):
         return "", -1, pkg_dir
+    if os.path.isdir(pkg_dir) and not os.path.isfile(os.path.join(pkg_dir, "py.typed")):
+        return "", -2, pkg_dir  # PEP 561: without the marker the installed stubs are not read
     chosen = ["--allowlist", os.path.abspath(allowlist)] if allowlist else []
     cmd = [python, "-m", "mypy.stubtest", n.package, *chosen, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
@@ -324,6 +293,8 @@ def _check(
     output, code, pkg_dir = _stubtest(root, n, allowlist, it, args)
     if code == -1:
         return [stub_not_shipped(stub_path(n, root), pkg_dir)]
+    if code == -2:
+        return [no_py_typed(source_dir(n), pkg_dir)]
     print(output, end="", flush=True)
     errors, unused = parse_stubtest(output, n, root)
     by_entry = {e.entry: e.line for e in entries}
