@@ -29,7 +29,12 @@ def _applies(root: str) -> str:
         cli = names(root).cli
     except ProjectError:
         return ""
-    return "" if cli else "no CLI crate (a workspace member with a binary) in this project"
+    if cli:
+        return ""
+    return (
+        "no CLI crate in the wheel (a workspace member with a binary the build ships; plain "
+        "maturin ships none: [tool.ci-gates.project] cli-crate names one it does)"
+    )
 
 
 GATE = Gate(
