@@ -274,3 +274,20 @@ def test_a_top_level_module_inside_its_package_and_the_py_typed_marker(
     files["acme_wc/py.typed"] = b""
     root = repo_with_wheel(make_repo, files, cli=False, extra=extra)
     assert run_gate("stubs", root).rules in ([], ["STB005"])  # stubtest ran on the stub
+
+
+def test_a_stub_mypy_rejects_is_a_finding_per_error_at_its_line(make_repo: MakeRepo) -> None:
+    """stubtest checks nothing when mypy rejects the stub: mypy's errors are the findings."""
+    pure = '[project]\nname = "rs-thing"\nversion = "0"\n\n[tool.maturin]\nmodule-name = "thing"\n'
+    root = make_repo({"pyproject.toml": pure, "thing.pyi": "x: int\n"}, git=False)
+    output = (
+        "error: not checking stubs due to mypy build errors:\n"
+        "lib/python3.11/site-packages/thing/__init__.pyi:19: error: Variance of TypeVar "
+        '"_KT_co" incompatible with variance in parent type  [type-var]\n'
+        "lib/python3.11/site-packages/thing/__init__.pyi:25: error: Cannot use a covariant "
+        "type variable as a parameter  [misc]\n"
+    )
+    errors, unused = stubs.parse_stubtest(output, names(root), str(root))
+    assert [(e.path, e.line) for e in errors] == [("thing.pyi", 19), ("thing.pyi", 25)]
+    assert errors[1].message.startswith("mypy rejects it: Cannot use a covariant")
+    assert unused == []

@@ -150,14 +150,12 @@ def no_py_typed(package: str, installed_dir: str) -> Finding:
 
 @rule("STB005")
 def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding:
-    """stubtest finds the stub and the installed extension disagree."""
-    return Finding(
-        "STB005",
-        f"stubtest: {message}",
-        path,
-        line,
-        fix=f"fix the stub (or allowlist the symbol in {allowlist} with a reason)",
-    )
+    """stubtest finds the stub and the installed extension disagree (or mypy rejects the stub,
+    and stubtest can compare nothing until it accepts it)."""
+    fix = f"fix the stub (or allowlist the symbol in {allowlist} with a reason)"
+    if message.startswith("mypy rejects it"):
+        fix = "fix the stub: stubtest compares nothing until mypy accepts it"
+    return Finding("STB005", f"stubtest: {message}", path, line, fix=fix)
 
 
 @rule("STB006")
@@ -201,6 +199,9 @@ def parse_allowlist(text: str, allowlist: str) -> tuple[list[AllowEntry], list[F
 _ERROR = re.compile(r"^error: (.*)$")
 _STUB_AT = re.compile(r"^Stub: in file (.*?)(?::(\d+))?$")
 _UNUSED = re.compile(r"^note: unused allowlist entry (.*)$")
+# When mypy rejects the stub itself, stubtest checks nothing and prints mypy's errors instead.
+_BUILD = "not checking stubs due to mypy build errors"
+_MYPY = re.compile(r"^(.+?\.pyi?):(\d+): error: (.*)$")
 
 
 def parse_stubtest(output: str, n: Names, root: str = "") -> tuple[list[StubError], list[str]]:
@@ -209,7 +210,13 @@ def parse_stubtest(output: str, n: Names, root: str = "") -> tuple[list[StubErro
     unused: list[str] = []
     for line in output.splitlines():
         error, stub_at, unused_entry = _ERROR.match(line), _STUB_AT.match(line), _UNUSED.match(line)
-        if error:
+        mypy = _MYPY.match(line)
+        if error and error.group(1).startswith(_BUILD):
+            continue  # the errors follow, one a line
+        if mypy:
+            where = repo_path(mypy.group(1), n, root)
+            errors.append(StubError(where, int(mypy.group(2)), f"mypy rejects it: {mypy.group(3)}"))
+        elif error:
             errors.append(StubError("", 0, error.group(1)))
         elif stub_at and errors and not errors[-1].path:
             at = stub_at.group(2)
