@@ -230,3 +230,15 @@ def test_a_wheel_finding_about_the_manifest_names_the_projects(make_repo: MakeRe
     outcome = run_gate("wheel", root)
     described = [f for f in outcome.findings if f.rule == "WHL020"]
     assert [f.path for f in described] == ["py/pyproject.toml"]
+
+
+def test_the_root_from_inside_the_project_directory_is_the_repositorys(
+    make_repo: MakeRepo,
+) -> None:
+    from ci_gates.core.context import project_root
+
+    root = make_repo(_workspace({"pyproject.toml": "[tool.ci-gates]\n"}))
+    assert project_root(root / "py" / "python") == str(root)
+    assert project_root(root / "py") == str(root)
+    (root / "pyproject.toml").unlink()  # not adopted yet: the nearest pyproject.toml
+    assert project_root(root / "py") == str(root / "py")
