@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import WARNING, CannotRun, Finding, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -197,9 +197,10 @@ def check_tools(manifest: dict[str, Any], needs: dict[str, Any]) -> list[Finding
     return found
 
 
-@rule("WHL020", gate="wheel")
+@rule("WHL020", severity=WARNING, gate="wheel")
 def no_long_description(wheel: str, name: str) -> Finding | None:
-    """The wheel's metadata has no long description: its PyPI page would be empty.
+    """The wheel's metadata has no long description: its PyPI page would be empty (a warning:
+    the package works, and ``maturin new`` writes none).
 
     Set ``[project] readme`` in pyproject.toml. (``twine check --strict`` refuses such a wheel;
     with this finding reported, twine runs without ``--strict`` so its other checks still run.)
@@ -218,6 +219,7 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
         "WHL020",
         f"{name}: no long description (its PyPI page would be empty)",
         "pyproject.toml",
+        severity=WARNING,
         fix='set `readme = "README.md"` in [project]',
     )
 
