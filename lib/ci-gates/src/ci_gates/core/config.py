@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
         # More test suites, each a directory with its own pytest configuration (a library
         # developed in the same repository), run after the project's own in the same venv.
         "suites": [],
+        # What the suite's venv installs besides the wheel (with its dependencies), pytest
+        # and pytest-xdist: "group:NAME" (a PEP 735 dependency group), "extra:NAME" (an
+        # optional-dependencies extra of the wheel), "requirements:PATH" (a requirements file,
+        # relative to the root). Empty: found alone (the project's `test`, `tests` or `dev`
+        # group, extra, or a test/dev requirements file); ["none"]: nothing more.
+        "test-deps": [],
     },
     "typecheck": {
         # Where mypy resolves imports: "" = the project's .venv (or venv) when the project is
@@ -64,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
+        # More stubtest arguments, as the project runs it ("--ignore-missing-stub").
+        "args": [],
     },
     "build": {
         # "" or "native": a wheel for this machine (linux_x86_64). manylinux2014,
@@ -72,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
         "compatibility": "",
     },
     "project": {
+        # The maturin project's directory, relative to the root, when it is not the root (a
+        # Cargo or uv workspace with the project in a sub-directory: "py", "crates/x-py").
+        # Empty: the root, or the one sub-directory whose pyproject.toml builds with maturin.
+        "dir": "",
         # The crate whose binary is the CLI, when more than one member crate has a binary
         # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.
         "cli-crate": "",

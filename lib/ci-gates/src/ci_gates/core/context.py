@@ -83,13 +83,17 @@ def check_baseline(entries: list[dict[str, str]], declared: dict[str, Any]) -> N
 
 
 def project_root(start: str | Path | None = None) -> str:
-    """The nearest directory at or above ``start`` (default: cwd) holding pyproject.toml."""
+    """The root at or above ``start`` (default: cwd): the top of the git checkout when it holds
+    pyproject.toml (a workspace member's own pyproject.toml below it is not the root), else the
+    nearest directory holding pyproject.toml."""
     here = os.path.abspath(start if start is not None else os.getcwd())
-    probe = here
+    probe, nearest = here, ""
     while True:
-        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
-            return probe
+        has_pyproject = os.path.isfile(os.path.join(probe, "pyproject.toml"))
+        nearest = nearest or (probe if has_pyproject else "")
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe if has_pyproject else (nearest or here)
         parent = os.path.dirname(probe)
         if parent == probe:
-            return here
+            return nearest or here
         probe = parent

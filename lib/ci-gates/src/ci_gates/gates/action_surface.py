@@ -29,7 +29,12 @@ def _applies(root: str) -> str:
         cli = names(root).cli
     except ProjectError:
         return ""
-    return "" if cli else "no CLI crate (a workspace member with a binary) in this project"
+    if cli:
+        return ""
+    return (
+        "no CLI crate in the wheel (a workspace member with a binary the build ships; plain "
+        "maturin ships none: [tool.ci-gates.project] cli-crate names one it does)"
+    )
 
 
 GATE = Gate(
@@ -53,6 +58,8 @@ YAML_GLOBS = (
     "action/**/action.yaml",
     ".github/workflows/*.yml",
     ".github/workflows/*.yaml",
+    ".github/actions/**/action.yml",
+    ".github/actions/**/action.yaml",
 )
 MARKDOWN_GLOBS = (
     "*.md",
@@ -247,6 +254,18 @@ def _rel_paths(root: str, patterns: tuple[str, ...]) -> list[str]:
     return sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in found if os.path.isfile(p))
 
 
+def _markdown_globs(root: str) -> tuple[str, ...]:
+    """:data:`MARKDOWN_GLOBS`, and the same under the project's directory in a workspace."""
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        project = names(root).project
+    except ProjectError:
+        project = ""
+    nested = tuple(f"{project}/{p}" for p in MARKDOWN_GLOBS) if project else ()
+    return MARKDOWN_GLOBS + nested
+
+
 def markdown_scripts(text: str) -> list[tuple[int, str]]:
     """``(first_line, script)`` (0-based) of the shell code blocks of a Markdown file."""
     from ci_gates.parsers import shell
@@ -265,7 +284,7 @@ def sources(root: str, bad: list[Finding]) -> Iterator[tuple[str, int, str]]:
     """``(path, first line (1-based), script)`` of every script checked; YAML errors go to ``bad``."""
     import yaml
 
-    for rel in _rel_paths(root, YAML_GLOBS) + _rel_paths(root, MARKDOWN_GLOBS):
+    for rel in _rel_paths(root, YAML_GLOBS) + _rel_paths(root, _markdown_globs(root)):
         with open(os.path.join(root, rel), encoding="utf-8") as f:
             text = f.read()
         try:

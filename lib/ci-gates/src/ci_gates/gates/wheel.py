@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import WARNING, CannotRun, Finding, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -197,9 +197,10 @@ def check_tools(manifest: dict[str, Any], needs: dict[str, Any]) -> list[Finding
     return found
 
 
-@rule("WHL020", gate="wheel")
+@rule("WHL020", severity=WARNING, gate="wheel")
 def no_long_description(wheel: str, name: str) -> Finding | None:
-    """The wheel's metadata has no long description: its PyPI page would be empty.
+    """The wheel's metadata has no long description: its PyPI page would be empty (a warning:
+    the package works, and ``maturin new`` writes none).
 
     Set ``[project] readme`` in pyproject.toml. (``twine check --strict`` refuses such a wheel;
     with this finding reported, twine runs without ``--strict`` so its other checks still run.)
@@ -218,6 +219,7 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
         "WHL020",
         f"{name}: no long description (its PyPI page would be empty)",
         "pyproject.toml",
+        severity=WARNING,
         fix='set `readme = "README.md"` in [project]',
     )
 
@@ -263,11 +265,7 @@ def run(root: str | None = None) -> list[Finding]:
     except ProjectError as exc:
         raise CannotRun(str(exc), path="pyproject.toml") from None
     manifest = dict(artifacts.current_manifest(root))  # ArtifactError: could not run
-    version = (
-        n.bindings.version
-        if n.bindings and n.bindings.version
-        else artifacts.workspace_version(root)
-    )
+    version = artifacts.workspace_version(root)  # [project].version, else the bindings crate's
     import importlib.util
 
     for module, package in (
@@ -279,6 +277,9 @@ def run(root: str | None = None) -> list[Finding]:
             raise CannotRun(f"wheel: needs {package}", FIX)
     found, needs = check_artifacts(root, manifest, version, n)
     found += check_tools(manifest, needs)
+    if n.project:  # the project's manifest, not the root's (which holds only the config)
+        mine = f"{n.project}/pyproject.toml"
+        found = [f._replace(path=mine) if f.path == "pyproject.toml" else f for f in found]
     if not [f for f in found if f.severity == "error"]:
         print(f"wheel: {os.path.basename(manifest['wheel'])} and its sdist pass every check")
     return found
