@@ -134,8 +134,9 @@ def noxfile(project: str, notes: list[str]) -> list[tuple[str, int]]:
         return [("noxfile.py", _lines(NOXFILE))]
     if "ci_gates" not in text:
         notes.append(
-            "noxfile.py is the project's own: add these two lines to it (the sessions it "
-            f"defines keep their names): {NOX_LINES!r}"
+            "noxfile.py is the project's own: add these two lines at its end (sessions it "
+            "defines above them keep their names; the library's of the same name run as "
+            f"`ci-gates run NAME`): {NOX_LINES!r}"
         )
     return []
 
