@@ -20,7 +20,7 @@ import os
 import re
 import sys
 
-from ci_gates.core.findings import NOTE, Finding, cannot_run, labelled, ran_as, rule
+from ci_gates.core.findings import NOTE, Finding, cannot_run, finding_of, labelled, ran_as, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -244,8 +244,8 @@ def interpreter_missing(version: str) -> Finding:
     run under the oldest and the newest CPython the project supports. Locally a missing one is
     this note; in CI (``CI`` set) the gate could not run instead.
     """
-    return Finding(
-        "PYV001",
+    return finding_of(
+        interpreter_missing,
         f"CPython {version} not found: not checked on it (CI requires it)",
         fix=f"install it (`uv python install {version}`, pyenv, or your OS's python{version})",
         severity=NOTE,
@@ -259,8 +259,8 @@ def not_abi3(wheel: str, version: str) -> Finding:
     The floor/newest proof applies to abi3 (and pure) wheels; a version-specific wheel is
     checked on the interpreter running the gates, which built it.
     """
-    return Finding(
-        "PYV002",
+    return finding_of(
+        not_abi3,
         f"{wheel} is not an abi3 wheel: checked on CPython {version} only",
         fix="build with pyo3's abi3-py3X feature to support every version from the floor on",
         severity=NOTE,

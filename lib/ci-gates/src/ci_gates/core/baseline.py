@@ -26,7 +26,7 @@ import hashlib
 import re
 from fnmatch import fnmatchcase
 
-from ci_gates.core.findings import ERROR, NOTE, Finding, rule
+from ci_gates.core.findings import ERROR, NOTE, Finding, finding_of, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,8 +82,8 @@ def stale_entry(entry: dict[str, str]) -> Finding:
     shown = f"{entry['rule']} {entry['path']}" + (
         f" ({entry['fingerprint']})" if "fingerprint" in entry else ""
     )
-    return Finding(
-        "BASE001",
+    return finding_of(
+        stale_entry,
         f"baseline entry {shown} matches no finding any more",
         "pyproject.toml",
         fix="delete it from [[tool.ci-gates.baseline]] (the baseline only shrinks)",

@@ -147,7 +147,7 @@ def rule(rule_id: str, severity: str = ERROR, gate: str | None = None) -> Callab
     return decorate
 
 
-def found(
+def finding_of(
     rule_function: Callable[..., Any],
     message: str,
     path: str = "",

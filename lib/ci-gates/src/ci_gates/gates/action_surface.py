@@ -16,7 +16,7 @@ import os
 
 from ci_gates.checks.cli_surface import Cmd, Invocation, Option, calls, is_dynamic
 from ci_gates.core import venvs
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -81,8 +81,8 @@ def unknown_subcommand(rel: str, line: int, prog: str, cmd: Cmd, word: str) -> F
     if word in cmd.commands:
         return None
     names = ", ".join(n for n in cmd.visible if n != "help") or "none"
-    return Finding(
-        "AS001",
+    return finding_of(
+        unknown_subcommand,
         f"`{prog}` has no subcommand {word!r} (subcommands: {names})",
         rel,
         line,
@@ -101,8 +101,8 @@ def unknown_option(rel: str, line: int, prog: str, cmd: Cmd, flag: str) -> Findi
     shown = sorted(
         {f for f in cmd.options if not f.startswith("--dump")}, key=lambda f: f.lstrip("-")
     )
-    return Finding(
-        "AS002",
+    return finding_of(
+        unknown_option,
         f"`{prog}` has no option {flag!r} (options: {', '.join(shown) or 'none'})",
         rel,
         line,
@@ -126,7 +126,11 @@ def bad_option_value(
         message = f"option {flag!r} needs a value" if option.kind == "required" else ""
     elif option.choices and not is_dynamic(value) and value not in option.choices:
         message = f"option {flag!r} takes one of {', '.join(option.choices)} (got {value!r})"
-    return Finding("AS003", f"`{prog}`: {message}", rel, line, fix=ADD_IT) if message else None
+    return (
+        finding_of(bad_option_value, f"`{prog}`: {message}", rel, line, fix=ADD_IT)
+        if message
+        else None
+    )
 
 
 @rule("AS004")
@@ -139,8 +143,8 @@ def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding
     if called == cli:
         return None
     builds = f"its CLI is `{cli}`" if cli else "it builds no CLI"
-    return Finding(
-        "AS004",
+    return finding_of(
+        stale_cli_name,
         f"calls `{called}`, which this project does not build ({builds})",
         rel,
         line,
@@ -151,7 +155,7 @@ def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding
 @rule("AS005")
 def unparsable_yaml(rel: str, error: str) -> Finding:
     """A workflow or composite action is not valid YAML, so its calls cannot be checked."""
-    return Finding("AS005", f"not valid YAML ({error})", rel, fix="fix the syntax")
+    return finding_of(unparsable_yaml, f"not valid YAML ({error})", rel, fix="fix the syntax")
 
 
 @rule("AS006")
@@ -163,8 +167,8 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
     """
     if dump_name == cli:
         return None
-    return Finding(
-        "AS006",
+    return finding_of(
+        surface_of_another_cli,
         f"the built `{cli}` names itself `{dump_name}` (clap `name`)",
         fix='set `#[command(name = env!("CARGO_BIN_NAME"))]` in the CLI crate',
     )
@@ -174,14 +178,14 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
 def no_cli(former: list[str]) -> Finding:
     """The project builds no CLI (``ci_gates.core.project.names().cli`` is None): no call to check."""
     stale = f"; still checked for calls of former names {', '.join(former)}" if former else ""
-    return Finding("AS007", f"no CLI in this project, nothing to check{stale}", severity=NOTE)
+    return finding_of(no_cli, f"no CLI in this project, nothing to check{stale}", severity=NOTE)
 
 
 @rule("AS008", severity=NOTE)
 def checked(count: int, cli: str) -> Finding:
     """How many calls of the CLI were checked against its built surface (a summary)."""
-    return Finding(
-        "AS008", f"checked {count} call(s) of `{cli}` against the built CLI", severity=NOTE
+    return finding_of(
+        checked, f"checked {count} call(s) of `{cli}` against the built CLI", severity=NOTE
     )
 
 

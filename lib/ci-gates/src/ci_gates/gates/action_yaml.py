@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from ci_gates.core import baseline
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 from ci_gates.parsers import ghyaml
@@ -57,11 +57,11 @@ def unparsable(rel: str, parsed: ghyaml.Parsed) -> Finding | None:
     if parsed.root is not None and ghyaml.is_map(parsed.root):
         return None
     if parsed.root is None:
-        return Finding(
-            "AY001", f"invalid YAML ({parsed.error})", rel, parsed.line, fix="fix the syntax"
+        return finding_of(
+            unparsable, f"invalid YAML ({parsed.error})", rel, parsed.line, fix="fix the syntax"
         )
-    return Finding(
-        "AY001",
+    return finding_of(
+        unparsable,
         "not a YAML mapping",
         rel,
         ghyaml.line(parsed.root),
@@ -76,8 +76,8 @@ def no_action(root: str) -> Finding:
     The gate looks for ``action.yml``/``action.yaml`` at the root, under ``.github/actions/``
     and under ``action/``. A project that ships none skips the gate in config, with a reason.
     """
-    return Finding(
-        "AY002",
+    return finding_of(
+        no_action,
         "no action.yml at the root, under .github/actions/ or under action/",
         fix='if this project has no composite action, add `skip = { action_yaml = "no composite action" }` '
         "to [tool.ci-gates] in pyproject.toml",
@@ -89,8 +89,8 @@ def input_without_description(rel: str, doc: Any) -> list[Finding]:
     """An input of the action has no ``description``; it is the input's documentation."""
     inputs = ghyaml.get(doc, "inputs")
     return [
-        Finding(
-            "AY003",
+        finding_of(
+            input_without_description,
             f"input {name!r} has no description",
             rel,
             ghyaml.key_line(inputs, name),
@@ -122,11 +122,11 @@ def not_composite(rel: str, doc: Any) -> Finding | None:
         return None
     if using is None:
         where = ghyaml.key_line(doc, "runs") if runs is not None else 1
-        return Finding(
-            "AY004", "runs.using is missing", rel, where, fix="add `runs: using: composite`"
+        return finding_of(
+            not_composite, "runs.using is missing", rel, where, fix="add `runs: using: composite`"
         )
-    return Finding(
-        "AY004",
+    return finding_of(
+        not_composite,
         f"runs.using is {ghyaml.scalar(using) or '?'!r}, not 'composite'",
         rel,
         ghyaml.line(using),
@@ -150,8 +150,8 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
     steps = ghyaml.get(runs, "steps")
     if not ghyaml.is_seq(steps):
         return [
-            Finding(
-                "AY005",
+            finding_of(
+                malformed_steps,
                 "runs.steps is missing",
                 rel,
                 ghyaml.line(runs) or 1,
@@ -173,7 +173,9 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
         else:
             continue
         out.append(
-            Finding("AY005", f"{_label(index, step)} {problem}", rel, ghyaml.line(step), fix=fix)
+            finding_of(
+                malformed_steps, f"{_label(index, step)} {problem}", rel, ghyaml.line(step), fix=fix
+            )
         )
     return out
 
@@ -182,7 +184,9 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
 def schema_error(rel: str, json_path: str, message: str, doc: Any) -> Finding:
     """An action file does not validate against GitHub's action schema (check-jsonschema)."""
     line = ghyaml.line(ghyaml.node_at(doc, json_path)) if doc is not None else 0
-    return Finding("AY006", f"schema {json_path}: {message}", rel, line, fix="fix what it names")
+    return finding_of(
+        schema_error, f"schema {json_path}: {message}", rel, line, fix="fix what it names"
+    )
 
 
 def action_findings(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:

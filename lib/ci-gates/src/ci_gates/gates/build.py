@@ -31,7 +31,7 @@ import os
 import re
 
 from ci_gates.checks.artifacts import inputs_hash
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import BUILD_TOOLS
 from ci_gates.core.registry import Gate
 
@@ -134,7 +134,7 @@ def frontend_failed(what: str, lines: list[str]) -> Finding:
     The message carries the most specific cause from the output (cargo's first error,
     maturin's last "Caused by", the backend's own line); the full output is above it.
     """
-    return Finding("BLD001", f"`python -m build {what}` failed: {cause(lines)}", fix=FIX)
+    return finding_of(frontend_failed, f"`python -m build {what}` failed: {cause(lines)}", fix=FIX)
 
 
 @rule("BLD002")
@@ -144,8 +144,10 @@ def unexpected_artifacts(dist: str, entries: list[str]) -> Finding | None:
     sdists = [e for e in entries if e.endswith(".tar.gz")]
     if len(wheels) == 1 and len(sdists) == 1:
         return None
-    return Finding(
-        "BLD002", f"{dist}: expected one wheel and one sdist, found {sorted(entries)}", fix=FIX
+    return finding_of(
+        unexpected_artifacts,
+        f"{dist}: expected one wheel and one sdist, found {sorted(entries)}",
+        fix=FIX,
     )
 
 
@@ -157,8 +159,8 @@ def stale_lock(lock: str, reason: str, workspace: str) -> Finding:
     ``--locked``), so the gate does not build: the fix is the maintainer's to make and commit.
     """
     where = f"in {workspace} " if workspace else ""
-    return Finding(
-        "BLD003",
+    return finding_of(
+        stale_lock,
         f"out of date with the Cargo.toml files; building would rewrite it ({reason})",
         lock,
         fix=f"run `cargo update --workspace` {where}(`nox -s fix` runs it) and commit {lock}",
@@ -169,8 +171,8 @@ def stale_lock(lock: str, reason: str, workspace: str) -> Finding:
 def lock_rewritten(lock: str) -> Finding:
     """The build changed ``Cargo.lock`` although cargo called it current; the gate put the
     committed one back, so the artifacts were built from another lock than the tree's."""
-    return Finding(
-        "BLD004",
+    return finding_of(
+        lock_rewritten,
         "the build rewrote it; the gate restored the committed file",
         lock,
         fix=f"run `cargo update --workspace`, commit {lock}, then `nox -s build`",
@@ -181,8 +183,8 @@ def lock_rewritten(lock: str) -> Finding:
 def no_lock(lock: str) -> Finding:
     """The project commits no ``Cargo.lock``: every build resolves its dependencies afresh, so
     two builds of one commit may differ (the lock the build wrote was removed again)."""
-    return Finding(
-        "BLD005",
+    return finding_of(
+        no_lock,
         "no Cargo.lock: the build resolved the dependencies afresh (and left no lock behind)",
         lock,
         severity=NOTE,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -41,13 +41,15 @@ def failing_test(name: str, rerun: str, where: tuple[str, int, int] = ("", 0, 0)
 
     alone = f"rerun it alone: `cargo test {rerun} -- --exact {shlex.quote(name)}`"
     fix = alone if rerun else "see the output above"
-    return Finding("CT001", f"test {name} failed", *where, fix=fix)
+    return finding_of(failing_test, f"test {name} failed", *where, fix=fix)
 
 
 @rule("CT002")
 def does_not_compile(path: str, line: int, column: int, message: str) -> Finding:
     """The tests do not compile (the first compiler error, at its location)."""
-    return Finding("CT002", f"does not compile: {message}", path, line, column, fix="fix it")
+    return finding_of(
+        does_not_compile, f"does not compile: {message}", path, line, column, fix="fix it"
+    )
 
 
 @rule("CT003")
@@ -57,8 +59,8 @@ def stale_lock() -> Finding:
     ``nox -s fix`` runs ``cargo update --workspace --offline``, which updates only the
     workspace's own entries; commit the result.
     """
-    return Finding(
-        "CT003",
+    return finding_of(
+        stale_lock,
         "out of date with the Cargo.toml files (cargo's --locked refuses it)",
         "Cargo.lock",
         fix="run `nox -s fix` (it runs `cargo update --workspace --offline`) and commit Cargo.lock",
@@ -68,8 +70,8 @@ def stale_lock() -> Finding:
 @rule("CT004")
 def binary_failed(rerun: str) -> Finding:
     """A test binary fails without naming a failing test (it crashed, or a doctest harness failed)."""
-    return Finding(
-        "CT004",
+    return finding_of(
+        binary_failed,
         f"the test binary `{rerun}` failed without naming a test",
         fix=f"see the output above; rerun: `cargo test {rerun}`",
     )

@@ -32,7 +32,15 @@ import os
 
 from ci_gates.checks import interpreters, suites
 from ci_gates.core import venvs
-from ci_gates.core.findings import NOTE, VARIANT_RULE, CannotRun, Finding, labelled, rule
+from ci_gates.core.findings import (
+    NOTE,
+    VARIANT_RULE,
+    CannotRun,
+    Finding,
+    finding_of,
+    labelled,
+    rule,
+)
 from ci_gates.core.pins import EVERYTHING, FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
 
@@ -94,8 +102,8 @@ def failing_test(nodeid: str, path: str, line: int, message: str) -> Finding:
     at the test's definition. ``nodeid`` is relative to the root, so the re-run works as printed."""
     import shlex
 
-    return Finding(
-        "PY001",
+    return finding_of(
+        failing_test,
         f"{nodeid} failed: {message}" if message else f"{nodeid} failed",
         path,
         line,
@@ -106,8 +114,8 @@ def failing_test(nodeid: str, path: str, line: int, message: str) -> Finding:
 @rule("PY002")
 def no_tests_ran(where: str = "tests") -> Finding:
     """pytest collected nothing: a suite that tests nothing is a failure, not a pass."""
-    return Finding(
-        "PY002",
+    return finding_of(
+        no_tests_ran,
         "no tests ran: pytest collected nothing",
         where,
         fix="check testpaths and test file names (or the -m / -k of CI_GATES_PYTEST_ARGS)",
@@ -121,13 +129,13 @@ def pytest_error(returncode: int) -> Finding:
     Also a run that exits 1 without any failing test in its report (a crash in a plugin).
     """
     why = _EXIT.get(returncode, f"pytest exited {returncode} without a failing test (see above)")
-    return Finding("PY003", why, fix="fix what pytest's output above names")
+    return finding_of(pytest_error, why, fix="fix what pytest's output above names")
 
 
 @rule("PY004", severity=NOTE)
 def partial_run(args: str) -> Finding:
     """The suite ran with extra arguments (``CI_GATES_PYTEST_ARGS``), maybe not all of it."""
-    return Finding("PY004", f"ran with extra pytest arguments: {args}", severity=NOTE)
+    return finding_of(partial_run, f"ran with extra pytest arguments: {args}", severity=NOTE)
 
 
 def command(

@@ -18,7 +18,7 @@ from fnmatch import fnmatchcase
 
 from ci_gates.core import sync  # noqa: F401  (SYN002, the README table, is this gate's)
 from ci_gates.core.config import DEFAULTS
-from ci_gates.core.findings import NOTE, Finding, rule
+from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 from ci_gates.gates.loc import count_lines
 
@@ -160,8 +160,8 @@ def missing_readme(rel_dir: str, config: dict[str, Any]) -> Finding:
     rel = f"{where}/README.md" if where else "README.md"
     lo, hi = _bounds(rel)
     what = "the project" if not where else "this directory"
-    return Finding(
-        "RDM001",
+    return finding_of(
+        missing_readme,
         "missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates.readme])",
         rel,
         fix=f"add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use it and "
@@ -177,8 +177,8 @@ def too_short(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | No
     if lines >= _readme(config)[lo]:
         return None
     counted = "1 line" if lines == 1 else f"{lines} lines"
-    return Finding(
-        "RDM002",
+    return finding_of(
+        too_short,
         f"{counted}, under the {_readme(config)[lo]}-line minimum ({lo})",
         rel,
         fix="say what this is, how to use it and how to test it",
@@ -192,8 +192,8 @@ def too_long(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | Non
     hi = _bounds(rel)[1]
     if lines <= _readme(config)[hi]:
         return None
-    return Finding(
-        "RDM003",
+    return finding_of(
+        too_long,
         f"{lines} lines, over the {_readme(config)[hi]}-line maximum ({hi})",
         rel,
         fix="keep the essentials and move reference material into docs/ with a link",
@@ -210,8 +210,8 @@ def unknown_session(rel: str, line: int, name: str, sessions: Collection[str]) -
     """
     if _known(name, sessions):
         return None
-    return Finding(
-        "RDM004",
+    return finding_of(
+        unknown_session,
         f"`nox -s {name}` names no nox session",
         _norm(rel),
         line,
@@ -235,14 +235,14 @@ def readme_problems(
 @rule("RDM007")
 def unreadable_readme(rel: str, exc: Exception) -> Finding:
     """A README.md cannot be read as UTF-8 text."""
-    return Finding("RDM007", f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
+    return finding_of(unreadable_readme, f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
 
 
 @rule("RDM008", severity=NOTE)
 def pattern_matches_nothing(pattern: str) -> Finding:
     """A ``[tool.ci-gates.readme] dirs`` pattern matches no directory (a note: maybe a typo)."""
-    return Finding(
-        "RDM008",
+    return finding_of(
+        pattern_matches_nothing,
         f"no directory matches {pattern!r} in [tool.ci-gates.readme] dirs",
         "pyproject.toml",
         fix="fix the pattern or remove it",
@@ -270,7 +270,7 @@ def crate_readme(root: str, rel: str, workspace: dict[str, Any]) -> Finding | No
     import os
 
     def problem(message: str, fix: str) -> Finding:
-        return Finding("RDM005", message, rel, fix=fix)
+        return finding_of(crate_readme, message, rel, fix=fix)
 
     manifest = os.path.join(root, rel)
     try:
@@ -320,15 +320,15 @@ def package_readme(root: str) -> Finding | None:
         return None
     file = readme.get("file") if isinstance(readme, dict) else readme
     if not isinstance(file, str):
-        return Finding(
-            "RDM006",
+        return finding_of(
+            package_readme,
             "[project] declares no readme",
             "pyproject.toml",
             fix='add readme = "README.md"',
         )
     if not os.path.isfile(os.path.join(root, file)):
-        return Finding(
-            "RDM006",
+        return finding_of(
+            package_readme,
             f"[project] readme {file!r} does not exist",
             "pyproject.toml",
             fix="add the file or fix the path",

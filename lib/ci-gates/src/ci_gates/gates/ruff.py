@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import PY_INPUTS, PYYAML, RUFF, TOOL_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -60,14 +60,14 @@ def violation(path: str, line: int, column: int, code: str, message: str, fix: s
     ``nox -s fix`` where the project uses ruff; the others by hand, or, where the rule is wrong
     for that line, ``# noqa: CODE`` with a reason.
     """
-    return Finding("RUFF001", f"{code} {message}", path, line, column, fix=fix)
+    return finding_of(violation, f"{code} {message}", path, line, column, fix=fix)
 
 
 @rule("RUFF002")
 def unformatted(path: str, line: int) -> Finding:
     """A Python file is not formatted the way the project's ``ruff format`` wants."""
-    return Finding(
-        "RUFF002",
+    return finding_of(
+        unformatted,
         "not formatted the way `ruff format` wants",
         path,
         line,
@@ -78,7 +78,9 @@ def unformatted(path: str, line: int) -> Finding:
 @rule("RUFF003")
 def syntax_error(path: str, line: int, column: int, message: str) -> Finding:
     """ruff cannot parse a Python file: a syntax error (for ruff's target version)."""
-    return Finding("RUFF003", f"syntax error: {message}", path, line, column, fix="fix the syntax")
+    return finding_of(
+        syntax_error, f"syntax error: {message}", path, line, column, fix="fix the syntax"
+    )
 
 
 def _rel(path: str, root: str) -> str:

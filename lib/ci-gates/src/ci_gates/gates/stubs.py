@@ -27,7 +27,7 @@ import re
 from ci_gates.checks import interpreters
 from ci_gates.checks.stubpaths import installed_stubs, repo_path, source_dir, stub_path, stub_paths
 from ci_gates.core import venvs
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
 from ci_gates.core.registry import Gate
 
@@ -89,8 +89,8 @@ def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
     one comment covers the entries below it up to the next blank line. An excuse nobody can
     explain is a bug nobody will fix.
     """
-    return Finding(
-        "STB001",
+    return finding_of(
+        entry_without_reason,
         f"allowlist entry {entry!r} has no reason",
         allowlist,
         line,
@@ -101,8 +101,8 @@ def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
 @rule("STB002")
 def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Finding:
     """A stubtest allowlist entry is not a valid regular expression."""
-    return Finding(
-        "STB002",
+    return finding_of(
+        entry_not_a_regex,
         f"allowlist entry {entry!r} is not a valid regex ({error})",
         allowlist,
         line,
@@ -113,8 +113,8 @@ def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Find
 @rule("STB003")
 def allowlist_unreadable(allowlist: str, error: str) -> Finding:
     """The stubtest allowlist named by ``[tool.ci-gates.stubs] allowlist`` cannot be read."""
-    return Finding(
-        "STB003",
+    return finding_of(
+        allowlist_unreadable,
         f"cannot read the stubtest allowlist ({error})",
         allowlist,
         fix="create it (comments only is fine) or fix [tool.ci-gates.stubs] allowlist",
@@ -128,8 +128,8 @@ def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
     Without it type checkers see an untyped module, and stubtest silently skips a private
     module that has no stub, so this gate would prove nothing.
     """
-    return Finding(
-        "STB004",
+    return finding_of(
+        stub_not_shipped,
         f"not in the installed wheel ({installed_dir})",
         stub,
         fix="ship it next to the extension (maturin includes .pyi files under python-source)",
@@ -140,8 +140,8 @@ def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
 def no_py_typed(package: str, installed_dir: str) -> Finding:
     """The wheel ships the extension's stub but no ``py.typed``: mypy (and so stubtest) ignores
     an installed package's stubs without that PEP 561 marker, so its users get no types."""
-    return Finding(
-        "STB007",
+    return finding_of(
+        no_py_typed,
         f"no py.typed beside the installed stub ({installed_dir}): mypy ignores the stub",
         package,
         fix=f"add an empty {package}/py.typed (maturin ships it with the package)",
@@ -155,14 +155,14 @@ def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding
     fix = f"fix the stub (or allowlist the symbol in {allowlist} with a reason)"
     if message.startswith("mypy rejects it"):
         fix = "fix the stub: stubtest compares nothing until mypy accepts it"
-    return Finding("STB005", f"stubtest: {message}", path, line, fix=fix)
+    return finding_of(stub_mismatch, f"stubtest: {message}", path, line, fix=fix)
 
 
 @rule("STB006")
 def entry_unused(allowlist: str, line: int, entry: str) -> Finding:
     """A stubtest allowlist entry no longer matches anything: delete it, so the list only shrinks."""
-    return Finding(
-        "STB006",
+    return finding_of(
+        entry_unused,
         f"unused allowlist entry {entry!r}: stubtest has nothing to excuse there any more",
         allowlist,
         line,

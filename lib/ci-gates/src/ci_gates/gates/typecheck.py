@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import MYPY, PY_INPUTS, PYYAML, TOMLKIT, TOOL_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -96,8 +96,8 @@ def type_error(path: str, line: int, column: int, code: str, message: str) -> Fi
     with the code and a comment saying why.
     """
     tail = f"  [{code}]" if code else ""
-    return Finding(
-        "TYP001", f"{message}{tail}", path, line, column, fix="fix the annotation or the code"
+    return finding_of(
+        type_error, f"{message}{tail}", path, line, column, fix="fix the annotation or the code"
     )
 
 
@@ -110,8 +110,8 @@ def unresolved_imports(modules: list[str]) -> Finding:
     ``[tool.ci-gates.typecheck] environment``.
     """
     shown = ", ".join(modules[:6]) + (f" and {len(modules) - 6} more" if len(modules) > 6 else "")
-    return Finding(
-        "TYP002",
+    return finding_of(
+        unresolved_imports,
         f"{len(modules)} imports not resolved without the project's environment: {shown}",
         fix="`uv sync` (a .venv with the project installed), or [tool.ci-gates.typecheck] environment",
         severity=NOTE,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
-from ci_gates.core.findings import WARNING, CannotRun, Finding, rule
+from ci_gates.core.findings import WARNING, CannotRun, Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -71,7 +71,9 @@ def tool_failed(cmd: list[str], returncode: int, output: str, wheel_name: str) -
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     detail = " | ".join(lines[-4:]) or f"exit {returncode}"
     what = " ".join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd[:3]))
-    return Finding("WHL018", f"{wheel_name}: {what} failed: {detail}", fix="see the tool's output")
+    return finding_of(
+        tool_failed, f"{wheel_name}: {what} failed: {detail}", fix="see the tool's output"
+    )
 
 
 def _run_tool(cmd: list[str], wheel_name: str) -> Finding | None:
@@ -215,8 +217,8 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
         message = email.message_from_bytes(zf.read(meta))
     if str(message.get_payload() or "").strip() or message.get("Description"):
         return None
-    return Finding(
-        "WHL020",
+    return finding_of(
+        no_long_description,
         f"{name}: no long description (its PyPI page would be empty)",
         "pyproject.toml",
         severity=WARNING,
@@ -227,8 +229,8 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
 @rule("WHL019")
 def auditwheel_failed(wheel_name: str, detail: str) -> Finding:
     """``auditwheel show`` could not analyse the wheel (its last line says why)."""
-    return Finding(
-        "WHL019", f"{wheel_name}: auditwheel show failed: {detail}", fix="see its output"
+    return finding_of(
+        auditwheel_failed, f"{wheel_name}: auditwheel show failed: {detail}", fix="see its output"
     )
 
 

@@ -16,7 +16,7 @@ standard library: the hook imports it on every call. Files and workflows: :mod:`
 
 from __future__ import annotations
 
-from ci_gates.core.findings import ERROR, NOTE, Finding, rule
+from ci_gates.core.findings import ERROR, NOTE, Finding, finding_of, rule
 from ci_gates.gates.tool_guard.triggers import worth_checking
 from ci_gates.parsers import shell
 from ci_gates.parsers.calls import Call, calls
@@ -115,7 +115,7 @@ def uv_run_syncs_project(call: Call, scope: Scope) -> Finding | None:
         fix = f"run `uv run --no-project {_joined(call.command) or '…'}` (or add --no-sync / --only-group G)"
     reason = f" ({why})" if why else ""
     message = f"`{_shown(call)}` syncs this project first{reason}: in this maturin project that builds and installs the whole wheel (Rust too)"
-    return Finding("TG001", message, fix=fix)
+    return finding_of(uv_run_syncs_project, message, fix=fix)
 
 
 @rule("TG006", severity=NOTE)
@@ -130,8 +130,8 @@ def uv_run_undecided(call: Call, scope: Scope) -> Finding | None:
     verdict, why = uv_run_builds(call, scope)
     if verdict != "unknown":
         return None
-    return Finding(
-        "TG006",
+    return finding_of(
+        uv_run_undecided,
         f"`{_shown(call)}` may sync and build this project: {why}",
         fix="add `--no-project` (or `--script`) if it does not need this project",
         severity=NOTE,
@@ -156,8 +156,8 @@ def publishes_outside_release(call: Call, scope: Scope) -> Finding | None:
         or any(a.partition("=")[0] in dry for a in call.args)
     ):
         return None
-    return Finding(
-        "TG002",
+    return finding_of(
+        publishes_outside_release,
         f"`{_shown(call)}` publishes a release; releases are published only by the release workflow, through trusted publishing",
         fix="publish from the release workflow (push a version tag); a dry run is fine anywhere",
     )
@@ -174,8 +174,8 @@ def ci_step_not_nox(call: Call, scope: Scope) -> Finding | None:
         return None
     if call.tool not in CI_TOOLS and call.via != "python -m":
         return None
-    return Finding(
-        "TG003",
+    return finding_of(
+        ci_step_not_nox,
         f"`{_shown(call)}` calls the tool directly in the CI workflow; each CI step is exactly one `nox -s <session>`, the command developers run",
         fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to noxfile.py if none fits)",
     )
@@ -269,8 +269,8 @@ def build_differs(call: Call, scope: Scope) -> Finding | None:
 def invalid_yaml(rel: str, exc: Exception) -> Finding:
     """A workflow or action file is not valid YAML, so its ``run:`` steps cannot be checked."""
     mark = getattr(exc, "problem_mark", None)
-    return Finding(
-        "TG004",
+    return finding_of(
+        invalid_yaml,
         f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
         rel,
         mark.line + 1 if mark is not None else 0,
@@ -287,8 +287,8 @@ def step_not_checked(rel: str, line: int, shell_: str) -> Finding:
     (``shell: python``, ``python {0}``) is not shell and is skipped. Any other shell's
     commands are not checked, and this note says so, so nothing passes unseen.
     """
-    return Finding(
-        "TG005",
+    return finding_of(
+        step_not_checked,
         f"`shell: {shell_}` step not checked: the guard reads POSIX shell and PowerShell only",
         rel,
         line,

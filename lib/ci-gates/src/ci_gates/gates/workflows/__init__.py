@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.core import baseline, policy, sync
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS, ZIZMOR
 from ci_gates.core.registry import Gate
 from ci_gates.gates.workflows import security as _wf_security
@@ -70,14 +70,14 @@ def unparsable(rel: str, parsed: ghyaml.Parsed) -> Finding | None:
     if parsed.root is not None and ghyaml.is_map(parsed.root):
         return None
     why = parsed.error or "not a YAML mapping"
-    return Finding("WF001", f"cannot parse it: {why}", rel, parsed.line, fix="fix the YAML")
+    return finding_of(unparsable, f"cannot parse it: {why}", rel, parsed.line, fix="fix the YAML")
 
 
 @rule("WF002")
 def ci_file_missing(rel: str) -> Finding:
     """The CI workflow named by ``[tool.ci-gates.tool-guard] ci-file`` does not exist."""
-    return Finding(
-        "WF002",
+    return finding_of(
+        ci_file_missing,
         "the CI workflow is missing",
         rel,
         fix="create it with one `nox -s <gate>` step per gate (markers + `nox -s sync`), or set ci-file",
@@ -88,7 +88,9 @@ def ci_file_missing(rel: str) -> Finding:
 def schema_error(rel: str, json_path: str, message: str, doc: Any) -> Finding:
     """A workflow does not validate against GitHub's workflow schema (check-jsonschema)."""
     line = ghyaml.line(ghyaml.node_at(doc, json_path)) if doc is not None else 0
-    return Finding("WF024", f"schema {json_path}: {message}", rel, line, fix="fix the workflow")
+    return finding_of(
+        schema_error, f"schema {json_path}: {message}", rel, line, fix="fix the workflow"
+    )
 
 
 def _primary(finding: dict[str, Any]) -> dict[str, Any]:
@@ -122,8 +124,8 @@ def zizmor_finding(finding: dict[str, Any]) -> Finding | None:
     key: dict[str, Any] = next(iter(symbolic.get("key", {}).values()), {})
     row = loc.get("concrete", {}).get("location", {}).get("start_point", {}).get("row", 0)
     note = symbolic.get("annotation", "")
-    return Finding(
-        "WF025",
+    return finding_of(
+        zizmor_finding,
         f"zizmor {finding.get('ident')}: {finding.get('desc')}" + (f" ({note})" if note else ""),
         str(key.get("verbatim_path") or key.get("given_path") or ""),
         int(row) + 1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.core.findings import WARNING, Finding, rule
+from ci_gates.core.findings import WARNING, Finding, finding_of, rule
 from ci_gates.parsers import ghadvice, ghexpr, ghyaml
 
 TYPE_CHECKING = False
@@ -59,7 +59,7 @@ def unpinned_uses(rel: str, node: Any) -> Finding | None:
     else:
         message = f"{ref} is not pinned to a full commit SHA"
         fix = "use owner/repo@<40-hex sha> # vX.Y.Z (dependabot keeps it current)"
-    return Finding("WF003", message, rel, ghyaml.line(node), fix=fix)
+    return finding_of(unpinned_uses, message, rel, ghyaml.line(node), fix=fix)
 
 
 def _squeezed(text: str) -> str:
@@ -181,8 +181,8 @@ def no_workflow_permissions(rel: str, doc: Any) -> Finding | None:
         or _triggers(doc) == {"workflow_call"}
     ):
         return None
-    return Finding(
-        "WF006",
+    return finding_of(
+        no_workflow_permissions,
         "no workflow-level permissions",
         rel,
         1,
@@ -198,8 +198,8 @@ def job_without_timeout(rel: str, doc: Any) -> list[Finding]:
     """
     jobs = ghyaml.get(doc, "jobs")
     return [
-        Finding(
-            "WF007",
+        finding_of(
+            job_without_timeout,
             f"job {name} has no timeout-minutes",
             rel,
             ghyaml.key_line(jobs, name),
@@ -226,8 +226,8 @@ def id_token_at_workflow_level(rel: str, doc: Any) -> Finding | None:
     perms = ghyaml.get(doc, "permissions")
     if not _grants_id_token(perms):
         return None
-    return Finding(
-        "WF008",
+    return finding_of(
+        id_token_at_workflow_level,
         "id-token: write at workflow level gives every job an OIDC token",
         rel,
         ghyaml.key_line(perms, "id-token"),
@@ -304,8 +304,8 @@ def id_token_off_publish_job(rel: str, doc: Any) -> list[Finding]:
         perms = ghyaml.get(job, "permissions")
         if _grants_id_token(perms) and not can_use_id_token(job):
             out.append(
-                Finding(
-                    "WF009",
+                finding_of(
+                    id_token_off_publish_job,
                     f"job {name} has id-token: write but no step that uses it",
                     rel,
                     ghyaml.key_line(perms, "id-token"),
@@ -340,8 +340,8 @@ def registry_token_from_secrets(rel: str, doc: Any) -> list[Finding]:
     that steals it. Configure trusted publishing on the registry and delete the secret.
     """
     return [
-        Finding(
-            "WF010",
+        finding_of(
+            registry_token_from_secrets,
             f"reads the registry token secrets.{name}",
             rel,
             ghyaml.line(node),
