@@ -14,6 +14,7 @@ rule with its explanation.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from ci_gates.core.context import project_root
@@ -70,6 +71,8 @@ def main(argv: list[str]) -> int:
     if not names:
         print(f"ci-gates: no gate named; known gates: {', '.join(reg.names)}", file=sys.stderr)
         return 2
+    if "--no-cache" in flags:  # the gates see it too (the pytest gate then runs every test)
+        os.environ["CI_GATES_NO_CACHE"] = "1"
     if "--with-requires" in flags:
         names = reg.with_requires(names)
     results = run_many(names, root, use_cache="--no-cache" not in flags, reg=reg)

@@ -43,6 +43,7 @@ from ci_gates.core.findings import (
 )
 from ci_gates.core.pins import EVERYTHING, FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
+from ci_gates.gates import pytest_select
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -293,7 +294,7 @@ def _library() -> tuple[str, str]:
     return requirement, (source_digest(source) if source else "")
 
 
-def floor_runs(root: str, package: str, suite: str = "") -> list[Finding]:
+def floor_runs(root: str, package: str, suite: str = "", select: bool = True) -> list[Finding]:
     """The package tests under each supported CPython other than the suite's own."""
     import sys
 
@@ -310,7 +311,10 @@ def floor_runs(root: str, package: str, suite: str = "") -> list[Finding]:
         name = f"pytest-py{it.version}"
         exe, env = _venv_python(root, name, deps, package, it.path, stamp=stamp)
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
-        got = run_suite(exe, root, env, (PACKAGE_TESTS,), False, junit, suite)
+        label, tests = f"{suite or 'root'}-py{it.version}", (PACKAGE_TESTS,)
+        got = pytest_select.run(
+            run_suite, exe, root, env, suite, label, tests, select, False, junit
+        )
         found += [labelled(f, [interpreters.label(it)]) for f in got]
         found.append(interpreters.checked_under(it))
     return found + notes
@@ -335,15 +339,20 @@ def run(root: str | None = None) -> list[Finding]:
     except DepsError as exc:
         raise CannotRun(str(exc), "fix [tool.ci-gates.pytest] test-deps") from None
     python, env = _venv_python(root, "pytest", extra, n.package, stamp=stamp, with_deps=extras)
-    args = os.environ.get(ARGS_ENV, "").strip()
+    words = shlex.split(os.environ.get(ARGS_ENV, ""))
+    select = pytest_select.NO_SELECT not in words  # `-- --no-select`: every test, recorded
+    args = shlex.join(w for w in words if w != pytest_select.NO_SELECT)
     if args:  # a chosen subset: in the suite its first path names; no floor runs
         where, rest = suites.route(shlex.split(args), [main, *extra_suites], main)
         return [*run_suite(python, root, env, tuple(rest), suite=where), partial_run(args)]
-    found = run_suite(python, root, env, _default_args(root, main), suite=main)
-    for suite in extra_suites:
-        junit = f"{JUNIT[: -len('.xml')]}-{len(found)}.xml"
-        found += run_suite(python, root, env, _default_args(root, suite), junit=junit, suite=suite)
-    floor = floor_runs(root, n.package, main)
+    found: list[Finding] = []
+    for i, suite in enumerate([main, *extra_suites]):
+        junit = f"{JUNIT[: -len('.xml')]}-{i - 1}.xml" if i else JUNIT
+        whole = _default_args(root, suite)
+        found += pytest_select.run(
+            run_suite, python, root, env, suite, "", whole, select, junit=junit
+        )
+    floor = floor_runs(root, n.package, main, select)
     if not any(f.rule == VARIANT_RULE for f in floor):
         return [*found, *floor]
 

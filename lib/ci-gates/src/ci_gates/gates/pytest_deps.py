@@ -1,0 +1,225 @@
+"""The pytest gate's selection data: what each test reached, and which tests a change reaches.
+
+:mod:`ci_gates.gates.pytest_recorder` writes one record per process of a suite's run; this module
+merges them into one entry per test (:func:`collect`), keeps them with the fingerprint of every
+file they were recorded against (:class:`Data`), and answers which tests a change reaches
+(:func:`reached`). Paths are repository-relative, or ``site:``-prefixed for an installed
+package's copy (what the suite really ran: an edit in ``lib/x/src/pkg/m.py`` reaches the tests
+that ran ``site:pkg/m.py`` once the venv holds the edited copy, compared by content).
+
+A changed Python file reaches the tests that ran it or imported it. When the change is more than
+function bodies (its module-level *skeleton* differs), it also reaches every module that
+imported it while being imported (``top`` edges; their namespaces may hold what changed),
+transitively, and the modules whose functions imported it (``call`` edges: a memo there may hold
+it), so the tests that ran those. A body-only change reaches the modules that imported it at
+import time (their module-level code may have called it) the same way. Files a test read,
+directories it listed, and paths a process it started was pointed at reach it by content.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+
+DEPS = ("run", "imports", "reads", "lists", "prefixes")
+
+
+def skeleton(source: bytes) -> str:
+    """A hash of a module with its function bodies left out (its import-time shape), or ""."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ""
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.body = [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
+
+
+def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]]:
+    """Per test, its dependencies (``run``, ``imports``, ``reads``, ``lists``, ``prefixes``,
+    ``opaque``) with ``seconds`` and ``failed``; and the import edges. From the records in
+    ``out_dir`` (a worker's own contexts, and each child's record folded into the context it
+    ran for)."""
+    contexts: dict[str, dict[str, set[str]]] = {}
+    tests: dict[str, dict[str, object]] = {}
+    edges: set[tuple[str, str, str]] = set()
+    for name in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else ():
+        try:
+            with open(os.path.join(out_dir, name), encoding="utf-8") as f:
+                record = json.load(f)
+        except (OSError, ValueError):
+            continue
+        for ctx, sets in record.get("contexts", {}).items():
+            into = contexts.setdefault(ctx, {})
+            for kind, values in sets.items():
+                into.setdefault(kind, set()).update(values)
+        edges.update(tuple(e) for e in record.get("edges", ()))  # type: ignore[misc]
+        for nodeid, info in record.get("tests", {}).items():
+            known = tests.setdefault(nodeid, {"seconds": 0.0, "failed": False})
+            known["seconds"] = max(float(known["seconds"]), float(info.get("seconds", 0.0)))  # type: ignore[arg-type]
+            known["failed"] = bool(known["failed"]) or bool(info.get("failed"))
+            for key in ("file", "fixtures"):
+                if key in info:
+                    known[key] = info[key]
+    session = contexts.get("session", {})
+    # Start-up's imports are every test's, and so are pytest's listings of test directories:
+    # neither says what one test depends on (the import edges and the new files do).
+    shared = {k: v for k, v in session.items() if k not in ("imports", "lists")}
+    out: dict[str, dict[str, object]] = {}
+    for nodeid, info in tests.items():
+        if nodeid not in contexts:
+            continue  # collected, not run (deselected)
+        parts = [contexts[nodeid], contexts.get(f"collect {info.get('file', '')}", {}), shared]
+        parts += [contexts.get(f"fixture {f}", {}) for f in info.get("fixtures", ())]  # type: ignore[attr-defined]
+        entry: dict[str, object] = {"seconds": info["seconds"], "failed": info["failed"]}
+        for kind in (*DEPS, "opaque"):
+            found = sorted(set().union(*(p.get(kind, set()) for p in parts)))
+            if found:
+                entry[kind] = found
+        out[nodeid] = entry
+    return out, sorted(list(e) for e in edges)
+
+
+class Data:
+    """One suite's selection data in one environment (``<dir>/data.json``)."""
+
+    FORMAT = 1
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.key = ""
+        self.files: dict[str, str] = {}  # path -> content hash, when last recorded
+        self.skeletons: dict[str, str] = {}  # python path -> skeleton hash, when recorded
+        self.tests: dict[str, dict[str, object]] = {}
+        self.edges: list[list[str]] = []
+
+    @classmethod
+    def load(cls, path: str) -> Data | None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                raw = json.load(f)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict) or raw.get("format") != cls.FORMAT:
+            return None
+        data = cls(path)
+        data.key = str(raw.get("key", ""))
+        data.files = dict(raw.get("files", {}))
+        data.skeletons = dict(raw.get("skeletons", {}))
+        table = list(raw.get("paths", []))
+        for nodeid, entry in dict(raw.get("tests", {})).items():
+            test = {k: v for k, v in entry.items() if k not in DEPS}
+            for kind in DEPS:
+                if kind in entry:
+                    test[kind] = [table[i] for i in entry[kind]]
+            data.tests[nodeid] = test
+        data.edges = [list(e) for e in raw.get("edges", [])]
+        return data
+
+    def save(self) -> None:
+        table: dict[str, int] = {}
+        tests = {}
+        for nodeid, entry in self.tests.items():
+            packed = {k: v for k, v in entry.items() if k not in DEPS}
+            for kind in DEPS:
+                if kind in entry:
+                    packed[kind] = [table.setdefault(p, len(table)) for p in entry[kind]]  # type: ignore[attr-defined]
+            tests[nodeid] = packed
+        raw = {
+            "format": self.FORMAT,
+            "key": self.key,
+            "files": self.files,
+            "skeletons": self.skeletons,
+            "paths": list(table),
+            "tests": tests,
+            "edges": self.edges,
+        }
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(raw, f, separators=(",", ":"))
+        os.replace(tmp, self.path)
+
+    def update(self, tests: dict[str, dict[str, object]], edges: list[list[str]]) -> None:
+        """Fold in a selected run: the tests that ran replace their entries; edges add up."""
+        self.tests.update(tests)
+        self.edges = sorted({tuple(e) for e in self.edges} | {tuple(e) for e in edges})  # type: ignore[arg-type]
+
+    def forget_files(self, gone: set[str], suite: str) -> None:
+        """Drop the tests of test files that no longer exist."""
+        prefix = f"{suite}/" if suite else ""
+        for nodeid in [n for n in self.tests if prefix + n.split("::")[0] in gone]:
+            del self.tests[nodeid]
+
+
+class Change:
+    """What differs between the recorded fingerprint and now."""
+
+    def __init__(self, before: dict[str, str], now: dict[str, str]) -> None:
+        self.changed = {p for p in now if p in before and before[p] != now[p]}
+        self.added = set(now) - set(before)
+        self.removed = set(before) - set(now)
+
+    @property
+    def paths(self) -> set[str]:
+        return self.changed | self.added | self.removed
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+
+def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> set[str]:
+    """The files whose code or namespace a change can reach (see the module's docstring)."""
+    top: dict[str, set[str]] = {}
+    call: dict[str, set[str]] = {}
+    for importer, imported, kind in data.edges:
+        (top if kind == "top" else call).setdefault(imported, set()).add(importer)
+    reach = set(change.paths)
+    queue = []
+    for path in change.paths:
+        body_only = (
+            path in change.changed
+            and path.endswith(".py")
+            and data.skeletons.get(path, "") != ""
+            and data.skeletons.get(path) == skeletons_now.get(path)
+        )
+        queue.extend(top.get(path, ()) if body_only else [path])
+    seen: set[str] = set()
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        reach.add(path)
+        reach.update(call.get(path, ()))
+        queue.extend(top.get(path, ()))
+    return reach
+
+
+def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
+    """Why ``change`` reaches ``test`` ("" when it does not)."""
+    if test.get("failed"):
+        return "failed last time"
+    if test.get("opaque") and change:
+        return "it ran what cannot be traced"
+    for kind in ("run", "imports"):
+        hit = reach.intersection(test.get(kind, ()))  # type: ignore[arg-type]
+        if hit:
+            return f"it {'ran' if kind == 'run' else 'imported'} {min(hit)}"
+    hit = change.paths.intersection(test.get("reads", ()))  # type: ignore[arg-type]
+    if hit:
+        return f"it read {min(hit)}"
+    parents = {os.path.dirname(p) or "." for p in change.paths if not p.endswith("/__pycache__")}
+    hit = parents.intersection(test.get("lists", ()))  # type: ignore[arg-type]
+    if hit:
+        return f"it listed {min(hit)}"
+    for prefix in test.get("prefixes", ()):  # type: ignore[attr-defined]
+        under = prefix + "/"
+        for path in change.paths:
+            if prefix == "." or path == prefix or path.startswith(under):
+                if not path.startswith("site:"):
+                    return f"a process it started was pointed at {prefix}"
+    return ""

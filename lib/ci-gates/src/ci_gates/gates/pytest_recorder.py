@@ -1,0 +1,396 @@
+"""Record what each test reaches: the data the pytest gate selects tests from.
+
+This file runs inside a suite's venv, where ``ci_gates`` may not be installed: the gate copies
+it there as the module ``ci_gates_select_recorder`` (pytest loads it with ``-p``), with a
+``.pth`` line that starts it in every Python child a test runs (it then records for that test).
+It imports only the standard library, and pytest in the pytest process.
+
+For each *context* (a test from setup to teardown, a test file's collection, a broader
+fixture's setup, the session) it records:
+
+- ``run``: the files whose code ran (a call tracer: ``sys.monitoring`` on 3.12+, else
+  ``sys.settrace`` on call events only; in the session context only code that is not a module's
+  own body, i.e. functions run at start-up and by hooks);
+- ``imports``: the files of the modules an import statement or ``importlib.import_module`` named;
+- ``reads`` and ``lists``: files opened and directories listed (the ``open``, ``os.listdir`` and
+  ``os.scandir`` audit events);
+- ``prefixes``: for a process it started that records nothing itself (git, cargo, ruff), the
+  paths inside the root its working directory, arguments and changed environment name;
+- ``opaque``: it started a Python that cannot record (``-S``, another interpreter, an
+  environment without the key) or lost the tracer: it may depend on anything.
+
+For the whole process, ``edges``: ``[importer, imported, kind]``, kind ``top`` when the import
+ran while a module's own body was executing (its namespace may hold what it imported), else
+``call``. Paths are kept under the root (repo-relative) or a tracked installed package dir
+(``site:``-prefixed, relative to its site-packages); each process writes ``<out>/<pid>.json``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import json
+import os
+import sys
+import threading
+
+OUT = "CI_GATES_SELECT_OUT"  # the directory of this run's records
+ROOT = "CI_GATES_SELECT_ROOT"  # the repository root
+SITE = "CI_GATES_SELECT_SITE"  # site-packages dir, os.pathsep, tracked top-level names...
+ONLY = "CI_GATES_SELECT_ONLY"  # a file of the node ids to keep (a selected run)
+KEY = "CI_GATES_SELECT_KEY"  # in a child process: the context it records for
+OURS = (OUT, ROOT, SITE, ONLY, KEY)
+SESSION = "session"
+SHELLS = ("sh", "bash", "dash", "zsh")
+LAUNCHERS = ("uv", "uvx", "pipx", "tox", "hatch", "pdm", "poetry")
+
+
+class Recorder:
+    def __init__(self, key: str = SESSION, trace: bool = True) -> None:
+        self.out = os.environ[OUT]
+        self.root = os.path.realpath(os.environ[ROOT])
+        site, *self.packages = os.environ.get(SITE, "").split(os.pathsep)
+        self.site = os.path.realpath(site) if site else ""
+        self.prefixes = (self.root + os.sep, os.path.abspath(os.environ[ROOT]) + os.sep)
+        self.prefixes += (self.site + os.sep, site + os.sep) if site else ()
+        self.key = key
+        self.contexts: dict[str, dict[str, set[object]]] = {}
+        self.edges: set[tuple[str, str, str]] = set()
+        self.tests: dict[str, dict[str, object]] = {}
+        self.environ = dict(os.environ)
+        self.flushed = False
+        self.switch(key)
+        self._import = builtins.__import__
+        self._import_module = importlib.import_module
+        builtins.__import__ = self.hooked_import  # type: ignore[assignment]
+        importlib.import_module = self.hooked_import_module  # type: ignore[assignment]
+        sys.addaudithook(self.audit)
+        self.tracing = False
+        if trace:
+            self.start_tracer()
+
+    # -- contexts ---------------------------------------------------------------------------
+    def switch(self, name: str, child_key: bool = False) -> None:
+        """Record into context ``name`` from now on (children started now record for it)."""
+        self.name = name
+        self.now = self.contexts.setdefault(
+            name, {k: set() for k in ("run", "imports", "reads", "lists", "prefixes", "opaque")}
+        )
+        if child_key:
+            os.environ[KEY] = name
+        elif self.key == SESSION:
+            os.environ.pop(KEY, None)
+        mon = getattr(sys, "monitoring", None)
+        if mon is not None and getattr(self, "tracing", False):
+            mon.restart_events()
+        elif getattr(self, "tracing", False) and sys.gettrace() != self.call:
+            self.now["opaque"].add("the tracer was replaced")
+            sys.settrace(self.call)
+
+    # -- code that ran ----------------------------------------------------------------------
+    def start_tracer(self) -> None:
+        mon = getattr(sys, "monitoring", None)
+        if mon is not None:
+            tool = 4  # unnamed ids: 3 and 4; coverage, debuggers, profilers keep theirs
+            if mon.get_tool(tool) is None:
+                mon.use_tool_id(tool, "ci-gates-select")
+                mon.register_callback(tool, mon.events.PY_START, self.started)
+                mon.set_events(tool, mon.events.PY_START)
+                self.tracing = True
+                return
+        sys.settrace(self.call)
+        threading.settrace(self.call)
+        self.tracing = True
+
+    def started(self, code: object, offset: int) -> object:
+        self.now["run"].add(code)
+        return sys.monitoring.DISABLE  # type: ignore[attr-defined]
+
+    def call(self, frame: object, event: str, arg: object) -> None:
+        self.now["run"].add(frame.f_code)  # type: ignore[attr-defined]
+
+    # -- imports ----------------------------------------------------------------------------
+    def hooked_import(self, name, globals=None, locals=None, fromlist=(), level=0):  # type: ignore[no-untyped-def]
+        module = self._import(name, globals, locals, fromlist, level)
+        try:
+            if fromlist:
+                found = [module, *(getattr(module, n, None) for n in fromlist if n != "*")]
+            else:
+                found = [sys.modules.get(name) if not level else module]
+            self.imported(found, globals)
+        except Exception:
+            pass
+        return module
+
+    def hooked_import_module(self, name: str, package: str | None = None) -> object:
+        module = self._import_module(name, package)
+        try:
+            self.imported([module], sys._getframe(1).f_globals)
+        except Exception:
+            pass
+        return module
+
+    def imported(self, modules: list[object], importer: dict[str, object] | None) -> None:
+        files = [f for f in (getattr(m, "__file__", None) for m in modules) if isinstance(f, str)]
+        if not files:
+            return
+        self.now["imports"].update(files)
+        top = self.importing()
+        source = top or (importer or {}).get("__file__")
+        if isinstance(source, str):
+            for f in files:
+                self.edges.add((source, f, "top" if top else "call"))
+
+    def importing(self) -> str:
+        """The file of the innermost module body being executed by an import, or ""."""
+        frame = sys._getframe(3)
+        while frame is not None:
+            code = frame.f_code
+            if code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
+                name = code.co_filename
+                if self.tracked(name):
+                    return name
+            frame = frame.f_back  # type: ignore[assignment]
+        return ""
+
+    def tracked(self, path: str) -> bool:
+        return path.startswith(self.prefixes)
+
+    # -- files read, processes started ------------------------------------------------------
+    def audit(self, event: str, args: tuple[object, ...]) -> None:
+        if event == "open":
+            path = args[0]
+            if isinstance(path, (str, bytes)) and not os.fsdecode(path).endswith(".pyc"):
+                self.now["reads"].add(os.path.abspath(os.fsdecode(path)))
+        elif event in ("os.listdir", "os.scandir"):
+            path = args[0] if args else None
+            caller = sys._getframe(1).f_code.co_filename
+            if caller.startswith("<frozen importlib"):
+                return  # the import system's directory cache, not the code's own listing
+            if path is None or isinstance(path, (str, bytes)):
+                self.now["lists"].add(os.path.abspath(os.fsdecode(path or ".")))
+        elif event == "subprocess.Popen":
+            self.spawned(args[0], args[1], args[2], args[3])
+        elif event == "os.posix_spawn":
+            self.spawned(args[0], args[1], None, args[2])
+        elif event == "os.system":
+            self.spawned("/bin/sh", ["/bin/sh", "-c", args[0]], None, None)
+        elif event == "os.exec":
+            self.spawned(args[0], args[1], None, args[2])
+            self.flush()  # this process becomes another one: write what it saw first
+
+    def spawned(self, executable: object, argv: object, cwd: object, env: object) -> None:
+        if self.name == SESSION and self.key == SESSION:
+            return  # pytest's own start-up (xdist starting its workers), not a test's
+        try:
+            self._spawned(executable, argv, cwd, env)
+        except Exception as exc:
+            self.now["opaque"].add(f"cannot read a started process: {exc}")
+
+    def _spawned(self, executable: object, argv: object, cwd: object, env: object) -> None:
+        import shutil
+
+        args = [os.fsdecode(a) for a in argv] if isinstance(argv, (list, tuple)) else [str(argv)]
+        where = os.path.abspath(os.fsdecode(cwd)) if cwd else os.getcwd()
+        environ = dict(env) if isinstance(env, dict) else dict(os.environ)  # type: ignore[arg-type]
+        environ = {os.fsdecode(k): os.fsdecode(v) for k, v in environ.items()}
+        program = os.fsdecode(executable) if executable else (args[0] if args else "")
+        if os.sep not in program:
+            program = shutil.which(program, path=environ.get("PATH")) or program
+        base = os.path.basename(program)
+        if base in SHELLS and "python" in " ".join(args[1:]) or base in LAUNCHERS:
+            self.now["opaque"].add(f"started {base} (it may run Python that cannot record)")
+            return
+        interpreter = self.python_of(program)
+        if interpreter:
+            if self.records(interpreter, args, environ):
+                return  # it writes its own record
+            self.now["opaque"].add(f"started {program}, which cannot record")
+            return
+        changed = [v for k, v in environ.items() if k not in OURS and self.environ.get(k) != v]
+        words = [where, *args, *changed]
+        for word in words:
+            for part in word.replace("=", os.pathsep).split(os.pathsep):
+                if part and (os.sep in part or part == "."):
+                    path = os.path.normpath(os.path.join(where, part))
+                    if path.startswith(self.root + os.sep) or path == self.root:
+                        self.now["prefixes"].add(path)
+
+    def python_of(self, program: str) -> str:
+        """The interpreter ``program`` runs on ("" when it is not Python)."""
+        if os.path.basename(program).startswith("python"):
+            return program
+        try:
+            with open(program, "rb") as f:
+                first = f.readline(200)
+        except OSError:
+            return ""
+        if first.startswith(b"#!") and b"python" in first:
+            return os.fsdecode(first[2:].split()[0]) if first[2:].split() else program
+        return ""
+
+    def records(self, interpreter: str, args: list[str], environ: dict[str, str]) -> bool:
+        """Does a child on ``interpreter`` with ``args`` write its own record?"""
+        mine = os.path.realpath(os.path.dirname(interpreter)) == os.path.realpath(
+            os.path.dirname(sys.executable)
+        )
+        flags = [a for a in args[1:4] if a.startswith("-") and not a.startswith("--")]
+        no_site = any("S" in a[1:] for a in flags if a not in ("-c", "-m"))
+        return mine and not no_site and environ.get(KEY) == self.name
+
+    # -- writing ----------------------------------------------------------------------------
+    def place(self, path: str, cache: dict[str, str]) -> str:
+        """``path`` as the gate names it: repo-relative, ``site:``-relative, or ""."""
+        if path not in cache:
+            real = os.path.realpath(path)
+            if self.site and real.startswith(self.site + os.sep):
+                rel = real[len(self.site) + 1 :]
+                top = rel.split(os.sep, 1)[0]
+                name = top[:-3] if top.endswith(".py") else top
+                keep = name in self.packages
+                cache[path] = f"site:{rel}".replace(os.sep, "/") if keep else ""
+            elif real.startswith(self.root + os.sep):
+                cache[path] = os.path.relpath(real, self.root).replace(os.sep, "/")
+            elif real == self.root:
+                cache[path] = "."
+            else:
+                cache[path] = ""
+        return cache[path]
+
+    def record(self) -> dict[str, object]:
+        if not self.tracing:  # a child records for one test all its life: every module it
+            # loaded ran its body here (a script is ``__main__``)
+            files = (getattr(m, "__file__", None) for m in list(sys.modules.values()))
+            self.now["run"].update(f for f in files if isinstance(f, str))
+        places: dict[str, str] = {}
+        contexts: dict[str, dict[str, list[str]]] = {}
+        for name, sets in self.contexts.items():
+            out: dict[str, list[str]] = {}
+            for kind, values in sets.items():
+                if kind == "opaque":
+                    found = sorted(str(v) for v in values)
+                else:
+                    paths = (self.code_file(v, name) for v in values) if kind == "run" else values
+                    found = sorted({self.place(p, places) for p in paths if p} - {""})  # type: ignore[arg-type]
+                if found:
+                    out[kind] = found
+            contexts[name] = out
+        edges = {(self.place(a, places), self.place(b, places), k) for a, b, k in self.edges}
+        return {
+            "pid": os.getpid(),
+            "key": self.key,
+            "contexts": contexts,
+            "tests": self.tests,
+            "edges": sorted(e for e in edges if e[0] and e[1] and e[0] != e[1]),
+        }
+
+    @staticmethod
+    def code_file(code: object, context: str) -> str:
+        if context == SESSION and getattr(code, "co_name", "") == "<module>":
+            return ""  # a module's own body at start-up: the import edges cover it
+        name = code if isinstance(code, str) else getattr(code, "co_filename", "")
+        return name if os.path.isabs(name) else ""  # not "<frozen ...>", "<string>"
+
+    def flush(self) -> None:
+        if self.flushed:
+            return
+        self.flushed = True
+        sys.settrace(None)
+        threading.settrace(None)  # type: ignore[arg-type]
+        data = self.record()
+        os.makedirs(self.out, exist_ok=True)
+        path = os.path.join(self.out, f"{os.getpid()}-{id(self)}.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+
+
+RECORDER: list[Recorder] = []
+
+
+def child() -> None:
+    """Started by the ``.pth`` line in a process a test ran: record everything for its test."""
+    if RECORDER or not os.environ.get(OUT):
+        return
+    import atexit
+
+    RECORDER.append(Recorder(key=os.environ[KEY], trace=False))
+    atexit.register(RECORDER[0].flush)
+
+
+# -- the pytest plugin -----------------------------------------------------------------------
+try:
+    import pytest
+except ImportError:  # a child process without pytest: child() is all it needs
+    pytest = None  # type: ignore[assignment]
+
+
+def pytest_configure(config: object) -> None:
+    workers = getattr(getattr(config, "option", None), "numprocesses", None)
+    if workers and not hasattr(config, "workerinput"):
+        return  # an xdist controller runs no test: its workers record
+    if os.environ.get(OUT) and not RECORDER:
+        os.environ.pop(KEY, None)
+        RECORDER.append(Recorder())
+
+
+def pytest_unconfigure(config: object) -> None:
+    if RECORDER and RECORDER[0].key == SESSION:
+        RECORDER[0].flush()
+
+
+def _context(name: str) -> None:
+    if RECORDER:
+        RECORDER[0].switch(name, child_key=name != SESSION)
+
+
+if pytest is not None:
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(collector: object) -> object:
+        module = isinstance(collector, pytest.Module)
+        if module:
+            _context(f"collect {collector.nodeid}")  # type: ignore[attr-defined]
+        yield
+        if module:
+            _context(SESSION)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(fixturedef: object, request: object) -> object:
+        broad = getattr(fixturedef, "scope", "function") != "function"
+        outer = RECORDER[0].name if RECORDER else SESSION
+        if broad:
+            _context(f"fixture {fixturedef.argname}")  # type: ignore[attr-defined]
+        yield
+        if broad:
+            _context(outer)
+
+    def pytest_runtest_logstart(nodeid: str, location: tuple[str, int, str]) -> None:
+        _context(nodeid)
+
+    def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int, str]) -> None:
+        _context(SESSION)
+
+    def pytest_runtest_logreport(report: object) -> None:
+        if not RECORDER:
+            return
+        test = RECORDER[0].tests.setdefault(report.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
+        test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))  # type: ignore[arg-type]
+        test["failed"] = bool(test["failed"]) or bool(report.failed)  # type: ignore[attr-defined]
+
+    def pytest_collection_modifyitems(config: object, items: list[object]) -> None:
+        if RECORDER:
+            for item in items:
+                test = RECORDER[0].tests.setdefault(item.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
+                test["file"] = item.nodeid.split("::", 1)[0]  # type: ignore[attr-defined]
+                test["fixtures"] = sorted(getattr(item, "fixturenames", ()))
+        only = os.environ.get(ONLY)
+        if not only:
+            return
+        with open(only, encoding="utf-8") as f:
+            wanted = json.load(f)
+        keep, known = set(wanted["ids"]), set(wanted["known"])  # a test never seen runs too
+        chosen = [i for i in items if i.nodeid in keep or i.nodeid not in known]  # type: ignore[attr-defined]
+        dropped = [i for i in items if i not in chosen]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)  # type: ignore[attr-defined]
+            items[:] = chosen

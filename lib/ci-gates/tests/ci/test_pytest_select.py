@@ -1,0 +1,126 @@
+"""The pytest gate's test selection, its rules alone: when everything runs, what a change
+reaches (ci_gates.gates.pytest_select, pytest_deps); tests/ci/test_pytest_select_runs.py runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ci_gates.gates import pytest_deps, pytest_select
+from ci_gates.gates.pytest_deps import Change, Data
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({}, ""),
+        ({"CI_GATES_NO_CACHE": "1"}, "--no-cache"),
+        ({"CI": "true"}, "CI (no branch named)"),
+        ({"CI": "true", "GITHUB_REF": "refs/heads/main"}, "CI on the default branch"),
+        ({"CI": "true", "GITHUB_REF": "refs/heads/feature"}, ""),
+        ({"CI": "true", "GITHUB_REF": "refs/pull/7/merge"}, ""),
+        ({"CI": "true", "GITHUB_REF": "refs/tags/v1"}, "CI on the default branch"),
+    ],
+)
+def test_when_every_test_runs(env: dict[str, str], why: str) -> None:
+    assert pytest_select.disabled(env) == why
+
+
+def test_the_default_branch_is_the_events(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"repository": {"default_branch": "trunk"}}))
+    env = {"CI": "true", "GITHUB_EVENT_PATH": str(event)}
+    assert pytest_select.disabled({**env, "GITHUB_REF": "refs/heads/main"}) == ""
+    assert pytest_select.disabled({**env, "GITHUB_REF": "refs/heads/trunk"}) != ""
+
+
+@pytest.mark.parametrize(
+    ("path", "whole"),
+    [
+        ("tests/conftest.py", True),
+        ("lib/x/tests/ci/conftest.py", True),
+        ("pyproject.toml", True),
+        ("uv.lock", True),
+        ("ci/requirements-dev.txt", True),
+        ("tests/data/cases.json", True),
+        ("tests/test_x.py", False),
+        ("src/pkg/mod.py", False),
+        ("docs/guide.md", False),  # mapped: a test that read it runs
+        ("site:pkg/data/defaults.toml", True),
+        ("site:pkg/mod.py", False),
+    ],
+)
+def test_what_selection_cannot_map(path: str, whole: bool) -> None:
+    change = Change({path: "a"}, {path: "b"})
+    assert bool(pytest_select.unmappable(change, ["tests"])) is whole
+
+
+def test_a_module_added_to_an_installed_package_runs_everything() -> None:
+    assert pytest_select.unmappable(Change({}, {"site:pkg/new.py": "a"}), ["tests"])
+    assert not pytest_select.unmappable(Change({}, {"tests/test_new.py": "a"}), ["tests"])
+
+
+def test_a_skeleton_leaves_function_bodies_out() -> None:
+    base = pytest_deps.skeleton(b"X = 1\n\ndef f(a=1):\n    return a\n")
+    assert pytest_deps.skeleton(b"X = 1\n\ndef f(a=1):\n    return a + 1  # more\n") == base
+    assert pytest_deps.skeleton(b"X = 2\n\ndef f(a=1):\n    return a\n") != base
+    assert pytest_deps.skeleton(b"X = 1\n\ndef f(a=2):\n    return a\n") != base
+    assert pytest_deps.skeleton(b"def (:\n") == ""
+
+
+def _data(edges: list[list[str]], skeletons: dict[str, str]) -> Data:
+    data = Data("unused")
+    data.edges, data.skeletons = edges, skeletons
+    return data
+
+
+EDGES = [
+    ["site:p/uses.py", "site:p/base.py", "top"],  # uses: `from p.base import X` at its top
+    ["site:p/user.py", "site:p/uses.py", "top"],
+    ["site:p/registry.py", "site:p/base.py", "call"],  # imported inside a function
+]
+
+
+def test_a_body_change_reaches_what_imported_it_at_import_time() -> None:
+    change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
+    reach = pytest_deps.affected(change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "s"})
+    assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py"}
+
+
+def test_a_module_level_change_also_reaches_what_imports_it_in_a_function() -> None:
+    change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
+    reach = pytest_deps.affected(change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "t"})
+    assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py", "site:p/registry.py"}
+
+
+@pytest.mark.parametrize(
+    ("test", "reason"),
+    [
+        ({"run": ["site:p/other.py"]}, ""),
+        ({"run": ["site:p/base.py"]}, "it ran site:p/base.py"),
+        ({"imports": ["site:p/base.py"]}, "it imported site:p/base.py"),
+        ({"reads": ["docs/a.md"]}, "it read docs/a.md"),
+        ({"lists": ["docs"]}, "it listed docs"),
+        ({"prefixes": ["docs"]}, "a process it started was pointed at docs"),
+        ({"prefixes": ["."]}, "a process it started was pointed at ."),
+        ({"prefixes": ["src"]}, ""),
+        ({"opaque": ["started sh"]}, "it ran what cannot be traced"),
+        ({"failed": True}, "failed last time"),
+    ],
+)
+def test_what_reaches_a_test(test: dict[str, object], reason: str) -> None:
+    change = Change({"site:p/base.py": "a", "docs/a.md": "a"}, {"site:p/base.py": "b", "docs/a.md": "b"})
+    assert pytest_deps.reached(test, change, {"site:p/base.py"}) == reason
+
+
+def test_data_round_trips_and_an_old_format_is_none(tmp_path: Path) -> None:
+    data = Data(str(tmp_path / "d" / "data.json"))
+    data.key, data.files = "k", {"a.py": "1"}
+    data.tests = {"t::x": {"seconds": 1.0, "failed": False, "run": ["a.py"], "reads": ["a.py"]}}
+    data.save()
+    again = Data.load(data.path)
+    assert again is not None and again.tests == data.tests and again.files == data.files
+    (tmp_path / "d" / "data.json").write_text('{"format": 0}')
+    assert Data.load(data.path) is None

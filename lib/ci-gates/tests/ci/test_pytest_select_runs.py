@@ -1,0 +1,128 @@
+"""The pytest gate's test selection, run for real on a fixture project (tests/ci/selectfixture.py).
+
+A table of edits with the tests that must run (all, or the subset), and seeded bugs: a change
+that makes the whole suite fail always selects a test that fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.ci import selectfixture as fx
+
+pytestmark = pytest.mark.slow
+
+ALL = fx.TESTS
+
+
+def _edit(root: Path, venv: Path, edit: str) -> None:
+    def change(rel: str, old: str, new: str) -> None:
+        path = root / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    if edit == "test file":
+        change("tests/test_add.py", "== 5", "== 5, 'two and three'")
+    elif edit == "new test file":
+        (root / "tests/test_more.py").write_text("def test_more():\n    assert True\n")
+    elif edit == "module body":
+        change("src/calc/add.py", "return a + b", "return b + a")
+    elif edit == "module used by another":
+        change("src/calc/add.py", "return a + b", "total = a + b\n    return total")
+    elif edit == "module-level constant":
+        change("src/calc/const.py", "SCALE = 10", "SCALE = 5 + 5")
+    elif edit == "fixture data":
+        change("tests/data/cases.json", "5]]", "5], [1, 1, 2]]")
+    elif edit == "conftest":
+        change("tests/conftest.py", "", "# a fixture will live here\n")
+    elif edit == "pyproject":
+        change("pyproject.toml", '"0.0.0"', '"0.0.0"\ndependencies = []')
+    elif edit == "rust source, new wheel":
+        change("crates/core/src/lib.rs", "a + b", "b + a")
+        fx.new_wheel(venv, "a new build")
+    elif edit == "rust source alone":  # no new wheel: nothing the suite ran changed
+        change("crates/core/src/lib.rs", "a + b", "b + a")
+    elif edit != "nothing":
+        raise AssertionError(edit)
+    fx.install(root, venv)  # the gate's venv holds the edited package, as after a rebuild
+
+
+@pytest.mark.parametrize(
+    ("edit", "want"),
+    [
+        ("nothing", set()),
+        ("test file", {"test_add"}),
+        ("new test file", {"test_more"}),
+        ("module body", {"test_add", "test_mul", "test_cases"}),
+        ("module used by another", {"test_add", "test_mul", "test_cases"}),
+        ("module-level constant", {"test_scale"}),
+        ("fixture data", ALL),
+        ("conftest", ALL),
+        ("pyproject", ALL),
+        ("rust source, new wheel", ALL),
+        ("rust source alone", set()),
+    ],
+)
+def test_an_edit_runs_the_tests_it_reaches(tmp_path: Path, edit: str, want: set[str]) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    ran, found = fx.run(root, venv)
+    assert ran == ALL and not fx.failed(found)  # no data yet: everything, recorded
+    _edit(root, venv, edit)
+    ran, found = fx.run(root, venv)
+    assert ran == want, [f.message for f in found]
+    notes = [f.message for f in found if f.rule == "PY005"]
+    if want != ALL:
+        assert notes and f"ran {len(want)} of " in notes[0] and "--no-select" in notes[0]
+
+
+def test_no_select_and_no_cache_run_everything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    _edit(root, venv, "test file")
+    assert fx.run(root, venv, select=False)[0] == ALL
+    _edit(root, venv, "module-level constant")
+    assert fx.run(root, venv)[0] == {"test_scale"}
+
+
+def test_a_failure_runs_again_until_it_passes(tmp_path: Path) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    (root / "src/calc/scale.py").write_text("from calc.const import SCALE\n\n\ndef scale(x):\n    return x\n")
+    fx.install(root, venv)
+    ran, found = fx.run(root, venv)
+    assert ran == {"test_scale"} and fx.failed(found)
+    _edit(root, venv, "test file")  # unrelated: the failure still runs
+    ran, found = fx.run(root, venv)
+    assert ran == {"test_add", "test_scale"} and fx.failed(found)
+
+
+# Bugs a module can get; each makes the whole suite fail, so the selection must catch it.
+BUGS = [
+    ("src/calc/add.py", "return a + b", "return a - b"),
+    ("src/calc/add.py", "def add(a, b):", "def add(a, b=1):\n    b = 1"),
+    ("src/calc/mul.py", "range(b)", "range(b - 1)"),
+    ("src/calc/mul.py", "from calc.add import add", "from calc.add import add as _add\nadd = max"),
+    ("src/calc/const.py", "SCALE = 10", "SCALE = 11"),
+    ("src/calc/scale.py", "x * SCALE", "x + SCALE"),
+    ("src/calc/scale.py", "from calc.const import SCALE", "SCALE = 3"),
+]
+
+
+@pytest.mark.parametrize(("rel", "old", "new"), BUGS, ids=[f"{b[0]}:{b[2]}" for b in BUGS])
+def test_a_seeded_bug_always_selects_a_failing_test(
+    tmp_path: Path, rel: str, old: str, new: str
+) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    path = root / rel
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    fx.install(root, venv)
+    ran, found = fx.run(root, venv)
+    assert ran and ran != ALL and fx.failed(found), (ran, [f.message for f in found])
+    whole = fx.run(root, venv, select=False)[1]
+    assert fx.failed(whole)  # the bug is real: the whole suite fails too
