@@ -232,8 +232,10 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
     return out + [checked_under(it) for it, _ in per]
 
 
-if (
-    __name__ == "__main__"
-):  # `python -m ci_gates.checks.interpreters`: the matrix (the result cache reads it)
-    for _it in matrix(os.getcwd()):
-        print(_it.version, _it.path or "-")
+if __name__ == "__main__":  # `python -m ci_gates.checks.interpreters`: the result cache reads it
+    from ci_gates.checks.discovery import cached_output
+
+    def _lines(root: str) -> str:
+        return "".join(f"{it.version} {it.path or '-'}\n" for it in matrix(root))
+
+    print(cached_output(os.getcwd(), _lines), end="")

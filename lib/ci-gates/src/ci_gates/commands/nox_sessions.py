@@ -28,6 +28,7 @@ import nox
 from ci_gates.commands.run import FLAGS as RUN_FLAGS
 from ci_gates.core.context import project_root
 from ci_gates.core.env import library_requirement, source_dir
+from ci_gates.core.findings import CannotRun
 from ci_gates.core.pins import (
     GIT_CLIFF,
     GRIFFE,
@@ -46,16 +47,29 @@ PASS_THROUGH = {"pytest": "CI_GATES_PYTEST_ARGS"}  # gate -> variable its extra 
 
 
 def ci_gates(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
-    """``python -m ci_gates ARGS`` with the interpreter running nox (it moves into the env).
+    """``python -m ci_gates ARGS``: a command of :data:`ci_gates.core.env.IN_ENV` with the
+    gates environment's python (made or updated here first, in nox's process, which has the
+    registry loaded already), any other with the interpreter running nox.
 
     When nox imported the library from a source checkout, the command runs that source too.
     """
-    env = dict(env or {})
+    from ci_gates.core import env as gates_env
+
+    environ: dict[str, str | None] = dict(env or {})
     source = source_dir()
     if source:
         src = os.path.join(source, "src")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
-    session.run(sys.executable, "-m", "ci_gates", *args, env=env)
+        environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
+    python = sys.executable
+    root = project_root()
+    if args and args[0] in gates_env.IN_ENV and not gates_env.disabled():
+        if not gates_env.inside(root):
+            try:
+                python = gates_env.ensure(root)
+            except CannotRun as exc:
+                session.error(f"ci-gates: cannot prepare {gates_env.ENV_DIR}: {exc.message}")
+            environ.update(gates_env.entry_environ(root, python))
+    session.run(python, "-m", "ci_gates", *args, env=environ)
 
 
 def with_library(session: nox.Session, *requirements: str) -> None:

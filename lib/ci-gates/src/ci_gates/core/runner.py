@@ -237,12 +237,20 @@ def skip_table(root: str) -> dict[str, str]:
 
 
 def save(result: Result, root: str) -> None:
+    """Write ``results/<gate>.json`` (left as it is when it already holds this result)."""
     directory = os.path.join(root, RESULTS_DIR)
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{result.gate}.json")
+    text = json.dumps(result.as_dict(), indent=1)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except (OSError, UnicodeDecodeError):
+        pass
+    os.makedirs(directory, exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(result.as_dict(), f, indent=1)
+        f.write(text)
     os.replace(tmp, path)
 
 
@@ -290,6 +298,11 @@ def run_many(
     skip = skip_table(root)
     stable_cargo_env()  # before any digest: PYO3_PYTHON is one of their inputs
     digester = Digester(root) if use_cache and not cache.disabled() else None
+    if digester is not None:  # every machine fact at once, before the first digest needs one
+        chosen = [g for g in reg.gates if g.name in wanted and g.cacheable and g.name not in skip]
+        digester.prefetch(
+            [c for g in chosen for c in (*(f"{x} --version" for x in g.commands), *g.machine)]
+        )
     results: dict[str, Result] = {}
     for gate in reg.gates:
         if gate.name not in wanted:
@@ -308,6 +321,8 @@ def run_many(
             result = _cached_or_run(gate, root, digester, reg)
         results[gate.name] = result
         save(result, root)
+    if digester is not None:
+        digester.save()
     return [results[g.name] for g in reg.gates if g.name in results]
 
 
