@@ -43,18 +43,13 @@ _PER_DIR = (
 
 
 def _sig(path: str) -> list[object] | None:
+    """Size, mtime, inode, device and real path (not the ctime: a hard link made by an installer
+    anywhere on the machine changes it; a changed interpreter or directory changes the rest)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [
-        st.st_size,
-        st.st_mtime_ns,
-        st.st_ctime_ns,
-        st.st_ino,
-        st.st_dev,
-        os.path.realpath(path),
-    ]
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev, os.path.realpath(path)]
 
 
 def _upwards(start: str) -> list[str]:
@@ -111,9 +106,7 @@ def witness(
 def _settled(state: dict[str, object], now: int) -> bool:
     stats = state["stats"]
     assert isinstance(stats, list)
-    return all(
-        sig is None or max(int(sig[1]), int(sig[2])) < now - statcache.RACY_NS for _, sig in stats
-    )
+    return all(sig is None or int(sig[1]) < now - statcache.RACY_NS for _, sig in stats)
 
 
 def _found(output: str) -> list[str]:

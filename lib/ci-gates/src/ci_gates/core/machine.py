@@ -39,16 +39,22 @@ _ENVIRONMENT: list[str] = []
 
 
 def _sig(path: str) -> list[int] | None:
+    """What identifies a directory's entries or an installed file: size, mtime, inode, device.
+
+    Not the change time: installers hard-link one cached file into every environment, and each
+    new link changes the ctime of all of them (a directory's entries change its mtime; a new
+    version of a tool is a new file).
+    """
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
 def _settled(sigs: list[list[int] | None], now: int) -> bool:
     """No witness changed within the racy window before ``now``."""
-    return all(s is None or max(s[1], s[2]) < now - statcache.RACY_NS for s in sigs)
+    return all(s is None or s[1] < now - statcache.RACY_NS for s in sigs)
 
 
 def _facts_path() -> str:
