@@ -148,3 +148,27 @@ def test_a_matrix_found_while_discovery_was_changing_is_not_kept(
     discovery.cached_output(str(tmp_path), find)
     discovery.cached_output(str(tmp_path), find)
     assert len(calls) == 2
+
+
+def test_installed_distributions_are_read_again_when_their_metadata_changes(
+    tmp_path: Path, facts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib import metadata
+
+    site = tmp_path / "site"
+    meta = site / "pkg-1.0.dist-info" / "METADATA"
+    meta.parent.mkdir(parents=True)
+    meta.write_text("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "path", [str(site)])
+    assert machine._distributions() == ["pkg==1.0"]
+    real = metadata.distributions
+    monkeypatch.setattr(metadata, "distributions", lambda: iter(()))
+    assert machine._distributions() == ["pkg==1.0"]  # kept: nothing changed
+    meta.write_text("Metadata-Version: 2.1\nName: pkg\nVersion: 2.0\n", encoding="utf-8")
+    st = os.stat(meta)
+    os.utime(meta, ns=(st.st_atime_ns, st.st_mtime_ns + 1))  # rewritten in place
+    monkeypatch.setattr(metadata, "distributions", real)
+    assert machine._distributions() == ["pkg==2.0"]
+    (site / "other-3.dist-info").mkdir()
+    (site / "other-3.dist-info" / "METADATA").write_text("Name: other\nVersion: 3\n")
+    assert machine._distributions() == ["other==3", "pkg==2.0"]

@@ -20,15 +20,17 @@ from ci_gates.core import parallel
 from ci_gates.core.registry import Gate
 from ci_gates.testing.plugin import MakeRepo
 
-HEAD = '''from __future__ import annotations
+HEAD = """from __future__ import annotations
 
 import os
 import time
 
 from ci_gates.core.findings import Finding, rule
 from ci_gates.core.registry import Gate
-'''
-MEETS = HEAD + '''
+"""
+MEETS = (
+    HEAD
+    + '''
 GATE = Gate("{name}", "waits for {other}", inputs=("src/**",))
 
 
@@ -48,7 +50,10 @@ def run(root: str) -> list[Finding]:
 def alone() -> None:
     """The other gate did not run alongside."""
 '''
-FAILS = HEAD + '''
+)
+FAILS = (
+    HEAD
+    + '''
 GATE = Gate("broken", "always fails", inputs=("src/**",))
 
 
@@ -61,14 +66,18 @@ def run(root: str) -> list[Finding]:
     print("broken: checking", flush=True)
     return [Finding("BRK001", "it is broken", "src/a.txt", 1)]
 '''
-AFTER = HEAD + '''
+)
+AFTER = (
+    HEAD
+    + """
 GATE = Gate("{name}", "after {req}", requires=("{req}",), inputs=("src/**",))
 
 
 def run(root: str) -> list[Finding]:
     print("{name}: ran", flush=True)
     return []
-'''
+"""
+)
 PLUGINS = ["left", "right", "broken", "blocked", "then"]
 PYPROJECT = '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates]\nplugins = [{}]\n'.format(
     ", ".join(f'"ci.gates.{p}"' for p in PLUGINS)
@@ -117,7 +126,9 @@ def run(root: Path, *args: str, **env: str) -> tuple[int, str, dict[str, str]]:
 def blocks(output: str) -> list[tuple[str, str]]:
     """(gate, its part of the output without timings) in the order printed."""
     parts = re.split(r"^=== gate (\w+): .*$", output, flags=re.M)[1:]
-    return [(g, re.sub(r"\d+\.\d+s", "Ns", text.strip())) for g, text in zip(parts[::2], parts[1::2])]
+    return [
+        (g, re.sub(r"\d+\.\d+s", "Ns", text.strip())) for g, text in zip(parts[::2], parts[1::2])
+    ]
 
 
 def test_independent_gates_run_at_once_and_verdicts_match_one_at_a_time(project: Path) -> None:
@@ -164,3 +175,20 @@ def test_the_heaviest_chain_starts_first() -> None:
     ]
     weight = parallel.priorities(gates, {"lint": 5.0, "build": 3.0, "tests": 4.0})
     assert weight == {"tests": 4.0, "check": 5.0, "build": 8.0, "lint": 5.0}
+
+
+def test_gates_off_the_critical_path_run_at_a_lower_priority() -> None:
+    weight = {"lint": 5.0, "build": 8.0, "check": 5.0, "tests": 4.0}
+    assert parallel.niceness(weight, "build", ["lint", "build", "check", "tests"]) == 0
+    assert parallel.niceness(weight, "lint", ["lint", "build", "check", "tests"]) == parallel.NICE
+    assert parallel.niceness(weight, "lint", ["lint", "check", "tests"]) == 0  # build is done
+
+
+def test_durations_come_from_the_cache_when_there_are_no_results(project: Path) -> None:
+    run(project, "--jobs=2")
+    gates = [Gate(name, "x") for name in PLUGINS]
+    seconds = parallel.last_durations(gates, str(project))
+    assert set(seconds) == set(PLUGINS)
+    for name in PLUGINS:
+        (project / "target" / "ci-gates" / "results" / f"{name}.json").unlink()
+    assert set(parallel.last_durations(gates, str(project))) == {"left", "right", "then"}

@@ -5,9 +5,10 @@ files) and what the ``machine`` commands and the tools' ``--version`` print. Ask
 each run cost more than the rest of a cached run, so:
 
 - the installed distributions are read from their metadata only when a directory on
-  ``sys.path`` changed since the last reading (installing, removing or upgrading a distribution
-  adds or removes a ``*.dist-info`` entry, which changes its directory's stat); the reading is
-  kept in ``ci-gates-facts.json`` in the environment (:data:`FACTS`);
+  ``sys.path`` or a distribution's metadata file changed since the last reading (installing,
+  removing or upgrading a distribution adds or removes a ``*.dist-info`` entry, which changes
+  its directory's stat); the reading is kept in ``ci-gates-facts.json`` in the environment
+  (:data:`FACTS`);
 - the library's files are hashed through the stat cache (:mod:`ci_gates.core.statcache`);
 - ``TOOL --version`` of a tool installed in the running gates environment is a fact of that
   environment: kept with :func:`environment`'s value and the tool's stat, asked again when
@@ -93,12 +94,30 @@ def _update_facts(key: str, value: object) -> None:
                 pass
 
 
+def _metadata_sigs() -> list[list[int] | None]:
+    """The stat of each ``sys.path`` entry and of the metadata file of every distribution in
+    it: a distribution added or removed changes its directory, one rewritten in place (an
+    editable install's ``PKG-INFO``) changes its metadata file."""
+    sigs = []
+    for entry in sys.path:
+        sigs.append(_sig(entry))
+        try:
+            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        for name in names:
+            meta = "METADATA" if name.endswith(".dist-info") else "PKG-INFO"
+            path = os.path.join(entry, name)
+            sigs.append(_sig(os.path.join(path, meta) if os.path.isdir(path) else path))
+    return sigs
+
+
 def _distributions() -> list[str]:
     """``name==version`` of every distribution importable here, sorted (kept while
     ``sys.path``'s directories are unchanged; the last :data:`KEEP` readings, one per
     ``sys.path``, so callers that differ in ``PYTHONPATH`` do not read the metadata in turn)."""
     finders = sorted(type(f).__qualname__ for f in sys.meta_path)
-    sigs = [_sig(p) for p in sys.path]
+    sigs = _metadata_sigs()
     witness: dict[str, object] = {"path": list(sys.path), "finders": finders, "sigs": sigs}
     kept = _read_facts().get("distributions")
     kept = [e for e in kept if isinstance(e, dict)] if isinstance(kept, list) else []
@@ -115,7 +134,7 @@ def _distributions() -> list[str]:
         if name:
             found.add(f"{re.sub(r'[-_.]+', '-', name).lower()}=={dist.version}")
     lines = sorted(found)
-    if _settled(sigs, now) and sigs == [_sig(p) for p in sys.path]:
+    if _settled(sigs, now) and sigs == _metadata_sigs():
         fresh = {"witness": witness, "lines": lines}
         _update_facts("distributions", [fresh, *kept[: KEEP - 1]])
     return lines
