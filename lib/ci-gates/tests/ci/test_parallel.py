@@ -177,13 +177,6 @@ def test_the_heaviest_chain_starts_first() -> None:
     assert weight == {"tests": 4.0, "check": 5.0, "build": 8.0, "lint": 5.0}
 
 
-def test_gates_off_the_critical_path_run_at_a_lower_priority() -> None:
-    weight = {"lint": 5.0, "build": 8.0, "check": 5.0, "tests": 4.0}
-    assert parallel.niceness(weight, "build", ["lint", "build", "check", "tests"]) == 0
-    assert parallel.niceness(weight, "lint", ["lint", "build", "check", "tests"]) == parallel.NICE
-    assert parallel.niceness(weight, "lint", ["lint", "check", "tests"]) == 0  # build is done
-
-
 def test_durations_come_from_the_cache_when_there_are_no_results(project: Path) -> None:
     run(project, "--jobs=2")
     gates = [Gate(name, "x") for name in PLUGINS]
@@ -192,3 +185,13 @@ def test_durations_come_from_the_cache_when_there_are_no_results(project: Path) 
     for name in PLUGINS:
         (project / "target" / "ci-gates" / "results" / f"{name}.json").unlink()
     assert set(parallel.last_durations(gates, str(project))) == {"left", "right", "then"}
+
+
+def test_with_no_history_the_build_and_the_suite_head_the_order() -> None:
+    from ci_gates.core.registry import builtin
+
+    gates = parallel.Registry(builtin()).gates
+    weight = parallel.priorities(gates, {})
+    assert max(weight, key=lambda n: weight[n]) == "build"
+    after_build = ["pytest", "stubs", "wheel", "action_surface", "cargo_test"]
+    assert max(after_build, key=lambda n: weight[n]) == "pytest"

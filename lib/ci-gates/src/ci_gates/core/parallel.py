@@ -7,8 +7,7 @@ decides it: skipped in config, not run because a prerequisite did not pass, its 
 a run. So every verdict is the one the one-at-a-time run gives; only the waiting changes. The
 Rust build and the Python-only gates overlap; among the gates ready to start, the one heading
 the longest chain of dependents (by the durations of the last results or cached passes) starts
-first, and a gate off that chain runs at a lower priority (``nice``), so the build, on the
-critical path, gets the cores and the other gates take what it leaves idle.
+first, so the build, on the critical path, never waits behind lint.
 
 Each running gate is ``python -m ci_gates.core.parallel ROOT GATE RESULT`` with its stdout and
 stderr in one log; the output is printed in registry order, the first unfinished gate's live as
@@ -44,7 +43,6 @@ from ci_gates.core.runner import (
 MAX_AUTO = 4
 POLL = 0.05  # seconds between looks at the running gates
 INLINE = 1.0  # a gate that took less at its last run runs in this process (:func:`inline`)
-NICE = 10  # the priority of a gate off the critical path (os.nice): it takes the idle cores
 
 
 def jobs_from(value: str) -> int:
@@ -80,20 +78,20 @@ def last_durations(gates: list[Gate], root: str) -> dict[str, float]:
     return seconds
 
 
+# What the library's heavier gates take on a first run, for the order of a run with no history
+# (a fresh clone): the build and the test suite head the longest chain. Any other gate: 1 s.
+FIRST_RUN_SECONDS = {"build": 60.0, "pytest": 90.0, "clippy": 30.0, "cargo_test": 20.0}
+
+
 def priorities(gates: list[Gate], seconds: dict[str, float]) -> dict[str, float]:
-    """Each gate's critical-path weight: its last duration (1 s unknown) plus the heaviest
-    chain of gates that require it."""
+    """Each gate's critical-path weight: its last duration (:data:`FIRST_RUN_SECONDS` or 1 s
+    unknown) plus the heaviest chain of gates that require it."""
     weight: dict[str, float] = {}
     for gate in reversed(gates):  # dependents come later in registry order
         after = [weight[g.name] for g in gates if gate.name in g.requires and g.name in weight]
-        weight[gate.name] = max(seconds.get(gate.name, 1.0), 0.1) + max(after, default=0.0)
+        own = seconds.get(gate.name, FIRST_RUN_SECONDS.get(gate.name, 1.0))
+        weight[gate.name] = max(own, 0.1) + max(after, default=0.0)
     return weight
-
-
-def niceness(weight: dict[str, float], name: str, undecided: list[str]) -> int:
-    """:data:`NICE` for a gate lighter than the heaviest gate not decided yet, else 0."""
-    heaviest = max((weight[n] for n in undecided), default=0.0)
-    return NICE if weight[name] < heaviest else 0
 
 
 def inline(gate: Gate, root: str, log: str) -> Result:
@@ -119,17 +117,16 @@ def inline(gate: Gate, root: str, log: str) -> Result:
 
 
 class _Job:
-    """A gate running in a process of its own (:func:`_child`), at a lower priority (``nice``)
-    when it is not on the heaviest chain: the critical path gets the cores first."""
+    """A gate running in a process of its own (:func:`_child`)."""
 
-    def __init__(self, gate: Gate, key: str, tmp: str, root: str, nice: int) -> None:
+    def __init__(self, gate: Gate, key: str, tmp: str, root: str) -> None:
         self.gate, self.key = gate, key
         self.log = os.path.join(tmp, f"{gate.name}.log")
         self.out = os.path.join(tmp, f"{gate.name}.json")
         argv = [sys.executable, "-m", "ci_gates.core.parallel", root, gate.name, self.out]
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [*argv, str(nice)],
+                argv,
                 cwd=root,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -205,10 +202,6 @@ class _Run:
         """Heaviest chain of dependents first; then registry order."""
         return -self.weight[gate.name], self.rank[gate.name]
 
-    def nice(self, gate: Gate) -> int:
-        undecided = [g.name for g in self.order if g.name not in self.results]
-        return niceness(self.weight, gate.name, undecided)
-
     def decide(self, gate: Gate, result: Result, tail: str = "") -> None:
         self.results[gate.name] = result
         self.printer.headers.setdefault(gate.name, header(gate, None, self.skip))
@@ -248,7 +241,7 @@ class _Run:
                     self.decide(gate, result)
                     changed = True
                 elif len(self.running) < self.jobs:
-                    job = _Job(gate, key, self.tmp, self.root, self.nice(gate))
+                    job = _Job(gate, key, self.tmp, self.root)
                     self.running[gate.name] = job
                     self.printer.headers[gate.name] = header(gate, None, self.skip)
                     self.printer.logs[gate.name] = job.log
@@ -287,10 +280,8 @@ def run_many(
     return [run.results[g.name] for g in order]
 
 
-def _child(root: str, name: str, out: str, nice: str = "0") -> int:
+def _child(root: str, name: str, out: str) -> int:
     """One gate's run in a process of its own; the result goes to ``out`` as JSON."""
-    if int(nice) and hasattr(os, "nice"):
-        os.nice(int(nice))
     result = run_one(load(root)[name], root)
     tmp = f"{out}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
@@ -300,4 +291,4 @@ def _child(root: str, name: str, out: str, nice: str = "0") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(*sys.argv[1:5]))
+    sys.exit(_child(*sys.argv[1:4]))
