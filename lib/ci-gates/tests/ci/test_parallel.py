@@ -195,3 +195,19 @@ def test_with_no_history_the_build_and_the_suite_head_the_order() -> None:
     assert max(weight, key=lambda n: weight[n]) == "build"
     after_build = ["pytest", "stubs", "wheel", "action_surface", "cargo_test"]
     assert max(after_build, key=lambda n: weight[n]) == "pytest"
+
+
+def test_gates_that_run_cargo_run_one_at_a_time() -> None:
+    """A cargo build fills the cores: a second one beside it only slows the first."""
+    build, clippy, lint = (
+        Gate("b", "x", commands=("cargo",)),
+        Gate("c", "x", commands=("cargo", "rustfmt")),
+        Gate("l", "x", commands=("ruff",)),
+    )
+    state = parallel._Run.__new__(parallel._Run)  # only the running set matters here
+    job = parallel._Job.__new__(parallel._Job)
+    job.gate = build
+    state.running = {"b": job}
+    assert state.exclusive_busy(clippy) and not state.exclusive_busy(lint)
+    state.running = {}
+    assert not state.exclusive_busy(clippy)

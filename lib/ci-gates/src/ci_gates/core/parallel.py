@@ -4,10 +4,14 @@
 cores, at most :data:`MAX_AUTO`) runs up to N gates at once. A gate starts when every gate it
 ``requires`` (among those asked for) is decided, exactly as :func:`ci_gates.core.runner.run_many`
 decides it: skipped in config, not run because a prerequisite did not pass, its cached pass, or
-a run. So every verdict is the one the one-at-a-time run gives; only the waiting changes. The
-Rust build and the Python-only gates overlap; among the gates ready to start, the one heading
-the longest chain of dependents (by the durations of the last results or cached passes) starts
-first, so the build, on the critical path, never waits behind lint.
+a run. So every verdict is the one the one-at-a-time run gives; only the waiting changes.
+
+Among the gates ready to start, the one heading the longest chain of dependents (by the
+durations of the last results or cached passes) starts first: the build, on the critical path,
+never waits behind lint. Gates that run cargo (:data:`EXCLUSIVE`) run one at a time: a cargo
+build already keeps every core busy, so a second one beside the build only slows the build
+(measured on 2 cores: 31 s alone, 52-68 s beside clippy and cargo test); clippy and cargo test
+run instead while the test suite, which leaves a core idle much of the time, waits on its tests.
 
 Each running gate is ``python -m ci_gates.core.parallel ROOT GATE RESULT`` with its stdout and
 stderr in one log; the output is printed in registry order, the first unfinished gate's live as
@@ -43,6 +47,7 @@ from ci_gates.core.runner import (
 MAX_AUTO = 4
 POLL = 0.05  # seconds between looks at the running gates
 INLINE = 1.0  # a gate that took less at its last run runs in this process (:func:`inline`)
+EXCLUSIVE = ("cargo",)  # gates running one of these tools run one at a time (each fills the cores)
 
 
 def jobs_from(value: str) -> int:
@@ -202,6 +207,11 @@ class _Run:
         """Heaviest chain of dependents first; then registry order."""
         return -self.weight[gate.name], self.rank[gate.name]
 
+    def exclusive_busy(self, gate: Gate) -> bool:
+        """Does ``gate`` run a tool of :data:`EXCLUSIVE` that a running gate runs too?"""
+        mine = set(gate.commands) & set(EXCLUSIVE)
+        return any(mine & set(job.gate.commands) for job in self.running.values())
+
     def decide(self, gate: Gate, result: Result, tail: str = "") -> None:
         self.results[gate.name] = result
         self.printer.headers.setdefault(gate.name, header(gate, None, self.skip))
@@ -240,7 +250,7 @@ class _Run:
                     remember(self.root, gate, key, result)
                     self.decide(gate, result)
                     changed = True
-                elif len(self.running) < self.jobs:
+                elif len(self.running) < self.jobs and not self.exclusive_busy(gate):
                     job = _Job(gate, key, self.tmp, self.root)
                     self.running[gate.name] = job
                     self.printer.headers[gate.name] = header(gate, None, self.skip)
