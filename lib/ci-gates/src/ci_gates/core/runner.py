@@ -263,9 +263,9 @@ def _cached_or_run(gate: Gate, root: str, digester: Digester | None, reg: Regist
             return result
     result = run_one(gate, root)
     if result.status == PASSED:
-        cache.store(root, name, key, result.as_dict())
+        cache.store(root, name, key, result.as_dict(), keep=1 if gate.outputs else cache.KEEP)
     else:
-        cache.forget(root, name)
+        cache.forget(root, name, None if gate.outputs else key)
     return result
 
 
