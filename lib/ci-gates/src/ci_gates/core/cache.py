@@ -341,8 +341,9 @@ def store(root: str, gate: str, digest: str, result: dict[str, object], keep: in
     switch between branches does not evict the full pass; a gate that leaves outputs keeps
     one, since only the latest run's outputs are on disk.
     """
+    newest: dict[str, object] = {"digest": digest, "result": result}
     old = [e for e in _entries(root, gate) if e["digest"] != digest]
-    _write(root, gate, [{"digest": digest, "result": result}, *old][: max(keep, 1)])
+    _write(root, gate, [newest, *old][: max(keep, 1)])
 
 
 def forget(root: str, gate: str, digest: str | None = None) -> None:
