@@ -20,7 +20,14 @@ METHOD = {
     "hooks": "Each hook command is read from `.claude/settings.json` / `.codex/hooks.json` and run exactly "
     "as the agent runs it (`sh -c COMMAND`, payload on stdin, `CLAUDE_PROJECT_DIR` set, cwd = "
     'project root), interleaved with the floor `python3 -I -S -c "import json"` run the same way '
-    "through `sh -c`. Payloads are shaped like Claude Code / Codex PreToolUse payloads.",
+    "through `sh -c`. Payloads are shaped like Claude Code / Codex PreToolUse payloads. "
+    "PostToolUse: a 400-line probe file (`.py` under ci/bench, `.rs` in the first crate) is "
+    "written, then the configured post-edit command (Claude Edit, Codex apply_patch) and the raw "
+    "tools on the same file (the gates environment's `ruff check` then `ruff format --check`; "
+    "`rustfmt --check --edition E`) are interleaved, 40 runs after 2 warm-up rounds; p95. "
+    "Stop: the configured Claude Stop command after a settling run (every gate then a cache hit; "
+    "the row names any that ran), 5 runs; then one line appended to a Markdown file, 1 run, "
+    "naming what ran and what the budget left out; the file is restored after.",
     "startup": "`{cli} --version` from the wheel venv's `bin/`, interleaved with `python3 -c pass`, "
     "a console-script style launcher (a Python script that imports the package and `execv`s "
     "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
@@ -73,7 +80,7 @@ TITLES = {
     "release_plan": "9. Release plan at monorepo scale",
 }
 # Areas that measure the built wheel and its CLI (the others need no build).
-BUILT = ("size", "startup", "hooks", "throughput", "gates", "cached", "loop")
+BUILT = ("size", "startup", "throughput", "gates", "cached", "loop")
 
 
 ROWS_FILE = os.path.join("target", "ci-gates", "bench-rows.json")

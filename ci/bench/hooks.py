@@ -1,4 +1,5 @@
-"""Area 1: hook latency through the exact commands in the agent settings, against the floor."""
+"""Area 1: hook latency through the exact commands in the agent settings, against the floor
+(the post-edit and Stop hooks: :mod:`ci.bench.hook_loop`)."""
 
 from __future__ import annotations
 
@@ -100,4 +101,6 @@ def measure(root: str) -> list[Row]:
                 verdict(ratio <= 1.25),
             )
         )
-    return rows
+    from ci.bench import hook_loop
+
+    return rows + hook_loop.post_edit(root) + hook_loop.stop(root)

@@ -25,7 +25,7 @@ from ci.gates.parity_vectors import (  # noqa: F401  (re-exported: the gate's ve
     vector_bytes,
 )
 from ci_gates.core import venvs as venv_tools
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
 
@@ -83,8 +83,8 @@ def disagrees(vector: Vector, field: str, surface: str, value: object) -> Findin
     ``count_bytes`` (bytes and a memoryview) and GNU ``wc`` in the C locale must all agree with
     the hand-written expectation. The message names the vector, the field and the surface.
     """
-    return Finding(
-        "PAR002",
+    return finding_of(
+        disagrees,
         f"vector {vector.name!r} {field}: expected {vector.expected[field]}, {surface} says {value}",
         VECTORS,
         vector.line,
@@ -95,8 +95,8 @@ def disagrees(vector: Vector, field: str, surface: str, value: object) -> Findin
 @rule("PAR003")
 def surface_failed(vector: Vector, surface: str, error: str) -> Finding:
     """A surface fails on a vector (raises, exits non-zero, or prints something unreadable)."""
-    return Finding(
-        "PAR003",
+    return finding_of(
+        surface_failed,
         f"vector {vector.name!r}: {surface} failed: {error}",
         VECTORS,
         vector.line,
@@ -141,21 +141,21 @@ def parse_wc(stdout: str) -> object:
 def unlisted_file(name: str) -> Finding:
     """A file in ``tests/vectors/`` is not listed in ``vectors.json``: list it or delete it."""
     path = f"{os.path.dirname(VECTORS)}/{name}"
-    return Finding("PAR004", f"not listed in {VECTORS}", path, fix="list it or delete it")
+    return finding_of(unlisted_file, f"not listed in {VECTORS}", path, fix="list it or delete it")
 
 
 @rule("PAR005")
 def no_vectors() -> Finding:
     """``vectors.json`` holds no usable vector, so parity would prove nothing."""
-    return Finding(
-        "PAR005", "no usable vectors; parity would prove nothing", VECTORS, fix="add vectors"
+    return finding_of(
+        no_vectors, "no usable vectors; parity would prove nothing", VECTORS, fix="add vectors"
     )
 
 
 @rule("PAR006", severity=NOTE)
 def surface_skipped(surface: str, why: str) -> Finding:
     """A surface was not compared on this machine (no CLI crate, no ``wc``, an older ``wc``)."""
-    return Finding("PAR006", f"{surface} not compared: {why}", severity=NOTE)
+    return finding_of(surface_skipped, f"{surface} not compared: {why}", severity=NOTE)
 
 
 def _read_vectors(root: str) -> tuple[list[Vector], list[Finding]]:

@@ -12,7 +12,7 @@ import json
 import os
 import re
 
-from ci_gates.core.findings import Finding, rule
+from ci_gates.core.findings import Finding, finding_of, rule
 
 VECTORS = "tests/vectors/vectors.json"
 FIELDS = ("lines", "words", "bytes")
@@ -29,7 +29,7 @@ def bad_vector(line: int, message: str, fix: str) -> Finding:
     A vector is ``{"name", "lines", "words", "bytes"}`` plus exactly one of ``"file"`` (a
     ``.bin`` beside it) or ``"generate"`` (``[[latin-1 text, times], ...]``).
     """
-    return Finding("PAR001", message, VECTORS, line, fix=fix)
+    return finding_of(bad_vector, message, VECTORS, line, fix=fix)
 
 
 def load_vectors(text: str, directory: str) -> tuple[list[Vector], list[Finding]]:

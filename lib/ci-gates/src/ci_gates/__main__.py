@@ -21,6 +21,10 @@ COMMANDS = {
     ),
     "sync": ("ci_gates.core.sync", "rewrite what derives from the registry (--check: report)"),
     "fix": ("ci_gates.commands.fix", "apply the mechanical fixes the gates ask for"),
+    "baseline": (
+        "ci_gates.commands.baseline",
+        "record today's findings with a reason: --reason TEXT [--write] [GATE ...]",
+    ),
     "adopt": ("ci_gates.template.__main__", "bring the gates to a maturin project: PATH"),
     "rename": ("ci_gates.template.__main__", "rename a project made from the template"),
     "release": ("ci_gates.release.__main__", "plan, bump, notes, stage, publish"),

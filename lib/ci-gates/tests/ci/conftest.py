@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from ci_gates.testing.plugin import MakeRepo
+from ci_gates.testing.plugin import MINIMAL_PYPROJECT, MakeRepo
 
-__all__ = ["MakeRepo"]
+# A fixture project that turns on the template's house style (ci_gates.core.policy), for the
+# tests of house-style rules (thin workflows, READMEs, the line budget).
+HOUSE_STYLE = '\n[tool.ci-gates]\npolicy = ["house-style"]\n'
+HOUSE_STYLE_PYPROJECT = MINIMAL_PYPROJECT + HOUSE_STYLE
+
+__all__ = ["HOUSE_STYLE", "HOUSE_STYLE_PYPROJECT", "MakeRepo"]

@@ -69,11 +69,20 @@ def test_missing_runs_using(make_repo: MakeRepo) -> None:
     )
 
 
-def test_runs_using_must_be_composite(make_repo: MakeRepo) -> None:
-    outcome = gate(make_repo, GOOD.replace("using: composite", "using: node20"))
+def test_runs_using_must_name_a_kind_of_action(make_repo: MakeRepo) -> None:
+    outcome = gate(make_repo, GOOD.replace("using: composite", "using: shell"))
     path, line, message, fix = only(outcome, "AY004")
-    assert (path, line, message) == ("action.yml", 13, "runs.using is 'node20', not 'composite'")
+    assert (path, line, message) == ("action.yml", 13, "runs.using is 'shell', not 'composite'")
     assert "using: composite" in fix
+
+
+@pytest.mark.parametrize("kind", ["node20", "docker"])
+def test_javascript_and_docker_actions_are_not_composite_findings(
+    make_repo: MakeRepo, kind: str
+) -> None:
+    # A valid action of another kind: no AY004/AY005 (the schema still judges its fields).
+    outcome = gate(make_repo, GOOD.replace("using: composite", f"using: {kind}"))
+    assert not {"AY004", "AY005"} & set(outcome.rules), outcome.text
 
 
 def test_run_step_without_shell(make_repo: MakeRepo) -> None:

@@ -17,6 +17,7 @@ import pytest
 from ci_gates.core.config import parse
 from ci_gates.core.env import library_requirement
 from ci_gates.core.pins import NOX
+from ci_gates.core.policy import GROUPS
 from ci_gates.core.project import _toml
 from ci_gates.template import adopt, adoptfiles
 
@@ -74,8 +75,13 @@ def test_adopt_writes_a_pin_and_a_config_never_the_library(make_repo: MakeRepo) 
     assert (project / "ci/requirements-dev.txt").read_text().splitlines()[-1] == REQUIREMENT
     assert "next: `cargo generate-lockfile`" in report
     config = parse(project)  # the written section is valid config
-    assert set(config["skip"]) >= {"action_yaml", "workflows", "action_surface", "stubs", "pytest"}
+    assert set(config["skip"]) >= {"action_yaml", "action_surface", "stubs", "pytest"}
+    assert "workflows" not in config["skip"]  # safety rules judge every workflow it has
     assert all(reason.strip() for reason in config["skip"].values())
+    # house style is off, each group listed with how to turn it on
+    assert config["policy"] == [] and {"loc", "commits"} <= set(config["skip"])
+    text = (project / "pyproject.toml").read_text()
+    assert all(f"#   {group}: " in text for group in GROUPS) and "policy = []" in text
     assert config["tool-guard"]["release-files"] == [".github/workflows/CI.yml"]
 
 
@@ -109,6 +115,29 @@ def test_existing_files_of_the_project_are_kept(make_repo: MakeRepo) -> None:
     assert "add these two lines" in report and "register()" in report
     merged = json.loads((project / ".claude/settings.json").read_text())
     assert merged["permissions"] == {"allow": ["Bash(ls:*)"]} and "PreToolUse" in merged["hooks"]
+
+
+def test_an_older_adoptions_hooks_are_brought_up_to_date(make_repo: MakeRepo) -> None:
+    """The readme_guard PostToolUse hook became post_edit: merging replaces it, keeps theirs."""
+    old = 'python3 -I -S "$CLAUDE_PROJECT_DIR/ci/hooks/guard.py" readme_guard || true'
+    theirs = {"type": "command", "command": "echo mine"}
+    settings = {
+        "hooks": {
+            "PostToolUse": [
+                {"matcher": "Write|Edit|MultiEdit", "hooks": [{"type": "command", "command": old}]},
+                {"matcher": "Bash", "hooks": [theirs]},
+            ]
+        }
+    }
+    project = make_repo({**MATURIN_LIKE, ".claude/settings.json": json.dumps(settings)})
+    adopt.adopt(str(project), REQUIREMENT)
+    merged = json.loads((project / ".claude/settings.json").read_text())
+    assert "readme_guard" not in json.dumps(merged["hooks"])
+    assert {"matcher": "Bash", "hooks": [theirs]} in merged["hooks"]["PostToolUse"]
+    for guard, event in (("post_edit", "PostToolUse"), ("stop", "Stop"), ("stop", "SubagentStop")):
+        assert f'guard.py\\" {guard} ||' in json.dumps(merged["hooks"][event]), (guard, event)
+    adopt.adopt(str(project), REQUIREMENT)  # idempotent
+    assert json.loads((project / ".claude/settings.json").read_text()) == merged
 
 
 def test_nothing_adopted_names_the_template_or_copies_it(make_repo: MakeRepo) -> None:
@@ -149,3 +178,33 @@ def test_adopt_on_a_real_maturin_new_project(tmp_path: Path) -> None:
     report = adopt.adopt(str(project), REQUIREMENT)
     assert "distribution fresh, package fresh, extension fresh, CLI (none)" in report
     assert parse(project)["skip"]["action_surface"].startswith("no CLI crate")
+
+
+def test_nothing_adopt_writes_is_the_projects_code_to_lint(tmp_path: Path) -> None:
+    """The hook entry is excluded from the project's ruff; the noxfile passes every rule."""
+    from ci_gates.core.adopted import library_files
+    from ci_gates.template import hookfiles
+
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE, encoding="utf-8")
+    written = {p for p in hookfiles.files() if p.endswith(".py")} | {"noxfile.py"}
+    assert written <= set(library_files(str(tmp_path)))
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE + "# ours now\n", encoding="utf-8")
+    assert "noxfile.py" not in library_files(str(tmp_path))  # edited: the project's own
+    (tmp_path / "noxfile.py").write_text(adoptfiles.NOXFILE, encoding="utf-8")
+    proc = subprocess.run(
+        [
+            "ruff",
+            "check",
+            "--isolated",
+            "--select",
+            "ALL",
+            "--ignore",
+            "D203,D213,CPY001",
+            "noxfile.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout

@@ -63,7 +63,7 @@ def frontend(monkeypatch: pytest.MonkeyPatch) -> FakeFrontend:
     fake = FakeFrontend()
     monkeypatch.setattr(build, "_frontend", fake)
     monkeypatch.setattr(
-        build, "_wheel_from_sdist", lambda root, sdist, env: (_sdist_wheel(root), "")
+        build, "_wheel_from_sdist", lambda root, srcdir, sdist, env: (_sdist_wheel(root), "")
     )
     for var in (*artifacts.BUILD_ENV_VARS, build.COMPAT_ENV):
         monkeypatch.delenv(var, raising=False)
@@ -194,7 +194,9 @@ def test_bad_compatibility_cannot_run(
 def test_sdist_that_does_not_build_is_recorded_for_the_wheel_gate(
     repo: Path, frontend: FakeFrontend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(build, "_wheel_from_sdist", lambda root, sdist, env: (None, "it broke"))
+    monkeypatch.setattr(
+        build, "_wheel_from_sdist", lambda root, srcdir, sdist, env: (None, "it broke")
+    )
     assert run_gate("build", repo).status == "passed"
     manifest = artifacts.current_manifest(str(repo))
     assert "sdist_wheel" not in manifest and manifest["sdist_wheel_error"] == "it broke"

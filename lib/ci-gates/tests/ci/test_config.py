@@ -25,8 +25,11 @@ def error(root: Path) -> str:
 
 
 def test_empty_table_is_the_defaults(tmp_path: Path) -> None:
+    from ci_gates.core.policy import skips
+
     write(tmp_path, "")
-    assert config.parse(tmp_path) == DEFAULTS
+    # ... with the house-style gates skipped: policy is opt-in (ci_gates.core.policy)
+    assert config.parse(tmp_path) == {**DEFAULTS, "skip": skips([])}
 
 
 def test_a_set_key_overrides_only_itself(tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
     write(tmp_path, "")
     (tmp_path / config.CACHE_DIR).mkdir(parents=True)
     (tmp_path / config.CACHE_FILE).write_text("{not json", encoding="utf-8")
-    assert config.load(tmp_path) == DEFAULTS
+    assert config.load(tmp_path) == config.parse(tmp_path)
 
 
 def test_repository_config_is_valid() -> None:

@@ -167,3 +167,40 @@ def test_a_wheel_that_is_not_abi3_is_checked_on_the_running_interpreter_only(
     assert found == [interpreters.current()]
     assert [(f.rule, f.severity) for f in notes] == [("PYV002", NOTE)]
     assert "x-1-cp311-cp311-linux_x86_64.whl is not an abi3 wheel" in notes[0].message
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX shell stand-ins")
+def test_the_probe_remembers_the_matrix_until_something_it_reads_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result cache runs the probe on every digest: it looks again only when PATH, a PATH
+    directory, pyenv's or uv's builds, or a .python-version/pyproject.toml changed."""
+    root, bin_dir = tmp_path / "proj", tmp_path / "bin"
+    (root).mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.7"\n')
+    _fake_python(tmp_path / "pyenv" / "versions" / "3.7.3" / "bin" / "python3.7", "3.7")
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    looked: list[str] = []
+    real_find = interpreters.find
+
+    def find(version: str) -> str:
+        looked.append(version)
+        return real_find(version)
+
+    monkeypatch.setattr(interpreters, "find", find)
+    want = [Interpreter("3.7", str(tmp_path / "pyenv/versions/3.7.3/bin/python3.7"))]
+    assert interpreters.remembered_matrix(str(root)) == want and looked == ["3.7"]
+    assert interpreters.remembered_matrix(str(root)) == want and looked == ["3.7"]  # remembered
+    _fake_python(bin_dir / "python3.7", "3.7")  # a new python3.7 on PATH: its directory changed
+    assert interpreters.remembered_matrix(str(root)) == [
+        Interpreter("3.7", str(bin_dir / "python3.7"))
+    ]
+    assert looked == ["3.7", "3.7"]
+    (root / ".python-version").write_text("3.7\n")  # pyenv and uv read it
+    interpreters.remembered_matrix(str(root))
+    (bin_dir / "python3.7").unlink()
+    (bin_dir / "python3.7").mkdir()  # still there by mtime? the directory changed anyway
+    interpreters.remembered_matrix(str(root))
+    assert looked == ["3.7"] * 4

@@ -23,12 +23,14 @@ LIBRARY = str(Path(ci_gates.__file__).resolve().parents[1])  # where the library
 MakeRepo = Callable[..., Path]
 
 
-def config(**loc_keys: object) -> dict[str, dict[str, object]]:
-    return {**DEFAULTS, "loc": {**DEFAULTS["loc"], **loc_keys}}
+def config(**loc_keys: object) -> dict[str, object]:
+    # the line budget is house style: these tests turn it on
+    return {**DEFAULTS, "policy": ["line-budget"], "loc": {**DEFAULTS["loc"], **loc_keys}}
 
 
 def pyproject(allow: dict[str, str] | None = None, warn: int = 400, fail: int = 600) -> str:
-    text = f'[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.loc]\nwarn = {warn}\nfail = {fail}\n'
+    text = '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates]\npolicy = ["line-budget"]\n'
+    text += f"\n[tool.ci-gates.loc]\nwarn = {warn}\nfail = {fail}\n"
     if allow:
         text += "\n[tool.ci-gates.loc.allow]\n" + "".join(
             f'"{k}" = "{v}"\n' for k, v in allow.items()
@@ -266,3 +268,12 @@ def test_bad_config_cannot_run(make_repo: MakeRepo) -> None:
     root = make_repo({"pyproject.toml": pyproject(warn=700, fail=600)})
     outcome = run_gate("loc", root)
     assert outcome.status == CANNOT_RUN and "warn <= fail" in outcome.text
+
+
+def test_the_budget_is_house_style(make_repo: MakeRepo) -> None:
+    """Off (the default for an adopted project), neither the gate nor the agent hook counts lines."""
+    from ci_gates.gates.loc import budget_findings
+
+    assert budget_findings("ci/big.py", 2000, DEFAULTS) == []
+    root = make_repo({"ci/big.py": lines(2000)})
+    assert run_gate("loc", root).status == "passed"

@@ -150,3 +150,27 @@ def test_invoke_prints_no_ansi_escapes_into_a_pipe(
     proc = run(sys.executable, "-m", "invoke", "loc", cwd=project, env={**clean, **env})
     assert proc.returncode == 0, proc.stderr
     assert ("\x1b[" in proc.stdout + proc.stderr) is escapes
+
+
+def test_the_projects_own_sessions_keep_their_names(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nox.registry
+
+    from ci_gates.commands.nox_sessions import register
+
+    monkeypatch.setattr(nox.registry, "_REGISTRY", {})
+
+    @nox.session(venv_backend="none")
+    def build(session: object) -> None:
+        """The project's own build"""
+
+    register(str(project))
+    sessions = dict(nox.registry.get())
+    assert sessions["build"].__doc__ == "The project's own build"
+    assert "'build' is kept" in capsys.readouterr().err
+    native = sessions["native_import"]  # requires the gate build: run by the runner instead
+    assert not list(getattr(native, "requires", None) or [])
+    session = Session([])
+    native(session)
+    assert session.ran[0][0][-3:] == ("run", "--with-requires", "native_import")

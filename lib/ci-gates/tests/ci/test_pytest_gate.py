@@ -59,7 +59,12 @@ def test_failed_tests_are_findings_at_their_definition() -> None:
             'tests/ci/test_y.py::test_fixture failed: failed on setup with "OSError: boom"',
         ),
     ]
-    assert found[0].fix == "rerun it alone: `nox -s pytest -- tests/ci/test_x.py::test_bad[a-1]`"
+    # quoted: `[a-1]` is a glob to the shell
+    assert found[0].fix == "rerun it alone: `nox -s pytest -- 'tests/ci/test_x.py::test_bad[a-1]'`"
+    assert (
+        found[1].fix
+        == "rerun it alone: `nox -s pytest -- tests/ci/test_x.py::TestThing::test_method`"
+    )
     assert pytest_gate.failed_tests("not xml") == []
 
 

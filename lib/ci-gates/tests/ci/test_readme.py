@@ -14,11 +14,12 @@ from ci_gates.core.registry import builtin
 from ci_gates.core.sessions import EXTRA_SESSIONS
 from ci_gates.gates import readme
 from ci_gates.testing import run_gate
+from tests.ci.conftest import HOUSE_STYLE
 
 SESSIONS = [g.name for g in builtin()] + list(EXTRA_SESSIONS)
 
 MakeRepo = Callable[..., Path]
-CONFIG = dict(DEFAULTS)
+CONFIG = {**DEFAULTS, "policy": ["house-style"]}  # the README rules are house style
 FENCE = "```"
 
 
@@ -32,7 +33,7 @@ def crate(name: str, extra: str = 'readme = "README.md"\n') -> str:
     return f'[package]\nname = "{name}"\nversion = "0.1.0"\n{extra}'
 
 
-PYPROJECT = '[project]\nname = "x"\nversion = "0"\nreadme = "README.md"\n'
+PYPROJECT = '[project]\nname = "x"\nversion = "0"\nreadme = "README.md"\n' + HOUSE_STYLE
 ROOT_README = body(30, f"# x\n\n{FENCE}sh\nnox -s gates\nnox -s tests\n{FENCE}\n")
 CLEAN = {
     "pyproject.toml": PYPROJECT,
@@ -81,10 +82,14 @@ def test_covered_dir(rel_dir: str, expected: bool) -> None:
 
 
 def test_covered_dir_follows_config_and_accepts_the_bare_section() -> None:
-    assert readme.covered_dir("docs", {"readme": {"dirs": ["docs"]}})
-    assert readme.covered_dir("docs", {"dirs": ["docs"]})
-    assert not readme.covered_dir("ci/gates", {"dirs": ["docs"]})
-    assert readme.covered_dir("target", {"dirs": ["target"]})  # named literally, not skipped
+    on = {"policy": ["readmes"]}
+    assert readme.covered_dir("docs", {"readme": {"dirs": ["docs"]}, **on})
+    assert readme.covered_dir("docs", {"dirs": ["docs"], **on})
+    assert not readme.covered_dir("ci/gates", {"dirs": ["docs"], **on})
+    assert readme.covered_dir("target", {"dirs": ["target"], **on})  # named literally, not skipped
+    # house style off: no directory but the root needs a README
+    assert not readme.covered_dir("docs", {"readme": {"dirs": ["docs"]}})
+    assert readme.covering_dir("docs/x.md", {"readme": {"dirs": ["docs"]}}) == ""
 
 
 @pytest.mark.parametrize(

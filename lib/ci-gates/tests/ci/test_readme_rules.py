@@ -12,7 +12,7 @@ from ci_gates.gates import readme
 
 SESSIONS = [g.name for g in builtin()] + list(EXTRA_SESSIONS)
 
-CONFIG = dict(DEFAULTS)
+CONFIG = {**DEFAULTS, "policy": ["house-style"]}  # the README rules are house style
 FENCE = "```"
 
 

@@ -31,6 +31,13 @@ def stage(repo: ReleaseRepo, version: str = "0.1.0", meta_version: str | None = 
     return out
 
 
+@pytest.fixture(autouse=True)
+def _outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishing signs attestations under GitHub Actions; these tests publish from anywhere else
+    (the one that is about Actions sets the variable itself)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> ReleaseRepo:
     r = ReleaseRepo.create(tmp_path / "repo")

@@ -23,9 +23,9 @@ from ci_gates.release import registries
 from ci_gates.release.registries import RegistryError, crate_versions, index_files
 
 pytest.importorskip(
-    "pypiserver", reason="pypiserver (ci/registry.py REHEARSAL_TOOLS) not installed"
+    "pypiserver", reason="pypiserver (ci_gates.core.pins REHEARSAL_TOOLS) not installed"
 )
-pytest.importorskip("passlib", reason="passlib (ci/registry.py REHEARSAL_TOOLS) not installed")
+pytest.importorskip("passlib", reason="passlib (ci_gates.core.pins REHEARSAL_TOOLS) not installed")
 
 from ci_gates.release.servers import CrateRegistry, PackageIndex, free_port, install_crate_registry
 

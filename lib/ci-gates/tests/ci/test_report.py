@@ -100,7 +100,9 @@ def test_no_step_summary_without_the_variable(
 def test_main_reads_saved_results_and_fails_on_missing_ones(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    # every gate on (house style too), each with a saved pass
+    policy = '[tool.ci-gates]\npolicy = ["house-style"]\n'
+    (tmp_path / "pyproject.toml").write_text(policy, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     gates = builtin()

@@ -9,7 +9,7 @@ import pytest
 
 from ci_gates.core.findings import CANNOT_RUN_RULE
 from ci_gates.core.project import Names, names
-from ci_gates.core.runner import CANNOT_RUN, FAILED
+from ci_gates.core.runner import CANNOT_RUN, FAILED, PASSED
 from ci_gates.gates import stubs
 from ci_gates.testing import run_gate
 
@@ -123,10 +123,39 @@ def test_run_fails_on_an_allowlist_entry_without_a_reason(make_repo: MakeRepo) -
     assert "nox -s build" in outcome.findings[1].message
 
 
-def test_run_fails_when_the_allowlist_is_missing(make_repo: MakeRepo) -> None:
-    outcome = run_gate("stubs", make_repo({}, git=False))
+def test_no_allowlist_is_no_finding_but_a_configured_one_must_exist(make_repo: MakeRepo) -> None:
+    outcome = run_gate("stubs", make_repo({}, git=False))  # the default path, absent: none
+    assert outcome.status == CANNOT_RUN and "nox -s build" in outcome.text
+    pyproject = (
+        '[project]\nname = "x"\nversion = "0"\n\n[tool.ci-gates.stubs]\nallowlist = "al.txt"\n'
+    )
+    outcome = run_gate("stubs", make_repo({"pyproject.toml": pyproject}, git=False))
     assert outcome.status == FAILED and outcome.rules == ["STB003"]
-    assert outcome.text.startswith("ci/stubtest-allowlist.txt: cannot read the stubtest allowlist")
+    assert outcome.text.startswith("al.txt: cannot read the stubtest allowlist")
+
+
+def test_the_projects_own_allowlist_is_used_as_it_is(make_repo: MakeRepo) -> None:
+    """A project's ``stubtest-allowlist.txt`` (its own, by a usual name) needs no reasons."""
+    root = make_repo({"stubtest-allowlist.txt": "pkg.x\npkg.(\n"}, git=False)
+    assert stubs.allowlist_of(str(root), stubs.DEFAULT_ALLOWLIST, "") == (
+        "stubtest-allowlist.txt",
+        True,
+    )
+    outcome = run_gate("stubs", root)
+    assert outcome.rules == ["STB002", CANNOT_RUN_RULE]  # a broken regex is still one
+
+
+def test_stub_paths_of_a_pure_rust_module_and_a_stub_package(make_repo: MakeRepo) -> None:
+    pure = '[project]\nname = "rs-thing"\nversion = "0"\n\n[tool.maturin]\nmodule-name = "thing"\n'
+    root = make_repo({"pyproject.toml": pure, "thing.pyi": "x: int\n"}, git=False)
+    n = names(root)
+    assert stubs.stub_paths(n) == ["thing.pyi", "thing/__init__.pyi", "thing/thing.pyi"]
+    installed = "/v/site-packages/thing/__init__.pyi"  # maturin ships thing.pyi there
+    assert stubs.repo_path(installed, n, str(root)) == "thing.pyi"
+    assert stubs.installed_stubs("/s", "pkg.ext") == ["/s/pkg/ext.pyi", "/s/pkg/ext/__init__.pyi"]
+    mixed = ACME.replace('"acme_wc._native"', '"acme_wc.main_mod"')
+    root = make_repo({"pyproject.toml": mixed, "python/acme_wc/main_mod/__init__.pyi": ""})
+    assert stubs.stub_path(names(root), str(root)) == "python/acme_wc/main_mod/__init__.pyi"
 
 
 def test_run_reads_the_allowlist_path_from_config(make_repo: MakeRepo) -> None:
@@ -176,8 +205,89 @@ def test_stubtest_mismatch_and_unused_entry_are_findings(make_repo: MakeRepo) ->
 
 
 @pytest.mark.slow
+def test_a_pure_rust_module_stub_is_checked_where_the_project_keeps_it(
+    make_repo: MakeRepo,
+) -> None:
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    pure = '[project]\nname = "acme-wc"\nversion = "0.1.0"\n\n[tool.maturin]\nmodule-name = "acme_wc"\n'
+    stub = "__version__: str\n\ndef count(p: str) -> int: ...\n"
+    files = {"acme_wc/__init__.py": RUNTIME, "acme_wc/__init__.pyi": stub.encode()}
+    files["acme_wc/py.typed"] = b""  # maturin adds it beside the stub
+    root = repo_with_wheel(
+        make_repo, files, cli=False, extra={"pyproject.toml": pure, "acme_wc.pyi": stub}
+    )
+    outcome = run_gate("stubs", root)
+    assert outcome.status == FAILED and outcome.rules == ["STB005"]
+    assert outcome.findings[0].location() == "acme_wc.pyi:3"
+
+
+@pytest.mark.slow
 def test_a_wheel_without_the_stub_fails(make_repo: MakeRepo) -> None:
     files = {"acme_wc/__init__.py": b"", "acme_wc/_native.py": RUNTIME}
     outcome = run_gate("stubs", _acme_with_wheel(make_repo, files, "# none\n"))
     assert outcome.status == FAILED and outcome.rules == ["STB004"]
     assert outcome.findings[0].path == "python/acme_wc/_native.pyi"
+
+
+@pytest.mark.slow
+def test_the_projects_stubtest_arguments_are_passed(make_repo: MakeRepo) -> None:
+    """A project that runs stubtest with ``--ignore-missing-stub`` is judged the same way."""
+    files = {
+        "acme_wc/__init__.py": b"",
+        "acme_wc/py.typed": b"",
+        "acme_wc/_native.py": RUNTIME,
+        "acme_wc/_native.pyi": b"__version__: str\n",  # count() has no stub
+    }
+    outcome = run_gate("stubs", _acme_with_wheel(make_repo, files, "# none\n"))
+    assert outcome.rules == ["STB005"] and "count is not present in stub" in outcome.text
+    args = ACME + '\n[tool.ci-gates.stubs]\nargs = ["--ignore-missing-stub"]\n'
+    extra = {"pyproject.toml": args, "ci/stubtest-allowlist.txt": "# none\n"}
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    root = repo_with_wheel(make_repo, dict(files), cli=False, extra=extra)
+    assert run_gate("stubs", root).status == PASSED
+
+
+MIXED_TOP = ACME.replace('"acme_wc._native"', '"acme_wc"')
+
+
+@pytest.mark.slow
+def test_a_top_level_module_inside_its_package_and_the_py_typed_marker(
+    make_repo: MakeRepo,
+) -> None:
+    """``module-name = "pkg"`` with ``python/pkg/``: maturin installs ``pkg/pkg.<tag>.so``
+    beside ``pkg/pkg.pyi``; without ``py.typed`` mypy (and stubtest) ignores that stub."""
+    from ci_gates.testing.wheels import repo_with_wheel
+
+    stub = "__version__: str\n\ndef count(path: str) -> int: ...\n"
+    files = {
+        "acme_wc/__init__.py": b"from .acme_wc import *\n",
+        "acme_wc/acme_wc.py": RUNTIME,
+        "acme_wc/acme_wc.pyi": stub.encode(),
+    }
+    extra = {"pyproject.toml": MIXED_TOP, "python/acme_wc/acme_wc.pyi": stub}
+    root = repo_with_wheel(make_repo, dict(files), cli=False, extra=extra)
+    assert stubs.stub_path(names(root), str(root)) == "python/acme_wc/acme_wc.pyi"
+    outcome = run_gate("stubs", root)
+    assert outcome.rules == ["STB007"] and outcome.findings[0].path == "python/acme_wc"
+    files["acme_wc/py.typed"] = b""
+    root = repo_with_wheel(make_repo, files, cli=False, extra=extra)
+    assert run_gate("stubs", root).rules in ([], ["STB005"])  # stubtest ran on the stub
+
+
+def test_a_stub_mypy_rejects_is_a_finding_per_error_at_its_line(make_repo: MakeRepo) -> None:
+    """stubtest checks nothing when mypy rejects the stub: mypy's errors are the findings."""
+    pure = '[project]\nname = "rs-thing"\nversion = "0"\n\n[tool.maturin]\nmodule-name = "thing"\n'
+    root = make_repo({"pyproject.toml": pure, "thing.pyi": "x: int\n"}, git=False)
+    output = (
+        "error: not checking stubs due to mypy build errors:\n"
+        "lib/python3.11/site-packages/thing/__init__.pyi:19: error: Variance of TypeVar "
+        '"_KT_co" incompatible with variance in parent type  [type-var]\n'
+        "lib/python3.11/site-packages/thing/__init__.pyi:25: error: Cannot use a covariant "
+        "type variable as a parameter  [misc]\n"
+    )
+    errors, unused = stubs.parse_stubtest(output, names(root), str(root))
+    assert [(e.path, e.line) for e in errors] == [("thing.pyi", 19), ("thing.pyi", 25)]
+    assert errors[1].message.startswith("mypy rejects it: Cannot use a covariant")
+    assert unused == []

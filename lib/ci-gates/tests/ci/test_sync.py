@@ -9,6 +9,7 @@ import pytest
 from ci_gates.core import sync
 from ci_gates.core.registry import Registry, builtin
 from ci_gates.testing.plugin import MakeRepo
+from tests.ci.conftest import HOUSE_STYLE, HOUSE_STYLE_PYPROJECT
 
 CI = ".github/workflows/ci.yml"
 IN_CI = [g.name for g in Registry(builtin()).gates if g.in_ci]
@@ -35,9 +36,7 @@ README = "# x\n\nintro\n\n<!-- >>> ci-gates -->\nold table\n<!-- <<< ci-gates --
 def repo(
     make_repo: MakeRepo, ci: str = CI_TEXT, readme: str = README, pyproject: str | None = None
 ) -> Path:
-    files = {CI: ci, "README.md": readme}
-    if pyproject is not None:
-        files["pyproject.toml"] = pyproject
+    files = {CI: ci, "README.md": readme, "pyproject.toml": pyproject or HOUSE_STYLE_PYPROJECT}
     return make_repo(files, git=False)
 
 
@@ -105,7 +104,7 @@ def test_out_of_order_steps_are_stale(make_repo: MakeRepo) -> None:
 
 def test_skipped_gates_and_their_dependents_get_no_step(make_repo: MakeRepo) -> None:
     pyproject = (
-        '[project]\nname = "x"\n\n[tool.ci-gates]\nskip = { build = "no wheel in this project" }\n'
+        '[project]\nname = "x"\n' + HOUSE_STYLE + 'skip = { build = "no wheel in this project" }\n'
     )
     root = repo(make_repo, pyproject=pyproject)
     sync.sync(str(root))

@@ -8,6 +8,7 @@ import pytest
 
 from ci_gates.testing import run_gate
 from ci_gates.testing.plugin import MakeRepo
+from tests.ci.conftest import HOUSE_STYLE, HOUSE_STYLE_PYPROJECT
 
 CI_OK = """\
 name: ci
@@ -45,17 +46,19 @@ def test_gate_ci_step_calling_cargo_fails_naming_file_and_line(make_repo: MakeRe
     bad = (
         CI_OK + "      - name: build\n        run: |\n          echo start\n          cargo build\n"
     )
-    outcome = run_gate("tool_guard", make_repo({".github/workflows/ci.yml": bad}))
+    files = {".github/workflows/ci.yml": bad, "pyproject.toml": HOUSE_STYLE_PYPROJECT}
+    outcome = run_gate("tool_guard", make_repo(files))
     assert outcome.status == "failed" and outcome.rules == ["TG003"]
     assert ".github/workflows/ci.yml:12: `cargo build` calls the tool directly" in outcome.text
     assert "run `nox -s build`" in outcome.text
 
 
 def test_gate_single_line_run_step(make_repo: MakeRepo) -> None:
-    outcome = run_gate(
-        "tool_guard", make_repo({".github/workflows/ci.yml": CI_OK + "      - run: cargo build\n"})
-    )
+    ci = {".github/workflows/ci.yml": CI_OK + "      - run: cargo build\n"}
+    outcome = run_gate("tool_guard", make_repo({**ci, "pyproject.toml": HOUSE_STYLE_PYPROJECT}))
     assert outcome.rules == ["TG003"] and outcome.findings[0].line == 9
+    # one `nox -s` per CI step is house style: off, the step is not this gate's business
+    assert run_gate("tool_guard", make_repo(ci)).findings == []
 
 
 @pytest.mark.parametrize(
@@ -137,7 +140,8 @@ def test_gate_outside_git_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.Mo
 
 
 def test_gate_ignore_config(make_repo: MakeRepo) -> None:
-    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nignore = { TG001 = "docs show the slow way on purpose" }\n'
+    pyproject = HOUSE_STYLE_PYPROJECT.replace(HOUSE_STYLE, "")
+    pyproject += '[tool.ci-gates]\nignore = { TG001 = "docs show the slow way on purpose" }\n'
     root = make_repo({"pyproject.toml": pyproject, "docs/slow.md": "```sh\nuv run pytest\n```\n"})
     outcome = run_gate("tool_guard", root)
     assert outcome.status == "passed" and outcome.findings[0].ignored

@@ -12,13 +12,14 @@ from ci_gates.gates.tool_guard.rules import Scope, evaluate
 
 META = '# /// script\n# requires-python = ">=3.9"\n# dependencies = ["rich"]\n# ///\nprint(1)\n'
 NOT_SCRIPT = "# /// pyproject\n# x = 1\n# ///\n"
+MATURIN = "[build-system]\nrequires = ['maturin>=1,<2']\nbuild-backend = 'maturin'\n\n"
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
     files = {
-        "pyproject.toml": "[project]\nname = 'p'\n",
+        "pyproject.toml": MATURIN + "[project]\nname = 'p'\n",
         "scripts/meta.py": META,
         "scripts/plain.py": "print(1)\n",
         "scripts/other_block.py": NOT_SCRIPT,
@@ -130,3 +131,58 @@ def test_in_a_workflow_job(
     kind, rules = decide(command, Scope("shell", str(project), cwd, checkouts))
     assert kind == expected, rules
     assert rule is None or rule in rules
+
+
+# (pyproject.toml files by directory, does syncing the root build a native extension, what)
+SHAPES: list[tuple[dict[str, str], bool | None, str]] = [
+    ({"": MATURIN + "[project]\nname = 'a'\n"}, True, ""),
+    ({"": "[build-system]\nrequires = ['setuptools', 'setuptools-rust']\n"}, True, ""),
+    (
+        {"": "[build-system]\nrequires = ['hatchling']\nbuild-backend = 'hatchling.build'\n"},
+        False,
+        "",
+    ),
+    ({"": "[project]\nname = 'a'\n"}, False, ""),  # no build system: not a package
+    ({"": MATURIN + "[tool.uv]\npackage = false\n"}, False, ""),
+    (
+        {
+            "": "[project]\nname = 'r'\ndependencies = ['core']\n[tool.uv.sources]\ncore = { path = 'rs' }\n",
+            "rs": MATURIN + "[project]\nname = 'core'\n",
+        },
+        True,
+        "rs/pyproject.toml",
+    ),
+    (
+        {
+            "": "[project]\nname = 'r'\n[tool.uv.sources]\ncore = { path = 'rs' }\n",  # not a dependency
+            "rs": MATURIN + "[project]\nname = 'core'\n",
+        },
+        False,
+        "",
+    ),
+    ({"": "not = [toml"}, None, ""),
+]
+
+
+@pytest.mark.parametrize(("files", "builds", "what"), SHAPES)
+def test_native_build(
+    tmp_path: Path, files: dict[str, str], builds: bool | None, what: str
+) -> None:
+    from ci_gates.parsers.uvproject import native_build
+
+    for rel, text in files.items():
+        (tmp_path / rel).mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel / "pyproject.toml").write_text(text)
+    assert native_build(str(tmp_path), str(tmp_path)) == (builds, what)
+
+
+def test_the_agent_in_a_workspace_member(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    (root / "py").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'r'\n[tool.uv]\npackage = false\n")
+    (root / "py" / "pyproject.toml").write_text(MATURIN + "[project]\nname = 'core'\n")
+    at_root = Scope("shell", str(root), str(root))
+    assert decide("uv run pytest", at_root) == ("allow", [])
+    assert decide("uv run --project py pytest", at_root) == ("deny", ["TG001"])
+    assert decide("uv run pytest", at_root._replace(cwd=str(root / "py"))) == ("deny", ["TG001"])
+    assert decide("uv sync --project py && uv run --project py pytest", at_root) == ("allow", [])

@@ -374,6 +374,7 @@ def test_a_wheel_without_a_long_description_is_named_once(tmp_path: Path) -> Non
     bare = make_wheel(tmp_path)  # the factory's METADATA has no body
     found = no_long_description(str(bare), bare.name)
     assert found is not None and found.rule == "WHL020" and "[project]" in found.fix
+    assert found.severity == WARNING  # the package works; its PyPI page is empty
     files = default_files()
     meta = f"{DIST}-{VERSION}.dist-info/METADATA"
     body = f"Metadata-Version: 2.4\nName: qf-fixture\nVersion: {VERSION}\n\n# qf\n\nCounts.\n"

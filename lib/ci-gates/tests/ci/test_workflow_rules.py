@@ -27,6 +27,7 @@ def test_every_rule_has_help() -> None:
     [
         (f"actions/checkout@{SHA}", None),
         ("./action/cleanup", None),
+        ("$/.github/actions/setup", None),  # self-repository reference: the running commit
         ("docker://alpine@sha256:" + "a" * 64, None),
         ("actions/checkout@v4", "actions/checkout@v4 is not pinned to a full commit SHA"),
         ("actions/checkout@main", "actions/checkout@main is not pinned to a full commit SHA"),
@@ -261,12 +262,30 @@ def test_wf008_id_token_at_workflow_level() -> None:
 @pytest.mark.parametrize(
     ("job", "hit"),
     [
-        # a build job with an OIDC token
+        # a build job with an OIDC token: checkout, setup, scripts cannot use it
         ("    permissions: {id-token: write}\n    steps: [{run: nox -s build}]\n", True),
-        # publish action but no environment: a maintainer never approves it
+        (
+            f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'actions/checkout@{SHA}'}}, "
+            f"{{uses: 'astral-sh/setup-uv@{SHA}'}}, {{run: cargo test}}]\n",
+            True,
+        ),
+        # publish action without an environment: it uses the token (environments: release_doctor)
         (
             f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'pypa/gh-action-pypi-publish@{SHA}'}}]\n",
-            True,
+            False,
+        ),
+        # an attestation, a cloud login or token exchange, a script that asks for a token
+        (
+            f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'actions/attest@{SHA}'}}]\n",
+            False,
+        ),
+        (
+            f"    permissions: {{id-token: write}}\n    steps: [{{uses: 'example/sts-login@{SHA}'}}]\n",
+            False,
+        ),
+        (
+            "    permissions: {id-token: write}\n    steps: [{run: 'curl \"$ACTIONS_ID_TOKEN_REQUEST_URL\"'}]\n",
+            False,
         ),
         # environment + publish action / nox -s publish / uv publish: a publish job
         (
@@ -281,15 +300,20 @@ def test_wf008_id_token_at_workflow_level() -> None:
             "    environment: release\n    permissions: {id-token: write}\n    steps: [{run: uv publish -v dist/*}]\n",
             False,
         ),
-        # a local reusable workflow: its own jobs are checked in its file
+        # a reusable workflow (local, self-repository `$/`, or another's): the callee decides
         ("    uses: ./.github/workflows/publish.yml\n    permissions: {id-token: write}\n", False),
+        ("    uses: $/.github/workflows/publish.yml\n    permissions: {id-token: write}\n", False),
+        (
+            f"    uses: org/wf/.github/workflows/p.yml@{SHA}\n    permissions: {{id-token: write}}\n",
+            False,
+        ),
     ],
 )
 def test_wf009_id_token_only_on_publish_jobs(job: str, hit: bool) -> None:
     parsed = parse(f"on: [push]\npermissions: {{}}\njobs:\n  j:\n    runs-on: x\n{job}")
     found = _wf_security.id_token_off_publish_job(W, parsed.root)
     assert [(f.rule, f.line, f.message) for f in found] == (
-        [("WF009", 6, "job j has id-token: write but is not a publish job")] if hit else []
+        [("WF009", 6, "job j has id-token: write but no step that uses it")] if hit else []
     )
 
 
@@ -315,3 +339,21 @@ def test_wf010_registry_token_from_secrets(step: str, secret: str | None) -> Non
             ("WF010", 11, f"reads the registry token secrets.{secret}")
         ]
         assert "trusted publishing" in found[0].fix
+
+
+@pytest.mark.parametrize(
+    ("step", "rules"),
+    [
+        ('- run: nox -s "${{ github.head_ref }}"\n', ["WF004"]),
+        ('- run: nox -s "${{ github.head_ref }}" # zizmor: ignore[template-injection]\n', []),
+        ('- run: nox -s "${{ github.head_ref }}" # zizmor: ignore[artipacked]\n', ["WF004"]),
+        ("- uses: actions/cache@v4 # zizmor: ignore[unpinned-uses]\n", []),
+        ("- uses: actions/cache@v4 # zizmor: ignore[cache-poisoning, unpinned-uses]\n", []),
+        ("- uses: actions/cache@v4  # pinned by the org's policy\n", ["WF003"]),
+    ],
+)
+def test_the_projects_zizmor_suppressions_are_honoured(step: str, rules: list[str]) -> None:
+    # WF003/WF004 stand in for zizmor's unpinned-uses and template-injection: a suppression
+    # the project wrote for zizmor, on that line, is its reviewed decision.
+    found = _wf_security.file_findings(W, workflow(steps_block(step)), workflow=True)
+    assert [f.rule for f in found] == rules

@@ -18,6 +18,7 @@ import pytest
 from ci_gates.core.project import names
 from ci_gates.testing import Outcome, run_gate
 from ci_gates.testing.plugin import MakeRepo
+from tests.ci.conftest import HOUSE_STYLE, HOUSE_STYLE_PYPROJECT
 
 PROJECT = Path(__file__).parent / "fixtures" / "project"
 FIXTURES = Path(__file__).parent / "fixtures" / "workflows"
@@ -42,6 +43,7 @@ def _repo(
 ) -> Path:
     files = {rel: (PROJECT / rel).read_text(encoding="utf-8") for rel in REAL_FILES}
     files[RELEASE] = (FIXTURES / "release.yml").read_text(encoding="utf-8")
+    files["pyproject.toml"] = HOUSE_STYLE_PYPROJECT  # a template project: house style on
     for rel, (old, new) in (edits or {}).items():
         assert old in files[rel], f"fixture edit: {old!r} not in {rel}"
         files[rel] = files[rel].replace(old, new, 1)
@@ -111,7 +113,7 @@ def test_gate_missing_from_ci_is_stale(make_repo: MakeRepo) -> None:
 def test_gate_skipped_in_config_needs_no_step(make_repo: MakeRepo) -> None:
     step = "      - name: wheel\n        if: ${{ !cancelled() }}\n        run: nox -s wheel\n"
     pyproject = (
-        '[project]\nname = "x"\n\n[tool.ci-gates]\nskip = { wheel = "no wheel checks here" }\n'
+        '[project]\nname = "x"\n' + HOUSE_STYLE + 'skip = { wheel = "no wheel checks here" }\n'
     )
     root = _repo(make_repo, {CI: (step, "")}, {"pyproject.toml": pyproject})
     outcome = run_gate("workflows", root)
@@ -170,7 +172,7 @@ def test_id_token_on_a_build_job_fails(make_repo: MakeRepo) -> None:
     old = "    timeout-minutes: 60\n    permissions:\n      contents: read\n"
     root = _repo(make_repo, {RELEASE: (old, old + "      id-token: write\n")})
     line = _line_of(root, RELEASE, "      id-token: write", whole=True)
-    _fails_with(root, "WF009", RELEASE, line, "job build", "not a publish job")
+    _fails_with(root, "WF009", RELEASE, line, "job build", "no step that uses it")
 
 
 def test_registry_token_from_secrets_fails(make_repo: MakeRepo) -> None:
@@ -261,7 +263,11 @@ def test_missing_tool_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.Monkey
 
 def test_trusted_expressions_can_be_ignored_on_their_own(make_repo: MakeRepo) -> None:
     rel = "action/cleanup/action.yml"
-    pyproject = '[project]\nname = "x"\n\n[tool.ci-gates]\nignore = { WF005 = "runner paths are fine here" }\n'
+    pyproject = (
+        '[project]\nname = "x"\n'
+        + HOUSE_STYLE
+        + 'ignore = { WF005 = "runner paths are fine here" }\n'
+    )
     edit = (CLEANUP_HOME, 'home="${{ runner.temp }}/t"')
     root = _repo(make_repo, {rel: edit}, {"pyproject.toml": pyproject})
     outcome = run_gate("workflows", root)

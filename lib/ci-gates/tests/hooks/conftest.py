@@ -13,23 +13,39 @@ from typing import Any, Callable
 import pytest
 
 from ci_gates.hooks import loc as _loc
+from ci_gates.hooks import post_edit as _post_edit
 from ci_gates.hooks import protocol as _protocol
-from ci_gates.hooks import readme as _readme
+from ci_gates.hooks import stop as _stop
 from ci_gates.hooks import tool as _tool
 
 PAYLOADS = Path(__file__).parent / "payloads"
-GUARDS = {"loc_guard": _loc.check, "tool_guard": _tool.check, "readme_guard": _readme.check}
+GUARDS = {
+    "loc_guard": _loc.check,
+    "tool_guard": _tool.check,
+    "post_edit": _post_edit.check,
+    "stop": _stop.check,
+}
 
 Result = namedtuple("Result", "code out err answer")
 
+# A maturin project (`uv run` builds it) with this template's house style on (READMEs, budget).
 PYPROJECT = """\
+[build-system]
+requires = ["maturin>=1,<2"]
+build-backend = "maturin"
+
 [project]
 name = "fixture"
 version = "0.0.0"
 
+[tool.ci-gates]
+policy = ["house-style"]
+
 [tool.ci-gates.loc]
 warn = 400
 fail = 600
+
+[tool.ruff.format]
 """
 ROOT_README = "# Fixture\n\n" + "".join(f"Line {i} about the project.\n" for i in range(30))
 DIR_README = "# ci/hooks\n\nWhat is here.\n\nHow to test it.\n\nMore.\n"
@@ -49,7 +65,8 @@ def payload(name: str, root: Path | str, **tool_input: Any) -> dict[str, Any]:
     """The payload fixture ``payloads/<name>.json`` for ``root``, with ``tool_input`` overrides."""
     data = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
     data = _fill(data, str(root))
-    data["tool_input"].update(tool_input)
+    if tool_input:
+        data["tool_input"].update(tool_input)
     return data  # type: ignore[no-any-return]
 
 
@@ -67,7 +84,8 @@ def run_hook(
 
 
 def decision(result: Result) -> str:
-    """``allow`` (silent), ``deny``, ``note`` or ``feedback``, checking the answer's exact shape."""
+    """``allow`` (silent), ``deny``, ``note``, ``context``, ``block`` or ``message``, checking
+    the answer's exact shape (``block`` is a stop's; no guard blocks after a write)."""
     assert result.code == 0
     assert "Traceback" not in result.err
     if result.answer is None:
@@ -79,7 +97,10 @@ def decision(result: Result) -> str:
     if "decision" in answer:
         assert set(answer) == {"decision", "reason"} and answer["decision"] == "block"
         assert answer["reason"].strip()
-        return "feedback"
+        return "block"
+    if "systemMessage" in answer:
+        assert set(answer) == {"systemMessage"} and answer["systemMessage"].strip()
+        return "message"
     assert set(answer) == {"hookSpecificOutput"}
     spec = answer["hookSpecificOutput"]
     if "permissionDecision" in spec:
@@ -88,7 +109,8 @@ def decision(result: Result) -> str:
         assert spec["permissionDecisionReason"].strip()
         return "deny"
     assert set(spec) == {"hookEventName", "additionalContext"}
-    return "note"
+    assert spec["additionalContext"].strip()
+    return "context" if spec["hookEventName"] == "PostToolUse" else "note"
 
 
 def text_of(result: Result) -> str:
@@ -97,6 +119,8 @@ def text_of(result: Result) -> str:
         return ""
     if "reason" in result.answer:
         return str(result.answer["reason"])
+    if "systemMessage" in result.answer:
+        return str(result.answer["systemMessage"])
     spec = result.answer["hookSpecificOutput"]
     return str(spec.get("permissionDecisionReason") or spec.get("additionalContext"))
 

@@ -42,7 +42,7 @@ def run_as_agent(
     where: str = "ci/sub/deeper",
 ) -> Ran:
     """Every configured command matching this call, run like the agent: its combined result."""
-    event, tool = data["hook_event_name"], str(data["tool_name"])
+    event, tool = data["hook_event_name"], str(data.get("tool_name", ""))
     cmds = [
         h.command
         for h in configured(root)
@@ -64,7 +64,8 @@ def run_as_agent(
 
 
 def verdict(ran: Ran) -> tuple[str, str]:
-    """(``allow`` | ``deny`` | ``note`` | ``feedback``, text); checks the protocol rules."""
+    """(``allow`` | ``deny`` | ``note`` | ``context`` | ``block`` | ``message``, text); checks
+    the protocol rules."""
     assert ran.code == 0, ran
     assert "Traceback" not in ran.err, ran
     if not ran.out:
@@ -72,11 +73,14 @@ def verdict(ran: Ran) -> tuple[str, str]:
     assert ran.out.endswith("\n") and ran.out.count("\n") == 1 and "\r" not in ran.out
     answer = json.loads(ran.out)
     if "decision" in answer:
-        return "feedback", answer["reason"]
+        return "block", answer["reason"]
+    if "systemMessage" in answer:
+        return "message", answer["systemMessage"]
     spec = answer["hookSpecificOutput"]
     if spec.get("permissionDecision") == "deny":
         return "deny", spec["permissionDecisionReason"]
-    return "note", spec["additionalContext"]
+    kind = "context" if spec["hookEventName"] == "PostToolUse" else "note"
+    return kind, spec["additionalContext"]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,8 @@ def test_every_configured_command_is_exercised(root: Path) -> None:
         (h.agent, re.search(r'ci/hooks/guard\.py" (\w+)', h.command)) for h in configured(root)
     }
     scripts = {(agent, m[1]) for agent, m in guards if m is not None}
-    assert scripts == {(a, s) for a in AGENTS for s in ("loc_guard", "tool_guard", "readme_guard")}
+    wired = ("loc_guard", "tool_guard", "post_edit", "stop")
+    assert scripts == {(a, s) for a in AGENTS for s in wired}
 
 
 @pytest.mark.parametrize("agent", AGENTS)
@@ -146,7 +151,7 @@ def test_readme_feedback(root: Path) -> None:
     (root / "crates/newcrate/src/lib.rs").write_text("pub fn f() {}\n")
     for agent, name in (("claude", "claude_post_write"), ("codex", "codex_post_apply_patch")):
         kind, reason = verdict(run_as_agent(root, agent, payload(name, root)))
-        assert kind == "feedback" and "crates/newcrate/README.md: missing" in reason
+        assert kind == "context" and "crates/newcrate/README.md: missing" in reason
 
 
 @pytest.fixture
@@ -155,7 +160,7 @@ def scratch(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("agent", AGENTS)
-@pytest.mark.parametrize("script", ["loc_guard", "tool_guard", "readme_guard"])
+@pytest.mark.parametrize("script", ["loc_guard", "tool_guard", "post_edit", "stop"])
 @pytest.mark.parametrize("where", ["ci/sub/deeper", "."])
 def test_missing_script_never_blocks(scratch: Path, agent: str, script: str, where: str) -> None:
     hooks = scratch / "ci" / "hooks"
@@ -163,9 +168,10 @@ def test_missing_script_never_blocks(scratch: Path, agent: str, script: str, whe
     calls = {
         "loc_guard": _write(scratch, agent, 2000),
         "tool_guard": _bash(scratch, agent, "uv run pytest"),
-        "readme_guard": payload(
+        "post_edit": payload(
             f"{agent}_post_{'write' if agent == 'claude' else 'apply_patch'}", scratch
         ),
+        "stop": payload(f"{agent}_stop", scratch),
     }
     ran = run_as_agent(scratch, agent, calls[script], where=where)
     assert ran.code == 0 and ran.out == "" and "can't open file" in ran.err

@@ -168,7 +168,11 @@ tool_inputs = st.fixed_dictionaries(
         "command": commands | patches | json_values,
     },
 )
-events = st.sampled_from(["PreToolUse", "PostToolUse", "Stop", "SessionStart", ""]) | json_values
+events = (
+    st.sampled_from(["PreToolUse", "PostToolUse", "Stop", "SubagentStop", "SessionStart", ""])
+    | json_values
+)
+OWN_EVENT = {"post_edit": "PostToolUse", "stop": "Stop"}
 tools = (
     st.sampled_from(
         ["Write", "Edit", "MultiEdit", "Bash", "PowerShell", "apply_patch", "Read", "mcp__a__b"]
@@ -211,7 +215,7 @@ def wellformed(draw: st.DrawFn, root: Path, guard: str) -> dict[str, Any]:
         "transcript_path": None,
         "cwd": draw(st.sampled_from([str(root), str(root / "ci")])),
         "hook_event_name": draw(
-            st.sampled_from(["PostToolUse" if guard == "readme_guard" else "PreToolUse"])
+            st.sampled_from([OWN_EVENT.get(guard, "PreToolUse")])
             | st.sampled_from(["PreToolUse", "PostToolUse"])
         ),
         "tool_name": tool,
@@ -255,8 +259,13 @@ def check_by_design(guard: str, data: Any, agent: str, result: Result, root: Pat
     event = data.get("hook_event_name") if isinstance(data, dict) else None
     tool = data.get("tool_name") if isinstance(data, dict) else None
     ti = data["tool_input"] if shaped else {}
-    if kind == "feedback":
-        assert guard == "readme_guard" and event == "PostToolUse"
+    if kind == "context":
+        assert guard == "post_edit" and event == "PostToolUse"
+    # No gates environment in these projects: a stop is let through, saying so; never blocked.
+    assert kind != "block"
+    if kind == "message":
+        assert guard == "stop" and event in ("Stop", "SubagentStop")
+        assert "gates environment" in text_of(result)
     if kind == "note":
         assert agent == "claude" and guard in ("loc_guard", "tool_guard")
     if kind == "deny":
@@ -310,7 +319,8 @@ def test_generated_payloads_in_process(root: Path, guard: str, agent: str) -> No
 @given(raw=st.binary(max_size=64), guard=st.sampled_from(sorted(GUARDS)))
 def test_random_bytes(guard: str, raw: bytes, tmp_path_factory: pytest.TempPathFactory) -> None:
     result = run_hook(guard, None, tmp_path_factory.getbasetemp(), "claude", raw=raw)
-    assert decision(result) in ("allow", "deny", "note", "feedback") and result.code == 0
+    assert decision(result) in ("allow", "deny", "note", "context", "message")
+    assert result.code == 0
 
 
 def test_generated_payloads_as_subprocesses(tmp_path: Path) -> None:

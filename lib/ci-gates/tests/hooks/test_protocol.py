@@ -45,6 +45,9 @@ def test_garbage_is_allowed_with_one_stderr_line(
     hook: Hook, guard: str, raw: bytes, agent: str
 ) -> None:
     result = hook(guard, None, agent=agent, raw=raw)
+    if guard == "stop" and b'"Stop"' in raw:  # a real (minimal) Stop; no gates env here
+        assert decision(result) == "message" and result.err == ""
+        return
     assert decision(result) == "allow"
     assert result.err.count("\n") <= 1 and result.err.startswith(f"{guard}: ")
 

@@ -1,4 +1,4 @@
-"""readme_guard: after a write, what the readme gate will want, told to the agent."""
+"""The readme part of the post-edit hook: after a write, what the readme gate will want, told to the agent."""
 
 from __future__ import annotations
 
@@ -14,60 +14,60 @@ from tests.hooks.conftest import Result, decision, payload, text_of
 Hook = Callable[..., Result]
 
 
-def _write(project: Path, rel: str, text: str = "x\n") -> dict[str, object]:
+def _write(project: Path, rel: str, text: str = "x = 1\n") -> dict[str, object]:
     (project / rel).parent.mkdir(parents=True, exist_ok=True)
     (project / rel).write_text(text, encoding="utf-8")  # PostToolUse: the write has happened
     return payload("claude_post_write", project, file_path=str(project / rel), content=text)
 
 
 def test_new_crate_without_readme(hook: Hook, project: Path) -> None:
-    result = hook("readme_guard", _write(project, "crates/newcrate/src/lib.rs"))
-    assert decision(result) == "feedback"
+    result = hook("post_edit", _write(project, "crates/newcrate/src/lib.rs"))
+    assert decision(result) == "context"
     reason = text_of(result)
     assert "crates/newcrate/README.md: missing" in reason and "5-300 lines" in reason
 
 
 def test_fixture_as_recorded(hook: Hook, project: Path) -> None:
     _write(project, "crates/newcrate/src/lib.rs")
-    assert decision(hook("readme_guard", payload("claude_post_write", project))) == "feedback"
+    assert decision(hook("post_edit", payload("claude_post_write", project))) == "context"
     codex = payload("codex_post_apply_patch", project)
-    assert decision(hook("readme_guard", codex, agent="codex")) == "feedback"
+    assert decision(hook("post_edit", codex, agent="codex")) == "context"
 
 
 def test_covered_dir_with_good_readme_is_silent(hook: Hook, project: Path) -> None:
-    assert decision(hook("readme_guard", _write(project, "ci/hooks/x.py"))) == "allow"
+    assert decision(hook("post_edit", _write(project, "ci/hooks/x.py"))) == "allow"
 
 
 def test_uncovered_dir_falls_back_to_root_readme(hook: Hook, project: Path) -> None:
-    assert decision(hook("readme_guard", _write(project, "docs/notes/a.py"))) == "allow"
+    assert decision(hook("post_edit", _write(project, "docs/notes/a.py"))) == "allow"
     (project / "README.md").write_text("# too short\n")
-    result = hook("readme_guard", _write(project, "docs/notes/a.py"))
-    assert decision(result) == "feedback" and "README.md: 1 line, under the 20-line" in text_of(
+    result = hook("post_edit", _write(project, "docs/notes/a.py"))
+    assert decision(result) == "context" and "README.md: 1 line, under the 20-line" in text_of(
         result
     )
 
 
 def test_readme_out_of_bounds(hook: Hook, project: Path) -> None:
     (project / "ci/hooks/README.md").write_text("one\n")
-    result = hook("readme_guard", _write(project, "ci/hooks/x.py"))
-    assert decision(result) == "feedback" and "ci/hooks/README.md: 1 line" in text_of(result)
+    result = hook("post_edit", _write(project, "ci/hooks/x.py"))
+    assert decision(result) == "context" and "ci/hooks/README.md: 1 line" in text_of(result)
 
 
 def test_readme_edit_checks_sessions(hook: Hook, project: Path) -> None:
     text = "# hooks\n\nRun:\n\n```sh\nnox -s no_such_session\nnox -s gates\n```\n"
-    result = hook("readme_guard", _write(project, "ci/hooks/README.md", text))
-    assert decision(result) == "feedback"
+    result = hook("post_edit", _write(project, "ci/hooks/README.md", text))
+    assert decision(result) == "context"
     assert "ci/hooks/README.md:6: `nox -s no_such_session` names no nox session" in text_of(result)
     assert "nox -s gates`" not in text_of(result)
 
 
 def test_readme_edit_that_is_fine(hook: Hook, project: Path) -> None:
     text = "# hooks\n\nRun:\n\n```sh\nnox -s gates\n```\n"
-    assert decision(hook("readme_guard", _write(project, "ci/hooks/README.md", text))) == "allow"
+    assert decision(hook("post_edit", _write(project, "ci/hooks/README.md", text))) == "allow"
 
 
 def test_readme_in_uncovered_dir_is_not_checked(hook: Hook, project: Path) -> None:
-    result = hook("readme_guard", _write(project, "docs/README.md", "x\n"))
+    result = hook("post_edit", _write(project, "docs/README.md", "x\n"))
     assert decision(result) == "allow"
 
 
@@ -80,21 +80,21 @@ def test_patch_with_readme_and_code_checks_readme_in_full(hook: Hook, project: P
         "*** Update File: crates/c/README.md\n@@\n-a\n+A\n*** End Patch\n"
     )
     data = payload("codex_post_apply_patch", project, command=patch)
-    result = hook("readme_guard", data, agent="codex")
-    assert decision(result) == "feedback" and "nox -s nope" in text_of(result)
+    result = hook("post_edit", data, agent="codex")
+    assert decision(result) == "context" and "nox -s nope" in text_of(result)
 
 
 @pytest.mark.parametrize("tool", ["Bash", "Read", 7])
 def test_other_tools_fail_open(hook: Hook, project: Path, tool: object) -> None:
     data = _write(project, "crates/newcrate/src/lib.rs")
     data["tool_name"] = tool
-    assert decision(hook("readme_guard", data)) == "allow"
+    assert decision(hook("post_edit", data)) == "allow"
 
 
 def test_pre_tool_use_is_not_its_event(hook: Hook, project: Path) -> None:
     data = _write(project, "crates/newcrate/src/lib.rs")
     data["hook_event_name"] = "PreToolUse"
-    assert decision(hook("readme_guard", data)) == "allow"
+    assert decision(hook("post_edit", data)) == "allow"
 
 
 def test_session_names_are_cached(project: Path) -> None:

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from ci_gates.core.config import DEFAULTS
 from ci_gates.hooks.entry import GUARDS
-from ci_gates.template.hookfiles import files
+from ci_gates.template.hookfiles import STOP_TIMEOUT, files
 
 CLAUDE_EVENTS = {
     "PreToolUse",
@@ -121,9 +122,19 @@ def _check_handler(
     return guard
 
 
-def _tools(matcher: str) -> set[str]:
+STOPS = ("Stop", "SubagentStop")
+
+
+def _tools(event: str, group: dict[str, Any], known: set[str]) -> set[str]:
+    """The tools a tool event's group matches (all known); a stop's group has no matcher."""
+    if event in STOPS:
+        assert "matcher" not in group, group  # Stop ignores it; SubagentStop's is agent types
+        return {""}
+    matcher = group["matcher"]
     re.compile(matcher)
-    return set(matcher.strip("^$").split("|"))
+    tools = set(matcher.strip("^$").split("|"))
+    assert tools <= known, matcher
+    return tools
 
 
 def test_claude_settings() -> None:
@@ -131,17 +142,21 @@ def test_claude_settings() -> None:
     assert settings.get("$schema", "").endswith("claude-code-settings.json")
     wired = set()
     for event, group in _groups(settings, CLAUDE_EVENTS):
-        assert _tools(group["matcher"]) <= CLAUDE_TOOLS, group["matcher"]
+        tools = _tools(event, group, CLAUDE_TOOLS)
         for handler in group["hooks"]:
             guard = _check_handler(handler, CLAUDE_HANDLER_KEYS, "", "$CLAUDE_PROJECT_DIR", "")
-            wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
-    assert wired >= {
-        ("PreToolUse", "Write", "loc_guard"),
-        ("PreToolUse", "Edit", "loc_guard"),
-        ("PreToolUse", "Bash", "tool_guard"),
-        ("PreToolUse", "PowerShell", "tool_guard"),
-        ("PostToolUse", "Write", "readme_guard"),
-        ("PostToolUse", "Edit", "readme_guard"),
+            wired |= {(event, tool, guard, handler["timeout"]) for tool in tools}
+    assert wired == {
+        ("PreToolUse", "Write", "loc_guard", 30),
+        ("PreToolUse", "Edit", "loc_guard", 30),
+        ("PreToolUse", "MultiEdit", "loc_guard", 30),
+        ("PreToolUse", "Bash", "tool_guard", 30),
+        ("PreToolUse", "PowerShell", "tool_guard", 30),
+        ("PostToolUse", "Write", "post_edit", 30),
+        ("PostToolUse", "Edit", "post_edit", 30),
+        ("PostToolUse", "MultiEdit", "post_edit", 30),
+        ("Stop", "", "stop", STOP_TIMEOUT),
+        ("SubagentStop", "", "stop", STOP_TIMEOUT),
     }
 
 
@@ -150,15 +165,22 @@ def test_codex_hooks() -> None:
     assert set(hooks) == {"hooks"}
     wired = set()
     for event, group in _groups(hooks, CODEX_EVENTS):
-        assert _tools(group["matcher"]) <= CODEX_TOOLS, group["matcher"]
+        tools = _tools(event, group, CODEX_TOOLS)
         for handler in group["hooks"]:
             guard = _check_handler(handler, CODEX_HANDLER_KEYS, CODEX_ROOT, "$r", " codex")
-            wired |= {(event, tool, guard) for tool in _tools(group["matcher"])}
+            wired |= {(event, tool, guard, handler["timeout"]) for tool in tools}
     assert wired == {
-        ("PreToolUse", "apply_patch", "loc_guard"),
-        ("PreToolUse", "Bash", "tool_guard"),
-        ("PostToolUse", "apply_patch", "readme_guard"),
+        ("PreToolUse", "apply_patch", "loc_guard", 30),
+        ("PreToolUse", "Bash", "tool_guard", 30),
+        ("PostToolUse", "apply_patch", "post_edit", 30),
+        ("Stop", "", "stop", STOP_TIMEOUT),
     }
+
+
+def test_stop_timeout_leaves_the_budget_a_margin() -> None:
+    """The agent's timeout discards the hook's answer: the default budget must end first."""
+    budget = DEFAULTS["hooks"]["stop-budget"]
+    assert budget + 20 <= STOP_TIMEOUT <= budget + 60
 
 
 def test_the_entry_script_stays_thin() -> None:

@@ -25,15 +25,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ci_gates.core.project import Names
+
 MANIFEST = "target/ci-gates/build/manifest.json"
 DIST_DIR = "target/ci-gates/build/dist"
 VENVS_DIR = "target/ci-gates/venvs"
 
-# Files at the root that go into the wheel or the sdist; the directories come from the
-# manifests (input_dirs), so a renamed or adopted layout is hashed right.
+# Files that go into the wheel or the sdist when they sit in the project's directory, the Cargo
+# workspace's or the root; the directories come from the manifests (input_dirs), so a renamed,
+# adopted or nested layout is hashed right.
 INPUT_FILES = (
     "Cargo.toml",
     "Cargo.lock",
+    "build.rs",
     "rust-toolchain.toml",
     "rust-toolchain",
     ".cargo/config.toml",
@@ -68,25 +72,57 @@ class ArtifactError(CannotRun):
         return f"{self.message}; {self.fix}" if self.fix else self.message
 
 
-def input_dirs(root: str) -> list[str]:
-    """Directories (relative, "/") whose files go into the wheel or the sdist.
-
-    Every workspace crate (a root crate contributes ``src``), the Python source (or the
-    package directory when it sits at the root) and the build backend's ``backend-path``.
-    """
+def _names(root: str) -> Names:
     from ci_gates.core.project import ProjectError, names
 
     try:
-        n = names(root)
+        return names(root)
     except ProjectError as exc:
         raise ArtifactError(str(exc), "") from None  # the message names the fix
-    dirs = {c.path or "src" for c in n.crates}
-    if n.bindings is not None:
-        dirs.add(n.bindings.path or "src")
-    dirs.add(n.python_source or n.package)
-    build_system = _pyproject(root).get("build-system", {})
-    dirs.update(p.strip("/") for p in build_system.get("backend-path", []) if isinstance(p, str))
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def input_dirs(root: str) -> list[str]:
+    """Directories (relative, "/") whose files go into the wheel or the sdist.
+
+    Every workspace crate (a crate at the root, the project's or the workspace's directory
+    contributes its ``src``), the Python source (or the package directory when it sits in the
+    project's directory) and the build backend's ``backend-path``.
+    """
+    n = _names(root)
+    shared = {"", n.project, n.cargo_root}  # directories that hold more than a crate
+    crates = [*n.crates, *([n.bindings] if n.bindings else [])]
+    dirs = {_join(c.path, "src") if c.path in shared else c.path for c in crates}
+    dirs.add(n.python_source if n.python_source != n.project else _join(n.project, n.package))
+    build_system = _pyproject(root, n.project).get("build-system", {})
+    dirs.update(
+        _join(n.project, p.strip("/"))
+        for p in build_system.get("backend-path", [])
+        if isinstance(p, str)
+    )
     return sorted(d for d in dirs if d and d != ".")
+
+
+def input_files(root: str) -> list[str]:
+    """Single files (relative) that go into the artifacts, where they exist: :data:`INPUT_FILES`
+    in the root, the project's and the Cargo workspace's directories, each crate's build script,
+    the readme and license files ``[project]`` names, and a pure-Rust module's stub."""
+    n = _names(root)
+    out = [_join(d, f) for d in {"", n.project, n.cargo_root} for f in INPUT_FILES]
+    out += [_join(c.path, "build.rs") for c in n.crates]
+    project = _pyproject(root, n.project).get("project", {})
+    readme = project.get("readme")
+    readme = readme.get("file") if isinstance(readme, dict) else readme
+    declared = [readme, *project.get("license-files", [])]
+    license_ = project.get("license")
+    if isinstance(license_, dict):
+        declared.append(license_.get("file"))
+    out += [_join(n.project, p) for p in declared if isinstance(p, str) and "*" not in p]
+    out.append(_join(n.project, f"{n.package}.pyi"))
+    return sorted({p for p in out if os.path.isfile(_abs(root, p))})
 
 
 def _abs(root: str, rel: str) -> str:
@@ -115,19 +151,17 @@ def input_paths(root: str) -> list[str]:
                 rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
                 paths.update(f"{rel_dir}/{name}" for name in filenames)
     paths = {p for p in paths if not _SKIP_PARTS.intersection(p.split("/"))}
-    paths.update(p for p in INPUT_FILES if os.path.isfile(_abs(root, p)))
-    if os.path.isfile(_abs(root, "build.rs")):  # a root crate's build script
-        paths.add("build.rs")
+    paths.update(input_files(root))
     return sorted(paths)
 
 
-def _pyproject(root: str) -> dict[str, Any]:
+def _pyproject(root: str, project: str = "") -> dict[str, Any]:
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python < 3.11
         import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
     try:
-        with open(_abs(root, "pyproject.toml"), "rb") as f:
+        with open(_abs(root, _join(project, "pyproject.toml")), "rb") as f:
             data = tomllib.load(f)
     except (OSError, ValueError):
         return {}
@@ -135,7 +169,7 @@ def _pyproject(root: str) -> dict[str, Any]:
 
 
 def _pyproject_build_tables(root: str) -> bytes:
-    path = _abs(root, "pyproject.toml")
+    path = _abs(root, _join(_names(root).project, "pyproject.toml"))
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -186,7 +220,8 @@ def build_key(root: str, env: dict[str, str] | None = None) -> str:
 
 
 def workspace_version(root: str) -> str:
-    """The wheel's version: the bindings crate's ``version`` (what maturin reads).
+    """The wheel's version, as maturin sets it: ``[project].version`` when the pyproject.toml
+    states it, else the bindings crate's ``version``.
 
     Each crate has its own version (docs/releasing.md); a project whose crates still inherit
     ``[workspace.package] version`` gets that one, as maturin would.
@@ -194,16 +229,19 @@ def workspace_version(root: str) -> str:
     from ci_gates.core.project import ProjectError, names
 
     try:
-        bindings = names(root).bindings
+        n: Names | None = names(root)
     except ProjectError:
-        bindings = None
-    if bindings is not None and bindings.version:
-        return bindings.version
+        n = None
+    stated = _pyproject(root, n.project if n else "").get("project", {}).get("version")
+    if isinstance(stated, str) and stated:
+        return stated
+    if n is not None and n.bindings is not None and n.bindings.version:
+        return n.bindings.version
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:  # Python < 3.11
         import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
-    path = _abs(root, "Cargo.toml")
+    path = _abs(root, _join(n.cargo_root if n else "", "Cargo.toml"))
     try:
         with open(path, "rb") as f:
             data = tomllib.load(f)
@@ -297,10 +335,13 @@ def wheel_venv(
     extra: list[str] | None = None,
     python: str | None = None,
     stamp: str = "",
+    with_deps: tuple[str, ...] | None = None,
 ) -> str:
     """A venv ``target/ci-gates/venvs/<name>`` of ``python`` (default: this interpreter) with
     the current wheel (and ``extra``) installed.
 
+    The wheel goes in offline without its dependencies, unless ``with_deps`` (its extras, maybe
+    none) asks for the wheel as users install it: with its dependencies and those extras.
     Recreated when the wheel, ``extra`` or the interpreter changed (a marker file records
     them), reused otherwise. Raises :class:`ArtifactError` when there is no current build.
     """
@@ -314,6 +355,7 @@ def wheel_venv(
         "extra": extra,
         "python": python or sys.executable,
         "stamp": stamp,
+        **({"with_deps": list(with_deps)} if with_deps is not None else {}),
     }
     try:
         with open(marker, encoding="utf-8") as f:
@@ -322,9 +364,21 @@ def wheel_venv(
     except (OSError, ValueError):
         pass
     create_venv(venv, python)
-    if extra:
-        pip_install(venv, extra)
-    install_wheel(venv, wheel)
+    if with_deps is None:
+        if extra:
+            pip_install(venv, extra)
+        install_wheel(venv, wheel)
+    else:  # one resolution: the wheel's dependencies and ``extra`` must agree
+        pip_install(venv, [wheel_requirement(root, wheel, with_deps), *extra])
     with open(marker, "w", encoding="utf-8") as f:
         json.dump(want, f)
     return venv
+
+
+def wheel_requirement(root: str, wheel: str, extras: tuple[str, ...] = ()) -> str:
+    """``name[extras] @ file:///.../x.whl``: the built wheel as a requirement with its extras."""
+    from pathlib import Path
+
+    dist = _names(root).normalized_dist
+    chosen = f"[{','.join(extras)}]" if extras else ""
+    return f"{dist}{chosen} @ {Path(wheel).resolve().as_uri()}"

@@ -11,7 +11,7 @@ import io
 import re
 import zipfile
 
-from ci_gates.core.findings import NOTE, Finding, rule
+from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -90,8 +90,10 @@ def elf_glibc_symbols(data: bytes) -> dict[str, Version]:
 @rule("WHL014", gate="wheel")
 def unreadable_elf(wheel_name: str, member: str, error: str) -> Finding:
     """A wheel member starts like an ELF file but pyelftools cannot read it."""
-    return Finding(
-        "WHL014", f"{wheel_name}: {member}: starts like ELF but is unreadable ({error})", fix=HINT
+    return finding_of(
+        unreadable_elf,
+        f"{wheel_name}: {member}: starts like ELF but is unreadable ({error})",
+        fix=HINT,
     )
 
 
@@ -143,7 +145,7 @@ def glibc_too_new(
                 msg = (
                     f"{wheel_name}: {member} needs glibc symbols but the wheel is tagged musllinux"
                 )
-                found.append(Finding("WHL015", msg, fix="build it against musl"))
+                found.append(finding_of(glibc_too_new, msg, fix="build it against musl"))
         return found
     floor = glibc_floor(platforms)
     if floor is None:
@@ -152,8 +154,8 @@ def glibc_too_new(
         top = max_glibc(syms)
         if top is not None and top[0] > floor:
             found.append(
-                Finding(
-                    "WHL015",
+                finding_of(
+                    glibc_too_new,
                     f"{wheel_name}: {member} needs GLIBC_{fmt(top[0])} ({', '.join(top[1][:3])}) "
                     f"but the tag {', '.join(platforms)} promises glibc {fmt(floor)}",
                     fix=f"{ZIG_BUILD}, or tag the wheel manylinux_{top[0][0]}_{top[0][1]}",
@@ -171,8 +173,8 @@ def auditwheel_disagrees(wheel_name: str, platforms: list[str], overall: str) ->
     allowed = glibc_floor([overall])
     if allowed is not None and claimed >= allowed:
         return None
-    return Finding(
-        "WHL016",
+    return finding_of(
+        auditwheel_disagrees,
         f"{wheel_name}: tagged {', '.join(platforms)} but auditwheel show says its contents "
         f"are only consistent with {overall}",
         fix=f"{ZIG_BUILD}, or tag it {overall}",
@@ -196,8 +198,8 @@ def tag_confirmed(
     for member, syms in sorted(elf_needs.items()):
         top = max_glibc(syms)
         each.append(f"{member.rsplit('/', 1)[-1]} (GLIBC_{fmt(top[0]) if top else '-'})")
-    return Finding(
-        "WHL017",
+    return finding_of(
+        tag_confirmed,
         f"{wheel_name}: auditwheel show: consistent with {overall}; every ELF file within "
         f"glibc {fmt(floor)}: {', '.join(each)}",
         severity=NOTE,

@@ -20,7 +20,7 @@ import os
 import re
 import sys
 
-from ci_gates.core.findings import NOTE, Finding, cannot_run, labelled, ran_as, rule
+from ci_gates.core.findings import NOTE, Finding, cannot_run, finding_of, labelled, ran_as, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -81,23 +81,41 @@ def _pyenv_candidates(version: str) -> list[str]:
 
 
 def find(version: str) -> str:
-    """The path of a CPython ``version`` ("3.9") on this machine, or "" when there is none."""
+    """The path of a CPython ``version`` ("3.9") on this machine, or "" when there is none.
+
+    ``uv python find`` runs while the candidate on PATH is asked its version (a pyenv shim
+    for an unselected version takes a while to say no); the first candidate that is
+    ``version`` wins, in the order of the module docstring.
+    """
     import shutil
     import subprocess
 
-    candidates = [shutil.which(f"python{version}") or ""]
     uv = shutil.which("uv")
+    finding = None
     if uv:
         try:
-            proc = subprocess.run(
+            finding = subprocess.Popen(
                 [uv, "python", "find", "--no-python-downloads", version],
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
                 text=True,
-                timeout=60,
             )
-            candidates.append(proc.stdout.strip() if proc.returncode == 0 else "")
-        except (OSError, subprocess.SubprocessError):
-            pass
+        except OSError:
+            finding = None
+    on_path = shutil.which(f"python{version}") or ""
+    if on_path and _version_of(on_path) == version:
+        if finding is not None:
+            finding.kill()
+            finding.communicate()
+        return on_path
+    candidates = []
+    if finding is not None:
+        try:
+            out, _ = finding.communicate(timeout=60)
+            candidates.append(out.strip() if finding.returncode == 0 else "")
+        except subprocess.TimeoutExpired:
+            finding.kill()
+            finding.communicate()
     candidates += _pyenv_candidates(version)
     return next((c for c in candidates if c and _version_of(c) == version), "")
 
@@ -116,8 +134,101 @@ def _project_table(root: str) -> dict[str, object]:
 
 
 def matrix(root: str) -> list[Interpreter]:
-    """Each supported version with its interpreter path ("" when this machine has none)."""
-    return [Interpreter(v, find(v)) for v in supported(_project_table(root))]
+    """Each supported version with its interpreter path ("" when this machine has none);
+    the versions are looked for side by side (the result cache asks on every run)."""
+    import threading
+
+    versions = supported(_project_table(root))
+    paths: dict[str, str] = {}
+
+    def look(version: str) -> None:
+        paths[version] = find(version)
+
+    threads = [threading.Thread(target=look, args=(v,)) for v in versions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [Interpreter(v, paths.get(v, "")) for v in versions]
+
+
+MEMO = os.path.join("target", "ci-gates", "interpreters.json")
+MEMO_DAYS = 1
+
+
+def _watched(root: str) -> list[str]:
+    """Every file and directory whose change could change what :func:`find` finds: the PATH
+    directories (a new ``pythonX.Y``), pyenv's builds and selection, uv's managed builds and
+    configuration, and the ``.python-version`` / ``pyproject.toml`` / ``uv.toml`` files from
+    ``root`` up (pyenv and uv read them)."""
+    home = os.path.expanduser("~")
+    pyenv = os.environ.get("PYENV_ROOT") or os.path.join(home, ".pyenv")
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    out = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+    out += [os.path.join(pyenv, "versions"), os.path.join(pyenv, "version")]
+    out += [os.environ.get("UV_PYTHON_INSTALL_DIR") or os.path.join(data, "uv", "python")]
+    out += [os.path.join(config, "uv", "uv.toml"), "/etc/uv/uv.toml"]
+    here = os.path.abspath(root)
+    while True:
+        names = (".python-version", ".python-versions", "uv.toml", "pyproject.toml")
+        out += [os.path.join(here, n) for n in names]
+        if os.path.dirname(here) == here:
+            return out
+        here = os.path.dirname(here)
+
+
+def fingerprint(root: str) -> str:
+    """A hash of the environment and of the size, mtime and inode of :func:`_watched`."""
+    import hashlib
+
+    names = ("PATH", "HOME", "VIRTUAL_ENV", "CONDA_PREFIX")
+    env = sorted(
+        (k, v)
+        for k, v in os.environ.items()
+        if k in names or k.startswith(("PYENV", "UV_", "XDG_"))
+    )
+    h = hashlib.sha256(repr(env).encode())
+    for path in _watched(root):
+        try:
+            st = os.stat(path)
+            h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ino}\n".encode())
+        except OSError:
+            h.update(f"{path}\0-\n".encode())
+    return h.hexdigest()
+
+
+def remembered_matrix(root: str) -> list[Interpreter]:
+    """:func:`matrix`, kept in :data:`MEMO` while its :func:`fingerprint` holds (a day at most).
+
+    The result cache runs ``python -m ci_gates.checks.interpreters`` for every digest of a
+    floor gate, and asking uv and pyenv's shims takes about a second of CPU; a new
+    interpreter, a changed PATH or pyenv/uv selection changes the fingerprint.
+    """
+    import json
+    import time
+
+    key = fingerprint(root)  # before looking: what changes meanwhile counts next time
+    path = os.path.join(root, MEMO)
+    try:
+        with open(path, encoding="utf-8") as f:
+            memo = json.load(f)
+        if memo["key"] == key and time.time() - float(memo["at"]) < MEMO_DAYS * 86400:
+            found = [Interpreter(str(v), str(p)) for v, p in memo["matrix"]]
+            if all(not it.path or os.path.isfile(it.path) for it in found):
+                return found
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    found = matrix(root)
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"key": key, "at": time.time(), "matrix": [list(it) for it in found]}, f)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return found
 
 
 def in_ci() -> bool:
@@ -133,8 +244,8 @@ def interpreter_missing(version: str) -> Finding:
     run under the oldest and the newest CPython the project supports. Locally a missing one is
     this note; in CI (``CI`` set) the gate could not run instead.
     """
-    return Finding(
-        "PYV001",
+    return finding_of(
+        interpreter_missing,
         f"CPython {version} not found: not checked on it (CI requires it)",
         fix=f"install it (`uv python install {version}`, pyenv, or your OS's python{version})",
         severity=NOTE,
@@ -148,8 +259,8 @@ def not_abi3(wheel: str, version: str) -> Finding:
     The floor/newest proof applies to abi3 (and pure) wheels; a version-specific wheel is
     checked on the interpreter running the gates, which built it.
     """
-    return Finding(
-        "PYV002",
+    return finding_of(
+        not_abi3,
         f"{wheel} is not an abi3 wheel: checked on CPython {version} only",
         fix="build with pyo3's abi3-py3X feature to support every version from the floor on",
         severity=NOTE,
@@ -232,10 +343,8 @@ def merge(per: list[tuple[Interpreter, list[Finding]]]) -> list[Finding]:
     return out + [checked_under(it) for it, _ in per]
 
 
-if __name__ == "__main__":  # `python -m ci_gates.checks.interpreters`: the result cache reads it
-    from ci_gates.checks.discovery import cached_output
-
-    def _lines(root: str) -> str:
-        return "".join(f"{it.version} {it.path or '-'}\n" for it in matrix(root))
-
-    print(cached_output(os.getcwd(), _lines), end="")
+if (
+    __name__ == "__main__"
+):  # `python -m ci_gates.checks.interpreters`: the matrix (the result cache reads it)
+    for _it in remembered_matrix(os.getcwd()):
+        print(_it.version, _it.path or "-")

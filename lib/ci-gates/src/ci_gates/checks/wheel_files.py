@@ -13,7 +13,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from ci_gates.core.findings import NOTE, WARNING, Finding, rule
+from ci_gates.core.findings import NOTE, WARNING, Finding, finding_of, rule
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,13 +64,15 @@ def stray_files(entries: list[str], expected: set[str], where: str) -> list[Find
     Release steps upload the directory; a stray or stale file would be published with it.
     """
     found = [
-        Finding(
-            "WHL001", f"{where}/{extra}: stray file next to the built wheel and sdist", fix=BUILD
+        finding_of(
+            stray_files, f"{where}/{extra}: stray file next to the built wheel and sdist", fix=BUILD
         )
         for extra in sorted(set(entries) - expected)
     ]
     found += [
-        Finding("WHL001", f"{where}/{gone}: named in the build manifest but missing", fix=BUILD)
+        finding_of(
+            stray_files, f"{where}/{gone}: named in the build manifest but missing", fix=BUILD
+        )
         for gone in sorted(expected - set(entries))
     ]
     return found
@@ -90,8 +92,8 @@ def version_mismatch(artifact: str, got: str, version: str) -> Finding | None:
     except InvalidVersion:
         if got == version:
             return None
-    return Finding(
-        "WHL002",
+    return finding_of(
+        version_mismatch,
         f"{artifact}: version {got}, but Cargo.toml says {version}",
         "Cargo.toml",
         fix=BUILD,
@@ -115,8 +117,8 @@ def not_abi3(wheel_name: str, names: Names) -> Finding | None:
     if not bad:
         return None
     crate = f"{names.bindings.path}/Cargo.toml" if names.bindings else "Cargo.toml"
-    return Finding(
-        "WHL003",
+    return finding_of(
+        not_abi3,
         f"{wheel_name}: tag {', '.join(bad)} is not cp3X-abi3-<platform>",
         crate.lstrip("/"),
         fix="build the extension with pyo3's abi3-py39 feature (or the project's floor)",
@@ -151,15 +153,19 @@ def missing_members(
     if not any(_extension_present(names, b, wheel_name, project.abi3) for b in bases):
         shown = f"{ext_base}.abi3.so" if project.abi3 and not is_windows(wheel_name) else ext_base
         found.append(
-            Finding(
-                "WHL004", f"{wheel_name}: {shown} is missing (the compiled extension)", fix=HINT
+            finding_of(
+                missing_members,
+                f"{wheel_name}: {shown} is missing (the compiled extension)",
+                fix=HINT,
             )
         )
     for path in sorted(in_source):
         if path.endswith((".py", ".pyi", "py.typed")) and path not in names:
             found.append(
-                Finding(
-                    "WHL004", f"{wheel_name}: {path} is missing (it is in the sources)", fix=HINT
+                finding_of(
+                    missing_members,
+                    f"{wheel_name}: {path} is missing (it is in the sources)",
+                    fix=HINT,
                 )
             )
     return found
@@ -175,8 +181,8 @@ def cli_missing_or_not_executable(
     means the backend did not stage the CLI; mode 644 means users get a file they cannot run.
     """
     if script not in zf.namelist():
-        return Finding(
-            "WHL005",
+        return finding_of(
+            cli_missing_or_not_executable,
             f"{wheel_name}: no {script}: the CLI {cli} is missing from the wheel "
             "(the build backend's _stage_cli step did not run?)",
             fix=HINT,
@@ -184,8 +190,8 @@ def cli_missing_or_not_executable(
     mode = _mode(zf.getinfo(script))
     if is_windows(wheel_name) or mode == 0o755:
         return None
-    return Finding(
-        "WHL005",
+    return finding_of(
+        cli_missing_or_not_executable,
         f"{wheel_name}: {script} has mode {mode:o}, expected 755: installers would copy a "
         f"non-executable {cli}",
         fix=HINT,
@@ -210,14 +216,16 @@ def launcher_shadows_cli(zf: zipfile.ZipFile, wheel_name: str, cli: str) -> list
         try:
             parser.read_string(zf.read(path).decode("utf-8"))
         except (configparser.Error, UnicodeDecodeError) as exc:
-            found.append(Finding("WHL006", f"{wheel_name}: {path} is unreadable ({exc})"))
+            found.append(
+                finding_of(launcher_shadows_cli, f"{wheel_name}: {path} is unreadable ({exc})")
+            )
             continue
         for section in ("console_scripts", "gui_scripts"):
             for key, target in parser.items(section) if parser.has_section(section) else []:
                 if key.strip().lower().replace("_", "-") == cli.lower().replace("_", "-"):
                     found.append(
-                        Finding(
-                            "WHL006",
+                        finding_of(
+                            launcher_shadows_cli,
                             f"{wheel_name}: {path}: [{section}] {key} = {target}: a Python "
                             f"launcher would shadow the native {cli}",
                             "pyproject.toml",
@@ -239,8 +247,8 @@ def weak_record_hashes(rows: list[tuple[str, str, str]], wheel_name: str) -> lis
         algo = hash_.partition("=")[0]
         if hash_ and algo not in STRONG_HASHES:
             found.append(
-                Finding(
-                    "WHL007",
+                finding_of(
+                    weak_record_hashes,
                     f"{wheel_name}: RECORD hashes {path} with {algo!r}, not sha256 or stronger",
                     fix=BUILD,
                 )
@@ -265,7 +273,8 @@ def record_mismatch(wheel_path: str, check_hashes: bool = True) -> list[Finding]
         issues = getattr(exc, "issues", None) or [f"{type(exc).__name__}: {exc}"]
         prefix = f"In {wheel_path}, "
         return [
-            Finding("WHL008", f"{name}: {str(i).removeprefix(prefix)}", fix=BUILD) for i in issues
+            finding_of(record_mismatch, f"{name}: {str(i).removeprefix(prefix)}", fix=BUILD)
+            for i in issues
         ]
     return []
 
@@ -286,8 +295,8 @@ def record_rows(zf: zipfile.ZipFile) -> list[tuple[str, str, str]]:
 @rule("WHL009", gate="wheel")
 def no_wheel_from_sdist(sdist_name: str, why: str) -> Finding:
     """No wheel could be built from the sdist: ``pip install <sdist>`` fails for users."""
-    return Finding(
-        "WHL009",
+    return finding_of(
+        no_wheel_from_sdist,
         f"{sdist_name}: no wheel could be built from the sdist ({why})",
         "pyproject.toml",
         fix="ship what the build needs in the sdist ([tool.maturin] include, the backend-path)",
@@ -299,8 +308,8 @@ def sdist_wheel_files_differ(tree: set[str], from_sdist: set[str], sdist: str) -
     """The wheel built from the sdist has other files than the one built from the tree."""
     fix = "include what it needs in the sdist ([tool.maturin] include in pyproject.toml)"
     found = [
-        Finding(
-            "WHL010",
+        finding_of(
+            sdist_wheel_files_differ,
             f"{sdist}: the wheel built from the sdist lacks {p}",
             "pyproject.toml",
             fix=fix,
@@ -308,7 +317,10 @@ def sdist_wheel_files_differ(tree: set[str], from_sdist: set[str], sdist: str) -
         for p in sorted(tree - from_sdist)
     ]
     found += [
-        Finding("WHL010", f"{sdist}: the wheel built from the sdist has an extra file {p}")
+        finding_of(
+            sdist_wheel_files_differ,
+            f"{sdist}: the wheel built from the sdist has an extra file {p}",
+        )
         for p in sorted(from_sdist - tree)
     ]
     return found
@@ -322,8 +334,8 @@ def sdist_wheel_content_differs(path: str, sdist: str) -> Finding:
     shared target dir, with fresh mtimes), so equal bytes prove the sdist holds the same
     code; a Python file, stub or metadata that differs means the sdist ships other sources.
     """
-    return Finding(
-        "WHL011",
+    return finding_of(
+        sdist_wheel_content_differs,
         f"{sdist}: {path} in the wheel built from the sdist differs from the tree wheel's",
         "pyproject.toml",
         fix="the sdist ships other sources than the tree: check [tool.maturin] include/exclude",
@@ -337,8 +349,8 @@ def sdist_native_differs(path: str, sdist: str) -> Finding:
     Same sources, same toolchain and target dir give the same bytes on Linux; a linker that
     stamps times or paths (some Windows setups) makes them differ without a real problem.
     """
-    return Finding(
-        "WHL012",
+    return finding_of(
+        sdist_native_differs,
         f"{sdist}: native {path} built from the sdist differs from the tree build's",
         fix="compare the two builds' cargo output; a non-reproducible linker explains it",
         severity=WARNING,
@@ -370,4 +382,4 @@ def file_list(zf: zipfile.ZipFile) -> set[str]:
 def no_cli(wheel_name: str) -> Finding:
     """The project has no CLI crate: the checks of the wheel's native script were skipped."""
     msg = f"{wheel_name}: skipped the CLI checks: the project has no CLI crate"
-    return Finding("WHL013", msg, severity=NOTE)
+    return finding_of(no_cli, msg, severity=NOTE)

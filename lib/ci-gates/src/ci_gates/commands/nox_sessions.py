@@ -78,8 +78,14 @@ def with_library(session: nox.Session, *requirements: str) -> None:
     session.install(library_requirement(), *requirements)
 
 
-def gate_session(gate: Gate) -> None:
-    """Register the nox session for one gate."""
+def gate_session(gate: Gate, taken: frozenset[str] = frozenset()) -> None:
+    """Register the nox session for one gate.
+
+    A prerequisite whose name the project's noxfile already uses for a session of its own is
+    not a nox ``requires`` (that would run the project's session): the gate runs with
+    ``--with-requires`` instead, so the runner runs (or serves from the cache) its prerequisites.
+    """
+    clash = bool(set(gate.requires) & taken)
 
     def session_func(session: nox.Session) -> None:
         options, rest = split_options(session.posargs)
@@ -88,13 +94,13 @@ def gate_session(gate: Gate) -> None:
             env[PASS_THROUGH[gate.name]] = shlex.join(rest)
         elif rest:
             session.log(f"{gate.name}: ignoring {shlex.join(rest)} (not an option of ci-gates run)")
-        ci_gates(session, "run", gate.name, *options, env=env)
+        with_requires = ["--with-requires"] if clash else []
+        ci_gates(session, "run", *with_requires, gate.name, *options, env=env)
 
     session_func.__name__ = session_func.__qualname__ = gate.name
     session_func.__doc__ = gate.description
-    nox.session(name=gate.name, requires=list(gate.requires), venv_backend="none", default=False)(
-        session_func
-    )
+    requires = [] if clash else list(gate.requires)
+    nox.session(name=gate.name, requires=requires, venv_backend="none", default=False)(session_func)
 
 
 def register(root: str | None = None) -> Registry:
@@ -104,10 +110,21 @@ def register(root: str | None = None) -> Registry:
     nox.options.error_on_missing_interpreters = True
     nox.options.error_on_external_run = True
     reg = load(project_root(root))
+    # Sessions the noxfile defined before calling register() keep their names; a gate or a
+    # session of ours with the same name is reachable as `ci-gates run NAME` / `ci-gates NAME`.
+    taken = frozenset(nox.registry.get())
+    for name in sorted(taken & {*reg.names, *(f.__name__ for f, _ in SESSIONS)}):
+        print(
+            f"ci-gates: the noxfile's own session {name!r} is kept; "
+            f"the library's runs as `ci-gates run {name}`",
+            file=sys.stderr,
+        )
     for gate in reg.gates:
-        gate_session(gate)
+        if gate.name not in taken:
+            gate_session(gate, taken)
     for func, options in SESSIONS:
-        nox.session(**options)(func)
+        if func.__name__ not in taken:
+            nox.session(**options)(func)
     return reg
 
 
@@ -181,6 +198,11 @@ def fix(session: nox.Session) -> None:
     ci_gates(session, "fix", *session.posargs)
 
 
+def baseline(session: nox.Session) -> None:
+    """Record today's findings with a reason, so only new ones fail: -- --reason TEXT [--write]"""
+    ci_gates(session, "baseline", *session.posargs)
+
+
 def release_plan(session: nox.Session) -> None:
     """What ships, at which version, why, in which order (`-- --json` for the workflow)"""
     with_library(session, TOMLI, GRIFFE, GRIFFE_OLD_PYTHON)  # griffe: the API check
@@ -249,6 +271,7 @@ SESSIONS = (
     (sync, _NO_VENV),
     (adopt, _NO_VENV),
     (fix, _NO_VENV),
+    (baseline, _NO_VENV),
     (release_plan, {"default": False}),
     (release_bump, {"default": False}),
     (release_notes, {"default": False}),

@@ -22,8 +22,8 @@ of the same image (CI's ``actions/cache``), serves the same passes. Stat data on
 whether a file is read again (:mod:`ci_gates.core.statcache`, git's index for ``git status``),
 and what is kept of the machine says what it was kept for (:mod:`ci_gates.core.machine`).
 
-Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``, or under ``CI_GATES_CACHE_DIR``);
-a failure is never cached.
+Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``, or under ``CI_GATES_CACHE_DIR``),
+the last few per gate, each under its digest; a failure is never cached.
 ``--no-cache`` or ``CI_GATES_NO_CACHE=1`` runs everything. A gate with ``cacheable=False``
 always runs. A cache file that cannot be read is ignored with a note.
 """
@@ -49,9 +49,10 @@ if TYPE_CHECKING:
     from ci_gates.core.registry import Gate
 
 CACHE_DIR = os.path.join("target", "ci-gates", "cache")
-FORMAT = 2  # bump when the digest's recipe changes, so old entries stop matching
+FORMAT = 3  # bump when the digest's recipe changes, so old entries stop matching
 ENV_DISABLE = "CI_GATES_NO_CACHE"
 ENV_DIR = "CI_GATES_CACHE_DIR"  # the cache directory, when not <root>/target/ci-gates/cache
+KEEP = 8  # passes kept per gate (newest first)
 
 
 def disabled() -> bool:
@@ -257,35 +258,78 @@ def _path(root: str, gate: str) -> str:
     return os.path.join(cache_dir(root), f"{gate}.json")
 
 
-def lookup(root: str, gate: str, digest: str) -> dict[str, object] | None:
-    """The stored passing result for ``digest``, or None (a corrupt entry is noted, ignored)."""
+def _entries(root: str, gate: str) -> list[dict[str, object]]:
+    """The gate's stored passes, newest first (an unreadable file is noted and counts as none)."""
     path = _path(root, gate)
     try:
         with open(path, encoding="utf-8") as f:
-            entry = json.load(f)
+            data = json.load(f)
     except FileNotFoundError:
-        return None
+        return []
     except (OSError, ValueError) as exc:
         print(f"note: ignoring unreadable cache entry {path} ({exc})", file=sys.stderr)
-        return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
+        return []
+    if isinstance(data, dict) and "digest" in data:
+        return []  # the one-entry layout of earlier versions: its digests never match now
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
         print(f"note: ignoring malformed cache entry {path}", file=sys.stderr)
-        return None
-    result: dict[str, object] = entry["result"]
-    return result if entry.get("digest") == digest else None
+        return []
+    return [
+        e
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("digest"), str)
+        and isinstance(e.get("result"), dict)
+    ]
 
 
-def store(root: str, gate: str, digest: str, result: dict[str, object]) -> None:
+def lookup(root: str, gate: str, digest: str) -> dict[str, object] | None:
+    """The stored passing result for ``digest``, or None."""
+    for entry in _entries(root, gate):
+        if entry["digest"] == digest:
+            result: dict[str, object] = entry["result"]  # type: ignore[assignment]
+            return result
+    return None
+
+
+def newest(root: str, gate: str) -> dict[str, object] | None:
+    """The gate's most recent stored pass, whatever its digest (for scheduling, not verdicts)."""
+    entries = _entries(root, gate)
+    result: dict[str, object] | None = entries[0]["result"] if entries else None  # type: ignore[assignment]
+    return result
+
+
+def _write(root: str, gate: str, entries: list[dict[str, object]]) -> None:
     path = _path(root, gate)
+    if not entries:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"digest": digest, "result": result}, f, indent=1)
+        json.dump({"entries": entries}, f, indent=1)
     os.replace(tmp, path)
 
 
-def forget(root: str, gate: str) -> None:
-    try:
-        os.remove(_path(root, gate))
-    except OSError:
-        pass
+def store(root: str, gate: str, digest: str, result: dict[str, object], keep: int = KEEP) -> None:
+    """Store a pass as the newest of at most ``keep`` entries.
+
+    Several are kept so that a partial run (``nox -s pytest -- -k x``: another digest) or a
+    switch between branches does not evict the full pass; a gate that leaves outputs keeps
+    one, since only the latest run's outputs are on disk.
+    """
+    newest: dict[str, object] = {"digest": digest, "result": result}
+    old = [e for e in _entries(root, gate) if e["digest"] != digest]
+    _write(root, gate, [newest, *old][: max(keep, 1)])
+
+
+def forget(root: str, gate: str, digest: str | None = None) -> None:
+    """Drop the entry for ``digest`` (every entry when None)."""
+    if digest is None:
+        _write(root, gate, [])
+    else:
+        _write(root, gate, [e for e in _entries(root, gate) if e["digest"] != digest])

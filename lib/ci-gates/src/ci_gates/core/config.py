@@ -55,9 +55,23 @@ DEFAULTS: dict[str, Any] = {
         # More test suites, each a directory with its own pytest configuration (a library
         # developed in the same repository), run after the project's own in the same venv.
         "suites": [],
+        # What the suite's venv installs besides the wheel (with its dependencies), pytest
+        # and pytest-xdist: "group:NAME" (a PEP 735 dependency group), "extra:NAME" (an
+        # optional-dependencies extra of the wheel), "requirements:PATH" (a requirements file,
+        # relative to the root). Empty: found alone (the project's `test`, `tests` or `dev`
+        # group, extra, or a test/dev requirements file); ["none"]: nothing more.
+        "test-deps": [],
+    },
+    "typecheck": {
+        # Where mypy resolves imports: "" = the project's .venv (or venv) when the project is
+        # installed there; "gates" = the gates environment (tooling that runs there); "none";
+        # or a venv directory relative to the root.
+        "environment": "",
     },
     "stubs": {
         "allowlist": "ci/stubtest-allowlist.txt",
+        # More stubtest arguments, as the project runs it ("--ignore-missing-stub").
+        "args": [],
     },
     "build": {
         # "" or "native": a wheel for this machine (linux_x86_64). manylinux2014,
@@ -66,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
         "compatibility": "",
     },
     "project": {
+        # The maturin project's directory, relative to the root, when it is not the root (a
+        # Cargo or uv workspace with the project in a sub-directory: "py", "crates/x-py").
+        # Empty: the root, or the one sub-directory whose pyproject.toml builds with maturin.
+        "dir": "",
         # The crate whose binary is the CLI, when more than one member crate has a binary
         # (ci/project.py finds it alone otherwise). A path ("crates/x") or a package name.
         "cli-crate": "",
@@ -83,9 +101,24 @@ DEFAULTS: dict[str, Any] = {
         # The branch whose merge base starts a branch's range (origin/HEAD is tried first).
         "default-branch": "main",
     },
+    "hooks": {
+        # After an agent's edit: the file-level rules on the written files (ci_gates.hooks.post_edit).
+        "post-edit": True,
+        # Before the agent stops: the gates, through the result cache (ci_gates.hooks.stop).
+        "stop": True,
+        # Seconds the Stop hook may spend running gates; what it could not check is named.
+        "stop-budget": 60,
+        # Gates the Stop hook runs (with their prerequisites); empty: every gate CI runs.
+        "stop-gates": [],
+    },
     # Not sections: the project's own gates, modules under its root ("ci.gates.parity"), each
     # declaring GATE = Gate(...) (ci_gates.core.registry).
     "plugins": [],
+    # House-style groups this project turns on (ci_gates.core.policy): "house-style" for all of
+    # them; none by default (safety rules are always on).
+    "policy": [],
+    # [[tool.ci-gates.baseline]]: findings recorded with a reason (ci_gates.core.baseline).
+    "baseline": [],
     # Flat tables of name -> reason (see REASON_TABLES).
     # gate -> why it is skipped in this project; its dependents are skipped too.
     "skip": {},
@@ -105,6 +138,11 @@ TABLE_LISTS = {("release", "packages"): "ci_gates.checks.versioning.config:valid
 REASON_TABLES = ("ignore", "skip")
 # Top-level lists of module names.
 MODULE_LISTS = ("plugins",)
+# Top-level lists, each validated by its owner (a function taking the raw value).
+TOP_LISTS = {
+    "policy": "ci_gates.core.policy:validate",
+    "baseline": "ci_gates.core.baseline:validate",
+}
 
 
 class ConfigError(Exception):
@@ -133,9 +171,11 @@ def validate(raw: object) -> Config:
     config["plugins"] = _modules(raw.get("plugins", []))
     for name in REASON_TABLES:
         config[name] = _reasons(name, raw.get(name, {}))
+    for name, owner in TOP_LISTS.items():
+        config[name] = _owned(owner, raw.get(name, []))
     for section, table in raw.items():
         where = f"pyproject.toml [tool.ci-gates.{section}]"
-        if section in REASON_TABLES or section in MODULE_LISTS:
+        if section in REASON_TABLES or section in MODULE_LISTS or section in TOP_LISTS:
             continue
         if section in RENAMED:
             raise ConfigError(f"{where}: renamed to [tool.ci-gates.{RENAMED[section]}]; rename it")
@@ -175,14 +215,26 @@ def validate(raw: object) -> Config:
             f"pyproject.toml [tool.ci-gates.loc]: need 0 < warn <= fail, got warn={loc['warn']} "
             f"fail={loc['fail']}"
         )
+    from ci_gates.core.policy import skips
+
+    for gate, why in skips(config["policy"]).items():  # a house-style gate that is off
+        config["skip"].setdefault(gate, why)
     return config
 
 
-def _table_list(section: str, key: str, value: list[Any]) -> list[Any]:
+def _owned(owner: str, value: object) -> Any:
+    """``value`` checked by its owner's function, whose ValueError is a config error."""
     import importlib
 
-    module, _, func = TABLE_LISTS[(section, key)].partition(":")
-    return getattr(importlib.import_module(module), func)(value)  # type: ignore[no-any-return]
+    module, _, func = owner.partition(":")
+    try:
+        return getattr(importlib.import_module(module), func)(value)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _table_list(section: str, key: str, value: list[Any]) -> list[Any]:
+    return _owned(TABLE_LISTS[(section, key)], value)  # type: ignore[no-any-return]
 
 
 def _copy(value: Any) -> Any:

@@ -51,26 +51,49 @@ def check_names(root: str, config: dict[str, Any]) -> None:
     for gate in config["skip"]:
         if gate not in gates:
             raise ConfigError(f"{where} skip: unknown gate {gate!r}; `nox -l` lists the gates")
-    if not config["ignore"]:
+    if not config["ignore"] and not config.get("baseline"):
         return
     try:
-        rules = set(load_rules(root, config["plugins"])) - UNIGNORABLE
+        declared = load_rules(root, config["plugins"])
     except RegistryError as exc:
         raise ConfigError(str(exc)) from None
+    rules = set(declared) - UNIGNORABLE
     for key in config["ignore"]:
         if key.partition(":")[0] not in rules:
             rule = key.partition(":")[0]
             raise ConfigError(f"{where} ignore: unknown rule {rule!r}; `nox -s rules` lists them")
+    check_baseline(config.get("baseline") or [], declared)
+
+
+def check_baseline(entries: list[dict[str, str]], declared: dict[str, Any]) -> None:
+    """Every baseline entry names a rule of a gate that takes a baseline."""
+    from ci_gates.core.baseline import GATES
+    from ci_gates.core.config import ConfigError
+
+    where = "pyproject.toml [[tool.ci-gates.baseline]]"
+    for entry in entries:
+        known = declared.get(entry["rule"])
+        if known is None:
+            raise ConfigError(f"{where}: unknown rule {entry['rule']!r}; `nox -s rules` lists them")
+        if known.gate not in GATES:
+            raise ConfigError(
+                f"{where}: {entry['rule']} is the {known.gate or 'runner'}'s rule, which takes no "
+                f"baseline (only {', '.join(GATES)} do); use [tool.ci-gates.ignore] with a reason"
+            )
 
 
 def project_root(start: str | Path | None = None) -> str:
-    """The nearest directory at or above ``start`` (default: cwd) holding pyproject.toml."""
+    """The root at or above ``start`` (default: cwd): the top of the git checkout when it holds
+    pyproject.toml (a workspace member's own pyproject.toml below it is not the root), else the
+    nearest directory holding pyproject.toml."""
     here = os.path.abspath(start if start is not None else os.getcwd())
-    probe = here
+    probe, nearest = here, ""
     while True:
-        if os.path.isfile(os.path.join(probe, "pyproject.toml")):
-            return probe
+        has_pyproject = os.path.isfile(os.path.join(probe, "pyproject.toml"))
+        nearest = nearest or (probe if has_pyproject else "")
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe if has_pyproject else (nearest or here)
         parent = os.path.dirname(probe)
         if parent == probe:
-            return here
+            return nearest or here
         probe = parent

@@ -27,7 +27,7 @@ DIST = "ci-gates"
 # `ci-gates` commands whose verdicts or edits depend on the tools they run: they run inside the
 # gates environment, made or updated first. CI_GATES_NO_ENV=1 runs them in the current
 # interpreter instead (its tools must then be installed there).
-IN_ENV = ("run", "rename", "fix", "report")
+IN_ENV = ("run", "rename", "fix", "report", "baseline")
 NO_ENV = "CI_GATES_NO_ENV"
 ENTERED = "CI_GATES_ENV_ENTERED"  # set for the process started in the env only: it never loops
 

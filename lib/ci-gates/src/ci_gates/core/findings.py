@@ -113,6 +113,7 @@ def cleandoc(doc: str) -> str:
 
 
 RULES: dict[str, Rule] = {}
+_OF_FUNCTION: dict[object, Rule] = {}
 
 
 def _register(rule_id: str, name: str, gate: str, severity: str, doc: str) -> Rule:
@@ -140,10 +141,25 @@ def rule(rule_id: str, severity: str = ERROR, gate: str | None = None) -> Callab
 
     def decorate(func: F) -> F:
         owner = gate if gate is not None else gate_of_module(func.__module__)
-        _register(rule_id, func.__name__, owner, severity, func.__doc__ or "")
+        _OF_FUNCTION[func] = _register(rule_id, func.__name__, owner, severity, func.__doc__ or "")
         return func
 
     return decorate
+
+
+def finding_of(
+    rule_function: Callable[..., Any],
+    message: str,
+    path: str = "",
+    line: int = 0,
+    column: int = 0,
+    fix: str = "",
+    severity: str = "",
+) -> Finding:
+    """A finding of the rule ``rule_function`` declares: its ID (written once, in ``@rule``)
+    and its severity unless ``severity`` says otherwise."""
+    declared = _OF_FUNCTION[rule_function]
+    return Finding(declared.id, message, path, line, column, fix, severity or declared.severity)
 
 
 def gate_of_module(module: str) -> str:

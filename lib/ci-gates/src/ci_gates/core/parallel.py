@@ -63,23 +63,21 @@ def jobs_from(value: str) -> int:
 def last_durations(gates: list[Gate], root: str) -> dict[str, float]:
     """Seconds each gate took at its last run: its saved result, else its cached pass (CI
     restores the cache, not the results); unknown gates are left out."""
-    from ci_gates.core.cache import cache_dir
+    from ci_gates.core import cache
 
     seconds: dict[str, float] = {}
     for gate in gates:
-        for path, keys in (
-            (os.path.join(root, RESULTS_DIR, f"{gate.name}.json"), ("seconds",)),
-            (os.path.join(cache_dir(root), f"{gate.name}.json"), ("result", "seconds")),
-        ):
-            try:
-                with open(path, encoding="utf-8") as f:
-                    value = json.load(f)
-                for key in keys:
-                    value = value[key]
-                seconds[gate.name] = float(value)
-                break
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
+        try:
+            with open(os.path.join(root, RESULTS_DIR, f"{gate.name}.json"), encoding="utf-8") as f:
+                seconds[gate.name] = float(json.load(f)["seconds"])
+            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        stored = cache.newest(root, gate.name)
+        try:
+            seconds[gate.name] = float(stored["seconds"])  # type: ignore[index, arg-type]
+        except (KeyError, TypeError, ValueError):
+            continue
     return seconds
 
 

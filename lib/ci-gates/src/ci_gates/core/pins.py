@@ -53,5 +53,26 @@ RUST_INPUTS = (
     "**/.clippy.toml",
 )
 PY_INPUTS = ("**/*.py", "**/*.pyi", "pyproject.toml")
+# What decides which ruff / mypy a project runs and how (ci_gates.checks.projecttools): its lock
+# files, pre-commit hooks, requirements, tool configs, and the task runners and CI that run them.
+TOOL_INPUTS = (
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    ".pre-commit-config.yaml",
+    "**/*requirements*.txt",
+    "requirements/*.txt",
+    "ruff.toml",
+    ".ruff.toml",
+    "mypy.ini",
+    ".mypy.ini",
+    "setup.cfg",
+    "pyrightconfig.json",
+    "Makefile",
+    "tox.ini",
+    "justfile",
+    "Justfile",
+    ".github/workflows/*",
+)
 WORKFLOW_INPUTS = (".github/**", "**/action.yml", "**/action.yaml")
 EVERYTHING = ("**",)

@@ -280,9 +280,9 @@ def remember(root: str, gate: Gate, key: str, result: Result) -> None:
     if not key:
         return
     if result.status == PASSED:
-        cache.store(root, gate.name, key, result.as_dict())
+        cache.store(root, gate.name, key, result.as_dict(), keep=1 if gate.outputs else cache.KEEP)
     else:
-        cache.forget(root, gate.name)
+        cache.forget(root, gate.name, None if gate.outputs else key)
 
 
 def _cached_or_run(gate: Gate, root: str, digester: Digester | None, reg: Registry) -> Result:

@@ -22,6 +22,7 @@ EXTRA_SESSIONS: tuple[str, ...] = (
     "adopt",
     "sync",
     "fix",
+    "baseline",
     # The release layer (ci_gates.release).
     "release_plan",
     "release_bump",

@@ -16,7 +16,7 @@ import os
 
 from ci_gates.checks.cli_surface import Cmd, Invocation, Option, calls, is_dynamic
 from ci_gates.core import venvs
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -29,7 +29,12 @@ def _applies(root: str) -> str:
         cli = names(root).cli
     except ProjectError:
         return ""
-    return "" if cli else "no CLI crate (a workspace member with a binary) in this project"
+    if cli:
+        return ""
+    return (
+        "no CLI crate in the wheel (a workspace member with a binary the build ships; plain "
+        "maturin ships none: [tool.ci-gates.project] cli-crate names one it does)"
+    )
 
 
 GATE = Gate(
@@ -53,6 +58,8 @@ YAML_GLOBS = (
     "action/**/action.yaml",
     ".github/workflows/*.yml",
     ".github/workflows/*.yaml",
+    ".github/actions/**/action.yml",
+    ".github/actions/**/action.yaml",
 )
 MARKDOWN_GLOBS = (
     "*.md",
@@ -74,8 +81,8 @@ def unknown_subcommand(rel: str, line: int, prog: str, cmd: Cmd, word: str) -> F
     if word in cmd.commands:
         return None
     names = ", ".join(n for n in cmd.visible if n != "help") or "none"
-    return Finding(
-        "AS001",
+    return finding_of(
+        unknown_subcommand,
         f"`{prog}` has no subcommand {word!r} (subcommands: {names})",
         rel,
         line,
@@ -94,8 +101,8 @@ def unknown_option(rel: str, line: int, prog: str, cmd: Cmd, flag: str) -> Findi
     shown = sorted(
         {f for f in cmd.options if not f.startswith("--dump")}, key=lambda f: f.lstrip("-")
     )
-    return Finding(
-        "AS002",
+    return finding_of(
+        unknown_option,
         f"`{prog}` has no option {flag!r} (options: {', '.join(shown) or 'none'})",
         rel,
         line,
@@ -119,7 +126,11 @@ def bad_option_value(
         message = f"option {flag!r} needs a value" if option.kind == "required" else ""
     elif option.choices and not is_dynamic(value) and value not in option.choices:
         message = f"option {flag!r} takes one of {', '.join(option.choices)} (got {value!r})"
-    return Finding("AS003", f"`{prog}`: {message}", rel, line, fix=ADD_IT) if message else None
+    return (
+        finding_of(bad_option_value, f"`{prog}`: {message}", rel, line, fix=ADD_IT)
+        if message
+        else None
+    )
 
 
 @rule("AS004")
@@ -132,8 +143,8 @@ def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding
     if called == cli:
         return None
     builds = f"its CLI is `{cli}`" if cli else "it builds no CLI"
-    return Finding(
-        "AS004",
+    return finding_of(
+        stale_cli_name,
         f"calls `{called}`, which this project does not build ({builds})",
         rel,
         line,
@@ -144,7 +155,7 @@ def stale_cli_name(rel: str, line: int, called: str, cli: str | None) -> Finding
 @rule("AS005")
 def unparsable_yaml(rel: str, error: str) -> Finding:
     """A workflow or composite action is not valid YAML, so its calls cannot be checked."""
-    return Finding("AS005", f"not valid YAML ({error})", rel, fix="fix the syntax")
+    return finding_of(unparsable_yaml, f"not valid YAML ({error})", rel, fix="fix the syntax")
 
 
 @rule("AS006")
@@ -156,8 +167,8 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
     """
     if dump_name == cli:
         return None
-    return Finding(
-        "AS006",
+    return finding_of(
+        surface_of_another_cli,
         f"the built `{cli}` names itself `{dump_name}` (clap `name`)",
         fix='set `#[command(name = env!("CARGO_BIN_NAME"))]` in the CLI crate',
     )
@@ -167,14 +178,14 @@ def surface_of_another_cli(dump_name: str, cli: str) -> Finding | None:
 def no_cli(former: list[str]) -> Finding:
     """The project builds no CLI (``ci_gates.core.project.names().cli`` is None): no call to check."""
     stale = f"; still checked for calls of former names {', '.join(former)}" if former else ""
-    return Finding("AS007", f"no CLI in this project, nothing to check{stale}", severity=NOTE)
+    return finding_of(no_cli, f"no CLI in this project, nothing to check{stale}", severity=NOTE)
 
 
 @rule("AS008", severity=NOTE)
 def checked(count: int, cli: str) -> Finding:
     """How many calls of the CLI were checked against its built surface (a summary)."""
-    return Finding(
-        "AS008", f"checked {count} call(s) of `{cli}` against the built CLI", severity=NOTE
+    return finding_of(
+        checked, f"checked {count} call(s) of `{cli}` against the built CLI", severity=NOTE
     )
 
 
@@ -247,6 +258,18 @@ def _rel_paths(root: str, patterns: tuple[str, ...]) -> list[str]:
     return sorted(os.path.relpath(p, root).replace(os.sep, "/") for p in found if os.path.isfile(p))
 
 
+def _markdown_globs(root: str) -> tuple[str, ...]:
+    """:data:`MARKDOWN_GLOBS`, and the same under the project's directory in a workspace."""
+    from ci_gates.core.project import ProjectError, names
+
+    try:
+        project = names(root).project
+    except ProjectError:
+        project = ""
+    nested = tuple(f"{project}/{p}" for p in MARKDOWN_GLOBS) if project else ()
+    return MARKDOWN_GLOBS + nested
+
+
 def markdown_scripts(text: str) -> list[tuple[int, str]]:
     """``(first_line, script)`` (0-based) of the shell code blocks of a Markdown file."""
     from ci_gates.parsers import shell
@@ -265,7 +288,7 @@ def sources(root: str, bad: list[Finding]) -> Iterator[tuple[str, int, str]]:
     """``(path, first line (1-based), script)`` of every script checked; YAML errors go to ``bad``."""
     import yaml
 
-    for rel in _rel_paths(root, YAML_GLOBS) + _rel_paths(root, MARKDOWN_GLOBS):
+    for rel in _rel_paths(root, YAML_GLOBS) + _rel_paths(root, _markdown_globs(root)):
         with open(os.path.join(root, rel), encoding="utf-8") as f:
             text = f.read()
         try:

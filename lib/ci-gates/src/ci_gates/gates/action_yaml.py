@@ -13,7 +13,10 @@ behaviour) have one owner there. A project without a composite action skips this
 
 from __future__ import annotations
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+import re
+
+from ci_gates.core import baseline
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 from ci_gates.parsers import ghyaml
@@ -37,6 +40,7 @@ GATE = Gate(
     "Composite actions parse, are well-formed (steps, shells, documented inputs), validate",
     packages=(PYYAML, CHECK_JSONSCHEMA),
     inputs=WORKFLOW_INPUTS,
+    config=("baseline",),
     applies=_applies,
 )
 
@@ -53,11 +57,11 @@ def unparsable(rel: str, parsed: ghyaml.Parsed) -> Finding | None:
     if parsed.root is not None and ghyaml.is_map(parsed.root):
         return None
     if parsed.root is None:
-        return Finding(
-            "AY001", f"invalid YAML ({parsed.error})", rel, parsed.line, fix="fix the syntax"
+        return finding_of(
+            unparsable, f"invalid YAML ({parsed.error})", rel, parsed.line, fix="fix the syntax"
         )
-    return Finding(
-        "AY001",
+    return finding_of(
+        unparsable,
         "not a YAML mapping",
         rel,
         ghyaml.line(parsed.root),
@@ -72,8 +76,8 @@ def no_action(root: str) -> Finding:
     The gate looks for ``action.yml``/``action.yaml`` at the root, under ``.github/actions/``
     and under ``action/``. A project that ships none skips the gate in config, with a reason.
     """
-    return Finding(
-        "AY002",
+    return finding_of(
+        no_action,
         "no action.yml at the root, under .github/actions/ or under action/",
         fix='if this project has no composite action, add `skip = { action_yaml = "no composite action" }` '
         "to [tool.ci-gates] in pyproject.toml",
@@ -85,8 +89,8 @@ def input_without_description(rel: str, doc: Any) -> list[Finding]:
     """An input of the action has no ``description``; it is the input's documentation."""
     inputs = ghyaml.get(doc, "inputs")
     return [
-        Finding(
-            "AY003",
+        finding_of(
+            input_without_description,
             f"input {name!r} has no description",
             rel,
             ghyaml.key_line(inputs, name),
@@ -97,28 +101,36 @@ def input_without_description(rel: str, doc: Any) -> list[Finding]:
     ]
 
 
+OTHER_KINDS = re.compile(r"^(docker|node\d+)$")
+
+
+def other_kind(doc: Any) -> bool:
+    """A JavaScript (``node20``) or Docker action: valid, but not this gate's to check."""
+    return bool(OTHER_KINDS.match(ghyaml.scalar(ghyaml.path(doc, "runs", "using")) or ""))
+
+
 @rule("AY004")
 def not_composite(rel: str, doc: Any) -> Finding | None:
-    """``runs.using`` is missing or is not ``composite``.
+    """``runs.using`` is missing, or names no kind of action GitHub runs.
 
-    This gate checks composite actions (steps that run in the caller's job). A JavaScript or
-    Docker action needs other checks; ignore AY004 for its file with a reason if you ship one.
+    This gate checks composite actions (steps that run in the caller's job); a JavaScript
+    (``node20``) or Docker action is valid and passes unchecked (its schema still applies).
     """
     runs = ghyaml.get(doc, "runs")
     using = ghyaml.get(runs, "using")
-    if ghyaml.scalar(using) == "composite":
+    if ghyaml.scalar(using) == "composite" or other_kind(doc):
         return None
     if using is None:
         where = ghyaml.key_line(doc, "runs") if runs is not None else 1
-        return Finding(
-            "AY004", "runs.using is missing", rel, where, fix="add `runs: using: composite`"
+        return finding_of(
+            not_composite, "runs.using is missing", rel, where, fix="add `runs: using: composite`"
         )
-    return Finding(
-        "AY004",
+    return finding_of(
+        not_composite,
         f"runs.using is {ghyaml.scalar(using) or '?'!r}, not 'composite'",
         rel,
         ghyaml.line(using),
-        fix="write `using: composite` (this gate checks composite actions)",
+        fix="write `using: composite` (or node20, docker for those kinds of action)",
     )
 
 
@@ -138,8 +150,8 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
     steps = ghyaml.get(runs, "steps")
     if not ghyaml.is_seq(steps):
         return [
-            Finding(
-                "AY005",
+            finding_of(
+                malformed_steps,
                 "runs.steps is missing",
                 rel,
                 ghyaml.line(runs) or 1,
@@ -161,7 +173,9 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
         else:
             continue
         out.append(
-            Finding("AY005", f"{_label(index, step)} {problem}", rel, ghyaml.line(step), fix=fix)
+            finding_of(
+                malformed_steps, f"{_label(index, step)} {problem}", rel, ghyaml.line(step), fix=fix
+            )
         )
     return out
 
@@ -170,7 +184,9 @@ def malformed_steps(rel: str, doc: Any) -> list[Finding]:
 def schema_error(rel: str, json_path: str, message: str, doc: Any) -> Finding:
     """An action file does not validate against GitHub's action schema (check-jsonschema)."""
     line = ghyaml.line(ghyaml.node_at(doc, json_path)) if doc is not None else 0
-    return Finding("AY006", f"schema {json_path}: {message}", rel, line, fix="fix what it names")
+    return finding_of(
+        schema_error, f"schema {json_path}: {message}", rel, line, fix="fix what it names"
+    )
 
 
 def action_findings(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
@@ -181,7 +197,7 @@ def action_findings(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
     doc = parsed.root
     using = not_composite(rel, doc)
     out = input_without_description(rel, doc) + ([using] if using else [])
-    return out if using else out + malformed_steps(rel, doc)
+    return out if using or other_kind(doc) else out + malformed_steps(rel, doc)
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -189,7 +205,7 @@ def run(root: str | None = None) -> list[Finding]:
 
     from ci_gates.core.context import config_for
 
-    root, _ = config_for(root)
+    root, config = config_for(root)
     try:
         import yaml  # noqa: F401  (fail early and clearly without pyyaml)
     except ImportError:
@@ -213,4 +229,5 @@ def run(root: str | None = None) -> list[Finding]:
     errors = ghyaml.schema_errors(root, SCHEMA, valid) if valid else []
     if isinstance(errors, str):
         raise CannotRun(f"check-jsonschema failed: {errors}", "run `nox -s action_yaml`")
-    return out + [schema_error(rel, path, message, docs.get(rel)) for rel, path, message in errors]
+    out += [schema_error(rel, path, message, docs.get(rel)) for rel, path, message in errors]
+    return baseline.apply(out, config, "action_yaml")

@@ -11,7 +11,7 @@ change must be undone. A first release has nothing to compare and passes with a 
 
 from __future__ import annotations
 
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import GRIFFE, GRIFFE_OLD_PYTHON, PY_INPUTS, RUST_INPUTS, TOMLI
 from ci_gates.core.registry import Gate
 
@@ -49,8 +49,12 @@ def breaking_undeclared(change: Change, verdict: Verdict) -> Finding:
     ``feat!:`` or give it a ``Release: major`` trailer (below 1.0.0 a breaking change needs a
     minor release: ``feat!:`` or ``Release: minor``), or restore what was removed or changed.
     """
-    return Finding(
-        "API001", verdict.describe(change), change.path, change.line, fix=verdict.fix(change)
+    return finding_of(
+        breaking_undeclared,
+        verdict.describe(change),
+        change.path,
+        change.line,
+        fix=verdict.fix(change),
     )
 
 
@@ -61,8 +65,12 @@ def additive_undeclared(change: Change, verdict: Verdict) -> Finding:
     Semantic versioning gives new API a minor release, so users can require it. Mark the
     commit ``feat:`` or give it a ``Release: minor`` trailer. Below 1.0.0 a patch is enough.
     """
-    return Finding(
-        "API002", verdict.describe(change), change.path, change.line, fix=verdict.fix(change)
+    return finding_of(
+        additive_undeclared,
+        verdict.describe(change),
+        change.path,
+        change.line,
+        fix=verdict.fix(change),
     )
 
 
@@ -70,8 +78,8 @@ def additive_undeclared(change: Change, verdict: Verdict) -> Finding:
 def declared_change(change: Change, verdict: Verdict) -> Finding:
     """An API change the commits declare: listed so a reviewer sees what the release changes."""
     why = verdict.declared.get(change.surface, ("", ""))[1]
-    return Finding(
-        "API003",
+    return finding_of(
+        declared_change,
         f"{verdict.describe(change)}: declared by {why}",
         change.path,
         change.line,
@@ -82,8 +90,8 @@ def declared_change(change: Change, verdict: Verdict) -> Finding:
 @rule("API004", severity=NOTE)
 def first_release(package: str) -> Finding:
     """A package without a release tag: nothing to compare; its first release sets the baseline."""
-    return Finding(
-        "API004",
+    return finding_of(
+        first_release,
         f"{package}: no release tag {package}-v<version> yet: a first "
         "release, no API to compare with",
         severity=NOTE,
@@ -97,8 +105,8 @@ def compared(verdict: Verdict) -> Finding:
     found = f"{kinds.count('breaking')} breaking, {kinds.count('additive')} additive change(s)"
     names = ", ".join(verdict.declared) or "no API surface"
     base = verdict.baseline.tag if verdict.baseline else "?"
-    return Finding(
-        "API005",
+    return finding_of(
+        compared,
         f"{verdict.package}: {names} compared with {base}: {found if kinds else 'no API change'}",
         severity=NOTE,
     )
@@ -110,14 +118,14 @@ def not_compared(package: str, why: str) -> Finding:
 
     The next release will have it; until then that surface is not checked, and this note says so.
     """
-    return Finding("API006", f"{package}: not compared: {why}", severity=NOTE)
+    return finding_of(not_compared, f"{package}: not compared: {why}", severity=NOTE)
 
 
 @rule("API007", severity=NOTE)
 def no_packages() -> Finding:
     """No ``[[tool.ci-gates.release.packages]]``: there are no releases to compare with."""
-    return Finding(
-        "API007",
+    return finding_of(
+        no_packages,
         "no release packages declared: nothing to compare",
         "pyproject.toml",
         severity=NOTE,

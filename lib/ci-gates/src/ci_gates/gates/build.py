@@ -14,6 +14,12 @@ touched first, so cargo compiles the project's own crates again from the sdist's
 portable wheel: ``manylinux2014`` / ``manylinux_X_Y`` / ``musllinux_X_Y`` build with zig as
 the linker (maturin ``--zig``; the backend builds the CLI the same way), no container.
 
+The project is the maturin project (:func:`ci_gates.core.project.names`: the root or a
+sub-directory of a workspace); the artifacts go under the root's ``target/``. The gate never
+writes the maintainer's tree: a ``Cargo.lock`` the build would rewrite is a finding (BLD003)
+before anything builds, and a lock the build created (the project commits none) is removed
+after it (:mod:`ci_gates.checks.cargolock`).
+
 The manifest (:mod:`ci_gates.checks.artifacts`) is keyed by the hash of the build inputs plus the
 environment that shapes the artifacts; with both unchanged and every artifact present, the
 gate reuses the artifacts without running cargo at all.
@@ -25,7 +31,7 @@ import os
 import re
 
 from ci_gates.checks.artifacts import inputs_hash
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import BUILD_TOOLS
 from ci_gates.core.registry import Gate
 
@@ -128,7 +134,7 @@ def frontend_failed(what: str, lines: list[str]) -> Finding:
     The message carries the most specific cause from the output (cargo's first error,
     maturin's last "Caused by", the backend's own line); the full output is above it.
     """
-    return Finding("BLD001", f"`python -m build {what}` failed: {cause(lines)}", fix=FIX)
+    return finding_of(frontend_failed, f"`python -m build {what}` failed: {cause(lines)}", fix=FIX)
 
 
 @rule("BLD002")
@@ -138,8 +144,51 @@ def unexpected_artifacts(dist: str, entries: list[str]) -> Finding | None:
     sdists = [e for e in entries if e.endswith(".tar.gz")]
     if len(wheels) == 1 and len(sdists) == 1:
         return None
-    return Finding(
-        "BLD002", f"{dist}: expected one wheel and one sdist, found {sorted(entries)}", fix=FIX
+    return finding_of(
+        unexpected_artifacts,
+        f"{dist}: expected one wheel and one sdist, found {sorted(entries)}",
+        fix=FIX,
+    )
+
+
+@rule("BLD003")
+def stale_lock(lock: str, reason: str, workspace: str) -> Finding:
+    """``Cargo.lock`` is out of date with the Cargo.toml files: building would rewrite it.
+
+    cargo and maturin update a stale lock in place (maturin's sdist step cannot be told
+    ``--locked``), so the gate does not build: the fix is the maintainer's to make and commit.
+    """
+    where = f"in {workspace} " if workspace else ""
+    return finding_of(
+        stale_lock,
+        f"out of date with the Cargo.toml files; building would rewrite it ({reason})",
+        lock,
+        fix=f"run `cargo update --workspace` {where}(`nox -s fix` runs it) and commit {lock}",
+    )
+
+
+@rule("BLD004")
+def lock_rewritten(lock: str) -> Finding:
+    """The build changed ``Cargo.lock`` although cargo called it current; the gate put the
+    committed one back, so the artifacts were built from another lock than the tree's."""
+    return finding_of(
+        lock_rewritten,
+        "the build rewrote it; the gate restored the committed file",
+        lock,
+        fix=f"run `cargo update --workspace`, commit {lock}, then `nox -s build`",
+    )
+
+
+@rule("BLD005", severity=NOTE)
+def no_lock(lock: str) -> Finding:
+    """The project commits no ``Cargo.lock``: every build resolves its dependencies afresh, so
+    two builds of one commit may differ (the lock the build wrote was removed again)."""
+    return finding_of(
+        no_lock,
+        "no Cargo.lock: the build resolved the dependencies afresh (and left no lock behind)",
+        lock,
+        severity=NOTE,
+        fix="for reproducible wheels: `cargo generate-lockfile` and commit it",
     )
 
 
@@ -207,7 +256,9 @@ def _unpack_fresh(sdist: str, into: str) -> str | None:
     return os.path.join(into, tops[0]) if len(tops) == 1 else None
 
 
-def _wheel_from_sdist(root: str, sdist: str, environ: dict[str, str]) -> tuple[str | None, str]:
+def _wheel_from_sdist(
+    root: str, srcdir: str, sdist: str, environ: dict[str, str]
+) -> tuple[str | None, str]:
     """(the wheel built from the unpacked sdist, "") or (None, why it could not be built)."""
     import shutil
     import tempfile
@@ -215,7 +266,7 @@ def _wheel_from_sdist(root: str, sdist: str, environ: dict[str, str]) -> tuple[s
     outdir = os.path.join(root, SDIST_WHEEL_DIR)
     shutil.rmtree(outdir, ignore_errors=True)
     os.makedirs(outdir)
-    env = {**environ, "CARGO_TARGET_DIR": target_dir(root)}
+    env = {**environ, "CARGO_TARGET_DIR": target_dir(srcdir)}
     with tempfile.TemporaryDirectory(prefix="ci-gates-sdist-") as tmp:
         top = _unpack_fresh(sdist, tmp)
         if top is None:
@@ -239,6 +290,7 @@ def run(root: str | None = None) -> list[Finding]:
 
     from ci_gates.checks import artifacts
     from ci_gates.core.context import config_for
+    from ci_gates.core.project import names
 
     root, config = config_for(root)
     root = os.path.abspath(root)
@@ -254,6 +306,7 @@ def run(root: str | None = None) -> list[Finding]:
     if args:
         environ["MATURIN_PEP517_ARGS"] = args
     inputs = artifacts.inputs_hash(root)  # ArtifactError: could not run
+    n = names(root)  # read by inputs_hash already
     # Gates run concurrently (two nox sessions, a hook, a second terminal) must not delete
     # each other's artifacts mid-build: one build at a time; the waiter then reuses.
     lock = FileLock(os.path.join(root, LOCK))
@@ -264,16 +317,16 @@ def run(root: str | None = None) -> list[Finding]:
         print("build: another build of this checkout is running; waiting for it", flush=True)
         lock.acquire()
     try:
-        return _build(root, inputs, environ)
+        return _guarded(root, n.project, n.cargo_root, inputs, environ)
     finally:
         lock.release()
 
 
-def _build(root: str, inputs: str, environ: dict[str, str]) -> list[Finding]:
-    import contextlib
-    import shutil
-
-    from ci_gates.checks import artifacts
+def _guarded(
+    root: str, project: str, workspace: str, inputs: str, environ: dict[str, str]
+) -> list[Finding]:
+    """The build, between a Cargo.lock check and putting back what it wrote to the lock."""
+    from ci_gates.checks import artifacts, cargolock
 
     env = artifacts.build_env(environ)
     manifest = artifacts.load_manifest(root)
@@ -282,13 +335,41 @@ def _build(root: str, inputs: str, environ: dict[str, str]) -> list[Finding]:
         old = " and ".join(os.path.relpath(manifest[k], root) for k in ("wheel", "sdist"))
         print(f"build: inputs unchanged (hash {inputs[:12]}); reusing {old}")
         return []
+    path = cargolock.lock_path(root, workspace)
+    lock_rel = os.path.relpath(path, root).replace(os.sep, "/")
+    kept = cargolock.Kept(path)
+    if kept.before is not None:
+        reason = cargolock.stale_reason(os.path.dirname(path))
+        if reason:
+            return [stale_lock(lock_rel, reason, workspace)]
+    try:
+        found = _build(root, os.path.join(root, project) if project else root, inputs, environ)
+    finally:
+        undone = kept.restore()
+    if undone == "created":
+        found.append(no_lock(lock_rel))
+    elif undone == "changed":  # artifacts of another lock than the tree's: never reused
+        os.remove(os.path.join(root, artifacts.MANIFEST))
+        found.append(lock_rewritten(lock_rel))
+    if not found and artifacts.inputs_hash(root) != inputs:
+        print("build: inputs changed during the build; the next run will rebuild")
+    return found
+
+
+def _build(root: str, srcdir: str, inputs: str, environ: dict[str, str]) -> list[Finding]:
+    import contextlib
+    import shutil
+
+    from ci_gates.checks import artifacts
+
+    env = artifacts.build_env(environ)
     dist = os.path.join(root, artifacts.DIST_DIR)
     shutil.rmtree(dist, ignore_errors=True)
     os.makedirs(dist)
     # Invalidate first: a failed build must not leave an old manifest looking current.
     with contextlib.suppress(FileNotFoundError):
         os.remove(os.path.join(root, artifacts.MANIFEST))
-    code, lines = _frontend(dist, root, "--sdist", "--wheel", env=environ)
+    code, lines = _frontend(dist, srcdir, "--sdist", "--wheel", env=environ)
     if code != 0:
         return [frontend_failed("--sdist --wheel", lines)]
     odd = unexpected_artifacts(artifacts.DIST_DIR, os.listdir(dist))
@@ -297,11 +378,9 @@ def _build(root: str, inputs: str, environ: dict[str, str]) -> list[Finding]:
         return [odd] if odd else []
     # A sdist that does not build is the wheel gate's finding (it names the cause); the
     # artifacts above are still worth checking, so this gate records it and passes.
-    sdist_wheel, sdist_error = _wheel_from_sdist(root, sdist, environ)
+    sdist_wheel, sdist_error = _wheel_from_sdist(root, srcdir, sdist, environ)
     if sdist_error:
         print(f"build: no wheel from the sdist: {sdist_error}; the wheel gate reports it")
-    if artifacts.inputs_hash(root) != inputs:
-        print("build: inputs changed during the build; the next run will rebuild")
     artifacts.write_manifest(
         root,
         {

@@ -1,7 +1,9 @@
 """Gate ``cargo_test``: ``cargo test --workspace --locked --no-fail-fast``.
 
+It runs in the project's Cargo workspace (``names().cargo_root``: the root, or a sub-directory).
 ``--no-fail-fast`` makes one run name every failing test in every crate instead of stopping at
-the first failing test binary. Output streams through unchanged; afterwards each failing test
+the first failing test binary. A project that commits no ``Cargo.lock`` is tested without
+``--locked``, and the lock cargo writes is removed again (a gate never writes the tree). Output streams through unchanged; afterwards each failing test
 is a finding at the location of its panic (when it has one) with the command that reruns it.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -18,7 +20,7 @@ GATE = Gate(
     "cargo test --workspace --locked --no-fail-fast",
     requires=("clippy",),
     commands=("cargo",),
-    inputs=(*RUST_INPUTS, "crates/**"),
+    inputs=(*RUST_INPUTS, "**/Cargo.lock", "crates/**"),
     env=("PYO3_PYTHON",),
 )
 
@@ -39,13 +41,15 @@ def failing_test(name: str, rerun: str, where: tuple[str, int, int] = ("", 0, 0)
 
     alone = f"rerun it alone: `cargo test {rerun} -- --exact {shlex.quote(name)}`"
     fix = alone if rerun else "see the output above"
-    return Finding("CT001", f"test {name} failed", *where, fix=fix)
+    return finding_of(failing_test, f"test {name} failed", *where, fix=fix)
 
 
 @rule("CT002")
 def does_not_compile(path: str, line: int, column: int, message: str) -> Finding:
     """The tests do not compile (the first compiler error, at its location)."""
-    return Finding("CT002", f"does not compile: {message}", path, line, column, fix="fix it")
+    return finding_of(
+        does_not_compile, f"does not compile: {message}", path, line, column, fix="fix it"
+    )
 
 
 @rule("CT003")
@@ -55,8 +59,8 @@ def stale_lock() -> Finding:
     ``nox -s fix`` runs ``cargo update --workspace --offline``, which updates only the
     workspace's own entries; commit the result.
     """
-    return Finding(
-        "CT003",
+    return finding_of(
+        stale_lock,
         "out of date with the Cargo.toml files (cargo's --locked refuses it)",
         "Cargo.lock",
         fix="run `nox -s fix` (it runs `cargo update --workspace --offline`) and commit Cargo.lock",
@@ -66,8 +70,8 @@ def stale_lock() -> Finding:
 @rule("CT004")
 def binary_failed(rerun: str) -> Finding:
     """A test binary fails without naming a failing test (it crashed, or a doctest harness failed)."""
-    return Finding(
-        "CT004",
+    return finding_of(
+        binary_failed,
         f"the test binary `{rerun}` failed without naming a test",
         fix=f"see the output above; rerun: `cargo test {rerun}`",
     )
@@ -113,27 +117,43 @@ def run(root: str | None = None) -> list[Finding]:
     import subprocess
     import sys
 
+    from ci_gates.checks.cargolock import Kept
     from ci_gates.core.context import config_for
+    from ci_gates.core.project import ProjectError, names
 
     root, _ = config_for(root)
     root = os.path.abspath(root)
     if shutil.which("cargo") is None:
         raise CannotRun("cargo: not on PATH", "install Rust (rustup)")
-    if not os.path.isfile(os.path.join(root, "Cargo.toml")):
+    try:
+        workspace = os.path.join(root, names(root).cargo_root)
+    except ProjectError:
+        workspace = root
+    if not os.path.isfile(os.path.join(workspace, "Cargo.toml")):
         raise CannotRun(
             "Cargo.toml: not found; the cargo_test gate needs a cargo workspace",
             'add it, or skip the gate: [tool.ci-gates] skip = { cargo_test = "why" }',
         )
     env = {**os.environ, "CARGO_TERM_COLOR": "never"}
-    print("cargo_test: " + " ".join(COMMAND), flush=True)
+    kept = Kept(os.path.join(workspace, "Cargo.lock"))
+    command = [a for a in COMMAND if a != "--locked" or kept.before is not None]
+    print("cargo_test: " + " ".join(command), flush=True)
     lines = []
-    with subprocess.Popen(
-        COMMAND, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            lines.append(line)
+    try:
+        with subprocess.Popen(
+            command,
+            cwd=workspace,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                lines.append(line)
+    finally:
+        kept.restore()  # only a lock cargo created: --locked never rewrites one
     code = proc.returncode
     found = failures(lines)
     if code != 0 and not found:

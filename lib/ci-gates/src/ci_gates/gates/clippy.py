@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -42,15 +42,15 @@ def lint(path: str, line: int, column: int, name: str, message: str) -> Finding:
     """
     allow = f"#[allow({name})]"
     fix = f"fix it (or `{allow}` there, with a comment saying why); rerun `nox -s clippy`"
-    return Finding("CLP001", f"{name}: {message}", path, line, column, fix=fix)
+    return finding_of(lint, f"{name}: {message}", path, line, column, fix=fix)
 
 
 @rule("CLP002")
 def compile_error(path: str, line: int, column: int, code: str, message: str) -> Finding:
     """The workspace does not compile, so clippy cannot lint it."""
     label = f"{code}: " if code else ""
-    return Finding(
-        "CLP002",
+    return finding_of(
+        compile_error,
         f"does not compile: {label}{message}",
         path,
         line,
@@ -67,8 +67,8 @@ def stale_lock() -> Finding:
     ``cargo update --workspace --offline``, which updates only the workspace's own entries;
     commit the result.
     """
-    return Finding(
-        "CLP003",
+    return finding_of(
+        stale_lock,
         "out of date with the Cargo.toml files (cargo's --locked refuses it)",
         "Cargo.lock",
         fix="run `nox -s fix` (it runs `cargo update --workspace --offline`) and commit Cargo.lock",

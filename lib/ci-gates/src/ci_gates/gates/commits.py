@@ -15,7 +15,7 @@ the standard library and the parser: the agent hook imports this on every Bash c
 from __future__ import annotations
 
 from ci_gates.checks.versioning import conventional as cc
-from ci_gates.core.findings import Finding, rule
+from ci_gates.core.findings import Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -45,7 +45,7 @@ def not_conventional(msg: cc.Message) -> Finding | None:
     if msg.type or msg.subject.startswith(cc.AUTOSQUASH):
         return None
     what = "is empty" if not msg.subject else "is not `type(scope)!: description`"
-    return Finding("CMT001", f"subject {what}", fix=FIX)
+    return finding_of(not_conventional, f"subject {what}", fix=FIX)
 
 
 @rule("CMT002")
@@ -57,7 +57,7 @@ def unknown_type(msg: cc.Message) -> Finding | None:
     """
     if not msg.type or msg.type in cc.TYPES:
         return None
-    return Finding("CMT002", f"unknown type {msg.type!r}", fix=f"use one of: {TYPES_TEXT}")
+    return finding_of(unknown_type, f"unknown type {msg.type!r}", fix=f"use one of: {TYPES_TEXT}")
 
 
 @rule("CMT003")
@@ -71,8 +71,8 @@ def bad_release_trailer(msg: cc.Message) -> Finding | None:
     bad = [v for v in values if v.lower() not in cc.RELEASE_VALUES]
     if not bad:
         return None
-    return Finding(
-        "CMT003",
+    return finding_of(
+        bad_release_trailer,
         f"trailer `Release: {bad[0]}` is not one of {', '.join(cc.RELEASE_VALUES)}",
         fix="write `Release: major|minor|patch|skip` in the last paragraph, or drop the line",
     )
@@ -87,8 +87,8 @@ def autosquash_left(msg: cc.Message) -> Finding | None:
     """
     if not msg.subject.startswith(cc.AUTOSQUASH):
         return None
-    return Finding(
-        "CMT004",
+    return finding_of(
+        autosquash_left,
         "autosquash commit not folded into its target",
         fix="run `git rebase -i --autosquash` onto the branch's base",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import RUST_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -41,7 +41,7 @@ def unformatted(path: str, line: int) -> Finding:
     One formatting for the whole workspace keeps diffs about behaviour. ``nox -s fix`` runs
     ``cargo fmt --all``; settings live in ``rustfmt.toml`` when the project has one.
     """
-    return Finding("FMT001", "not formatted the way rustfmt wants", path, line, fix=FIX)
+    return finding_of(unformatted, "not formatted the way rustfmt wants", path, line, fix=FIX)
 
 
 @rule("FMT002")
@@ -50,8 +50,8 @@ def unparsable(path: str, line: int, column: int, message: str) -> Finding:
 
     The compiler's message names the syntax error; fix it, then run ``nox -s fix``.
     """
-    return Finding(
-        "FMT002",
+    return finding_of(
+        unparsable,
         f"rustfmt cannot parse it: {message}",
         path,
         line,

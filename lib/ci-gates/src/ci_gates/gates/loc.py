@@ -1,4 +1,4 @@
-"""Gate ``loc``: a line budget for git-tracked source files.
+"""Gate ``loc``: a line budget for git-tracked source files (house style ``line-budget``).
 
 Files with a counted extension (``[tool.ci-gates.loc] extensions``) over ``warn`` lines get a
 note; over ``fail`` lines they fail unless ``[tool.ci-gates.loc.allow]`` lists them with a
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.core.config import DEFAULTS
-from ci_gates.core.findings import WARNING, CannotRun, Finding, rule
+from ci_gates.core.findings import WARNING, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import EVERYTHING
 from ci_gates.core.registry import Gate
 
@@ -21,7 +21,7 @@ GATE = Gate(
     "Line budget of git-tracked source files (warn/fail thresholds, allowlist)",
     commands=("git",),
     inputs=EVERYTHING,
-    config=("loc",),
+    config=("loc", "baseline"),
 )
 
 TYPE_CHECKING = False
@@ -70,8 +70,8 @@ def over_budget(rel: str, lines: int, config: dict[str, Any]) -> Finding | None:
     loc = _loc(config)
     if lines <= loc["fail"] or _norm(rel) in _allowed(loc):
         return None
-    return Finding(
-        "LOC001",
+    return finding_of(
+        over_budget,
         f"{lines} lines, over the {loc['fail']}-line budget (warn at {loc['warn']})",
         _norm(rel),
         fix=f"split it by responsibility into smaller modules, or add it to {ALLOW_TABLE} with a reason",
@@ -84,8 +84,8 @@ def near_budget(rel: str, lines: int, config: dict[str, Any]) -> Finding | None:
     loc = _loc(config)
     if not loc["warn"] < lines <= loc["fail"] or _norm(rel) in _allowed(loc):
         return None
-    return Finding(
-        "LOC002",
+    return finding_of(
+        near_budget,
         f"{lines} lines, over the {loc['warn']}-line warning threshold (fail at {loc['fail']})",
         _norm(rel),
         fix="plan to split it by responsibility",
@@ -104,8 +104,8 @@ def allow_entry_unneeded(rel: str, lines: int, config: dict[str, Any]) -> Findin
     if _norm(rel) not in _allowed(loc) or lines > loc["fail"]:
         return None
     counted = "1 line" if lines == 1 else f"{lines} lines"
-    return Finding(
-        "LOC003",
+    return finding_of(
+        allow_entry_unneeded,
         f"{counted}, back under the {loc['fail']}-line budget",
         _norm(rel),
         fix=f"remove its entry from {ALLOW_TABLE} in pyproject.toml so the allowlist only shrinks",
@@ -116,7 +116,12 @@ BUDGET_RULES = (over_budget, near_budget, allow_entry_unneeded)
 
 
 def budget_findings(rel: str, lines: int, config: dict[str, Any]) -> list[Finding]:
-    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines."""
+    """What the line budget says about ``rel`` (repo-relative) at ``lines`` lines: nothing
+    while the house style ``line-budget`` is off (the agent hook asks this too)."""
+    from ci_gates.core.policy import group_on
+
+    if not group_on(config, "line-budget"):
+        return []
     found = (check(rel, lines, config) for check in BUDGET_RULES)
     return [f for f in found if f is not None]
 
@@ -126,8 +131,8 @@ def allow_entry_missing(root: str, rel: str) -> Finding | None:
     """An ``[tool.ci-gates.loc.allow]`` entry names a file that does not exist."""
     if os.path.lexists(os.path.join(root, rel)):
         return None
-    return Finding(
-        "LOC004",
+    return finding_of(
+        allow_entry_missing,
         f"{ALLOW_TABLE} names {rel!r}, which does not exist",
         "pyproject.toml",
         fix="remove the entry",
@@ -140,8 +145,8 @@ def allow_entry_not_counted(rel: str, config: dict[str, Any]) -> Finding | None:
     if is_counted(rel, config):
         return None
     exts = ", ".join(_loc(config)["extensions"])
-    return Finding(
-        "LOC005",
+    return finding_of(
+        allow_entry_not_counted,
         f"{ALLOW_TABLE} names {rel!r}, which has no counted extension ({exts})",
         "pyproject.toml",
         fix="remove the entry",
@@ -201,4 +206,6 @@ def run(root: str | None = None) -> list[Finding]:
         lines = _read_lines(os.path.join(root, rel))
         if lines is not None:
             out.extend(budget_findings(rel, lines, config))
-    return out
+    from ci_gates.core.baseline import apply
+
+    return apply(out, config, "loc")

@@ -16,7 +16,7 @@ import os
 
 from ci_gates.checks import interpreters
 from ci_gates.core import venvs
-from ci_gates.core.findings import NOTE, CannotRun, Finding, rule
+from ci_gates.core.findings import NOTE, CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
 
@@ -67,8 +67,8 @@ def wheel_lacks_cli(wheel: str, script: str) -> Finding:
     (``<dist>-<version>.data/scripts/<cli>``); without it ``pip install`` gives users the
     library but not the command.
     """
-    return Finding(
-        "NI001",
+    return finding_of(
+        wheel_lacks_cli,
         f"{wheel}: no {script}: the CLI is missing from the wheel",
         fix=f"check that the build backend stages the CLI binary; {HINT}",
     )
@@ -77,8 +77,8 @@ def wheel_lacks_cli(wheel: str, script: str) -> Finding:
 @rule("NI002")
 def import_failed(module: str, error: str) -> Finding:
     """The extension module does not import from the installed wheel."""
-    return Finding(
-        "NI002",
+    return finding_of(
+        import_failed,
         f"{module}: import from the installed wheel failed: {error}",
         fix=f"run the import in a venv with the wheel to see the traceback; {HINT}",
     )
@@ -91,8 +91,8 @@ def version_mismatch(package: str, got: str, version: str) -> Finding:
     One version for the bindings crate and the wheel: ``__version__`` should come from the
     extension (``env!("CARGO_PKG_VERSION")``), never be written twice.
     """
-    return Finding(
-        "NI003",
+    return finding_of(
+        version_mismatch,
         f"{package}.__version__ is {got!r}, the wheel's version (bindings crate) is {version!r}",
         fix="derive __version__ from the extension's version",
     )
@@ -101,7 +101,9 @@ def version_mismatch(package: str, got: str, version: str) -> Finding:
 @rule("NI004")
 def cli_not_installed(path: str, cli: str) -> Finding:
     """Installing the wheel put no CLI executable into the venv's scripts directory."""
-    return Finding("NI004", f"{path}: not installed: the wheel put no {cli} in the venv", fix=HINT)
+    return finding_of(
+        cli_not_installed, f"{path}: not installed: the wheel put no {cli} in the venv", fix=HINT
+    )
 
 
 @rule("NI005")
@@ -111,8 +113,8 @@ def cli_is_launcher(path: str, cli: str) -> Finding:
     A ``[project.scripts]`` entry of the same name shadows the wheel script: users then get a
     Python start-up on every call instead of the Rust executable.
     """
-    return Finding(
-        "NI005",
+    return finding_of(
+        cli_is_launcher,
         f"{path}: is a script (#!), not the native {cli}: a console-script launcher shadows it",
         fix=f"drop the [project.scripts] entry; {HINT}",
     )
@@ -121,14 +123,16 @@ def cli_is_launcher(path: str, cli: str) -> Finding:
 @rule("NI006")
 def cli_not_native(path: str, head: bytes) -> Finding:
     """The installed CLI is neither ELF, Mach-O nor PE."""
-    return Finding("NI006", f"{path}: not a native executable (first bytes {head!r})", fix=HINT)
+    return finding_of(
+        cli_not_native, f"{path}: not a native executable (first bytes {head!r})", fix=HINT
+    )
 
 
 @rule("NI007")
 def cli_version_wrong(cli: str, printed: str, code: int, version: str) -> Finding:
     """``<cli> --version`` does not print ``<cli> <CLI crate version>`` (exit 0)."""
-    return Finding(
-        "NI007",
+    return finding_of(
+        cli_version_wrong,
         f"`{cli} --version` printed {printed!r} (exit {code}), expected '{cli} {version}'",
         fix="the CLI must report its crate's version (clap's `version` from Cargo)",
     )
@@ -137,8 +141,8 @@ def cli_version_wrong(cli: str, printed: str, code: int, version: str) -> Findin
 @rule("NI008")
 def install_failed(wheel: str, error: str) -> Finding:
     """The wheel does not install offline (``--no-index --no-deps``) into a fresh venv."""
-    return Finding(
-        "NI008",
+    return finding_of(
+        install_failed,
         f"{wheel}: offline install failed: {error}",
         fix="a wheel must install without network or build; check its tags and metadata",
     )
@@ -151,7 +155,9 @@ def no_cli() -> Finding:
     ``ci_gates.core.project.names`` finds the CLI as the one workspace crate with a binary target; set
     ``[tool.ci-gates.project] cli-crate`` when several have one.
     """
-    return Finding("NI009", "skipped the CLI checks: this project has no CLI crate", severity=NOTE)
+    return finding_of(
+        no_cli, "skipped the CLI checks: this project has no CLI crate", severity=NOTE
+    )
 
 
 def check_wheel_has_cli(wheel: str, n: Names, version: str) -> list[Finding]:

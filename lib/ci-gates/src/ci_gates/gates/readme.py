@@ -5,6 +5,8 @@ directory matching ``[tool.ci-gates.readme] dirs`` (``min-lines``..``max-lines``
 declared, and present, for every published crate and for the Python package; and every
 ``nox -s NAME`` in a README's shell code blocks (read by :mod:`ci_gates.parsers.markdown`, lexed by
 :mod:`ci_gates.parsers.shell`, the same as the tool guard) names a session in :func:`ci_gates.core.sessions.session_names`.
+The directories, the size bounds and the gate table are house style (``readmes`` in
+``[tool.ci-gates] policy``): off, only the declared readmes and the sessions named are checked.
 The rule functions are what the agent hooks call; they take the session names as an argument
 because importing the registry (and ``typing``) would blow a hook's start-up budget.
 """
@@ -16,7 +18,7 @@ from fnmatch import fnmatchcase
 
 from ci_gates.core import sync  # noqa: F401  (SYN002, the README table, is this gate's)
 from ci_gates.core.config import DEFAULTS
-from ci_gates.core.findings import NOTE, Finding, rule
+from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 from ci_gates.gates.loc import count_lines
 
@@ -27,6 +29,9 @@ def _applies(root: str) -> str:
 
     if os.path.isfile(os.path.join(root, "README.md")):
         return ""
+    other = sorted(n for n in os.listdir(root) if n.upper().startswith("README."))
+    if other:
+        return f"the README is {other[0]}; this gate reads README.md (Markdown)"
     return "no README.md yet; write one and remove this skip"
 
 
@@ -35,8 +40,8 @@ GATE = Gate(
     "READMEs exist, stay within size bounds, and name only real nox sessions",
     # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
     # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
-    inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml", "ci/registry.py"),
-    config=("readme", "skip"),
+    inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml"),
+    config=("readme", "skip", "policy", "baseline"),
     applies=_applies,
 )
 
@@ -63,12 +68,19 @@ def _norm(path: str) -> str:
     return "" if path == "." else path
 
 
+def _dirs(config: dict[str, Any]) -> list[str]:
+    """``dirs``, while the house style ``readmes`` is on (else none: only the root README)."""
+    from ci_gates.core.policy import group_on
+
+    return list(_readme(config)["dirs"]) if group_on(config, "readmes") else []
+
+
 def covered_dir(rel_dir: str, config: dict[str, Any]) -> bool:
     """Must this repo-relative directory have a README.md? (The root always must.)"""
     parts = _norm(rel_dir).split("/") if _norm(rel_dir) else []
     if not parts:
         return True
-    for pattern in _readme(config)["dirs"]:
+    for pattern in _dirs(config):
         globs = _norm(pattern).split("/")
         if len(globs) == len(parts) and all(
             fnmatchcase(part, glob)
@@ -148,8 +160,8 @@ def missing_readme(rel_dir: str, config: dict[str, Any]) -> Finding:
     rel = f"{where}/README.md" if where else "README.md"
     lo, hi = _bounds(rel)
     what = "the project" if not where else "this directory"
-    return Finding(
-        "RDM001",
+    return finding_of(
+        missing_readme,
         "missing; the readme gate (`nox -s readme`) requires one here ([tool.ci-gates.readme])",
         rel,
         fix=f"add {readme[lo]}-{readme[hi]} lines saying what {what} is for, how to use it and "
@@ -165,8 +177,8 @@ def too_short(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | No
     if lines >= _readme(config)[lo]:
         return None
     counted = "1 line" if lines == 1 else f"{lines} lines"
-    return Finding(
-        "RDM002",
+    return finding_of(
+        too_short,
         f"{counted}, under the {_readme(config)[lo]}-line minimum ({lo})",
         rel,
         fix="say what this is, how to use it and how to test it",
@@ -180,8 +192,8 @@ def too_long(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | Non
     hi = _bounds(rel)[1]
     if lines <= _readme(config)[hi]:
         return None
-    return Finding(
-        "RDM003",
+    return finding_of(
+        too_long,
         f"{lines} lines, over the {_readme(config)[hi]}-line maximum ({hi})",
         rel,
         fix="keep the essentials and move reference material into docs/ with a link",
@@ -192,14 +204,14 @@ def too_long(rel_path: str, lines: int, config: dict[str, Any]) -> Finding | Non
 def unknown_session(rel: str, line: int, name: str, sessions: Collection[str]) -> Finding | None:
     """A README's shell code block runs ``nox -s NAME`` for a session that does not exist.
 
-    Sessions are generated from ``ci/registry.py``; ``tests-3.12`` and ``tests(python='3.12')``
+    Sessions come from the gate registry and the noxfile (``ci_gates.core.sessions``); ``tests-3.12`` and ``tests(python='3.12')``
     count as ``tests``. Code blocks are read as :mod:`ci_gates.parsers.markdown` says (an unlabelled fence is
     shell; label data ``text``).
     """
     if _known(name, sessions):
         return None
-    return Finding(
-        "RDM004",
+    return finding_of(
+        unknown_session,
         f"`nox -s {name}` names no nox session",
         _norm(rel),
         line,
@@ -212,23 +224,25 @@ def readme_problems(
 ) -> list[Finding]:
     """Size bounds (root bounds for the root README.md) and unknown ``nox -s`` sessions."""
     rel, lines = _norm(rel_path), count_lines(text)
+    from ci_gates.core.policy import keep
+
     found = [too_short(rel, lines, config) or too_long(rel, lines, config)]
     if sessions is not None:
         found += [unknown_session(rel, ln, name, sessions) for ln, name in nox_sessions_in(text)]
-    return [f for f in found if f is not None]
+    return keep([f for f in found if f is not None], config)
 
 
 @rule("RDM007")
 def unreadable_readme(rel: str, exc: Exception) -> Finding:
     """A README.md cannot be read as UTF-8 text."""
-    return Finding("RDM007", f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
+    return finding_of(unreadable_readme, f"cannot read as UTF-8 ({exc})", rel, fix="fix the file")
 
 
 @rule("RDM008", severity=NOTE)
 def pattern_matches_nothing(pattern: str) -> Finding:
     """A ``[tool.ci-gates.readme] dirs`` pattern matches no directory (a note: maybe a typo)."""
-    return Finding(
-        "RDM008",
+    return finding_of(
+        pattern_matches_nothing,
         f"no directory matches {pattern!r} in [tool.ci-gates.readme] dirs",
         "pyproject.toml",
         fix="fix the pattern or remove it",
@@ -256,7 +270,7 @@ def crate_readme(root: str, rel: str, workspace: dict[str, Any]) -> Finding | No
     import os
 
     def problem(message: str, fix: str) -> Finding:
-        return Finding("RDM005", message, rel, fix=fix)
+        return finding_of(crate_readme, message, rel, fix=fix)
 
     manifest = os.path.join(root, rel)
     try:
@@ -306,15 +320,15 @@ def package_readme(root: str) -> Finding | None:
         return None
     file = readme.get("file") if isinstance(readme, dict) else readme
     if not isinstance(file, str):
-        return Finding(
-            "RDM006",
+        return finding_of(
+            package_readme,
             "[project] declares no readme",
             "pyproject.toml",
             fix='add readme = "README.md"',
         )
     if not os.path.isfile(os.path.join(root, file)):
-        return Finding(
-            "RDM006",
+        return finding_of(
+            package_readme,
             f"[project] readme {file!r} does not exist",
             "pyproject.toml",
             fix="add the file or fix the path",
@@ -351,7 +365,7 @@ def run(root: str | None = None) -> list[Finding]:
     sessions = session_names(root)
     found: list[Finding] = []
     dirs = [""]
-    for pattern in config["readme"]["dirs"]:
+    for pattern in _dirs(config):
         matches = sorted(
             os.path.relpath(p, root).replace(os.sep, "/")
             for p in glob.glob(os.path.join(root, pattern))
@@ -372,6 +386,9 @@ def run(root: str | None = None) -> list[Finding]:
             found.append(unreadable_readme(rel, exc))
             continue
         found += readme_problems(rel, text, config, sessions)
+    from ci_gates.core.baseline import apply
+    from ci_gates.core.policy import keep
     from ci_gates.core.sync import readme_table_stale  # the gate table `nox -s sync` writes
 
-    return found + _declared_readmes(root) + readme_table_stale(root)
+    found += _declared_readmes(root) + readme_table_stale(root)
+    return apply(keep(found, config), config, "readme")

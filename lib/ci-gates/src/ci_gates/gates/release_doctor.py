@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import PYYAML, TOMLI, WORKFLOW_INPUTS
 from ci_gates.core.registry import Gate
 
@@ -104,8 +104,8 @@ def no_trust_policy(pkg: dict[str, Any]) -> Finding | None:
     """
     if pkg.get("workflow") and pkg.get("environment"):
         return None
-    return Finding(
-        "RD001",
+    return finding_of(
+        no_trust_policy,
         f"package {pkg['name']!r} declares no trusted publisher",
         CONFIG,
         fix='add `workflow = "release.yml"` and `environment = "<name>"` to its '
@@ -118,8 +118,8 @@ def no_workflow(pkg: dict[str, Any], exists: bool) -> Finding | None:
     """The declared publishing workflow is not a file under ``.github/workflows``."""
     if exists:
         return None
-    return Finding(
-        "RD002",
+    return finding_of(
+        no_workflow,
         f"package {pkg['name']!r}: {WORKFLOWS}/{pkg['workflow']} does not exist",
         CONFIG,
         fix="fix `workflow` (a file name, as configured on the registry) or add the workflow",
@@ -132,8 +132,8 @@ def no_publish_job(pkg: dict[str, Any], rel: str, jobs: dict[str, Any]) -> Findi
     for job in jobs.values():
         if environment(job)[0] == pkg["environment"] and publishes(job, pkg["kind"]):
             return None
-    return Finding(
-        "RD003",
+    return finding_of(
+        no_publish_job,
         f"no job with environment: {pkg['environment']} publishes {pkg['name']} ({pkg['kind']})",
         rel,
         fix=f"run `nox -s publish -- {pkg['kind']} --tagged` in the job with environment: {pkg['environment']}, or fix `environment`",
@@ -147,8 +147,8 @@ def publish_job_without_id_token(
     """The job that publishes a package cannot mint the OIDC token trusted publishing needs."""
     if id_token(job.get("permissions")):
         return None
-    return Finding(
-        "RD004",
+    return finding_of(
+        publish_job_without_id_token,
         f"job {name} publishes {pkg['name']} without id-token: write",
         rel,
         line,
@@ -164,8 +164,8 @@ def id_token_elsewhere(rel: str, name: str, line: int) -> Finding:
     each behind its protected environment, should be able to mint one.
     """
     what = "the workflow" if not name else f"job {name}"
-    return Finding(
-        "RD005",
+    return finding_of(
+        id_token_elsewhere,
         f"{what} has id-token: write but publishes no declared package",
         rel,
         line,
@@ -180,8 +180,8 @@ def token_from_secrets(rel: str, secret: str, line: int) -> Finding:
     With trusted publishing nothing long-lived is needed; a stored token works from any
     machine that steals it. Delete the secret (and revoke the token on the registry).
     """
-    return Finding(
-        "RD006",
+    return finding_of(
+        token_from_secrets,
         f"reads the registry token secrets.{secret}",
         rel,
         line,
@@ -192,8 +192,8 @@ def token_from_secrets(rel: str, secret: str, line: int) -> Finding:
 @rule("RD007")
 def names_disagree(message: str) -> Finding:
     """The release config's package names and paths disagree with the manifests."""
-    return Finding(
-        "RD007",
+    return finding_of(
+        names_disagree,
         message,
         CONFIG,
         fix="make [[tool.ci-gates.release.packages]] name the crates and the distribution as the manifests do",
@@ -206,8 +206,8 @@ def environment_url(pkg: dict[str, Any], rel: str, url: str, line: int) -> Findi
     want = f"https://pypi.org/project/{pkg['name']}/"
     if not url or url.rstrip("/") + "/" == want or "${{" in url:
         return None
-    return Finding(
-        "RD008",
+    return finding_of(
+        environment_url,
         f"environment {pkg['environment']} url {url} is not {want}",
         rel,
         line,

@@ -1,10 +1,17 @@
 """Gate ``stubs``: mypy's stubtest holds the extension's ``.pyi`` to the INSTALLED module.
 
 stubtest runs in a venv holding the built wheel and mypy, on the import package (which
-includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``.
+includes the extension submodule), with the allowlist from ``[tool.ci-gates.stubs] allowlist``
+and the project's own stubtest arguments (``args``, e.g. ``["--ignore-missing-stub"]``).
 Every allowlist entry needs a reason, and stubtest itself reports an entry that no longer
 matches anything (we never pass ``--ignore-unused-allowlist``). stubtest skips a *private*
 module that has no stub at all, so the gate first checks that the wheel installed the stub.
+
+Without that file (the default path, ``ci/stubtest-allowlist.txt``, absent), the project's own
+allowlist is used when it has one by a usual name (:data:`OWN_ALLOWLISTS`, in the project's
+directory or the root; its entries need no reasons, it is the project's file), else none. The
+extension's stub may be ``pkg/ext.pyi``, ``pkg/ext/__init__.pyi``, or for a pure-Rust module
+``<module>.pyi`` in the project's directory (maturin ships it as the package's ``__init__.pyi``).
 
 The allowlist stays a file rather than ``[tool.ci-gates] ignore``: stubtest excuses one
 symbol (a regex over its dotted name), while ``ignore`` works per rule and path, which would
@@ -18,8 +25,9 @@ import os
 import re
 
 from ci_gates.checks import interpreters
+from ci_gates.checks.stubpaths import installed_stubs, repo_path, source_dir, stub_path, stub_paths
 from ci_gates.core import venvs
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import FLOOR_ENV, FLOOR_MACHINE, MYPY
 from ci_gates.core.registry import Gate
 
@@ -35,8 +43,9 @@ def _applies(root: str) -> str:
         n = names(root)
     except ProjectError:
         return ""
-    where = os.path.join(root, n.python_source or ".", "**", "*.pyi")
-    if glob.glob(where, recursive=True):
+    if any(os.path.isfile(os.path.join(root, p)) for p in stub_paths(n)):
+        return ""
+    if glob.glob(os.path.join(root, source_dir(n), "**", "*.pyi"), recursive=True):
         return ""
     return f"no type stubs (.pyi) for {n.extension} yet; add them and remove this skip"
 
@@ -47,7 +56,12 @@ GATE = Gate(
     requires=("native_import",),
     # Installed with the wheel into the venv stubtest runs in (ci/gates/stubs.py).
     packages=(MYPY,),
-    inputs=("ci/stubtest-allowlist.txt",),
+    inputs=(
+        "ci/stubtest-allowlist.txt",
+        "**/stubtest-allowlist.txt",
+        "**/stubtest_allowlist.txt",
+        "**/.stubtest-allowlist",
+    ),
     config=("stubs",),
     machine=FLOOR_MACHINE,
     env=FLOOR_ENV,
@@ -59,6 +73,9 @@ if TYPE_CHECKING:
     from ci_gates.checks.interpreters import Interpreter
     from ci_gates.core.project import Names
 
+DEFAULT_ALLOWLIST = "ci/stubtest-allowlist.txt"
+# A project's own allowlist, by the names projects give it (project directory, then root).
+OWN_ALLOWLISTS = ("stubtest-allowlist.txt", "stubtest_allowlist.txt", ".stubtest-allowlist")
 AllowEntry = collections.namedtuple("AllowEntry", "line entry reason")
 # One stubtest error: the stub's repo-relative path (or ""), its line (or 0), the message.
 StubError = collections.namedtuple("StubError", "path line message")
@@ -72,8 +89,8 @@ def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
     one comment covers the entries below it up to the next blank line. An excuse nobody can
     explain is a bug nobody will fix.
     """
-    return Finding(
-        "STB001",
+    return finding_of(
+        entry_without_reason,
         f"allowlist entry {entry!r} has no reason",
         allowlist,
         line,
@@ -84,8 +101,8 @@ def entry_without_reason(allowlist: str, line: int, entry: str) -> Finding:
 @rule("STB002")
 def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Finding:
     """A stubtest allowlist entry is not a valid regular expression."""
-    return Finding(
-        "STB002",
+    return finding_of(
+        entry_not_a_regex,
         f"allowlist entry {entry!r} is not a valid regex ({error})",
         allowlist,
         line,
@@ -96,8 +113,8 @@ def entry_not_a_regex(allowlist: str, line: int, entry: str, error: str) -> Find
 @rule("STB003")
 def allowlist_unreadable(allowlist: str, error: str) -> Finding:
     """The stubtest allowlist named by ``[tool.ci-gates.stubs] allowlist`` cannot be read."""
-    return Finding(
-        "STB003",
+    return finding_of(
+        allowlist_unreadable,
         f"cannot read the stubtest allowlist ({error})",
         allowlist,
         fix="create it (comments only is fine) or fix [tool.ci-gates.stubs] allowlist",
@@ -111,31 +128,41 @@ def stub_not_shipped(stub: str, installed_dir: str) -> Finding:
     Without it type checkers see an untyped module, and stubtest silently skips a private
     module that has no stub, so this gate would prove nothing.
     """
-    return Finding(
-        "STB004",
+    return finding_of(
+        stub_not_shipped,
         f"not in the installed wheel ({installed_dir})",
         stub,
         fix="ship it next to the extension (maturin includes .pyi files under python-source)",
     )
 
 
+@rule("STB007")
+def no_py_typed(package: str, installed_dir: str) -> Finding:
+    """The wheel ships the extension's stub but no ``py.typed``: mypy (and so stubtest) ignores
+    an installed package's stubs without that PEP 561 marker, so its users get no types."""
+    return finding_of(
+        no_py_typed,
+        f"no py.typed beside the installed stub ({installed_dir}): mypy ignores the stub",
+        package,
+        fix=f"add an empty {package}/py.typed (maturin ships it with the package)",
+    )
+
+
 @rule("STB005")
 def stub_mismatch(path: str, line: int, message: str, allowlist: str) -> Finding:
-    """stubtest finds the stub and the installed extension disagree."""
-    return Finding(
-        "STB005",
-        f"stubtest: {message}",
-        path,
-        line,
-        fix=f"fix the stub (or allowlist the symbol in {allowlist} with a reason)",
-    )
+    """stubtest finds the stub and the installed extension disagree (or mypy rejects the stub,
+    and stubtest can compare nothing until it accepts it)."""
+    fix = f"fix the stub (or allowlist the symbol in {allowlist} with a reason)"
+    if message.startswith("mypy rejects it"):
+        fix = "fix the stub: stubtest compares nothing until mypy accepts it"
+    return finding_of(stub_mismatch, f"stubtest: {message}", path, line, fix=fix)
 
 
 @rule("STB006")
 def entry_unused(allowlist: str, line: int, entry: str) -> Finding:
     """A stubtest allowlist entry no longer matches anything: delete it, so the list only shrinks."""
-    return Finding(
-        "STB006",
+    return finding_of(
+        entry_unused,
         f"unused allowlist entry {entry!r}: stubtest has nothing to excuse there any more",
         allowlist,
         line,
@@ -172,39 +199,29 @@ def parse_allowlist(text: str, allowlist: str) -> tuple[list[AllowEntry], list[F
 _ERROR = re.compile(r"^error: (.*)$")
 _STUB_AT = re.compile(r"^Stub: in file (.*?)(?::(\d+))?$")
 _UNUSED = re.compile(r"^note: unused allowlist entry (.*)$")
+# When mypy rejects the stub itself, stubtest checks nothing and prints mypy's errors instead.
+_BUILD = "not checking stubs due to mypy build errors"
+_MYPY = re.compile(r"^(.+?\.pyi?):(\d+): error: (.*)$")
 
 
-def source_dir(n: Names) -> str:
-    """Where the import package's files live in the repository (``python/<pkg>``)."""
-    return f"{n.python_source}/{n.package}" if n.python_source else n.package
-
-
-def stub_path(n: Names) -> str:
-    """The extension's stub in the repository: ``python/pkg/_native.pyi`` for ``pkg._native``."""
-    return "/".join([source_dir(n), *n.extension.split(".")[1:]]) + ".pyi"
-
-
-def repo_path(installed: str, n: Names) -> str:
-    """``.../site-packages/<pkg>/x.pyi`` -> ``python/<pkg>/x.pyi``; other paths unchanged."""
-    parts = installed.replace(os.sep, "/").split("/")
-    if n.package in parts:
-        rest = parts[len(parts) - parts[::-1].index(n.package) :]
-        return "/".join([source_dir(n), *rest])
-    return installed
-
-
-def parse_stubtest(output: str, n: Names) -> tuple[list[StubError], list[str]]:
+def parse_stubtest(output: str, n: Names, root: str = "") -> tuple[list[StubError], list[str]]:
     """stubtest's errors (with the stub file and line it names) and its unused allowlist entries."""
     errors: list[StubError] = []
     unused: list[str] = []
     for line in output.splitlines():
         error, stub_at, unused_entry = _ERROR.match(line), _STUB_AT.match(line), _UNUSED.match(line)
-        if error:
+        mypy = _MYPY.match(line)
+        if error and error.group(1).startswith(_BUILD):
+            continue  # the errors follow, one a line
+        if mypy:
+            where = repo_path(mypy.group(1), n, root)
+            errors.append(StubError(where, int(mypy.group(2)), f"mypy rejects it: {mypy.group(3)}"))
+        elif error:
             errors.append(StubError("", 0, error.group(1)))
         elif stub_at and errors and not errors[-1].path:
             at = stub_at.group(2)
             errors[-1] = errors[-1]._replace(
-                path=repo_path(stub_at.group(1), n), line=int(at) if at else 0
+                path=repo_path(stub_at.group(1), n, root), line=int(at) if at else 0
             )
         elif unused_entry:
             unused.append(unused_entry.group(1).strip())
@@ -222,9 +239,18 @@ def mypy_requirement(version: str) -> list[str]:
     return list(GATE.packages)
 
 
-def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str, int, str]:
+_WHERE = (
+    "import importlib, importlib.util, os, sys; importlib.import_module(sys.argv[1]); "
+    "spec = importlib.util.find_spec(sys.argv[1]); locs = spec.submodule_search_locations; "
+    "print(os.path.dirname(list(locs)[0] if locs else spec.origin))"
+)
+
+
+def _stubtest(
+    root: str, n: Names, allowlist: str, it: Interpreter, args: tuple[str, ...] = ()
+) -> tuple[str, int, str]:
     """stubtest's output, its exit code and the installed package directory, in the wheel venv
-    of interpreter ``it``.
+    of interpreter ``it`` (``allowlist``: a path, or "" for none).
 
     The output is "" and the code -1 when the installed package has no stub for the extension.
     :class:`CannotRun` without a current build or when the package does not import.
@@ -241,38 +267,66 @@ def _stubtest(root: str, n: Names, allowlist: str, it: Interpreter) -> tuple[str
         raise CannotRun(str(exc)) from None
     python = venvs.venv_python(venv)
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "MYPYPATH"}}
-    code = "import importlib, os, sys; print(os.path.dirname(importlib.import_module(sys.argv[1]).__file__))"
     where = subprocess.run(
-        [python, "-c", code, n.package], capture_output=True, text=True, cwd=venv, env=env
+        [python, "-c", _WHERE, n.package], capture_output=True, text=True, cwd=venv, env=env
     )
-    pkg_dir = where.stdout.strip()
-    if where.returncode != 0 or not pkg_dir:
+    site = where.stdout.strip()
+    if where.returncode != 0 or not site:
         why = (where.stderr.strip().splitlines() or ["no output"])[-1]
         raise CannotRun(f"cannot import {n.package} in {venv}: {why}", "see the native_import gate")
-    if not os.path.isfile(os.path.join(pkg_dir, *n.extension.split(".")[1:]) + ".pyi"):
+    pkg_dir = os.path.join(site, n.package)
+    if not any(os.path.isfile(p) for p in installed_stubs(site, n.extension)):
         return "", -1, pkg_dir
-    cmd = [python, "-m", "mypy.stubtest", n.package, "--allowlist", os.path.abspath(allowlist)]
+    if os.path.isdir(pkg_dir) and not os.path.isfile(os.path.join(pkg_dir, "py.typed")):
+        return "", -2, pkg_dir  # PEP 561: without the marker the installed stubs are not read
+    chosen = ["--allowlist", os.path.abspath(allowlist)] if allowlist else []
+    cmd = [python, "-m", "mypy.stubtest", n.package, *chosen, *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=venv, env=env)
     return proc.stdout + proc.stderr, proc.returncode, pkg_dir
 
 
 def _check(
-    root: str, n: Names, allow_rel: str, entries: list[AllowEntry], it: Interpreter
+    root: str,
+    n: Names,
+    allow_rel: str,
+    entries: list[AllowEntry],
+    it: Interpreter,
+    args: tuple[str, ...] = (),
 ) -> list[Finding]:
     """stubtest under one interpreter, as findings."""
     from ci_gates.core.findings import cannot_run
 
-    output, code, pkg_dir = _stubtest(root, n, os.path.join(root, allow_rel), it)
+    allowlist = os.path.join(root, allow_rel) if allow_rel else ""
+    output, code, pkg_dir = _stubtest(root, n, allowlist, it, args)
     if code == -1:
-        return [stub_not_shipped(stub_path(n), pkg_dir)]
+        return [stub_not_shipped(stub_path(n, root), pkg_dir)]
+    if code == -2:
+        return [no_py_typed(source_dir(n), pkg_dir)]
     print(output, end="", flush=True)
-    errors, unused = parse_stubtest(output, n)
+    errors, unused = parse_stubtest(output, n, root)
     by_entry = {e.entry: e.line for e in entries}
     found = [entry_unused(allow_rel, by_entry.get(entry, 0), entry) for entry in unused]
-    found += [stub_mismatch(e.path or stub_path(n), e.line, e.message, allow_rel) for e in errors]
+    where = allow_rel or DEFAULT_ALLOWLIST
+    found += [stub_mismatch(e.path or stub_path(n, root), e.line, e.message, where) for e in errors]
     if code != 0 and not errors and not unused:
         found += cannot_run(f"stubtest exited {code} without a finding; see its output above")
     return found
+
+
+def allowlist_of(root: str, configured: str, project: str) -> tuple[str, bool]:
+    """(the allowlist to use, relative; "" for none, and whether it is the project's own).
+
+    The configured one when it is not the default or exists; else a usual name in the
+    project's directory or the root (:data:`OWN_ALLOWLISTS`).
+    """
+    if configured != DEFAULT_ALLOWLIST or os.path.isfile(os.path.join(root, configured)):
+        return configured, False
+    for directory in dict.fromkeys((project, "")):
+        for name in OWN_ALLOWLISTS:
+            rel = f"{directory}/{name}" if directory else name
+            if os.path.isfile(os.path.join(root, rel)):
+                return rel, True
+    return "", False
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -281,21 +335,27 @@ def run(root: str | None = None) -> list[Finding]:
     from ci_gates.core.project import ProjectError, names
 
     root, config = config_for(root)
-    allow_rel = config["stubs"]["allowlist"]
-    try:
-        with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
-            entries, found = parse_allowlist(f.read(), allow_rel)
-    except OSError as exc:
-        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
     try:
         n = names(root)
     except ProjectError as exc:
-        return [*found, *cannot_run(str(exc), path="pyproject.toml")]
+        return cannot_run(str(exc), path="pyproject.toml")
+    allow_rel, own = allowlist_of(root, config["stubs"]["allowlist"], n.project)
+    args = tuple(config["stubs"]["args"])
+    entries: list[AllowEntry] = []
+    found: list[Finding] = []
+    try:
+        if allow_rel:
+            with open(os.path.join(root, allow_rel), encoding="utf-8") as f:
+                entries, found = parse_allowlist(f.read(), allow_rel)
+    except OSError as exc:
+        return [allowlist_unreadable(allow_rel, str(exc.strerror))]
+    if own:  # the project's own file: its entries need no reasons of ours
+        found = [f for f in found if f.rule != "STB001"]
     pythons, notes = interpreters.for_gate(root)
     per = []
     for it in pythons:  # the oldest and the newest supported CPython
         try:
-            per.append((it, _check(root, n, allow_rel, entries, it)))
+            per.append((it, _check(root, n, allow_rel, entries, it, args)))
         except CannotRun as exc:  # a bad allowlist is reported too, build or not
             return [*found, exc.finding()]
     return [*found, *interpreters.merge(per), *notes]

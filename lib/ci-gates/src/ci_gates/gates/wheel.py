@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 
 from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core.findings import WARNING, CannotRun, Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 
 GATE = Gate(
@@ -71,7 +71,9 @@ def tool_failed(cmd: list[str], returncode: int, output: str, wheel_name: str) -
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     detail = " | ".join(lines[-4:]) or f"exit {returncode}"
     what = " ".join(os.path.basename(c) if i == 0 else c for i, c in enumerate(cmd[:3]))
-    return Finding("WHL018", f"{wheel_name}: {what} failed: {detail}", fix="see the tool's output")
+    return finding_of(
+        tool_failed, f"{wheel_name}: {what} failed: {detail}", fix="see the tool's output"
+    )
 
 
 def _run_tool(cmd: list[str], wheel_name: str) -> Finding | None:
@@ -197,9 +199,10 @@ def check_tools(manifest: dict[str, Any], needs: dict[str, Any]) -> list[Finding
     return found
 
 
-@rule("WHL020", gate="wheel")
+@rule("WHL020", severity=WARNING, gate="wheel")
 def no_long_description(wheel: str, name: str) -> Finding | None:
-    """The wheel's metadata has no long description: its PyPI page would be empty.
+    """The wheel's metadata has no long description: its PyPI page would be empty (a warning:
+    the package works, and ``maturin new`` writes none).
 
     Set ``[project] readme`` in pyproject.toml. (``twine check --strict`` refuses such a wheel;
     with this finding reported, twine runs without ``--strict`` so its other checks still run.)
@@ -214,10 +217,11 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
         message = email.message_from_bytes(zf.read(meta))
     if str(message.get_payload() or "").strip() or message.get("Description"):
         return None
-    return Finding(
-        "WHL020",
+    return finding_of(
+        no_long_description,
         f"{name}: no long description (its PyPI page would be empty)",
         "pyproject.toml",
+        severity=WARNING,
         fix='set `readme = "README.md"` in [project]',
     )
 
@@ -225,8 +229,8 @@ def no_long_description(wheel: str, name: str) -> Finding | None:
 @rule("WHL019")
 def auditwheel_failed(wheel_name: str, detail: str) -> Finding:
     """``auditwheel show`` could not analyse the wheel (its last line says why)."""
-    return Finding(
-        "WHL019", f"{wheel_name}: auditwheel show failed: {detail}", fix="see its output"
+    return finding_of(
+        auditwheel_failed, f"{wheel_name}: auditwheel show failed: {detail}", fix="see its output"
     )
 
 
@@ -263,11 +267,7 @@ def run(root: str | None = None) -> list[Finding]:
     except ProjectError as exc:
         raise CannotRun(str(exc), path="pyproject.toml") from None
     manifest = dict(artifacts.current_manifest(root))  # ArtifactError: could not run
-    version = (
-        n.bindings.version
-        if n.bindings and n.bindings.version
-        else artifacts.workspace_version(root)
-    )
+    version = artifacts.workspace_version(root)  # [project].version, else the bindings crate's
     import importlib.util
 
     for module, package in (
@@ -279,6 +279,9 @@ def run(root: str | None = None) -> list[Finding]:
             raise CannotRun(f"wheel: needs {package}", FIX)
     found, needs = check_artifacts(root, manifest, version, n)
     found += check_tools(manifest, needs)
+    if n.project:  # the project's manifest, not the root's (which holds only the config)
+        mine = f"{n.project}/pyproject.toml"
+        found = [f._replace(path=mine) if f.path == "pyproject.toml" else f for f in found]
     if not [f for f in found if f.severity == "error"]:
         print(f"wheel: {os.path.basename(manifest['wheel'])} and its sdist pass every check")
     return found

@@ -1,5 +1,6 @@
-"""Agent guard hooks (Claude Code, Codex): thin wrappers over the gates' pure check functions.
+"""Agent hooks (Claude Code, Codex): the gates' rule functions and runner inside the agent's loop.
 
-Each ``ci/hooks/<name>.py`` is run as a script by the agent (``python3 -I -S path``); see
-README.md in this directory for the protocol and the configuration files that call them.
+A project's ``ci/hooks/guard.py`` runs one of :data:`ci_gates.hooks.entry.GUARDS` per call:
+``loc_guard`` and ``tool_guard`` before a write or a command, ``post_edit`` after a write,
+``stop`` before the agent stops. README.md in this directory has the protocol and the switches.
 """

@@ -5,10 +5,15 @@ Both agents (Claude Code, Codex) send one JSON object on stdin and read the answ
 - allow: print nothing, exit 0;
 - deny (PreToolUse): exit 0 and one JSON object ``{"hookSpecificOutput": {"hookEventName":
   "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": "..."}}``;
-- a note to the agent: ``hookSpecificOutput.additionalContext`` (Claude only; Codex releases
-  before May 2026 reject it as "unsupported", so Codex gets no notes);
-- feedback after a write (PostToolUse): ``{"decision": "block", "reason": "..."}`` (both agents
-  show the reason to the model; the write has already happened).
+- a note to the agent before a call (PreToolUse): ``hookSpecificOutput.additionalContext``
+  (Claude only; Codex releases before May 2026 reject it on PreToolUse as "unsupported");
+- context after a write (PostToolUse): ``hookSpecificOutput.additionalContext``, for both
+  agents: added next to the tool result, which stays as it was (the write has happened);
+- feedback after a write: ``{"decision": "block", "reason": "..."}`` (Claude adds the reason
+  next to the result, Codex *replaces* the result with it; no guard uses it any more);
+- block a stop (Stop, SubagentStop): ``{"decision": "block", "reason": "..."}``; the reason
+  is the agent's next instruction;
+- a message to the user (Stop, SubagentStop): ``{"systemMessage": "..."}``; the stop goes on.
 
 A guard never exits 2 and never prints a traceback: anything it cannot judge (empty stdin,
 garbage, an unknown tool, an unreadable file, its own bug) is allowed, with one line on stderr.
@@ -36,6 +41,8 @@ MAX_TEXT = 4000
 
 CLAUDE, CODEX = "claude", "codex"
 DENY, NOTE, FEEDBACK = "deny", "note", "feedback"
+CONTEXT, BLOCK, MESSAGE = "context", "block", "message"
+STOP_EVENTS = ("Stop", "SubagentStop")
 
 
 class Skip(Exception):
@@ -48,6 +55,7 @@ class Call:
     def __init__(self, payload: dict[str, Any], agent: str, root: str) -> None:
         self.agent = agent
         self.root = root
+        self.payload = payload
         self.event = payload.get("hook_event_name")
         self.tool = payload.get("tool_name")
         tool_input = payload.get("tool_input")
@@ -164,8 +172,14 @@ def render(answer: Answer, call: Call) -> bytes:
         }
     elif kind == NOTE and call.agent == CLAUDE and call.event in ("PreToolUse", "PostToolUse"):
         obj = {"hookSpecificOutput": {"hookEventName": call.event, "additionalContext": _cut(text)}}
-    elif kind == FEEDBACK and call.event == "PostToolUse":
+    elif kind == CONTEXT and call.event == "PostToolUse":
+        obj = {"hookSpecificOutput": {"hookEventName": call.event, "additionalContext": _cut(text)}}
+    elif (kind == FEEDBACK and call.event == "PostToolUse") or (
+        kind == BLOCK and call.event in STOP_EVENTS
+    ):
         obj = {"decision": "block", "reason": _cut(text)}
+    elif kind == MESSAGE and call.event in STOP_EVENTS:
+        obj = {"systemMessage": _cut(text)}
     else:
         return b""
     return (json.dumps(obj, separators=(",", ":")) + "\n").encode("ascii")
@@ -229,6 +243,21 @@ def run(
         except (OSError, ValueError):
             pass
     return 0
+
+
+def entry(name: str, handler: Callable[[Call], Answer]) -> Callable[..., int]:
+    """A hook module's ``main``: :func:`run` of ``handler`` under ``name``."""
+
+    def main(
+        argv: list[str] | None = None,
+        stdin: BinaryIO | None = None,
+        stdout: BinaryIO | None = None,
+        stderr: BinaryIO | None = None,
+        root: str | None = None,
+    ) -> int:
+        return run(name, handler, argv, stdin, stdout, stderr, root)
+
+    return main
 
 
 def config(root: str) -> dict[str, Any]:

@@ -1,27 +1,24 @@
-"""PostToolUse guard: after a write, tell the agent what the ``readme`` gate will want.
+"""The ``readme`` gate's part of the post-edit hook (:mod:`ci_gates.hooks.post_edit`).
 
 For every project file a Claude ``Write`` / ``Edit`` / ``MultiEdit`` or a Codex ``apply_patch``
 wrote, the deepest directory the readme gate covers (:func:`ci_gates.gates.readme.covering_dir`; the
 root always counts) must have a README.md within the gate's size bounds: a missing or
 out-of-bounds one is reported with what to add. A README.md that was itself written is checked
 with :func:`ci_gates.gates.readme.readme_problems` in full, including that every ``nox -s NAME``
-names a real session. The answer is ``{"decision": "block", "reason": ...}``, which both agents
-show to the model (the write has already happened; nothing is undone).
-
-The agent runs it as ``python3 -I -S ci/hooks/readme_guard.py [codex]`` (README.md here).
+names a real session.
 """
 
 from __future__ import annotations
 
 import os
 
-from ci_gates.hooks.protocol import FEEDBACK, Call, Skip, config, run
+from ci_gates.hooks.protocol import Call, Skip
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO
+    from typing import Any
 
-    from ci_gates.hooks.protocol import Answer
+    from ci_gates.core.findings import Finding
 
 WRITE_TOOLS = ("Write", "Edit", "MultiEdit", "apply_patch")
 SESSIONS_CACHE = os.path.join("target", "ci-gates", "hook-sessions.json")
@@ -37,24 +34,30 @@ def written(call: Call) -> list[str]:
         except _patch.PatchError as exc:
             raise Skip(f"apply_patch: {exc}") from None
     else:
-        raw = [call.text("file_path")]
+        path = call.input.get("file_path")
+        response = call.payload.get("tool_response")
+        if not isinstance(path, str) and isinstance(response, dict):
+            path = response.get("filePath")  # Claude's documented fallback
+        if not isinstance(path, str):
+            raise Skip(f"{call.tool}: tool_input.file_path is not a string")
+        raw = [path]
     found = [call.path(p) for p in raw]  # call.path drops "" and anything outside
     return [p for p in dict.fromkeys(found) if p is not None]
 
 
-def _readme_report(call: Call, readme: str, cfg: dict[str, Any], full: bool) -> list[str]:
+def _readme_report(call: Call, readme: str, cfg: dict[str, Any], full: bool) -> list[Finding]:
     from ci_gates.gates.readme import missing_readme, readme_problems
 
     try:
         text = call.read(readme)
     except Skip as exc:
-        return [str(exc)]
+        call.warnings.append(str(exc))
+        return []
     if text is None:
         if full:  # the README itself was written and is gone again (moved, deleted)
             return []
-        return [missing_readme(os.path.dirname(readme), cfg).text()]
-    found = readme_problems(readme, text, cfg, sessions(call.root) if full else None)
-    return [f.text() for f in found]
+        return [missing_readme(os.path.dirname(readme), cfg)]
+    return readme_problems(readme, text, cfg, sessions(call.root) if full else None)
 
 
 def sessions(root: str) -> list[str]:
@@ -94,15 +97,11 @@ def sessions(root: str) -> list[str]:
     return names
 
 
-def check(call: Call) -> Answer:
-    call.expect("PostToolUse", WRITE_TOOLS)
-    paths = written(call)
-    if not paths:
-        return None
+def findings(call: Call, paths: list[str], cfg: dict[str, Any]) -> list[Finding]:
+    """What the readme gate will say about the READMEs covering ``paths`` (repo-relative)."""
     from ci_gates.gates.readme import covering_dir
 
-    cfg = config(call.root)
-    problems: list[str] = []
+    problems: list[Finding] = []
     seen: set[str] = set()
     # READMEs first: a README written in this call gets the full check, not the size check.
     for rel in sorted(paths, key=lambda p: p.rpartition("/")[2] != "README.md"):
@@ -118,16 +117,4 @@ def check(call: Call) -> Answer:
             continue
         seen.add(readme)
         problems += _readme_report(call, readme, cfg, full=is_readme)
-    if not problems:
-        return None
-    return FEEDBACK, "readme gate: " + " | ".join(problems)
-
-
-def main(
-    argv: list[str] | None = None,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: BinaryIO | None = None,
-    root: str | None = None,
-) -> int:
-    return run("readme_guard", check, argv, stdin, stdout, stderr, root)
+    return problems

@@ -5,8 +5,9 @@ script and first line, the shell that runs it (``shell:``, else ``defaults.run.s
 job or workflow, else the runner's default: ``pwsh`` on Windows, ``bash`` elsewhere), the
 environment from ``env:`` (workflow, job, step), the working directory, whether that directory
 is in a checkout of this repository (a job that never ran ``actions/checkout``, or that runs in
-a checkout of another repository, is not), and whether the step only runs for a release (a
-tag push, a ``release`` event, a manual dispatch, or trusted publishing: ``id-token: write``).
+a checkout of another repository, is not), whether the step only runs for a release (a
+tag push, a ``release`` event, a manual dispatch, or trusted publishing: ``id-token: write``),
+its job and its ``if:`` (what ran before it in the same job is what it can rely on).
 An action's ``with: run:`` input (CodSpeedHQ/action, run-on-arch-action) is a step too.
 Gate-only: imports yaml.
 """
@@ -30,6 +31,8 @@ class Step(NamedTuple):
     cwd: str | None  # workspace-relative ("" = the workspace), None when an expression
     checkouts: tuple[Checkout, ...] | None  # None: a composite action (the caller's workspace)
     release: bool
+    job: str = ""  # the job's id ("" in a composite action: the caller's job)
+    cond: str = ""  # the step's ``if:`` ("" when it always runs)
 
 
 _RELEASE_IF = re.compile(
@@ -160,6 +163,7 @@ def _step(
     checkouts: tuple[Checkout, ...] | None,
     release: bool,
     runner_shell: str,
+    job: str = "",
 ) -> Step | None:
     run, inputs = step.get("run"), _map(step.get("with"))
     if run is None and "uses" in step and isinstance(inputs.get("run"), yaml.ScalarNode):
@@ -186,6 +190,8 @@ def _step(
         _cwd(where),
         checkouts,
         release or release_only_if(_text(step.get("if"))),
+        job,
+        _text(step.get("if")).strip(),
     )
 
 
@@ -208,7 +214,7 @@ def steps(text: str) -> list[Step]:
         _env(doc.get("env")),
         _defaults_run(doc),
     )
-    for job_node in _map(doc.get("jobs")).values():
+    for job_id, job_node in _map(doc.get("jobs")).items():
         job = _map(job_node)
         permissions = job.get("permissions", doc.get("permissions"))
         release = wf_release or release_only_if(_text(job.get("if"))) or _id_token(permissions)
@@ -220,7 +226,7 @@ def steps(text: str) -> list[Step]:
             fields = _map(node)
             checkout = _checkout(fields)
             checkouts += (checkout,) if checkout else ()
-            found = _step(fields, defaults, env, checkouts, release, _runner_shell(job))
+            found = _step(fields, defaults, env, checkouts, release, _runner_shell(job), job_id)
             out += [found] if found else []
     return sorted(out, key=lambda step: step.line)
 

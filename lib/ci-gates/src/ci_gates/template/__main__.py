@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     adopt.add_argument(
         "--requirement", help="how the project pins ci-gates (default: the library running now)"
     )
+    adopt.add_argument(
+        "--project",
+        help="the maturin project's directory under PATH, when there are several (a workspace)",
+    )
     return parser
 
 
@@ -49,7 +53,7 @@ def main(argv: list[str]) -> int:
     from ci_gates.template.adopt import AdoptError, adopt
 
     try:
-        report = adopt(args.path, args.requirement)
+        report = adopt(args.path, args.requirement, args.project)
     except AdoptError as exc:
         print(f"adopt: {exc}", file=sys.stderr)
         return 2

@@ -10,18 +10,18 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any, Callable
 
+from ci_gates.core.adopted import NOXFILE as NOXFILE
 from ci_gates.core.pins import NOX, UV
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 DIST = "ci-gates"
 DEV_FILES = ("requirements-dev.txt", "dev-requirements.txt", "requirements/dev.txt")
 NEW_DEV_FILE = "ci/requirements-dev.txt"
-NOXFILE = '''"""nox sessions: the ci-gates library's gates and tools (`nox -l`); [tool.ci-gates] configures them."""
-
-from ci_gates.commands.nox_sessions import register
-
-register()
-'''
 NOX_LINES = "from ci_gates.commands.nox_sessions import register\nregister()"
 
 
@@ -134,8 +134,9 @@ def noxfile(project: str, notes: list[str]) -> list[tuple[str, int]]:
         return [("noxfile.py", _lines(NOXFILE))]
     if "ci_gates" not in text:
         notes.append(
-            "noxfile.py is the project's own: add these two lines to it (the sessions it "
-            f"defines keep their names): {NOX_LINES!r}"
+            "noxfile.py is the project's own: add these two lines at its end (sessions it "
+            "defines above them keep their names; the library's of the same name run as "
+            f"`ci-gates run NAME`): {NOX_LINES!r}"
         )
     return []
 
@@ -174,8 +175,19 @@ def _merge_settings(have: str, ours: str, rel: str) -> str:
     if not isinstance(doc, dict):
         return have
     hooks = doc.setdefault("hooks", {})
-    known = json.dumps(hooks)
+    if not isinstance(hooks, dict):
+        return have
+    from ci_gates.template.hookfiles import retired
+
+    for event, groups in list(hooks.items()):  # an older library's guards: replaced below
+        if isinstance(groups, list):
+            kept = [g for g in groups if not _retired_group(g, retired)]
+            if kept:
+                hooks[event] = kept
+            else:
+                del hooks[event]
     for event, groups in json.loads(ours)["hooks"].items():
+        known = json.dumps(hooks.get(event, []))
         for group in groups:
             command = group["hooks"][0]["command"]
             if json.dumps(command) not in known:
@@ -183,15 +195,28 @@ def _merge_settings(have: str, ours: str, rel: str) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+def _retired_group(group: object, retired: Callable[[object], bool]) -> bool:
+    handlers = group.get("hooks") if isinstance(group, dict) else None
+    return isinstance(handlers, list) and any(
+        isinstance(h, dict) and retired(h.get("command")) for h in handlers
+    )
+
+
 def config(project: str, skipped: dict[str, str], since: str) -> list[tuple[str, int]]:
     """The fitted ``[tool.ci-gates]`` section, appended to pyproject.toml once."""
     text = _read(project, "pyproject.toml") or ""
     if "[tool.ci-gates" in text:
         return []
+    from ci_gates.core.policy import comment_lines
+
     lines = [
         "",
         "# The CI gates (ci-gates): `nox -s gates` runs them all, `nox -s rules` explains each",
         "# rule. Written by `ci-gates adopt`; each skip says what would make the gate apply.",
+        "[tool.ci-gates]",
+        *comment_lines(),
+        "policy = []",
+        "",
     ]
     releases = release_files(project)
     if since:
@@ -223,3 +248,106 @@ def release_files(project: str) -> list[str]:
             if _PUBLISH.search(f.read()):
                 out.append(os.path.relpath(path, project).replace(os.sep, "/"))
     return out
+
+
+ROOT_PYPROJECT = """\
+# The repository's tool configuration. The maturin project has a pyproject.toml of its own in
+# a sub-directory; the CI gates (ci-gates) read their settings from this file, at the root.
+"""
+
+
+def root_pyproject(project: str) -> list[tuple[str, int]]:
+    """A root without a pyproject.toml (a Cargo workspace) gets one for the gates' settings."""
+    if _read(project, "pyproject.toml") is not None:
+        return []
+    _write(project, "pyproject.toml", ROOT_PYPROJECT)
+    return [("pyproject.toml", _lines(ROOT_PYPROJECT))]
+
+
+def _edit(project: str, change: Callable[[Any], bool]) -> bool:
+    import tomlkit
+
+    path = os.path.join(project, "pyproject.toml")
+    with open(path, encoding="utf-8") as f:
+        doc = tomlkit.parse(f.read())
+    if not change(doc):
+        return False
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(tomlkit.dumps(doc))
+    return True
+
+
+def _gates_table(doc: Any, name: str) -> Any:
+    import tomlkit
+
+    tool = doc.setdefault("tool", tomlkit.table(True))
+    gates = tool.setdefault("ci-gates", tomlkit.table(True))
+    return gates.setdefault(name, tomlkit.table())
+
+
+def project_dir(project: str, directory: str) -> list[tuple[str, int]]:
+    """``[tool.ci-gates.project] dir``: the maturin project the gates check (``--project``)."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "project")
+        if table.get("dir") == directory:
+            return False
+        table["dir"] = directory
+        return True
+
+    return [("pyproject.toml", 1)] if _edit(project, change) else []
+
+
+def add_skips(project: str, skipped: dict[str, str]) -> list[tuple[str, int]]:
+    """More ``[tool.ci-gates.skip]`` entries (each with its reason)."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "skip")
+        new = {gate: why for gate, why in sorted(skipped.items()) if gate not in table}
+        for gate, why in new.items():
+            table[gate] = why
+        return bool(new)
+
+    return [("pyproject.toml", len(skipped))] if skipped and _edit(project, change) else []
+
+
+# Where a project runs stubtest: its task runners and CI, in its directory or the root.
+STUBTEST_FILES = ("Taskfile.yml", "Taskfile.yaml", "noxfile.py", "tox.ini", "Makefile", "justfile")
+
+
+def stubtest_args(project: str, directory: str, package: str) -> list[str]:
+    """The ``--ignore-*`` flags the project runs stubtest on ``package`` with, found in its task
+    files and workflows (the stubs gate then judges the stub by the same rules)."""
+    import glob
+    import shlex
+
+    paths = [
+        os.path.join(project, d, f) for d in dict.fromkeys((directory, "")) for f in STUBTEST_FILES
+    ]
+    paths += sorted(glob.glob(os.path.join(project, ".github", "workflows", "*.y*ml")))
+    flags: list[str] = []
+    for path in paths:
+        text = _read(project, os.path.relpath(path, project)) or ""
+        for line in text.splitlines():
+            if "stubtest" not in line:
+                continue
+            try:
+                words = shlex.split(line.split("stubtest", 1)[1], comments=True)
+            except ValueError:
+                words = line.split("stubtest", 1)[1].split()
+            if package in words:
+                flags += [w for w in words if w.startswith("--ignore-") and w not in flags]
+    return flags
+
+
+def stubs_args(project: str, args: list[str]) -> list[tuple[str, int]]:
+    """``[tool.ci-gates.stubs] args``: the project's own stubtest flags."""
+
+    def change(doc: Any) -> bool:
+        table = _gates_table(doc, "stubs")
+        if "args" in table:
+            return False
+        table["args"] = args
+        return True
+
+    return [("pyproject.toml", 2)] if args and _edit(project, change) else []

@@ -14,13 +14,22 @@ ENTRY = "ci/hooks/guard.py"
 CLAUDE = ".claude/settings.json"
 CODEX = ".codex/hooks.json"
 TIMEOUT = 30
+# The Stop hook's own deadline is [tool.ci-gates.hooks] stop-budget (default 60 s); the agent's
+# timeout leaves it a margin to answer. A larger budget needs a larger timeout here.
+STOP_TIMEOUT = 90
 
-# (event, Claude matcher, Codex matcher, guard)
-GUARDS = (
-    ("PreToolUse", "Write|Edit|MultiEdit", "^apply_patch$", "loc_guard"),
-    ("PreToolUse", "Bash|PowerShell", "^Bash$", "tool_guard"),
-    ("PostToolUse", "Write|Edit|MultiEdit", "^apply_patch$", "readme_guard"),
+# (event, Claude matcher, Codex matcher, guard, timeout): None = not wired for that agent;
+# "" = no matcher (Stop takes none; SubagentStop's would match agent types: the hook filters).
+GUARDS: tuple[tuple[str, str | None, str | None, str, int], ...] = (
+    ("PreToolUse", "Write|Edit|MultiEdit", "^apply_patch$", "loc_guard", TIMEOUT),
+    ("PreToolUse", "Bash|PowerShell", "^Bash$", "tool_guard", TIMEOUT),
+    ("PostToolUse", "Write|Edit|MultiEdit", "^apply_patch$", "post_edit", TIMEOUT),
+    ("Stop", "", "", "stop", STOP_TIMEOUT),
+    ("SubagentStop", "", None, "stop", STOP_TIMEOUT),
 )
+# Guards older settings may still call; ``ci-gates adopt`` drops their groups when it merges.
+RETIRED = ("readme_guard",)
+STATUS = {"stop": "Checking the project's gates (ci-gates)"}
 
 
 def entry_script() -> str:
@@ -41,14 +50,24 @@ def _codex_command(guard: str) -> str:
 
 def _settings(agent: str) -> dict[str, object]:
     hooks: dict[str, list[dict[str, object]]] = {}
-    for event, claude_matcher, codex_matcher, guard in GUARDS:
+    for event, claude_matcher, codex_matcher, guard, timeout in GUARDS:
         matcher = claude_matcher if agent == "claude" else codex_matcher
+        if matcher is None:
+            continue
         command = _claude_command(guard) if agent == "claude" else _codex_command(guard)
-        hook = {"type": "command", "command": command, "timeout": TIMEOUT}
-        hooks.setdefault(event, []).append({"matcher": matcher, "hooks": [hook]})
+        hook: dict[str, object] = {"type": "command", "command": command, "timeout": timeout}
+        if guard in STATUS:
+            hook["statusMessage"] = STATUS[guard]
+        group: dict[str, object] = {"matcher": matcher} if matcher else {}
+        hooks.setdefault(event, []).append({**group, "hooks": [hook]})
     if agent == "claude":
         return {"$schema": "https://json.schemastore.org/claude-code-settings.json", "hooks": hooks}
     return {"hooks": hooks}
+
+
+def retired(command: object) -> bool:
+    """Does ``command`` run a guard this library no longer configures?"""
+    return isinstance(command, str) and any(f'{ENTRY}" {g}' in command for g in RETIRED)
 
 
 def files() -> dict[str, str]:

@@ -17,7 +17,12 @@ import pytest
 Files = dict[str, Union[str, bytes]]
 MakeRepo = Callable[..., Path]
 
+# A maturin project (what the gates are for): `uv run` in it builds a native extension.
 MINIMAL_PYPROJECT = """\
+[build-system]
+requires = ["maturin>=1,<2"]
+build-backend = "maturin"
+
 [project]
 name = "fixture"
 version = "0.0.0"

@@ -30,7 +30,7 @@ GATE = Gate(
         "**/pyproject.toml",
         ".ci/**",
     ),
-    config=("tool-guard",),
+    config=("tool-guard", "policy", "baseline"),
 )
 
 

@@ -29,7 +29,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-_ACTION_OR_WORKFLOW = r"\.github/workflows/[^/]+\.ya?ml|(action/(.+/)?)?action\.ya?ml"
+_ACTION_OR_WORKFLOW = (
+    r"\.github/workflows/[^/]+\.ya?ml|(\.github/actions/(.+/)?|action/(.+/)?)?action\.ya?ml"
+)
+# A composite action under .github/actions/ runs in this repository's own jobs (a checkout of it
+# in the workspace); one at the root or under action/ is published, and runs in its users' jobs.
+_THIS_WORKSPACE = (("", True),)
+_THEIR_WORKSPACE = (("", False),)
 
 
 def listed(root: str) -> list[str]:
@@ -57,20 +63,36 @@ def listed(root: str) -> list[str]:
 
 
 def step_findings(rel: str, text: str, context: str, root: str) -> list[Finding]:
-    """Findings for the ``run:`` steps of a workflow or action; raises ``yaml.YAMLError``."""
+    """Findings for the ``run:`` steps of a workflow or action; raises ``yaml.YAMLError``.
+
+    The steps of one job are read in order: a project a step synced (``uv sync``) is synced
+    for the later steps of that job that run whenever it ran (no ``if:``, or the same one).
+    """
     from ci_gates.parsers.steps import dialect, steps
+    from ci_gates.parsers.uvrun import synced_after
 
     out: list[Finding] = []
+    synced: dict[tuple[str, str], tuple[str, ...]] = {}  # (job, if:) -> projects synced
     for step in steps(text):
+        checkouts = step.checkouts
+        if checkouts is None:
+            checkouts = _THIS_WORKSPACE if rel.startswith(".github/") else _THEIR_WORKSPACE
+        before = synced.get((step.job, ""), ()) + synced.get((step.job, step.cond), ())
+        context_here = RELEASE if step.release else context
+        scope = Scope(context_here, root, step.cwd, checkouts, tuple(dict.fromkeys(before)))
         if "{0}" in step.shell:  # a template is itself a command: `uv run python {0}` builds
             template = step.shell.replace("{0}", "step.script")
-            out += findings(template, Scope(context, root), line=step.shell_line, path=rel)
+            out += findings(template, scope, line=step.shell_line, path=rel)
         kind = dialect(step.shell)
         if kind is None:
             out.append(step_not_checked(rel, step.shell_line + 1, step.shell))
         elif kind != "python":
-            scope = Scope(RELEASE if step.release else context, root, step.cwd, step.checkouts)
             out += findings(step.script, scope, kind, step.env, step.line, rel)
+            after = synced_after(step.script, scope, kind, step.env)
+            gone = set(before) - set(after)  # a wheel installed over a sync undoes it
+            for key in [k for k in synced if k[0] == step.job]:
+                synced[key] = tuple(p for p in synced[key] if p not in gone)
+            synced[(step.job, step.cond)] = after
     return out
 
 
@@ -118,6 +140,9 @@ def run(root: str | None = None) -> list[Finding]:
         import yaml  # noqa: F401
     except ImportError:
         raise CannotRun("tool_guard: needs pyyaml", "run `nox -s tool_guard`") from None
+    from ci_gates.core.baseline import apply
+    from ci_gates.core.policy import keep
+
     section = _section(config)
     out: list[Finding] = []
     for rel in listed(root):
@@ -129,4 +154,4 @@ def run(root: str | None = None) -> list[Finding]:
         except OSError:
             continue  # listed but deleted in the work tree
         out += file_findings(rel, text, config, root)
-    return out
+    return apply(keep(out, config), config, "tool_guard")

@@ -16,12 +16,13 @@ standard library: the hook imports it on every call. Files and workflows: :mod:`
 
 from __future__ import annotations
 
-from ci_gates.core.findings import ERROR, NOTE, Finding, rule
+from ci_gates.core.findings import ERROR, NOTE, Finding, finding_of, rule
 from ci_gates.gates.tool_guard.triggers import worth_checking
 from ci_gates.parsers import shell
 from ci_gates.parsers.calls import Call, calls
 from ci_gates.parsers.uvrun import SHELL as SHELL
 from ci_gates.parsers.uvrun import Scope as Scope
+from ci_gates.parsers.uvrun import after as _after
 from ci_gates.parsers.uvrun import uv_run_builds
 
 TYPE_CHECKING = False
@@ -88,8 +89,13 @@ def uv_run_syncs_project(call: Call, scope: Scope) -> Finding | None:
     ``--script`` / ``-s`` or a script file with PEP 723 metadata (``# /// script``), a
     ``--project`` / ``--directory`` (or working directory) in another project or in a job
     without a checkout of this repository, and ``UV_NO_PROJECT=1`` / ``UV_NO_SYNC=1`` (prefix,
-    ``env``, ``export``, ``$env:``, workflow ``env:``). ``--frozen`` and ``--locked`` still
-    sync and build: denied. Run the nox session instead, which builds once and reuses it.
+    ``env``, ``export``, ``$env:``, workflow ``env:``). The project uv finds is judged by its
+    own ``pyproject.toml``: one that is not a package (``[tool.uv] package = false``, no build
+    system) or whose backend compiles nothing is not a build, unless a workspace member it
+    depends on is. A ``uv sync`` (or a ``uv run`` already reported) earlier in the same script
+    or workflow job synced the project: a later ``uv run`` builds nothing (``--isolated``,
+    ``--reinstall``, ``--refresh`` do). ``--frozen`` and ``--locked`` alone still sync and
+    build: denied. Run the nox session instead, which builds once and reuses it.
     """
     verdict, why = uv_run_builds(call, scope)
     if verdict != "builds":
@@ -109,7 +115,7 @@ def uv_run_syncs_project(call: Call, scope: Scope) -> Finding | None:
         fix = f"run `uv run --no-project {_joined(call.command) or '…'}` (or add --no-sync / --only-group G)"
     reason = f" ({why})" if why else ""
     message = f"`{_shown(call)}` syncs this project first{reason}: in this maturin project that builds and installs the whole wheel (Rust too)"
-    return Finding("TG001", message, fix=fix)
+    return finding_of(uv_run_syncs_project, message, fix=fix)
 
 
 @rule("TG006", severity=NOTE)
@@ -124,8 +130,8 @@ def uv_run_undecided(call: Call, scope: Scope) -> Finding | None:
     verdict, why = uv_run_builds(call, scope)
     if verdict != "unknown":
         return None
-    return Finding(
-        "TG006",
+    return finding_of(
+        uv_run_undecided,
         f"`{_shown(call)}` may sync and build this project: {why}",
         fix="add `--no-project` (or `--script`) if it does not need this project",
         severity=NOTE,
@@ -150,8 +156,8 @@ def publishes_outside_release(call: Call, scope: Scope) -> Finding | None:
         or any(a.partition("=")[0] in dry for a in call.args)
     ):
         return None
-    return Finding(
-        "TG002",
+    return finding_of(
+        publishes_outside_release,
         f"`{_shown(call)}` publishes a release; releases are published only by the release workflow, through trusted publishing",
         fix="publish from the release workflow (push a version tag); a dry run is fine anywhere",
     )
@@ -162,16 +168,16 @@ def ci_step_not_nox(call: Call, scope: Scope) -> Finding | None:
     """A step of the CI workflow calls a tool directly instead of one ``nox -s <session>``.
 
     Each CI step is exactly the command developers run, so a red CI step reproduces locally
-    as printed. Add a session to ``ci/registry.py`` if none fits.
+    as printed. Add a session to the noxfile (or a gate plugin) if none fits.
     """
     if scope.context != CI or call.tool == "nox":
         return None
     if call.tool not in CI_TOOLS and call.via != "python -m":
         return None
-    return Finding(
-        "TG003",
+    return finding_of(
+        ci_step_not_nox,
         f"`{_shown(call)}` calls the tool directly in the CI workflow; each CI step is exactly one `nox -s <session>`, the command developers run",
-        fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to ci/registry.py if none fits)",
+        fix=f"run `{session_for(call) or 'nox -s <session>'}` (add a session to noxfile.py if none fits)",
     )
 
 
@@ -230,20 +236,18 @@ def pytest_differs(call: Call, scope: Scope) -> Finding | None:
 
 @rule("TG013", severity=NOTE)
 def ruff_differs(call: Call, scope: Scope) -> Finding | None:
-    """``ruff check``: CI runs the pinned ruff, check and ``format --check``."""
+    """``ruff check``: CI runs the project's ruff (its pinned version and settings)."""
     if (call.tool, call.sub) != ("ruff", "check"):
         return None
-    return _differs("TG013", call, scope, "CI runs the pinned ruff: check and format --check")
+    return _differs("TG013", call, scope, "CI runs the project's pinned ruff with its settings")
 
 
 @rule("TG014", severity=NOTE)
 def mypy_differs(call: Call, scope: Scope) -> Finding | None:
-    """``mypy``: CI runs the pinned mypy over ci/, noxfile.py, tasks.py and python/."""
+    """``mypy``: CI runs the project's mypy (its pinned version, settings and files)."""
     if call.tool != "mypy":
         return None
-    return _differs(
-        "TG014", call, scope, "CI runs the pinned mypy over ci/, noxfile.py, tasks.py, python/"
-    )
+    return _differs("TG014", call, scope, "CI runs the project's pinned mypy on its files")
 
 
 @rule("TG015", severity=NOTE)
@@ -265,8 +269,8 @@ def build_differs(call: Call, scope: Scope) -> Finding | None:
 def invalid_yaml(rel: str, exc: Exception) -> Finding:
     """A workflow or action file is not valid YAML, so its ``run:`` steps cannot be checked."""
     mark = getattr(exc, "problem_mark", None)
-    return Finding(
-        "TG004",
+    return finding_of(
+        invalid_yaml,
         f"invalid YAML ({getattr(exc, 'problem', None) or exc})",
         rel,
         mark.line + 1 if mark is not None else 0,
@@ -283,8 +287,8 @@ def step_not_checked(rel: str, line: int, shell_: str) -> Finding:
     (``shell: python``, ``python {0}``) is not shell and is skipped. Any other shell's
     commands are not checked, and this note says so, so nothing passes unseen.
     """
-    return Finding(
-        "TG005",
+    return finding_of(
+        step_not_checked,
         f"`shell: {shell_}` step not checked: the guard reads POSIX shell and PowerShell only",
         rel,
         line,
@@ -331,6 +335,7 @@ def findings(
                 if finding is not None:
                     finding = finding._replace(path=path, line=cmd.line + 1)
                     found += [finding] if finding not in found else []
+            scope = _after(call, scope)
         if any(f.severity == ERROR for f in found):  # a denied command needs no notes
             found = [f for f in found if f.severity == ERROR]
         out += [f for f in found if f not in out]

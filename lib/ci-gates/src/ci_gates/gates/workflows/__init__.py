@@ -1,31 +1,34 @@
-"""Gate ``workflows``: thin, pinned, injection-free workflows that validate and that zizmor passes.
+"""Gate ``workflows``: every workflow and composite action is pinned, injection-free, least-privilege
+and zizmor clean; with the house style on, the thin workflows run one nox session a step.
 
 What it reads: ``.github/workflows/*.yml`` and the composite actions (``action.yml`` at the
-root, under ``.github/actions/`` and ``action/``). The rules live in three modules, one owner
-per rule, each rule a small function whose docstring is its help (``python -m ci_gates.gates
---rules workflows``):
+root, under ``.github/actions/`` and ``action/``), whatever they are named. The rules live in
+three modules, one owner per rule, each rule a small function whose docstring is its help
+(``python -m ci_gates.gates --rules workflows``):
 
-- ``_wf_security`` — every file: SHA pins (WF003), ``${{ }}`` inside ``run:`` (WF004 when an
-  attacker controls the value, WF005 when not), workflow permissions (WF006), job timeouts
-  (WF007), ``id-token: write`` only on publish jobs (WF008, WF009), no registry token from
-  secrets (WF010);
-- ``_wf_thin`` — the thin workflows (``ci-file`` and ``release-files`` of
-  ``[tool.ci-gates.tool-guard]``): every ``run:`` is one ``nox -s <session>`` (WF011–WF016),
-  ci.yml cancels superseded runs (WF017);
-- ``_wf_ci`` — ci.yml's gate steps when written by hand (WF018–WF023); between the
+- ``_wf_security`` — every file, always (safety): SHA pins (WF003), ``${{ }}`` inside ``run:``
+  (WF004 when an attacker controls the value, WF005 when not), workflow permissions (WF006),
+  ``id-token: write`` only where a step can use it (WF008, WF009), no registry token from
+  secrets (WF010); job timeouts (WF007) are house style (``job-timeouts``);
+- ``_wf_thin`` — house style ``thin-workflows`` / ``tool-pins``: the thin workflows
+  (``ci-file`` and ``release-files`` of ``[tool.ci-gates.tool-guard]``) run one
+  ``nox -s <session>`` per ``run:`` (WF011–WF016), ci.yml cancels superseded runs (WF017);
+- ``_wf_ci`` — house style: ci.yml's gate steps when written by hand (WF018–WF023); between the
   ``nox -s sync`` markers ``ci_gates.core.sync`` owns them (SYN001: "run `nox -s sync`").
 
-Here: the file parses (WF001), ci.yml exists (WF002), ``check-jsonschema --builtin-schema
-vendor.github-workflows`` (WF024) and ``zizmor --offline`` (WF025, minus the audits that
-WF003/WF004/WF005 own, so one fault is one finding).
+Here: the file parses (WF001), ci.yml exists (WF002, house style), ``check-jsonschema
+--builtin-schema vendor.github-workflows`` (WF024) and ``zizmor --offline`` (WF025, minus the
+audits that WF003/WF004/WF005 own, so one fault is one finding). House-style rules whose group
+is off in ``[tool.ci-gates] policy`` are not reported (:mod:`ci_gates.core.policy`); recorded
+findings are notes (:mod:`ci_gates.core.baseline`).
 """
 
 from __future__ import annotations
 
 import os
 
-from ci_gates.core import sync
-from ci_gates.core.findings import CannotRun, Finding, rule
+from ci_gates.core import baseline, policy, sync
+from ci_gates.core.findings import CannotRun, Finding, finding_of, rule
 from ci_gates.core.pins import CHECK_JSONSCHEMA, PYYAML, WORKFLOW_INPUTS, ZIZMOR
 from ci_gates.core.registry import Gate
 from ci_gates.gates.workflows import security as _wf_security
@@ -35,25 +38,20 @@ from ci_gates.parsers import ghyaml
 
 
 def _applies(root: str) -> str:
-    """Skipped where no CI workflow exists yet."""
-    import os
-
-    if os.path.isfile(os.path.join(root, ".github", "workflows", "ci.yml")):
+    """Skipped where the project has no workflow and no composite action."""
+    if ghyaml.workflow_files(root) or ghyaml.action_files(root):
         return ""
-    return (
-        "no .github/workflows/ci.yml running one `nox -s <gate>` per step yet; "
-        "write one (`nox -s sync` fills in the gate steps) and remove this skip"
-    )
+    return "no workflow (.github/workflows/*.yml) and no composite action yet"
 
 
 GATE = Gate(
     "workflows",
-    "ci.yml and release.yml run one nox session a step; pinned, injection-free, zizmor clean",
+    "Workflows and actions: pinned, injection-free, least privilege, zizmor clean (+ house style)",
     requires=("tool_guard",),
     packages=(PYYAML, CHECK_JSONSCHEMA, ZIZMOR),
     commands=("check-jsonschema", "zizmor"),
     inputs=(*WORKFLOW_INPUTS, "noxfile.py", "ci/requirements-dev.txt", "README.md"),
-    config=("skip", "tool-guard"),
+    config=("skip", "tool-guard", "policy", "baseline"),
     applies=_applies,
 )
 
@@ -72,14 +70,14 @@ def unparsable(rel: str, parsed: ghyaml.Parsed) -> Finding | None:
     if parsed.root is not None and ghyaml.is_map(parsed.root):
         return None
     why = parsed.error or "not a YAML mapping"
-    return Finding("WF001", f"cannot parse it: {why}", rel, parsed.line, fix="fix the YAML")
+    return finding_of(unparsable, f"cannot parse it: {why}", rel, parsed.line, fix="fix the YAML")
 
 
 @rule("WF002")
 def ci_file_missing(rel: str) -> Finding:
     """The CI workflow named by ``[tool.ci-gates.tool-guard] ci-file`` does not exist."""
-    return Finding(
-        "WF002",
+    return finding_of(
+        ci_file_missing,
         "the CI workflow is missing",
         rel,
         fix="create it with one `nox -s <gate>` step per gate (markers + `nox -s sync`), or set ci-file",
@@ -90,7 +88,9 @@ def ci_file_missing(rel: str) -> Finding:
 def schema_error(rel: str, json_path: str, message: str, doc: Any) -> Finding:
     """A workflow does not validate against GitHub's workflow schema (check-jsonschema)."""
     line = ghyaml.line(ghyaml.node_at(doc, json_path)) if doc is not None else 0
-    return Finding("WF024", f"schema {json_path}: {message}", rel, line, fix="fix the workflow")
+    return finding_of(
+        schema_error, f"schema {json_path}: {message}", rel, line, fix="fix the workflow"
+    )
 
 
 def _primary(finding: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +124,8 @@ def zizmor_finding(finding: dict[str, Any]) -> Finding | None:
     key: dict[str, Any] = next(iter(symbolic.get("key", {}).values()), {})
     row = loc.get("concrete", {}).get("location", {}).get("start_point", {}).get("row", 0)
     note = symbolic.get("annotation", "")
-    return Finding(
-        "WF025",
+    return finding_of(
+        zizmor_finding,
         f"zizmor {finding.get('ident')}: {finding.get('desc')}" + (f" ({note})" if note else ""),
         str(key.get("verbatim_path") or key.get("given_path") or ""),
         int(row) + 1,
@@ -193,6 +193,8 @@ def file_findings(
     workflow = rel.startswith(".github/workflows/")
     out = _wf_security.file_findings(rel, parsed, workflow)
     guard = config["tool-guard"]
+    if not policy.groups_on(config) & {"thin-workflows", "tool-pins"}:
+        return policy.keep(out, config)
     if workflow and rel in (guard["ci-file"], *guard["release-files"]):
         text = _read(root, REQUIREMENTS)
         pins = {name: _wf_thin.pin_of(text, name) for name in ("nox", "uv")}
@@ -201,7 +203,7 @@ def file_findings(
         )
     if rel == guard["ci-file"]:
         out += _ci_findings(root, rel, parsed, dict(config.get("skip", {})))
-    return out
+    return policy.keep(out, config)
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -226,7 +228,8 @@ def run(root: str | None = None) -> list[Finding]:
         docs[rel] = parsed.root
         out += file_findings(root, config, rel, parsed)
     if any(f.rule == "WF001" for f in out):
-        return out  # the schema check and zizmor stop at the first file they cannot parse
+        # the schema check and zizmor stop at the first file they cannot parse
+        return baseline.apply(policy.keep(out, config), config, "workflows")
     if workflows:
         errors = ghyaml.schema_errors(root, SCHEMA, workflows)
         if isinstance(errors, str):
@@ -237,5 +240,22 @@ def run(root: str | None = None) -> list[Finding]:
     found = _tool_json([*ZIZMOR_CMD, *targets], root) if targets else []
     if not isinstance(found, list):
         raise CannotRun(f"zizmor failed: {found}", "run `nox -s workflows`")
-    out += [f for f in map(zizmor_finding, found) if f is not None]
-    return out
+    zizmor = [f for f in map(zizmor_finding, found) if f is not None]
+    out += [f for f in zizmor if not said_already(f, out)]
+    return baseline.apply(policy.keep(out, config), config, "workflows")
+
+
+# zizmor's excessive-permissions findings that a WF rule of the same file already reports.
+_SAID = {
+    "WF006": "default permissions used due to no permissions",
+    "WF008": "id-token: write is overly broad at the workflow level",
+}
+
+
+def said_already(found: Finding, ours: list[Finding]) -> bool:
+    """Is this zizmor finding one that WF006/WF008 reported for its file (one fault, one
+    finding)? A workflow without ``permissions:`` is WF006 once, not once per job again."""
+    if not found.message.startswith("zizmor excessive-permissions"):
+        return False
+    rules = {f.rule for f in ours if f.path == found.path}
+    return any(rule in rules and text in found.message for rule, text in _SAID.items())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.core.findings import WARNING, Finding, rule
+from ci_gates.core.findings import WARNING, Finding, finding_of, rule
 from ci_gates.parsers import ghadvice, ghexpr, ghyaml
 
 TYPE_CHECKING = False
@@ -18,10 +18,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 SHA_PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
+# `uses:` of this repository's own actions and workflows: a workspace path, or `$/` (the
+# repository at the running commit, no checkout needed).
+LOCAL = ("./", "$/")
 PUBLISH_ACTIONS = (
     "pypa/gh-action-pypi-publish",
     "rust-lang/crates-io-auth-action",
     "actions/attest-build-provenance",
+    "actions/attest",
 )
 PUBLISH_RUN = re.compile(
     r"^nox -s (?:\w+_)?publish(?:_\w+)?(?:\s|$)"
@@ -41,10 +45,12 @@ def unpinned_uses(rel: str, node: Any) -> Finding | None:
 
     A tag or branch can be moved to other code after review; a 40-hex commit SHA cannot.
     Write ``owner/repo@<sha> # vX.Y.Z`` (dependabot keeps SHA pins current and the comment
-    readable). Local actions (``./path``) are part of the repository and need no pin.
+    readable). Local actions and workflows (``./path``, and ``$/path``: this repository at
+    the running commit) are part of the repository and need no pin. The project's own
+    ``# zizmor: ignore[unpinned-uses]`` on the line is honoured, as zizmor would.
     """
     ref = (ghyaml.scalar(node) or "").strip()
-    if not ref or ref.startswith("./") or SHA_PIN.match(ref):
+    if not ref or ref.startswith(LOCAL) or SHA_PIN.match(ref):
         return None
     if ref.startswith("docker://"):
         if "@sha256:" in ref:
@@ -53,7 +59,7 @@ def unpinned_uses(rel: str, node: Any) -> Finding | None:
     else:
         message = f"{ref} is not pinned to a full commit SHA"
         fix = "use owner/repo@<40-hex sha> # vX.Y.Z (dependabot keeps it current)"
-    return Finding("WF003", message, rel, ghyaml.line(node), fix=fix)
+    return finding_of(unpinned_uses, message, rel, ghyaml.line(node), fix=fix)
 
 
 def _squeezed(text: str) -> str:
@@ -128,7 +134,8 @@ def injection_in_run(rel: str, parsed: ghyaml.Parsed) -> list[Finding]:
     The fix names where the expression stands (quotes, a here-document, the shell) so the
     rewrite keeps the step's behaviour. What counts as attacker-controlled is documented in
     ``ci/ghexpr.py``: inputs of a composite action, ``github.event`` text, branch names,
-    step and job outputs, and anything the gate cannot resolve.
+    step and job outputs, and anything the gate cannot resolve. The project's own
+    ``# zizmor: ignore[template-injection]`` on the line is honoured, as zizmor would.
     """
     return [f for f in run_expressions(rel, parsed) if f.rule == "WF004"]
 
@@ -174,8 +181,8 @@ def no_workflow_permissions(rel: str, doc: Any) -> Finding | None:
         or _triggers(doc) == {"workflow_call"}
     ):
         return None
-    return Finding(
-        "WF006",
+    return finding_of(
+        no_workflow_permissions,
         "no workflow-level permissions",
         rel,
         1,
@@ -185,14 +192,14 @@ def no_workflow_permissions(rel: str, doc: Any) -> Finding | None:
 
 @rule("WF007", gate="workflows")
 def job_without_timeout(rel: str, doc: Any) -> list[Finding]:
-    """A job that runs steps has no ``timeout-minutes``.
+    """A job that runs steps has no ``timeout-minutes`` (house style ``job-timeouts``).
 
     GitHub's default is 6 hours: a hung step holds a runner (and its minutes) that long.
     """
     jobs = ghyaml.get(doc, "jobs")
     return [
-        Finding(
-            "WF007",
+        finding_of(
+            job_without_timeout,
             f"job {name} has no timeout-minutes",
             rel,
             ghyaml.key_line(jobs, name),
@@ -219,8 +226,8 @@ def id_token_at_workflow_level(rel: str, doc: Any) -> Finding | None:
     perms = ghyaml.get(doc, "permissions")
     if not _grants_id_token(perms):
         return None
-    return Finding(
-        "WF008",
+    return finding_of(
+        id_token_at_workflow_level,
         "id-token: write at workflow level gives every job an OIDC token",
         rel,
         ghyaml.key_line(perms, "id-token"),
@@ -228,14 +235,35 @@ def id_token_at_workflow_level(rel: str, doc: Any) -> Finding | None:
     )
 
 
+# Actions that never read the job's OIDC token: a job whose steps are only these (and ``run:``
+# steps that neither publish nor request a token) has no use for ``id-token: write``.
+NO_OIDC_ACTIONS = (
+    "actions/checkout",
+    "actions/cache",
+    "actions/upload-artifact",
+    "actions/download-artifact",
+    "actions/setup-python",
+    "actions/setup-node",
+    "actions/setup-go",
+    "actions/setup-java",
+    "astral-sh/setup-uv",
+    "dtolnay/rust-toolchain",
+    "actions-rust-lang/setup-rust-toolchain",
+    "Swatinem/rust-cache",
+    "taiki-e/install-action",
+    "pypa/cibuildwheel",
+    "docker/setup-buildx-action",
+    "docker/setup-qemu-action",
+)
+TOKEN_RUN = re.compile(r"ACTIONS_ID_TOKEN_REQUEST|\bgh attestation\b|\bcosign\b|\bsigstore\b")
+
+
 def is_publish_job(job: Any) -> bool:
-    """A job behind an ``environment:`` that publishes (a publish action, ``nox -s …publish…``,
-    ``uv publish``, ``twine upload``, ``cargo publish``), or a call of a local reusable
+    """A job that publishes: a publish action, ``nox -s …publish…``, ``uv publish``, ``twine
+    upload``, ``cargo publish`` (behind an ``environment:`` or not), or a call of a reusable
     workflow (whose own jobs the gate checks in that file)."""
-    if (ghyaml.scalar(ghyaml.get(job, "uses")) or "").startswith("./"):
+    if ghyaml.scalar(ghyaml.get(job, "uses")):
         return True
-    if ghyaml.get(job, "environment") is None:
-        return False
     for step in ghyaml.seq(ghyaml.get(job, "steps")):
         uses = (ghyaml.scalar(ghyaml.get(step, "uses")) or "").split("@")[0]
         run = (ghyaml.scalar(ghyaml.get(step, "run")) or "").strip()
@@ -244,28 +272,44 @@ def is_publish_job(job: Any) -> bool:
     return False
 
 
+def can_use_id_token(job: Any) -> bool:
+    """Could a step of ``job`` use its OIDC token? It publishes (:func:`is_publish_job`),
+    requests a token in a script, or runs an action not known to ignore the token."""
+    if is_publish_job(job):
+        return True
+    for step in ghyaml.seq(ghyaml.get(job, "steps")):
+        uses = (ghyaml.scalar(ghyaml.get(step, "uses")) or "").split("@")[0]
+        if uses and not uses.startswith(LOCAL) and uses not in NO_OIDC_ACTIONS:
+            return True
+        if TOKEN_RUN.search(ghyaml.scalar(ghyaml.get(step, "run")) or ""):
+            return True
+    return False
+
+
 @rule("WF009", gate="workflows")
 def id_token_off_publish_job(rel: str, doc: Any) -> list[Finding]:
-    """A job that does not publish is granted ``id-token: write``.
+    """A job holds ``id-token: write`` but none of its steps can use the token.
 
     An OIDC token proves to every registry and cloud that trusts this repository that the job
     is this repository; the fewer jobs hold one, the fewer places a compromised step can use
-    it. A publish job has an ``environment:`` (protected, so a maintainer approves) and
-    publishes: a trusted-publishing or attestation action, ``nox -s …publish…``,
-    ``uv publish``, ``twine upload``, ``cargo publish``. A project that uses OIDC for another
-    cloud login ignores WF009 for that file with a reason (``"WF009:path"``).
+    it. A job needs it when it publishes (a trusted-publishing or attestation action,
+    ``nox -s …publish…``, ``uv publish``, ``twine upload``, ``cargo publish``), calls a
+    reusable workflow, requests a token in a script (``ACTIONS_ID_TOKEN_REQUEST_URL``,
+    ``gh attestation``, cosign), or runs an action that may log in with it (a cloud login, a
+    token exchange). A job of checkouts, caches, setup actions and other scripts does not.
+    (Which environment a publish job needs is ``release_doctor``'s business.)
     """
     out = []
     for name, job in ghyaml.jobs(doc):
         perms = ghyaml.get(job, "permissions")
-        if _grants_id_token(perms) and not is_publish_job(job):
+        if _grants_id_token(perms) and not can_use_id_token(job):
             out.append(
-                Finding(
-                    "WF009",
-                    f"job {name} has id-token: write but is not a publish job",
+                finding_of(
+                    id_token_off_publish_job,
+                    f"job {name} has id-token: write but no step that uses it",
                     rel,
                     ghyaml.key_line(perms, "id-token"),
-                    fix="remove it, or give the job an environment: and a publish step",
+                    fix="remove it (grant it only to the job that publishes or logs in with it)",
                 )
             )
     return out
@@ -296,8 +340,8 @@ def registry_token_from_secrets(rel: str, doc: Any) -> list[Finding]:
     that steals it. Configure trusted publishing on the registry and delete the secret.
     """
     return [
-        Finding(
-            "WF010",
+        finding_of(
+            registry_token_from_secrets,
             f"reads the registry token secrets.{name}",
             rel,
             ghyaml.line(node),
@@ -322,4 +366,26 @@ def file_findings(rel: str, parsed: ghyaml.Parsed, workflow: bool) -> list[Findi
             if f
         ]
         out += job_without_timeout(rel, doc) + id_token_off_publish_job(rel, doc)
+    out = [f for f in out if not zizmor_ignored(parsed.text, f)]
     return sorted(out, key=lambda f: (f.line, f.column, f.rule))
+
+
+# The zizmor audit each rule stands in for (the gate drops zizmor's own finding of it).
+ZIZMOR_AUDITS = {
+    "WF003": "unpinned-uses",
+    "WF004": "template-injection",
+    "WF005": "template-injection",
+}
+_ZIZMOR_IGNORE = re.compile(r"#\s*zizmor:\s*ignore\[([^\]]*)\]")
+
+
+def zizmor_ignored(text: str, finding: Finding) -> bool:
+    """Did the project silence this finding's zizmor audit on its line (``# zizmor:
+    ignore[template-injection]``)? A rule that stands in for a zizmor audit honours the
+    project's own, reviewed, suppression of it."""
+    audit = ZIZMOR_AUDITS.get(finding.rule)
+    lines = text.splitlines()
+    if audit is None or not 0 < finding.line <= len(lines):
+        return False
+    m = _ZIZMOR_IGNORE.search(lines[finding.line - 1])
+    return m is not None and audit in {a.strip() for a in m.group(1).split(",")}

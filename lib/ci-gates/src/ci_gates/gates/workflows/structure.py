@@ -9,7 +9,7 @@ in ``[tool.ci-gates] skip`` (or required by nothing but skipped gates) is not de
 
 from __future__ import annotations
 
-from ci_gates.core.findings import Finding, rule
+from ci_gates.core.findings import Finding, finding_of, rule
 from ci_gates.gates.workflows.thin import HAND_FIX, NOX_RUN
 from ci_gates.parsers import ghyaml
 
@@ -40,8 +40,8 @@ def gate_step_stops_later_gates(rel: str, step: Any, session: str) -> Finding | 
     cond = ghyaml.scalar(ghyaml.get(step, "if")) or ""
     if any(c in cond for c in CONTINUE_IFS):
         return None
-    return Finding(
-        "WF018",
+    return finding_of(
+        gate_step_stops_later_gates,
         f"gate step `nox -s {session}` stops later gates after a failure",
         rel,
         ghyaml.line(ghyaml.get(step, "run")),
@@ -68,8 +68,8 @@ def report_step(rel: str, name: str, job: Any, last_gate: Any) -> Finding | None
         message, where = "`nox -s report` must come after the last gate", ghyaml.line(report)
     else:
         return None
-    return Finding(
-        "WF019", message, rel, where, fix=f"end the job with it (`if: always()`), {HAND_FIX}"
+    return finding_of(
+        report_step, message, rel, where, fix=f"end the job with it (`if: always()`), {HAND_FIX}"
     )
 
 
@@ -79,12 +79,12 @@ def gate_missing(
 ) -> list[Finding]:
     """A job that runs gates lacks the step of a registry gate that CI runs.
 
-    Every gate of ci/registry.py with ``in_ci`` runs in CI, unless ``[tool.ci-gates] skip``
+    Every gate of the registry with ``in_ci`` runs in CI, unless ``[tool.ci-gates] skip``
     names it (or a gate it requires) with a reason.
     """
     return [
-        Finding(
-            "WF020",
+        finding_of(
+            gate_missing,
             f"job {name} has no step `nox -s {gate}` (a registry gate CI runs)",
             rel,
             ghyaml.key_line(job, "steps"),
@@ -111,12 +111,12 @@ def stray_gate_step(
             continue
         seen.add(session)
         out.append(
-            Finding(
-                "WF021",
+            finding_of(
+                stray_gate_step,
                 message,
                 rel,
                 ghyaml.line(step),
-                fix=f"remove it (or set in_ci in ci/registry.py), {HAND_FIX}",
+                fix=f"remove it (or declare the gate with in_ci=False), {HAND_FIX}",
             )
         )
     return out
@@ -131,8 +131,8 @@ def gates_out_of_order(
     expected = sorted(dict.fromkeys(ordered), key=gates.index)
     if list(dict.fromkeys(ordered)) == expected:
         return None
-    return Finding(
-        "WF022",
+    return finding_of(
+        gates_out_of_order,
         f"job {name} runs the gates out of order; registry order: {', '.join(expected)}",
         rel,
         ghyaml.key_line(job, "steps"),
@@ -143,8 +143,8 @@ def gates_out_of_order(
 @rule("WF023", gate="workflows")
 def no_gate_job(rel: str) -> Finding:
     """ci.yml has no job that runs the registry gates."""
-    return Finding(
-        "WF023",
+    return finding_of(
+        no_gate_job,
         "no job runs the registry gates",
         rel,
         1,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ci_gates.core.findings import Finding, rule
+from ci_gates.core.findings import Finding, finding_of, rule
 from ci_gates.parsers import ghyaml
 
 TYPE_CHECKING = False
@@ -53,19 +53,19 @@ def not_one_nox_session(rel: str, run: Any) -> Finding | None:
     CI and releases run exactly what developers run: after the pinned setup actions every
     ``run:`` is ``nox -s <session>`` (arguments after ``--`` allowed) or the one command that
     installs nox at the pin of ci/requirements-dev.txt. Anything else is logic only CI can
-    run; make it a gate or a session (ci/registry.py, noxfile.py) and call that.
+    run; make it a gate or a session (a gate plugin, or a session in noxfile.py) and call that.
     """
     command = (ghyaml.scalar(run) or "").strip()
     if NOX_RUN.match(command) or SETUP_RUN.match(command):
         return None
     lines = command.splitlines() or [""]
     shown = lines[0] + (" …" if len(lines) > 1 else "")
-    return Finding(
-        "WF011",
+    return finding_of(
+        not_one_nox_session,
         f"run: `{shown}` is not one `nox -s <session>`",
         rel,
         ghyaml.line(run),
-        fix="move the logic into a nox session (a gate in ci/registry.py, or noxfile.py) and call `nox -s <name>`",
+        fix="move the logic into a nox session (a gate plugin, or noxfile.py) and call `nox -s <name>`",
     )
 
 
@@ -75,8 +75,8 @@ def unknown_session(rel: str, run: Any, sessions: tuple[str, ...]) -> Finding | 
     m = NOX_RUN.match((ghyaml.scalar(run) or "").strip())
     if not m or m.group(1) in sessions:
         return None
-    return Finding(
-        "WF012",
+    return finding_of(
+        unknown_session,
         f"`nox -s {m.group(1)}` names no nox session",
         rel,
         ghyaml.line(run),
@@ -91,8 +91,8 @@ def nox_pin_mismatch(rel: str, doc: Any, step: ghyaml.Step, pin: str | None) -> 
     m = SETUP_RUN.match((ghyaml.scalar(run) or "").strip())
     if not m or (version := _setup_version(doc, step, m.group(2))) == pin:
         return None
-    return Finding(
-        "WF013",
+    return finding_of(
+        nox_pin_mismatch,
         f"installs nox {version}, but ci/requirements-dev.txt pins nox=={pin}",
         rel,
         ghyaml.line(run),
@@ -103,8 +103,8 @@ def nox_pin_mismatch(rel: str, doc: Any, step: ghyaml.Step, pin: str | None) -> 
 @rule("WF014", gate="workflows")
 def setup_after_nox(rel: str, run: Any) -> Finding:
     """The nox install command comes after a ``nox -s`` step; setup goes first."""
-    return Finding(
-        "WF014",
+    return finding_of(
+        setup_after_nox,
         "nox is installed after the first `nox -s` step",
         rel,
         ghyaml.line(run),
@@ -120,8 +120,8 @@ def setup_uv_pin(rel: str, step: Any, uv_pin: str | None) -> Finding | None:
     version = ghyaml.path(step, "with", "version")
     if ghyaml.scalar(version) == uv_pin:
         return None
-    return Finding(
-        "WF015",
+    return finding_of(
+        setup_uv_pin,
         f"setup-uv installs uv {ghyaml.scalar(version) or '(latest)'}, not the pinned {uv_pin}",
         rel,
         ghyaml.line(version if version is not None else step),
@@ -139,8 +139,8 @@ def continue_on_error(rel: str, step: Any) -> Finding | None:
     node = ghyaml.get(step, "continue-on-error")
     if node is None or (ghyaml.scalar(node) or "").lower() == "false":
         return None
-    return Finding(
-        "WF016",
+    return finding_of(
+        continue_on_error,
         "continue-on-error makes a failed step green",
         rel,
         ghyaml.line(node),
@@ -188,8 +188,8 @@ def no_cancel_in_progress(rel: str, doc: Any) -> Finding | None:
     cancel = ghyaml.path(doc, "concurrency", "cancel-in-progress")
     if ghyaml.scalar(cancel) == "true":
         return None
-    return Finding(
-        "WF017",
+    return finding_of(
+        no_cancel_in_progress,
         "no `concurrency:` with `cancel-in-progress: true`",
         rel,
         ghyaml.line(cancel) or 1,
