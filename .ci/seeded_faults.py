@@ -98,7 +98,7 @@ FAULTS = {  # gate -> (rule expected, how the fault is seeded)
         "AS",
         lambda: append("README.md", f"\n```sh\n{N.cli} count --no-such-flag x\n```\n"),
     ),
-    "wheel": ("WHL020", lambda: edit_re("pyproject.toml", re.compile(r"^readme = .*\n", re.M), "")),
+    "wheel": ("WHL010", lambda: sdist_drops(f"{PKG}/seeded.txt")),
     "stubs": ("STB", lambda: append(f"{PKG}/_native.pyi", "\ndef seeded_missing() -> int: ...\n")),
     "parity": ("PAR", lambda: edit("tests/vectors/vectors.json", '"lines": 0', '"lines": 1')),
     "cargo_test": (
@@ -115,6 +115,16 @@ FAULTS = {  # gate -> (rule expected, how the fault is seeded)
         ),
     ),
 }
+
+
+def sdist_drops(rel: str) -> None:
+    """A package file that `[tool.maturin] exclude` keeps out of the sdist: pip's wheel lacks it."""
+    tracked(rel, "seeded\n")
+    edit_re(
+        "pyproject.toml",
+        re.compile(r"^\[tool\.maturin\]\n", re.M),
+        f'[tool.maturin]\nexclude = [{{ path = "{rel}", format = "sdist" }}]\n',
+    )
 
 
 def edit_re(rel: str, pattern: re.Pattern[str], repl: str) -> None:

@@ -8,7 +8,7 @@ import tempfile
 import time
 from typing import Callable
 
-from ci.bench import gates, hooks, loop, release_plan, startup, throughput
+from ci.bench import cached, cold, gates, hooks, loop, release_plan, startup, throughput
 from ci.bench.common import Row, machine, table
 from ci_gates.checks.artifacts import ArtifactError, current_manifest, wheel_venv
 from ci_gates.core.context import project_root
@@ -33,12 +33,25 @@ METHOD = {
     "the same binary, like a `[project.scripts]` shim) and `/bin/true`.",
     "gates": "See each row. Gate runs are too long for 10+ repetitions inside a 10-minute session, so "
     "this area uses the run count stated in the row.",
-    "loop": "On this checkout, after a full passing `nox -s gates`: (a) the warm no-change "
-    "`nox -s gates` (every gate served by the result cache), median of 5 runs; (b) one line "
-    "appended to a file under `tests/ci/`, then `nox -s gates`, naming the gates that ran "
-    "(the file is restored after); (c) the dev loop: a one-line change to a constant in the core "
-    "crate, then `cargo build --locked -p <bindings> -p <cli>` (debug), and another one-line "
-    "change, then `nox -s dev` (same crates, same profile), 5 pairs, medians.",
+    "cached": "On this checkout, after a passing `nox -s gates`, with Python writing bytecode as it does "
+    "by default: (a) the warm no-change `nox -s gates` (every gate served by the result cache), "
+    "interleaved with its two parts: nox's start-up (an empty session of a throwaway noxfile) "
+    "and `ci-gates run --all --report` started directly in the gates environment; "
+    f"{cached.WARM_RUNS} rounds after 2 warm-up rounds, medians; (b) one line appended to a test "
+    "file of the library's suite, then `nox -s gates`, naming the gates that ran (restored after); "
+    "(c) the same for a gate module of the library (the library that runs is in every gate's "
+    "digest, so every gate runs again until issue 23's test selection lands). One run each.",
+    "cold": "Fresh clones of this checkout's HEAD in a temporary directory (no `target/`, no gates "
+    "environment, no result cache; the machine's cargo registry and uv caches warm, as on a "
+    "developer's machine), `nox -s gates` (gates side by side, `--jobs=auto`) and `nox -s gates "
+    "-- --jobs=1` (one gate at a time, the old schedule) alternated; "
+    f"{cold.PAIRS} pair(s) (`BENCH_COLD_PAIRS`), medians, with the load average before→after each run. "
+    "The machine's 2 cores are shared with other work: compare within the area.",
+    "loop": "After `nox -s dev` built the venv once: a one-line change to a constant in the core "
+    "crate, then `cargo build --locked -p <bindings> -p <cli>` (debug); another one-line change, "
+    "then `ci-gates dev` (`python -m ci_gates dev`, what the console script runs); another, then "
+    "`nox -s dev` (same crates, same profile); 7 rounds, medians. Target: the loop costs at most "
+    "1.3× cargo's own rebuild plus 0.1 s.",
     "release_plan": "`make_plan` (what `python -m ci.release plan --no-api --json` runs) in a fresh "
     "interpreter, the history read per package (two git calls each: before) and in one pass "
     "(now), interleaved, on synthetic Cargo workspaces written by `git fast-import` "
@@ -61,11 +74,13 @@ TITLES = {
     "gates": "3. Gate overhead",
     "size": "4. Wheel size",
     "throughput": "5. Counting throughput",
-    "loop": "6. Development loop",
-    "release_plan": "7. Release plan at monorepo scale",
+    "cached": "6. Cached runs and one changed file",
+    "cold": "7. Cold start on a fresh clone",
+    "loop": "8. Development loop",
+    "release_plan": "9. Release plan at monorepo scale",
 }
 # Areas that measure the built wheel and its CLI (the others need no build).
-BUILT = ("size", "startup", "throughput", "gates", "loop")
+BUILT = ("size", "startup", "throughput", "gates", "cached", "loop")
 
 
 ROWS_FILE = os.path.join("target", "ci-gates", "bench-rows.json")
@@ -127,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: throughput.measure(cli, project.package, venv_python(venv), work),
             ),
             ("gates", lambda: gates.measure(root)),
-            ("loop", lambda: loop.cache(root) + loop.dev(root)),
+            ("cached", lambda: cached.measure(root)),
+            ("loop", lambda: loop.dev(root)),
+            ("cold", lambda: cold.measure(root)),
             ("release_plan", lambda: release_plan.measure(work)),
         )
         for area, fn in areas:
@@ -168,7 +185,8 @@ def write(
         ),
         "",
     ]
-    for area in ("hooks", "startup", "gates", "size", "throughput", "loop", "release_plan"):
+    order = ("hooks", "startup", "gates", "size", "throughput", "cached", "cold", "loop")
+    for area in (*order, "release_plan"):
         lines += [f"## {TITLES[area]}", "", f"How: {METHOD[area].replace('{cli}', cli)}", ""]
         lines += table([r for r in rows if r.area == area]) + [""]
     notes = os.path.join(root, "ci", "bench", "NOTES.md")

@@ -20,8 +20,9 @@ def _nox_gates(root: str, trace: str | None = None) -> tuple[float, str]:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [TRACE_DIR, env.get("PYTHONPATH")]))
     start = time.perf_counter()
     proc = subprocess.run(
-        # The overhead of the runner itself: every gate runs, none is served from the cache.
-        ["nox", "--non-interactive", "-s", "gates", "--", "--no-cache"],
+        # The overhead of the runner itself: every gate runs, none is served from the cache,
+        # one after the other (the trace sees the commands of the runner's own process).
+        ["nox", "--non-interactive", "-s", "gates", "--", "--no-cache", "--jobs=1"],
         cwd=root,
         env=env,
         capture_output=True,

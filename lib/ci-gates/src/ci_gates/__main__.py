@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import sys
 
+# Commands that run inside the project's gates environment, made or updated first
+# (CI_GATES_NO_ENV=1: in this interpreter); ENTERED marks the process started there.
+from ci_gates.core.env import ENTERED, IN_ENV, NO_ENV
+
 COMMANDS = {
     "run": ("ci_gates.commands.run", "run gates: [--with-requires] [--report] (--all | NAME ...)"),
     "rules": ("ci_gates.commands.run", "every rule with its explanation: [GATE ...]"),
@@ -27,12 +31,6 @@ COMMANDS = {
     "ci-local": ("ci_gates.commands.ci_local", "run ci.yml's Linux job's steps here, in order"),
     "dev": ("ci_gates.commands.dev", "a development venv: the extension and the CLI, sources live"),
 }
-# Commands whose verdicts or edits depend on the tools they run: they run inside the project's
-# gates environment (ci_gates.core.env), made or updated first. CI_GATES_NO_ENV=1 runs them in
-# the current interpreter instead (its tools must then be installed there).
-IN_ENV = ("run", "rename", "fix", "report", "baseline")
-NO_ENV = "CI_GATES_NO_ENV"
-ENTERED = "CI_GATES_ENV_ENTERED"  # set for the re-executed process only: it never loops
 USAGE = "usage: ci-gates COMMAND [ARGS] | --version | --help\n" + "".join(
     f"  {name:<9} {about}\n" for name, (_, about) in COMMANDS.items()
 )
@@ -94,11 +92,11 @@ def _into_env(argv: list[str]) -> int | None:
     except CannotRun as exc:
         sys.stderr.write(f"ci-gates: cannot prepare {env.ENV_DIR}: {exc.message}\n")
         return 2
-    os.environ[ENTERED] = env.env_dir(root)
-    # As an activated venv: its tools (ruff, zizmor, ...) first on PATH.
-    os.environ["VIRTUAL_ENV"] = env.env_dir(root)
-    os.environ["PATH"] = os.pathsep.join([os.path.dirname(python), os.environ.get("PATH", "")])
-    os.environ.pop("PYTHONHOME", None)
+    for name, value in env.entry_environ(root, python).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(python, [python, "-m", "ci_gates", *argv])

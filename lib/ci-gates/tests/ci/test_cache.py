@@ -186,6 +186,34 @@ def test_a_pass_is_reused_until_an_input_changes(
     assert not runner.run_many(["a"], str(root))[0].cached and calls == ["ran", "ran"]
 
 
+def test_going_back_to_an_earlier_state_is_served_from_the_cache(
+    fake: Callable[..., list[str]], make_repo: MakeRepo
+) -> None:
+    """A partial run or a branch switch (another digest) does not evict the earlier pass."""
+    root = make_repo({"src/a.txt": "1"})
+    calls = fake([])
+    runner.run_many(["a"], str(root))
+    (root / "src/a.txt").write_text("2", encoding="utf-8")
+    runner.run_many(["a"], str(root))
+    (root / "src/a.txt").write_text("1", encoding="utf-8")
+    (back,) = runner.run_many(["a"], str(root))
+    assert back.cached and calls == ["ran", "ran"]
+
+
+def test_entries_are_bounded_and_a_gate_with_outputs_keeps_one(tmp_path: Path) -> None:
+    root = str(tmp_path)
+    for n in range(cache.KEEP + 3):
+        cache.store(root, "g", f"d{n}", {"n": n})
+    assert cache.lookup(root, "g", f"d{cache.KEEP + 2}") == {"n": cache.KEEP + 2}
+    assert cache.lookup(root, "g", f"d{3}") is not None and cache.lookup(root, "g", "d2") is None
+    cache.forget(root, "g", "d5")
+    assert cache.lookup(root, "g", "d5") is None and cache.lookup(root, "g", "d6") is not None
+    cache.store(root, "g", "new", {}, keep=1)
+    assert cache.lookup(root, "g", "d6") is None and cache.lookup(root, "g", "new") == {}
+    cache.forget(root, "g")
+    assert not (tmp_path / cache.CACHE_DIR / "g.json").exists()
+
+
 def test_a_failure_is_never_cached(fake: Callable[..., list[str]], make_repo: MakeRepo) -> None:
     root = make_repo({"src/a.txt": "1"})
     calls = fake([Finding("GATE001", "tool missing")])

@@ -43,6 +43,7 @@ def rust_digest(root: str) -> str:
     for rel in digester.files():
         if any(r.match(rel) for r in regexes):
             h.update(f"{rel}\0{digester.file_hash(rel)}\0".encode("utf-8", "surrogateescape"))
+    digester.save()  # the stat cache: unchanged files are not read again next time
     return h.hexdigest()
 
 

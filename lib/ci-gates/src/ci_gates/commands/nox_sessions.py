@@ -26,8 +26,10 @@ import sys
 import nox
 
 from ci_gates.commands.run import FLAGS as RUN_FLAGS
+from ci_gates.commands.run import option_name
 from ci_gates.core.context import project_root
 from ci_gates.core.env import library_requirement, source_dir
+from ci_gates.core.findings import CannotRun
 from ci_gates.core.pins import (
     GIT_CLIFF,
     GRIFFE,
@@ -46,16 +48,29 @@ PASS_THROUGH = {"pytest": "CI_GATES_PYTEST_ARGS"}  # gate -> variable its extra 
 
 
 def ci_gates(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
-    """``python -m ci_gates ARGS`` with the interpreter running nox (it moves into the env).
+    """``python -m ci_gates ARGS``: a command of :data:`ci_gates.core.env.IN_ENV` with the
+    gates environment's python (made or updated here first, in nox's process, which has the
+    registry loaded already), any other with the interpreter running nox.
 
     When nox imported the library from a source checkout, the command runs that source too.
     """
-    env = dict(env or {})
+    from ci_gates.core import env as gates_env
+
+    environ: dict[str, str | None] = dict(env or {})
     source = source_dir()
     if source:
         src = os.path.join(source, "src")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
-    session.run(sys.executable, "-m", "ci_gates", *args, env=env)
+        environ["PYTHONPATH"] = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p)
+    python = sys.executable
+    root = project_root()
+    if args and args[0] in gates_env.IN_ENV and not gates_env.disabled():
+        if not gates_env.inside(root):
+            try:
+                python = gates_env.ensure(root)
+            except CannotRun as exc:
+                session.error(f"ci-gates: cannot prepare {gates_env.ENV_DIR}: {exc.message}")
+            environ.update(gates_env.entry_environ(root, python))
+    session.run(python, "-m", "ci_gates", *args, env=environ)
 
 
 def with_library(session: nox.Session, *requirements: str) -> None:
@@ -73,8 +88,7 @@ def gate_session(gate: Gate, taken: frozenset[str] = frozenset()) -> None:
     clash = bool(set(gate.requires) & taken)
 
     def session_func(session: nox.Session) -> None:
-        options = [a for a in session.posargs if a in RUN_FLAGS]
-        rest = [a for a in session.posargs if a not in RUN_FLAGS]
+        options, rest = split_options(session.posargs)
         env = {}
         if gate.name in PASS_THROUGH and rest:
             env[PASS_THROUGH[gate.name]] = shlex.join(rest)
@@ -114,17 +128,29 @@ def register(root: str | None = None) -> Registry:
     return reg
 
 
+def split_options(args: list[str]) -> tuple[list[str], list[str]]:
+    """(options of ``ci-gates run``, the rest) of a session's arguments."""
+    options = [a for a in args if option_name(a) in RUN_FLAGS]
+    return options, [a for a in args if option_name(a) not in RUN_FLAGS]
+
+
+def parallel(options: list[str]) -> list[str]:
+    """``--jobs=auto`` unless the caller chose (independent gates run side by side)."""
+    return [] if any(option_name(a) == "--jobs" for a in options) else ["--jobs=auto"]
+
+
 def gates(session: nox.Session) -> None:
     """Every gate in dependency order, then the results table; fails if any did not pass"""
-    ci_gates(session, "run", "--all", "--report", *session.posargs)
+    options = list(session.posargs)
+    ci_gates(session, "run", "--all", "--report", *parallel(options), *options)
 
 
 def tests(session: nox.Session) -> None:
     """cargo test and pytest (against the installed wheel), after the gates they require"""
-    options = [a for a in session.posargs if a in RUN_FLAGS]
-    rest = [a for a in session.posargs if a not in RUN_FLAGS]
+    options, rest = split_options(session.posargs)
     env = {PASS_THROUGH["pytest"]: shlex.join(rest)} if rest else None
-    ci_gates(session, "run", "--with-requires", "--report", *options, *TESTS, env=env)
+    args = ("--with-requires", "--report", *parallel(options), *options, *TESTS)
+    ci_gates(session, "run", *args, env=env)
 
 
 def report(session: nox.Session) -> None:
@@ -144,7 +170,12 @@ def ci_local(session: nox.Session) -> None:
 
 def dev(session: nox.Session) -> None:
     """Development venv .venv: the extension and the CLI built by cargo, Python sources live"""
-    ci_gates(session, "dev", *session.posargs)
+    # In nox's own process: the loop costs cargo's build plus nox's start-up, no interpreter
+    # more (`ci-gates dev` is the same without nox's start-up).
+    from ci_gates.commands import dev as command
+
+    if command.main(list(session.posargs)) != 0:
+        session.error("ci-gates dev failed (see above)")
 
 
 def rename(session: nox.Session) -> None:

@@ -1,4 +1,4 @@
-"""``ci-gates run [--with-requires] [--report] [--verbose] [--no-cache] (--all | NAME ...)``.
+"""``ci-gates run [--with-requires] [--report] [--verbose] [--no-cache] [--jobs=N] (--all | NAME ...)``.
 
 Exit status: 0 when every gate asked for passed (or is skipped in config); otherwise 2 if any
 could not run, else 1 (a failure, or a gate not run because a prerequisite failed).
@@ -8,7 +8,9 @@ and ``nox -s tests`` do; ``nox -s NAME`` runs the prerequisites as sessions of t
 ``--report`` prints the results table at the end and writes ``target/ci-gates/report.json``
 and ``report.sarif``; ``--verbose`` lists every finding above the table.
 ``--no-cache`` (or ``CI_GATES_NO_CACHE=1``) runs every gate even when its inputs match its
-last pass (:mod:`ci_gates.core.cache`). ``ci-gates rules [GATE ...]`` (``--rules``) lists every
+last pass (:mod:`ci_gates.core.cache`). ``--jobs=N`` (or ``CI_GATES_JOBS``; ``auto``: one per
+core) runs up to N independent gates at once, with the same verdicts and the output still in
+order (:mod:`ci_gates.core.parallel`); ``nox -s gates`` passes ``--jobs=auto``. ``ci-gates rules [GATE ...]`` (``--rules``) lists every
 rule with its explanation.
 """
 
@@ -22,10 +24,17 @@ from ci_gates.core.registry import load, load_rules
 from ci_gates.core.runner import CANNOT_RUN, CONFIG_SKIPPED, PASSED, run_many
 
 USAGE = (
-    "usage: ci-gates run [--with-requires] [--report] [--verbose] [--no-cache] (--all | NAME ...)\n"
+    "usage: ci-gates run [--with-requires] [--report] [--verbose] [--no-cache] [--jobs=N|auto]\n"
+    "                    (--all | NAME ...)\n"
     "       ci-gates rules [GATE ...]"
 )
-FLAGS = {"--all", "--with-requires", "--report", "--verbose", "--rules", "--no-cache"}
+FLAGS = {"--all", "--with-requires", "--report", "--verbose", "--rules", "--no-cache", "--jobs"}
+JOBS = "CI_GATES_JOBS"  # the default of --jobs (1: one gate at a time)
+
+
+def option_name(arg: str) -> str:
+    """``--jobs=2`` -> ``--jobs`` (what FLAGS holds)."""
+    return arg.partition("=")[0]
 
 
 def rules_text(root: str, gates: list[str]) -> str:
@@ -47,8 +56,9 @@ def main(argv: list[str]) -> int:
     if not argv or "-h" in argv or "--help" in argv:
         print(f"{USAGE}\ngates: {', '.join(reg.names)}")
         return 0 if argv else 2
-    flags = {a for a in argv if a.startswith("--")}
+    flags = {option_name(a) for a in argv if a.startswith("--")}
     names = [a for a in argv if not a.startswith("--")]
+    jobs_arg = next((a.partition("=")[2] for a in argv if option_name(a) == "--jobs"), "")
     unknown_flags = sorted(flags - FLAGS)
     if unknown_flags:
         print(f"ci-gates: unknown option {unknown_flags[0]}\n{USAGE}", file=sys.stderr)
@@ -75,7 +85,20 @@ def main(argv: list[str]) -> int:
         os.environ["CI_GATES_NO_CACHE"] = "1"
     if "--with-requires" in flags:
         names = reg.with_requires(names)
-    results = run_many(names, root, use_cache="--no-cache" not in flags, reg=reg)
+    from ci_gates.core.parallel import jobs_from
+
+    try:
+        jobs = jobs_from(jobs_arg or os.environ.get(JOBS, "").strip() or "1")
+    except ValueError:
+        print(f"ci-gates: --jobs takes a number or auto\n{USAGE}", file=sys.stderr)
+        return 2
+    use_cache = "--no-cache" not in flags
+    if jobs > 1 and len(names) > 1:
+        from ci_gates.core import parallel
+
+        results = parallel.run_many(names, root, jobs, use_cache=use_cache, reg=reg)
+    else:
+        results = run_many(names, root, use_cache=use_cache, reg=reg)
     if "--report" in flags:
         from ci_gates.core import report
 

@@ -18,10 +18,12 @@ A gate's digest (:func:`digest`) covers everything its registry entry declares i
 
 Nothing in a digest depends on where the checkout lives (paths are relative to the root) or on
 modification times, so a cache directory copied to another clone, or restored on another machine
-of the same image (CI's ``actions/cache``), serves the same passes.
+of the same image (CI's ``actions/cache``), serves the same passes. Stat data only decides
+whether a file is read again (:mod:`ci_gates.core.statcache`, git's index for ``git status``),
+and what is kept of the machine says what it was kept for (:mod:`ci_gates.core.machine`).
 
-Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``, or under ``CI_GATES_CACHE_DIR``);
-a failure is never cached.
+Only a **pass** is stored (``target/ci-gates/cache/<gate>.json``, or under ``CI_GATES_CACHE_DIR``),
+the last few per gate, each under its digest; a failure is never cached.
 ``--no-cache`` or ``CI_GATES_NO_CACHE=1`` runs everything. A gate with ``cacheable=False``
 always runs. A cache file that cannot be read is ignored with a note.
 """
@@ -29,6 +31,7 @@ always runs. A cache file that cannot be read is ignored with a note.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -36,20 +39,27 @@ import re
 import subprocess
 import sys
 
+from ci_gates.core import statcache
+from ci_gates.core.machine import environment, library_hash
+
+__all__ = ["Digester", "environment", "library_hash"]
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ci_gates.core.registry import Gate
 
 CACHE_DIR = os.path.join("target", "ci-gates", "cache")
-FORMAT = 2  # bump when the digest's recipe changes, so old entries stop matching
+FORMAT = 3  # bump when the digest's recipe changes, so old entries stop matching
 ENV_DISABLE = "CI_GATES_NO_CACHE"
 ENV_DIR = "CI_GATES_CACHE_DIR"  # the cache directory, when not <root>/target/ci-gates/cache
+KEEP = 8  # passes kept per gate (newest first)
 
 
 def disabled() -> bool:
     return os.environ.get(ENV_DISABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
+@functools.cache
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """``**`` spans directories, ``*`` and ``?`` stay inside one path segment."""
     out, i = [], 0
@@ -78,7 +88,9 @@ class Digester:
     def __init__(self, root: str) -> None:
         self.root = root
         self._files: list[str] | None = None
+        self._matches: dict[str, list[str]] = {}
         self._hashes: dict[str, str] = {}
+        self._stats = statcache.use(root)
         self._outputs: dict[str, str] = {}
         self._modules: dict[str, set[str]] = {}
         self._digests: dict[str, str] = {}
@@ -98,26 +110,37 @@ class Digester:
                 self._files = []  # not a git checkout: globs match nothing; see digest()
         return self._files
 
+    def matching(self, pattern: str) -> list[str]:
+        """The files (:meth:`files`) the glob ``pattern`` matches, in order."""
+        if pattern not in self._matches:
+            regex = _glob_regex(pattern)
+            self._matches[pattern] = [rel for rel in self.files() if regex.match(rel)]
+        return self._matches[pattern]
+
     def file_hash(self, rel: str) -> str:
+        """sha256 of the file's bytes ("missing": deleted but still in the index); reused from
+        the stat cache while the file's stat is unchanged (:mod:`ci_gates.core.statcache`)."""
         if rel not in self._hashes:
-            try:
-                with open(os.path.join(self.root, rel), "rb") as f:
-                    self._hashes[rel] = hashlib.sha256(f.read()).hexdigest()
-            except OSError:
-                self._hashes[rel] = "missing"  # deleted but still in the index
+            self._hashes[rel] = self._stats.sha256(os.path.join(self.root, rel))
         return self._hashes[rel]
+
+    def prefetch(self, commands: list[str]) -> None:
+        """Ask every command of ``commands`` at once (:func:`ci_gates.core.machine.outputs`)."""
+        from ci_gates.core.machine import outputs
+
+        todo = [c for c in dict.fromkeys(commands) if c not in self._outputs]
+        if todo:
+            self._outputs.update(outputs(todo, self.root))
 
     def output(self, command: str) -> str:
         """What ``command`` prints (``cargo --version``); part of the digest, memoised."""
         if command not in self._outputs:
-            try:
-                proc = subprocess.run(
-                    command.split(), cwd=self.root, capture_output=True, text=True, check=False
-                )
-                self._outputs[command] = f"{proc.returncode}:{proc.stdout}{proc.stderr}"
-            except OSError as exc:
-                self._outputs[command] = f"cannot run: {exc.strerror}"
+            self.prefetch([command])
         return self._outputs[command]
+
+    def save(self) -> None:
+        """Keep the file hashes of this run for the next (the stat cache)."""
+        self._stats.save()
 
     def modules(self, module: str) -> set[str]:
         """A project module and every module of its top package it imports, transitively, as
@@ -149,10 +172,8 @@ class Digester:
         add("gate", gate.name)
         add("environment", environment())
         for pattern in gate.inputs:
-            regex = _glob_regex(pattern)
-            for rel in self.files():
-                if regex.match(rel):
-                    add(f"file {rel}", self.file_hash(rel))
+            for rel in self.matching(pattern):
+                add(f"file {rel}", self.file_hash(rel))
         if not gate.module.startswith("ci_gates."):
             for path in sorted(self.modules(gate.module)):
                 add(f"module {path}", self.file_hash(path))
@@ -227,52 +248,6 @@ def _config_part(root: str, sections: tuple[str, ...]) -> str:
     return json.dumps(wanted, sort_keys=True)
 
 
-_ENVIRONMENT: list[str] = []
-
-
-def environment() -> str:
-    """What this process runs on: the interpreter, every installed distribution, the library.
-
-    The base interpreter's real path and version (a venv's own path differs per checkout, the
-    interpreter it was made from does not), ``name==version`` of every distribution importable
-    here, and a hash of the library's own files as loaded (an in-tree or reinstalled library of
-    the same version is still a different library). Computed once per process.
-    """
-    if not _ENVIRONMENT:
-        from importlib import metadata
-
-        h = hashlib.sha256()
-        base = getattr(sys, "_base_executable", "") or sys.executable
-        h.update(f"{os.path.realpath(base)}\0{sys.version}\0".encode())
-        dists = set()
-        for dist in metadata.distributions():
-            name = dist.metadata["Name"] if dist.metadata else None
-            if name:
-                dists.add(f"{re.sub(r'[-_.]+', '-', name).lower()}=={dist.version}")
-        for line in sorted(dists):
-            h.update(f"{line}\0".encode())
-        h.update(library_hash().encode())
-        _ENVIRONMENT.append(h.hexdigest())
-    return _ENVIRONMENT[0]
-
-
-def library_hash() -> str:
-    """sha256 over the library's Python files, as this process loads them."""
-    import ci_gates
-
-    top = os.path.dirname(os.path.abspath(ci_gates.__file__))
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        for name in sorted(filenames):
-            if name.endswith((".py", ".json", ".txt")):
-                path = os.path.join(dirpath, name)
-                with open(path, "rb") as f:
-                    rel = os.path.relpath(path, top).replace(os.sep, "/")
-                    h.update(f"{rel}\0".encode() + hashlib.sha256(f.read()).digest())
-    return h.hexdigest()
-
-
 def cache_dir(root: str) -> str:
     """Where passes are stored: ``CI_GATES_CACHE_DIR`` when set, else under the root's target/."""
     chosen = os.environ.get(ENV_DIR, "").strip()
@@ -283,35 +258,78 @@ def _path(root: str, gate: str) -> str:
     return os.path.join(cache_dir(root), f"{gate}.json")
 
 
-def lookup(root: str, gate: str, digest: str) -> dict[str, object] | None:
-    """The stored passing result for ``digest``, or None (a corrupt entry is noted, ignored)."""
+def _entries(root: str, gate: str) -> list[dict[str, object]]:
+    """The gate's stored passes, newest first (an unreadable file is noted and counts as none)."""
     path = _path(root, gate)
     try:
         with open(path, encoding="utf-8") as f:
-            entry = json.load(f)
+            data = json.load(f)
     except FileNotFoundError:
-        return None
+        return []
     except (OSError, ValueError) as exc:
         print(f"note: ignoring unreadable cache entry {path} ({exc})", file=sys.stderr)
-        return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("result"), dict):
+        return []
+    if isinstance(data, dict) and "digest" in data:
+        return []  # the one-entry layout of earlier versions: its digests never match now
+    entries = data.get("entries") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
         print(f"note: ignoring malformed cache entry {path}", file=sys.stderr)
-        return None
-    result: dict[str, object] = entry["result"]
-    return result if entry.get("digest") == digest else None
+        return []
+    return [
+        e
+        for e in entries
+        if isinstance(e, dict)
+        and isinstance(e.get("digest"), str)
+        and isinstance(e.get("result"), dict)
+    ]
 
 
-def store(root: str, gate: str, digest: str, result: dict[str, object]) -> None:
+def lookup(root: str, gate: str, digest: str) -> dict[str, object] | None:
+    """The stored passing result for ``digest``, or None."""
+    for entry in _entries(root, gate):
+        if entry["digest"] == digest:
+            result: dict[str, object] = entry["result"]  # type: ignore[assignment]
+            return result
+    return None
+
+
+def newest(root: str, gate: str) -> dict[str, object] | None:
+    """The gate's most recent stored pass, whatever its digest (for scheduling, not verdicts)."""
+    entries = _entries(root, gate)
+    result: dict[str, object] | None = entries[0]["result"] if entries else None  # type: ignore[assignment]
+    return result
+
+
+def _write(root: str, gate: str, entries: list[dict[str, object]]) -> None:
     path = _path(root, gate)
+    if not entries:
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"digest": digest, "result": result}, f, indent=1)
+        json.dump({"entries": entries}, f, indent=1)
     os.replace(tmp, path)
 
 
-def forget(root: str, gate: str) -> None:
-    try:
-        os.remove(_path(root, gate))
-    except OSError:
-        pass
+def store(root: str, gate: str, digest: str, result: dict[str, object], keep: int = KEEP) -> None:
+    """Store a pass as the newest of at most ``keep`` entries.
+
+    Several are kept so that a partial run (``nox -s pytest -- -k x``: another digest) or a
+    switch between branches does not evict the full pass; a gate that leaves outputs keeps
+    one, since only the latest run's outputs are on disk.
+    """
+    newest: dict[str, object] = {"digest": digest, "result": result}
+    old = [e for e in _entries(root, gate) if e["digest"] != digest]
+    _write(root, gate, [newest, *old][: max(keep, 1)])
+
+
+def forget(root: str, gate: str, digest: str | None = None) -> None:
+    """Drop the entry for ``digest`` (every entry when None)."""
+    if digest is None:
+        _write(root, gate, [])
+    else:
+        _write(root, gate, [e for e in _entries(root, gate) if e["digest"] != digest])

@@ -14,7 +14,6 @@ environment`), and tools with caches of their own keep them under :func:`tool_ca
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -25,6 +24,25 @@ MARKER = "ci-gates-env.json"
 # hook run by `python3 -I -S` can import it without paying for site-packages.
 HOOKS_FILE = os.path.join("target", "ci-gates", "library.json")
 DIST = "ci-gates"
+# `ci-gates` commands whose verdicts or edits depend on the tools they run: they run inside the
+# gates environment, made or updated first. CI_GATES_NO_ENV=1 runs them in the current
+# interpreter instead (its tools must then be installed there).
+IN_ENV = ("run", "rename", "fix", "report", "baseline")
+NO_ENV = "CI_GATES_NO_ENV"
+ENTERED = "CI_GATES_ENV_ENTERED"  # set for the process started in the env only: it never loops
+
+
+def disabled() -> bool:
+    """``CI_GATES_NO_ENV`` is set: commands run in the current interpreter."""
+    return os.environ.get(NO_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def entry_environ(root: str, python: str) -> dict[str, str | None]:
+    """The variables of a command started in the gates environment (None: unset), as in an
+    activated venv: its tools (ruff, zizmor, ...) first on PATH."""
+    venv = env_dir(root)
+    path = os.pathsep.join([os.path.dirname(python), os.environ.get("PATH", "")])
+    return {ENTERED: venv, "VIRTUAL_ENV": venv, "PATH": path, "PYTHONHOME": None}
 
 
 def env_dir(root: str) -> str:
@@ -80,17 +98,16 @@ def library_requirement() -> str:
 
 
 def source_digest(directory: str) -> str:
-    """sha256 over a source checkout's ``pyproject.toml`` and ``src/`` (what a build packs)."""
-    h = hashlib.sha256()
-    paths = [os.path.join(directory, "pyproject.toml")]
-    for dirpath, dirnames, filenames in os.walk(os.path.join(directory, "src")):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-        paths += [os.path.join(dirpath, n) for n in sorted(filenames) if not n.endswith(".pyc")]
-    for path in paths:
-        with open(path, "rb") as f:
-            rel = os.path.relpath(path, directory).replace(os.sep, "/")
-            h.update(f"{rel}\0".encode() + hashlib.sha256(f.read()).digest())
-    return h.hexdigest()
+    """sha256 over a source checkout's ``pyproject.toml`` and ``src/`` (what a build packs).
+
+    Through the stat cache of the running project (:mod:`ci_gates.core.statcache`): a file whose
+    stat did not change is not read again.
+    """
+    from ci_gates.core import statcache
+
+    files = [("pyproject.toml", os.path.join(directory, "pyproject.toml"))]
+    files += [(f"src/{rel}", path) for rel, path in statcache.walk(os.path.join(directory, "src"))]
+    return statcache.files_digest(files, statcache.current())
 
 
 def requirements(root: str) -> list[str]:
@@ -127,6 +144,16 @@ def ensure(root: str, log: bool = True) -> str:
 
     Raises :class:`ci_gates.core.venvs.VenvError` when uv or pip fails (the message quotes it).
     """
+    from ci_gates.core import statcache
+
+    statcache.use(root)
+    try:
+        return _ensure(root, log)
+    finally:
+        statcache.current().save()
+
+
+def _ensure(root: str, log: bool) -> str:
     from ci_gates.core import venvs
 
     venv = env_dir(root)

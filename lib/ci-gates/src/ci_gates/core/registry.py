@@ -203,8 +203,18 @@ def import_plugin(root: str, module: str) -> object:
     import importlib
 
     where = os.path.abspath(root)
-    if where not in sys.path:
-        sys.path.insert(0, where)
+    if where in sys.path:
+        sys.path.remove(where)
+    sys.path.insert(0, where)
+    # A process that loaded another project's plugins (a test, a long-lived hook) holds that
+    # project's top package (`ci`): forget it, or this project's modules resolve inside it.
+    top = module.partition(".")[0]
+    loaded = sys.modules.get(top)
+    origin = getattr(loaded, "__file__", None) or next(iter(getattr(loaded, "__path__", [])), "")
+    if loaded is not None and not os.path.abspath(origin or "/").startswith(where + os.sep):
+        for name in [n for n in sys.modules if n == top or n.startswith(f"{top}.")]:
+            del sys.modules[name]
+        importlib.invalidate_caches()
     try:
         return importlib.import_module(module)
     except ImportError as exc:

@@ -237,41 +237,107 @@ def skip_table(root: str) -> dict[str, str]:
 
 
 def save(result: Result, root: str) -> None:
+    """Write ``results/<gate>.json`` (left as it is when it already holds this result)."""
     directory = os.path.join(root, RESULTS_DIR)
-    os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"{result.gate}.json")
+    text = json.dumps(result.as_dict(), indent=1)
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except (OSError, UnicodeDecodeError):
+        pass
+    os.makedirs(directory, exist_ok=True)
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(result.as_dict(), f, indent=1)
+        f.write(text)
     os.replace(tmp, path)
 
 
-def _cached_or_run(gate: Gate, root: str, digester: Digester | None, reg: Registry) -> Result:
-    """The gate's cached pass when its digest matches, else a fresh run (a pass is stored)."""
-    name = gate.name
+def cached(
+    gate: Gate, root: str, digester: Digester | None, reg: Registry
+) -> tuple[str, Result | None]:
+    """(the gate's digest, its cached pass when the digest matches); ("", None) uncached."""
     if digester is None or not gate.cacheable:
-        return run_one(gate, root)
+        return "", None
     key = digester.digest(gate, reg.by_name)
-    hit = cache.lookup(root, name, key) if _outputs_exist(gate, root) else None
+    hit = cache.lookup(root, gate.name, key) if _outputs_exist(gate, root) else None
     if hit is not None:
         try:
             result = _load(hit)._replace(cached=True)
         except (KeyError, TypeError, ValueError):
             result = None
         if result is not None and result.status == PASSED:
-            print(f"    passed (cached; ran in {result.seconds:.1f}s)", flush=True)
-            return result
-    result = run_one(gate, root)
+            return key, result
+    return key, None
+
+
+CACHED_LINE = "    passed (cached; ran in {:.1f}s)"
+
+
+def remember(root: str, gate: Gate, key: str, result: Result) -> None:
+    """Store a fresh pass under its digest ``key``; forget the gate's pass after a failure."""
+    if not key:
+        return
     if result.status == PASSED:
-        cache.store(root, name, key, result.as_dict())
+        cache.store(root, gate.name, key, result.as_dict(), keep=1 if gate.outputs else cache.KEEP)
     else:
-        cache.forget(root, name)
+        cache.forget(root, gate.name, None if gate.outputs else key)
+
+
+def _cached_or_run(gate: Gate, root: str, digester: Digester | None, reg: Registry) -> Result:
+    """The gate's cached pass when its digest matches, else a fresh run (a pass is stored)."""
+    key, hit = cached(gate, root, digester, reg)
+    if hit is not None:
+        print(CACHED_LINE.format(hit.seconds), flush=True)
+        return hit
+    result = run_one(gate, root)
+    remember(root, gate, key, result)
     return result
 
 
 def _outputs_exist(gate: Gate, root: str) -> bool:
     """A cached pass stands only while what the gate left for its dependents is still there."""
     return all(os.path.exists(os.path.join(root, rel)) for rel in gate.outputs)
+
+
+def not_run(gate: Gate, results: dict[str, Result], skip: dict[str, str]) -> Result | None:
+    """The result of a gate skipped in config, or blocked by a prerequisite in ``results`` that
+    did not pass; None when it is to be run (or served from the cache)."""
+    blocked = [results[r] for r in gate.requires if r in results]
+    blocked = [r for r in blocked if r.status != PASSED]
+    if gate.name in skip:
+        return Result(gate.name, CONFIG_SKIPPED, 0.0, skip[gate.name])
+    if blocked:
+        status = CONFIG_SKIPPED if blocked[0].status == CONFIG_SKIPPED else SKIPPED
+        return Result(gate.name, status, 0.0, _blocked_reason(blocked[0]))
+    return None
+
+
+def header(gate: Gate, result: Result | None, skip: dict[str, str]) -> str:
+    """The line that opens a gate's part of the output."""
+    if result is None:
+        return f"=== gate {gate.name}: {gate.description}"
+    if gate.name in skip:
+        return f"=== gate {gate.name}: skipped ({result.reason})"
+    return f"=== gate {gate.name}: {result.reason}"
+
+
+def prepare(
+    names: list[str], root: str, use_cache: bool, reg: Registry
+) -> tuple[dict[str, str], Digester | None]:
+    """What a run needs before its first gate: the skip table and the digester (machine facts
+    asked all at once), with the cargo variables pinned first (they are digest inputs)."""
+    wanted = set(names)
+    skip = skip_table(root)
+    stable_cargo_env()  # before any digest: PYO3_PYTHON is one of their inputs
+    digester = Digester(root) if use_cache and not cache.disabled() else None
+    if digester is not None:  # every machine fact at once, before the first digest needs one
+        chosen = [g for g in reg.gates if g.name in wanted and g.cacheable and g.name not in skip]
+        digester.prefetch(
+            [c for g in chosen for c in (*(f"{x} --version" for x in g.commands), *g.machine)]
+        )
+    return skip, digester
 
 
 def run_many(
@@ -283,31 +349,24 @@ def run_many(
     their own); use :meth:`Registry.with_requires` to include them. A gate skipped in
     config is ``skipped`` with its reason, and so are the gates that require it. A gate whose
     inputs match its last pass is reused from the result cache (:mod:`ci_gates.core.cache`) unless
-    ``use_cache`` is false or ``CI_GATES_NO_CACHE`` is set.
+    ``use_cache`` is false or ``CI_GATES_NO_CACHE`` is set. :mod:`ci_gates.core.parallel` runs
+    the same gates side by side, with the same results.
     """
     reg = load(root) if reg is None else reg
     wanted = set(names)
-    skip = skip_table(root)
-    stable_cargo_env()  # before any digest: PYO3_PYTHON is one of their inputs
-    digester = Digester(root) if use_cache and not cache.disabled() else None
+    skip, digester = prepare(names, root, use_cache, reg)
     results: dict[str, Result] = {}
     for gate in reg.gates:
         if gate.name not in wanted:
             continue
-        blocked = [results[r] for r in gate.requires if r in results]
-        blocked = [r for r in blocked if r.status != PASSED]
-        if gate.name in skip:
-            result = Result(gate.name, CONFIG_SKIPPED, 0.0, skip[gate.name])
-            print(f"=== gate {gate.name}: skipped ({result.reason})", flush=True)
-        elif blocked:
-            status = CONFIG_SKIPPED if blocked[0].status == CONFIG_SKIPPED else SKIPPED
-            result = Result(gate.name, status, 0.0, _blocked_reason(blocked[0]))
-            print(f"=== gate {gate.name}: {result.reason}", flush=True)
-        else:
-            print(f"=== gate {gate.name}: {gate.description}", flush=True)
+        result = not_run(gate, results, skip)
+        print(header(gate, result, skip), flush=True)
+        if result is None:
             result = _cached_or_run(gate, root, digester, reg)
         results[gate.name] = result
         save(result, root)
+    if digester is not None:
+        digester.save()
     return [results[g.name] for g in reg.gates if g.name in results]
 
 

@@ -50,9 +50,16 @@ def _fingerprint(root: str) -> str:
     pin = pinned(root, "mypy", MYPY)
     try:
         python, _ = environment(root, load(root))
+        where = _relative(root, python)
     except (ConfigError, CannotRun) as exc:
-        python = str(exc)
-    return f"{pin.requirement} {pin.extra} from {pin.source}; env {python}: {_dists(python)}"
+        python = where = str(exc)
+    return f"{pin.requirement} {pin.extra} from {pin.source}; env {where}: {_dists(python)}"
+
+
+def _relative(root: str, path: str) -> str:
+    """``path`` relative to the checkout when inside it: a digest never names where it lives."""
+    top = os.path.abspath(root) + os.sep
+    return os.path.relpath(path, root) if os.path.abspath(path).startswith(top) else path
 
 
 GATE = Gate(

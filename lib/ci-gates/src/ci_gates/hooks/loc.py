@@ -14,11 +14,11 @@ The agent runs it as ``python3 -I -S ci/hooks/loc_guard.py [codex]`` (README.md 
 
 from __future__ import annotations
 
-from ci_gates.hooks.protocol import DENY, NOTE, Call, Skip, config, run
+from ci_gates.hooks.protocol import DENY, NOTE, Call, Skip, config, entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO
+    from typing import Any
 
     from ci_gates.hooks.protocol import Answer
 
@@ -129,11 +129,4 @@ def check(call: Call) -> Answer:
     return None
 
 
-def main(
-    argv: list[str] | None = None,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: BinaryIO | None = None,
-    root: str | None = None,
-) -> int:
-    return run("loc_guard", check, argv, stdin, stdout, stderr, root)
+main = entry("loc_guard", check)

@@ -26,11 +26,11 @@ agents misread as a failed edit and retry. Nothing found: no output.
 
 from __future__ import annotations
 
-from ci_gates.hooks.protocol import CONTEXT, Call, Skip, config, run
+from ci_gates.hooks.protocol import CONTEXT, Call, Skip, config, entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO
+    from typing import Any
 
     from ci_gates.core.findings import Finding
     from ci_gates.hooks.protocol import Answer
@@ -148,11 +148,4 @@ def check(call: Call) -> Answer:
     return (CONTEXT, describe(found)) if found else None
 
 
-def main(
-    argv: list[str] | None = None,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: BinaryIO | None = None,
-    root: str | None = None,
-) -> int:
-    return run("post_edit", check, argv, stdin, stdout, stderr, root)
+main = entry("post_edit", check)

@@ -245,6 +245,21 @@ def run(
     return 0
 
 
+def entry(name: str, handler: Callable[[Call], Answer]) -> Callable[..., int]:
+    """A hook module's ``main``: :func:`run` of ``handler`` under ``name``."""
+
+    def main(
+        argv: list[str] | None = None,
+        stdin: BinaryIO | None = None,
+        stdout: BinaryIO | None = None,
+        stderr: BinaryIO | None = None,
+        root: str | None = None,
+    ) -> int:
+        return run(name, handler, argv, stdin, stdout, stderr, root)
+
+    return main
+
+
 def config(root: str) -> dict[str, Any]:
     """The validated ``[tool.ci-gates]`` config (the JSON cache; TOML only when it is stale)."""
     from ci_gates.core.config import ConfigError, load

@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import os
 
-from ci_gates.hooks.protocol import BLOCK, MESSAGE, STOP_EVENTS, Call, Skip, config, run
+from ci_gates.hooks.protocol import BLOCK, MESSAGE, STOP_EVENTS, Call, Skip, config, entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, BinaryIO
+    from typing import Any
 
     from ci_gates.core.findings import Finding
     from ci_gates.hooks.protocol import Answer
@@ -219,11 +219,4 @@ def check(call: Call) -> Answer:
     return verdict(call, messages, float(budget))
 
 
-def main(
-    argv: list[str] | None = None,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: BinaryIO | None = None,
-    root: str | None = None,
-) -> int:
-    return run("stop", check, argv, stdin, stdout, stderr, root)
+main = entry("stop", check)

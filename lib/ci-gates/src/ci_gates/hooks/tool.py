@@ -14,12 +14,10 @@ The agent runs it as ``python3 -I -S ci/hooks/tool_guard.py [codex]`` (README.md
 
 from __future__ import annotations
 
-from ci_gates.hooks.protocol import DENY, NOTE, Call, Skip, run
+from ci_gates.hooks.protocol import DENY, NOTE, Call, Skip, entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import BinaryIO
-
     from ci_gates.core.findings import Finding
     from ci_gates.hooks.protocol import Answer
 
@@ -114,11 +112,4 @@ def check(call: Call) -> Answer:
     return None
 
 
-def main(
-    argv: list[str] | None = None,
-    stdin: BinaryIO | None = None,
-    stdout: BinaryIO | None = None,
-    stderr: BinaryIO | None = None,
-    root: str | None = None,
-) -> int:
-    return run("tool_guard", check, argv, stdin, stdout, stderr, root)
+main = entry("tool_guard", check)

@@ -1,0 +1,162 @@
+"""Area 6: what a developer waits for after a change: nothing changed, one test file, one gate module.
+
+After a passing ``nox -s gates``: the warm no-change run, interleaved with its two parts (nox's
+own start-up, measured as an empty session of a throwaway noxfile, and ``ci-gates run --all
+--report`` started directly in the gates environment); then one line appended to a test file
+of the library's suite, and one to a gate module of the library, each followed by ``nox -s
+gates`` (naming the gates that ran) and restored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from ci.bench.common import Row, interleave, run_cmd, verdict
+
+WARM_RUNS = 10
+TEST_FILE = os.path.join("lib", "ci-gates", "tests", "ci", "test_cache.py")
+GATE_MODULE = os.path.join("lib", "ci-gates", "src", "ci_gates", "gates", "loc.py")
+EMPTY_NOXFILE = "import nox\n\n\n@nox.session(venv_backend='none')\ndef empty(session):\n    pass\n"
+
+
+def nox(root: str, *args: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["nox", "--non-interactive", *args], cwd=root, capture_output=True, text=True
+    )
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench: `nox {' '.join(args)}` failed:\n{proc.stdout[-1500:]}")
+    return took, proc.stdout + proc.stderr
+
+
+def ran(root: str) -> list[str]:
+    """Gates of the last run that ran (not served from the cache)."""
+    with open(os.path.join(root, "target", "ci-gates", "report.json"), encoding="utf-8") as f:
+        results = json.load(f)["results"]
+    return [r["gate"] for r in results if r["status"] == "passed" and not r.get("cached")]
+
+
+def expected(root: str, rel: str) -> set[str]:
+    """Gates whose declared inputs match ``rel``, the uncacheable ones, and their artifact chain."""
+    from ci_gates.core.cache import _glob_regex, artifact_chain
+    from ci_gates.core.env import source_dir
+    from ci_gates.core.registry import load
+
+    reg = load(root)
+    library = os.path.join(source_dir(), "src", "") if source_dir() else "\0"
+    if os.path.abspath(os.path.join(root, rel)).startswith(library):
+        return set(reg.names)  # the library that runs is in every gate's digest
+    out = {
+        g.name
+        for g in reg.gates
+        if not g.cacheable or any(_glob_regex(p).match(rel) for p in g.inputs)
+    }
+    for g in reg.gates:  # registry order: prerequisites first
+        if any(r in out and artifact_chain(reg[r], reg.by_name) for r in g.requires):
+            out.add(g.name)
+    return out
+
+
+def _direct(root: str) -> list[str]:
+    """``ci-gates run --all --report`` as the session starts it, in the gates environment."""
+    from ci_gates.core import env
+
+    python = env.ensure(root)
+    return [
+        "env",
+        f"PATH={os.path.dirname(python)}{os.pathsep}{os.environ.get('PATH', '')}",
+        f"VIRTUAL_ENV={env.env_dir(root)}",
+        f"PYTHONPATH={os.path.join(root, 'lib', 'ci-gates', 'src')}",
+        python,
+        "-m",
+        "ci_gates",
+        "run",
+        "--all",
+        "--report",
+        "--jobs=auto",
+    ]
+
+
+def warm(root: str) -> list[Row]:
+    nox(root, "-s", "gates")  # settle: everything passed and cached
+    with tempfile.TemporaryDirectory(prefix="bench-nox-") as empty:
+        with open(os.path.join(empty, "noxfile.py"), "w", encoding="utf-8") as f:
+            f.write(EMPTY_NOXFILE)
+        med = interleave(
+            {
+                "gates": run_cmd(["nox", "-s", "gates"], cwd=root),
+                "empty": run_cmd(["nox", "-s", "empty"], cwd=empty),
+                "direct": run_cmd(_direct(root), cwd=root),
+            },
+            runs=WARM_RUNS,
+        )
+    if set(ran(root)) - {"commits"}:
+        raise RuntimeError(f"bench: the warm run ran {ran(root)}; it should serve every pass")
+    g = med["gates"]
+    return [
+        Row(
+            "cached",
+            f"warm no-change `nox -s gates` (median of {WARM_RUNS}, interleaved)",
+            f"{g:.2f} s",
+            "≤ 1.0 s (aim 0.5 s)",
+            verdict(g <= 1.0),
+        ),
+        Row(
+            "cached",
+            "of it: nox's start-up (an empty session)",
+            f"{med['empty']:.2f} s",
+            "",
+            "info",
+        ),
+        Row(
+            "cached",
+            "of it: `ci-gates run --all --report` started in the gates environment",
+            f"{med['direct']:.2f} s",
+            "",
+            "info",
+        ),
+    ]
+
+
+def edited(root: str, rel: str, what: str, target: str, limit: float) -> Row:
+    """``nox -s gates`` after one line appended to ``rel`` (restored after, and re-run)."""
+    path = os.path.join(root, rel)
+    with open(path, encoding="utf-8") as f:
+        original = f.read()
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\n\n# bench: one edited line\n")  # as `ruff format` would leave it
+        took, _ = nox(root, "-s", "gates")
+        names = ran(root)
+    finally:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(original)
+    nox(root, "-s", "gates")  # back to the committed state's passes
+    want = expected(root, rel.replace(os.sep, "/"))
+    extra = "" if set(names) == want else f" (expected {', '.join(sorted(want))})"
+    return Row(
+        "cached",
+        f"`nox -s gates` after editing one {what} (`{rel}`)",
+        f"{took:.1f} s; ran {len(names)}: {', '.join(names)}{extra}",
+        target,
+        verdict(took <= limit) if set(names) == want else "missed",
+    )
+
+
+def measure(root: str) -> list[Row]:
+    return [
+        *warm(root),
+        edited(root, TEST_FILE, "test file", "≤ 10 s (issue 23 item 2, not built yet)", 10.0),
+        edited(root, GATE_MODULE, "gate module of the library", "info (item 2 will narrow)", 1e9),
+    ]
+
+
+if __name__ == "__main__":
+    for row in measure(os.getcwd()):
+        print(row, file=sys.stderr)
