@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ci_gates.core.findings import Finding
 from ci_gates.gates import pytest as pytest_gate
-from ci_gates.gates import pytest_select
+from ci_gates.gates import pytest_select, pytest_select_env
 
 FILES = {
     ".gitignore": "target/\n",
@@ -63,7 +63,7 @@ def make(root: Path, venv: Path) -> Path:
 
 
 def install(root: Path, venv: Path) -> None:
-    site = Path(pytest_select.site_packages(str(venv)))
+    site = Path(pytest_select_env.site_packages(str(venv)))
     shutil.rmtree(site / "calc", ignore_errors=True)
     shutil.copytree(root / "src" / "calc", site / "calc")
     info = site / "calc-0.0.0.dist-info"

@@ -57,9 +57,20 @@ def test_what_selection_cannot_map(path: str, whole: bool) -> None:
     assert bool(pytest_select.unmappable(change, ["tests"])) is whole
 
 
-def test_a_module_added_to_an_installed_package_runs_everything() -> None:
-    assert pytest_select.unmappable(Change({}, {"site:pkg/new.py": "a"}), ["tests"])
-    assert not pytest_select.unmappable(Change({}, {"tests/test_new.py": "a"}), ["tests"])
+@pytest.mark.parametrize(
+    ("path", "whole"),
+    [
+        ("site:pkg/new.py", True),
+        ("tests/test_new.py", False),  # a new test module: its tests run
+        ("tests/ci/helper.py", False),  # only a test importing it can reach it
+        ("tests/__init__.py", True),  # renames the test modules
+        ("docs/new.md", True),  # a test may look for it without opening it
+        ("src/pkg/new.py", True),
+    ],
+)
+def test_what_a_file_added_or_removed_runs(path: str, whole: bool) -> None:
+    assert bool(pytest_select.unmappable(Change({}, {path: "a"}), ["tests"])) is whole
+    assert bool(pytest_select.unmappable(Change({path: "a"}, {}), ["tests"])) is whole
 
 
 def test_a_skeleton_leaves_function_bodies_out() -> None:
@@ -85,13 +96,17 @@ EDGES = [
 
 def test_a_body_change_reaches_what_imported_it_at_import_time() -> None:
     change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
-    reach = pytest_deps.affected(change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "s"})
+    reach = pytest_deps.affected(
+        change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "s"}
+    )
     assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py"}
 
 
 def test_a_module_level_change_also_reaches_what_imports_it_in_a_function() -> None:
     change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
-    reach = pytest_deps.affected(change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "t"})
+    reach = pytest_deps.affected(
+        change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "t"}
+    )
     assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py", "site:p/registry.py"}
 
 
@@ -111,7 +126,9 @@ def test_a_module_level_change_also_reaches_what_imports_it_in_a_function() -> N
     ],
 )
 def test_what_reaches_a_test(test: dict[str, object], reason: str) -> None:
-    change = Change({"site:p/base.py": "a", "docs/a.md": "a"}, {"site:p/base.py": "b", "docs/a.md": "b"})
+    change = Change(
+        {"site:p/base.py": "a", "docs/a.md": "a"}, {"site:p/base.py": "b", "docs/a.md": "b"}
+    )
     assert pytest_deps.reached(test, change, {"site:p/base.py"}) == reason
 
 

@@ -28,6 +28,8 @@ def _edit(root: Path, venv: Path, edit: str) -> None:
         change("tests/test_add.py", "== 5", "== 5, 'two and three'")
     elif edit == "new test file":
         (root / "tests/test_more.py").write_text("def test_more():\n    assert True\n")
+    elif edit == "removed test file":
+        (root / "tests/test_add.py").unlink()
     elif edit == "module body":
         change("src/calc/add.py", "return a + b", "return b + a")
     elif edit == "module used by another":
@@ -56,6 +58,7 @@ def _edit(root: Path, venv: Path, edit: str) -> None:
         ("nothing", set()),
         ("test file", {"test_add"}),
         ("new test file", {"test_more"}),
+        ("removed test file", set()),
         ("module body", {"test_add", "test_mul", "test_cases"}),
         ("module used by another", {"test_add", "test_mul", "test_cases"}),
         ("module-level constant", {"test_scale"}),
@@ -92,13 +95,30 @@ def test_no_select_and_no_cache_run_everything(
 def test_a_failure_runs_again_until_it_passes(tmp_path: Path) -> None:
     root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
     fx.run(root, venv)
-    (root / "src/calc/scale.py").write_text("from calc.const import SCALE\n\n\ndef scale(x):\n    return x\n")
+    (root / "src/calc/scale.py").write_text(
+        "from calc.const import SCALE\n\n\ndef scale(x):\n    return x\n"
+    )
     fx.install(root, venv)
     ran, found = fx.run(root, venv)
+    assert ran == {"test_scale"} and fx.failed(found)
+    ran, found = fx.run(root, venv)  # nothing changed since: a failure is not forgotten
     assert ran == {"test_scale"} and fx.failed(found)
     _edit(root, venv, "test file")  # unrelated: the failure still runs
     ran, found = fx.run(root, venv)
     assert ran == {"test_add", "test_scale"} and fx.failed(found)
+
+
+def test_a_test_file_that_cannot_import_fails_until_it_is_fixed(tmp_path: Path) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    (root / "tests/test_broken.py").write_text("import calc.missing\n\n\ndef test_x():\n    pass\n")
+    for _ in range(2):  # the failing run keeps the data as of the last passing one
+        ran, found = fx.run(root, venv)
+        assert fx.failed(found) or any(f.rule == "PY003" for f in found), found
+        assert not ran & ALL
+    (root / "tests/test_broken.py").unlink()
+    ran, found = fx.run(root, venv)
+    assert ran == set() and not [f for f in found if f.severity != "note"]
 
 
 # Bugs a module can get; each makes the whole suite fail, so the selection must catch it.

@@ -56,7 +56,7 @@ def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]
             into = contexts.setdefault(ctx, {})
             for kind, values in sets.items():
                 into.setdefault(kind, set()).update(values)
-        edges.update(tuple(e) for e in record.get("edges", ()))  # type: ignore[misc]
+        edges.update(tuple(e) for e in record.get("edges", ()))
         for nodeid, info in record.get("tests", {}).items():
             known = tests.setdefault(nodeid, {"seconds": 0.0, "failed": False})
             known["seconds"] = max(float(known["seconds"]), float(info.get("seconds", 0.0)))  # type: ignore[arg-type]
@@ -146,7 +146,8 @@ class Data:
     def update(self, tests: dict[str, dict[str, object]], edges: list[list[str]]) -> None:
         """Fold in a selected run: the tests that ran replace their entries; edges add up."""
         self.tests.update(tests)
-        self.edges = sorted({tuple(e) for e in self.edges} | {tuple(e) for e in edges})  # type: ignore[arg-type]
+        both = {tuple(e) for e in self.edges} | {tuple(e) for e in edges}
+        self.edges = [list(e) for e in sorted(both)]
 
     def forget_files(self, gone: set[str], suite: str) -> None:
         """Drop the tests of test files that no longer exist."""
@@ -178,7 +179,7 @@ def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> set[s
     for importer, imported, kind in data.edges:
         (top if kind == "top" else call).setdefault(imported, set()).add(importer)
     reach = set(change.paths)
-    queue = []
+    queue: list[str] = []
     for path in change.paths:
         body_only = (
             path in change.changed

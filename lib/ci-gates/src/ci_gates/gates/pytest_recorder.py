@@ -1,9 +1,9 @@
 """Record what each test reaches: the data the pytest gate selects tests from.
 
-This file runs inside a suite's venv, where ``ci_gates`` may not be installed: the gate copies
-it there as the module ``ci_gates_select_recorder`` (pytest loads it with ``-p``), with a
-``.pth`` line that starts it in every Python child a test runs (it then records for that test).
-It imports only the standard library, and pytest in the pytest process.
+It runs in a suite's venv, where ``ci_gates`` may not be installed: the gate copies it there as
+the module ``ci_gates_select_recorder`` (pytest loads it with ``-p``) with a ``.pth`` line that
+starts it in every Python child a test runs (it records for that test); it imports only the
+standard library (and pytest, in the pytest process).
 
 For each *context* (a test from setup to teardown, a test file's collection, a broader
 fixture's setup, the session) it records:
@@ -17,7 +17,7 @@ fixture's setup, the session) it records:
 - ``prefixes``: for a process it started that records nothing itself (git, cargo, ruff), the
   paths inside the root its working directory, arguments and changed environment name;
 - ``opaque``: it started a Python that cannot record (``-S``, another interpreter, an
-  environment without the key) or lost the tracer: it may depend on anything.
+  environment without the key), forked, or lost the tracer: it may depend on anything.
 
 For the whole process, ``edges``: ``[importer, imported, kind]``, kind ``top`` when the import
 ran while a module's own body was executing (its namespace may hold what it imported), else
@@ -33,6 +33,7 @@ import json
 import os
 import sys
 import threading
+import types
 
 OUT = "CI_GATES_SELECT_OUT"  # the directory of this run's records
 ROOT = "CI_GATES_SELECT_ROOT"  # the repository root
@@ -51,7 +52,8 @@ class Recorder:
         self.root = os.path.realpath(os.environ[ROOT])
         site, *self.packages = os.environ.get(SITE, "").split(os.pathsep)
         self.site = os.path.realpath(site) if site else ""
-        self.prefixes = (self.root + os.sep, os.path.abspath(os.environ[ROOT]) + os.sep)
+        here = os.path.abspath(os.environ[ROOT])
+        self.prefixes: tuple[str, ...] = (self.root + os.sep, here + os.sep)
         self.prefixes += (self.site + os.sep, site + os.sep) if site else ()
         self.key = key
         self.contexts: dict[str, dict[str, set[object]]] = {}
@@ -62,9 +64,11 @@ class Recorder:
         self.switch(key)
         self._import = builtins.__import__
         self._import_module = importlib.import_module
-        builtins.__import__ = self.hooked_import  # type: ignore[assignment]
+        builtins.__import__ = self.hooked_import
         importlib.import_module = self.hooked_import_module  # type: ignore[assignment]
         sys.addaudithook(self.audit)
+        if hasattr(os, "register_at_fork"):  # a forked child ends in os._exit: it never records
+            os.register_at_fork(before=lambda: self.now["opaque"].add("forked a process"))
         self.tracing = False
         if trace:
             self.start_tracer()
@@ -143,14 +147,14 @@ class Recorder:
 
     def importing(self) -> str:
         """The file of the innermost module body being executed by an import, or ""."""
-        frame = sys._getframe(3)
+        frame: types.FrameType | None = sys._getframe(3)
         while frame is not None:
             code = frame.f_code
             if code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
                 name = code.co_filename
                 if self.tracked(name):
                     return name
-            frame = frame.f_back  # type: ignore[assignment]
+            frame = frame.f_back
         return ""
 
     def tracked(self, path: str) -> bool:
@@ -191,10 +195,11 @@ class Recorder:
         import shutil
 
         args = [os.fsdecode(a) for a in argv] if isinstance(argv, (list, tuple)) else [str(argv)]
-        where = os.path.abspath(os.fsdecode(cwd)) if cwd else os.getcwd()
-        environ = dict(env) if isinstance(env, dict) else dict(os.environ)  # type: ignore[arg-type]
+        paths = (str, bytes, os.PathLike)
+        where = os.path.abspath(os.fsdecode(cwd)) if isinstance(cwd, paths) else os.getcwd()
+        environ = dict(env) if isinstance(env, dict) else dict(os.environ)
         environ = {os.fsdecode(k): os.fsdecode(v) for k, v in environ.items()}
-        program = os.fsdecode(executable) if executable else (args[0] if args else "")
+        program = os.fsdecode(executable) if isinstance(executable, paths) else (args or [""])[0]
         if os.sep not in program:
             program = shutil.which(program, path=environ.get("PATH")) or program
         base = os.path.basename(program)
@@ -296,7 +301,7 @@ class Recorder:
             return
         self.flushed = True
         sys.settrace(None)
-        threading.settrace(None)  # type: ignore[arg-type]
+        threading.settrace(None)
         data = self.record()
         os.makedirs(self.out, exist_ok=True)
         path = os.path.join(self.out, f"{os.getpid()}-{id(self)}.json")
@@ -371,11 +376,10 @@ if pytest is not None:
         _context(SESSION)
 
     def pytest_runtest_logreport(report: object) -> None:
-        if not RECORDER:
-            return
-        test = RECORDER[0].tests.setdefault(report.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
-        test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))  # type: ignore[arg-type]
-        test["failed"] = bool(test["failed"]) or bool(report.failed)  # type: ignore[attr-defined]
+        if RECORDER:
+            test = RECORDER[0].tests.setdefault(report.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
+            test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))  # type: ignore[arg-type]
+            test["failed"] = bool(test["failed"]) or bool(report.failed)  # type: ignore[attr-defined]
 
     def pytest_collection_modifyitems(config: object, items: list[object]) -> None:
         if RECORDER:

@@ -6,13 +6,15 @@ files read and directories listed, and where the processes it started were point
 the Python processes a test starts record too). The next run compares every file the data was
 recorded against with now and runs the tests the difference reaches (:mod:`ci_gates.gates.
 pytest_deps`), plus every test that failed last time and every test it has not seen; a note says
-how many and why.
+how many and why. Only a passing run moves the data on (:mod:`ci_gates.gates.pytest_select_env`
+says what it is recorded against).
 
 The whole suite runs (and records afresh) when the change is one it cannot map: no data yet; a
 new environment (interpreter, installed distributions, the gates environment, the recorder) or a
 new wheel (the data's key); a ``conftest.py``, a ``pyproject.toml``, a lock or requirements
 file; a non-Python file under the suite's test paths (fixture data) or in an installed package
-it tracks (package data); a module added to or removed from such a package. And always with
+it tracks (package data); a file added or removed, other than a test module (a test may look
+for a file without opening it). And always with
 ``--no-cache`` (``CI_GATES_NO_CACHE``), in CI on the default branch (``CI`` and ``GITHUB_REF``
 naming it, or no ``GITHUB_REF``), with ``--no-select`` among the gate's pytest arguments, or
 with other pytest arguments (the run is the one asked for).
@@ -24,20 +26,24 @@ and environment, never shared: another environment has another key and starts fr
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 from typing import Any
 
 from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 from ci_gates.gates import pytest_deps
 from ci_gates.gates.pytest_deps import Change, Data
+from ci_gates.gates.pytest_select_env import (
+    MODULE,
+    environment_key,
+    fingerprint,
+    install_recorder,
+    site_packages,
+    tracked_packages,
+)
 
 DATA_DIR = os.path.join("target", "ci-gates", "select")
-MODULE = "ci_gates_select_recorder"
-PTH = "ci_gates_select.pth"
 NO_SELECT = "--no-select"
 LOCKS = {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "pdm.toml"}
 CONFIGS = {"conftest.py", "pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "pytest.ini"}
@@ -66,7 +72,7 @@ def disabled(environ: dict[str, str] | None = None) -> str:
     ref = env.get("GITHUB_REF", "")
     if ref.startswith("refs/pull/"):
         return ""
-    if ref.startswith("refs/heads/") and ref[len("refs/heads/") :] not in _defaults(env):
+    if ref.startswith("refs/heads/") and ref[len("refs/heads/") :] not in _defaults(dict(env)):
         return ""
     return "CI on the default branch" if ref else "CI (no branch named)"
 
@@ -81,112 +87,11 @@ def _defaults(env: dict[str, str]) -> set[str]:
         return {"main", "master"}
 
 
-def site_packages(venv: str) -> str:
-    found = sorted(glob.glob(os.path.join(venv, "lib", "python*", "site-packages")))
-    found += [os.path.join(venv, "Lib", "site-packages")]
-    return next((p for p in found if os.path.isdir(p)), "")
-
-
-def tracked_packages(site: str) -> list[str]:
-    """Top-level names of the distributions installed from a local directory (not editable):
-    their installed copy is compared file by file; every other one is in the key by version."""
-    names: set[str] = set()
-    for info in glob.glob(os.path.join(site, "*.dist-info")):
-        try:
-            with open(os.path.join(info, "direct_url.json"), encoding="utf-8") as f:
-                direct = json.load(f)
-            with open(os.path.join(info, "RECORD"), encoding="utf-8") as f:
-                record = f.read().splitlines()
-        except (OSError, ValueError):
-            continue
-        if "dir_info" not in direct or direct["dir_info"].get("editable"):
-            continue
-        for line in record:
-            top = line.split(",", 1)[0].split("/", 1)[0]
-            if top and not top.endswith((".dist-info", ".pth", ".data")) and top != "..":
-                names.add(top[:-3] if top.endswith(".py") else top)
-    return sorted(names)
-
-
-def _sha(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.sha1(f.read()).hexdigest()
-
-
-def fingerprint(root: str, site: str, packages: list[str]) -> dict[str, str]:
-    """Content hashes of every file git sees (tracked, or untracked and not ignored) and of
-    the installed copies of ``packages`` (``site:``-prefixed)."""
-    out = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=root, capture_output=True
-    ).stdout.decode("utf-8", "surrogateescape")
-    files: dict[str, str] = {}
-    for rel in filter(None, out.split("\0")):
-        try:
-            files[rel] = _sha(os.path.join(root, rel))
-        except OSError:
-            continue  # deleted, still in the index
-    for top in packages:
-        base = os.path.join(site, top)
-        paths = [base + ".py"] if os.path.isfile(base + ".py") else []
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = [d for d in dirnames if d != "__pycache__"]
-            paths += [os.path.join(dirpath, n) for n in filenames if not n.endswith(".pyc")]
-        for path in paths:
-            files["site:" + os.path.relpath(path, site).replace(os.sep, "/")] = _sha(path)
-    return files
-
-
-def environment_key(venv: str, site: str) -> str:
-    """The interpreter and distributions of the suite's venv and of the gates environment, the
-    wheel, and the recorder: what the data holds only for."""
-    from importlib import metadata
-
-    h = hashlib.sha256()
-    for name in ("pyvenv.cfg", ".ci-gates-wheel.json"):
-        try:
-            with open(os.path.join(venv, name), encoding="utf-8") as f:
-                text = f.read()
-        except OSError:
-            text = ""
-        if name.endswith(".json") and text:  # the wheel and what came with it, not the stamp
-            text = json.dumps({k: v for k, v in json.loads(text).items() if k != "stamp"})
-        h.update(f"{name}\0{text}\0".encode())
-    for info in sorted(os.path.basename(p) for p in glob.glob(os.path.join(site, "*.dist-info"))):
-        h.update(f"suite {info}\0".encode())
-    here = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
-    h.update("\0".join(here).encode())
-    h.update(_sha(_recorder_source()).encode())
-    h.update(str(Data.FORMAT).encode())
-    return h.hexdigest()[:16]
-
-
-def _recorder_source() -> str:
-    from ci_gates.gates import pytest_recorder
-
-    return pytest_recorder.__file__
-
-
-def install_recorder(site: str) -> None:
-    """The recorder as a module of the venv, and the ``.pth`` line that starts it in a child."""
-    with open(_recorder_source(), encoding="utf-8") as f:
-        source = f.read()
-    line = f'import os; os.environ.get("CI_GATES_SELECT_KEY") and __import__("{MODULE}").child()\n'
-    for name, text in ((f"{MODULE}.py", source), (PTH, line)):
-        path = os.path.join(site, name)
-        try:
-            with open(path, encoding="utf-8") as f:
-                if f.read() == text:
-                    continue
-        except OSError:
-            pass
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-
-
 def unmappable(change: Change, test_dirs: list[str]) -> str:
     """The first changed path selection cannot map to tests, with why ("" when none)."""
     for path in sorted(change.paths):
         name = path.rsplit("/", 1)[-1]
+        in_tests = any(path.startswith(d + "/") for d in test_dirs)
         if path.startswith("site:"):
             if not path.endswith(".py"):
                 return f"{path[5:]} (package data) changed"
@@ -194,8 +99,13 @@ def unmappable(change: Change, test_dirs: list[str]) -> str:
                 return f"{path[5:]} was added or removed"
         elif name in CONFIGS or name in LOCKS or name.startswith("requirements"):
             return f"{path} changed"
-        elif not path.endswith(".py") and any(path.startswith(d + "/") for d in test_dirs):
+        elif not path.endswith(".py") and in_tests:
             return f"{path} (test data) changed"
+        elif path not in change.changed and (not in_tests or name == "__init__.py"):
+            # A test may look for a file without opening it (``os.path.exists``, a stat): no
+            # record says who did. Only a test module added or removed is known to reach no
+            # other test (a package marker changes the test modules' names).
+            return f"{path} was added or removed"
     return ""
 
 
@@ -236,6 +146,8 @@ def plan(
         return Plan("no selection data yet")
     if data.key != key:
         return Plan("a new environment or wheel")
+    if not data.tests:  # nothing recorded is no proof that nothing is reached
+        return Plan("no test recorded yet")
     change = Change(data.files, now)
     why_all = unmappable(change, test_dirs)
     if why_all:
@@ -249,8 +161,10 @@ def plan(
         if why:
             chosen[nodeid] = why
     prefix = f"{suite}/" if suite else ""
-    new_files = [
-        p[len(prefix) :]
+    # A removed test file's tests are gone (naming its file to pytest would be a usage error).
+    chosen = {n: w for n, w in chosen.items() if prefix + n.split("::")[0] not in change.removed}
+    test_files = [
+        p
         for p in sorted(change.added | change.changed)
         if p.startswith(prefix)
         and p.endswith(".py")
@@ -258,10 +172,11 @@ def plan(
         and any(p.startswith(d + "/") for d in test_dirs)
     ]
     out = Plan("", sorted(chosen))
-    out.files = sorted({n.split("::")[0] for n in chosen} | set(new_files))
-    out.seconds = sum(float(data.tests[n].get("seconds", 0.0)) for n in chosen)  # type: ignore[arg-type]
-    out.total = len(data.tests)
+    out.files = sorted({n.split("::")[0] for n in chosen} | {p[len(prefix) :] for p in test_files})
+    out.seconds = sum(float(str(data.tests[n].get("seconds", 0.0))) for n in chosen)
+    out.total = sum(1 for n in data.tests if prefix + n.split("::")[0] not in change.removed)
     reasons = sorted(set(chosen.values()))
+    reasons += [f"{p} is a new test file" for p in test_files if p in change.added]
     out.why = "the change reaches them" + (f" ({reasons[0]}" if reasons else "")
     out.why += (
         f", and {len(reasons) - 1} more reasons)" if len(reasons) > 1 else ")" * bool(reasons)
@@ -318,14 +233,11 @@ def run(
     shutil.rmtree(out_dir, ignore_errors=True)
     extra = {OUT: out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
     args: tuple[str, ...] = ("-p", MODULE)
-    notes: list[Finding] = []
+    found: list[Finding] = []
     if chosen.reason:
         print(f"pytest: {label}: every test runs ({chosen.reason})", flush=True)
         args += whole
-    elif not chosen.files:
-        found: list[Finding] = []
-        notes.append(selected_run(label, 0, chosen.total, "nothing it reaches changed"))
-    else:
+    elif chosen.files:
         only = os.path.join(out_dir, "only.json")
         os.makedirs(out_dir, exist_ok=True)
         with open(only, "w", encoding="utf-8") as f:
@@ -333,16 +245,45 @@ def run(
         extra[ONLY] = only
         args += tuple(chosen.files)
         parallel = parallel and chosen.seconds >= PARALLEL_FROM
-        notes.append(selected_run(label, len(chosen.ids), chosen.total, chosen.why))
-    if chosen.reason or chosen.files:
+    ran_suite = bool(chosen.reason or chosen.files)
+    if ran_suite:
         found = list(run_suite(python, root, {**env, **extra}, args, parallel, **where_to))
         if not chosen.reason:  # every selected test was removed: nothing is left to run
             found = [f for f in found if f.rule != "PY002"]
-    if not any(f.rule == "PY003" for f in found):  # a complete run: keep what it recorded
-        _keep(data if not chosen.reason else None, path, key, now, where, out_dir, test_dirs)
+    tests, edges = pytest_deps.collect(out_dir)
+    notes: list[Finding] = []
+    if not chosen.reason:  # counted from what ran: a new test file's tests were not known
+        why = chosen.why if chosen.files else "nothing it reaches changed"
+        total = chosen.total + len(set(tests) - set(data.tests if data else ()))
+        notes.append(selected_run(label, len(tests), total, why))
+    ran = _junit_cases(os.path.join(root, junit or _default_junit())) if ran_suite else 0
+    if any(f.severity != NOTE for f in found):
+        # A failing run never moves the data on: the next run compares with the last passing
+        # one, so it reaches at least what this one did (and a file that failed to collect).
+        print(f"pytest: {label}: selection data kept as of the last passing run", flush=True)
+    elif ran > len(tests):  # a test ran unrecorded: it would never be selected again
+        print(f"pytest: {label}: {ran - len(tests)} tests ran unrecorded; data kept", flush=True)
+    else:
+        _keep(data if not chosen.reason else None, path, key, now, where, tests, edges)
         prune(root, label, key)
     shutil.rmtree(out_dir, ignore_errors=True)
     return [*found, *notes]
+
+
+def _default_junit() -> str:
+    from ci_gates.gates.pytest import JUNIT
+
+    return JUNIT
+
+
+def _junit_cases(report: str) -> int:
+    """How many test cases a JUnit XML report of the run holds (0 when there is none)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        return sum(1 for _ in ET.parse(report).iter("testcase"))
+    except (OSError, ET.ParseError):
+        return 0
 
 
 def _keep(
@@ -351,11 +292,10 @@ def _keep(
     key: str,
     now: dict[str, str],
     where: Where,
-    out_dir: str,
-    test_dirs: list[str],
+    tests: dict[str, dict[str, object]],
+    edges: list[list[str]],
 ) -> None:
-    """Store the run's records: a whole run replaces the data, a selected one updates it."""
-    tests, edges = pytest_deps.collect(out_dir)
+    """Store a passing run's records: a whole run replaces the data, a selected one updates it."""
     fresh = data is None
     data = Data(path) if data is None else data
     if not fresh:
