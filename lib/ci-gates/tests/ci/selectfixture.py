@@ -48,6 +48,8 @@ FILES = {
     ),
 }
 TESTS = {"test_add", "test_mul", "test_scale", "test_cases"}
+# What decides whether the gate may select (a CI run of the suite itself sets some of them).
+SAYS_CI = ("CI", "CI_GATES_NO_CACHE", "GITHUB_REF", "GITHUB_EVENT_PATH")
 
 
 def make(root: Path, venv: Path) -> Path:
@@ -79,22 +81,37 @@ def new_wheel(venv: Path, sha: str) -> None:
     (venv / ".ci-gates-wheel.json").write_text(json.dumps({"wheel": sha, "stamp": ""}))
 
 
-def run(root: Path, venv: Path, select: bool = True) -> tuple[set[str], list[Finding]]:
-    """One gate run of the project's suite: the tests that ran, and the findings."""
+def run(
+    root: Path, venv: Path, select: bool = True, environ: dict[str, str] | None = None
+) -> tuple[set[str], list[Finding]]:
+    """One gate run of the project's suite (in CI or not as ``environ`` says, else not): the
+    tests that ran, and the findings."""
     scripts = os.path.join(str(venv), "bin")
     env = pytest_gate.suite_env(scripts, pycache=str(root / "target" / "pycache"))
-    for name in ("CI", "CI_GATES_NO_CACHE", "GITHUB_REF"):
+    for name in SAYS_CI:
         env.pop(name, None)
     python = os.path.join(scripts, "python")
-    saved = {k: os.environ.pop(k, None) for k in ("CI", "CI_GATES_NO_CACHE")}
+    saved = {k: os.environ.pop(k, None) for k in SAYS_CI}
+    os.environ.update(environ or {})
     junit = root / pytest_gate.JUNIT
     if junit.exists():
         junit.unlink()
     try:
         found = pytest_select.run(
-            pytest_gate.run_suite, python, str(root), env, "", "", ("tests",), select, False
+            pytest_gate.run_suite,
+            python,
+            str(root),
+            env,
+            "",
+            "",
+            ("tests",),
+            select,
+            False,
+            junit=pytest_gate.JUNIT,
         )
     finally:
+        for name in SAYS_CI:
+            os.environ.pop(name, None)
         os.environ.update({k: v for k, v in saved.items() if v is not None})
     ran = set()
     if junit.exists():

@@ -92,6 +92,29 @@ def test_no_select_and_no_cache_run_everything(
     assert fx.run(root, venv)[0] == {"test_scale"}
 
 
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CI": "true", "GITHUB_REF": "refs/heads/main"},
+        {"CI": "true"},
+        {"CI_GATES_NO_CACHE": "1"},
+    ],
+    ids=["CI on main", "CI, no branch", "no cache"],
+)
+def test_ci_on_the_default_branch_and_no_cache_run_everything(
+    tmp_path: Path, environ: dict[str, str]
+) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    _edit(root, venv, "test file")
+    ran, found = fx.run(root, venv, environ=environ)
+    assert ran == ALL and not [f for f in found if f.rule == "PY005"]
+    _edit(root, venv, "module-level constant")  # outside CI the edit selects again
+    assert fx.run(root, venv, environ={"CI": "true", "GITHUB_REF": "refs/pull/1/merge"})[0] == {
+        "test_scale"
+    }
+
+
 def test_a_failure_runs_again_until_it_passes(tmp_path: Path) -> None:
     root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
     fx.run(root, venv)

@@ -313,7 +313,7 @@ def floor_runs(root: str, package: str, suite: str = "", select: bool = True) ->
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
         label, tests = f"{suite or 'root'}-py{it.version}", (PACKAGE_TESTS,)
         got = pytest_select.run(
-            run_suite, exe, root, env, suite, label, tests, select, False, junit
+            run_suite, exe, root, env, suite, label, tests, select, False, junit=junit
         )
         found += [labelled(f, [interpreters.label(it)]) for f in got]
         found.append(interpreters.checked_under(it))

@@ -73,7 +73,6 @@ class Recorder:
         if trace:
             self.start_tracer()
 
-    # -- contexts ---------------------------------------------------------------------------
     def switch(self, name: str, child_key: bool = False) -> None:
         """Record into context ``name`` from now on (children started now record for it)."""
         self.name = name
@@ -271,7 +270,8 @@ class Recorder:
         contexts: dict[str, dict[str, list[str]]] = {}
         for name, sets in self.contexts.items():
             out: dict[str, list[str]] = {}
-            for kind, values in sets.items():
+            for kind, live in sets.items():
+                values = list(live)  # sys.monitoring still calls back: the set may grow
                 if kind == "opaque":
                     found = sorted(str(v) for v in values)
                 else:

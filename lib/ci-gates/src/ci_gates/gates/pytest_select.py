@@ -206,16 +206,17 @@ def run(
     whole: tuple[str, ...],
     select: bool = True,
     parallel: bool = True,
-    junit: str = "",
+    *,
+    junit: str,
 ) -> list[Finding]:
     """Run the suite in ``suite`` through ``run_suite`` (:func:`ci_gates.gates.pytest.run_suite`):
     the tests a change reaches, or ``whole`` (its whole-suite arguments); record what ran."""
     from ci_gates.checks import suites
-    from ci_gates.gates.pytest_recorder import ONLY, OUT, ROOT, SITE
+    from ci_gates.gates.pytest_recorder import ONLY, OURS, OUT, ROOT, SITE
 
     label = label or suite or "root"
     test_dirs = [suites.prefixed(suite, p).rstrip("/") for p in suites.test_paths(root, suite)[0]]
-    where_to = {"suite": suite, **({"junit": junit} if junit else {})}
+    where_to = {"suite": suite, "junit": junit}
     venv = os.path.dirname(os.path.dirname(python))
     site = site_packages(venv)
     if not site:  # not a venv this gate made: run it as before
@@ -231,6 +232,9 @@ def run(
     chosen = Plan(why_all) if why_all else plan(data, key, now, where, test_dirs)
     out_dir = os.path.join(os.path.dirname(path), f"run-{os.getpid()}")
     shutil.rmtree(out_dir, ignore_errors=True)
+    # A suite run by a test of another one (a gate's own tests) records for itself, never
+    # into that test's record nor with its list of tests to keep.
+    env = {k: v for k, v in env.items() if k not in OURS}
     extra = {OUT: out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
     args: tuple[str, ...] = ("-p", MODULE)
     found: list[Finding] = []
@@ -256,7 +260,7 @@ def run(
         why = chosen.why if chosen.files else "nothing it reaches changed"
         total = chosen.total + len(set(tests) - set(data.tests if data else ()))
         notes.append(selected_run(label, len(tests), total, why))
-    ran = _junit_cases(os.path.join(root, junit or _default_junit())) if ran_suite else 0
+    ran = _junit_cases(os.path.join(root, junit)) if ran_suite else 0
     if any(f.severity != NOTE for f in found):
         # A failing run never moves the data on: the next run compares with the last passing
         # one, so it reaches at least what this one did (and a file that failed to collect).
@@ -268,12 +272,6 @@ def run(
         prune(root, label, key)
     shutil.rmtree(out_dir, ignore_errors=True)
     return [*found, *notes]
-
-
-def _default_junit() -> str:
-    from ci_gates.gates.pytest import JUNIT
-
-    return JUNIT
 
 
 def _junit_cases(report: str) -> int:
