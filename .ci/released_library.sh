@@ -37,6 +37,9 @@ uv pip install --quiet --python "$work/tools/bin/python" "ci-gates==$version" "n
   export PATH="$work/tools/bin:$PATH"
   maturin new --bindings pyo3 pinned >/dev/null
   cd pinned
+  # maturin's generated CI.yml (unpinned actions, a PyPI token) is .ci/run's adoption proof;
+  # this one is about the pinned library.
+  rm -rf .github
   git init -q && git add -A && git commit -qm "chore: maturin new"
   ci-gates adopt . | tee "$work/adopt.txt"
   grep -q "ci-gates==$version" ci/requirements-dev.txt

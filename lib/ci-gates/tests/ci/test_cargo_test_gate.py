@@ -98,7 +98,7 @@ def test_passing_output_has_no_failures() -> None:
 
 def test_without_cargo_it_cannot_run(make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda cmd, *a, **k: None)
-    outcome = run_gate("cargo_test", make_repo({}))
+    outcome = run_gate("cargo_test", make_repo({"Cargo.toml": "[workspace]\n"}))
     assert outcome.status == CANNOT_RUN and outcome.rules == [CANNOT_RUN_RULE]
     assert "cargo: not on PATH" in outcome.text
 

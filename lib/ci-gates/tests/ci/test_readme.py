@@ -33,6 +33,7 @@ def crate(name: str, extra: str = 'readme = "README.md"\n') -> str:
     return f'[package]\nname = "{name}"\nversion = "0.1.0"\n{extra}'
 
 
+CRATE = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n'
 PYPROJECT = '[project]\nname = "x"\nversion = "0"\nreadme = "README.md"\n' + HOUSE_STYLE
 ROOT_README = body(30, f"# x\n\n{FENCE}sh\nnox -s gates\nnox -s tests\n{FENCE}\n")
 CLEAN = {
@@ -204,6 +205,31 @@ def test_violation_fails_naming_the_file(
     first = next(f for f in outcome.findings if f.rule == rule)
     for word in words:
         assert word in first.text()
+
+
+@pytest.mark.parametrize(
+    ("crate_files", "fires"),
+    [
+        ({"Cargo.toml": CRATE, "README.md": "# x\n"}, False),  # cargo's default readme
+        ({"Cargo.toml": CRATE + 'readme = "docs/r.md"\n', "docs/r.md": "x\n"}, False),
+        ({"Cargo.toml": CRATE + "readme = false\n", "README.md": "# x\n"}, True),
+        ({"Cargo.toml": CRATE}, True),
+        ({"Cargo.toml": '[workspace]\nmembers = ["py"]\n', "README.md": "# x\n"}, True),
+        ({}, True),
+    ],
+)
+def test_the_package_readme_may_come_from_the_crate_maturin_builds(
+    tmp_path: Path, crate_files: dict[str, str], fires: bool
+) -> None:
+    """maturin takes the crate's readme when [project] names none (whatlang-pyo3's shape)."""
+    from ci_gates.checks.declared_readmes import package_readme
+
+    files = {"pyproject.toml": '[project]\nname = "x"\nversion = "0"\n', **crate_files}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    found = package_readme(str(tmp_path))
+    assert (found is not None) == fires, found
 
 
 def test_a_dirs_pattern_matching_nothing_is_a_note(make_repo: MakeRepo) -> None:

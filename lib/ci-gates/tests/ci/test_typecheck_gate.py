@@ -56,6 +56,33 @@ def test_typecheck_checks_the_package_named_by_the_manifests(make_repo: MakeRepo
     assert outcome.status == FAILED and outcome.findings[0].path == "src/acme_wc/__init__.py"
 
 
+@pytest.mark.parametrize(
+    ("files", "want"),
+    [
+        # `maturin new py` inside a Cargo workspace: the package is named like its directory,
+        # and there is no Python source at all (the gate is skipped, mypy never sees `py/`).
+        ({"py/src/lib.rs": ""}, []),
+        ({"py/py/__init__.py": ""}, ["py/py"]),
+    ],
+)
+def test_the_package_of_a_project_in_a_sub_directory(
+    make_repo: MakeRepo, files: dict[str, str], want: list[str]
+) -> None:
+    pyproject = (
+        '[project]\nname = "py"\nversion = "0"\n\n[build-system]\nbuild-backend = "maturin"\n'
+    )
+    root = make_repo(
+        {
+            "Cargo.toml": '[workspace]\nmembers = ["py"]\n',
+            "py/Cargo.toml": '[package]\nname = "py"\nversion = "0.1.0"\n\n[lib]\ncrate-type = ["cdylib"]\n',
+            "py/pyproject.toml": pyproject,
+            "pyproject.toml": '[tool.ci-gates.project]\ndir = "py"\n',
+            **files,
+        }
+    )
+    assert typecheck.targets(str(root)) == want
+
+
 @pytest.mark.slow
 def test_the_projects_settings_decide(make_repo: MakeRepo) -> None:
     # the project's config says what to check and how: files, and a module it ignores

@@ -17,6 +17,7 @@ from ci_gates.hooks import post_edit as _post_edit
 from ci_gates.hooks import protocol as _protocol
 from ci_gates.hooks import stop as _stop
 from ci_gates.hooks import tool as _tool
+from ci_gates.testing.plugin import MINIMAL_PYPROJECT
 
 PAYLOADS = Path(__file__).parent / "payloads"
 GUARDS = {
@@ -29,15 +30,9 @@ GUARDS = {
 Result = namedtuple("Result", "code out err answer")
 
 # A maturin project (`uv run` builds it) with this template's house style on (READMEs, budget).
-PYPROJECT = """\
-[build-system]
-requires = ["maturin>=1,<2"]
-build-backend = "maturin"
-
-[project]
-name = "fixture"
-version = "0.0.0"
-
+PYPROJECT = (
+    MINIMAL_PYPROJECT
+    + """
 [tool.ci-gates]
 policy = ["house-style"]
 
@@ -47,6 +42,7 @@ fail = 600
 
 [tool.ruff.format]
 """
+)
 ROOT_README = "# Fixture\n\n" + "".join(f"Line {i} about the project.\n" for i in range(30))
 DIR_README = "# ci/hooks\n\nWhat is here.\n\nHow to test it.\n\nMore.\n"
 

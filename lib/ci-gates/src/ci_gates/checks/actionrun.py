@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,11 +134,25 @@ def run_action(
     workspace: str | None = None,
     echo: bool = True,
 ) -> ActionResult:
-    """Run the composite action at ``path``; see the module docstring."""
+    """Run the composite action at ``path``; see the module docstring.
+
+    A ``temp`` directory made here (none given) is removed afterwards: the result holds what
+    the steps wrote to it that counts (outputs, the step summary)."""
+    if temp is not None:
+        return _run_action(path, inputs, temp, workspace, echo)
+    made = tempfile.mkdtemp(prefix="actionrun-")
+    try:
+        return _run_action(path, inputs, made, workspace, echo)
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _run_action(
+    path: str, inputs: dict[str, str], temp: str, workspace: str | None, echo: bool
+) -> ActionResult:
     action = load_action(path)
     action_path = os.path.dirname(os.path.abspath(path))
     workspace = os.path.abspath(workspace or os.getcwd())
-    temp = temp or tempfile.mkdtemp(prefix="actionrun-")
     os.makedirs(temp, exist_ok=True)
     summary_file = os.path.join(temp, "step-summary.md")
     open(summary_file, "w").close()

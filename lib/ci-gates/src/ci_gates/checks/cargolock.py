@@ -11,9 +11,24 @@ back. Standard library only.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
+from ci_gates.core.findings import CannotRun
+
 LOCKED = "--locked was passed"
+
+
+def require_workspace(workspace: str, gate: str, component: str = "") -> None:
+    """Refuse to run ``gate`` (CannotRun, with the fix) without a Cargo.toml or cargo."""
+    if not os.path.isfile(os.path.join(workspace, "Cargo.toml")):
+        raise CannotRun(
+            f"Cargo.toml: not found; the {gate} gate needs a cargo workspace",
+            f'add it, or skip the gate: [tool.ci-gates] skip = {{ {gate} = "why" }}',
+        )
+    if shutil.which("cargo") is None:
+        with_component = f" with the {component} component" if component else ""
+        raise CannotRun("cargo: not on PATH", f"install Rust (rustup){with_component}")
 
 
 def lock_path(root: str, cargo_root: str) -> str:

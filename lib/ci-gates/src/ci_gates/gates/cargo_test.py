@@ -113,27 +113,20 @@ def failures(lines: list[str]) -> list[Finding]:
 
 def run(root: str | None = None) -> list[Finding]:
     import os
-    import shutil
     import subprocess
     import sys
 
-    from ci_gates.checks.cargolock import Kept
+    from ci_gates.checks.cargolock import Kept, require_workspace
     from ci_gates.core.context import config_for
     from ci_gates.core.project import ProjectError, names
 
     root, _ = config_for(root)
     root = os.path.abspath(root)
-    if shutil.which("cargo") is None:
-        raise CannotRun("cargo: not on PATH", "install Rust (rustup)")
     try:
         workspace = os.path.join(root, names(root).cargo_root)
     except ProjectError:
         workspace = root
-    if not os.path.isfile(os.path.join(workspace, "Cargo.toml")):
-        raise CannotRun(
-            "Cargo.toml: not found; the cargo_test gate needs a cargo workspace",
-            'add it, or skip the gate: [tool.ci-gates] skip = { cargo_test = "why" }',
-        )
+    require_workspace(workspace, "cargo_test")
     env = {**os.environ, "CARGO_TERM_COLOR": "never"}
     kept = Kept(os.path.join(workspace, "Cargo.lock"))
     command = [a for a in COMMAND if a != "--locked" or kept.before is not None]

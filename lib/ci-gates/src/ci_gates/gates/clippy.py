@@ -126,20 +126,14 @@ def findings(stdout: str, stderr: str, returncode: int, root: str) -> list[Findi
 
 def run(root: str | None = None) -> list[Finding]:
     import json
-    import shutil
     import subprocess
     import sys
 
+    from ci_gates.checks.cargolock import require_workspace
     from ci_gates.core.context import config_for
 
     root, _ = config_for(root)
-    if not os.path.isfile(os.path.join(root, "Cargo.toml")):
-        raise CannotRun(
-            "Cargo.toml: not found; the clippy gate needs a cargo workspace",
-            'add it, or skip the gate: [tool.ci-gates] skip = { clippy = "why" }',
-        )
-    if shutil.which("cargo") is None:
-        raise CannotRun("cargo: not on PATH", "install Rust (rustup) with the clippy component")
+    require_workspace(root, "clippy", "clippy")
     cmd = [*COMMAND, "--message-format", "json", *LINT_ARGS]
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
     shown: set[str] = set()

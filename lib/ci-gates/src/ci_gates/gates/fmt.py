@@ -98,18 +98,12 @@ def findings(stdout: str, stderr: str, returncode: int, root: str) -> list[Findi
 
 
 def run(root: str | None = None) -> list[Finding]:
-    import shutil
     import subprocess
 
+    from ci_gates.checks.cargolock import require_workspace
     from ci_gates.core.context import config_for
 
     root, _ = config_for(root)
-    if not os.path.isfile(os.path.join(root, "Cargo.toml")):
-        raise CannotRun(
-            "Cargo.toml: not found; the fmt gate needs a cargo workspace",
-            'add it, or skip the gate: [tool.ci-gates] skip = { fmt = "why" }',
-        )
-    if shutil.which("cargo") is None:
-        raise CannotRun("cargo: not on PATH", "install Rust (rustup) with the rustfmt component")
+    require_workspace(root, "fmt", "rustfmt")
     proc = subprocess.run(COMMAND, cwd=root, capture_output=True, text=True, check=False)
     return findings(proc.stdout, proc.stderr, proc.returncode, root)

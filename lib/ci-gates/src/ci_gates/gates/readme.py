@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from fnmatch import fnmatchcase
 
+from ci_gates.checks import declared_readmes  # RDM005-006 are this gate's
 from ci_gates.core import sync  # noqa: F401  (SYN002, the README table, is this gate's)
 from ci_gates.core.config import DEFAULTS
 from ci_gates.core.findings import NOTE, Finding, finding_of, rule
@@ -40,7 +41,14 @@ GATE = Gate(
     "READMEs exist, stay within size bounds, and name only real nox sessions",
     # READMEs, the sessions they may name, the manifests naming the crates whose READMEs
     # are declared, and the registry whose gate table `nox -s sync` writes into README.md.
-    inputs=("**/*.md", "noxfile.py", "**/Cargo.toml", "pyproject.toml"),
+    inputs=(
+        "**/*.md",
+        "**/README",
+        "**/README.txt",
+        "noxfile.py",
+        "**/Cargo.toml",
+        "pyproject.toml",
+    ),
     config=("readme", "skip", "policy", "baseline"),
     applies=_applies,
 )
@@ -250,110 +258,6 @@ def pattern_matches_nothing(pattern: str) -> Finding:
     )
 
 
-def _toml(path: str) -> dict[str, Any]:
-    try:
-        import tomllib  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
-    with open(path, "rb") as f:
-        return tomllib.load(f)  # type: ignore[no-any-return]
-
-
-@rule("RDM005")
-def crate_readme(root: str, rel: str, workspace: dict[str, Any]) -> Finding | None:
-    """A published crate declares no readme, or names one that does not exist.
-
-    crates.io shows the crate's readme; ``readme.workspace = true`` needs ``readme`` in the
-    workspace's ``[workspace.package]``; ``readme = true`` means README.md next to the
-    manifest. A crate with ``publish = false`` needs none.
-    """
-    import os
-
-    def problem(message: str, fix: str) -> Finding:
-        return finding_of(crate_readme, message, rel, fix=fix)
-
-    manifest = os.path.join(root, rel)
-    try:
-        package = _toml(manifest).get("package", {})
-    except (OSError, ValueError) as exc:
-        return problem(f"cannot read ({exc})", "fix the manifest")
-    publish, readme, base = package.get("publish", True), package.get("readme"), manifest
-    if isinstance(publish, dict) and publish.get("workspace"):
-        publish = workspace.get("publish", True)
-    if publish is False or publish == []:
-        return None
-    if isinstance(readme, dict) and readme.get("workspace"):
-        readme, base = workspace.get("readme"), os.path.join(root, "Cargo.toml")
-        if not isinstance(readme, str):
-            return problem(
-                "readme.workspace = true, but Cargo.toml has no readme in [workspace.package]",
-                "add it there or set readme in this crate",
-            )
-    if readme is True:  # Cargo: `readme = true` means README.md next to the manifest
-        readme = "README.md"
-    if not isinstance(readme, str):
-        return problem(
-            "published crate declares no readme",
-            'add readme = "README.md" to [package] (or publish = false if it is not published)',
-        )
-    if not os.path.isfile(os.path.join(os.path.dirname(base), readme)):
-        return problem(f"readme {readme!r} does not exist", "add the file or fix the path")
-    return None
-
-
-@rule("RDM006")
-def package_readme(root: str) -> Finding | None:
-    """The Python package (``[project]`` in pyproject.toml) declares no readme, or a missing one.
-
-    PyPI shows it as the project description. Not needed for a ``dynamic`` readme, an inline
-    ``{text = …}``, or a private package (``Private :: Do Not Upload``).
-    """
-    import os
-
-    project = _toml(os.path.join(root, "pyproject.toml")).get("project")
-    if not isinstance(project, dict) or "readme" in project.get("dynamic", ()):
-        return None
-    if "Private :: Do Not Upload" in project.get("classifiers", ()):
-        return None
-    readme = project.get("readme")
-    if isinstance(readme, dict) and "text" in readme:
-        return None
-    file = readme.get("file") if isinstance(readme, dict) else readme
-    if not isinstance(file, str):
-        return finding_of(
-            package_readme,
-            "[project] declares no readme",
-            "pyproject.toml",
-            fix='add readme = "README.md"',
-        )
-    if not os.path.isfile(os.path.join(root, file)):
-        return finding_of(
-            package_readme,
-            f"[project] readme {file!r} does not exist",
-            "pyproject.toml",
-            fix="add the file or fix the path",
-        )
-    return None
-
-
-def _declared_readmes(root: str) -> list[Finding]:
-    """The readme each published crate and the Python package declare."""
-    import glob
-    import os
-
-    try:
-        workspace = _toml(os.path.join(root, "Cargo.toml")).get("workspace", {}).get("package", {})
-    except (OSError, ValueError):
-        workspace = {}
-    manifests = sorted(glob.glob(os.path.join(root, "crates", "*", "Cargo.toml")))
-    found = [
-        crate_readme(root, os.path.relpath(m, root).replace(os.sep, "/"), workspace)
-        for m in manifests
-    ]
-    found.append(package_readme(root))
-    return [f for f in found if f is not None]
-
-
 def run(root: str | None = None) -> list[Finding]:
     import glob
     import os
@@ -390,5 +294,5 @@ def run(root: str | None = None) -> list[Finding]:
     from ci_gates.core.policy import keep
     from ci_gates.core.sync import readme_table_stale  # the gate table `nox -s sync` writes
 
-    found += _declared_readmes(root) + readme_table_stale(root)
+    found += declared_readmes.found(root) + readme_table_stale(root)
     return apply(keep(found, config), config, "readme")

@@ -178,8 +178,11 @@ def targets(root: str) -> list[str]:
         n = names(root)
     except ProjectError as exc:
         raise CannotRun(str(exc), path="pyproject.toml") from None
-    package = n.python_source or n.package
-    return [package] if os.path.exists(os.path.join(root, package)) else []
+    if n.python_source and n.python_source != n.project:
+        source = n.python_source  # a declared python-source directory
+    else:  # none declared: the package sits in the maturin project's directory, if anywhere
+        source = f"{n.project}/{n.package}" if n.project else n.package
+    return [source] if os.path.exists(os.path.join(root, source)) else []
 
 
 def configured_files(root: str) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from ci_gates.checks import elf, wheel_files  # noqa: F401  (their rules are this gate's)
+from ci_gates.checks import elf, wheel_files, wheel_sdist  # noqa: F401  (their rules are this gate's)
 from ci_gates.core.findings import WARNING, CannotRun, Finding, finding_of, rule
 from ci_gates.core.registry import Gate
 
@@ -115,10 +115,10 @@ def check_artifacts(
         sdist_wheel = manifest.get("sdist_wheel")
         if sdist_wheel is None:
             why = manifest.get("sdist_wheel_error", "the build manifest names none")
-            found.append(wc.no_wheel_from_sdist(sdist_name, why))
+            found.append(wheel_sdist.no_wheel_from_sdist(sdist_name, why))
         else:
             with zipfile.ZipFile(sdist_wheel) as other:
-                found += wc.compare_contents(zf, other, sdist_name)
+                found += wheel_sdist.compare_contents(zf, other, sdist_name)
     # installer's hashing crashes on shake_*: then only names and sizes are compared.
     hashable = not any(h.startswith("shake_") for _path, h, _size in rows)
     found += wc.record_mismatch(wheel, check_hashes=hashable)
