@@ -17,9 +17,8 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 
-from ci.bench.common import Row, verdict
+from ci.bench.common import Row, nox_gates, verdict
 
 PAIRS = int(os.environ.get("BENCH_COLD_PAIRS", "1"))
 TARGET = 120.0
@@ -37,17 +36,7 @@ def cold_run(root: str, *args: str) -> tuple[float, dict[str, float], str]:
         subprocess.run(["git", "clone", "-q", root, clone], check=True)
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         load = _load()
-        start = time.perf_counter()
-        proc = subprocess.run(
-            ["nox", "--non-interactive", "-s", "gates", *(("--", *args) if args else ())],
-            cwd=clone,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        took = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"bench: cold `nox -s gates` failed:\n{proc.stdout[-2000:]}")
+        took, _ = nox_gates(clone, args, env)
         with open(os.path.join(clone, "target", "ci-gates", "report.json"), encoding="utf-8") as f:
             results = json.load(f)["results"]
         shutil.rmtree(clone, ignore_errors=True)

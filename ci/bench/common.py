@@ -71,6 +71,24 @@ def run_cmd(
     return go
 
 
+def nox_gates(cwd: str, args: Sequence[str], env: dict[str, str]) -> tuple[float, str]:
+    """Seconds of one `nox -s gates -- ARGS` in ``cwd`` and its output; a failure stops the bench."""
+    start = time.perf_counter()
+    proc = subprocess.run(
+        ["nox", "--non-interactive", "-s", "gates", *(("--", *args) if args else ())],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"bench: `nox -s gates` failed in {cwd}; run it and fix it first:\n{proc.stdout[-2000:]}"
+        )
+    return took, proc.stdout + proc.stderr
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 

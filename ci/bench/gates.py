@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from ci.bench.common import Row, verdict
+from ci.bench.common import Row, nox_gates, verdict
 
 TRACE_DIR = os.path.join(os.path.dirname(__file__), "trace")
 
@@ -18,22 +18,9 @@ def _nox_gates(root: str, trace: str | None = None) -> tuple[float, str]:
     if trace:
         env["CI_GATES_TRACE"] = trace
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [TRACE_DIR, env.get("PYTHONPATH")]))
-    start = time.perf_counter()
-    proc = subprocess.run(
-        # The overhead of the runner itself: every gate runs, none is served from the cache,
-        # one after the other (the trace sees the commands of the runner's own process).
-        ["nox", "--non-interactive", "-s", "gates", "--", "--no-cache", "--jobs=1"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    took = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"bench: `nox -s gates` failed; run it and fix it first:\n{proc.stdout[-2000:]}"
-        )
-    return took, proc.stdout + proc.stderr
+    # The overhead of the runner itself: every gate runs, none is served from the cache, one
+    # after the other (the trace sees the commands of the runner's own process).
+    return nox_gates(root, ("--no-cache", "--jobs=1"), env)
 
 
 def _direct(commands: list[dict[str, object]]) -> float:
