@@ -88,8 +88,13 @@ def test_no_select_and_no_cache_run_everything(
     fx.run(root, venv)
     _edit(root, venv, "test file")
     assert fx.run(root, venv, select=False)[0] == ALL
+    records = list((root / "target" / "ci-gates" / "select").rglob("data.json"))
+    before = [p.read_bytes() for p in records]
     _edit(root, venv, "module-level constant")
-    assert fx.run(root, venv)[0] == {"test_scale"}
+    # The full run was not recorded (nothing selects from it): the data is the first run's,
+    # so the next run reaches both edits.
+    assert fx.run(root, venv)[0] == {"test_add", "test_scale"}
+    assert records and before != [p.read_bytes() for p in records]  # the selected run records
 
 
 @pytest.mark.parametrize(
@@ -109,9 +114,10 @@ def test_ci_on_the_default_branch_and_no_cache_run_everything(
     _edit(root, venv, "test file")
     ran, found = fx.run(root, venv, environ=environ)
     assert ran == ALL and not [f for f in found if f.rule == "PY005"]
-    _edit(root, venv, "module-level constant")  # outside CI the edit selects again
+    _edit(root, venv, "module-level constant")  # outside CI the edits select again
     assert fx.run(root, venv, environ={"CI": "true", "GITHUB_REF": "refs/pull/1/merge"})[0] == {
-        "test_scale"
+        "test_add",
+        "test_scale",
     }
 
 
@@ -169,3 +175,32 @@ def test_a_seeded_bug_always_selects_a_failing_test(
     assert ran and ran != ALL and fx.failed(found), (ran, [f.message for f in found])
     whole = fx.run(root, venv, select=False)[1]
     assert fx.failed(whole)  # the bug is real: the whole suite fails too
+
+
+CHILDREN = """import os
+import shutil
+import subprocess
+import sys
+
+import calc
+
+
+def test_children(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # the recorder keeps its own
+    subprocess.run(["git", "init", "-q", str(tmp_path / "elsewhere")], check=True)
+    code = "import calc.add; assert calc.add.add(1, 2) == 3"
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(calc.__file__))}
+    subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, env=env, check=True)
+"""
+
+
+def test_processes_a_test_starts_reach_it_by_what_they_can_read(tmp_path: Path) -> None:
+    """A Python that cannot record (``-S``) may import any module, not another test module; a
+    program given a path outside the repository works there, not in its inherited directory."""
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    (root / "tests" / "test_children.py").write_text(CHILDREN, encoding="utf-8")
+    fx.run(root, venv)
+    _edit(root, venv, "test file")
+    assert fx.run(root, venv)[0] == {"test_add"}
+    _edit(root, venv, "module body")
+    assert "test_children" in fx.run(root, venv)[0]

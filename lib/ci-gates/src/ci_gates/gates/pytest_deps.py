@@ -40,7 +40,7 @@ def skeleton(source: bytes) -> str:
 
 def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]]:
     """Per test, its dependencies (``run``, ``imports``, ``reads``, ``lists``, ``prefixes``,
-    ``opaque``) with ``seconds`` and ``failed``; and the import edges. From the records in
+    ``python``, ``opaque``) with ``seconds`` and ``failed``; and the import edges. From the records in
     ``out_dir`` (a worker's own contexts, and each child's record folded into the context it
     ran for)."""
     contexts: dict[str, dict[str, set[str]]] = {}
@@ -75,7 +75,7 @@ def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]
         parts = [contexts[nodeid], contexts.get(f"collect {info.get('file', '')}", {}), shared]
         parts += [contexts.get(f"fixture {f}", {}) for f in info.get("fixtures", ())]  # type: ignore[attr-defined]
         entry: dict[str, object] = {"seconds": info["seconds"], "failed": info["failed"]}
-        for kind in (*DEPS, "opaque"):
+        for kind in (*DEPS, "python", "opaque"):
             found = sorted(set().union(*(p.get(kind, set()) for p in parts)))
             if found:
                 entry[kind] = found
@@ -86,7 +86,7 @@ def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]
 class Data:
     """One suite's selection data in one environment (``<dir>/data.json``)."""
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -200,12 +200,23 @@ def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> set[s
     return reach
 
 
+def _test_module(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("test") or name.endswith("_test.py")
+
+
 def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
     """Why ``change`` reaches ``test`` ("" when it does not)."""
     if test.get("failed"):
         return "failed last time"
     if test.get("opaque") and change:
         return "it ran what cannot be traced"
+    if test.get("python"):
+        # A Python process that cannot record may import any module; a test module only by a
+        # path it was given (its working directory, an argument: ``prefixes`` below).
+        modules = [p for p in change.paths if p.endswith(".py") and not _test_module(p)]
+        if modules:
+            return f"a Python process it started ({min(test['python'])}) may import {min(modules)}"  # type: ignore[type-var,arg-type]
     for kind in ("run", "imports"):
         hit = reach.intersection(test.get(kind, ()))  # type: ignore[arg-type]
         if hit:

@@ -15,9 +15,13 @@ fixture's setup, the session) it records:
 - ``reads`` and ``lists``: files opened and directories listed (the ``open``, ``os.listdir`` and
   ``os.scandir`` audit events);
 - ``prefixes``: for a process it started that records nothing itself (git, cargo, ruff), the
-  paths inside the root its working directory, arguments and changed environment name;
-- ``opaque``: it started a Python that cannot record (``-S``, another interpreter, an
-  environment without the key), forked, or lost the tracer: it may depend on anything.
+  paths inside the root its working directory, arguments and changed environment name (a
+  program that is not Python and is given an absolute path outside the root works there: the
+  working directory it merely inherited is left out);
+- ``python``: it started a Python that cannot record (``-S``, another interpreter, ``uv``, a
+  shell running python): it may import any module, and reads what its ``prefixes`` name;
+- ``opaque``: it forked, lost the tracer, or started a process the recorder could not read: it
+  may depend on anything.
 
 For the whole process, ``edges``: ``[importer, imported, kind]``, kind ``top`` when the import
 ran while a module's own body was executing (its namespace may hold what it imported), else
@@ -34,6 +38,7 @@ import os
 import sys
 import threading
 import types
+from shutil import which as _which  # a test may replace shutil.which; the recorder keeps its own
 
 OUT = "CI_GATES_SELECT_OUT"  # the directory of this run's records
 ROOT = "CI_GATES_SELECT_ROOT"  # the repository root
@@ -77,7 +82,11 @@ class Recorder:
         """Record into context ``name`` from now on (children started now record for it)."""
         self.name = name
         self.now = self.contexts.setdefault(
-            name, {k: set() for k in ("run", "imports", "reads", "lists", "prefixes", "opaque")}
+            name,
+            {
+                k: set()
+                for k in ("run", "imports", "reads", "lists", "prefixes", "python", "opaque")
+            },
         )
         if child_key:
             os.environ[KEY] = name
@@ -191,34 +200,45 @@ class Recorder:
             self.now["opaque"].add(f"cannot read a started process: {exc}")
 
     def _spawned(self, executable: object, argv: object, cwd: object, env: object) -> None:
-        import shutil
-
         args = [os.fsdecode(a) for a in argv] if isinstance(argv, (list, tuple)) else [str(argv)]
         paths = (str, bytes, os.PathLike)
-        where = os.path.abspath(os.fsdecode(cwd)) if isinstance(cwd, paths) else os.getcwd()
+        inherited = not isinstance(cwd, paths)
+        where = os.getcwd() if inherited else os.path.abspath(os.fsdecode(cwd))  # type: ignore[arg-type]
         environ = dict(env) if isinstance(env, dict) else dict(os.environ)
         environ = {os.fsdecode(k): os.fsdecode(v) for k, v in environ.items()}
-        program = os.fsdecode(executable) if isinstance(executable, paths) else (args or [""])[0]
+        program = os.fsdecode(executable) if isinstance(executable, paths) else (args or [""])[0]  # type: ignore[arg-type]
         if os.sep not in program:
-            program = shutil.which(program, path=environ.get("PATH")) or program
+            program = _which(program, path=environ.get("PATH")) or program
         base = os.path.basename(program)
-        if base in SHELLS and "python" in " ".join(args[1:]) or base in LAUNCHERS:
-            self.now["opaque"].add(f"started {base} (it may run Python that cannot record)")
-            return
         interpreter = self.python_of(program)
-        if interpreter:
-            if self.records(interpreter, args, environ):
-                return  # it writes its own record
-            self.now["opaque"].add(f"started {program}, which cannot record")
-            return
+        runs_python = bool(interpreter) or base in LAUNCHERS
+        runs_python = runs_python or base in SHELLS and "python" in " ".join(args[1:])
+        if interpreter and self.records(interpreter, args, environ):
+            return  # it writes its own record
+        if runs_python:
+            # Python that cannot record (another interpreter, ``-S``, uv): it may import any
+            # module of the project; its test modules only by a path, which it is given below.
+            self.now["python"].add(base)
         changed = [v for k, v in environ.items() if k not in OURS and self.environ.get(k) != v]
-        words = [where, *args, *changed]
-        for word in words:
-            for part in word.replace("=", os.pathsep).split(os.pathsep):
-                if part and (os.sep in part or part == "."):
-                    path = os.path.normpath(os.path.join(where, part))
-                    if path.startswith(self.root + os.sep) or path == self.root:
-                        self.now["prefixes"].add(path)
+        words = [*args, *changed]
+        pointed = [self._inside(where, w) for w in words]
+        elsewhere = any(not p and os.path.isabs(w) for p, w in zip(pointed[1:], words[1:]))
+        # A program given an absolute path outside the repository works there (``git init
+        # /tmp/x``, ``cargo --manifest-path /tmp/x/Cargo.toml``): the working directory it
+        # merely inherited is not where it looks. Python keeps it: it is on ``sys.path``.
+        if not (inherited and elsewhere and not runs_python):
+            pointed.append(self._inside(where, where))
+        self.now["prefixes"].update(p for found in pointed for p in found)
+
+    def _inside(self, where: str, word: str) -> list[str]:
+        """The paths inside the root that ``word`` names (a word may be a PATH-like list)."""
+        out = []
+        for part in word.replace("=", os.pathsep).split(os.pathsep):
+            if part and (os.sep in part or part == "."):
+                path = os.path.normpath(os.path.join(where, part))
+                if path.startswith(self.root + os.sep) or path == self.root:
+                    out.append(path)
+        return out
 
     def python_of(self, program: str) -> str:
         """The interpreter ``program`` runs on ("" when it is not Python)."""

@@ -14,10 +14,11 @@ new environment (interpreter, installed distributions, the gates environment, th
 new wheel (the data's key); a ``conftest.py``, a ``pyproject.toml``, a lock or requirements
 file; a non-Python file under the suite's test paths (fixture data) or in an installed package
 it tracks (package data); a file added or removed, other than a test module (a test may look
-for a file without opening it). And always with
-``--no-cache`` (``CI_GATES_NO_CACHE``), in CI on the default branch (``CI`` and ``GITHUB_REF``
-naming it, or no ``GITHUB_REF``), with ``--no-select`` among the gate's pytest arguments, or
-with other pytest arguments (the run is the one asked for).
+for a file without opening it). And always, *unrecorded* (nothing will select from it, so it
+pays nothing for the recorder), with ``--no-cache`` (``CI_GATES_NO_CACHE``), in CI on the
+default branch (``CI`` and ``GITHUB_REF`` naming it, or no ``GITHUB_REF``), with
+``--no-select`` among the gate's pytest arguments, or with other pytest arguments (the run is
+the one asked for).
 
 The data lives in ``target/ci-gates/select/<suite>/<environment key>/data.json``, one per suite
 and environment, never shared: another environment has another key and starts from a full run.
@@ -221,20 +222,23 @@ def run(
     site = site_packages(venv)
     if not site:  # not a venv this gate made: run it as before
         return list(run_suite(python, root, env, whole, parallel, **where_to))
+    env = {k: v for k, v in env.items() if k not in OURS}
+    why_all = disabled() or ("" if select else NO_SELECT)
+    if why_all:  # nothing will select from this run: no recording, no data moved on
+        print(f"pytest: {label}: every test runs, unrecorded ({why_all})", flush=True)
+        return list(run_suite(python, root, env, whole, parallel, **where_to))
     install_recorder(site)
     packages = tracked_packages(site)
     key = environment_key(venv, site)
     now = fingerprint(root, site, packages)
     where = Where(root, suite, site)
     path = data_path(root, label, key)
-    why_all = disabled() or ("" if select else NO_SELECT)
-    data = None if why_all else Data.load(path)
-    chosen = Plan(why_all) if why_all else plan(data, key, now, where, test_dirs)
+    data = Data.load(path)
+    chosen = plan(data, key, now, where, test_dirs)
     out_dir = os.path.join(os.path.dirname(path), f"run-{os.getpid()}")
     shutil.rmtree(out_dir, ignore_errors=True)
     # A suite run by a test of another one (a gate's own tests) records for itself, never
-    # into that test's record nor with its list of tests to keep.
-    env = {k: v for k, v in env.items() if k not in OURS}
+    # into that test's record nor with its list of tests to keep (``env`` lost OURS above).
     extra = {OUT: out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
     args: tuple[str, ...] = ("-p", MODULE)
     found: list[Finding] = []
