@@ -9,21 +9,89 @@ A build is expensive when its backend compiles: maturin, setuptools-rust, scikit
 meson-python (their names in ``build-backend`` or ``requires``).
 
 :func:`native_build` answers for one project directory, memoised per process. Standard library
-only, and ``tomllib`` is imported only here, when a ``uv run`` needs judging (hook start-up).
+only: the hook judges ``uv run`` before every Bash command an agent runs, and importing
+``tomllib`` (with ``datetime`` and ``typing``) costs three times the rest of its start-up. So
+the manifests it parses are kept as JSON in ``target/ci-gates/pyproject-facts.json``, each
+with its stat (size, mtime, ctime, inode): an unchanged file is read back without ``tomllib``;
+a file written less than two seconds before it was parsed is not kept (it may change again
+within the clock's resolution, git's "racy clean" rule).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import time
 
 NATIVE = re.compile(r"maturin|setuptools[-_]rust|scikit[-_]build|meson[-_]python|mesonpy", re.I)
 _MEMO: dict[str, tuple[bool | None, str]] = {}
+FACTS = os.path.join("target", "ci-gates", "pyproject-facts.json")
+RACY = 2.0  # seconds: a file younger than this when parsed is not kept
+
+
+class _Facts:
+    """The parsed manifests kept on disk, by absolute path, each with the stat it was read at."""
+
+    def __init__(self) -> None:
+        self.path = ""
+        self.entries: dict[str, list] = {}  # type: ignore[type-arg]
+        self.dirty = False
+
+    def open(self, root: str) -> None:
+        path = os.path.join(root, FACTS) if root else ""
+        if path == self.path:
+            return
+        self.path, self.entries, self.dirty = path, {}, False
+        try:
+            with open(path, encoding="utf-8") as f:
+                loaded = json.load(f)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, ValueError):
+            pass
+
+    def save(self) -> None:
+        if not (self.path and self.dirty):
+            return
+        self.dirty = False
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(self.entries, f)
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only tree: parse again next time
+            pass
+
+
+_FACTS = _Facts()
+
+
+def _witness(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def _read(pyproject: str) -> dict | None:  # type: ignore[type-arg]
     """The parsed file; None when it cannot be read or ``tomllib`` is missing (Python < 3.11
     under ``-S``: the caller then assumes the worst)."""
+    key = os.path.abspath(pyproject)
+    try:
+        st = os.stat(key)
+    except OSError:
+        return None
+    kept = _FACTS.entries.get(key)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == _witness(st):
+        return kept[1] if isinstance(kept[1], dict) else None
+    data = _parse(key)
+    if data is not None and _FACTS.path and time.time() - st.st_mtime >= RACY:
+        # TOML dates become strings: the rules read only strings, lists, tables and booleans.
+        _FACTS.entries[key] = [_witness(st), json.loads(json.dumps(data, default=str))]
+        _FACTS.dirty = True
+    return data
+
+
+def _parse(pyproject: str) -> dict | None:  # type: ignore[type-arg]
     try:
         import tomllib  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError:
@@ -91,6 +159,8 @@ def native_build(directory: str, root: str, depth: int = 0) -> tuple[bool | None
     key = os.path.abspath(directory)
     if key in _MEMO:
         return _MEMO[key]
+    if depth == 0:
+        _FACTS.open(root)
     data = _read(os.path.join(directory, "pyproject.toml"))
     answer: tuple[bool | None, str] = (None, "")
     if data is not None:
@@ -101,6 +171,8 @@ def native_build(directory: str, root: str, depth: int = 0) -> tuple[bool | None
         elif depth < 3:
             answer = _member_builds(directory, root, data, depth)
     _MEMO[key] = answer
+    if depth == 0:
+        _FACTS.save()
     return answer
 
 
