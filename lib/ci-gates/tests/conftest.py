@@ -26,6 +26,7 @@ def _callers_run_controls(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in CALLERS:
         monkeypatch.delenv(name, raising=False)
 
+
 pytest_plugins = ["ci_gates.testing.plugin"]
 
 

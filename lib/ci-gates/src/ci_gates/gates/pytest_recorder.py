@@ -67,6 +67,7 @@ class Recorder:
         self.environ = dict(os.environ)
         self.flushed = False
         self.switch(key)
+        self.depth = 0  # imports in progress through the hooks below, on any thread
         self._import = builtins.__import__
         self._import_module = importlib.import_module
         builtins.__import__ = self.hooked_import
@@ -123,7 +124,11 @@ class Recorder:
 
     # -- imports ----------------------------------------------------------------------------
     def hooked_import(self, name, globals=None, locals=None, fromlist=(), level=0):  # type: ignore[no-untyped-def]
-        module = self._import(name, globals, locals, fromlist, level)
+        self.depth += 1
+        try:
+            module = self._import(name, globals, locals, fromlist, level)
+        finally:
+            self.depth -= 1
         try:
             if fromlist:
                 found = [module, *(getattr(module, n, None) for n in fromlist if n != "*")]
@@ -135,7 +140,11 @@ class Recorder:
         return module
 
     def hooked_import_module(self, name: str, package: str | None = None) -> object:
-        module = self._import_module(name, package)
+        self.depth += 1
+        try:
+            module = self._import_module(name, package)
+        finally:
+            self.depth -= 1
         try:
             self.imported([module], sys._getframe(1).f_globals)
         except Exception:
@@ -147,7 +156,10 @@ class Recorder:
         if not files:
             return
         self.now["imports"].update(files)
-        top = self.importing()
+        # A module body runs only inside an import (ours, on some thread): outside one, an
+        # import statement runs in a function, and the stack need not be walked (hot loops
+        # import in functions hundreds of thousands of times).
+        top = self.importing() if self.depth else ""
         source = top or (importer or {}).get("__file__")
         if isinstance(source, str):
             for f in files:
