@@ -141,3 +141,27 @@ def test_data_round_trips_and_an_old_format_is_none(tmp_path: Path) -> None:
     assert again is not None and again.tests == data.tests and again.files == data.files
     (tmp_path / "d" / "data.json").write_text('{"format": 0}')
     assert Data.load(data.path) is None
+
+
+@pytest.mark.parametrize(
+    ("test", "changed", "reason"),
+    [
+        ({"python": ["uv"]}, "tests/ci/test_x.py", ""),
+        (
+            {"python": ["uv"]},
+            "src/p/m.py",
+            "a Python process it started (uv) may import src/p/m.py",
+        ),
+        ({"python": ["uv"]}, "docs/a.md", ""),
+        ({"pycwd": ["lib"]}, "lib/tests/test_x.py", ""),
+        ({"pycwd": ["lib"]}, "lib/README.md", "a process it started was pointed at lib"),
+        ({"prefixes": ["lib"]}, "lib/tests/test_x.py", "a process it started was pointed at lib"),
+    ],
+)
+def test_what_a_process_that_does_not_record_reaches(
+    test: dict[str, object], changed: str, reason: str
+) -> None:
+    """A Python that cannot record reaches modules, not test modules; nor does the directory
+    it inherited (on its ``sys.path``); a program pointed at a directory reads all of it."""
+    change = Change({changed: "a"}, {changed: "b"})
+    assert pytest_deps.reached(test, change, {changed}) == reason

@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 
-DEPS = ("run", "imports", "reads", "lists", "prefixes")
+DEPS = ("run", "imports", "reads", "lists", "prefixes", "pycwd")
 
 
 def skeleton(source: bytes) -> str:
@@ -228,10 +228,13 @@ def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
     hit = parents.intersection(test.get("lists", ()))  # type: ignore[arg-type]
     if hit:
         return f"it listed {min(hit)}"
-    for prefix in test.get("prefixes", ()):  # type: ignore[attr-defined]
-        under = prefix + "/"
-        for path in change.paths:
-            if prefix == "." or path == prefix or path.startswith(under):
-                if not path.startswith("site:"):
-                    return f"a process it started was pointed at {prefix}"
+    for kind in ("prefixes", "pycwd"):
+        for prefix in test.get(kind, ()):  # type: ignore[attr-defined]
+            under = prefix + "/"
+            for path in change.paths:
+                if kind == "pycwd" and _test_module(path):
+                    continue
+                if prefix == "." or path == prefix or path.startswith(under):
+                    if not path.startswith("site:"):
+                        return f"a process it started was pointed at {prefix}"
     return ""

@@ -18,6 +18,7 @@ fixture's setup, the session) it records:
   paths inside the root its working directory, arguments and changed environment name (a
   program that is not Python and is given an absolute path outside the root works there: the
   working directory it merely inherited is left out);
+- ``pycwd``: the working directory a Python it started inherited (test modules left out);
 - ``python``: it started a Python that cannot record (``-S``, another interpreter, ``uv``, a
   shell running python): it may import any module, and reads what its ``prefixes`` name;
 - ``opaque``: it forked, lost the tracer, or started a process the recorder could not read: it
@@ -86,7 +87,16 @@ class Recorder:
             name,
             {
                 k: set()
-                for k in ("run", "imports", "reads", "lists", "prefixes", "python", "opaque")
+                for k in (
+                    "run",
+                    "imports",
+                    "reads",
+                    "lists",
+                    "prefixes",
+                    "pycwd",
+                    "python",
+                    "opaque",
+                )
             },
         )
         if child_key:
@@ -235,12 +245,18 @@ class Recorder:
         words = [*args, *changed]
         pointed = [self._inside(where, w) for w in words]
         elsewhere = any(not p and os.path.isabs(w) for p, w in zip(pointed[1:], words[1:]))
-        # A program given an absolute path outside the repository works there (``git init
-        # /tmp/x``, ``cargo --manifest-path /tmp/x/Cargo.toml``): the working directory it
-        # merely inherited is not where it looks. Python keeps it: it is on ``sys.path``.
-        if not (inherited and elsewhere and not runs_python):
-            pointed.append(self._inside(where, where))
         self.now["prefixes"].update(p for found in pointed for p in found)
+        if not inherited:
+            self.now["prefixes"].update(self._inside(where, where))
+        elif interpreter:
+            # ``python -c``/``-m`` puts its inherited directory on ``sys.path`` and may read
+            # relative paths there, but it is not where the suite's test modules are read.
+            self.now["pycwd"].update(self._inside(where, where))
+        elif not elsewhere:
+            # A program given an absolute path outside the repository works there (``git
+            # init /tmp/x``, ``uv pip install --python /tmp/v/bin/python``): the directory
+            # it merely inherited is not where it looks.
+            self.now["prefixes"].update(self._inside(where, where))
 
     def _inside(self, where: str, word: str) -> list[str]:
         """The paths inside the root that ``word`` names (a word may be a PATH-like list)."""
@@ -304,7 +320,7 @@ class Recorder:
             out: dict[str, list[str]] = {}
             for kind, live in sets.items():
                 values = list(live)  # sys.monitoring still calls back: the set may grow
-                if kind == "opaque":
+                if kind in ("python", "opaque"):  # program names and reasons, not paths
                     found = sorted(str(v) for v in values)
                 else:
                     paths = (self.code_file(v, name) for v in values) if kind == "run" else values
