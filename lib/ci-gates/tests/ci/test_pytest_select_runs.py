@@ -6,6 +6,7 @@ that makes the whole suite fail always selects a test that fails.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -204,3 +205,14 @@ def test_processes_a_test_starts_reach_it_by_what_they_can_read(tmp_path: Path) 
     assert fx.run(root, venv)[0] == {"test_add"}
     _edit(root, venv, "module body")
     assert "test_children" in fx.run(root, venv)[0]
+
+
+def test_the_first_run_in_a_checkout_is_unrecorded_and_the_next_records(tmp_path: Path) -> None:
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    shutil.rmtree(root / "target" / "ci-gates" / "select")
+    assert fx.run(root, venv)[0] == ALL
+    assert not list((root / "target" / "ci-gates" / "select").rglob("data.json"))
+    _edit(root, venv, "test file")
+    assert fx.run(root, venv)[0] == ALL  # nothing to select from yet: it records now
+    _edit(root, venv, "module-level constant")
+    assert fx.run(root, venv)[0] == {"test_scale"}

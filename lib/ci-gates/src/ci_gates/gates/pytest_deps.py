@@ -211,12 +211,13 @@ def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
         return "failed last time"
     if test.get("opaque") and change:
         return "it ran what cannot be traced"
-    if test.get("python"):
+    programs = [str(p) for p in test.get("python", ())]  # type: ignore[attr-defined]
+    if programs:
         # A Python process that cannot record may import any module; a test module only by a
         # path it was given (its working directory, an argument: ``prefixes`` below).
         modules = [p for p in change.paths if p.endswith(".py") and not _test_module(p)]
         if modules:
-            return f"a Python process it started ({min(test['python'])}) may import {min(modules)}"  # type: ignore[type-var,arg-type]
+            return f"a Python process it started ({min(programs)}) may import {min(modules)}"
     for kind in ("run", "imports"):
         hit = reach.intersection(test.get(kind, ()))  # type: ignore[arg-type]
         if hit:

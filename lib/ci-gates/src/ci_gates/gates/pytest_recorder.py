@@ -228,7 +228,7 @@ class Recorder:
         where = os.getcwd() if inherited else os.path.abspath(os.fsdecode(cwd))  # type: ignore[arg-type]
         environ = dict(env) if isinstance(env, dict) else dict(os.environ)
         environ = {os.fsdecode(k): os.fsdecode(v) for k, v in environ.items()}
-        program = os.fsdecode(executable) if isinstance(executable, paths) else (args or [""])[0]  # type: ignore[arg-type]
+        program = os.fsdecode(executable) if isinstance(executable, paths) else (args or [""])[0]
         if os.sep not in program:
             program = _which(program, path=environ.get("PATH")) or program
         base = os.path.basename(program)
@@ -368,81 +368,3 @@ def child() -> None:
 
     RECORDER.append(Recorder(key=os.environ[KEY], trace=False))
     atexit.register(RECORDER[0].flush)
-
-
-# -- the pytest plugin -----------------------------------------------------------------------
-try:
-    import pytest
-except ImportError:  # a child process without pytest: child() is all it needs
-    pytest = None  # type: ignore[assignment]
-
-
-def pytest_configure(config: object) -> None:
-    workers = getattr(getattr(config, "option", None), "numprocesses", None)
-    if workers and not hasattr(config, "workerinput"):
-        return  # an xdist controller runs no test: its workers record
-    if os.environ.get(OUT) and not RECORDER:
-        os.environ.pop(KEY, None)
-        RECORDER.append(Recorder())
-
-
-def pytest_unconfigure(config: object) -> None:
-    if RECORDER and RECORDER[0].key == SESSION:
-        RECORDER[0].flush()
-
-
-def _context(name: str) -> None:
-    if RECORDER:
-        RECORDER[0].switch(name, child_key=name != SESSION)
-
-
-if pytest is not None:
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_make_collect_report(collector: object) -> object:
-        module = isinstance(collector, pytest.Module)
-        if module:
-            _context(f"collect {collector.nodeid}")  # type: ignore[attr-defined]
-        yield
-        if module:
-            _context(SESSION)
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_fixture_setup(fixturedef: object, request: object) -> object:
-        broad = getattr(fixturedef, "scope", "function") != "function"
-        outer = RECORDER[0].name if RECORDER else SESSION
-        if broad:
-            _context(f"fixture {fixturedef.argname}")  # type: ignore[attr-defined]
-        yield
-        if broad:
-            _context(outer)
-
-    def pytest_runtest_logstart(nodeid: str, location: tuple[str, int, str]) -> None:
-        _context(nodeid)
-
-    def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int, str]) -> None:
-        _context(SESSION)
-
-    def pytest_runtest_logreport(report: object) -> None:
-        if RECORDER:
-            test = RECORDER[0].tests.setdefault(report.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
-            test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))  # type: ignore[arg-type]
-            test["failed"] = bool(test["failed"]) or bool(report.failed)  # type: ignore[attr-defined]
-
-    def pytest_collection_modifyitems(config: object, items: list[object]) -> None:
-        if RECORDER:
-            for item in items:
-                test = RECORDER[0].tests.setdefault(item.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
-                test["file"] = item.nodeid.split("::", 1)[0]  # type: ignore[attr-defined]
-                test["fixtures"] = sorted(getattr(item, "fixturenames", ()))
-        only = os.environ.get(ONLY)
-        if not only:
-            return
-        with open(only, encoding="utf-8") as f:
-            wanted = json.load(f)
-        keep, known = set(wanted["ids"]), set(wanted["known"])  # a test never seen runs too
-        chosen = [i for i in items if i.nodeid in keep or i.nodeid not in known]  # type: ignore[attr-defined]
-        dropped = [i for i in items if i not in chosen]
-        if dropped:
-            config.hook.pytest_deselected(items=dropped)  # type: ignore[attr-defined]
-            items[:] = chosen

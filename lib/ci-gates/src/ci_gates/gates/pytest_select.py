@@ -14,9 +14,10 @@ new environment (interpreter, installed distributions, the gates environment, th
 new wheel (the data's key); a ``conftest.py``, a ``pyproject.toml``, a lock or requirements
 file; a non-Python file under the suite's test paths (fixture data) or in an installed package
 it tracks (package data); a file added or removed, other than a test module (a test may look
-for a file without opening it). And always, *unrecorded* (nothing will select from it, so it
-pays nothing for the recorder), with ``--no-cache`` (``CI_GATES_NO_CACHE``), in CI on the
-default branch (``CI`` and ``GITHUB_REF`` naming it, or no ``GITHUB_REF``), with
+for a file without opening it). The first run in a checkout runs everything *unrecorded* (a
+cold start, perhaps the clone's only run, pays nothing for the recorder); the next records. And
+always, unrecorded (nothing will select from it), with ``--no-cache`` (``CI_GATES_NO_CACHE``),
+in CI on the default branch (``CI`` and ``GITHUB_REF`` naming it, or no ``GITHUB_REF``), with
 ``--no-select`` among the gate's pytest arguments, or with other pytest arguments (the run is
 the one asked for).
 
@@ -36,7 +37,7 @@ from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 from ci_gates.gates import pytest_deps
 from ci_gates.gates.pytest_deps import Change, Data
 from ci_gates.gates.pytest_select_env import (
-    MODULE,
+    PLUGIN,
     environment_key,
     fingerprint,
     install_recorder,
@@ -186,7 +187,11 @@ def plan(
 
 
 def data_path(root: str, label: str, key: str) -> str:
-    return os.path.join(root, DATA_DIR, label.replace("/", "+") or "root", key, "data.json")
+    return os.path.join(_suite_dir(root, label), key, "data.json")
+
+
+def _suite_dir(root: str, label: str) -> str:
+    return os.path.join(root, DATA_DIR, label.replace("/", "+") or "root")
 
 
 def prune(root: str, label: str, key: str) -> None:
@@ -224,6 +229,12 @@ def run(
         return list(run_suite(python, root, env, whole, parallel, **where_to))
     env = {k: v for k, v in env.items() if k not in OURS}
     why_all = disabled() or ("" if select else NO_SELECT)
+    here = _suite_dir(root, label)
+    if not why_all and not os.path.isdir(here):
+        # A checkout's first run: nothing to select from yet, and a clone may never run again
+        # (a cold start pays no recording); the next run records.
+        os.makedirs(here, exist_ok=True)
+        why_all = "the first run in this checkout; the next run records what each test reaches"
     if why_all:  # nothing will select from this run: no recording, no data moved on
         print(f"pytest: {label}: every test runs, unrecorded ({why_all})", flush=True)
         return list(run_suite(python, root, env, whole, parallel, **where_to))
@@ -240,7 +251,7 @@ def run(
     # A suite run by a test of another one (a gate's own tests) records for itself, never
     # into that test's record nor with its list of tests to keep (``env`` lost OURS above).
     extra = {OUT: out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
-    args: tuple[str, ...] = ("-p", MODULE)
+    args: tuple[str, ...] = ("-p", PLUGIN)
     found: list[Finding] = []
     if chosen.reason:
         print(f"pytest: {label}: every test runs ({chosen.reason})", flush=True)

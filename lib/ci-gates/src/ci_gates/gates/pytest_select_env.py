@@ -4,8 +4,9 @@ The data holds for one *environment* (:func:`environment_key`: the suite venv's 
 distributions, the wheel, the gates environment, the recorder) and is compared file by file
 with a *fingerprint* (:func:`fingerprint`: every file git sees, and the installed copies of the
 distributions installed from a local directory, which a rebuild replaces). The recorder
-(:mod:`ci_gates.gates.pytest_recorder`) is copied into the venv as a module with a ``.pth``
-line, so the Python processes a test starts record too.
+(:mod:`ci_gates.gates.pytest_recorder`, and its pytest plugin :mod:`ci_gates.gates.
+pytest_recorder_plugin`) is copied into the venv as two modules with a ``.pth`` line, so the
+Python processes a test starts record too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import subprocess
 from ci_gates.gates.pytest_deps import Data
 
 MODULE = "ci_gates_select_recorder"
+PLUGIN = "ci_gates_select_plugin"  # loaded with ``-p``
 PTH = "ci_gates_select.pth"
 
 
@@ -96,23 +98,28 @@ def environment_key(venv: str, site: str) -> str:
         h.update(f"suite {info}\0".encode())
     here = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
     h.update("\0".join(here).encode())
-    h.update(_sha(_recorder_source()).encode())
+    for source in _recorder_sources().values():
+        h.update(_sha(source).encode())
     h.update(str(Data.FORMAT).encode())
     return h.hexdigest()[:16]
 
 
-def _recorder_source() -> str:
-    from ci_gates.gates import pytest_recorder
+def _recorder_sources() -> dict[str, str]:
+    """Module name in the venv -> the library's file it is copied from."""
+    from ci_gates.gates import pytest_recorder, pytest_recorder_plugin
 
-    return pytest_recorder.__file__
+    return {MODULE: pytest_recorder.__file__, PLUGIN: pytest_recorder_plugin.__file__}
 
 
 def install_recorder(site: str) -> None:
-    """The recorder as a module of the venv, and the ``.pth`` line that starts it in a child."""
-    with open(_recorder_source(), encoding="utf-8") as f:
-        source = f.read()
+    """The recorder and its plugin as modules of the venv, and the ``.pth`` line that starts
+    the recorder in a child."""
+    files = []
+    for module, source in _recorder_sources().items():
+        with open(source, encoding="utf-8") as f:
+            files.append((f"{module}.py", f.read()))
     line = f'import os; os.environ.get("CI_GATES_SELECT_KEY") and __import__("{MODULE}").child()\n'
-    for name, text in ((f"{MODULE}.py", source), (PTH, line)):
+    for name, text in (*files, (PTH, line)):
         path = os.path.join(site, name)
         try:
             with open(path, encoding="utf-8") as f:
