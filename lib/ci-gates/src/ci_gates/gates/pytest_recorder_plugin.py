@@ -77,7 +77,7 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int, str]) -> Non
 def pytest_runtest_logreport(report: object) -> None:
     if RECORDER:
         test = RECORDER[0].tests.setdefault(report.nodeid, {"seconds": 0.0, "failed": False})  # type: ignore[attr-defined]
-        test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))  # type: ignore[arg-type]
+        test["seconds"] = float(test["seconds"]) + float(getattr(report, "duration", 0.0))
         test["failed"] = bool(test["failed"]) or bool(report.failed)  # type: ignore[attr-defined]
 
 
