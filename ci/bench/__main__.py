@@ -38,9 +38,12 @@ METHOD = {
     "interleaved with its two parts: nox's start-up (an empty session of a throwaway noxfile) "
     "and `ci-gates run --all --report` started directly in the gates environment; "
     f"{cached.WARM_RUNS} rounds after 2 warm-up rounds, medians; (b) one line appended to a test "
-    "file of the library's suite, then `nox -s gates`, naming the gates that ran (restored after); "
-    "(c) the same for a gate module of the library (the library that runs is in every gate's "
-    "digest, so every gate runs again until issue 23's test selection lands). One run each.",
+    "file of the library's suite (`test_loc.py`: 1.5 s of tests, the median test file), then "
+    "`nox -s gates`, naming the gates that ran and how many tests the pytest gate selected "
+    "(restored after); (c) the same for a gate module of the library (the library that runs is "
+    "in every gate's digest, so every gate runs again; the pytest gate selects the tests that "
+    "reach the module). Selection data from a recorded run first (an untimed edit when there "
+    "is none). One run each.",
     "cold": "Fresh clones of this checkout's HEAD in a temporary directory (no `target/`, no gates "
     "environment, no result cache; the machine's cargo registry and uv caches warm, as on a "
     "developer's machine), `nox -s gates` (gates side by side, `--jobs=auto`) and `nox -s gates "

@@ -53,7 +53,10 @@ def expected(root: str, rel: str) -> set[str]:
     from ci_gates.core.registry import load
 
     reg = load(root)
-    library = os.path.join(source_dir(), "src", "") if source_dir() else "\0"
+    # The bench runs in the gates environment, whose library is an installed copy of this
+    # checkout's lib/ci-gates (an edit there reinstalls it).
+    top = source_dir() or os.path.join(os.path.abspath(root), "lib", "ci-gates")
+    library = os.path.join(top, "src", "")
     if os.path.abspath(os.path.join(root, rel)).startswith(library):
         return set(reg.names)  # the library that runs is in every gate's digest
     out = {
@@ -175,7 +178,7 @@ def edited(root: str, rel: str, what: str, target: str, limit: float) -> Row:
         f"{took:.1f} s; ran {len(names)}: {', '.join(names)}{extra}"
         + (f"; pytest ran {tests}" if tests else ""),
         target,
-        verdict(took <= limit) if set(names) == want else "missed",
+        (verdict(took <= limit) if limit < 1e9 else "info") if set(names) == want else "missed",
     )
 
 
@@ -186,7 +189,7 @@ def measure(root: str) -> list[Row]:
     return [
         *rows,
         edited(root, TEST_FILE, "test file", "≤ 10 s", 10.0),
-        edited(root, GATE_MODULE, "gate module of the library", "only the tests it reaches", 1e9),
+        edited(root, GATE_MODULE, "gate module of the library", "info: the tests it reaches", 1e9),
     ]
 
 

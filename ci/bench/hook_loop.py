@@ -196,18 +196,28 @@ def _stop_payload(root: str) -> bytes:
 
 
 def _gate_runs(root: str, since: float) -> tuple[list[str], list[str]]:
-    """Gates whose result was saved after ``since``: (ran, served from the cache)."""
+    """Gates the Stop hook's run (its log, written after ``since``) ran, and served from the
+    cache (a served gate prints ``passed (cached; …)`` under its header; a cached run writes
+    no result file, so the results directory cannot tell)."""
+    path = os.path.join(root, "target", "ci-gates", "hook-stop.log")
+    if not os.path.exists(path) or os.path.getmtime(path) < since:
+        return [], []
     ran: list[str] = []
     cached: list[str] = []
-    directory = os.path.join(root, "target", "ci-gates", "results")
-    for name in sorted(os.listdir(directory)):
-        path = os.path.join(directory, name)
-        if os.path.getmtime(path) < since:
-            continue
-        with open(path, encoding="utf-8") as f:
-            result = json.load(f)
-        if result["status"] in ("passed", "failed"):
-            (cached if result.get("cached") else ran).append(result["gate"])
+    gate = ""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("=== gate "):
+                if gate:
+                    ran.append(gate)
+                gate = line[len("=== gate ") :].split(":", 1)[0]
+            elif gate and line.strip().startswith(("passed (cached", "failed (cached")):
+                cached.append(gate)
+                gate = ""
+            elif gate and line.strip().startswith(("not run", "skipped")):
+                gate = ""
+    if gate:
+        ran.append(gate)
     return ran, cached
 
 
