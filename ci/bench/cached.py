@@ -162,7 +162,9 @@ def edited(root: str, rel: str, what: str, target: str, limit: float) -> Row:
     tests = ""
     try:
         with open(path, "a", encoding="utf-8") as f:
-            f.write("\n\n# bench: one edited line\n")  # as `ruff format` would leave it
+            # As `ruff format` would leave it; a new line each time, or the cache would serve
+            # the gates from an earlier run of the bench (it keeps passes by digest).
+            f.write(f"\n\n# bench: one edited line ({time.time_ns()})\n")
         took, _ = nox(root, "-s", "gates")
         names = ran(root)
         tests = selected(root)
