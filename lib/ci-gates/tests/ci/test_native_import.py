@@ -101,6 +101,18 @@ def test_a_good_wheel_passes(make_repo: MakeRepo, native_cli: bytes) -> None:
     assert run_gate("native_import", repo_with_wheel(make_repo, files)) == (PASSED, [])
 
 
+def test_a_source_tree_in_the_callers_directory_is_not_what_is_imported(
+    make_repo: MakeRepo, native_cli: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -c`` puts its working directory on ``sys.path``: a package directory at the
+    caller's cwd (a pure-Python layout, a stale copy) must not stand in for the wheel's."""
+    files = importable(cli=(native_cli, 0o755))
+    stale = {f"{PKG}/__init__.py": "__version__ = '6.6.6'\n"}
+    root = repo_with_wheel(make_repo, files, extra=stale)
+    monkeypatch.chdir(root)
+    assert run_gate("native_import", root) == (PASSED, [])
+
+
 def test_a_cli_that_cannot_execute_fails(make_repo: MakeRepo) -> None:
     outcome = run_gate("native_import", repo_with_wheel(make_repo, importable()))
     assert outcome.status == FAILED and outcome.rules == ["NI007"]

@@ -95,10 +95,13 @@ def find(version: str) -> str:
     if uv:
         try:
             finding = subprocess.Popen(
-                [uv, "python", "find", "--no-python-downloads", version],
+                [uv, "python", "find", "--no-project", "--no-python-downloads", version],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 text=True,
+                # A version asked by name is a machine fact: not the caller's directory's
+                # project, ``.python-version`` or pyenv selection.
+                cwd=os.sep,
             )
         except OSError:
             finding = None

@@ -201,10 +201,13 @@ def check_installed(venv: str, n: Names, version: str, cli_version: str = "") ->
         # A package without __version__ (maturin new's) is judged by its installed metadata.
         "print(getattr(pkg, '__version__', None) or md.version(sys.argv[3])); print(ext.__file__)"
     )
+    # Run in the venv: ``python -c`` puts its working directory first on ``sys.path``, where a
+    # caller's source tree (``acme_wc/`` at the root) would be imported instead of the wheel.
     proc = subprocess.run(
         [venv_python(venv), "-c", code, n.extension, n.package, n.dist],
         capture_output=True,
         text=True,
+        cwd=venv,
     )
     if proc.returncode != 0:
         return [import_failed(n.extension, (proc.stderr.strip().splitlines() or ["?"])[-1])]
@@ -221,7 +224,7 @@ def check_installed(venv: str, n: Names, version: str, cli_version: str = "") ->
     if bad_file:
         return found + bad_file
     try:
-        proc = subprocess.run([exe, "--version"], capture_output=True, text=True)
+        proc = subprocess.run([exe, "--version"], capture_output=True, text=True, cwd=venv)
     except OSError as exc:  # e.g. built for another architecture
         why = f"cannot execute: {exc.strerror}"
         return [*found, cli_version_wrong(n.cli, why, -1, cli_version)]

@@ -107,7 +107,13 @@ def cli_dump(root: str, base: Baseline | None) -> dict[str, Any] | None:
     copy = os.path.join(work_dir(root, "bin"), f"{project.cli}-{base.sha[:12] if base else 'head'}")
     shutil.copy2(exe, copy)
     try:
-        run = subprocess.run([copy, "--dump-surface"], capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [copy, "--dump-surface"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=os.path.dirname(copy),  # the surface is the binary's, wherever it is asked
+        )
     finally:
         os.remove(copy)  # the dump is what is kept
     try:
