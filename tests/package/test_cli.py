@@ -23,8 +23,10 @@ NATIVE_MAGIC = (
 
 
 def run(cli: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    # Every path a test passes is absolute: run away from the repository, whose files the
+    # CLI has no business reading.
     return subprocess.run(
-        [str(cli), *args], input=stdin, capture_output=True, timeout=60, check=False
+        [str(cli), *args], input=stdin, capture_output=True, timeout=60, check=False, cwd=cli.parent
     )
 
 

@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ import pytest
 from tests.package.installed import Stats, count_bytes, count_file
 
 WC = shutil.which("wc")
+# The commands below read only the (absolute) paths and the input they are given: they run
+# away from the repository, whose files are none of theirs.
+AWAY = tempfile.gettempdir()
 needs_wc = pytest.mark.skipif(WC is None, reason="wc is not on PATH; nothing to compare against")
 
 WHITESPACE = b" \t\n\x0b\x0c\r"
@@ -53,14 +57,21 @@ def wc(*args: str, stdin: Path | None = None) -> bytes:
     env = {**os.environ, "LC_ALL": "C"}
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as f:
         return subprocess.run(
-            [WC, "-l", "-w", "-c", *args], stdin=f, env=env, capture_output=True, check=True
+            [WC, "-l", "-w", "-c", *args],
+            stdin=f,
+            env=env,
+            capture_output=True,
+            check=True,
+            cwd=AWAY,
         ).stdout
 
 
 def _wc_words(data: bytes) -> int:
     assert WC is not None
     env = {**os.environ, "LC_ALL": "C"}
-    out = subprocess.run([WC, "-w"], input=data, env=env, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        [WC, "-w"], input=data, env=env, capture_output=True, check=True, cwd=AWAY
+    ).stdout
     return int(out.split()[0])
 
 
@@ -115,10 +126,14 @@ def test_files_of_whitespace_and_printable_ascii(tmp_path: Path, cli: Path) -> N
 def assert_cli_matches_wc(cli: Path, files: list[Path]) -> None:
     """Byte-for-byte equal output: counts, column width, names, the total row."""
     names = [str(p) for p in files]
-    ours = subprocess.run([str(cli), "count", *names], capture_output=True, check=True).stdout
+    ours = subprocess.run(
+        [str(cli), "count", *names], capture_output=True, check=True, cwd=AWAY
+    ).stdout
     assert ours == wc(*names)
     with open(files[-1], "rb") as f:
-        ours = subprocess.run([str(cli), "count"], stdin=f, capture_output=True, check=True).stdout
+        ours = subprocess.run(
+            [str(cli), "count"], stdin=f, capture_output=True, check=True, cwd=AWAY
+        ).stdout
     assert ours == wc(stdin=files[-1])
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -27,10 +28,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 REPO = Path(__file__).resolve().parents[2]
-ACTION = str(REPO / "action.yml")
-CLEANUP = str(REPO / "action" / "cleanup" / "action.yml")
 PATHS = ["Cargo.toml", "pyproject.toml", "action.yml", "noxfile.py"]
 PROJECT = names(REPO)
+ACTION, CLEANUP = "action.yml", "action/cleanup/action.yml"
+# What the runner's copy of this repository at the action's ref holds that the actions read:
+# themselves, and the bindings crate's manifest (the default version). A file an action starts
+# to read fails these tests until it is named here.
+ACTION_FILES = [ACTION, CLEANUP, f"{PROJECT.bindings.path if PROJECT.bindings else '.'}/Cargo.toml"]
 
 
 def cli() -> str:
@@ -52,10 +56,25 @@ def wheel() -> str:
         pytest.fail(f"the action is tested against the built wheel: {exc}", pytrace=False)
 
 
+def _copy(paths: list[str], to: Path) -> str:
+    for path in paths:
+        (to / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / path, to / path)
+    return str(to)
+
+
+def _action(path: str, inputs: dict[str, str], tmp_path: Path) -> actionrun.ActionResult:
+    """``path``'s action run from a copy of its files, in a workspace holding copies of the
+    files it is asked to count: the rest of this repository is none of the steps' business."""
+    action = os.path.join(_copy(ACTION_FILES, tmp_path / "action-repo"), path)
+    workspace = _copy(PATHS, tmp_path / "workspace")
+    return actionrun.run_action(action, inputs, temp=str(tmp_path), workspace=workspace, echo=False)
+
+
 def _run(wheel: str, tmp_path: Path, **inputs: str) -> actionrun.ActionResult:
     given = {"version": wheel, "paths": " ".join(PATHS), "python-version": sys.executable}
     given.update({k.replace("_", "-"): v for k, v in inputs.items()})
-    return actionrun.run_action(ACTION, given, temp=str(tmp_path), workspace=str(REPO), echo=False)
+    return _action(ACTION, given, tmp_path)
 
 
 def _expected() -> dict[str, int]:
@@ -91,33 +110,30 @@ def test_fails_when_max_lines_is_too_small(wheel: str, tmp_path: Path) -> None:
 
 
 def test_glob_and_missing_file(wheel: str, tmp_path: Path) -> None:
-    result = _run(wheel, tmp_path, paths="ci/gates/__init__.py no/such/file")
+    result = _run(wheel, tmp_path, paths="*.toml no/such/file")
     assert result.returncode == 2
     assert "no/such/file" in result.stderr
+    assert "*.toml" not in result.stderr  # the glob matched the workspace's files
 
 
 def test_cleanup_removes_the_install(wheel: str, tmp_path: Path) -> None:
     assert _run(wheel, tmp_path).returncode == 0
     home = tmp_path / f"{cli()}-action"
-    kept = actionrun.run_action(CLEANUP, {"keep-cache": "true"}, temp=str(tmp_path), echo=False)
+    kept = _action(CLEANUP, {"keep-cache": "true"}, tmp_path)
     assert kept.returncode == 0 and kept.outputs["removed"] == "true"
     assert not (home / "venv").exists() and (home / "uv-cache").exists() == bool(_has_uv())
-    pruned = actionrun.run_action(CLEANUP, {}, temp=str(tmp_path), echo=False)
+    pruned = _action(CLEANUP, {}, tmp_path)
     assert pruned.returncode == 0 and pruned.outputs["removed"] == "false"
     assert not home.exists()
 
 
 def _has_uv() -> bool:
-    import shutil
-
     return shutil.which("uv") is not None
 
 
 @pytest.mark.parametrize("version", ["1.0; rm -rf /", "$(id)", "latest", "../x"])
 def test_bad_version_is_rejected_before_installing(version: str, tmp_path: Path) -> None:
-    result = actionrun.run_action(
-        ACTION, {"version": version, "paths": "x"}, temp=str(tmp_path), echo=False
-    )
+    result = _action(ACTION, {"version": version, "paths": "x"}, tmp_path)
     assert result.returncode == 2
     assert "neither a release version" in result.stdout
 
@@ -148,9 +164,9 @@ def test_evaluate_and_command_files() -> None:
 
 def test_required_input_and_unknown_input() -> None:
     with pytest.raises(actionrun.ActionError, match="required"):
-        actionrun.run_action(ACTION, {}, echo=False)
+        actionrun.run_action(str(REPO / ACTION), {}, echo=False)
     with pytest.raises(actionrun.ActionError, match="unknown input"):
-        actionrun.run_action(ACTION, {"paths": "x", "max_lines": "3"}, echo=False)
+        actionrun.run_action(str(REPO / ACTION), {"paths": "x", "max_lines": "3"}, echo=False)
 
 
 FAKE_UV = """#!/usr/bin/env bash
@@ -176,7 +192,7 @@ def test_default_version_is_the_actions_own(
     (bin_dir / "uv").chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("UV_LOG", str(tmp_path / "uv.log"))
-    result = actionrun.run_action(ACTION, {"paths": "x"}, temp=str(tmp_path / "t"), echo=False)
+    result = _action(ACTION, {"paths": "x"}, tmp_path / "t")
     assert result.step_outputs["install"]["version"] == "9.9.9"
     log = (tmp_path / "uv.log").read_text()
     assert f" --no-build {PROJECT.dist}=={workspace_version(str(REPO))}\n" in log
