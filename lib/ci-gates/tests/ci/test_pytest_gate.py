@@ -167,4 +167,8 @@ def test_run_without_a_build_cannot_run(make_repo: MakeRepo) -> None:
 
 
 def test_floor_runs_need_package_tests(tmp_path: Path) -> None:
-    assert pytest_gate.floor_runs(str(tmp_path), "acme_wc") == []  # no tests/package: nothing
+    assert pytest_gate.floor_jobs(str(tmp_path), "acme_wc") == (
+        [],
+        [],
+        [],
+    )  # no tests/package: nothing

@@ -14,6 +14,7 @@ from ci_gates.checks import artifacts, suites, testdeps
 from ci_gates.checks.testdeps import DepsError, declared
 from ci_gates.core import pins
 from ci_gates.core.config import validate
+from ci_gates.core.env import library_and_stamp
 from ci_gates.gates import pytest as pytest_gate
 
 MakeRepo = Callable[..., Path]
@@ -200,7 +201,7 @@ def test_what_the_suites_venv_installs(make_repo: MakeRepo) -> None:
     reqs, extras, stamp = pytest_gate.requirements(
         str(root), "acme-thing", "", ["lib/gates"], config
     )
-    library, _ = pytest_gate._library()
+    library, _ = library_and_stamp()
     assert reqs[:2] == ["pytest", "pytest-xdist"] and reqs[-1] == library
     assert "hypothesis" in reqs and "pyyaml>=6" in reqs
     assert "ci-gates" not in reqs  # the running library stands for it

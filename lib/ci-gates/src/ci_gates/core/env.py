@@ -97,6 +97,13 @@ def library_requirement() -> str:
     return f"{DIST}=={dist.version}"
 
 
+def library_and_stamp() -> tuple[str, str]:
+    """The library as a venv installs it (:func:`library_requirement`), and a stamp that
+    changes when a local source of it changes."""
+    source = source_dir()
+    return library_requirement(), (source_digest(source) if source else "")
+
+
 def source_digest(directory: str) -> str:
     """sha256 over a source checkout's ``pyproject.toml`` and ``src/`` (what a build packs).
 

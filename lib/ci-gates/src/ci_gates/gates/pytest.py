@@ -32,6 +32,7 @@ import os
 
 from ci_gates.checks import interpreters, suites
 from ci_gates.core import venvs
+from ci_gates.core.env import library_and_stamp
 from ci_gates.core.findings import (
     NOTE,
     VARIANT_RULE,
@@ -43,7 +44,7 @@ from ci_gates.core.findings import (
 )
 from ci_gates.core.pins import EVERYTHING, FLOOR_ENV, FLOOR_MACHINE
 from ci_gates.core.registry import Gate
-from ci_gates.gates import pytest_select
+from ci_gates.gates import pytest_select, pytest_side
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -225,9 +226,10 @@ def run_suite(
     parallel: bool = True,
     junit: str = JUNIT,
     suite: str = "",
+    out: Any = None,
 ) -> list[Finding]:
-    """Run pytest in ``suite`` (relative to ``root``; output streamed to ours) and return what
-    it found, its paths and test ids relative to ``root``."""
+    """Run pytest in ``suite`` (relative to ``root``; output streamed to ours, or to the file
+    ``out``) and return what it found, its paths and test ids relative to ``root``."""
     import subprocess
     import sys
 
@@ -238,7 +240,8 @@ def run_suite(
     sys.stderr.flush()
     cwd = os.path.join(root, suite) if suite else root
     cmd = command(python, args, parallel, report)
-    code = subprocess.run(cmd, cwd=cwd, env=env).returncode
+    to = {"stdout": out, "stderr": subprocess.STDOUT} if out is not None else {}
+    code = subprocess.run(cmd, cwd=cwd, env=env, **to).returncode
     try:
         with open(report, encoding="utf-8") as f:
             xml_text = f.read()
@@ -285,39 +288,29 @@ def _venv_python(
     return exe, env
 
 
-def _library() -> tuple[str, str]:
-    """The gate library as the suite's venv installs it (the tests import it), and a stamp
-    that changes when a local source of it changes."""
-    from ci_gates.core.env import library_requirement, source_digest, source_dir
-
-    requirement, source = library_requirement(), source_dir()
-    return requirement, (source_digest(source) if source else "")
-
-
-def floor_runs(root: str, package: str, suite: str = "", select: bool = True) -> list[Finding]:
-    """The package tests under each supported CPython other than the suite's own."""
+def floor_jobs(
+    root: str, package: str, suite: str = "", select: bool = True
+) -> tuple[list[pytest_select.Job], list[interpreters.Interpreter], list[Finding]]:
+    """The package tests' runs under each supported CPython other than the suite's own, those
+    CPythons, and the notes on the ones this machine lacks."""
     import sys
 
     if not os.path.isdir(os.path.join(root, suites.prefixed(suite, PACKAGE_TESTS))):
-        return []
+        return [], [], []
     pythons, notes = interpreters.for_gate(root)
-    found: list[Finding] = []
     here = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    library, stamp = _library()  # the package tests read the project's names with it
+    library, stamp = library_and_stamp()  # the package tests read the project's names with it
     deps = [*PACKAGE_TEST_DEPS, library]
-    for it in pythons:
-        if it.version == here:
-            continue  # the whole suite runs on this version
-        name = f"pytest-py{it.version}"
-        exe, env = _venv_python(root, name, deps, package, it.path, stamp=stamp)
+    others = [it for it in pythons if it.version != here]  # the whole suite runs on `here`
+    jobs = []
+    for it in others:
+        exe, env = _venv_python(root, f"pytest-py{it.version}", deps, package, it.path, stamp=stamp)
         junit = f"target/ci-gates/pytest-junit-py{it.version}.xml"
         label, tests = f"{suite or 'root'}-py{it.version}", (PACKAGE_TESTS,)
-        got = pytest_select.run(
-            run_suite, exe, root, env, suite, label, tests, select, False, junit=junit
+        jobs.append(
+            pytest_select.prepare(exe, root, env, suite, label, tests, select, False, junit=junit)
         )
-        found += [labelled(f, [interpreters.label(it)]) for f in got]
-        found.append(interpreters.checked_under(it))
-    return found + notes
+    return jobs, others, notes
 
 
 def run(root: str | None = None) -> list[Finding]:
@@ -345,14 +338,23 @@ def run(root: str | None = None) -> list[Finding]:
     if args:  # a chosen subset: in the suite its first path names; no floor runs
         where, rest = suites.route(shlex.split(args), [main, *extra_suites], main)
         return [*run_suite(python, root, env, tuple(rest), suite=where), partial_run(args)]
-    found: list[Finding] = []
-    for i, suite in enumerate([main, *extra_suites]):
-        junit = f"{JUNIT[: -len('.xml')]}-{i - 1}.xml" if i else JUNIT
-        whole = _default_args(root, suite)
-        found += pytest_select.run(
-            run_suite, python, root, env, suite, "", whole, select, junit=junit
+    jobs = [
+        pytest_select.prepare(
+            python, root, env, suite, "", _default_args(root, suite), select, junit=junit
         )
-    floor = floor_runs(root, n.package, main, select)
+        for i, suite in enumerate([main, *extra_suites])
+        for junit in [f"{JUNIT[: -len('.xml')]}-{i - 1}.xml" if i else JUNIT]
+    ]
+    floors, others, notes = floor_jobs(root, n.package, main, select)
+    results = pytest_side.run_all(run_suite, [*jobs, *floors])
+    found = [f for got in results[: len(jobs)] for f in got]
+    floor = []
+    for it, got in zip(others, results[len(jobs) :]):
+        floor += [
+            *(labelled(f, [interpreters.label(it)]) for f in got),
+            interpreters.checked_under(it),
+        ]
+    floor += notes
     if not any(f.rule == VARIANT_RULE for f in floor):
         return [*found, *floor]
 
@@ -387,7 +389,7 @@ def requirements(
         print("pytest: test dependencies from " + (", ".join(deps.sources) or "none"), flush=True)
     if any(testdeps.project_name(root, s) == LIBRARY for s in extra_suites):
         reqs += [LIBRARY, *load(root).packages()]
-    library, stamp = _library()
+    library, stamp = library_and_stamp()
     uses_library = any(testdeps.requirement_name(r) == LIBRARY for r in reqs)
     reqs = [r for r in reqs if testdeps.requirement_name(r) != LIBRARY]
     reqs = [*GATE.packages, *dict.fromkeys(reqs), *([library] if uses_library else [])]

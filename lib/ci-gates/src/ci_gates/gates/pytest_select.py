@@ -202,8 +202,70 @@ def prune(root: str, label: str, key: str) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
-def run(
-    run_suite: Any,
+class Job:
+    """One suite's run, prepared (:func:`prepare`): what it runs, then how its data moves on."""
+
+    def __init__(self, label: str, python: str, root: str, env: dict[str, str]) -> None:
+        self.label, self.python, self.root, self.env = label, python, root, env
+        self.args: tuple[str, ...] = ()
+        self.parallel = False
+        self.where_to: dict[str, str] = {}
+        self.runs = True  # False: nothing the change reaches, no process to start
+        self.recorded = False
+        self.chosen = Plan()
+        self.data: Data | None = None
+        self.key = self.path = self.out_dir = ""
+        self.now: dict[str, str] = {}
+        self.where: Where | None = None
+
+    @property
+    def alone(self) -> bool:
+        """It keeps every core busy itself (pytest-xdist): no other suite beside it."""
+        return self.runs and self.parallel
+
+    def execute(self, run_suite: Any, out: Any = None) -> list[Finding]:
+        """Run it through ``run_suite`` (its output to ``out``, a file, or ours)."""
+        if not self.runs:
+            return []
+        extra = {"out": out} if out is not None else {}
+        found = list(
+            run_suite(
+                self.python, self.root, self.env, self.args, self.parallel, **self.where_to, **extra
+            )
+        )
+        if self.recorded and not self.chosen.reason:  # every selected test was removed
+            found = [f for f in found if f.rule != "PY002"]
+        return found
+
+    def finish(self, found: list[Finding]) -> list[Finding]:
+        """The run's note, and its records kept when it passed."""
+        if not self.recorded:
+            return found
+        tests, edges = pytest_deps.collect(self.out_dir)
+        chosen, data, label = self.chosen, self.data, self.label
+        notes: list[Finding] = []
+        if not chosen.reason:  # counted from what ran: a new test file's tests were not known
+            why = chosen.why if chosen.files else "nothing it reaches changed"
+            total = chosen.total + len(set(tests) - set(data.tests if data else ()))
+            notes.append(selected_run(label, len(tests), total, why))
+        ran = _junit_cases(os.path.join(self.root, self.where_to["junit"])) if self.runs else 0
+        if any(f.severity != NOTE for f in found):
+            # A failing run never moves the data on: the next run compares with the last passing
+            # one, so it reaches at least what this one did (and a file that failed to collect).
+            print(f"pytest: {label}: selection data kept as of the last passing run", flush=True)
+        elif ran > len(tests):  # a test ran unrecorded: it would never be selected again
+            print(
+                f"pytest: {label}: {ran - len(tests)} tests ran unrecorded; data kept", flush=True
+            )
+        elif self.where is not None:
+            kept = data if not chosen.reason else None
+            _keep(kept, self.path, self.key, self.now, self.where, tests, edges)
+            prune(self.root, label, self.key)
+        shutil.rmtree(self.out_dir, ignore_errors=True)
+        return [*found, *notes]
+
+
+def prepare(
     python: str,
     root: str,
     env: dict[str, str],
@@ -214,20 +276,22 @@ def run(
     parallel: bool = True,
     *,
     junit: str,
-) -> list[Finding]:
-    """Run the suite in ``suite`` through ``run_suite`` (:func:`ci_gates.gates.pytest.run_suite`):
-    the tests a change reaches, or ``whole`` (its whole-suite arguments); record what ran."""
+) -> Job:
+    """The run of the suite in ``suite``: the tests a change reaches, or ``whole`` (its
+    whole-suite arguments), recorded unless nothing will select from it."""
     from ci_gates.checks import suites
     from ci_gates.gates.pytest_recorder import ONLY, OURS, OUT, ROOT, SITE
 
     label = label or suite or "root"
     test_dirs = [suites.prefixed(suite, p).rstrip("/") for p in suites.test_paths(root, suite)[0]]
-    where_to = {"suite": suite, "junit": junit}
+    job = Job(label, python, root, env)
+    job.where_to = {"suite": suite, "junit": junit}
+    job.args, job.parallel = whole, parallel
     venv = os.path.dirname(os.path.dirname(python))
     site = site_packages(venv)
     if not site:  # not a venv this gate made: run it as before
-        return list(run_suite(python, root, env, whole, parallel, **where_to))
-    env = {k: v for k, v in env.items() if k not in OURS}
+        return job
+    job.env = env = {k: v for k, v in env.items() if k not in OURS}
     why_all = disabled() or ("" if select else NO_SELECT)
     here = _suite_dir(root, label)
     if not why_all and not os.path.isdir(here):
@@ -237,56 +301,43 @@ def run(
         why_all = "the first run in this checkout; the next run records what each test reaches"
     if why_all:  # nothing will select from this run: no recording, no data moved on
         print(f"pytest: {label}: every test runs, unrecorded ({why_all})", flush=True)
-        return list(run_suite(python, root, env, whole, parallel, **where_to))
+        return job
     install_recorder(site)
     packages = tracked_packages(site)
-    key = environment_key(venv, site)
-    now = fingerprint(root, site, packages)
-    where = Where(root, suite, site)
-    path = data_path(root, label, key)
-    data = Data.load(path)
-    chosen = plan(data, key, now, where, test_dirs)
-    out_dir = os.path.join(os.path.dirname(path), f"run-{os.getpid()}")
-    shutil.rmtree(out_dir, ignore_errors=True)
+    job.recorded = True
+    job.key = environment_key(venv, site)
+    job.now = fingerprint(root, site, packages)
+    job.where = Where(root, suite, site)
+    job.path = data_path(root, label, job.key)
+    job.data = Data.load(job.path)
+    job.chosen = chosen = plan(job.data, job.key, job.now, job.where, test_dirs)
+    job.out_dir = os.path.join(os.path.dirname(job.path), f"run-{os.getpid()}")
+    shutil.rmtree(job.out_dir, ignore_errors=True)
     # A suite run by a test of another one (a gate's own tests) records for itself, never
     # into that test's record nor with its list of tests to keep (``env`` lost OURS above).
-    extra = {OUT: out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
-    args: tuple[str, ...] = ("-p", PLUGIN)
-    found: list[Finding] = []
+    extra = {OUT: job.out_dir, ROOT: root, SITE: os.pathsep.join([site, *packages])}
+    job.args = ("-p", PLUGIN)
     if chosen.reason:
         print(f"pytest: {label}: every test runs ({chosen.reason})", flush=True)
-        args += whole
+        job.args += whole
     elif chosen.files:
-        only = os.path.join(out_dir, "only.json")
-        os.makedirs(out_dir, exist_ok=True)
+        only = os.path.join(job.out_dir, "only.json")
+        os.makedirs(job.out_dir, exist_ok=True)
         with open(only, "w", encoding="utf-8") as f:
-            json.dump({"ids": chosen.ids, "known": sorted(data.tests) if data else []}, f)
+            known = sorted(job.data.tests) if job.data else []
+            json.dump({"ids": chosen.ids, "known": known}, f)
         extra[ONLY] = only
-        args += tuple(chosen.files)
-        parallel = parallel and chosen.seconds >= PARALLEL_FROM
-    ran_suite = bool(chosen.reason or chosen.files)
-    if ran_suite:
-        found = list(run_suite(python, root, {**env, **extra}, args, parallel, **where_to))
-        if not chosen.reason:  # every selected test was removed: nothing is left to run
-            found = [f for f in found if f.rule != "PY002"]
-    tests, edges = pytest_deps.collect(out_dir)
-    notes: list[Finding] = []
-    if not chosen.reason:  # counted from what ran: a new test file's tests were not known
-        why = chosen.why if chosen.files else "nothing it reaches changed"
-        total = chosen.total + len(set(tests) - set(data.tests if data else ()))
-        notes.append(selected_run(label, len(tests), total, why))
-    ran = _junit_cases(os.path.join(root, junit)) if ran_suite else 0
-    if any(f.severity != NOTE for f in found):
-        # A failing run never moves the data on: the next run compares with the last passing
-        # one, so it reaches at least what this one did (and a file that failed to collect).
-        print(f"pytest: {label}: selection data kept as of the last passing run", flush=True)
-    elif ran > len(tests):  # a test ran unrecorded: it would never be selected again
-        print(f"pytest: {label}: {ran - len(tests)} tests ran unrecorded; data kept", flush=True)
-    else:
-        _keep(data if not chosen.reason else None, path, key, now, where, tests, edges)
-        prune(root, label, key)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    return [*found, *notes]
+        job.args += tuple(chosen.files)
+        job.parallel = parallel and chosen.seconds >= PARALLEL_FROM
+    job.runs = bool(chosen.reason or chosen.files)
+    job.env = {**env, **extra}
+    return job
+
+
+def run(run_suite: Any, *args: Any, **kwargs: Any) -> list[Finding]:
+    """:func:`prepare` the run (same arguments after ``run_suite``), run it, finish it."""
+    job = prepare(*args, **kwargs)
+    return job.finish(job.execute(run_suite))
 
 
 def _junit_cases(report: str) -> int:
