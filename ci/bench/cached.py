@@ -131,18 +131,17 @@ def warm(root: str) -> list[Row]:
     ]
 
 
-def selected(root: str) -> str:
-    """The pytest gate's notes of the last run: how many tests each suite ran."""
+def selected(root: str) -> tuple[str, float]:
+    """The pytest gate's notes of the last run (how many tests each suite ran) and its seconds."""
     with open(os.path.join(root, "target", "ci-gates", "report.json"), encoding="utf-8") as f:
-        results = json.load(f)["results"]
+        results = [r for r in json.load(f)["results"] if r["gate"] == "pytest"]
     notes = [
         f["message"].split(": the change")[0].split("on CPython ")[-1]
         for r in results
-        if r["gate"] == "pytest"
         for f in r.get("findings", ())
         if f.get("rule") == "PY005"
     ]
-    return "; ".join(notes)
+    return "; ".join(notes), sum(float(r["seconds"]) for r in results)
 
 
 def recorded(root: str) -> bool:
@@ -159,7 +158,7 @@ def edited(root: str, rel: str, what: str, target: str, limit: float) -> Row:
     path = os.path.join(root, rel)
     with open(path, encoding="utf-8") as f:
         original = f.read()
-    tests = ""
+    tests, pytest_took = "", 0.0
     try:
         with open(path, "a", encoding="utf-8") as f:
             # As `ruff format` would leave it; a new line each time, or the cache would serve
@@ -167,20 +166,24 @@ def edited(root: str, rel: str, what: str, target: str, limit: float) -> Row:
             f.write(f"\n\n# bench: one edited line ({time.time_ns()})\n")
         took, _ = nox(root, "-s", "gates")
         names = ran(root)
-        tests = selected(root)
+        tests, pytest_took = selected(root)
     finally:
         with open(path, "w", encoding="utf-8") as f:
             f.write(original)
     nox(root, "-s", "gates")  # back to the committed state's passes
     want = expected(root, rel.replace(os.sep, "/"))
     extra = "" if set(names) == want else f" (expected {', '.join(sorted(want))})"
+    # The target is the pytest gate's (the issue's "the pytest gate ≤ 10 s"); the whole run
+    # is shown beside it: the other gates the file is an input of run too.
     return Row(
         "cached",
         f"`nox -s gates` after editing one {what} (`{rel}`)",
-        f"{took:.1f} s; ran {len(names)}: {', '.join(names)}{extra}"
-        + (f"; pytest ran {tests}" if tests else ""),
+        f"the pytest gate {pytest_took:.1f} s, `nox -s gates` {took:.1f} s; ran {len(names)}: "
+        f"{', '.join(names)}{extra}" + (f"; pytest ran {tests}" if tests else ""),
         target,
-        (verdict(took <= limit) if limit < 1e9 else "info") if set(names) == want else "missed",
+        (verdict(pytest_took <= limit) if limit < 1e9 else "info")
+        if set(names) == want
+        else "missed",
     )
 
 
@@ -190,7 +193,7 @@ def measure(root: str) -> list[Row]:
         edited(root, TEST_FILE, "test file", "", 1e9)
     return [
         *rows,
-        edited(root, TEST_FILE, "test file", "≤ 10 s", 10.0),
+        edited(root, TEST_FILE, "test file", "the pytest gate ≤ 10 s", 10.0),
         edited(root, GATE_MODULE, "gate module of the library", "info: the tests it reaches", 1e9),
     ]
 
