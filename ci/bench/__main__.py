@@ -40,7 +40,8 @@ METHOD = {
     f"{cached.WARM_RUNS} rounds after 2 warm-up rounds, medians; (b) one line appended to a test "
     "file of the library's suite (`test_loc.py`: 1.5 s of tests, the median test file), then "
     "`nox -s gates`, naming the gates that ran and how many tests the pytest gate selected "
-    "(restored after); (c) the same for a gate module of the library (the library that runs is "
+    "(restored after), judged on the pytest gate's own seconds (from the run's report.json; "
+    "the other gates the file is an input of run beside it); (c) the same for a gate module of the library (the library that runs is "
     "in every gate's digest, so every gate runs again; the pytest gate selects the tests that "
     "reach the module). Selection data from a recorded run first (an untimed edit when there "
     "is none). One run each.",
