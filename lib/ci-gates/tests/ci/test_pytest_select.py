@@ -153,6 +153,17 @@ def test_data_round_trips_and_an_old_format_is_none(tmp_path: Path) -> None:
             "a Python process it started (uv) may import src/p/m.py",
         ),
         ({"python": ["uv"]}, "docs/a.md", ""),
+        ({"python": ["python3.9:site"]}, "tools/gen.py", ""),
+        (
+            {"python": ["python3.9:site"]},
+            "site:p/m.py",
+            "a Python process it started (python3.9) may import site:p/m.py",
+        ),
+        (
+            {"python": ["python3.9:site", "sh"]},
+            "tools/gen.py",
+            "a Python process it started (python3.9) may import tools/gen.py",
+        ),
         ({"pycwd": ["lib"]}, "lib/tests/test_x.py", ""),
         ({"pycwd": ["lib"]}, "lib/README.md", "a process it started was pointed at lib"),
         ({"prefixes": ["lib"]}, "lib/tests/test_x.py", "a process it started was pointed at lib"),

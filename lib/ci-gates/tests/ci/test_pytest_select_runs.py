@@ -7,6 +7,7 @@ that makes the whole suite fail always selects a test that fails.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,38 @@ def test_processes_a_test_starts_reach_it_by_what_they_can_read(tmp_path: Path) 
     assert fx.run(root, venv)[0] == {"test_add"}
     _edit(root, venv, "module body")
     assert "test_children" in fx.run(root, venv)[0]
+
+
+STARTERS = """import os
+import subprocess
+import sys
+
+TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools")
+
+
+def test_contained(tmp_path):
+    subprocess.run([sys.executable, "-S", "-c", "pass"], cwd=tmp_path, check=True)
+
+
+def test_local(tmp_path):
+    subprocess.run([os.path.join(TOOLS, "python"), "-S", "-c", "pass"], cwd=tmp_path, check=True)
+"""
+
+
+def test_a_python_outside_the_repository_reaches_only_the_installed_modules(tmp_path: Path) -> None:
+    """A Python that cannot record, outside the repository and given no path in it, imports
+    the project's installed packages, not a module elsewhere in the tree; one in the
+    repository (a venv's link to an interpreter) may import anything there."""
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    (root / "tests" / "test_starters.py").write_text(STARTERS, encoding="utf-8")
+    (root / "tools").mkdir()
+    (root / "tools" / "gen.py").write_text("X = 1\n", encoding="utf-8")
+    (root / "tools" / "python").symlink_to(sys.executable)
+    fx.run(root, venv)
+    (root / "tools" / "gen.py").write_text("X = 2\n", encoding="utf-8")
+    assert fx.run(root, venv)[0] == {"test_local"}
+    _edit(root, venv, "module body")
+    assert {"test_contained", "test_local"} <= fx.run(root, venv)[0]
 
 
 def test_the_first_run_in_a_checkout_is_unrecorded_and_the_next_records(tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ import hashlib
 import json
 import os
 
+from ci_gates.gates.pytest_recorder import SITE_ONLY
+
 DEPS = ("run", "imports", "reads", "lists", "prefixes", "pycwd")
 
 
@@ -213,11 +215,18 @@ def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
         return "it ran what cannot be traced"
     programs = [str(p) for p in test.get("python", ())]  # type: ignore[attr-defined]
     if programs:
-        # A Python process that cannot record may import any module; a test module only by a
-        # path it was given (its working directory, an argument: ``prefixes`` below).
-        modules = [p for p in change.paths if p.endswith(".py") and not _test_module(p)]
+        # A Python process that cannot record may import any module (one that is contained,
+        # any installed one); a test module only by a path it was given (its working
+        # directory, an argument: ``prefixes`` below).
+        anywhere = any(not p.endswith(SITE_ONLY) for p in programs)
+        modules = [
+            p
+            for p in change.paths
+            if p.endswith(".py") and not _test_module(p) and (anywhere or p.startswith("site:"))
+        ]
         if modules:
-            return f"a Python process it started ({min(programs)}) may import {min(modules)}"
+            name = min(programs).removesuffix(SITE_ONLY)
+            return f"a Python process it started ({name}) may import {min(modules)}"
     for kind in ("run", "imports"):
         hit = reach.intersection(test.get(kind, ()))  # type: ignore[arg-type]
         if hit:

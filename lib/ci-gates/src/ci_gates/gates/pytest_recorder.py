@@ -19,8 +19,10 @@ fixture's setup, the session) it records:
   program that is not Python and is given an absolute path outside the root works there: the
   working directory it merely inherited is left out);
 - ``pycwd``: the working directory a Python it started inherited (test modules left out);
-- ``python``: it started a Python that cannot record (``-S``, another interpreter, ``uv``, a
-  shell running python): it may import any module, and reads what its ``prefixes`` name;
+- ``python``: it started a Python that cannot record (``-S``, another interpreter, ``uv run``,
+  a shell running python): it may import any module, and reads what its ``prefixes`` name;
+  the program's name ends in ``:site`` when that Python is outside the repository and given no
+  path in it (it may import the installed packages only; its directory is in ``pycwd``);
 - ``opaque``: it forked, lost the tracer, or started a process the recorder could not read: it
   may depend on anything.
 
@@ -50,6 +52,10 @@ OURS = (OUT, ROOT, SITE, ONLY, KEY)
 SESSION = "session"
 SHELLS = ("sh", "bash", "dash", "zsh")
 LAUNCHERS = ("uv", "uvx", "pipx", "tox", "hatch", "pdm", "poetry")
+# uv commands that make environments, install and find interpreters: they import no module of
+# the project (a build backend they run works in the directory they are given, a path below).
+UV_MANAGES = ("pip", "venv", "python", "cache", "self", "version", "help")
+SITE_ONLY = ":site"  # after a program name: a Python that may import only installed packages
 
 
 class Recorder:
@@ -58,7 +64,7 @@ class Recorder:
         self.root = os.path.realpath(os.environ[ROOT])
         site, *self.packages = os.environ.get(SITE, "").split(os.pathsep)
         self.site = os.path.realpath(site) if site else ""
-        here = os.path.abspath(os.environ[ROOT])
+        self.here = here = os.path.abspath(os.environ[ROOT])
         self.prefixes: tuple[str, ...] = (self.root + os.sep, here + os.sep)
         self.prefixes += (self.site + os.sep, site + os.sep) if site else ()
         self.key = key
@@ -233,17 +239,23 @@ class Recorder:
             program = _which(program, path=environ.get("PATH")) or program
         base = os.path.basename(program)
         interpreter = self.python_of(program)
-        runs_python = bool(interpreter) or base in LAUNCHERS
+        command = next((a for a in args[1:] if not a.startswith("-")), "")
+        launcher = base in LAUNCHERS and not (base == "uv" and command in UV_MANAGES)
+        runs_python = bool(interpreter) or launcher
         runs_python = runs_python or base in SHELLS and "python" in " ".join(args[1:])
         if interpreter and self.records(interpreter, args, environ):
             return  # it writes its own record
-        if runs_python:
-            # Python that cannot record (another interpreter, ``-S``, uv): it may import any
-            # module of the project; its test modules only by a path, which it is given below.
-            self.now["python"].add(base)
         changed = [v for k, v in environ.items() if k not in OURS and self.environ.get(k) != v]
         words = [*args, *changed]
         pointed = [self._inside(where, w) for w in words]
+        if runs_python:
+            # Python that cannot record (another interpreter, ``-S``, uv run): it may import
+            # any module of the project; its test modules only by a path, given below. One
+            # outside the repository, given no path in it, reaches the repository only by its
+            # directory (below) and the installed packages.
+            contained = bool(interpreter) and not any(pointed[1:])
+            contained = contained and not self._local(program) and not self._local(interpreter)
+            self.now["python"].add(base + (SITE_ONLY if contained else ""))
         elsewhere = any(not p and os.path.isabs(w) for p, w in zip(pointed[1:], words[1:]))
         self.now["prefixes"].update(p for found in pointed for p in found)
         if not inherited:
@@ -267,6 +279,15 @@ class Recorder:
                 if path.startswith(self.root + os.sep) or path == self.root:
                     out.append(path)
         return out
+
+    def _local(self, path: str) -> bool:
+        """A program in the repository that is not the suite's own interpreter (a venv there
+        may hold a ``.pth`` or an editable install pointing anywhere in the repository). A
+        venv's ``python`` is a link: where it is, not what it links to, says whose it is."""
+        where = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+        if where == os.path.realpath(os.path.dirname(sys.executable)):
+            return False
+        return (where + os.sep).startswith((self.root + os.sep, self.here + os.sep))
 
     def python_of(self, program: str) -> str:
         """The interpreter ``program`` runs on ("" when it is not Python)."""
