@@ -216,7 +216,14 @@ TOOLS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def test_contained(tmp_path):
-    subprocess.run([sys.executable, "-S", "-c", "pass"], cwd=tmp_path, check=True)
+    here = os.path.join(os.path.dirname(TOOLS), "bin")  # where programs are, not modules
+    env = {**os.environ, "PATH": here + os.pathsep + os.environ["PATH"]}
+    subprocess.run([sys.executable, "-S", "-c", "pass"], cwd=tmp_path, env=env, check=True)
+
+
+def test_given_a_path(tmp_path):
+    env = {**os.environ, "PYTHONPATH": TOOLS}
+    subprocess.run([sys.executable, "-S", "-c", "pass"], cwd=tmp_path, env=env, check=True)
 
 
 def test_local(tmp_path):
@@ -235,9 +242,9 @@ def test_a_python_outside_the_repository_reaches_only_the_installed_modules(tmp_
     (root / "tools" / "python").symlink_to(sys.executable)
     fx.run(root, venv)
     (root / "tools" / "gen.py").write_text("X = 2\n", encoding="utf-8")
-    assert fx.run(root, venv)[0] == {"test_local"}
+    assert fx.run(root, venv)[0] == {"test_local", "test_given_a_path"}
     _edit(root, venv, "module body")
-    assert {"test_contained", "test_local"} <= fx.run(root, venv)[0]
+    assert {"test_contained", "test_local", "test_given_a_path"} <= fx.run(root, venv)[0]
 
 
 def test_the_first_run_in_a_checkout_is_unrecorded_and_the_next_records(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ LAUNCHERS = ("uv", "uvx", "pipx", "tox", "hatch", "pdm", "poetry")
 # uv commands that make environments, install and find interpreters: they import no module of
 # the project (a build backend they run works in the directory they are given, a path below).
 UV_MANAGES = ("pip", "venv", "python", "cache", "self", "version", "help")
+IMPORT_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
 SITE_ONLY = ":site"  # after a program name: a Python that may import only installed packages
 
 
@@ -245,15 +246,16 @@ class Recorder:
         runs_python = runs_python or base in SHELLS and "python" in " ".join(args[1:])
         if interpreter and self.records(interpreter, args, environ):
             return  # it writes its own record
-        changed = [v for k, v in environ.items() if k not in OURS and self.environ.get(k) != v]
-        words = [*args, *changed]
+        changed = {k: v for k, v in environ.items() if k not in OURS and self.environ.get(k) != v}
+        words = [*args, *changed.values()]
         pointed = [self._inside(where, w) for w in words]
         if runs_python:
             # Python that cannot record (another interpreter, ``-S``, uv run): it may import
             # any module of the project; its test modules only by a path, given below. One
-            # outside the repository, given no path in it, reaches the repository only by its
-            # directory (below) and the installed packages.
-            contained = bool(interpreter) and not any(pointed[1:])
+            # outside the repository, given no path in it (an argument, an import variable),
+            # reaches the repository only by its directory (below) and the installed packages.
+            env = [self._inside(where, changed[k]) for k in IMPORT_ENV if k in changed]
+            contained = bool(interpreter) and not any(pointed[1 : len(args)]) and not any(env)
             contained = contained and not self._local(program) and not self._local(interpreter)
             self.now["python"].add(base + (SITE_ONLY if contained else ""))
         elsewhere = any(not p and os.path.isabs(w) for p, w in zip(pointed[1:], words[1:]))
