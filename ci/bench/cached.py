@@ -149,7 +149,7 @@ def recorded(root: str) -> bool:
     import glob
 
     return bool(
-        glob.glob(os.path.join(root, "target", "ci-gates", "select", "*", "*", "data.json"))
+        glob.glob(os.path.join(root, "target", "ci-gates", "select", "*", "*", "data*.json"))
     )
 
 

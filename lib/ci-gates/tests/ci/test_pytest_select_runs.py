@@ -19,6 +19,10 @@ pytestmark = pytest.mark.slow
 ALL = fx.TESTS
 
 
+def _kept(root: Path) -> list[Path]:
+    return sorted((root / "target" / "ci-gates" / "select").rglob("data*.json"))
+
+
 def _edit(root: Path, venv: Path, edit: str) -> None:
     def change(rel: str, old: str, new: str) -> None:
         path = root / rel
@@ -90,13 +94,12 @@ def test_no_select_and_no_cache_run_everything(
     fx.run(root, venv)
     _edit(root, venv, "test file")
     assert fx.run(root, venv, select=False)[0] == ALL
-    records = list((root / "target" / "ci-gates" / "select").rglob("data.json"))
-    before = [p.read_bytes() for p in records]
+    before = _kept(root)
     _edit(root, venv, "module-level constant")
     # The full run was not recorded (nothing selects from it): the data is the first run's,
     # so the next run reaches both edits.
     assert fx.run(root, venv)[0] == {"test_add", "test_scale"}
-    assert records and before != [p.read_bytes() for p in records]  # the selected run records
+    assert before and len(_kept(root)) == len(before) + 1  # the selected run records
 
 
 @pytest.mark.parametrize(
@@ -247,11 +250,26 @@ def test_a_python_outside_the_repository_reaches_only_the_installed_modules(tmp_
     assert {"test_contained", "test_local", "test_given_a_path"} <= fx.run(root, venv)[0]
 
 
+def test_a_change_undone_selects_against_the_run_before_it(tmp_path: Path) -> None:
+    """A run served from the result cache records nothing: after an edit's run and its undoing,
+    the next edit selects against the data of the run before the first edit, not the latest."""
+    root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
+    fx.run(root, venv)
+    module = root / "src" / "calc" / "add.py"
+    original = module.read_text(encoding="utf-8")
+    _edit(root, venv, "module body")
+    assert "test_mul" in fx.run(root, venv)[0]
+    module.write_text(original, encoding="utf-8")  # undone; the gate's cache serves this state
+    _edit(root, venv, "test file")
+    assert fx.run(root, venv)[0] == {"test_add"}
+    assert len(_kept(root)) == 3
+
+
 def test_the_first_run_in_a_checkout_is_unrecorded_and_the_next_records(tmp_path: Path) -> None:
     root, venv = fx.make(tmp_path / "proj", tmp_path / "venv"), tmp_path / "venv"
     shutil.rmtree(root / "target" / "ci-gates" / "select")
     assert fx.run(root, venv)[0] == ALL
-    assert not list((root / "target" / "ci-gates" / "select").rglob("data.json"))
+    assert not _kept(root)
     _edit(root, venv, "test file")
     assert fx.run(root, venv)[0] == ALL  # nothing to select from yet: it records now
     _edit(root, venv, "module-level constant")

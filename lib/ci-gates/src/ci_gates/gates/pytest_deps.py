@@ -19,13 +19,18 @@ directories it listed, and paths a process it started was pointed at reach it by
 from __future__ import annotations
 
 import ast
+import glob
 import hashlib
 import json
 import os
+import shutil
+import time
 
 from ci_gates.gates.pytest_recorder import SITE_ONLY
 
 DEPS = ("run", "imports", "reads", "lists", "prefixes", "pycwd")
+DATA_DIR = os.path.join("target", "ci-gates", "select")
+KEEP = 3  # passing runs whose data is kept: a change undone selects against the run before it
 
 
 def skeleton(source: bytes) -> str:
@@ -86,7 +91,7 @@ def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]
 
 
 class Data:
-    """One suite's selection data in one environment (``<dir>/data.json``)."""
+    """One passing run's selection data of a suite in one environment (``<dir>/data-<time>.json``)."""
 
     FORMAT = 2
 
@@ -248,3 +253,30 @@ def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
                     if not path.startswith("site:"):
                         return f"a process it started was pointed at {prefix}"
     return ""
+
+
+def data_path(root: str, label: str, key: str) -> str:
+    """Where a passing run's data goes: a new file, next to the data of the runs before it."""
+    return os.path.join(suite_dir(root, label), key, f"data-{time.time_ns()}.json")
+
+
+def snapshots(root: str, label: str, key: str) -> list[str]:
+    """The kept data of one environment, oldest first."""
+    found = glob.glob(os.path.join(suite_dir(root, label), key, "data*.json"))
+    return sorted(found, key=lambda p: (os.path.getmtime(p), p))
+
+
+def suite_dir(root: str, label: str) -> str:
+    """Where one suite's data is kept, one directory per environment key."""
+    return os.path.join(root, DATA_DIR, label.replace("/", "+") or "root")
+
+
+def prune(root: str, label: str, key: str) -> None:
+    """Keep one environment's data per suite (another key is another environment), and the
+    data of its last :data:`KEEP` passing runs."""
+    base = suite_dir(root, label)
+    for other in glob.glob(os.path.join(base, "*")):
+        if os.path.basename(other) != key:
+            shutil.rmtree(other, ignore_errors=True)
+    for old in snapshots(root, label, key)[:-KEEP]:
+        os.remove(old)

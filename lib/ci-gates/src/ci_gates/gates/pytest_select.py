@@ -21,13 +21,13 @@ in CI on the default branch (``CI`` and ``GITHUB_REF`` naming it, or no ``GITHUB
 ``--no-select`` among the gate's pytest arguments, or with other pytest arguments (the run is
 the one asked for).
 
-The data lives in ``target/ci-gates/select/<suite>/<environment key>/data.json``, one per suite
-and environment, never shared: another environment has another key and starts from a full run.
+The data lives in ``target/ci-gates/select/<suite>/<environment key>/data-<time>.json``, the
+last :data:`KEEP` passing runs' per suite and environment, never shared: another environment
+has another key and starts from a full run. A run selects against the kept data closest to now.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import shutil
@@ -35,7 +35,7 @@ from typing import Any
 
 from ci_gates.core.findings import NOTE, Finding, finding_of, rule
 from ci_gates.gates import pytest_deps
-from ci_gates.gates.pytest_deps import Change, Data
+from ci_gates.gates.pytest_deps import Change, Data, data_path, prune, snapshots, suite_dir
 from ci_gates.gates.pytest_select_env import (
     PLUGIN,
     environment_key,
@@ -45,7 +45,6 @@ from ci_gates.gates.pytest_select_env import (
     tracked_packages,
 )
 
-DATA_DIR = os.path.join("target", "ci-gates", "select")
 NO_SELECT = "--no-select"
 LOCKS = {"uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "pdm.toml"}
 CONFIGS = {"conftest.py", "pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "pytest.ini"}
@@ -186,20 +185,17 @@ def plan(
     return out
 
 
-def data_path(root: str, label: str, key: str) -> str:
-    return os.path.join(_suite_dir(root, label), key, "data.json")
-
-
-def _suite_dir(root: str, label: str) -> str:
-    return os.path.join(root, DATA_DIR, label.replace("/", "+") or "root")
-
-
-def prune(root: str, label: str, key: str) -> None:
-    """Keep one environment's data per suite (another key is another environment)."""
-    base = os.path.dirname(os.path.dirname(data_path(root, label, key)))
-    for other in glob.glob(os.path.join(base, "*")):
-        if os.path.basename(other) != key:
-            shutil.rmtree(other, ignore_errors=True)
+def _closest(
+    paths: list[str], key: str, now: dict[str, str], where: Where, test_dirs: list[str]
+) -> tuple[Plan, Data | None]:
+    """The plan against the kept data whose state is closest to now (fewest seconds of tests
+    to run; the newest of equals): a run served from the result cache moves no data on, so
+    after a change and its undoing the latest data is not the nearest; each is a passing
+    run's, so each is safe."""
+    found = [(plan(d, key, now, where, test_dirs), d) for d in map(Data.load, reversed(paths)) if d]
+    if not found:
+        return plan(None, key, now, where, test_dirs), None
+    return min(found, key=lambda p: (bool(p[0].reason), p[0].seconds, len(p[0].ids)))
 
 
 class Job:
@@ -293,7 +289,7 @@ def prepare(
         return job
     job.env = env = {k: v for k, v in env.items() if k not in OURS}
     why_all = disabled() or ("" if select else NO_SELECT)
-    here = _suite_dir(root, label)
+    here = suite_dir(root, label)
     if not why_all and not os.path.isdir(here):
         # A checkout's first run: nothing to select from yet, and a clone may never run again
         # (a cold start pays no recording); the next run records.
@@ -309,8 +305,9 @@ def prepare(
     job.now = fingerprint(root, site, packages)
     job.where = Where(root, suite, site)
     job.path = data_path(root, label, job.key)
-    job.data = Data.load(job.path)
-    job.chosen = chosen = plan(job.data, job.key, job.now, job.where, test_dirs)
+    kept = snapshots(root, label, job.key)
+    job.chosen, job.data = _closest(kept, job.key, job.now, job.where, test_dirs)
+    chosen = job.chosen
     job.out_dir = os.path.join(os.path.dirname(job.path), f"run-{os.getpid()}")
     shutil.rmtree(job.out_dir, ignore_errors=True)
     # A suite run by a test of another one (a gate's own tests) records for itself, never
@@ -362,6 +359,7 @@ def _keep(
     """Store a passing run's records: a whole run replaces the data, a selected one updates it."""
     fresh = data is None
     data = Data(path) if data is None else data
+    data.path = path  # a new file: the data it started from stays for a later run
     if not fresh:
         data.forget_files(set(data.files) - set(now), where.suite)
     data.update(tests, edges)
