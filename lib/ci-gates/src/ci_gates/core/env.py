@@ -61,10 +61,34 @@ def source_dir() -> str:
     package = os.path.dirname(os.path.abspath(ci_gates.__file__))
     src = os.path.dirname(package)
     top = os.path.dirname(src)
-    if os.path.basename(src) != "src" or not os.path.isfile(os.path.join(top, "pyproject.toml")):
+    return top if os.path.basename(src) == "src" and _is_source(top) else ""
+
+
+def _is_source(top: str) -> bool:
+    try:
+        with open(os.path.join(top, "pyproject.toml"), encoding="utf-8") as f:
+            named = f'name = "{DIST}"' in f.read()
+    except OSError:
+        return False
+    return named and os.path.isdir(os.path.join(top, "src", "ci_gates"))
+
+
+def installed_source() -> str:
+    """The source checkout the installed library was built from (PEP 610: a local directory
+    that still holds it), or ""."""
+    from importlib import metadata
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    try:
+        direct = metadata.distribution(DIST).read_text("direct_url.json") or ""
+        url = json.loads(direct)["url"] if direct else ""
+    except (metadata.PackageNotFoundError, ValueError, KeyError, TypeError):
         return ""
-    with open(os.path.join(top, "pyproject.toml"), encoding="utf-8") as f:
-        return top if f'name = "{DIST}"' in f.read() else ""
+    if not isinstance(url, str) or not url.startswith("file:"):
+        return ""
+    path = url2pathname(urlparse(url).path)
+    return path if _is_source(path) else ""
 
 
 def library_requirement() -> str:
@@ -99,9 +123,13 @@ def library_requirement() -> str:
 
 def library_and_stamp() -> tuple[str, str]:
     """The library as a venv installs it (:func:`library_requirement`), and a stamp that
-    changes when a local source of it changes."""
-    source = source_dir()
-    return library_requirement(), (source_digest(source) if source else "")
+    changes when a local source of it changes.
+
+    The running source and an installed copy built from a local checkout name that checkout
+    alike: `nox` (the source on ``sys.path``) and an agent's Stop hook (the gates environment's
+    copy) must share the suite's venv, not re-create it at each switch."""
+    source = source_dir() or installed_source()
+    return (source, source_digest(source)) if source else (library_requirement(), "")
 
 
 def source_digest(directory: str) -> str:
