@@ -188,14 +188,25 @@ def plan(
 def _closest(
     paths: list[str], key: str, now: dict[str, str], where: Where, test_dirs: list[str]
 ) -> tuple[Plan, Data | None]:
-    """The plan against the kept data whose state is closest to now (fewest seconds of tests
-    to run; the newest of equals): a run served from the result cache moves no data on, so
-    after a change and its undoing the latest data is not the nearest; each is a passing
-    run's, so each is safe."""
-    found = [(plan(d, key, now, where, test_dirs), d) for d in map(Data.load, reversed(paths)) if d]
-    if not found:
+    """The plan against the kept data whose state is closest to now (the fewest seconds of tests
+    to run, each test's seconds as last recorded; then the fewest tests; the newest of equals):
+    a run served from the result cache moves no data on, so after a change and its undoing the
+    latest data is not the nearest; each is a passing run's, so each is safe."""
+    kept = [d for d in map(Data.load, reversed(paths)) if d]  # newest first
+    if not kept:
         return plan(None, key, now, where, test_dirs), None
-    return min(found, key=lambda p: (bool(p[0].reason), p[0].seconds, len(p[0].ids)))
+    seconds: dict[str, float] = {}
+    for data in reversed(kept):  # one table for every candidate: the newest figure wins
+        seconds.update({n: float(str(t.get("seconds", 0.0))) for n, t in data.tests.items()})
+    found = [(plan(d, key, now, where, test_dirs), d) for d in kept]
+    return min(
+        found,
+        key=lambda p: (
+            bool(p[0].reason),
+            sum(seconds.get(n, 0.0) for n in p[0].ids),
+            len(p[0].ids),
+        ),
+    )
 
 
 class Job:
