@@ -1,9 +1,11 @@
 """A tiny project for the pytest gate's test selection: a package installed (not editable) in a
 venv of its own, its tests, and the gate's selected runs of them.
 
-``calc`` has ``add`` (used by ``mul``), ``mul``, ``const`` (a module-level constant) and
-``scale`` (uses it); ``tests/`` has one file per module, a test reading fixture data and a
-``conftest.py``. :func:`install` copies the package into the venv with the metadata a
+``calc`` has ``add`` (used by ``mul``), ``mul``, ``const`` (a module-level constant),
+``scale`` (uses it), ``table`` (its body runs ``mul``; first imported by ``test_add.py``, so
+``test_table`` only imports it) and ``memo`` (a ``functools`` cache of ``add``: its second test
+hits the first one's memo); ``tests/`` has one file per module, a test reading fixture data and
+a ``conftest.py``. :func:`install` copies the package into the venv with the metadata a
 non-editable install from a directory leaves (PEP 610 ``dir_info``), as ``uv pip install DIR``
 does in the gate's suite venv.
 """
@@ -33,11 +35,29 @@ FILES = {
     ),
     "src/calc/const.py": "SCALE = 10\n",
     "src/calc/scale.py": "from calc.const import SCALE\n\n\ndef scale(x):\n    return x * SCALE\n",
+    "src/calc/table.py": "from calc.mul import mul\n\nTABLE = [mul(i, 2) for i in range(3)]\n",
+    "src/calc/memo.py": (
+        "import functools\n\nfrom calc.add import add\n\n\n@functools.cache\n"
+        "def double(n):\n    return add(n, n)\n"
+    ),
     "crates/core/src/lib.rs": "pub fn add(a: u32, b: u32) -> u32 { a + b }\n",
     "tests/conftest.py": "",
     "tests/data/cases.json": "[[2, 3, 5]]\n",
-    "tests/test_add.py": "from calc.add import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
-    "tests/test_mul.py": "from calc.mul import mul\n\n\ndef test_mul():\n    assert mul(4, 3) == 12\n",
+    "tests/test_add.py": (
+        "import calc.table  # noqa: F401\nfrom calc.add import add\n\n\n"
+        "def test_add():\n    assert add(2, 3) == 5\n"
+    ),
+    "tests/test_mul.py": (
+        "from calc.mul import mul\n\n\ndef test_mul():\n    assert mul(4, 3) == 12\n\n\n"
+        "def test_mul_by_zero():  # runs no add\n    assert mul(4, 0) == 0\n"
+    ),
+    "tests/test_table.py": (
+        "from calc.table import TABLE\n\n\ndef test_table():\n    assert TABLE == [0, 2, 4]\n"
+    ),
+    "tests/test_memo.py": (
+        "from calc.memo import double\n\n\ndef test_double():\n    assert double(2) == 4\n\n\n"
+        "def test_double_again():\n    assert double(2) == 4\n"
+    ),
     "tests/test_scale.py": (
         "from calc.scale import scale\n\n\ndef test_scale():\n    assert scale(2) == 20\n"
     ),
@@ -47,7 +67,10 @@ FILES = {
         "    for a, b, want in json.loads(path.read_text()):\n        assert add(a, b) == want\n"
     ),
 }
-TESTS = {"test_add", "test_mul", "test_scale", "test_cases"}
+TESTS = {
+    *("test_add", "test_mul", "test_mul_by_zero", "test_scale", "test_cases", "test_table"),
+    *("test_double", "test_double_again"),
+}
 # What decides whether the gate may select (a CI run of the suite itself sets some of them).
 SAYS_CI = ("CI", "CI_GATES_NO_CACHE", "GITHUB_REF", "GITHUB_EVENT_PATH")
 

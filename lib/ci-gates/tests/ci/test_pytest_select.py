@@ -91,23 +91,46 @@ EDGES = [
     ["site:p/uses.py", "site:p/base.py", "top"],  # uses: `from p.base import X` at its top
     ["site:p/user.py", "site:p/uses.py", "top"],
     ["site:p/registry.py", "site:p/base.py", "call"],  # imported inside a function
+    ["site:p/table.py", "site:p/helper.py", "init"],  # table's body ran helper's code
+    ["site:p/view.py", "site:p/table.py", "top"],
+    ["site:p/own.py", "site:p/own.py", "init"],  # own's body ran its own function
 ]
 
 
-def test_a_body_change_reaches_what_imported_it_at_import_time() -> None:
-    change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
-    reach = pytest_deps.affected(
-        change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "s"}
-    )
-    assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py"}
+def _reach(path: str, same_skeleton: bool) -> pytest_deps.Reach:
+    change = Change({path: "a"}, {path: "b"})
+    now = {path: "s" if same_skeleton else "t"}
+    return pytest_deps.affected(change, _data(EDGES, {path: "s"}), now)
 
 
-def test_a_module_level_change_also_reaches_what_imports_it_in_a_function() -> None:
+def test_a_body_change_reaches_the_tests_that_ran_the_file_only() -> None:
+    """Its importers hold its functions, not what they compute: a test must run them."""
+    reach = _reach("site:p/base.py", same_skeleton=True)
+    assert (reach.code, reach.names) == ({"site:p/base.py"}, set())
+
+
+def test_a_body_change_whose_code_ran_at_import_changes_that_modules_namespace() -> None:
+    reach = _reach("site:p/helper.py", same_skeleton=True)
+    assert reach.names == {"site:p/table.py", "site:p/view.py"}
+    assert reach.code == {"site:p/helper.py", *reach.names}
+    assert _reach("site:p/own.py", same_skeleton=True).names == {"site:p/own.py"}
+
+
+def test_a_module_level_change_reaches_what_imports_it() -> None:
+    reach = _reach("site:p/base.py", same_skeleton=False)
+    assert reach.names == {
+        "site:p/base.py",
+        "site:p/uses.py",
+        "site:p/user.py",
+        "site:p/registry.py",
+    }
+
+
+def test_a_body_change_does_not_reach_a_test_that_only_imported_the_file() -> None:
     change = Change({"site:p/base.py": "a"}, {"site:p/base.py": "b"})
-    reach = pytest_deps.affected(
-        change, _data(EDGES, {"site:p/base.py": "s"}), {"site:p/base.py": "t"}
-    )
-    assert reach == {"site:p/base.py", "site:p/uses.py", "site:p/user.py", "site:p/registry.py"}
+    body = pytest_deps.Reach({"site:p/base.py"}, set())
+    assert pytest_deps.reached({"imports": ["site:p/base.py"]}, change, body) == ""
+    assert pytest_deps.reached({"run": ["site:p/base.py"]}, change, body) == "it ran site:p/base.py"
 
 
 @pytest.mark.parametrize(
@@ -129,7 +152,8 @@ def test_what_reaches_a_test(test: dict[str, object], reason: str) -> None:
     change = Change(
         {"site:p/base.py": "a", "docs/a.md": "a"}, {"site:p/base.py": "b", "docs/a.md": "b"}
     )
-    assert pytest_deps.reached(test, change, {"site:p/base.py"}) == reason
+    reach = pytest_deps.Reach({"site:p/base.py"}, {"site:p/base.py"})
+    assert pytest_deps.reached(test, change, reach) == reason
 
 
 def test_data_round_trips_and_an_old_format_is_none(tmp_path: Path) -> None:
@@ -175,4 +199,4 @@ def test_what_a_process_that_does_not_record_reaches(
     """A Python that cannot record reaches modules, not test modules; nor does the directory
     it inherited (on its ``sys.path``); a program pointed at a directory reads all of it."""
     change = Change({changed: "a"}, {changed: "b"})
-    assert pytest_deps.reached(test, change, {changed}) == reason
+    assert pytest_deps.reached(test, change, pytest_deps.Reach({changed}, {changed})) == reason

@@ -23,6 +23,7 @@ is not kept, so a change in the same timestamp tick is never missed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,6 @@ from ci_gates.core import statcache
 FACTS = "ci-gates-facts.json"
 KEEP = 4
 _LOCK = threading.Lock()
-_ENVIRONMENT: list[str] = []
 
 
 def _sig(path: str) -> list[int] | None:
@@ -140,6 +140,7 @@ def _distributions() -> list[str]:
     return lines
 
 
+@functools.cache
 def environment() -> str:
     """What this process runs on: the interpreter, every installed distribution, the library.
 
@@ -148,15 +149,13 @@ def environment() -> str:
     here, and a hash of the library's own files as loaded (an in-tree or reinstalled library of
     the same version is still a different library). Computed once per process.
     """
-    if not _ENVIRONMENT:
-        h = hashlib.sha256()
-        base = getattr(sys, "_base_executable", "") or sys.executable
-        h.update(f"{os.path.realpath(base)}\0{sys.version}\0".encode())
-        for line in _distributions():
-            h.update(f"{line}\0".encode())
-        h.update(library_hash().encode())
-        _ENVIRONMENT.append(h.hexdigest())
-    return _ENVIRONMENT[0]
+    h = hashlib.sha256()
+    base = getattr(sys, "_base_executable", "") or sys.executable
+    h.update(f"{os.path.realpath(base)}\0{sys.version}\0".encode())
+    for line in _distributions():
+        h.update(f"{line}\0".encode())
+    h.update(library_hash().encode())
+    return h.hexdigest()
 
 
 def library_hash() -> str:

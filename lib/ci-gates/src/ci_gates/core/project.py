@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from ci_gates.core.memo import Memo
 from ci_gates.core.shape import Reader, ShapeError, cargo_root, project_dir, rel, unchanged
 
 
@@ -117,7 +118,7 @@ def _members(reader: Reader, top: str, cargo: dict) -> list[str]:  # type: ignor
     return dirs
 
 
-_MEMO: dict[str, tuple[tuple[tuple[str, int, int], ...], Names]] = {}
+_MEMO: Memo[str, tuple[tuple[tuple[str, int, int], ...], Names]] = Memo()
 
 
 def names(root: str | os.PathLike[str]) -> Names:

@@ -14,6 +14,7 @@ into a gate that silently does not run. Standard library only: gate modules impo
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 
@@ -236,9 +237,6 @@ def declaration(module_name: str, module: object) -> Gate:
     return gate
 
 
-_LOADED: dict[tuple[str, tuple[str, ...]], Registry] = {}
-
-
 def builtin() -> list[Gate]:
     """The library's own gates (:data:`BUILTIN`), as declared."""
     import importlib
@@ -250,11 +248,12 @@ def builtin() -> list[Gate]:
 def load(root: str, plugins: Iterable[str] | None = None) -> Registry:
     """The registry of the project at ``root``: built-in gates plus its plugins (memoised)."""
     mods = tuple(plugin_modules(root) if plugins is None else plugins)
-    key = (os.path.abspath(root), mods)
-    if key not in _LOADED:
-        gates = builtin() + [declaration(m, import_plugin(root, m)) for m in mods]
-        _LOADED[key] = Registry(gates)
-    return _LOADED[key]
+    return _load(os.path.abspath(root), mods)
+
+
+@functools.cache  # a memo with ``cache_clear()``: see ci_gates.core.memo
+def _load(root: str, mods: tuple[str, ...]) -> Registry:
+    return Registry(builtin() + [declaration(m, import_plugin(root, m)) for m in mods])
 
 
 def load_rules(root: str, plugins: Iterable[str] | None = None) -> dict[str, Rule]:

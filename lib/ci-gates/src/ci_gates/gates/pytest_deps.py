@@ -7,13 +7,17 @@ file they were recorded against (:class:`Data`), and answers which tests a chang
 package's copy (what the suite really ran: an edit in ``lib/x/src/pkg/m.py`` reaches the tests
 that ran ``site:pkg/m.py`` once the venv holds the edited copy, compared by content).
 
-A changed Python file reaches the tests that ran it or imported it. When the change is more than
-function bodies (its module-level *skeleton* differs), it also reaches every module that
-imported it while being imported (``top`` edges; their namespaces may hold what changed),
-transitively, and the modules whose functions imported it (``call`` edges: a memo there may hold
-it), so the tests that ran those. A body-only change reaches the modules that imported it at
-import time (their module-level code may have called it) the same way. Files a test read,
-directories it listed, and paths a process it started was pointed at reach it by content.
+A change to function bodies only (a Python file whose module-level *skeleton* is the same)
+reaches the tests that ran the file's code. It changes a module's namespace only where that code
+ran while a module was being imported (``init`` edges: the module, the file's own included, may
+hold what it computed). A changed namespace (a skeleton that differs, a file without one, a module
+an ``init`` edge names) reaches the tests that ran or imported the module; also every module that
+imported it while being imported (``top`` edges; their namespaces may hold what changed) or ran
+its code then (``init``), transitively, and the modules whose functions imported it (``call``
+edges: a memo there may hold it). Memos that expose ``cache_clear()`` are emptied before each
+recorded test (:mod:`ci_gates.gates.pytest_recorder_plugin`), so a test's record holds the code
+that filled what it uses. Files a test read, directories it listed, and paths a process it
+started was pointed at reach it by content.
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ def collect(out_dir: str) -> tuple[dict[str, dict[str, object]], list[list[str]]
 class Data:
     """One passing run's selection data of a suite in one environment (``<dir>/data-<time>.json``)."""
 
-    FORMAT = 2
+    FORMAT = 3  # 3: ``init`` edges
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -179,13 +183,21 @@ class Change:
         return bool(self.paths)
 
 
-def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> set[str]:
+class Reach:
+    """What a change reaches: ``code`` (files whose code changed: a test that ran it) and
+    ``names`` (files whose namespace may have changed: a test that ran or imported it)."""
+
+    def __init__(self, code: set[str], names: set[str]) -> None:
+        self.code, self.names = code | names, names
+
+
+def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> Reach:
     """The files whose code or namespace a change can reach (see the module's docstring)."""
-    top: dict[str, set[str]] = {}
-    call: dict[str, set[str]] = {}
+    edges: dict[str, dict[str, set[str]]] = {"top": {}, "call": {}, "init": {}}
     for importer, imported, kind in data.edges:
-        (top if kind == "top" else call).setdefault(imported, set()).add(importer)
-    reach = set(change.paths)
+        edges.get(kind, edges["top"]).setdefault(imported, set()).add(importer)
+    top, call, init = edges["top"], edges["call"], edges["init"]
+    code = set(change.paths)
     queue: list[str] = []
     for path in change.paths:
         body_only = (
@@ -194,17 +206,19 @@ def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> set[s
             and data.skeletons.get(path, "") != ""
             and data.skeletons.get(path) == skeletons_now.get(path)
         )
-        queue.extend(top.get(path, ()) if body_only else [path])
+        queue.extend(init.get(path, ()) if body_only else [path])
+    names: set[str] = set()
     seen: set[str] = set()
     while queue:
         path = queue.pop()
         if path in seen:
             continue
         seen.add(path)
-        reach.add(path)
-        reach.update(call.get(path, ()))
+        names.add(path)
+        names.update(call.get(path, ()))
         queue.extend(top.get(path, ()))
-    return reach
+        queue.extend(init.get(path, ()))
+    return Reach(code, names)
 
 
 def _test_module(path: str) -> bool:
@@ -212,7 +226,7 @@ def _test_module(path: str) -> bool:
     return name.startswith("test") or name.endswith("_test.py")
 
 
-def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
+def reached(test: dict[str, object], change: Change, reach: Reach) -> str:
     """Why ``change`` reaches ``test`` ("" when it does not)."""
     if test.get("failed"):
         return "failed last time"
@@ -232,10 +246,10 @@ def reached(test: dict[str, object], change: Change, reach: set[str]) -> str:
         if modules:
             name = min(programs).removesuffix(SITE_ONLY)
             return f"a Python process it started ({name}) may import {min(modules)}"
-    for kind in ("run", "imports"):
-        hit = reach.intersection(test.get(kind, ()))  # type: ignore[arg-type]
+    for kind, files in (("ran", reach.code), ("imported", reach.names)):
+        hit = files.intersection(test.get("run" if kind == "ran" else "imports", ()))  # type: ignore[arg-type]
         if hit:
-            return f"it {'ran' if kind == 'run' else 'imported'} {min(hit)}"
+            return f"it {kind} {min(hit)}"
     hit = change.paths.intersection(test.get("reads", ()))  # type: ignore[arg-type]
     if hit:
         return f"it read {min(hit)}"

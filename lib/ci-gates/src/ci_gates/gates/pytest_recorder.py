@@ -28,7 +28,8 @@ fixture's setup, the session) it records:
 
 For the whole process, ``edges``: ``[importer, imported, kind]``, kind ``top`` when the import
 ran while a module's own body was executing (its namespace may hold what it imported), else
-``call``. Paths are kept under the root (repo-relative) or a tracked installed package dir
+``call``; and ``[module, file, "init"]`` when code of ``file`` ran while ``module``'s body was
+executing (the module's namespace may hold what it computed; ``file`` may be the module). Paths are kept under the root (repo-relative) or a tracked installed package dir
 (``site:``-prefixed, relative to its site-packages); each process writes ``<out>/<pid>.json``.
 """
 
@@ -56,6 +57,7 @@ LAUNCHERS = ("uv", "uvx", "pipx", "tox", "hatch", "pdm", "poetry")
 # the project (a build backend they run works in the directory they are given, a path below).
 UV_MANAGES = ("pip", "venv", "python", "cache", "self", "version", "help")
 IMPORT_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
+KINDS = ("run", "imports", "reads", "lists", "prefixes", "pycwd", "python", "opaque")
 SITE_ONLY = ":site"  # after a program name: a Python that may import only installed packages
 
 
@@ -90,22 +92,7 @@ class Recorder:
     def switch(self, name: str, child_key: bool = False) -> None:
         """Record into context ``name`` from now on (children started now record for it)."""
         self.name = name
-        self.now = self.contexts.setdefault(
-            name,
-            {
-                k: set()
-                for k in (
-                    "run",
-                    "imports",
-                    "reads",
-                    "lists",
-                    "prefixes",
-                    "pycwd",
-                    "python",
-                    "opaque",
-                )
-            },
-        )
+        self.now = self.contexts.setdefault(name, {k: set() for k in KINDS})
         if child_key:
             os.environ[KEY] = name
         elif self.key == SESSION:
@@ -132,12 +119,24 @@ class Recorder:
         threading.settrace(self.call)
         self.tracing = True
 
-    def started(self, code: object, offset: int) -> object:
+    def started(self, code: types.CodeType, offset: int) -> object:
         self.now["run"].add(code)
+        if code.co_name == "<module>":  # a module body: what it calls may be seen already
+            sys.monitoring.restart_events()  # type: ignore[attr-defined]
+        elif self.depth:
+            self.ran_in_import(code, sys._getframe(1))
         return sys.monitoring.DISABLE  # type: ignore[attr-defined]
 
-    def call(self, frame: object, event: str, arg: object) -> None:
-        self.now["run"].add(frame.f_code)  # type: ignore[attr-defined]
+    def call(self, frame: types.FrameType, event: str, arg: object) -> None:
+        self.now["run"].add(frame.f_code)
+        if self.depth and frame.f_code.co_name != "<module>":
+            self.ran_in_import(frame.f_code, frame)
+
+    def ran_in_import(self, code: types.CodeType, frame: types.FrameType | None) -> None:
+        if self.tracked(code.co_filename):
+            holder = self.importing(frame)
+            if holder:
+                self.edges.add((holder, code.co_filename, "init"))
 
     # -- imports ----------------------------------------------------------------------------
     def hooked_import(self, name, globals=None, locals=None, fromlist=(), level=0):  # type: ignore[no-untyped-def]
@@ -176,15 +175,14 @@ class Recorder:
         # A module body runs only inside an import (ours, on some thread): outside one, an
         # import statement runs in a function, and the stack need not be walked (hot loops
         # import in functions hundreds of thousands of times).
-        top = self.importing() if self.depth else ""
+        top = self.importing(sys._getframe(3)) if self.depth else ""
         source = top or (importer or {}).get("__file__")
         if isinstance(source, str):
             for f in files:
                 self.edges.add((source, f, "top" if top else "call"))
 
-    def importing(self) -> str:
+    def importing(self, frame: types.FrameType | None) -> str:
         """The file of the innermost module body being executed by an import, or ""."""
-        frame: types.FrameType | None = sys._getframe(3)
         while frame is not None:
             code = frame.f_code
             if code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
@@ -357,7 +355,7 @@ class Recorder:
             "key": self.key,
             "contexts": contexts,
             "tests": self.tests,
-            "edges": sorted(e for e in edges if e[0] and e[1] and e[0] != e[1]),
+            "edges": sorted(e for e in edges if e[0] and e[1] and (e[0] != e[1] or e[2] == "init")),
         }
 
     @staticmethod

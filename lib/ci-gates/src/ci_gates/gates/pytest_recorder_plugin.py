@@ -1,5 +1,6 @@
 """The pytest side of the test-selection recorder: one context per test, per test file's
-collection and per broader fixture, and the selected run's list of tests to keep.
+collection and per broader fixture, the selected run's list of tests to keep, and the memos of
+the tracked modules emptied before each test (:func:`_clear_memos`).
 
 The gate copies it into the suite's venv as ``ci_gates_select_plugin`` (pytest loads it with
 ``-p``) beside the recorder, ``ci_gates_select_recorder`` (:mod:`ci_gates.gates.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import types
 
 import pytest
 
@@ -67,7 +70,43 @@ def pytest_fixture_setup(fixturedef: object, request: object) -> object:
 
 
 def pytest_runtest_logstart(nodeid: str, location: tuple[str, int, str]) -> None:
+    _clear_memos()
     _context(nodeid)
+
+
+_MEMOS: list[object] = []
+_SCANNED = [0]  # how many modules were loaded when the memos were last looked for
+_PLACES: dict[str, str] = {}
+
+
+def _clear_memos() -> None:
+    """Empty every memo a tracked module holds (functools' ``cache_clear()`` protocol) before a
+    test: what the test uses it computes again, so its record holds the code that did. A memo
+    kept from an earlier test would hide that code from this test's record, and an edit of it
+    would not select the test."""
+    if not RECORDER:
+        return
+    if len(sys.modules) != _SCANNED[0]:
+        _SCANNED[0] = len(sys.modules)
+        found: dict[int, object] = {}
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if not isinstance(file, str) or not RECORDER[0].place(file, _PLACES):
+                continue
+            for value in list(vars(module).values()):
+                if isinstance(value, (type, types.ModuleType)):
+                    continue  # a class's ``cache_clear`` is unbound; a module's may be lazy
+                try:
+                    if callable(getattr(value, "cache_clear", None)):
+                        found[id(value)] = value
+                except Exception:
+                    continue
+        _MEMOS[:] = found.values()
+    for memo in _MEMOS:
+        try:
+            memo.cache_clear()  # type: ignore[attr-defined]
+        except Exception:
+            pass
 
 
 def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int, str]) -> None:

@@ -22,9 +22,10 @@ from typing import Any
 from ci_gates.checks.api import ApiError, Incomparable
 from ci_gates.checks.api.baseline import Baseline, export, rustc_version, work_dir
 from ci_gates.checks.api.rustdoc import RUSTDOC_FLAGS
+from ci_gates.core.memo import Memo
 
 # Within one run, the working tree's results are computed once (two packages expose the CLI).
-_HEAD: dict[tuple[str, str], Any] = {}
+_HEAD: Memo[tuple[str, str], Any] = Memo()
 
 
 def reset() -> None:
