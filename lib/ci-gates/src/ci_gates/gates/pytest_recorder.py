@@ -1,9 +1,8 @@
 """Record what each test reaches: the data the pytest gate selects tests from.
 
 It runs in a suite's venv, where ``ci_gates`` may not be installed: the gate copies it there as
-the module ``ci_gates_select_recorder`` (pytest loads it with ``-p``) with a ``.pth`` line that
-starts it in every Python child a test runs (it records for that test); it imports only the
-standard library (and pytest, in the pytest process).
+the module ``ci_gates_select_recorder`` with a ``.pth`` line that starts it in every Python
+child a test runs (it records for that test); it imports only the standard library.
 
 For each *context* (a test from setup to teardown, a test file's collection, a broader
 fixture's setup, the session) it records:
@@ -15,22 +14,20 @@ fixture's setup, the session) it records:
 - ``reads`` and ``lists``: files opened and directories listed (the ``open``, ``os.listdir`` and
   ``os.scandir`` audit events);
 - ``prefixes``: for a process it started that records nothing itself (git, cargo, ruff), the
-  paths inside the root its working directory, arguments and changed environment name (a
-  program that is not Python and is given an absolute path outside the root works there: the
-  working directory it merely inherited is left out);
+  paths inside the root its working directory, arguments and changed environment name (not an
+  inherited directory when it is given an absolute path outside the root: it works there);
 - ``pycwd``: the working directory a Python it started inherited (test modules left out);
 - ``python``: it started a Python that cannot record (``-S``, another interpreter, ``uv run``,
   a shell running python): it may import any module, and reads what its ``prefixes`` name;
   the program's name ends in ``:site`` when that Python is outside the repository and given no
   path in it (it may import the installed packages only; its directory is in ``pycwd``);
-- ``opaque``: it forked, lost the tracer, or started a process the recorder could not read: it
-  may depend on anything.
+- ``opaque``: it forked, lost the tracer, or started a process it could not read: anything.
 
 For the whole process, ``edges``: ``[importer, imported, kind]``, kind ``top`` when the import
 ran while a module's own body was executing (its namespace may hold what it imported), else
-``call``; and ``[module, file, "init"]`` when code of ``file`` ran while ``module``'s body was
-executing (the module's namespace may hold what it computed; ``file`` may be the module). Paths are kept under the root (repo-relative) or a tracked installed package dir
-(``site:``-prefixed, relative to its site-packages); each process writes ``<out>/<pid>.json``.
+``call``; ``[module, file, "init"]``: code of ``file`` (or the module's own) ran while the
+module's body was executing. Paths are repo-relative or ``site:``-prefixed (a tracked
+installed package, relative to its site-packages); each process writes ``<out>/<pid>.json``.
 """
 
 from __future__ import annotations
@@ -67,9 +64,7 @@ class Recorder:
         self.root = os.path.realpath(os.environ[ROOT])
         site, *self.packages = os.environ.get(SITE, "").split(os.pathsep)
         self.site = os.path.realpath(site) if site else ""
-        self.here = here = os.path.abspath(os.environ[ROOT])
-        self.prefixes: tuple[str, ...] = (self.root + os.sep, here + os.sep)
-        self.prefixes += (self.site + os.sep, site + os.sep) if site else ()
+        self.here = os.path.abspath(os.environ[ROOT])
         self.key = key
         self.contexts: dict[str, dict[str, set[object]]] = {}
         self.edges: set[tuple[str, str, str]] = set()
@@ -77,6 +72,7 @@ class Recorder:
         self.environ = dict(os.environ)
         self.flushed = False
         self.switch(key)
+        self.owners: dict[str, bool] = {}
         self.depth = 0  # imports in progress through the hooks below, on any thread
         self._import = builtins.__import__
         self._import_module = importlib.import_module
@@ -123,20 +119,28 @@ class Recorder:
         self.now["run"].add(code)
         if code.co_name == "<module>":  # a module body: what it calls may be seen already
             sys.monitoring.restart_events()  # type: ignore[attr-defined]
-        elif self.depth:
-            self.ran_in_import(code, sys._getframe(1))
+        elif self.depth and self.owned(code.co_filename):
+            frame = sys._getframe(1)
+            self.ran_in_import(code.co_filename, frame.f_back if frame.f_code is code else frame)
         return sys.monitoring.DISABLE  # type: ignore[attr-defined]
 
     def call(self, frame: types.FrameType, event: str, arg: object) -> None:
-        self.now["run"].add(frame.f_code)
-        if self.depth and frame.f_code.co_name != "<module>":
-            self.ran_in_import(frame.f_code, frame)
+        code = frame.f_code
+        self.now["run"].add(code)
+        if self.depth and code.co_name != "<module>" and self.owned(code.co_filename):
+            self.ran_in_import(code.co_filename, frame.f_back)
 
-    def ran_in_import(self, code: types.CodeType, frame: types.FrameType | None) -> None:
-        if self.tracked(code.co_filename):
-            holder = self.importing(frame)
-            if holder:
-                self.edges.add((holder, code.co_filename, "init"))
+    def ran_in_import(self, name: str, frame: types.FrameType | None) -> None:
+        holder = self.importing(frame)
+        if holder:  # its namespace may hold what ``name``'s code computed
+            self.edges.add((holder, name, "init"))
+
+    def owned(self, path: str) -> bool:
+        """Is ``path`` a file the data names (:meth:`place`), not another package's?"""
+        known = self.owners.get(path)
+        if known is None:
+            known = self.owners[path] = os.path.isabs(path) and bool(self.place(path, {}))
+        return known
 
     # -- imports ----------------------------------------------------------------------------
     def hooked_import(self, name, globals=None, locals=None, fromlist=(), level=0):  # type: ignore[no-untyped-def]
@@ -182,18 +186,14 @@ class Recorder:
                 self.edges.add((source, f, "top" if top else "call"))
 
     def importing(self, frame: types.FrameType | None) -> str:
-        """The file of the innermost module body being executed by an import, or ""."""
+        """The file of the innermost module body running (an import's), if it is ours, or ""."""
         while frame is not None:
-            code = frame.f_code
-            if code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
-                name = code.co_filename
-                if self.tracked(name):
-                    return name
+            if frame.f_code.co_name == "<module>":
+                name = frame.f_code.co_filename
+                ours = frame.f_globals.get("__name__") != "__main__" and self.owned(name)
+                return name if ours else ""
             frame = frame.f_back
         return ""
-
-    def tracked(self, path: str) -> bool:
-        return path.startswith(self.prefixes)
 
     # -- files read, processes started ------------------------------------------------------
     def audit(self, event: str, args: tuple[object, ...]) -> None:

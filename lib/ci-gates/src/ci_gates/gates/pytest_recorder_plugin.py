@@ -76,7 +76,6 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int, str]) -> None
 
 _MEMOS: list[object] = []
 _SCANNED = [0]  # how many modules were loaded when the memos were last looked for
-_PLACES: dict[str, str] = {}
 
 
 def _clear_memos() -> None:
@@ -91,7 +90,7 @@ def _clear_memos() -> None:
         found: dict[int, object] = {}
         for module in list(sys.modules.values()):
             file = getattr(module, "__file__", None)
-            if not isinstance(file, str) or not RECORDER[0].place(file, _PLACES):
+            if not isinstance(file, str) or not RECORDER[0].owned(file):
                 continue
             for value in list(vars(module).values()):
                 if isinstance(value, (type, types.ModuleType)):
