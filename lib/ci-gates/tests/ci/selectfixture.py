@@ -1,7 +1,7 @@
 """A tiny project for the pytest gate's test selection: a package installed (not editable) in a
 venv of its own, its tests, and the gate's selected runs of them.
 
-``calc`` has ``add`` (used by ``mul``), ``mul``, ``const`` (a module-level constant),
+``calc`` has ``add`` (used by ``mul``; a class body runs at its import), ``mul``, ``const`` (a module-level constant),
 ``scale`` (uses it), ``table`` (its body runs ``mul``; first imported by ``test_add.py``, so
 ``test_table`` only imports it) and ``memo`` (a ``functools`` cache of ``add``: its second test
 hits the first one's memo); ``tests/`` has one file per module, a test reading fixture data and
@@ -28,7 +28,9 @@ FILES = {
     ".gitignore": "target/\n",
     "pyproject.toml": '[project]\nname = "calc"\nversion = "0.0.0"\n',
     "src/calc/__init__.py": "",
-    "src/calc/add.py": "def add(a, b):\n    return a + b\n",
+    "src/calc/add.py": (
+        "def add(a, b):\n    return a + b\n\n\nclass Adder:\n    NAME = str([i for i in (1, 2)])\n"
+    ),
     "src/calc/mul.py": (
         "from calc.add import add\n\n\ndef mul(a, b):\n    total = 0\n"
         "    for _ in range(b):\n        total = add(total, a)\n    return total\n"
@@ -64,12 +66,13 @@ FILES = {
     "tests/test_data.py": (
         "import json\nimport pathlib\n\nfrom calc.add import add\n\n\ndef test_cases():\n"
         "    path = pathlib.Path(__file__).parent / 'data' / 'cases.json'\n"
-        "    for a, b, want in json.loads(path.read_text()):\n        assert add(a, b) == want\n"
+        "    for a, b, want in json.loads(path.read_text()):\n        assert add(a, b) == want\n\n\n"
+        "def test_add_is_named():  # imports add, runs none of it\n    assert add.__name__ == 'add'\n"
     ),
 }
 TESTS = {
     *("test_add", "test_mul", "test_mul_by_zero", "test_scale", "test_cases", "test_table"),
-    *("test_double", "test_double_again"),
+    *("test_double", "test_double_again", "test_add_is_named"),
 }
 # What decides whether the gate may select (a CI run of the suite itself sets some of them).
 SAYS_CI = ("CI", "CI_GATES_NO_CACHE", "GITHUB_REF", "GITHUB_EVENT_PATH")

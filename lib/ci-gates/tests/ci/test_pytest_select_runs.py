@@ -20,6 +20,7 @@ ALL = fx.TESTS
 # A body change of ``add``: the tests that ran it, the one that uses what ``table``'s body
 # computed with it (run while another file was collected), and the one that hit the memo.
 RAN_ADD = {"test_add", "test_mul", "test_cases", "test_table", "test_double", "test_double_again"}
+ADD_FILE = {"test_add"}  # the tests of tests/test_add.py
 
 
 def _kept(root: Path) -> list[Path]:
@@ -65,7 +66,7 @@ def _edit(root: Path, venv: Path, edit: str) -> None:
     ("edit", "want"),
     [
         ("nothing", set()),
-        ("test file", {"test_add"}),
+        ("test file", ADD_FILE),
         ("new test file", {"test_more"}),
         ("removed test file", set()),
         ("module body", RAN_ADD),
@@ -101,7 +102,7 @@ def test_no_select_and_no_cache_run_everything(
     _edit(root, venv, "module-level constant")
     # The full run was not recorded (nothing selects from it): the data is the first run's,
     # so the next run reaches both edits.
-    assert fx.run(root, venv)[0] == {"test_add", "test_scale"}
+    assert fx.run(root, venv)[0] == {*ADD_FILE, "test_scale"}
     assert before and len(_kept(root)) == len(before) + 1  # the selected run records
 
 
@@ -123,10 +124,8 @@ def test_ci_on_the_default_branch_and_no_cache_run_everything(
     ran, found = fx.run(root, venv, environ=environ)
     assert ran == ALL and not [f for f in found if f.rule == "PY005"]
     _edit(root, venv, "module-level constant")  # outside CI the edits select again
-    assert fx.run(root, venv, environ={"CI": "true", "GITHUB_REF": "refs/pull/1/merge"})[0] == {
-        "test_add",
-        "test_scale",
-    }
+    pull = {"CI": "true", "GITHUB_REF": "refs/pull/1/merge"}
+    assert fx.run(root, venv, environ=pull)[0] == {*ADD_FILE, "test_scale"}
 
 
 def test_a_failure_runs_again_until_it_passes(tmp_path: Path) -> None:
@@ -142,7 +141,7 @@ def test_a_failure_runs_again_until_it_passes(tmp_path: Path) -> None:
     assert ran == {"test_scale"} and fx.failed(found)
     _edit(root, venv, "test file")  # unrelated: the failure still runs
     ran, found = fx.run(root, venv)
-    assert ran == {"test_add", "test_scale"} and fx.failed(found)
+    assert ran == {*ADD_FILE, "test_scale"} and fx.failed(found)
 
 
 def test_a_test_file_that_cannot_import_fails_until_it_is_fixed(tmp_path: Path) -> None:
@@ -209,7 +208,7 @@ def test_processes_a_test_starts_reach_it_by_what_they_can_read(tmp_path: Path) 
     (root / "tests" / "test_children.py").write_text(CHILDREN, encoding="utf-8")
     fx.run(root, venv)
     _edit(root, venv, "test file")
-    assert fx.run(root, venv)[0] == {"test_add"}
+    assert fx.run(root, venv)[0] == ADD_FILE
     _edit(root, venv, "module body")
     assert "test_children" in fx.run(root, venv)[0]
 
@@ -264,7 +263,7 @@ def test_a_change_undone_selects_against_the_run_before_it(tmp_path: Path) -> No
     assert "test_mul" in fx.run(root, venv)[0]
     module.write_text(original, encoding="utf-8")  # undone; the gate's cache serves this state
     _edit(root, venv, "test file")
-    assert fx.run(root, venv)[0] == {"test_add"}
+    assert fx.run(root, venv)[0] == ADD_FILE
     assert len(_kept(root)) == 3
 
 

@@ -55,6 +55,7 @@ LAUNCHERS = ("uv", "uvx", "pipx", "tox", "hatch", "pdm", "poetry")
 UV_MANAGES = ("pip", "venv", "python", "cache", "self", "version", "help")
 IMPORT_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
 KINDS = ("run", "imports", "reads", "lists", "prefixes", "pycwd", "python", "opaque")
+NEWLOCALS = 0x2  # inspect.CO_NEWLOCALS: a function's code, not a class body's
 SITE_ONLY = ":site"  # after a program name: a Python that may import only installed packages
 
 
@@ -121,18 +122,21 @@ class Recorder:
             sys.monitoring.restart_events()  # type: ignore[attr-defined]
         elif self.depth and self.owned(code.co_filename):
             frame = sys._getframe(1)
-            self.ran_in_import(code.co_filename, frame.f_back if frame.f_code is code else frame)
+            self.ran_in_import(code, frame.f_back if frame.f_code is code else frame)
         return sys.monitoring.DISABLE  # type: ignore[attr-defined]
 
     def call(self, frame: types.FrameType, event: str, arg: object) -> None:
         code = frame.f_code
         self.now["run"].add(code)
         if self.depth and code.co_name != "<module>" and self.owned(code.co_filename):
-            self.ran_in_import(code.co_filename, frame.f_back)
+            self.ran_in_import(code, frame.f_back)
 
-    def ran_in_import(self, name: str, frame: types.FrameType | None) -> None:
-        holder = self.importing(frame)
-        if holder:  # its namespace may hold what ``name``'s code computed
+    def ran_in_import(self, code: types.CodeType, frame: types.FrameType | None) -> None:
+        holder, name = self.importing(frame), code.co_filename
+        # A module's own class bodies, comprehensions and lambdas run at import as its top level
+        # does: their source is in its skeleton. Its functions are not.
+        top = not code.co_flags & NEWLOCALS or code.co_name.startswith("<")
+        if holder and not (top and holder == name):  # it may hold what the code computed
             self.edges.add((holder, name, "init"))
 
     def owned(self, path: str) -> bool:
