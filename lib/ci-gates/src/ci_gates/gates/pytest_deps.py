@@ -207,18 +207,14 @@ def affected(change: Change, data: Data, skeletons_now: dict[str, str]) -> Reach
             and data.skeletons.get(path) == skeletons_now.get(path)
         )
         queue.extend(init.get(path, ()) if body_only else [path])
-    names: set[str] = set()
     seen: set[str] = set()
     while queue:
         path = queue.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        names.add(path)
-        names.update(call.get(path, ()))
-        queue.extend(top.get(path, ()))
-        queue.extend(init.get(path, ()))
-    return Reach(code, names)
+        if path not in seen:
+            seen.add(path)
+            queue.extend(top.get(path, ()))
+            queue.extend(init.get(path, ()))
+    return Reach(code, seen.union(*(call.get(p, ()) for p in seen)))
 
 
 def _test_module(path: str) -> bool:
@@ -246,10 +242,10 @@ def reached(test: dict[str, object], change: Change, reach: Reach) -> str:
         if modules:
             name = min(programs).removesuffix(SITE_ONLY)
             return f"a Python process it started ({name}) may import {min(modules)}"
-    for kind, files in (("ran", reach.code), ("imported", reach.names)):
-        hit = files.intersection(test.get("run" if kind == "ran" else "imports", ()))  # type: ignore[arg-type]
+    for kind, files, verb in (("run", reach.code, "ran"), ("imports", reach.names, "imported")):
+        hit = files.intersection(test.get(kind, ()))  # type: ignore[arg-type]
         if hit:
-            return f"it {kind} {min(hit)}"
+            return f"it {verb} {min(hit)}"
     hit = change.paths.intersection(test.get("reads", ()))  # type: ignore[arg-type]
     if hit:
         return f"it read {min(hit)}"

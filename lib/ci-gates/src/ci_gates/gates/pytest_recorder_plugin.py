@@ -74,8 +74,8 @@ def pytest_runtest_logstart(nodeid: str, location: tuple[str, int, str]) -> None
     _context(nodeid)
 
 
-_MEMOS: list[object] = []
-_SCANNED = [0]  # how many modules were loaded when the memos were last looked for
+_MEMOS: dict[int, object] = {}
+_SCANNED: set[tuple[str, int]] = set()  # the modules already looked at (a name may be reloaded)
 
 
 def _clear_memos() -> None:
@@ -85,23 +85,22 @@ def _clear_memos() -> None:
     would not select the test."""
     if not RECORDER:
         return
-    if len(sys.modules) != _SCANNED[0]:
-        _SCANNED[0] = len(sys.modules)
-        found: dict[int, object] = {}
-        for module in list(sys.modules.values()):
-            file = getattr(module, "__file__", None)
-            if not isinstance(file, str) or not RECORDER[0].owned(file):
+    for name, module in list(sys.modules.items()):  # the modules loaded since: those only
+        if (name, id(module)) in _SCANNED:
+            continue
+        _SCANNED.add((name, id(module)))
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not RECORDER[0].owned(file):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, (type, types.ModuleType)):
+                continue  # a class's ``cache_clear`` is unbound; a module's may be lazy
+            try:
+                if callable(getattr(value, "cache_clear", None)):
+                    _MEMOS[id(value)] = value
+            except Exception:
                 continue
-            for value in list(vars(module).values()):
-                if isinstance(value, (type, types.ModuleType)):
-                    continue  # a class's ``cache_clear`` is unbound; a module's may be lazy
-                try:
-                    if callable(getattr(value, "cache_clear", None)):
-                        found[id(value)] = value
-                except Exception:
-                    continue
-        _MEMOS[:] = found.values()
-    for memo in _MEMOS:
+    for memo in _MEMOS.values():
         try:
             memo.cache_clear()  # type: ignore[attr-defined]
         except Exception:
